@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device models: what `vusb-attach DEVICE` can make (mouse, keyboard, ...)
+ * and the commands each answers from vusbctl or the terminal. The core
+ * finds a model by name and never knows more about it than this table.
+ */
+#ifndef VUSB_MODEL_H
+#define VUSB_MODEL_H
+
+#include <stdint.h>
+
+#include "src/strbuf.h"
+#include "src/usbdev.h"
+
+/* What the command line says about one device. Unset fields are 0/NULL. */
+struct vusb_dev_opts {
+	const char *name; /* "mouse0"; set by the core before create */
+	unsigned int instance; /* process-wide device number, for serials */
+	int vid; /* -1: the model's default */
+	int pid;
+	const char *serial;
+	const char *product;
+	const char *manufacturer;
+	enum usb_speed speed; /* USB_SPEED_UNKNOWN: the model's default */
+};
+
+/*
+ * A command: `vusbctl NAME move 10 20` runs the "move" entry of NAME's
+ * model with argv = {"move", "10", "20"}. run() returns 0 (with optional
+ * output in out), -EINVAL for bad arguments (with the reason in out), or
+ * another -errno (-EAGAIN: too many reports queued; -ENOTCONN: the host
+ * has not configured the device).
+ */
+struct vusb_command {
+	const char *name;
+	const char *args; /* usage, e.g. "DX DY" */
+	const char *help;
+	int min_args;
+	int max_args;
+	int (*run)(struct usb_device *dev, int argc, char **argv, struct strbuf *out);
+};
+
+struct vusb_model {
+	const char *name;
+	const char *summary;
+	/* Build a device (descriptors, functions, validated). 0 or -errno,
+	 * with a reason in err for -EINVAL. */
+	int (*create)(struct usb_device **ret, const struct vusb_dev_opts *opts,
+		      struct strbuf *err);
+	void (*destroy)(struct usb_device *dev);
+	const struct vusb_command *commands; /* ends with a NULL name */
+	/* Optional one-line state for `vusbctl list` (e.g. "leds=caps_lock"). */
+	void (*describe)(struct usb_device *dev, struct strbuf *out);
+};
+
+/* The models, by name ("mouse"); NULL when unknown. */
+const struct vusb_model *vusb_model_find(const char *name);
+/* All models, NULL-terminated, for --help. */
+extern const struct vusb_model *const vusb_models[];
+
+/* A command of `model` by name, or NULL. */
+const struct vusb_command *vusb_model_command(const struct vusb_model *model,
+					      const char *name);
+
+#endif
