@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "src/conn.h"
+#include "src/usbip.h"
+
+/*
+ * Small on purpose: headers are read through it, but a large OUT payload
+ * is mostly read straight into its URB's buffer.
+ */
+#define STAGING_SIZE 1024
+#define MAX_IOV 64
+
+/* An URB as the connection allocates it: reply header, then the buffer. */
+struct conn_urb {
+	struct usb_urb urb;
+	uint8_t hdr[USBIP_HDR_SIZE];
+	bool header_only; /* RET_UNLINK, or a reply with no payload */
+};
+
+enum rx_state {
+	RX_HEADER,
+	RX_PAYLOAD, /* OUT data into urb->buf */
+	RX_SKIP, /* bytes to throw away: ISO descriptors, oversized OUT data */
+};
+
+struct usbip_conn {
+	struct loop *loop;
+	struct loop_io *io;
+	int fd;
+	struct usb_device *dev;
+	const struct usbip_conn_ops *ops;
+	void *data;
+
+	uint8_t staging[STAGING_SIZE];
+	size_t st_off, st_len;
+	enum rx_state rx;
+	struct conn_urb *rx_urb; /* being received */
+	size_t rx_need; /* payload bytes still to come */
+	size_t rx_skip;
+	int rx_status; /* completion status once received (oversized: -EOVERFLOW) */
+
+	struct list_head txq; /* conn_urbs whose reply is not fully written */
+	size_t tx_off; /* bytes of the first one written already */
+	bool in_rx; /* replies are batched while input is processed */
+	bool dead;
+	int err; /* why it died, for ops->closed */
+	const char *why;
+	struct loop_defer *notify;
+
+	struct usbip_conn_stats stats;
+};
+
+static void notify_closed(void *data)
+{
+	struct usbip_conn *c = data;
+
+	c->notify = NULL;
+	c->ops->closed(c, c->err, c->why, c->data);
+}
+
+/*
+ * Stop serving. The owner hears of it after the current round of the
+ * loop, so that it may free the connection without pulling it out from
+ * under a caller (the device, a command) still on the stack.
+ */
+static void conn_fail(struct usbip_conn *c, int err, const char *why)
+{
+	if (c->dead)
+		return;
+	c->dead = true;
+	c->err = err;
+	c->why = why;
+	loop_io_remove(c->io);
+	c->io = NULL;
+	if (loop_defer(c->loop, notify_closed, c, &c->notify) < 0)
+		c->notify = NULL; /* out of memory: the owner's timeout or exit frees it */
+}
+
+static struct conn_urb *urb_alloc(size_t cap)
+{
+	struct conn_urb *cu = malloc(sizeof(*cu) + cap);
+
+	if (!cu)
+		return NULL;
+	memset(cu, 0, sizeof(*cu));
+	list_init(&cu->urb.link);
+	cu->urb.buf = (uint8_t *)(cu + 1);
+	cu->urb.cap = (uint32_t)cap;
+	return cu;
+}
+
+static size_t reply_len(const struct conn_urb *cu)
+{
+	if (cu->header_only || !cu->urb.in)
+		return USBIP_HDR_SIZE;
+	return USBIP_HDR_SIZE + cu->urb.actual;
+}
+
+static void update_events(struct usbip_conn *c)
+{
+	uint32_t ev = EPOLLIN | EPOLLRDHUP;
+
+	if (!list_empty(&c->txq))
+		ev |= EPOLLOUT;
+	if (c->io && loop_io_modify(c->io, ev) < 0)
+		conn_fail(c, -errno, "epoll");
+}
+
+/* Write as much of the reply queue as the socket takes. */
+static void flush(struct usbip_conn *c)
+{
+	while (!list_empty(&c->txq) && !c->dead) {
+		struct iovec iov[MAX_IOV];
+		struct list_head *pos;
+		size_t skip = c->tx_off;
+		int n = 0;
+		ssize_t w;
+
+		list_for_each(pos, &c->txq) {
+			struct conn_urb *cu = list_entry(pos, struct conn_urb, urb.link);
+			size_t hlen = USBIP_HDR_SIZE, plen = reply_len(cu) - USBIP_HDR_SIZE;
+
+			if (n + 2 > MAX_IOV)
+				break;
+			if (skip < hlen) {
+				iov[n].iov_base = cu->hdr + skip;
+				iov[n++].iov_len = hlen - skip;
+				skip = 0;
+			} else {
+				skip -= hlen;
+			}
+			if (plen) {
+				iov[n].iov_base = cu->urb.buf + skip;
+				iov[n++].iov_len = plen - skip;
+			}
+			skip = 0;
+		}
+
+		w = writev(c->fd, iov, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			conn_fail(c, -errno, "write");
+			return;
+		}
+		c->stats.bytes_out += (uint64_t)w;
+		c->tx_off += (size_t)w;
+		while (!list_empty(&c->txq)) {
+			struct conn_urb *cu = list_first_entry(&c->txq, struct conn_urb, urb.link);
+			size_t len = reply_len(cu);
+
+			if (c->tx_off < len)
+				break;
+			c->tx_off -= len;
+			list_del(&cu->urb.link);
+			free(cu);
+		}
+	}
+	update_events(c);
+}
+
+static void queue_reply(struct usbip_conn *c, struct conn_urb *cu)
+{
+	list_add_tail(&cu->urb.link, &c->txq);
+	if (!c->in_rx)
+		flush(c);
+}
+
+void usbip_conn_complete(struct usbip_conn *c, struct usb_urb *urb)
+{
+	struct conn_urb *cu = container_of(urb, struct conn_urb, urb);
+
+	if (c->dead) {
+		free(cu);
+		return;
+	}
+	/* A reply to an OUT transfer carries no data, whatever was sent. */
+	usbip_ret_submit(cu->hdr, urb->seqnum, urb->status, urb->actual, urb->start_frame,
+			 0, 0);
+	c->stats.completed++;
+	queue_reply(c, cu);
+}
+
+static void handle_unlink(struct usbip_conn *c, const struct usbip_header *h)
+{
+	struct usb_urb *urb = usb_device_unlink(c->dev, h->u.unlink.seqnum);
+	struct conn_urb *cu;
+	int status = 0;
+
+	if (urb) {
+		/* Still pending: it is cancelled, and reused to carry the
+		 * RET_UNLINK so that no RET_SUBMIT can ever follow. */
+		cu = container_of(urb, struct conn_urb, urb);
+		status = -ECONNRESET;
+		c->stats.unlinked++;
+	} else {
+		/* Completed already: its RET_SUBMIT is ahead in the queue. */
+		cu = urb_alloc(0);
+		if (!cu) {
+			conn_fail(c, -ENOMEM, "out of memory");
+			return;
+		}
+	}
+	cu->header_only = true;
+	usbip_ret_unlink(cu->hdr, h->seqnum, status);
+	queue_reply(c, cu);
+}
+
+static void submit_received(struct usbip_conn *c)
+{
+	struct conn_urb *cu = c->rx_urb;
+
+	c->rx_urb = NULL;
+	c->rx = RX_HEADER;
+	c->stats.submitted++;
+	if (c->rx_status) {
+		cu->urb.actual = 0;
+		cu->urb.status = c->rx_status;
+		usbip_conn_complete(c, &cu->urb);
+		return;
+	}
+	usb_device_submit(c->dev, &cu->urb);
+}
+
+static int handle_submit(struct usbip_conn *c, const struct usbip_header *h)
+{
+	uint32_t len = (uint32_t)h->u.submit.transfer_buffer_length;
+	bool in = h->direction == USBIP_DIR_IN;
+	bool oversized = len > USBIP_MAX_TRANSFER;
+	size_t cap = oversized ? (in ? USBIP_MAX_TRANSFER : 0) : len;
+	struct conn_urb *cu;
+
+	cu = urb_alloc(cap);
+	if (!cu)
+		return -ENOMEM;
+	cu->urb.seqnum = h->seqnum;
+	cu->urb.ep = (uint8_t)h->ep;
+	cu->urb.in = in;
+	cu->urb.flags = h->u.submit.transfer_flags;
+	cu->urb.length = len;
+	cu->urb.start_frame = h->u.submit.start_frame;
+	cu->urb.number_of_packets = h->u.submit.number_of_packets;
+	cu->urb.interval = h->u.submit.interval;
+	memcpy(cu->urb.setup_raw, h->u.submit.setup, 8);
+	cu->urb.owner = c;
+
+	c->rx_urb = cu;
+	c->rx_status = 0;
+	c->rx_need = in ? 0 : len;
+	c->rx_skip = h->u.submit.number_of_packets > 0 ?
+			     (size_t)h->u.submit.number_of_packets * USBIP_ISO_DESC_SIZE :
+			     0;
+	if (h->u.submit.number_of_packets > 0)
+		c->rx_status = -EXDEV; /* no isochronous endpoints here */
+	if (!in && oversized) {
+		/* Read past the data without keeping it, answer -EOVERFLOW. */
+		c->rx_skip += len;
+		c->rx_need = 0;
+		c->rx_status = -EOVERFLOW;
+	}
+	if (!in)
+		cu->urb.actual = (uint32_t)c->rx_need;
+	c->rx = RX_PAYLOAD;
+	return 0;
+}
+
+/* Take up to `want` bytes from staging, then from the socket. */
+static ssize_t rx_read(struct usbip_conn *c, void *dst, size_t want)
+{
+	ssize_t r;
+
+	if (c->st_len > c->st_off) {
+		size_t n = c->st_len - c->st_off;
+
+		if (n > want)
+			n = want;
+		if (dst)
+			memcpy(dst, c->staging + c->st_off, n);
+		c->st_off += n;
+		return (ssize_t)n;
+	}
+	if (!dst || want < STAGING_SIZE / 2) {
+		/* Small reads go through staging so that one recv
+		 * brings several headers. */
+		r = recv(c->fd, c->staging, STAGING_SIZE, 0);
+		if (r <= 0)
+			return r < 0 ? -errno : -EPIPE;
+		c->stats.bytes_in += (uint64_t)r;
+		c->st_off = 0;
+		c->st_len = (size_t)r;
+		return rx_read(c, dst, want);
+	}
+	r = recv(c->fd, dst, want, 0);
+	if (r <= 0)
+		return r < 0 ? -errno : -EPIPE;
+	c->stats.bytes_in += (uint64_t)r;
+	return r;
+}
+
+static void handle_input(struct usbip_conn *c)
+{
+	uint8_t raw[USBIP_HDR_SIZE];
+	size_t have = 0;
+
+	/*
+	 * Headers are gathered from staging only once all 48 bytes are
+	 * there, so a partial header waits in staging between calls.
+	 */
+	while (!c->dead) {
+		ssize_t r;
+
+		if (c->rx == RX_HEADER) {
+			struct usbip_header h;
+
+			if (c->st_len - c->st_off < USBIP_HDR_SIZE) {
+				/* Move the partial header to the front, then read more. */
+				have = c->st_len - c->st_off;
+				memmove(c->staging, c->staging + c->st_off, have);
+				c->st_off = 0;
+				c->st_len = have;
+				r = recv(c->fd, c->staging + have, STAGING_SIZE - have, 0);
+				if (r < 0 && errno == EINTR)
+					continue;
+				if (r < 0 && errno == EAGAIN)
+					return;
+				if (r < 0) {
+					conn_fail(c, -errno, "read");
+					return;
+				}
+				if (r == 0) {
+					conn_fail(c, have ? -EBADMSG : 0,
+						  have ? "connection closed inside a header" : NULL);
+					return;
+				}
+				c->stats.bytes_in += (uint64_t)r;
+				c->st_len += (size_t)r;
+				continue;
+			}
+			memcpy(raw, c->staging + c->st_off, USBIP_HDR_SIZE);
+			c->st_off += USBIP_HDR_SIZE;
+			if (usbip_header_decode(&h, raw) < 0) {
+				conn_fail(c, -EBADMSG, "malformed USB/IP header");
+				return;
+			}
+			if (h.command == USBIP_CMD_UNLINK) {
+				handle_unlink(c, &h);
+				continue;
+			}
+			if (handle_submit(c, &h) < 0) {
+				conn_fail(c, -ENOMEM, "out of memory");
+				return;
+			}
+		}
+
+		if (c->rx_need) {
+			struct usb_urb *urb = &c->rx_urb->urb;
+
+			r = rx_read(c, urb->buf + (urb->actual - c->rx_need), c->rx_need);
+		} else if (c->rx_skip) {
+			uint8_t sink[512];
+
+			r = rx_read(c, sink, c->rx_skip < sizeof(sink) ? c->rx_skip : sizeof(sink));
+		} else {
+			submit_received(c);
+			continue;
+		}
+		if (r == -EINTR)
+			continue;
+		if (r == -EAGAIN)
+			return;
+		if (r < 0) {
+			conn_fail(c, r == -EPIPE ? -EBADMSG : (int)r,
+				  r == -EPIPE ? "connection closed inside a transfer" : "read");
+			return;
+		}
+		if (c->rx_need)
+			c->rx_need -= (size_t)r;
+		else
+			c->rx_skip -= (size_t)r;
+	}
+}
+
+static void conn_ready(struct loop_io *io, uint32_t events, void *data)
+{
+	struct usbip_conn *c = data;
+
+	if (events & EPOLLIN) {
+		c->in_rx = true;
+		handle_input(c);
+		c->in_rx = false;
+		if (!c->dead)
+			flush(c);
+	}
+	if (c->dead)
+		return;
+	if (events & EPOLLOUT)
+		flush(c);
+	if (c->dead)
+		return;
+	/* Hang-up with nothing left to read: the other side is gone. */
+	if ((events & (EPOLLHUP | EPOLLERR)) && !(events & EPOLLIN))
+		conn_fail(c, 0, NULL);
+}
+
+int usbip_conn_new(struct loop *loop, int fd, struct usb_device *dev,
+		   const struct usbip_conn_ops *ops, void *data, struct usbip_conn **ret)
+{
+	struct usbip_conn *c;
+	int flags, r;
+
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return -ENOMEM;
+	}
+	c->loop = loop;
+	c->fd = fd;
+	c->dev = dev;
+	c->ops = ops;
+	c->data = data;
+	list_init(&c->txq);
+	r = loop_io_add(loop, fd, EPOLLIN | EPOLLRDHUP, conn_ready, c, NULL, &c->io);
+	if (r < 0) {
+		close(fd);
+		free(c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
+static void drop_urb(struct usb_urb *urb, void *data)
+{
+	free(container_of(urb, struct conn_urb, urb));
+}
+
+void usbip_conn_free(struct usbip_conn *c)
+{
+	if (!c)
+		return;
+	c->dead = true;
+	loop_io_remove(c->io);
+	loop_defer_cancel(c->notify);
+	usb_device_disconnect(c->dev, drop_urb, c);
+	while (!list_empty(&c->txq)) {
+		struct conn_urb *cu = list_first_entry(&c->txq, struct conn_urb, urb.link);
+
+		list_del(&cu->urb.link);
+		free(cu);
+	}
+	free(c->rx_urb);
+	close(c->fd);
+	free(c);
+}
+
+void usbip_conn_get_stats(const struct usbip_conn *c, struct usbip_conn_stats *ret)
+{
+	*ret = c->stats;
+}
