@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "src/cli.h"
+#include "src/ctl.h"
+
+int cli_parse_id(const char *s, int *ret)
+{
+	char *end;
+	unsigned long v;
+
+	if (strncmp(s, "0x", 2) == 0 || strncmp(s, "0X", 2) == 0)
+		s += 2;
+	if (!*s || strlen(s) > 4)
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 16);
+	if (errno || *end || v > 0xffff)
+		return -EINVAL;
+	*ret = (int)v;
+	return 0;
+}
+
+static int parse_speed(const char *s, enum usb_speed *ret)
+{
+	static const struct {
+		const char *name;
+		enum usb_speed speed;
+	} speeds[] = {
+		{ "low", USB_SPEED_LOW },     { "full", USB_SPEED_FULL },
+		{ "high", USB_SPEED_HIGH },   { "super", USB_SPEED_SUPER },
+		{ "super-plus", USB_SPEED_SUPER_PLUS },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(speeds) / sizeof(speeds[0]); i++) {
+		if (strcmp(s, speeds[i].name) == 0) {
+			*ret = speeds[i].speed;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Does this option take a value? */
+static bool needs_value(const char *opt)
+{
+	static const char *const with_value[] = {
+		"--name", "--vid", "--pid", "--serial", "--product", "--manufacturer",
+		"--speed", "--count",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
+		if (strcmp(opt, with_value[i]) == 0)
+			return true;
+	return false;
+}
+
+static int device_option(struct cli_device *d, const char *opt, const char *val,
+			 struct strbuf *err)
+{
+	if (strcmp(opt, "--name") == 0) {
+		if (!ctl_name_valid(val)) {
+			strbuf_printf(err, "invalid --name '%s': use up to %d letters, digits, '_', '.' or '-'",
+				      val, CTL_NAME_MAX - 1);
+			return -EINVAL;
+		}
+		d->opts.name = val;
+	} else if (strcmp(opt, "--vid") == 0 || strcmp(opt, "--pid") == 0) {
+		int *dst = opt[2] == 'v' ? &d->opts.vid : &d->opts.pid;
+
+		if (cli_parse_id(val, dst) < 0) {
+			strbuf_printf(err, "invalid %s '%s': expected a hexadecimal ID such as 1209", opt, val);
+			return -EINVAL;
+		}
+	} else if (strcmp(opt, "--serial") == 0) {
+		d->opts.serial = val;
+	} else if (strcmp(opt, "--product") == 0) {
+		d->opts.product = val;
+	} else if (strcmp(opt, "--manufacturer") == 0) {
+		d->opts.manufacturer = val;
+	} else if (strcmp(opt, "--speed") == 0) {
+		if (parse_speed(val, &d->opts.speed) < 0) {
+			strbuf_printf(err, "invalid --speed '%s': use low, full, high, super or super-plus", val);
+			return -EINVAL;
+		}
+	} else if (strcmp(opt, "--count") == 0) {
+		char *end;
+		long n;
+
+		errno = 0;
+		n = strtol(val, &end, 10);
+		if (errno || *end || n < 1 || n > CLI_MAX_DEVICES) {
+			strbuf_printf(err, "invalid --count '%s': 1 to %d", val, CLI_MAX_DEVICES);
+			return -EINVAL;
+		}
+		d->count = (unsigned int)n;
+	} else {
+		strbuf_printf(err, "unknown option '%s' for %s", opt, d->model->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int global_option(struct cli *c, const char *opt, struct strbuf *err)
+{
+	if (strcmp(opt, "-h") == 0 || strcmp(opt, "--help") == 0)
+		c->help = true;
+	else if (strcmp(opt, "-V") == 0 || strcmp(opt, "--version") == 0)
+		c->version = true;
+	else if (strcmp(opt, "-v") == 0 || strcmp(opt, "--verbose") == 0)
+		c->verbosity++;
+	else if (strcmp(opt, "-q") == 0 || strcmp(opt, "--quiet") == 0)
+		c->verbosity--;
+	else if (strcmp(opt, "--no-stdin") == 0)
+		c->no_stdin = true;
+	else if (strcmp(opt, "--no-load") == 0)
+		c->no_load = true;
+	else {
+		strbuf_printf(err, "unknown option '%s'", opt);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
+{
+	struct cli *c = calloc(1, sizeof(*c));
+	struct cli_device *cur = NULL;
+	int i, r = 0;
+
+	if (!c)
+		return -ENOMEM;
+	for (i = 1; i < argc && r == 0; i++) {
+		const char *arg = argv[i];
+		char opt[32];
+		const char *val = NULL, *eq;
+
+		if (arg[0] != '-' || arg[1] == '\0') {
+			const struct vusb_model *m = vusb_model_find(arg);
+
+			if (!m) {
+				strbuf_printf(err, "unknown device '%s' (see --help)", arg);
+				r = -EINVAL;
+				break;
+			}
+			if (c->ndevices >= CLI_MAX_DEVICES) {
+				strbuf_printf(err, "too many devices (at most %d)", CLI_MAX_DEVICES);
+				r = -EINVAL;
+				break;
+			}
+			cur = &c->devices[c->ndevices++];
+			cur->model = m;
+			cur->opts.vid = -1;
+			cur->opts.pid = -1;
+			cur->count = 1;
+			continue;
+		}
+
+		eq = strchr(arg, '=');
+		if (strncmp(arg, "--", 2) == 0 && eq) {
+			if ((size_t)(eq - arg) >= sizeof(opt)) {
+				strbuf_printf(err, "unknown option '%s'", arg);
+				r = -EINVAL;
+				break;
+			}
+			memcpy(opt, arg, (size_t)(eq - arg));
+			opt[eq - arg] = '\0';
+			val = eq + 1;
+		} else {
+			snprintf(opt, sizeof(opt), "%s", arg);
+		}
+
+		if (!cur || !needs_value(opt)) {
+			if (val || needs_value(opt)) {
+				strbuf_printf(err, needs_value(opt) ?
+						   "option '%s' belongs after the device it applies to" :
+						   "option '%s' takes no value", opt);
+				r = -EINVAL;
+				break;
+			}
+			r = global_option(c, opt, err);
+			continue;
+		}
+		if (!val) {
+			if (i + 1 >= argc) {
+				strbuf_printf(err, "option '%s' needs a value", opt);
+				r = -EINVAL;
+				break;
+			}
+			val = argv[++i];
+		}
+		r = device_option(cur, opt, val, err);
+	}
+
+	if (r == 0 && !c->help && !c->version && c->ndevices == 0) {
+		strbuf_printf(err, "no device given (try: vusb-attach mouse)");
+		r = -EINVAL;
+	}
+	for (i = 0; r == 0 && (unsigned int)i < c->ndevices; i++) {
+		struct cli_device *d = &c->devices[i];
+
+		if (d->count > 1 && (d->opts.name || d->opts.serial)) {
+			strbuf_printf(err, "--count cannot be combined with --name or --serial");
+			r = -EINVAL;
+		}
+		c->total += d->count;
+	}
+	if (r == 0 && c->total > CLI_MAX_DEVICES) {
+		strbuf_printf(err, "too many devices (at most %d)", CLI_MAX_DEVICES);
+		r = -EINVAL;
+	}
+	if (r == 0)
+		*ret = *c;
+	free(c);
+	return r;
+}
+
+void cli_usage(struct strbuf *out)
+{
+	const struct vusb_model *const *m;
+
+	strbuf_printf(out,
+		      "Usage: vusb-attach [OPTIONS] DEVICE [DEVICE-OPTIONS] [DEVICE [DEVICE-OPTIONS]]...\n"
+		      "\n"
+		      "Make virtual USB devices appear on this machine through the kernel's\n"
+		      "vhci_hcd (loaded when needed), serve them until interrupted, then detach.\n"
+		      "\n"
+		      "Devices:\n");
+	for (m = vusb_models; *m; m++)
+		strbuf_printf(out, "  %-12s %s\n", (*m)->name, (*m)->summary);
+	strbuf_printf(out,
+		      "\n"
+		      "Options:\n"
+		      "  -h, --help           show this help and exit\n"
+		      "  -V, --version        show the version and exit\n"
+		      "  -v, --verbose        log more (twice: every request)\n"
+		      "  -q, --quiet          log errors only\n"
+		      "      --no-stdin       do not read commands from the terminal\n"
+		      "      --no-load        do not load vhci-hcd; fail if it is absent\n"
+		      "\n"
+		      "Device options (after the DEVICE they apply to):\n"
+		      "      --name NAME      name for vusbctl (default: KIND0, KIND1, ...)\n"
+		      "      --vid ID         USB vendor ID, hexadecimal (default 1209, pid.codes)\n"
+		      "      --pid ID         USB product ID, hexadecimal\n"
+		      "      --serial TEXT    serial number string (default: vusb-NAME)\n"
+		      "      --product TEXT   product string\n"
+		      "      --manufacturer TEXT  manufacturer string\n"
+		      "      --speed SPEED    low, full, high, super or super-plus\n"
+		      "      --count N        attach N devices like this one\n"
+		      "\n"
+		      "Once the kernel has configured a device, vusb-attach prints\n"
+		      "  NAME: ready, port PORT, busid BUSID\n"
+		      "on standard output. Control running devices with vusbctl(1), or type the\n"
+		      "same commands here when standard input is a terminal, e.g. 'move 100 100'\n"
+		      "or 'keyboard0 type Hello'. 'help' lists them.\n"
+		      "\n"
+		      "Exit status: 0 stopped cleanly (signal, detach), 1 failure, 2 usage,\n"
+		      "3 vhci_hcd unavailable, 5 permission denied.\n");
+}

@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "src/conn.h"
+#include "src/ctl.h"
+#include "src/list.h"
+#include "src/log.h"
+#include "src/vusb.h"
+#include "sysfs/vhci.h"
+
+enum vdev_state {
+	VDEV_ATTACHED, /* the kernel has it, not configured yet */
+	VDEV_READY, /* configured by the host */
+	VDEV_OFFLINE, /* not attached (no vhci: tests) */
+};
+
+struct vdev {
+	struct list_head link;
+	struct vusb *vusb;
+	const struct vusb_model *model;
+	struct usb_device *dev;
+	char name[CTL_NAME_MAX];
+	enum vdev_state state;
+	bool announced; /* the ready line was printed */
+	bool attached; /* a vhci port is ours */
+	unsigned int port;
+	char busid[VHCI_BUSID_SIZE];
+	struct usbip_conn *conn;
+	struct loop_timer *timer;
+};
+
+struct vusb {
+	struct loop *loop;
+	struct vhci *vhci;
+	struct ctl_server *ctl;
+	struct list_head devs;
+	unsigned int ndevs;
+	unsigned int serial; /* devices made so far, for devids */
+};
+
+static const char *state_name(enum vdev_state s)
+{
+	switch (s) {
+	case VDEV_ATTACHED:
+		return "attached";
+	case VDEV_READY:
+		return "ready";
+	default:
+		return "offline";
+	}
+}
+
+static struct vdev *vdev_of(struct usb_device *dev)
+{
+	return dev->host_data;
+}
+
+static void host_complete(struct usb_device *dev, struct usb_urb *urb)
+{
+	usbip_conn_complete(vdev_of(dev)->conn, urb);
+}
+
+static void timer_fired(struct loop_timer *t, void *data)
+{
+	struct vdev *vd = data;
+
+	usb_device_timer(vd->dev);
+}
+
+static void host_arm_timer(struct usb_device *dev, unsigned int ms)
+{
+	struct vdev *vd = vdev_of(dev);
+
+	if (!vd->timer) {
+		if (ms == 0)
+			return;
+		if (loop_timer_add(vd->vusb->loop, timer_fired, vd, NULL, &vd->timer) < 0) {
+			log_err("%s: cannot create a timer: out of resources", vd->name);
+			return;
+		}
+	}
+	loop_timer_arm(vd->timer, ms);
+}
+
+static void host_event(struct usb_device *dev, const char *what)
+{
+	struct vdev *vd = vdev_of(dev);
+
+	if (strcmp(what, "configured") != 0) {
+		log_notice("%s: %s", vd->name, what);
+		return;
+	}
+	vd->state = VDEV_READY;
+	if (vd->announced)
+		return;
+	vd->announced = true;
+	if (vd->attached)
+		vhci_port_busid(vd->vusb->vhci, vd->port, vd->busid, sizeof(vd->busid));
+	/* The line scripts wait for: on standard output, once. */
+	printf("%s: ready, port %u, busid %s\n", vd->name, vd->port, vd->busid);
+	fflush(stdout);
+}
+
+static const struct usb_host_ops vdev_host_ops = {
+	.complete = host_complete,
+	.arm_timer = host_arm_timer,
+	.event = host_event,
+};
+
+static void vdev_free(struct vdev *vd)
+{
+	struct vusb *v = vd->vusb;
+	int r;
+
+	if (vd->attached) {
+		/* Detach first: the kernel stops talking, then our end closes. */
+		r = vhci_detach(v->vhci, vd->port, VHCI_DETACH_TIMEOUT_MS);
+		if (r < 0 && r != -ENODEV)
+			log_warn("%s: detaching vhci port %u: %s", vd->name, vd->port, strerror(-r));
+	}
+	usbip_conn_free(vd->conn);
+	loop_timer_remove(vd->timer);
+	if (v->ctl)
+		ctl_server_release(v->ctl, vd->name);
+	list_del(&vd->link);
+	v->ndevs--;
+	vd->model->destroy(vd->dev);
+	free(vd);
+}
+
+static void vdev_remove(struct vdev *vd)
+{
+	struct vusb *v = vd->vusb;
+
+	vdev_free(vd);
+	if (v->ndevs == 0)
+		loop_quit(v->loop, EXIT_OK);
+}
+
+static void conn_closed(struct usbip_conn *c, int err, const char *why, void *data)
+{
+	struct vdev *vd = data;
+
+	if (err == 0)
+		log_notice("%s: the kernel closed the connection (port %u detached)", vd->name,
+			   vd->port);
+	else
+		log_err("%s: connection dropped: %s", vd->name, why ? why : strerror(-err));
+	vdev_remove(vd);
+}
+
+static const struct usbip_conn_ops vdev_conn_ops = {
+	.closed = conn_closed,
+};
+
+int vusb_new(struct loop *loop, struct vhci *vhci, struct vusb **ret)
+{
+	struct vusb *v = calloc(1, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	v->loop = loop;
+	v->vhci = vhci;
+	list_init(&v->devs);
+	*ret = v;
+	return 0;
+}
+
+void vusb_free(struct vusb *v)
+{
+	if (!v)
+		return;
+	while (!list_empty(&v->devs))
+		vdev_free(list_first_entry(&v->devs, struct vdev, link));
+	ctl_server_free(v->ctl);
+	free(v);
+}
+
+static void ctl_send_rows(struct vusb *v, struct strbuf *out);
+
+static int ctl_handle(int argc, char **argv, struct strbuf *out, struct strbuf *err, void *data)
+{
+	return vusb_command(data, argc, argv, false, out, err);
+}
+
+int vusb_listen(struct vusb *v)
+{
+	return ctl_server_new(v->loop, ctl_handle, v, &v->ctl);
+}
+
+unsigned int vusb_count(const struct vusb *v)
+{
+	return v->ndevs;
+}
+
+static struct vdev *find_dev(struct vusb *v, const char *name)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &v->devs) {
+		struct vdev *vd = list_entry(pos, struct vdev, link);
+
+		if (strcmp(vd->name, name) == 0)
+			return vd;
+	}
+	return NULL;
+}
+
+/* Reserve a name: the given one, or the first free KINDn. */
+static int pick_name(struct vusb *v, struct vdev *vd, const char *want, struct strbuf *err)
+{
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < 10000; i++) {
+		if (want)
+			snprintf(vd->name, sizeof(vd->name), "%s", want);
+		else
+			snprintf(vd->name, sizeof(vd->name), "%s%u", vd->model->name, i);
+		r = find_dev(v, vd->name) ? -EEXIST : 0;
+		if (r == 0 && v->ctl)
+			r = ctl_server_claim(v->ctl, vd->name);
+		if (r == 0)
+			return 0;
+		if (r != -EEXIST || want)
+			break;
+	}
+	if (r == -EEXIST)
+		strbuf_printf(err, "the name '%s' is in use by another device", vd->name);
+	else
+		strbuf_printf(err, "cannot register the name '%s' in %s: %s", vd->name,
+			      ctl_rundir(), strerror(-r));
+	return r == -EACCES || r == -EPERM ? EXIT_PERMISSION : EXIT_FAILURE_;
+}
+
+static int attach(struct vusb *v, struct vdev *vd, struct strbuf *err)
+{
+	uint32_t devid = vhci_devid(1, v->serial % 255 + 1);
+	int sv[2], r;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		strbuf_printf(err, "socketpair: %s", strerror(errno));
+		return EXIT_FAILURE_;
+	}
+	r = vhci_attach(v->vhci, sv[1], devid, vd->dev->speed, &vd->port);
+	/* The kernel holds its own reference to its end now. */
+	close(sv[1]);
+	if (r < 0) {
+		close(sv[0]);
+		if (r == -EBUSY) {
+			strbuf_printf(err, "every vhci port for %s devices is in use",
+				      usb_speed_name(vd->dev->speed));
+			return EXIT_FAILURE_;
+		}
+		if (r == -EACCES || r == -EPERM) {
+			strbuf_printf(err, "attaching to vhci_hcd needs root (try sudo)");
+			return EXIT_PERMISSION;
+		}
+		strbuf_printf(err, "attaching to vhci_hcd: %s", strerror(-r));
+		return EXIT_FAILURE_;
+	}
+	vd->attached = true;
+	vd->state = VDEV_ATTACHED;
+	r = usbip_conn_new(v->loop, sv[0], vd->dev, &vdev_conn_ops, vd, &vd->conn);
+	if (r < 0) {
+		strbuf_printf(err, "serving the connection: %s", strerror(-r));
+		return EXIT_FAILURE_;
+	}
+	return 0;
+}
+
+int vusb_add(struct vusb *v, const struct vusb_model *model, const struct vusb_dev_opts *opts,
+	     struct strbuf *err)
+{
+	struct vusb_dev_opts o = *opts;
+	struct vdev *vd;
+	int r;
+
+	vd = calloc(1, sizeof(*vd));
+	if (!vd) {
+		strbuf_printf(err, "out of memory");
+		return EXIT_FAILURE_;
+	}
+	vd->vusb = v;
+	vd->model = model;
+	vd->state = VDEV_OFFLINE;
+	snprintf(vd->busid, sizeof(vd->busid), "-");
+	r = pick_name(v, vd, opts->name, err);
+	if (r) {
+		free(vd);
+		return r;
+	}
+	o.name = vd->name;
+	o.instance = v->serial;
+	r = model->create(&vd->dev, &o, err);
+	if (r < 0) {
+		if (v->ctl)
+			ctl_server_release(v->ctl, vd->name);
+		free(vd);
+		if (!err->len)
+			strbuf_printf(err, "%s", strerror(-r));
+		return r == -EINVAL ? EXIT_USAGE : EXIT_FAILURE_;
+	}
+	vd->dev->host = &vdev_host_ops;
+	vd->dev->host_data = vd;
+	list_add_tail(&vd->link, &v->devs);
+	v->ndevs++;
+	v->serial++;
+
+	if (!v->vhci)
+		return 0;
+	r = attach(v, vd, err);
+	if (r) {
+		vdev_free(vd);
+		return r;
+	}
+	log_info("%s: attached to vhci port %u as a %s %s", vd->name, vd->port,
+		 usb_speed_name(vd->dev->speed), model->name);
+	return 0;
+}
+
+static void ctl_send_rows(struct vusb *v, struct strbuf *out)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &v->devs) {
+		struct vdev *vd = list_entry(pos, struct vdev, link);
+		struct strbuf details = { 0 };
+
+		if (vd->model->describe)
+			vd->model->describe(vd->dev, &details);
+		if (vd->attached)
+			strbuf_printf(out, "%s\t%s\t%u\t%s\t%s\t%s\n", vd->name, vd->model->name,
+				      vd->port, vd->busid, state_name(vd->state),
+				      strbuf_str(&details));
+		else
+			strbuf_printf(out, "%s\t%s\t-\t-\t%s\t%s\n", vd->name, vd->model->name,
+				      state_name(vd->state), strbuf_str(&details));
+		strbuf_free(&details);
+	}
+}
+
+void vusb_format_list(const char *rows, bool json, struct strbuf *out)
+{
+	const char *line = rows;
+	bool first = true;
+
+	if (json)
+		strbuf_printf(out, "[");
+	else
+		strbuf_printf(out, "%-16s %-10s %-5s %-8s %-9s %s\n", "NAME", "KIND", "PORT", "BUSID",
+			      "STATE", "DETAILS");
+	while (*line) {
+		const char *end = strchr(line, '\n');
+		char buf[512], *f[6], *save = NULL, *tok;
+		size_t n = end ? (size_t)(end - line) : strlen(line);
+		int nf = 0;
+
+		if (n >= sizeof(buf))
+			n = sizeof(buf) - 1;
+		memcpy(buf, line, n);
+		buf[n] = '\0';
+		line = end ? end + 1 : line + strlen(line);
+		/* strtok would merge the empty details field; split by hand. */
+		for (tok = buf; nf < 6; nf++) {
+			f[nf] = tok;
+			save = strchr(tok, '\t');
+			if (!save) {
+				nf++;
+				break;
+			}
+			*save = '\0';
+			tok = save + 1;
+		}
+		if (nf < 5)
+			continue;
+		if (nf == 5)
+			f[5] = "";
+		if (!json) {
+			strbuf_printf(out, "%-16s %-10s %-5s %-8s %-9s %s\n", f[0], f[1], f[2], f[3], f[4],
+				      f[5]);
+			continue;
+		}
+		strbuf_printf(out, "%s{\"name\":", first ? "" : ",");
+		strbuf_json_str(out, f[0]);
+		strbuf_printf(out, ",\"kind\":");
+		strbuf_json_str(out, f[1]);
+		if (strcmp(f[2], "-") == 0)
+			strbuf_printf(out, ",\"port\":null,\"busid\":null");
+		else {
+			strbuf_printf(out, ",\"port\":%s,\"busid\":", f[2]);
+			strbuf_json_str(out, f[3]);
+		}
+		strbuf_printf(out, ",\"state\":");
+		strbuf_json_str(out, f[4]);
+		strbuf_printf(out, ",\"details\":");
+		strbuf_json_str(out, f[5]);
+		strbuf_printf(out, "}");
+		first = false;
+	}
+	if (json)
+		strbuf_printf(out, "]\n");
+}
+
+static void help(struct vusb *v, struct strbuf *out)
+{
+	const struct vusb_model *seen[16];
+	struct list_head *pos;
+	unsigned int nseen = 0, i;
+
+	strbuf_printf(out, "list [--json]              the devices and their state\n"
+			   "detach NAME                detach a device\n"
+			   "NAME COMMAND [ARGS...]     run a device's command:\n");
+	list_for_each(pos, &v->devs) {
+		const struct vusb_model *m = list_entry(pos, struct vdev, link)->model;
+		const struct vusb_command *c;
+
+		for (i = 0; i < nseen && seen[i] != m; i++)
+			;
+		if (i < nseen || nseen == 16)
+			continue;
+		seen[nseen++] = m;
+		strbuf_printf(out, "  %s:\n", m->name);
+		for (c = m->commands; c && c->name; c++)
+			strbuf_printf(out, "    %-10s %-16s %s\n", c->name, c->args ? c->args : "",
+				      c->help ? c->help : "");
+	}
+}
+
+static int run_device_command(struct vdev *vd, int argc, char **argv, struct strbuf *out,
+			      struct strbuf *err)
+{
+	const struct vusb_command *c = vusb_model_command(vd->model, argv[0]);
+	int r;
+
+	if (!c) {
+		strbuf_printf(err, "%s: unknown command '%s' for a %s", vd->name, argv[0],
+			      vd->model->name);
+		return EXIT_USAGE;
+	}
+	if (argc - 1 < c->min_args || (c->max_args >= 0 && argc - 1 > c->max_args)) {
+		strbuf_printf(err, "usage: %s %s %s", vd->name, c->name, c->args ? c->args : "");
+		return EXIT_USAGE;
+	}
+	r = c->run(vd->dev, argc, argv, out);
+	switch (r) {
+	case 0:
+		return 0;
+	case -EINVAL:
+		strbuf_printf(err, "%s: %s", vd->name, out->len ? strbuf_str(out) : "invalid arguments");
+		strbuf_reset(out);
+		return EXIT_USAGE;
+	case -EAGAIN:
+		strbuf_printf(err, "%s: too many reports queued: the host is not reading them",
+			      vd->name);
+		return EXIT_FAILURE_;
+	case -ENOTCONN:
+		strbuf_printf(err, "%s: the host has not configured the device yet", vd->name);
+		return EXIT_FAILURE_;
+	default:
+		strbuf_printf(err, "%s: %s", vd->name, strerror(-r));
+		return EXIT_FAILURE_;
+	}
+}
+
+int vusb_command(struct vusb *v, int argc, char **argv, bool terminal, struct strbuf *out,
+		 struct strbuf *err)
+{
+	struct vdev *vd;
+	struct list_head *pos;
+
+	if (argc < 1) {
+		strbuf_printf(err, "no command");
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[0], "list") == 0) {
+		struct strbuf rows = { 0 };
+		bool json = argc > 1 && strcmp(argv[1], "--json") == 0;
+
+		if (argc > 2 || (argc == 2 && !json)) {
+			strbuf_printf(err, "usage: list [--json]");
+			return EXIT_USAGE;
+		}
+		ctl_send_rows(v, &rows);
+		/* vusbctl merges the rows of every instance and formats them. */
+		if (terminal)
+			vusb_format_list(strbuf_str(&rows), json, out);
+		else
+			strbuf_add(out, strbuf_str(&rows), rows.len);
+		strbuf_free(&rows);
+		return 0;
+	}
+	if (strcmp(argv[0], "help") == 0) {
+		help(v, out);
+		return 0;
+	}
+	if (strcmp(argv[0], "detach") == 0) {
+		if (argc != 2) {
+			strbuf_printf(err, "usage: detach NAME");
+			return EXIT_USAGE;
+		}
+		vd = find_dev(v, argv[1]);
+		if (!vd) {
+			strbuf_printf(err, "no device named '%s'", argv[1]);
+			return EXIT_NO_DEVICE;
+		}
+		vdev_remove(vd);
+		return 0;
+	}
+
+	vd = find_dev(v, argv[0]);
+	if (vd) {
+		if (argc < 2) {
+			strbuf_printf(err, "usage: %s COMMAND [ARGS...] (try 'help')", argv[0]);
+			return EXIT_USAGE;
+		}
+		if (strcmp(argv[1], "detach") == 0 && argc == 2) {
+			vdev_remove(vd);
+			return 0;
+		}
+		return run_device_command(vd, argc - 1, argv + 1, out, err);
+	}
+	if (terminal) {
+		/* "move 10 10": the first device that knows the command. */
+		list_for_each(pos, &v->devs) {
+			vd = list_entry(pos, struct vdev, link);
+			if (vusb_model_command(vd->model, argv[0]))
+				return run_device_command(vd, argc, argv, out, err);
+		}
+	}
+	strbuf_printf(err, "no device or command '%s' (try 'help')", argv[0]);
+	return EXIT_NO_DEVICE;
+}

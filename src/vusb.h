@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A running vusb-attach: the devices it serves, how each is attached to
+ * the kernel, and the commands that reach them (control socket, terminal).
+ */
+#ifndef VUSB_VUSB_H
+#define VUSB_VUSB_H
+
+#include <stdbool.h>
+
+#include "src/loop.h"
+#include "src/model.h"
+#include "src/strbuf.h"
+
+struct vusb;
+struct vhci;
+
+/*
+ * A new instance on `loop`. vhci may be NULL: devices are then created
+ * but not attached (tests of the command layer). 0 or -errno.
+ */
+int vusb_new(struct loop *loop, struct vhci *vhci, struct vusb **ret);
+
+/* Detach every device (writing vhci's detach file), then free. NULL-safe. */
+void vusb_free(struct vusb *v);
+
+/* Listen on the control socket. 0 or -errno. */
+int vusb_listen(struct vusb *v);
+
+/*
+ * Create a device of `model` and attach it. opts->name NULL picks the
+ * next free KINDn. 0, or an exit code (EXIT_*) with the reason in err.
+ */
+int vusb_add(struct vusb *v, const struct vusb_model *model, const struct vusb_dev_opts *opts,
+	     struct strbuf *err);
+
+/* Number of devices still served. */
+unsigned int vusb_count(const struct vusb *v);
+
+/*
+ * Run one command (argv as from vusbctl or a terminal line). terminal
+ * allows the short form "move 1 2", which picks the first device whose
+ * model knows the command. 0 with output in out, or an exit code with a
+ * one-line reason in err.
+ */
+int vusb_command(struct vusb *v, int argc, char **argv, bool terminal, struct strbuf *out,
+		 struct strbuf *err);
+
+/*
+ * Format `list` rows (tab-separated: name kind port busid state details)
+ * as a table or as JSON.
+ */
+void vusb_format_list(const char *rows, bool json, struct strbuf *out);
+
+#endif
