@@ -1,0 +1,933 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vhci_hcd's sysfs files: status parsing, port picking, attach and detach.
+ *
+ * The files are read and written with plain read/pwrite on a directory fd
+ * rather than udev_device_get_sysattr_value(): libudev caches attribute
+ * values, and status has to be read fresh every time; writes must return
+ * the kernel's errno untouched (EBUSY means "try another port").
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libkmod.h>
+#include <libudev.h>
+
+#include "sysfs/kmod.h"
+#include "sysfs/vhci.h"
+
+#define VHCI_SYSNAME "vhci_hcd.0"
+
+/* Longer than any row the kernel writes (about 80 characters). */
+#define STATUS_LINE_MAX 128
+/* One status file: 2 x 31 rows and a header fit with room to spare. */
+#define STATUS_FILE_MAX 16384
+
+#define ATTACH_TRIES 16
+/* After inserting the module, how long to look for its controller. */
+#define FIND_TIMEOUT_MS 1000
+
+struct vhci {
+	struct udev *udev;
+	struct udev_device *dev;
+	struct kmod_ctx *kmod;
+	char *syspath;
+	int dirfd;
+	/* Opened at vhci_open() time so that root may be dropped after. */
+	int attach_fd; /* or -errno from opening it */
+	int detach_fd; /* or -errno from opening it */
+	unsigned int nports;
+	unsigned int hub_ports;	   /* ports per hub (P) */
+	unsigned int ncontrollers; /* nports / 2P */
+	struct vhci_port *ports;   /* nports rows: the last status read */
+	char *buf;		   /* STATUS_FILE_MAX bytes */
+};
+
+/* ---- Pure parsing ---- */
+
+struct token {
+	const char *s;
+	size_t len;
+};
+
+/*
+ * Split s[0..len) at runs of spaces into at most max tokens. Anything but
+ * printable ASCII, a leading or trailing space, or too many tokens is
+ * malformed. Returns the token count or -EBADMSG.
+ */
+static int split(const char *s, size_t len, struct token *tok, size_t max)
+{
+	size_t i = 0, n = 0;
+
+	while (i < len) {
+		size_t start = i;
+
+		if (s[i] == ' ')
+			return -EBADMSG;
+		while (i < len && s[i] != ' ') {
+			if (s[i] < 0x21 || s[i] > 0x7e)
+				return -EBADMSG;
+			i++;
+		}
+		if (n == max)
+			return -EBADMSG;
+		tok[n].s = s + start;
+		tok[n].len = i - start;
+		n++;
+		if (i == len)
+			break;
+		while (i < len && s[i] == ' ')
+			i++;
+		if (i == len)
+			return -EBADMSG;
+	}
+	return (int)n;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * A whole token as an unsigned number in base 10 or 16, of at most
+ * max_digits digits and at most max. No signs, no prefixes, no spaces.
+ */
+static int parse_num(const struct token *t, unsigned int base,
+		     size_t max_digits, uint64_t max, uint64_t *ret)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (t->len == 0 || t->len > max_digits)
+		return -EBADMSG;
+	for (i = 0; i < t->len; i++) {
+		int d = hexval(t->s[i]);
+
+		if (d < 0 || (unsigned int)d >= base)
+			return -EBADMSG;
+		v = v * base + (unsigned int)d;
+	}
+	if (v > max)
+		return -EBADMSG;
+	*ret = v;
+	return 0;
+}
+
+static bool is_busid_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z') || c == '-' || c == '.' || c == ':' ||
+	       c == '_';
+}
+
+enum header {
+	HEADER_NONE,
+	HEADER_HUB, /* "hub port sta spd dev      sockfd local_busid" */
+	HEADER_OLD, /* "port sta spd dev      socket           local_busid" */
+};
+
+static enum header header_kind(const char *s, size_t len)
+{
+	if (len >= 4 && !memcmp(s, "hub ", 4))
+		return HEADER_HUB;
+	if (len >= 5 && !memcmp(s, "port ", 5))
+		return HEADER_OLD;
+	return HEADER_NONE;
+}
+
+/* One line without its newline: s[0..len). */
+static int parse_row(const char *s, size_t len, struct vhci_port *ret)
+{
+	struct vhci_port p = { 0 };
+	struct token t[7];
+	uint64_t v;
+	size_t i;
+	int r;
+
+	if (len == 0 || len >= STATUS_LINE_MAX)
+		return -EBADMSG;
+	if (header_kind(s, len) != HEADER_NONE)
+		return -ENODATA;
+
+	r = split(s, len, t, 7);
+	if (r != 7)
+		return -EBADMSG;
+
+	if (t[0].len != 2 || t[0].s[1] != 's')
+		return -EBADMSG;
+	if (t[0].s[0] == 'h')
+		p.hub = VHCI_HUB_HS;
+	else if (t[0].s[0] == 's')
+		p.hub = VHCI_HUB_SS;
+	else
+		return -EBADMSG;
+
+	if (parse_num(&t[1], 10, 5, VHCI_MAX_PORTS - 1, &v) < 0)
+		return -EBADMSG;
+	p.port = (unsigned int)v;
+	if (parse_num(&t[2], 10, 3, 999, &v) < 0)
+		return -EBADMSG;
+	p.state = (unsigned int)v;
+	if (parse_num(&t[3], 10, 3, 999, &v) < 0)
+		return -EBADMSG;
+	p.speed = (unsigned int)v;
+	if (parse_num(&t[4], 16, 8, UINT32_MAX, &v) < 0)
+		return -EBADMSG;
+	p.devid = (uint32_t)v;
+	/* 16 digits: a controller that is not ready prints 16 zeros here. */
+	if (parse_num(&t[5], 10, 16, INT_MAX, &v) < 0)
+		return -EBADMSG;
+	p.sockfd = (int)v;
+
+	if (t[6].len >= sizeof(p.busid))
+		return -EBADMSG;
+	for (i = 0; i < t[6].len; i++)
+		if (!is_busid_char(t[6].s[i]))
+			return -EBADMSG;
+	memcpy(p.busid, t[6].s, t[6].len);
+	p.busid[t[6].len] = '\0';
+
+	*ret = p;
+	return 0;
+}
+
+int vhci_status_parse_line(const char *line, struct vhci_port *ret)
+{
+	size_t len;
+
+	if (!line || !ret)
+		return -EINVAL;
+	len = strnlen(line, STATUS_LINE_MAX + 1);
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	if (memchr(line, '\n', len))
+		return -EBADMSG;
+	return parse_row(line, len, ret);
+}
+
+/*
+ * Walk the rows of a status text; with ports NULL only validate and count.
+ * Returns the row count or -errno.
+ */
+static int status_walk(const char *text, struct vhci_port *ports)
+{
+	const char *line = text, *eol;
+	struct vhci_port row;
+	size_t len, count = 0;
+	bool first = true;
+	int r;
+
+	while (*line) {
+		eol = strchr(line, '\n');
+		len = eol ? (size_t)(eol - line) : strlen(line);
+
+		if (first) {
+			enum header h = header_kind(line, len);
+
+			if (h == HEADER_OLD)
+				return -EPROTONOSUPPORT;
+			if (h != HEADER_HUB || len >= STATUS_LINE_MAX)
+				return -EBADMSG;
+			first = false;
+		} else {
+			r = parse_row(line, len, &row);
+			if (r < 0)
+				return -EBADMSG; /* includes a second header */
+			if (count >= VHCI_MAX_PORTS)
+				return -EBADMSG;
+			if (ports)
+				ports[count] = row;
+			count++;
+		}
+
+		if (!eol)
+			break;
+		line = eol + 1;
+	}
+	if (first)
+		return -EBADMSG;
+	return (int)count;
+}
+
+int vhci_status_parse(const char *text, struct vhci_port *ports, size_t n)
+{
+	int count;
+
+	if (!text || (!ports && n))
+		return -EINVAL;
+
+	count = status_walk(text, NULL);
+	if (count < 0)
+		return count;
+	if (!ports)
+		return count;
+	if ((size_t)count > n)
+		return -ENOBUFS;
+	return status_walk(text, ports);
+}
+
+int vhci_hub_for_speed(enum usb_speed speed)
+{
+	switch (speed) {
+	case USB_SPEED_LOW:
+	case USB_SPEED_FULL:
+	case USB_SPEED_HIGH:
+		return VHCI_HUB_HS;
+	case USB_SPEED_SUPER:
+	case USB_SPEED_SUPER_PLUS:
+		return VHCI_HUB_SS;
+	default:
+		return -EINVAL;
+	}
+}
+
+static bool in_list(unsigned int x, const unsigned int *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (list[i] == x)
+			return true;
+	return false;
+}
+
+int vhci_pick_port(const struct vhci_port *ports, size_t n,
+		   enum usb_speed speed, const unsigned int *avoid,
+		   size_t navoid)
+{
+	const struct vhci_port *best = NULL;
+	int hub;
+	size_t i;
+
+	if ((!ports && n) || (!avoid && navoid))
+		return -EINVAL;
+	hub = vhci_hub_for_speed(speed);
+	if (hub < 0)
+		return hub;
+
+	for (i = 0; i < n; i++) {
+		const struct vhci_port *p = &ports[i];
+
+		if ((int)p->hub != hub || p->state != VHCI_PORT_FREE)
+			continue;
+		if (p->port >= VHCI_MAX_PORTS || in_list(p->port, avoid, navoid))
+			continue;
+		if (!best || p->port < best->port)
+			best = p;
+	}
+	if (!best)
+		return -EBUSY;
+	return (int)best->port;
+}
+
+/* ---- sysfs I/O ---- */
+
+/*
+ * Read a whole attribute into buf (NUL-terminated). Returns its length,
+ * -EFBIG if it does not fit, -EBADMSG if it holds a NUL byte, -errno.
+ */
+static int read_attr(int dirfd, const char *name, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+	char extra;
+	int fd, r = 0;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+
+	for (;;) {
+		if (len == size - 1)
+			n = read(fd, &extra, 1);
+		else
+			n = read(fd, buf + len, size - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		if (len == size - 1) {
+			r = -EFBIG;
+			break;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	if (r < 0)
+		return r;
+	buf[len] = '\0';
+	if (strlen(buf) != len)
+		return -EBADMSG;
+	return (int)len;
+}
+
+/* One write of the whole string, at offset 0: how sysfs wants it. */
+static int write_attr(int fd, const char *s)
+{
+	size_t len = strlen(s);
+	ssize_t n;
+
+	if (fd < 0)
+		return fd; /* the -errno from opening it */
+	do
+		n = pwrite(fd, s, len, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n != len)
+		return -EIO;
+	return 0;
+}
+
+static int parse_nports(const char *s, unsigned int *ret)
+{
+	struct token t;
+	uint64_t v;
+
+	t.s = s;
+	t.len = strcspn(s, "\n");
+	if (s[t.len] == '\n' && s[t.len + 1] != '\0')
+		return -EBADMSG;
+	if (parse_num(&t, 10, 5, VHCI_MAX_PORTS, &v) < 0)
+		return -EBADMSG;
+	if (v == 0 || v % 2)
+		return -EBADMSG;
+	*ret = (unsigned int)v;
+	return 0;
+}
+
+/*
+ * Read status files into v->ports and check each row against the layout:
+ * controller c lists ports c*2P .. c*2P+P-1 on hs, then the next P on ss.
+ */
+static int refresh(struct vhci *v)
+{
+	unsigned int c, i, base;
+	char name[32];
+	int r;
+
+	for (c = 0; c < v->ncontrollers; c++) {
+		struct vhci_port *rows = v->ports + c * 2 * v->hub_ports;
+
+		if (c == 0)
+			snprintf(name, sizeof(name), "status");
+		else
+			snprintf(name, sizeof(name), "status.%u", c);
+
+		r = read_attr(v->dirfd, name, v->buf, STATUS_FILE_MAX);
+		if (r < 0)
+			return r;
+		r = vhci_status_parse(v->buf, rows, 2 * v->hub_ports);
+		if (r == -ENOBUFS)
+			return -EBADMSG;
+		if (r < 0)
+			return r;
+		if ((unsigned int)r != 2 * v->hub_ports)
+			return -EBADMSG;
+
+		base = c * 2 * v->hub_ports;
+		for (i = 0; i < 2 * v->hub_ports; i++) {
+			enum vhci_hub hub = i < v->hub_ports ? VHCI_HUB_HS :
+							       VHCI_HUB_SS;
+
+			if (rows[i].hub != hub || rows[i].port != base + i)
+				return -EBADMSG;
+		}
+	}
+	return (int)v->nports;
+}
+
+/*
+ * nports says how many ports there are in all; the rows of status (one
+ * controller) say how many per hub; together they give the number of
+ * status files, without trusting any directory listing.
+ */
+static int read_layout(struct vhci *v)
+{
+	unsigned int nports, hs = 0, ss = 0, i;
+	struct vhci_port *ports;
+	char buf[32];
+	int r;
+
+	r = read_attr(v->dirfd, "nports", buf, sizeof(buf));
+	if (r < 0)
+		return r == -EFBIG ? -EBADMSG : r;
+	r = parse_nports(buf, &nports);
+	if (r < 0)
+		return r;
+
+	ports = calloc(nports, sizeof(*ports));
+	if (!ports)
+		return -ENOMEM;
+
+	r = read_attr(v->dirfd, "status", v->buf, STATUS_FILE_MAX);
+	if (r >= 0)
+		r = vhci_status_parse(v->buf, ports, nports);
+	if (r == -ENOBUFS)
+		r = -EBADMSG;
+	if (r < 0) {
+		free(ports);
+		return r;
+	}
+	for (i = 0; i < (unsigned int)r; i++) {
+		if (ports[i].hub == VHCI_HUB_HS)
+			hs++;
+		else
+			ss++;
+	}
+	if (hs == 0 || hs != ss || hs > VHCI_MAX_HUB_PORTS ||
+	    nports % (2 * hs) || nports / (2 * hs) > VHCI_MAX_CONTROLLERS) {
+		free(ports);
+		return -EBADMSG;
+	}
+
+	v->ports = ports;
+	v->nports = nports;
+	v->hub_ports = hs;
+	v->ncontrollers = nports / (2 * hs);
+	r = refresh(v);
+	return r < 0 ? r : 0;
+}
+
+static int open_write(int dirfd, const char *name)
+{
+	int fd;
+
+	fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	return fd < 0 ? -errno : fd;
+}
+
+static struct vhci *vhci_new(void)
+{
+	struct vhci *v;
+
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return NULL;
+	v->dirfd = -1;
+	v->attach_fd = -EBADF;
+	v->detach_fd = -EBADF;
+	v->buf = malloc(STATUS_FILE_MAX);
+	if (!v->buf) {
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* Everything after the controller's directory is known. */
+static int setup_at(struct vhci *v, const char *syspath)
+{
+	int r;
+
+	v->syspath = strdup(syspath);
+	if (!v->syspath)
+		return -ENOMEM;
+	v->dirfd = open(syspath, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (v->dirfd < 0)
+		return -errno;
+	r = read_layout(v);
+	if (r < 0)
+		return r;
+	/* Failure is kept, not returned: reading status needs no root. */
+	v->attach_fd = open_write(v->dirfd, "attach");
+	v->detach_fd = open_write(v->dirfd, "detach");
+	return 0;
+}
+
+void vhci_close(struct vhci *v)
+{
+	if (!v)
+		return;
+	if (v->attach_fd >= 0)
+		close(v->attach_fd);
+	if (v->detach_fd >= 0)
+		close(v->detach_fd);
+	if (v->dirfd >= 0)
+		close(v->dirfd);
+	free(v->ports);
+	free(v->buf);
+	free(v->syspath);
+	if (v->dev)
+		udev_device_unref(v->dev);
+	if (v->udev)
+		udev_unref(v->udev);
+	if (v->kmod)
+		kmod_unref(v->kmod);
+	free(v);
+}
+
+int vhci_open_at(struct vhci **ret, const char *syspath)
+{
+	struct vhci *v;
+	int r;
+
+	if (!ret || !syspath)
+		return -EINVAL;
+	v = vhci_new();
+	if (!v)
+		return -ENOMEM;
+	r = setup_at(v, syspath);
+	if (r < 0) {
+		vhci_close(v);
+		return r;
+	}
+	*ret = v;
+	return 0;
+}
+
+static bool is_controller(struct udev_device *d)
+{
+	const char *name = udev_device_get_sysname(d);
+
+	return name && !strcmp(name, VHCI_SYSNAME) &&
+	       udev_device_get_sysattr_value(d, "nports");
+}
+
+/*
+ * vhci_hcd.0 on the platform bus, or, once it moves (to the faux bus), by
+ * its sysname on whatever bus it is. Returns 0 with v->dev set, -ENODEV.
+ */
+static int find_controller(struct vhci *v)
+{
+	struct udev_list_entry *e;
+	struct udev_enumerate *en;
+	struct udev_device *d;
+
+	d = udev_device_new_from_subsystem_sysname(v->udev, "platform",
+						   VHCI_SYSNAME);
+	if (d && is_controller(d)) {
+		v->dev = d;
+		return 0;
+	}
+	if (d)
+		udev_device_unref(d);
+
+	en = udev_enumerate_new(v->udev);
+	if (!en)
+		return -ENOMEM;
+	if (udev_enumerate_add_match_sysname(en, VHCI_SYSNAME) < 0 ||
+	    udev_enumerate_scan_devices(en) < 0) {
+		udev_enumerate_unref(en);
+		return -ENODEV;
+	}
+	udev_list_entry_foreach(e, udev_enumerate_get_list_entry(en)) {
+		d = udev_device_new_from_syspath(v->udev,
+						 udev_list_entry_get_name(e));
+		if (!d)
+			continue;
+		if (is_controller(d)) {
+			v->dev = d;
+			break;
+		}
+		udev_device_unref(d);
+	}
+	udev_enumerate_unref(en);
+	return v->dev ? 0 : -ENODEV;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = {
+		.tv_sec = ms / 1000,
+		.tv_nsec = (long)(ms % 1000) * 1000000,
+	};
+
+	/* An early wake-up only means one more look at status. */
+	nanosleep(&ts, NULL);
+}
+
+/* The module's init registers the controller, but give udev/sysfs a moment. */
+static int find_after_load(struct vhci *v)
+{
+	uint64_t deadline = now_ms() + FIND_TIMEOUT_MS;
+	int r;
+
+	for (;;) {
+		r = find_controller(v);
+		if (r != -ENODEV || now_ms() >= deadline)
+			return r;
+		sleep_ms(20);
+	}
+}
+
+static int open_controller(struct vhci *v, unsigned int flags,
+			   enum vhci_step *step)
+{
+	int r;
+
+	*step = VHCI_STEP_SETUP;
+	v->udev = udev_new();
+	if (!v->udev)
+		return -ENOMEM;
+
+	r = find_controller(v);
+	if (r == -ENODEV && (flags & VHCI_NO_LOAD)) {
+		*step = VHCI_STEP_FIND;
+		return r;
+	}
+	if (r == -ENODEV) {
+		r = vhci_kmod_new(&v->kmod);
+		if (r < 0)
+			return r;
+		*step = VHCI_STEP_MODULE;
+		r = vhci_module_load(v->kmod);
+		if (r < 0)
+			return r;
+		*step = VHCI_STEP_CONTROLLER;
+		r = find_after_load(v);
+	}
+	if (r < 0)
+		return r;
+
+	*step = VHCI_STEP_SYSFS;
+	return setup_at(v, udev_device_get_syspath(v->dev));
+}
+
+int vhci_open(struct vhci **ret, unsigned int flags, enum vhci_step *step)
+{
+	enum vhci_step s = VHCI_STEP_SETUP;
+	struct vhci *v;
+	int r;
+
+	if (!ret || (flags & ~VHCI_NO_LOAD)) {
+		r = -EINVAL;
+		goto out;
+	}
+	v = vhci_new();
+	if (!v) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = open_controller(v, flags, &s);
+	if (r < 0) {
+		vhci_close(v);
+		goto out;
+	}
+	s = VHCI_STEP_NONE;
+	*ret = v;
+out:
+	if (step)
+		*step = s;
+	return r;
+}
+
+const char *vhci_syspath(const struct vhci *v)
+{
+	return v ? v->syspath : NULL;
+}
+
+int vhci_nports(const struct vhci *v)
+{
+	return v ? (int)v->nports : -EINVAL;
+}
+
+int vhci_read_status(struct vhci *v, struct vhci_port *ports, size_t n)
+{
+	int r;
+
+	if (!v || !ports)
+		return -EINVAL;
+	if (n < v->nports)
+		return -ENOBUFS;
+	r = refresh(v);
+	if (r < 0)
+		return r;
+	memcpy(ports, v->ports, v->nports * sizeof(*ports));
+	return r;
+}
+
+/* The row of port in the last status read. */
+static const struct vhci_port *row_of(const struct vhci *v, unsigned int port)
+{
+	/* refresh() checked that row i describes port i. */
+	return port < v->nports ? &v->ports[port] : NULL;
+}
+
+/* The kernel says EINVAL for "not a socket" and "not a stream": say which. */
+static int check_stream_socket(int fd)
+{
+	socklen_t len = sizeof(int);
+	int type;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		return -errno;
+	if (type != SOCK_STREAM)
+		return -EPROTOTYPE;
+	return 0;
+}
+
+int vhci_attach(struct vhci *v, int sockfd, uint32_t devid,
+		enum usb_speed speed, unsigned int *ret_port)
+{
+	unsigned int tried[ATTACH_TRIES];
+	size_t ntried = 0;
+	char line[64];
+	int r, port;
+
+	if (!v || !ret_port || sockfd < 0)
+		return -EINVAL;
+	if (vhci_hub_for_speed(speed) < 0)
+		return -EINVAL;
+	if ((devid >> 16) > 255 || (devid & 0xffff) > 255)
+		return -ERANGE;
+	r = check_stream_socket(sockfd);
+	if (r < 0)
+		return r;
+	if (v->attach_fd < 0)
+		return v->attach_fd;
+
+	while (ntried < ATTACH_TRIES) {
+		r = refresh(v);
+		if (r < 0)
+			return r;
+		port = vhci_pick_port(v->ports, v->nports, speed, tried, ntried);
+		if (port < 0)
+			return port;
+
+		snprintf(line, sizeof(line), "%d %d %" PRIu32 " %u", port,
+			 sockfd, devid, (unsigned int)speed);
+		r = write_attr(v->attach_fd, line);
+		if (r == 0) {
+			*ret_port = (unsigned int)port;
+			return 0;
+		}
+
+		/*
+		 * EBUSY: taken since we read status (older kernels said
+		 * EINVAL for that: tell by looking again). EAGAIN:
+		 * that controller is not ready. Either way, another port.
+		 */
+		if (r == -EINVAL) {
+			int q = refresh(v);
+
+			if (q < 0)
+				return q;
+			if (row_of(v, (unsigned int)port)->state == VHCI_PORT_FREE)
+				return r;
+		} else if (r != -EBUSY && r != -EAGAIN) {
+			return r;
+		}
+		tried[ntried++] = (unsigned int)port;
+	}
+	return -EBUSY;
+}
+
+/*
+ * Has the device that was on the port (as first seen) gone? Free, or a
+ * different connection in its place (someone attached right after).
+ */
+static bool port_gone(const struct vhci_port *was, const struct vhci_port *now)
+{
+	if (now->state == VHCI_PORT_FREE)
+		return true;
+	if (was->state != VHCI_PORT_NOTASSIGNED &&
+	    now->state == VHCI_PORT_NOTASSIGNED)
+		return true;
+	if (was->state == VHCI_PORT_USED && now->state == VHCI_PORT_USED &&
+	    (was->sockfd != now->sockfd || was->devid != now->devid))
+		return true;
+	return false;
+}
+
+int vhci_detach(struct vhci *v, unsigned int port, unsigned int timeout_ms)
+{
+	struct vhci_port was;
+	uint64_t deadline;
+	unsigned int pause = 2;
+	char line[16];
+	int r;
+
+	if (!v || port >= v->nports)
+		return -EINVAL;
+	r = refresh(v);
+	if (r < 0)
+		return r;
+	was = *row_of(v, port);
+	if (was.state == VHCI_PORT_FREE)
+		return -ENODEV;
+	if (v->detach_fd < 0)
+		return v->detach_fd;
+
+	snprintf(line, sizeof(line), "%u", port);
+	r = write_attr(v->detach_fd, line);
+	if (r == -EINVAL) {
+		/* The kernel's word for "not connected": it may have just gone. */
+		int q = refresh(v);
+
+		if (q < 0)
+			return q;
+		return row_of(v, port)->state == VHCI_PORT_FREE ? -ENODEV : r;
+	}
+	if (r < 0 || timeout_ms == 0)
+		return r;
+
+	/* The teardown runs on the kernel's usbip event workqueue. */
+	deadline = now_ms() + timeout_ms;
+	for (;;) {
+		uint64_t now;
+
+		r = refresh(v);
+		if (r < 0)
+			return r;
+		if (port_gone(&was, row_of(v, port)))
+			return 0;
+		now = now_ms();
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		if (pause > deadline - now)
+			pause = (unsigned int)(deadline - now);
+		sleep_ms(pause);
+		if (pause < 50)
+			pause *= 2;
+	}
+}
+
+int vhci_port_busid(struct vhci *v, unsigned int port, char *buf, size_t len)
+{
+	const struct vhci_port *p;
+	size_t n;
+	int r;
+
+	if (!v || !buf || port >= v->nports)
+		return -EINVAL;
+	r = refresh(v);
+	if (r < 0)
+		return r;
+	p = row_of(v, port);
+	if (p->state != VHCI_PORT_USED)
+		return -ENODEV;
+	n = strlen(p->busid);
+	if (n >= len)
+		return -ENOBUFS;
+	memcpy(buf, p->busid, n + 1);
+	return 0;
+}
