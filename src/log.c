@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -12,6 +13,8 @@ void vusb_log(int prio, const char *fmt, ...)
 
 	if (prio > vusb_log_level)
 		return;
+	/* One line, prefixed like any command-line tool's messages. */
+	fprintf(stderr, "%s: ", program_invocation_short_name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

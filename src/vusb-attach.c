@@ -152,9 +152,15 @@ int main(int argc, char **argv)
 	r = vusb_new(loop, vhci, &vusb);
 	if (r == 0)
 		r = vusb_listen(vusb);
+	if (r == -EACCES || r == -EPERM) {
+		log_err("cannot create the control socket in %s: permission denied (vusb-attach needs root: try sudo)",
+			ctl_rundir());
+		code = EXIT_PERMISSION;
+		goto out;
+	}
 	if (r < 0) {
 		log_err("cannot create the control socket in %s: %s", ctl_rundir(), strerror(-r));
-		code = r == -EACCES || r == -EPERM ? EXIT_PERMISSION : EXIT_FAILURE_;
+		code = EXIT_FAILURE_;
 		goto out;
 	}
 	if (loop_signal_add(loop, SIGINT, on_signal, NULL) < 0 ||

@@ -99,8 +99,9 @@ static void host_event(struct usb_device *dev, const char *what)
 	if (vd->announced)
 		return;
 	vd->announced = true;
-	if (vd->attached)
-		vhci_port_busid(vd->vusb->vhci, vd->port, vd->busid, sizeof(vd->busid));
+	if (vd->attached &&
+	    vhci_port_busid(vd->vusb->vhci, vd->port, vd->busid, sizeof(vd->busid)) < 0)
+		snprintf(vd->busid, sizeof(vd->busid), "?");
 	/* The line scripts wait for: on standard output, once. */
 	printf("%s: ready, port %u, busid %s\n", vd->name, vd->port, vd->busid);
 	fflush(stdout);
@@ -120,6 +121,13 @@ static void vdev_free(struct vdev *vd)
 	if (vd->attached) {
 		/* Detach first: the kernel stops talking, then our end closes. */
 		r = vhci_detach(v->vhci, vd->port, VHCI_DETACH_TIMEOUT_MS);
+		if (r == -ETIMEDOUT) {
+			/* Its sender may be stuck on our full socket: closing
+			 * our end unblocks it, then the port frees. */
+			usbip_conn_free(vd->conn);
+			vd->conn = NULL;
+			r = vhci_detach(v->vhci, vd->port, VHCI_DETACH_TIMEOUT_MS);
+		}
 		if (r < 0 && r != -ENODEV)
 			log_warn("%s: detaching vhci port %u: %s", vd->name, vd->port, strerror(-r));
 	}

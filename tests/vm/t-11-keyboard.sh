@@ -1,0 +1,87 @@
+#!/bin/sh
+# A vusb keyboard: typing, key combos, LEDs set by the host.
+. /vusb/tests/lib.sh
+need_cmd vusb-attach vusbctl evread
+
+T=$((20 * VM_SLOW))
+vusb-attach keyboard >/tmp/k.out 2>/tmp/k.err &
+VA=$!
+if ! wait_for $T grep -q '^keyboard0: ready' /tmp/k.out; then
+	fail "vusb-attach keyboard is ready" "$(cat /tmp/k.out /tmp/k.err)"
+	exit 0
+fi
+ok "vusb-attach keyboard is ready"
+
+ev=$(evdev_for 1209 0002 | head -n 1)
+if [ -z "$ev" ]; then
+	fail "the keyboard has an event node" "$(ls /sys/class/input)"
+	exit 0
+fi
+ok "the keyboard has an event node ($ev)"
+
+# keys_down FILE: the pressed keys, in order, on one line
+keys_down() {
+	awk '$1 == "EV_KEY" && $3 == 1 { printf "%s%s", sep, $2; sep = " " } END { print "" }' "$1"
+}
+
+rm -f /tmp/r1
+evread -n 14 -t $T --ready-file /tmp/r1 "$ev" >/tmp/e1 2>&1 &
+ER=$!
+wait_for $T test -e /tmp/r1
+check "vusbctl keyboard0 type Hello" vusbctl keyboard0 type Hello
+wait $ER
+got=$(keys_down /tmp/e1)
+if [ "$got" = "KEY_LEFTSHIFT KEY_H KEY_E KEY_L KEY_L KEY_O" ]; then
+	ok "type Hello gives shift+h e l l o in order"
+else
+	fail "type Hello gives shift+h e l l o in order" "got: $got" "$(cat /tmp/e1)"
+fi
+# A key-up between the two l's, or the host would see one held key.
+if awk '$2 == "KEY_L" { s = s $3 } END { exit s != "1010" }' /tmp/e1; then
+	ok "repeated characters get a key-up between them"
+else
+	fail "repeated characters get a key-up between them" "$(grep KEY_L /tmp/e1)"
+fi
+
+rm -f /tmp/r2
+evread -n 6 -t $T --ready-file /tmp/r2 "$ev" >/tmp/e2 2>&1 &
+ER=$!
+wait_for $T test -e /tmp/r2
+check "vusbctl keyboard0 key ctrl+alt+t" vusbctl keyboard0 key ctrl+alt+t
+wait $ER
+got=$(keys_down /tmp/e2)
+if [ "$got" = "KEY_LEFTCTRL KEY_LEFTALT KEY_T" ]; then
+	ok "key ctrl+alt+t presses ctrl, alt and t"
+else
+	fail "key ctrl+alt+t presses ctrl, alt and t" "got: $got" "$(cat /tmp/e2)"
+fi
+
+rm -f /tmp/r3
+evread -n 4 -t $T --ready-file /tmp/r3 "$ev" >/tmp/e3 2>&1 &
+ER=$!
+wait_for $T test -e /tmp/r3
+vusbctl keyboard0 type "$(printf 'a\nb')"
+wait $ER
+check_match "a newline is typed as Enter" "^EV_KEY KEY_ENTER 1$" cat /tmp/e3
+
+check_match "leds: none before the host sets any" "^none$" vusbctl keyboard0 leds
+check "the host sets caps lock (EV_LED to the event node)" evread --set-led CAPSL=1 "$ev"
+if wait_for $T sh -c 'vusbctl keyboard0 leds | grep -qw caps_lock'; then
+	ok "vusbctl keyboard0 leds reports caps_lock"
+else
+	fail "vusbctl keyboard0 leds reports caps_lock" "$(vusbctl keyboard0 leds 2>&1)"
+fi
+check_match "vusb-attach logs the LED change" "caps_lock" cat /tmp/k.err
+check_match "vusbctl list shows the LEDs" "keyboard0 .*caps_lock" vusbctl list
+evread --set-led CAPSL=0 "$ev"
+wait_for $T sh -c 'vusbctl keyboard0 leds | grep -qx none'
+check "caps lock cleared by the host" sh -c 'vusbctl keyboard0 leds | grep -qx none'
+
+check_match "an untypable character is refused" "cannot|untypable|not" \
+	sh -c "vusbctl keyboard0 type \"\$(printf 'x\\001')\" 2>&1; [ \$? -ne 0 ]"
+check_match "an unknown command is refused with exit 2" "unknown command" \
+	sh -c 'vusbctl keyboard0 frobnicate 2>&1; [ $? -eq 2 ]'
+
+kill -TERM $VA
+wait $VA
+check "SIGTERM: exit status 0" test $? -eq 0
