@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The HID class. Requests as HID 1.11 chapter 7 says; everything the host
+ * sends is checked and anything we do not implement stalls.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+
+#include "hid/hid.h"
+
+static uint16_t get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static size_t min_size(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
+/* Input report length in the protocol the host chose. */
+static size_t report_len(const struct hid *h)
+{
+	if (h->protocol == HID_PROTOCOL_BOOT && h->params->boot_len)
+		return h->params->boot_len;
+	return h->params->in_len;
+}
+
+static void reset_state(struct hid *h)
+{
+	h->head = 0;
+	h->count = 0;
+	h->protocol = HID_PROTOCOL_REPORT;
+	h->idle = h->params->default_idle;
+	h->repeat_due = false;
+	memset(h->last, 0, sizeof(h->last));
+}
+
+int hid_attach(struct hid *h, const struct hid_params *params, struct usb_device *dev,
+	       unsigned int intf)
+{
+	const uint8_t *cfg = dev->config, *hid_desc = NULL;
+	size_t off = 0, total;
+	uint8_t ep_in = 0;
+	bool inside = false;
+	struct usb_function *f;
+
+	assert(params->in_len > 0 && params->in_len <= HID_REPORT_MAX);
+	assert(params->boot_len <= params->in_len && params->out_len <= HID_REPORT_MAX);
+	assert(!params->out_len || params->output);
+	if (!cfg)
+		return -EINVAL;
+
+	/* Our own descriptors, but a slip there would otherwise show only
+	 * as a host that ignores the device: check what the host reads. */
+	total = get_le16(cfg + 2);
+	while (off + 2 <= total) {
+		const uint8_t *d = cfg + off;
+
+		if (d[0] < 2 || d[0] > total - off)
+			return -EINVAL;
+		if (d[1] == USB_DT_INTERFACE && d[0] >= USB_DT_INTERFACE_SIZE)
+			inside = d[2] == intf && d[3] == 0;
+		else if (inside && d[1] == USB_DT_HID && !hid_desc)
+			hid_desc = d;
+		else if (inside && d[1] == USB_DT_ENDPOINT && d[0] >= USB_DT_ENDPOINT_SIZE &&
+			 (d[2] & USB_DIR_IN) && (d[3] & 0x03) == USB_ENDPOINT_XFER_INT && !ep_in)
+			ep_in = d[2];
+		off += d[0];
+	}
+	if (!hid_desc || !ep_in)
+		return -EINVAL;
+	if (hid_desc[0] != HID_DT_HID_SIZE || hid_desc[5] != 1 || hid_desc[6] != USB_DT_REPORT ||
+	    get_le16(hid_desc + 7) != params->report_desc_len)
+		return -EINVAL;
+
+	f = usb_device_add_function(dev, &hid_class_ops, intf, 1, h);
+	if (!f)
+		return -ENOSPC;
+	memset(h, 0, sizeof(*h));
+	h->params = params;
+	h->func = f;
+	h->hid_desc = hid_desc;
+	h->ep_in = ep_in;
+	reset_state(h);
+	return 0;
+}
+
+int hid_can_send(const struct hid *h, unsigned int n)
+{
+	if (!h->func || !usb_device_configured(h->func->dev))
+		return -ENOTCONN;
+	if (n > HID_QUEUE_LEN - h->count)
+		return -EAGAIN;
+	return 0;
+}
+
+int hid_send(struct hid *h, const uint8_t *report)
+{
+	int r = hid_can_send(h, 1);
+
+	if (r < 0)
+		return r;
+	memcpy(h->queue[(h->head + h->count) % HID_QUEUE_LEN], report, h->params->in_len);
+	h->count++;
+	memcpy(h->last, report, h->params->in_len);
+	usb_ep_wake(h->func->dev, h->ep_in);
+	return 0;
+}
+
+unsigned int hid_queued(const struct hid *h)
+{
+	return h->count;
+}
+
+static void arm_idle(struct hid *h)
+{
+	usb_function_arm_timer(h->func, h->idle * 4u);
+}
+
+static int hid_xfer(struct usb_function *f, struct usb_urb *urb)
+{
+	struct hid *h = f->data;
+	const uint8_t *report;
+	size_t n;
+
+	if (!urb->in)
+		return -EPIPE;
+	/* Nothing fits in zero bytes; taking a report would lose it. */
+	if (!urb->length || !urb->cap)
+		return -EOVERFLOW;
+	if (h->count) {
+		report = h->queue[h->head];
+		h->head = (h->head + 1) % HID_QUEUE_LEN;
+		h->count--;
+	} else if (h->repeat_due) {
+		report = h->last;
+	} else {
+		return -EAGAIN;
+	}
+	h->repeat_due = false;
+
+	n = min_size(min_size(report_len(h), urb->length), urb->cap);
+	memcpy(urb->buf, report, n);
+	urb->actual = (uint32_t)n;
+	urb->status = 0;
+	/* The idle period runs from the last report sent. */
+	if (h->idle)
+		arm_idle(h);
+	return 0;
+}
+
+static void hid_timer(struct usb_function *f)
+{
+	struct hid *h = f->data;
+
+	if (!h->idle)
+		return;
+	/* Sent with the next IN URB; if one is pending that is now. */
+	h->repeat_due = true;
+	usb_ep_wake(f->dev, h->ep_in);
+}
+
+static void hid_reset(struct usb_function *f)
+{
+	struct hid *h = f->data;
+
+	reset_state(h);
+	usb_function_arm_timer(f, 0);
+	if (h->params->reset)
+		h->params->reset(h);
+}
+
+static int put_byte(uint8_t *data, size_t len, uint8_t v)
+{
+	if (!len)
+		return 0;
+	data[0] = v;
+	return 1;
+}
+
+static int get_report(struct hid *h, unsigned int type, uint8_t *data, size_t len)
+{
+	size_t n;
+
+	switch (type) {
+	case HID_REPORT_INPUT:
+		n = min_size(report_len(h), len);
+		memcpy(data, h->last, n);
+		return (int)n;
+	case HID_REPORT_OUTPUT:
+		if (!h->params->out_len)
+			return -EPIPE;
+		n = min_size(h->params->out_len, len);
+		memcpy(data, h->out, n);
+		return (int)n;
+	default:
+		return -EPIPE;
+	}
+}
+
+static int set_report(struct hid *h, const struct usb_setup *s, const uint8_t *data, size_t len)
+{
+	size_t out_len = h->params->out_len;
+
+	if (s->wValue >> 8 != HID_REPORT_OUTPUT || !out_len)
+		return -EPIPE;
+	if (s->wLength != out_len || len != out_len)
+		return -EPIPE;
+	memcpy(h->out, data, out_len);
+	h->params->output(h, h->out);
+	return 0;
+}
+
+static void set_idle(struct hid *h, uint8_t duration)
+{
+	h->idle = duration;
+	h->repeat_due = false;
+	arm_idle(h);
+}
+
+static int hid_control(struct usb_function *f, const struct usb_setup *s, uint8_t *data,
+		       size_t len)
+{
+	struct hid *h = f->data;
+	bool in = s->bmRequestType & USB_DIR_IN;
+	unsigned int report_id = s->wValue & 0xff;
+
+	if ((s->bmRequestType & USB_TYPE_MASK) != USB_TYPE_CLASS ||
+	    (s->bmRequestType & USB_RECIP_MASK) != USB_RECIP_INTERFACE)
+		return -EOPNOTSUPP;
+
+	switch (s->bRequest) {
+	case HID_REQ_GET_REPORT:
+		/* Our reports have no IDs: only ID 0 exists. */
+		if (!in || report_id)
+			return -EPIPE;
+		return get_report(h, s->wValue >> 8, data, len);
+	case HID_REQ_SET_REPORT:
+		if (in || report_id)
+			return -EPIPE;
+		return set_report(h, s, data, len);
+	case HID_REQ_GET_IDLE:
+		if (!in || s->wValue)
+			return -EPIPE;
+		return put_byte(data, len, h->idle);
+	case HID_REQ_SET_IDLE:
+		if (in || report_id)
+			return -EPIPE;
+		set_idle(h, (uint8_t)(s->wValue >> 8));
+		return 0;
+	case HID_REQ_GET_PROTOCOL:
+		if (!in || s->wValue || !h->params->boot_len)
+			return -EPIPE;
+		return put_byte(data, len, h->protocol);
+	case HID_REQ_SET_PROTOCOL:
+		if (in || !h->params->boot_len || s->wValue > HID_PROTOCOL_REPORT)
+			return -EPIPE;
+		h->protocol = (uint8_t)s->wValue;
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+static int hid_get_descriptor(struct usb_function *f, const struct usb_setup *s, uint8_t *data,
+			      size_t len)
+{
+	struct hid *h = f->data;
+	size_t n;
+
+	if (!(s->bmRequestType & USB_DIR_IN) || (s->wValue & 0xff))
+		return -EPIPE;
+	switch (s->wValue >> 8) {
+	case USB_DT_HID:
+		n = min_size(HID_DT_HID_SIZE, len);
+		memcpy(data, h->hid_desc, n);
+		return (int)n;
+	case USB_DT_REPORT:
+		n = min_size(h->params->report_desc_len, len);
+		memcpy(data, h->params->report_desc, n);
+		return (int)n;
+	default:
+		return -EPIPE;
+	}
+}
+
+const struct usb_class_ops hid_class_ops = {
+	.name = "hid",
+	.control = hid_control,
+	.get_descriptor = hid_get_descriptor,
+	.xfer = hid_xfer,
+	.reset = hid_reset,
+	.timer = hid_timer,
+};
