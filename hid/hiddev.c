@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hid/hiddev.h"
+
+/* Device descriptor template; IDs and bMaxPacketSize0 patched per device. */
+static const uint8_t device_desc[] = {
+	USB_DT_DEVICE_SIZE, USB_DT_DEVICE, U16_LE(0x0200),
+	USB_CLASS_PER_INTERFACE, 0, 0, 64 /* bMaxPacketSize0 */,
+	U16_LE(HID_VID_PIDCODES), U16_LE(0x0000) /* idProduct */, U16_LE(0x0100) /* bcdDevice */,
+	1 /* iManufacturer */, 2 /* iProduct */, 3 /* iSerialNumber */, 1 /* configurations */,
+};
+static_assert(sizeof(device_desc) == USB_DT_DEVICE_SIZE, "device descriptor");
+
+#define DEV_MAXPACKET0 7
+#define DEV_VENDOR 8
+#define DEV_PRODUCT 10
+
+/* What the device would be at full speed, for a high-speed one. */
+static const uint8_t qualifier_desc[] = {
+	USB_DT_QUALIFIER_SIZE, USB_DT_DEVICE_QUALIFIER, U16_LE(0x0200),
+	USB_CLASS_PER_INTERFACE, 0, 0, 64 /* bMaxPacketSize0 */, 1 /* configurations */, 0,
+};
+static_assert(sizeof(qualifier_desc) == USB_DT_QUALIFIER_SIZE, "device qualifier");
+
+static void put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = v & 0xff;
+	p[1] = v >> 8;
+}
+
+/* Full-speed milliseconds as a high-speed bInterval: 2^(b-1) microframes,
+ * rounded down so the host polls at least as often. */
+static uint8_t high_speed_interval(unsigned int ms)
+{
+	unsigned int uframes = ms * 8, b = 1;
+
+	while (b < 16 && (1u << b) <= uframes)
+		b++;
+	return (uint8_t)b;
+}
+
+static int set_id(const char *what, int v, uint16_t def, uint8_t *field, struct strbuf *err)
+{
+	if (v < 0) {
+		put_le16(field, def);
+		return 0;
+	}
+	if (v > 0xffff) {
+		strbuf_printf(err, "%s %#x does not fit in 16 bits", what, (unsigned int)v);
+		return -EINVAL;
+	}
+	put_le16(field, (uint16_t)v);
+	return 0;
+}
+
+static int set_string(const char *what, const char *src, char *dst, struct strbuf *err)
+{
+	uint8_t desc[256];
+	size_t len = strlen(src);
+
+	if (len >= HID_STRING_MAX || usb_string_descriptor(src, desc, sizeof(desc)) < 0) {
+		strbuf_printf(err, "%s must be valid UTF-8 of at most 126 characters", what);
+		return -EINVAL;
+	}
+	memcpy(dst, src, len + 1);
+	return 0;
+}
+
+int hid_device_setup(struct hid_device *hd, const struct hid_model_info *info,
+		     const struct vusb_dev_opts *opts, struct strbuf *err)
+{
+	struct usb_device *dev = &hd->usb;
+	enum usb_speed speed = opts->speed;
+	unsigned int interval = info->config[HID_CONFIG_BINTERVAL];
+	char serial[HID_STRING_MAX];
+	int r;
+
+	usb_device_init(dev);
+	memcpy(dev->desc, device_desc, sizeof(device_desc));
+	memcpy(hd->config, info->config, HID_CONFIG_SIZE);
+
+	switch (speed) {
+	case USB_SPEED_UNKNOWN:
+	case USB_SPEED_FULL:
+		speed = USB_SPEED_FULL;
+		break;
+	case USB_SPEED_LOW:
+		/* USB 1.1 wants 10..255 ms for low-speed interrupt endpoints. */
+		dev->desc[DEV_MAXPACKET0] = 8;
+		hd->config[HID_CONFIG_BINTERVAL] = interval < 10 ? 10 : (uint8_t)interval;
+		break;
+	case USB_SPEED_HIGH:
+		hd->config[HID_CONFIG_BINTERVAL] = high_speed_interval(interval);
+		memcpy(hd->qualifier, qualifier_desc, sizeof(qualifier_desc));
+		dev->qualifier = hd->qualifier;
+		break;
+	default:
+		strbuf_printf(err, "a %s cannot be %s: use low, full or high speed", info->name,
+			      usb_speed_name(speed));
+		return -EINVAL;
+	}
+	dev->speed = speed;
+
+	r = set_id("vendor id", opts->vid, HID_VID_PIDCODES, dev->desc + DEV_VENDOR, err);
+	if (r < 0)
+		return r;
+	r = set_id("product id", opts->pid, info->pid, dev->desc + DEV_PRODUCT, err);
+	if (r < 0)
+		return r;
+
+	/* Unique per device so that udev and the user can tell them apart. */
+	if (opts->name)
+		snprintf(serial, sizeof(serial), "vusb-%s", opts->name);
+	else
+		snprintf(serial, sizeof(serial), "vusb-%s%u", info->name, opts->instance);
+	r = set_string("manufacturer", opts->manufacturer ? opts->manufacturer : "vusb",
+		       hd->manufacturer, err);
+	if (r < 0)
+		return r;
+	r = set_string("product", opts->product ? opts->product : info->product, hd->product,
+		       err);
+	if (r < 0)
+		return r;
+	r = set_string("serial", opts->serial ? opts->serial : serial, hd->serial, err);
+	if (r < 0)
+		return r;
+	dev->strings[1] = hd->manufacturer;
+	dev->strings[2] = hd->product;
+	dev->strings[3] = hd->serial;
+	dev->config = hd->config;
+
+	r = hid_attach(&hd->hid, info->params, dev, 0);
+	if (r == 0)
+		r = usb_device_validate(dev);
+	if (r < 0) {
+		/* Our descriptors: a bug, but say so rather than crash. */
+		strbuf_printf(err, "%s: internal error: invalid descriptors (%d)", info->name, r);
+		return r;
+	}
+	return 0;
+}

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+/* The HID device models, for the registry in src/model.c. */
+#ifndef VUSB_HID_MODELS_H
+#define VUSB_HID_MODELS_H
+
+#include "src/model.h"
+
+extern const struct vusb_model hid_mouse_model;
+extern const struct vusb_model hid_keyboard_model;
+extern const struct vusb_model hid_tablet_model;
+
+#endif
