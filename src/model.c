@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+#include <string.h>
+
+#include "hid/models.h"
+#include "src/model.h"
+
+const struct vusb_model *const vusb_models[] = {
+	&hid_mouse_model,
+	&hid_keyboard_model,
+	&hid_tablet_model,
+	NULL,
+};
+
+const struct vusb_model *vusb_model_find(const char *name)
+{
+	const struct vusb_model *const *m;
+
+	for (m = vusb_models; *m; m++)
+		if (!strcmp((*m)->name, name))
+			return *m;
+	return NULL;
+}
+
+const struct vusb_command *vusb_model_command(const struct vusb_model *model, const char *name)
+{
+	const struct vusb_command *c;
+
+	for (c = model->commands; c && c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
