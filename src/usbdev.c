@@ -447,7 +447,8 @@ static int standard_endpoint(struct usb_device *dev, struct usb_urb *urb)
 	case USB_REQ_SET_FEATURE:
 		if (s->wValue != USB_ENDPOINT_HALT || !ep->func)
 			return -EPIPE;
-		ep->halted = true;
+		/* URBs already queued fail too, as they would on the bus. */
+		usb_ep_set_halt(dev, epaddr);
 		return 0;
 	default:
 		return -EPIPE;
