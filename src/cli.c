@@ -140,6 +140,13 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 		char opt[32];
 		const char *val = NULL, *eq;
 
+		if (cur && cur->model->positional && !cur->opts.positional &&
+		    (arg[0] != '-' || arg[1] == '\0') &&
+		    !(cur->model->positional_optional && vusb_model_find(arg))) {
+			/* The model's argument: "storage disk.img". */
+			cur->opts.positional = arg;
+			continue;
+		}
 		if (arg[0] != '-' || arg[1] == '\0') {
 			const struct vusb_model *m = vusb_model_find(arg);
 
@@ -150,6 +157,13 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 			}
 			if (c->ndevices >= CLI_MAX_DEVICES) {
 				strbuf_printf(err, "too many devices (at most %d)", CLI_MAX_DEVICES);
+				r = -EINVAL;
+				break;
+			}
+			if (cur && cur->model->positional && !cur->opts.positional &&
+			    !cur->model->positional_optional) {
+				strbuf_printf(err, "%s needs %s", cur->model->name,
+					      cur->model->positional);
 				r = -EINVAL;
 				break;
 			}
@@ -175,6 +189,30 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 			snprintf(opt, sizeof(opt), "%s", arg);
 		}
 
+		if (cur && vusb_model_option(cur->model, opt)) {
+			const struct vusb_model_option *mo = vusb_model_option(cur->model, opt);
+
+			if (mo->arg && !val) {
+				if (i + 1 >= argc) {
+					strbuf_printf(err, "option '%s' needs %s", opt, mo->arg);
+					r = -EINVAL;
+					break;
+				}
+				val = argv[++i];
+			} else if (!mo->arg && val) {
+				strbuf_printf(err, "option '%s' takes no value", opt);
+				r = -EINVAL;
+				break;
+			}
+			if (cur->opts.nextra >= VUSB_MAX_MODEL_OPTS) {
+				strbuf_printf(err, "too many options for %s", cur->model->name);
+				r = -EINVAL;
+				break;
+			}
+			cur->opts.extra[cur->opts.nextra].name = mo->name;
+			cur->opts.extra[cur->opts.nextra++].value = val ? val : "";
+			continue;
+		}
 		if (!cur || !needs_value(opt)) {
 			if (val || needs_value(opt)) {
 				strbuf_printf(err, needs_value(opt) ?
@@ -204,6 +242,12 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 	for (i = 0; r == 0 && (unsigned int)i < c->ndevices; i++) {
 		struct cli_device *d = &c->devices[i];
 
+		if (d->model->positional && !d->opts.positional && !d->model->positional_optional) {
+			strbuf_printf(err, "%s needs %s", d->model->name, d->model->positional);
+			r = -EINVAL;
+			break;
+		}
+
 		if (d->count > 1 && (d->opts.name || d->opts.serial)) {
 			strbuf_printf(err, "--count cannot be combined with --name or --serial");
 			r = -EINVAL;
@@ -231,8 +275,19 @@ void cli_usage(struct strbuf *out)
 		      "vhci_hcd (loaded when needed), serve them until interrupted, then detach.\n"
 		      "\n"
 		      "Devices:\n");
-	for (m = vusb_models; *m; m++)
-		strbuf_printf(out, "  %-12s %s\n", (*m)->name, (*m)->summary);
+	for (m = vusb_models; *m; m++) {
+		const struct vusb_model_option *o;
+		char head[64];
+
+		snprintf(head, sizeof(head), "%s%s%s", (*m)->name, (*m)->positional ? " " : "",
+			 (*m)->positional ? (*m)->positional : "");
+		strbuf_printf(out, "  %-20s %s\n", head, (*m)->summary);
+		for (o = (*m)->options; o && o->name; o++) {
+			snprintf(head, sizeof(head), "%s%s%s", o->name, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
+			strbuf_printf(out, "      %-18s %s\n", head, o->help);
+		}
+	}
 	strbuf_printf(out,
 		      "\n"
 		      "Options:\n"

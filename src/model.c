@@ -30,3 +30,29 @@ const struct vusb_command *vusb_model_command(const struct vusb_model *model, co
 			return c;
 	return NULL;
 }
+
+const char *vusb_dev_opt(const struct vusb_dev_opts *opts, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < opts->nextra; i++)
+		if (!strcmp(opts->extra[i].name, name))
+			return opts->extra[i].value;
+	return NULL;
+}
+
+static const struct vusb_model_option *model_option(const struct vusb_model *m, const char *name)
+{
+	const struct vusb_model_option *o;
+
+	for (o = m->options; o && o->name; o++)
+		if (!strcmp(o->name, name))
+			return o;
+	return NULL;
+}
+
+/* Exposed for the command-line parser. */
+const struct vusb_model_option *vusb_model_option(const struct vusb_model *m, const char *name)
+{
+	return model_option(m, name);
+}

@@ -7,10 +7,20 @@
 #ifndef VUSB_MODEL_H
 #define VUSB_MODEL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "src/strbuf.h"
 #include "src/usbdev.h"
+
+#define VUSB_MAX_MODEL_OPTS 16
+
+/* An option only some models take ("--ro" for storage), after the DEVICE. */
+struct vusb_model_option {
+	const char *name; /* "--ro" */
+	const char *arg; /* NULL for a flag, else the value's name: "SIZE" */
+	const char *help;
+};
 
 /* What the command line says about one device. Unset fields are 0/NULL. */
 struct vusb_dev_opts {
@@ -22,7 +32,17 @@ struct vusb_dev_opts {
 	const char *product;
 	const char *manufacturer;
 	enum usb_speed speed; /* USB_SPEED_UNKNOWN: the model's default */
+	const char *positional; /* the model's argument ("disk.img"), or NULL */
+	/* Model options as given: value "" for a flag. */
+	struct {
+		const char *name;
+		const char *value;
+	} extra[VUSB_MAX_MODEL_OPTS];
+	unsigned int nextra;
 };
+
+/* The value of model option `name` ("--ro"): "" for a flag, NULL if absent. */
+const char *vusb_dev_opt(const struct vusb_dev_opts *opts, const char *name);
 
 /*
  * A command: `vusbctl NAME move 10 20` runs the "move" entry of NAME's
@@ -49,6 +69,12 @@ struct vusb_model {
 		      struct strbuf *err);
 	void (*destroy)(struct usb_device *dev);
 	const struct vusb_command *commands; /* ends with a NULL name */
+	/* Model options, ending with a NULL name; NULL when none. */
+	const struct vusb_model_option *options;
+	/* One argument after the DEVICE word ("IMAGE"), NULL when none;
+	 * positional_optional: it may be left out. */
+	const char *positional;
+	bool positional_optional;
 	/* Optional one-line state for `vusbctl list` (e.g. "leds=caps_lock"). */
 	void (*describe)(struct usb_device *dev, struct strbuf *out);
 };
@@ -57,6 +83,10 @@ struct vusb_model {
 const struct vusb_model *vusb_model_find(const char *name);
 /* All models, NULL-terminated, for --help. */
 extern const struct vusb_model *const vusb_models[];
+
+/* A model option of `model` by name ("--ro"), or NULL. */
+const struct vusb_model_option *vusb_model_option(const struct vusb_model *model,
+						  const char *name);
 
 /* A command of `model` by name, or NULL. */
 const struct vusb_command *vusb_model_command(const struct vusb_model *model,

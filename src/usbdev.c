@@ -683,6 +683,12 @@ void usb_device_timer(struct usb_device *dev)
 	rearm(dev, now);
 }
 
+void usb_device_plug(struct usb_device *dev, bool connected)
+{
+	if (dev->host && dev->host->plug)
+		dev->host->plug(dev, connected);
+}
+
 void usb_device_event(struct usb_device *dev, const char *what)
 {
 	if (dev->host && dev->host->event)

@@ -98,6 +98,12 @@ struct usb_host_ops {
 	void (*arm_timer)(struct usb_device *dev, unsigned int ms);
 	/* Something the user should see (LED state, configuration). */
 	void (*event)(struct usb_device *dev, const char *what);
+	/*
+	 * Leave the bus (connected false) or come back (true), as a board
+	 * that reboots does. Takes effect after the current call returns;
+	 * pending URBs are dropped on the way out.
+	 */
+	void (*plug)(struct usb_device *dev, bool connected);
 };
 
 struct usb_ep {
@@ -186,6 +192,9 @@ void usb_ep_set_halt(struct usb_device *dev, uint8_t epaddr);
 
 /* Ask for ops->timer in `ms` milliseconds (0 cancels). */
 void usb_function_arm_timer(struct usb_function *f, unsigned int ms);
+
+/* Ask to be unplugged (false) or plugged in again (true); see host->plug. */
+void usb_device_plug(struct usb_device *dev, bool connected);
 
 /* Tell the user something through host->event. */
 void usb_device_event(struct usb_device *dev, const char *what);

@@ -32,6 +32,8 @@ struct vdev {
 	char busid[VHCI_BUSID_SIZE];
 	struct usbip_conn *conn;
 	struct loop_timer *timer;
+	struct loop_defer *replug; /* a plug request waiting for the loop */
+	bool want_connected;
 };
 
 struct vusb {
@@ -107,13 +109,48 @@ static void host_event(struct usb_device *dev, const char *what)
 	fflush(stdout);
 }
 
+static int attach(struct vusb *v, struct vdev *vd, struct strbuf *err);
+static void unplug(struct vdev *vd);
+
+static void replug_now(void *data)
+{
+	struct vdev *vd = data;
+	struct strbuf err = { 0 };
+
+	vd->replug = NULL;
+	if (!vd->want_connected) {
+		unplug(vd);
+		log_notice("%s: disconnected from the bus", vd->name);
+		return;
+	}
+	if (vd->attached || !vd->vusb->vhci)
+		return;
+	if (attach(vd->vusb, vd, &err))
+		log_err("%s: cannot reconnect: %s", vd->name, strbuf_str(&err));
+	else
+		log_notice("%s: reconnected on vhci port %u", vd->name, vd->port);
+	strbuf_free(&err);
+}
+
+static void host_plug(struct usb_device *dev, bool connected)
+{
+	struct vdev *vd = vdev_of(dev);
+
+	vd->want_connected = connected;
+	if (!vd->replug && loop_defer(vd->vusb->loop, replug_now, vd, &vd->replug) < 0)
+		log_err("%s: cannot %s: out of memory", vd->name,
+			connected ? "reconnect" : "disconnect");
+}
+
 static const struct usb_host_ops vdev_host_ops = {
 	.complete = host_complete,
 	.arm_timer = host_arm_timer,
 	.event = host_event,
+	.plug = host_plug,
 };
 
-static void vdev_free(struct vdev *vd)
+/* Give the port back; the device stays, offline, until plugged again. */
+static void unplug(struct vdev *vd)
 {
 	struct vusb *v = vd->vusb;
 	int r;
@@ -132,6 +169,19 @@ static void vdev_free(struct vdev *vd)
 			log_warn("%s: detaching vhci port %u: %s", vd->name, vd->port, strerror(-r));
 	}
 	usbip_conn_free(vd->conn);
+	vd->conn = NULL;
+	vd->attached = false;
+	vd->announced = false;
+	vd->state = VDEV_OFFLINE;
+	snprintf(vd->busid, sizeof(vd->busid), "-");
+}
+
+static void vdev_free(struct vdev *vd)
+{
+	struct vusb *v = vd->vusb;
+
+	unplug(vd);
+	loop_defer_cancel(vd->replug);
 	loop_timer_remove(vd->timer);
 	if (v->ctl)
 		ctl_server_release(v->ctl, vd->name);
@@ -154,6 +204,10 @@ static void conn_closed(struct usbip_conn *c, int err, const char *why, void *da
 {
 	struct vdev *vd = data;
 
+	if (!vd->want_connected) {
+		/* It asked to leave; the replug in flight finishes the job. */
+		return;
+	}
 	if (err == 0)
 		log_notice("%s: the kernel closed the connection (port %u detached)", vd->name,
 			   vd->port);
@@ -273,6 +327,7 @@ static int attach(struct vusb *v, struct vdev *vd, struct strbuf *err)
 		return EXIT_FAILURE_;
 	}
 	vd->attached = true;
+	vd->want_connected = true;
 	vd->state = VDEV_ATTACHED;
 	r = usbip_conn_new(v->loop, sv[0], vd->dev, &vdev_conn_ops, vd, &vd->conn);
 	if (r < 0) {

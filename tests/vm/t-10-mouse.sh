@@ -30,7 +30,13 @@ else
 fi
 
 check_match "lsusb lists 1209:0001" "ID 1209:0001" lsusb
+# With usbhid bound, lsusb cannot claim the interface and prints the
+# report descriptor as "** UNAVAILABLE **". Unbind it for this one run so
+# that the report descriptor is fetched and parsed too, then rebind.
+busid=$(sed -n 's/.*busid \(.*\)$/\1/p' /tmp/m.out)
+echo "$busid:1.0" >/sys/bus/usb/drivers/usbhid/unbind
 lsusb -v -d 1209:0001 >/tmp/lsusb.txt 2>&1
+echo "$busid:1.0" >/sys/bus/usb/drivers/usbhid/bind
 if grep -niE "warning|can't|cannot|unrecognized|invalid|bogus|error|incomplete|UNAVAILABLE" /tmp/lsusb.txt >/tmp/lsusb.bad; then
 	fail "lsusb -v prints no warning" "$(cat /tmp/lsusb.bad)"
 else
@@ -40,6 +46,8 @@ check_match "lsusb -v: HID 1.11, boot mouse" "bcdHID +1\.11" cat /tmp/lsusb.txt
 check_match "lsusb -v: boot interface subclass, mouse protocol" "bInterfaceProtocol +2 Mouse" cat /tmp/lsusb.txt
 check_match "lsusb -v: serial number" "iSerial +[0-9]+ vusb-mouse0" cat /tmp/lsusb.txt
 check_match "lsusb -v: bus powered, bit 7 set" "bmAttributes +0x[89ab]0" cat /tmp/lsusb.txt
+check_match "lsusb -v: the report descriptor is read and parsed" "Report Descriptor: \(length is [0-9]+\)" cat /tmp/lsusb.txt
+check_match "lsusb -v: ... with the wheel in it" "Wheel" cat /tmp/lsusb.txt
 
 ev=$(evdev_for 1209 0001 | head -n 1)
 if [ -z "$ev" ]; then
