@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The control socket for real: a server in the loop, clients in a thread,
+ * in a private run directory.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "src/ctl.h"
+#include "src/loop.h"
+
+static char rundir[64];
+
+static int setup(void **state)
+{
+	snprintf(rundir, sizeof(rundir), "/tmp/vusb-ctl-test.XXXXXX");
+	if (!mkdtemp(rundir))
+		return -1;
+	setenv("VUSB_RUNDIR", rundir, 1);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", rundir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Echo the arguments back, fail "fail", and count calls. */
+static int handler(int argc, char **argv, struct strbuf *out, struct strbuf *err, void *data)
+{
+	int *calls = data, i;
+
+	(*calls)++;
+	if (strcmp(argv[0], "fail") == 0) {
+		strbuf_printf(err, "it failed\nsecond line dropped");
+		return EXIT_NO_DEVICE;
+	}
+	for (i = 0; i < argc; i++)
+		strbuf_printf(out, "[%s]", argv[i]);
+	strbuf_printf(out, "\n");
+	return 0;
+}
+
+struct client {
+	int (*fn)(const char *path);
+	const char *path;
+	int result;
+	int done; /* set by the client thread when it has its answer */
+	struct loop *loop;
+};
+
+static void *client_thread(void *data)
+{
+	struct client *c = data;
+
+	c->result = c->fn(c->path);
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void poll_client(struct loop_timer *t, void *data)
+{
+	struct client *c = data;
+
+	if (__atomic_load_n(&c->done, __ATOMIC_ACQUIRE)) {
+		loop_quit(c->loop, 0);
+		return;
+	}
+	loop_timer_arm(t, 2);
+}
+
+/* Run fn in a client thread while the loop serves; returns its result. */
+static int with_client(struct loop *loop, int (*fn)(const char *path), const char *path)
+{
+	struct client c = { .fn = fn, .path = path, .loop = loop };
+	struct loop_timer *t;
+	pthread_t th;
+
+	assert_int_equal(pthread_create(&th, NULL, client_thread, &c), 0);
+	assert_int_equal(loop_timer_add(loop, poll_client, &c, NULL, &t), 0);
+	loop_timer_arm(t, 2);
+	loop_run(loop);
+	loop_timer_remove(t);
+	pthread_join(th, NULL);
+	return c.result;
+}
+
+static int client_echo(const char *path)
+{
+	char *argv[] = { "kb0", "type", "a b\tc", "" };
+	struct strbuf reply = { 0 };
+	const char *msg, *body;
+	int code;
+
+	if (ctl_call(path, 4, argv, 5000, &reply) < 0)
+		return 10;
+	if (ctl_reply_parse(reply.buf, reply.len, &code, &msg, &body) < 0)
+		return 11;
+	code = code != 0 || strcmp(body, "[kb0][type][a b\tc][]\n") != 0 ? 12 : 0;
+	strbuf_free(&reply);
+	return code;
+}
+
+static int client_fail(const char *path)
+{
+	char *argv[] = { "fail" };
+	struct strbuf reply = { 0 };
+	const char *msg, *body;
+	int code;
+
+	if (ctl_call(path, 1, argv, 5000, &reply) < 0)
+		return 10;
+	if (ctl_reply_parse(reply.buf, reply.len, &code, &msg, &body) < 0)
+		return 11;
+	code = code == EXIT_NO_DEVICE && strcmp(msg, "it failed") == 0 ? 0 : 12;
+	strbuf_free(&reply);
+	return code;
+}
+
+static void serve(void **state)
+{
+	struct ctl_server *s;
+	struct loop *loop;
+	struct stat st;
+	int calls = 0;
+
+	assert_int_equal(loop_new(&loop), 0);
+	assert_int_equal(ctl_server_new(loop, handler, &calls, &s), 0);
+	assert_int_equal(stat(ctl_server_path(s), &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	/* Only the owner may connect. */
+	assert_int_equal(st.st_mode & 0777, 0600);
+
+	assert_int_equal(with_client(loop, client_echo, ctl_server_path(s)), 0);
+	assert_int_equal(with_client(loop, client_fail, ctl_server_path(s)), 0);
+	assert_int_equal(calls, 2);
+	ctl_server_free(s);
+	loop_free(loop);
+}
+
+static void names(void **state)
+{
+	struct ctl_server *a, *b;
+	struct loop *loop;
+	char link[256], stale[256];
+	int calls = 0;
+
+	assert_int_equal(loop_new(&loop), 0);
+	assert_int_equal(ctl_server_new(loop, handler, &calls, &a), 0);
+	assert_int_equal(ctl_server_claim(a, "mouse0"), 0);
+	assert_int_equal(ctl_server_claim(a, "bad/name"), -EINVAL);
+	/* A second claimer (same process: same socket name, so fake one by
+	 * claiming through the first) sees the name as taken. */
+	assert_int_equal(ctl_server_claim(a, "mouse0"), -EEXIST);
+
+	/* The link reaches the server: a command by device name works. */
+	snprintf(link, sizeof(link), "%s/dev/mouse0", rundir);
+	assert_int_equal(with_client(loop, client_echo, link), 0);
+
+	/* A link left by a dead instance is swept and the name reusable. */
+	snprintf(stale, sizeof(stale), "%s/dev/ghost0", rundir);
+	assert_int_equal(symlink("../999999.sock", stale), 0);
+	assert_int_equal(ctl_server_claim(a, "ghost0"), 0);
+
+	ctl_server_release(a, "mouse0");
+	assert_int_equal(access(link, F_OK), -1);
+	ctl_server_free(a);
+	assert_int_equal(access(stale, F_OK), -1);
+
+	/* A new server sweeps what is left of dead ones at start. */
+	assert_int_equal(symlink("../999998.sock", stale), 0);
+	assert_int_equal(ctl_server_new(loop, handler, &calls, &b), 0);
+	assert_int_equal(access(stale, F_OK), -1);
+	ctl_server_free(b);
+	loop_free(loop);
+}
+
+static int client_nobody(const char *path)
+{
+	char *argv[] = { "x" };
+	struct strbuf reply = { 0 };
+
+	int r = ctl_call(path, 1, argv, 1000, &reply);
+
+	strbuf_free(&reply);
+	return r == -ENOENT ? 0 : 1;
+}
+
+static void no_server(void **state)
+{
+	struct loop *loop;
+	char path[256];
+
+	assert_int_equal(loop_new(&loop), 0);
+	snprintf(path, sizeof(path), "%s/none.sock", rundir);
+	assert_int_equal(with_client(loop, client_nobody, path), 0);
+	loop_free(loop);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(serve),
+		cmocka_unit_test(names),
+		cmocka_unit_test(no_server),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: MIT
+/* The control protocol, terminal lines, and the command line. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "src/cli.h"
+#include "src/ctl.h"
+#include "src/loop.h"
+#include "src/strbuf.h"
+#include "src/vusb.h"
+
+static void request_round_trip(void **state)
+{
+	char *in[] = { "keyboard0", "type", "hello world", "" };
+	struct strbuf sb = { 0 };
+	char *argv[8];
+	int argc;
+
+	assert_int_equal(ctl_request_encode(4, in, &sb), 0);
+	assert_int_equal(sb.len, strlen("keyboard0") + strlen("type") + strlen("hello world") + 4);
+	argc = ctl_request_parse(sb.buf, sb.len, argv, 8);
+	assert_int_equal(argc, 4);
+	assert_string_equal(argv[0], "keyboard0");
+	assert_string_equal(argv[2], "hello world");
+	assert_string_equal(argv[3], "");
+	strbuf_free(&sb);
+}
+
+static void request_rejects(void **state)
+{
+	char unterminated[] = { 'l', 'i', 's', 't' };
+	char many[CTL_MAX_ARGS + 1];
+	char *argv[CTL_MAX_ARGS];
+
+	assert_int_equal(ctl_request_parse(unterminated, sizeof(unterminated), argv, 8), -EINVAL);
+	assert_int_equal(ctl_request_parse(unterminated, 0, argv, 8), -EINVAL);
+	memset(many, 0, sizeof(many));
+	assert_int_equal(ctl_request_parse(many, sizeof(many), argv, CTL_MAX_ARGS), -EINVAL);
+	assert_int_equal(ctl_request_parse(many, CTL_MAX_ARGS, argv, CTL_MAX_ARGS), CTL_MAX_ARGS);
+}
+
+static void reply_parse(void **state)
+{
+	char ok[] = "OK\nline one\nline two\n";
+	char err[] = "ERR 4 no device named 'x'\n";
+	char bad1[] = "KO\n";
+	char bad2[] = "ERR x y\n";
+	char bad3[] = "ERR 4";
+	char bad4[] = "ERR 0 zero\n";
+	const char *msg, *body;
+	int code;
+
+	assert_int_equal(ctl_reply_parse(ok, strlen(ok), &code, &msg, &body), 0);
+	assert_int_equal(code, 0);
+	assert_string_equal(body, "line one\nline two\n");
+	assert_int_equal(ctl_reply_parse(err, strlen(err), &code, &msg, &body), 0);
+	assert_int_equal(code, 4);
+	assert_string_equal(msg, "no device named 'x'");
+	assert_string_equal(body, "");
+	assert_int_equal(ctl_reply_parse(bad1, strlen(bad1), &code, &msg, &body), -EBADMSG);
+	assert_int_equal(ctl_reply_parse(bad2, strlen(bad2), &code, &msg, &body), -EBADMSG);
+	assert_int_equal(ctl_reply_parse(bad3, strlen(bad3), &code, &msg, &body), -EBADMSG);
+	assert_int_equal(ctl_reply_parse(bad4, strlen(bad4), &code, &msg, &body), -EBADMSG);
+	assert_int_equal(ctl_reply_parse(ok, 0, &code, &msg, &body), -EBADMSG);
+}
+
+static void split_line(void **state)
+{
+	char line[] = "  keyboard0 type \"Hello, world\" 'it''s' a\\ b \"q\\\"x\"  \n";
+	char quote[] = "type \"open";
+	char blank[] = " \t \n";
+	char *argv[8];
+
+	assert_int_equal(ctl_split_line(line, argv, 8), 6);
+	assert_string_equal(argv[0], "keyboard0");
+	assert_string_equal(argv[1], "type");
+	assert_string_equal(argv[2], "Hello, world");
+	assert_string_equal(argv[3], "its");
+	assert_string_equal(argv[4], "a b");
+	assert_string_equal(argv[5], "q\"x");
+	assert_int_equal(ctl_split_line(quote, argv, 8), -EINVAL);
+	assert_int_equal(ctl_split_line(blank, argv, 8), 0);
+}
+
+static void split_line_limit(void **state)
+{
+	char line[] = "a b c d";
+	char *argv[3];
+
+	assert_int_equal(ctl_split_line(line, argv, 3), -EINVAL);
+}
+
+static void names(void **state)
+{
+	assert_true(ctl_name_valid("mouse0"));
+	assert_true(ctl_name_valid("my-kbd_2.x"));
+	assert_false(ctl_name_valid(""));
+	assert_false(ctl_name_valid(".hidden"));
+	assert_false(ctl_name_valid("-x"));
+	assert_false(ctl_name_valid("a/b"));
+	assert_false(ctl_name_valid("sp ace"));
+	assert_false(ctl_name_valid("0123456789012345678901234567890123"));
+}
+
+static int parse(struct cli *c, struct strbuf *err, const char *first, ...)
+{
+	char *argv[32] = { "vusb-attach" };
+	int argc = 1;
+	va_list ap;
+	const char *a;
+
+	va_start(ap, first);
+	for (a = first; a; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	strbuf_reset(err);
+	return cli_parse(argc, argv, c, err);
+}
+
+static void cli_devices(void **state)
+{
+	static struct cli c;
+	struct strbuf err = { 0 };
+
+	assert_int_equal(parse(&c, &err, "-v", "mouse", "--name", "m", "--vid", "0x046d", "keyboard",
+			       "--pid=c31c", "--product", "K120", "--speed", "high", NULL),
+			 0);
+	assert_int_equal(c.verbosity, 1);
+	assert_int_equal(c.ndevices, 2);
+	assert_string_equal(c.devices[0].model->name, "mouse");
+	assert_string_equal(c.devices[0].opts.name, "m");
+	assert_int_equal(c.devices[0].opts.vid, 0x046d);
+	assert_int_equal(c.devices[0].opts.pid, -1);
+	assert_string_equal(c.devices[1].model->name, "keyboard");
+	assert_int_equal(c.devices[1].opts.pid, 0xc31c);
+	assert_string_equal(c.devices[1].opts.product, "K120");
+	assert_int_equal(c.devices[1].opts.speed, USB_SPEED_HIGH);
+	assert_int_equal(c.total, 2);
+
+	assert_int_equal(parse(&c, &err, "mouse", "--count", "3", "keyboard", NULL), 0);
+	assert_int_equal(c.total, 4);
+	assert_int_equal(parse(&c, &err, "--help", NULL), 0);
+	assert_true(c.help);
+	strbuf_free(&err);
+}
+
+static void cli_errors(void **state)
+{
+	static struct cli c;
+	struct strbuf err = { 0 };
+
+	assert_int_equal(parse(&c, &err, NULL), -EINVAL);
+	assert_non_null(strstr(strbuf_str(&err), "no device"));
+	assert_int_equal(parse(&c, &err, "frob", NULL), -EINVAL);
+	assert_non_null(strstr(strbuf_str(&err), "unknown device 'frob'"));
+	assert_int_equal(parse(&c, &err, "mouse", "--vid", "12345", NULL), -EINVAL);
+	assert_int_equal(parse(&c, &err, "mouse", "--vid", "xyz", NULL), -EINVAL);
+	assert_int_equal(parse(&c, &err, "mouse", "--vid", NULL), -EINVAL);
+	assert_non_null(strstr(strbuf_str(&err), "needs a value"));
+	assert_int_equal(parse(&c, &err, "--vid", "1234", "mouse", NULL), -EINVAL);
+	assert_non_null(strstr(strbuf_str(&err), "after the device"));
+	assert_int_equal(parse(&c, &err, "mouse", "--speed", "warp", NULL), -EINVAL);
+	assert_int_equal(parse(&c, &err, "mouse", "--name", "a/b", NULL), -EINVAL);
+	assert_int_equal(parse(&c, &err, "mouse", "--frob", NULL), -EINVAL);
+	assert_int_equal(parse(&c, &err, "--quiet=1", "mouse", NULL), -EINVAL);
+	assert_int_equal(parse(&c, &err, "mouse", "--count", "0", NULL), -EINVAL);
+	assert_int_equal(parse(&c, &err, "mouse", "--count", "2", "--name", "x", NULL), -EINVAL);
+	assert_int_equal(parse(&c, &err, "mouse", "--count", "200", "keyboard", "--count", "100",
+			       NULL),
+			 -EINVAL);
+	strbuf_free(&err);
+}
+
+static void cli_ids(void **state)
+{
+	int id = -1;
+
+	assert_int_equal(cli_parse_id("1209", &id), 0);
+	assert_int_equal(id, 0x1209);
+	assert_int_equal(cli_parse_id("0XFFFF", &id), 0);
+	assert_int_equal(id, 0xffff);
+	assert_int_equal(cli_parse_id("", &id), -EINVAL);
+	assert_int_equal(cli_parse_id("0x", &id), -EINVAL);
+	assert_int_equal(cli_parse_id("-1", &id), -EINVAL);
+	assert_int_equal(cli_parse_id("12 ", &id), -EINVAL);
+	assert_int_equal(cli_parse_id("10000", &id), -EINVAL);
+}
+
+/* Commands through an instance with no kernel: devices exist, offline. */
+static int run(struct vusb *v, bool terminal, struct strbuf *out, struct strbuf *err, const char *line)
+{
+	char buf[256], *argv[16];
+	int argc;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	argc = ctl_split_line(buf, argv, 16);
+	strbuf_reset(out);
+	strbuf_reset(err);
+	return vusb_command(v, argc, argv, terminal, out, err);
+}
+
+static void commands(void **state)
+{
+	struct strbuf out = { 0 }, err = { 0 };
+	struct vusb_dev_opts o = { .vid = -1, .pid = -1 };
+	struct loop *loop;
+	struct vusb *v;
+
+	assert_int_equal(loop_new(&loop), 0);
+	assert_int_equal(vusb_new(loop, NULL, &v), 0);
+	assert_int_equal(vusb_add(v, vusb_model_find("mouse"), &o, &err), 0);
+	assert_int_equal(vusb_add(v, vusb_model_find("keyboard"), &o, &err), 0);
+	assert_int_equal(vusb_add(v, vusb_model_find("mouse"), &o, &err), 0);
+	assert_int_equal(vusb_count(v), 3);
+
+	assert_int_equal(run(v, false, &out, &err, "list"), 0);
+	assert_string_equal(strbuf_str(&out), "mouse0\tmouse\t-\t-\toffline\t\n"
+					      "keyboard0\tkeyboard\t-\t-\toffline\tleds=none\n"
+					      "mouse1\tmouse\t-\t-\toffline\t\n");
+	assert_int_equal(run(v, true, &out, &err, "list --json"), 0);
+	assert_non_null(strstr(strbuf_str(&out), "{\"name\":\"mouse0\",\"kind\":\"mouse\",\"port\":null"));
+	assert_int_equal(run(v, true, &out, &err, "list"), 0);
+	assert_true(strncmp(strbuf_str(&out), "NAME", 4) == 0);
+	assert_int_equal(run(v, false, &out, &err, "list --frob"), EXIT_USAGE);
+
+	assert_int_equal(run(v, false, &out, &err, "nosuch move 1 1"), EXIT_NO_DEVICE);
+	assert_int_equal(run(v, false, &out, &err, "mouse0 frobnicate"), EXIT_USAGE);
+	assert_non_null(strstr(strbuf_str(&err), "unknown command 'frobnicate'"));
+	assert_int_equal(run(v, false, &out, &err, "mouse0 move 1"), EXIT_USAGE);
+	assert_non_null(strstr(strbuf_str(&err), "usage: mouse0 move"));
+	assert_int_equal(run(v, false, &out, &err, "mouse0 move x 1"), EXIT_USAGE);
+	assert_int_equal(run(v, false, &out, &err, "mouse0"), EXIT_USAGE);
+	assert_int_equal(run(v, false, &out, &err, "keyboard0 leds"), 0);
+	assert_string_equal(strbuf_str(&out), "none\n");
+	/* The short form only on a terminal. */
+	assert_int_equal(run(v, false, &out, &err, "leds"), EXIT_NO_DEVICE);
+	assert_int_equal(run(v, true, &out, &err, "leds"), 0);
+	assert_int_equal(run(v, true, &out, &err, "help"), 0);
+	assert_non_null(strstr(strbuf_str(&out), "move"));
+
+	assert_int_equal(run(v, false, &out, &err, "detach"), EXIT_USAGE);
+	assert_int_equal(run(v, false, &out, &err, "detach nosuch"), EXIT_NO_DEVICE);
+	assert_int_equal(run(v, false, &out, &err, "detach mouse1"), 0);
+	assert_int_equal(run(v, false, &out, &err, "keyboard0 detach"), 0);
+	assert_int_equal(vusb_count(v), 1);
+	assert_int_equal(run(v, false, &out, &err, "mouse1 move 1 1"), EXIT_NO_DEVICE);
+
+	vusb_free(v);
+	loop_free(loop);
+	strbuf_free(&out);
+	strbuf_free(&err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(request_round_trip), cmocka_unit_test(request_rejects),
+		cmocka_unit_test(reply_parse),	      cmocka_unit_test(split_line),
+		cmocka_unit_test(split_line_limit),   cmocka_unit_test(names),
+		cmocka_unit_test(cli_devices),	      cmocka_unit_test(cli_errors),
+		cmocka_unit_test(cli_ids),	      cmocka_unit_test(commands),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
