@@ -120,6 +120,7 @@ static void flush(struct usbip_conn *c)
 {
 	while (!list_empty(&c->txq) && !c->dead) {
 		struct iovec iov[MAX_IOV];
+		struct msghdr msg = { 0 };
 		struct list_head *pos;
 		size_t skip = c->tx_off;
 		int n = 0;
@@ -145,7 +146,11 @@ static void flush(struct usbip_conn *c)
 			skip = 0;
 		}
 
-		w = writev(c->fd, iov, n);
+		/* MSG_NOSIGNAL: a peer that has gone is an error to report
+		 * through ops->closed, not a SIGPIPE that kills the process. */
+		msg.msg_iov = iov;
+		msg.msg_iovlen = (size_t)n;
+		w = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
