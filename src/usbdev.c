@@ -196,6 +196,25 @@ static int reply(struct usb_urb *urb, const void *src, size_t len)
 	return (int)n;
 }
 
+/*
+ * A string the table does not hold: the first function may have it as
+ * raw bytes (Microsoft's OS string at 0xEE, strings that must carry a
+ * terminating NUL as some firmware sends them), through get_descriptor.
+ */
+static int function_string(struct usb_device *dev, struct usb_urb *urb)
+{
+	struct usb_function *f = dev->nfuncs ? &dev->funcs[0] : NULL;
+	size_t len = urb->setup.wLength < urb->cap ? urb->setup.wLength : urb->cap;
+	int r;
+
+	if (!f || !f->ops->get_descriptor)
+		return -EPIPE;
+	r = f->ops->get_descriptor(f, &urb->setup, urb->buf, len);
+	if (r < 0 || r > (int)len)
+		return -EPIPE;
+	return r;
+}
+
 static int get_string(struct usb_device *dev, struct usb_urb *urb, unsigned int index)
 {
 	static const uint8_t langids[] = { 4, USB_DT_STRING, U16_LE(0x0409) };
@@ -205,7 +224,7 @@ static int get_string(struct usb_device *dev, struct usb_urb *urb, unsigned int 
 	if (index == 0)
 		return reply(urb, langids, sizeof(langids));
 	if (index >= USB_MAX_STRINGS || !dev->strings[index])
-		return -EPIPE;
+		return function_string(dev, urb);
 	len = usb_string_descriptor(dev->strings[index], desc, sizeof(desc));
 	if (len < 0)
 		return -EPIPE;
@@ -604,6 +623,9 @@ struct usb_urb *usb_device_unlink(struct usb_device *dev, uint32_t seqnum)
 	return NULL;
 }
 
+static uint64_t now_ms(void);
+static void rearm(struct usb_device *dev, uint64_t now);
+
 void usb_device_disconnect(struct usb_device *dev,
 			   void (*drop)(struct usb_urb *urb, void *data), void *data)
 {
@@ -629,9 +651,10 @@ void usb_device_disconnect(struct usb_device *dev,
 	dev->remote_wakeup = false;
 	memset(dev->alt, 0, sizeof(dev->alt));
 	memset(dev->deadline_ms, 0, sizeof(dev->deadline_ms));
+	/* A function may arm its timer again from reset: a board that left
+	 * the bus keeps running (the Fomu's core after a DFU detach). */
 	reset_functions(dev);
-	if (dev->host && dev->host->arm_timer)
-		dev->host->arm_timer(dev, 0);
+	rearm(dev, now_ms());
 }
 
 static uint64_t now_ms(void)
