@@ -1,0 +1,217 @@
+# shellcheck shell=sh
+# Helpers for the VM tests, tests/vm/t-*.sh (busybox sh in the guest).
+#
+# A test sources this file and reports with ok/fail/skip/check. Every
+# result is one TAP-like line on the console ("ok 3 - name",
+# "not ok 4 - name", "ok 5 - name # SKIP reason") and one line in
+# $VM_RESULTS that /init counts. A test that reports nothing, exits
+# non-zero, runs past its time limit or makes the kernel oops fails.
+# /init clears the kernel log before each test, so `dmesg` shows only
+# what happened during it; it also kills what a test left running.
+#
+#   ok NAME                     a passed check
+#   fail NAME [DETAIL...]       a failed one, details as "#" lines
+#   skip NAME REASON            could not be checked here
+#   skip_all REASON             skip the whole test and exit
+#   note TEXT                   a "#" comment line
+#   check NAME CMD...           ok if CMD exits 0, else fail with its output
+#   check_match NAME ERE CMD... ok if CMD exits 0 and its output matches ERE
+#   wait_for SECONDS CMD...     run CMD every 0.1 s until it succeeds;
+#                               returns 1 if it never did
+#   need_cmd NAME...            skip_all if a tool is not in the VM image
+#   need_module NAME...         modprobe, skip_all if the kernel lacks it
+#   vhci_attach_file            path of vhci_hcd.0/attach (after modprobe)
+#   usb_dev_for VID PID         sysfs directory of a USB device
+#   evdev_for VID PID [IFNUM]   its /dev/input/eventN, one per line; waits
+#                               up to $VM_EVDEV_WAIT s (default 5, x4 under
+#                               TCG) for the first to appear
+#
+# Other environment: VM_TEST (this test's name), VM_ACCEL (kvm or tcg:
+# scale time limits for software emulation with $VM_SLOW, 1 or 4).
+
+VM_TEST=${VM_TEST:-${0##*/}}
+VM_TEST=${VM_TEST%.sh}
+VM_RESULTS=${VM_RESULTS:-/dev/null}
+VM_SLOW=1
+[ "${VM_ACCEL:-}" = tcg ] && VM_SLOW=4
+[ -r /etc/vusb/base.conf ] && . /etc/vusb/base.conf
+_vm_n=0
+
+_vm_result() {
+	_vm_n=$((_vm_n + 1))
+	echo "$1 $2" >>"$VM_RESULTS"
+}
+
+ok() {
+	_vm_result pass "$*"
+	echo "ok $_vm_n - $*"
+}
+
+fail() {
+	_vm_name=$1
+	shift
+	_vm_result fail "$_vm_name"
+	echo "not ok $_vm_n - $_vm_name"
+	for _vm_line in "$@"; do
+		printf '%s\n' "$_vm_line" | sed 's/^/#   /'
+	done
+	return 0
+}
+
+skip() {
+	_vm_result skip "$1"
+	echo "ok $_vm_n - $1 # SKIP ${2:-}"
+}
+
+skip_all() {
+	skip "$VM_TEST" "$*"
+	exit 0
+}
+
+note() {
+	echo "# $*"
+}
+
+check() {
+	_vm_name=$1
+	shift
+	if _vm_out=$("$@" 2>&1); then
+		ok "$_vm_name"
+		return 0
+	else
+		_vm_rc=$?
+		fail "$_vm_name" "\$ $* (exit $_vm_rc)" "$(printf '%s\n' "$_vm_out" | tail -n 20)"
+		return 1
+	fi
+}
+
+check_match() {
+	_vm_name=$1
+	_vm_re=$2
+	shift 2
+	if _vm_out=$("$@" 2>&1); then
+		:
+	else
+		_vm_rc=$?
+		fail "$_vm_name" "\$ $* (exit $_vm_rc)" "$(printf '%s\n' "$_vm_out" | tail -n 20)"
+		return 1
+	fi
+	if printf '%s\n' "$_vm_out" | grep -qE -- "$_vm_re"; then
+		ok "$_vm_name"
+		return 0
+	fi
+	fail "$_vm_name" "\$ $*: output does not match /$_vm_re/" \
+		"$(printf '%s\n' "$_vm_out" | tail -n 20)"
+	return 1
+}
+
+_vm_uptime_cs() {
+	read -r _vm_up _ </proc/uptime
+	echo $((${_vm_up%.*} * 100 + 1${_vm_up#*.} - 100))
+}
+
+wait_for() {
+	_vm_deadline=$(($(_vm_uptime_cs) + $1 * 100))
+	shift
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ "$(_vm_uptime_cs)" -ge "$_vm_deadline" ] && return 1
+		sleep 0.1
+	done
+}
+
+need_cmd() {
+	for _vm_c in "$@"; do
+		command -v "$_vm_c" >/dev/null 2>&1 && continue
+		case " ${BASE_MISSING_TOOLS:-} " in
+		*" $_vm_c "*) skip_all "$_vm_c was not installed on the host that built the VM image" ;;
+		esac
+		case $_vm_c in
+		vusb-attach | vusbctl)
+			skip_all "bin/$_vm_c is not built (make)" ;;
+		esac
+		fail "$_vm_c is in the VM image"
+		exit 1
+	done
+}
+
+need_module() {
+	for _vm_m in "$@"; do
+		modprobe "$_vm_m" 2>/dev/null && continue
+		case " ${BASE_MISSING_MODULES:-} " in
+		*" $_vm_m "*) skip_all "kernel $(uname -r) has no module $_vm_m" ;;
+		esac
+		check "modprobe $_vm_m" modprobe "$_vm_m"
+		exit 1
+	done
+}
+
+# Controller 0 carries the control files. Platform device today, faux
+# device in newer kernels: search rather than hard-code the bus.
+vhci_attach_file() {
+	for _vm_f in /sys/devices/*/vhci_hcd.0/attach /sys/devices/*/*/vhci_hcd.0/attach; do
+		[ -e "$_vm_f" ] || continue
+		echo "$_vm_f"
+		return 0
+	done
+	return 1
+}
+
+# "0x1D6B" and "1d6b" alike, as sysfs prints them.
+_vm_hex4() {
+	printf '%04x' "0x${1#0x}"
+}
+
+usb_dev_for() {
+	_vm_vid=$(_vm_hex4 "$1")
+	_vm_pid=$(_vm_hex4 "$2")
+	for _vm_d in /sys/bus/usb/devices/*; do
+		[ -r "$_vm_d/idVendor" ] || continue
+		[ "$(cat "$_vm_d/idVendor")" = "$_vm_vid" ] || continue
+		[ "$(cat "$_vm_d/idProduct")" = "$_vm_pid" ] || continue
+		readlink -f "$_vm_d"
+		return 0
+	done
+	return 1
+}
+
+# There is no udev in the VM, so no /dev/input/by-id: walk from each event
+# node up its sysfs path to the USB interface and device it belongs to.
+# The node appears after the device is configured, once usbhid, hid-generic
+# and evdev have bound in turn; a device server's "ready" comes earlier.
+# With no udev settle to wait on, wait for the node itself.
+evdev_for() {
+	_vm_evdev_find "$@" && return 0
+	_vm_deadline2=$(($(_vm_uptime_cs) + ${VM_EVDEV_WAIT:-$((5 * VM_SLOW))} * 100))
+	while [ "$(_vm_uptime_cs)" -lt "$_vm_deadline2" ]; do
+		sleep 0.1
+		_vm_evdev_find "$@" && return 0
+	done
+	return 1
+}
+
+_vm_evdev_find() {
+	_vm_vid=$(_vm_hex4 "$1")
+	_vm_pid=$(_vm_hex4 "$2")
+	_vm_ifn=${3:-}
+	_vm_found=1
+	for _vm_ev in /sys/class/input/event*; do
+		[ -e "$_vm_ev" ] || continue
+		_vm_d=$(readlink -f "$_vm_ev/device")
+		_vm_if=
+		while [ -n "$_vm_d" ] && [ "$_vm_d" != /sys ]; do
+			[ -r "$_vm_d/bInterfaceNumber" ] && _vm_if=$(cat "$_vm_d/bInterfaceNumber")
+			[ -r "$_vm_d/idVendor" ] && break
+			_vm_d=${_vm_d%/*}
+		done
+		[ -r "$_vm_d/idVendor" ] || continue
+		[ "$(cat "$_vm_d/idVendor")" = "$_vm_vid" ] || continue
+		[ "$(cat "$_vm_d/idProduct")" = "$_vm_pid" ] || continue
+		if [ -n "$_vm_ifn" ] && [ $((0x${_vm_if:-ff})) -ne $((_vm_ifn)) ]; then
+			continue
+		fi
+		echo "/dev/input/${_vm_ev##*/}"
+		_vm_found=0
+	done
+	return $_vm_found
+}
