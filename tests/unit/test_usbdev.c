@@ -100,6 +100,7 @@ struct tclass {
 	unsigned int clear_halt_calls;
 	uint8_t clear_halt_ep;
 	bool data_on_clear_halt; /* clear_halt() makes one byte of IN data */
+	unsigned int arm_on_reset; /* reset() arms the function's timer (ms) */
 	unsigned int timer_calls;
 };
 
@@ -154,11 +155,23 @@ static int tc_control(struct usb_function *f, const struct usb_setup *s, uint8_t
 	return -EOPNOTSUPP;
 }
 
+/* Microsoft's OS string, which a UTF-8 table cannot hold: raw bytes. */
+static const uint8_t msos_string[18] = {
+	18, USB_DT_STRING, 'M', 0, 'S', 0, 'F', 0, 'T', 0, '1', 0, '0', 0, '0', 0, 0x42, 0,
+};
+
 static int tc_get_descriptor(struct usb_function *f, const struct usb_setup *s, uint8_t *data,
 			     size_t len)
 {
 	size_t n = min_size(len, sizeof(report_desc));
 
+	if (s->wValue == (USB_DT_STRING << 8 | 0xee)) {
+		n = min_size(len, sizeof(msos_string));
+		memcpy(data, msos_string, n);
+		return (int)n;
+	}
+	if (s->wValue == (USB_DT_STRING << 8 | 0xef))
+		return (int)len + 1; /* a class bug */
 	if (s->wValue >> 8 != USB_DT_REPORT)
 		return -EOPNOTSUPP;
 	memcpy(data, report_desc, n);
@@ -226,6 +239,8 @@ static void tc_reset(struct usb_function *f)
 	struct tclass *tc = f->data;
 
 	tc->resets++;
+	if (tc->arm_on_reset)
+		usb_function_arm_timer(f, tc->arm_on_reset);
 }
 
 static void tc_timer(struct usb_function *f)
@@ -571,12 +586,23 @@ static void test_descriptor_strings(void **state)
 	assert_data(get_desc(fx, USB_DT_STRING, 1, 2), vusb, 2);
 	assert_data(get_desc(fx, USB_DT_STRING, 2, 255), test, sizeof(test));
 	assert_data(get_desc(fx, USB_DT_STRING, 2, 15), test, 15);
-	/* Bad UTF-8, no string, out of range: stall. */
+	/* Bad UTF-8, no string, out of range: stall (the first function
+	 * has none of these either). */
 	assert_stall(get_desc(fx, USB_DT_STRING, 3, 255));
 	assert_stall(get_desc(fx, USB_DT_STRING, 4, 255));
 	assert_stall(get_desc(fx, USB_DT_STRING, USB_MAX_STRINGS - 1, 255));
 	assert_stall(get_desc(fx, USB_DT_STRING, USB_MAX_STRINGS, 255));
-	assert_stall(get_desc(fx, USB_DT_STRING, 0xee, 255));
+	assert_stall(get_desc(fx, USB_DT_STRING, 0xed, 255));
+
+	/* Strings the table does not hold go to the first function's
+	 * get_descriptor, as raw bytes, cut to wLength and the buffer. */
+	assert_data(get_desc(fx, USB_DT_STRING, 0xee, 255), msos_string, sizeof(msos_string));
+	assert_data(get_desc(fx, USB_DT_STRING, 0xee, 2), msos_string, 2);
+	assert_data(ctl_len(fx, 5, REQ_IN_DEV, USB_REQ_GET_DESCRIPTOR, USB_DT_STRING << 8 | 0xee,
+			    0, 255, NULL),
+		    msos_string, 5);
+	/* ... and a function answering more than asked gets a stall. */
+	assert_stall(get_desc(fx, USB_DT_STRING, 0xef, 16));
 }
 
 static void test_descriptor_bos(void **state)
@@ -1217,6 +1243,21 @@ static void test_timer(void **state)
 
 	usb_function_arm_timer(fx->fa, 50);
 	usb_function_arm_timer(fx->fa, 0);
+	assert_int_equal(fx->last_arm_ms, 0);
+
+	/* Leaving the bus drops pending deadlines, but a function may arm
+	 * its timer again from reset() and keep running off the bus. */
+	usb_function_arm_timer(fx->fb, 500);
+	fx->a.arm_on_reset = 40;
+	usb_device_disconnect(&fx->dev, drop_urb, fx);
+	assert_in_range(fx->last_arm_ms, 39, 40);
+	nanosleep(&ts, NULL);
+	usb_device_timer(&fx->dev);
+	assert_int_equal(fx->a.timer_calls, 2);
+	/* B's deadline went with the disconnect: nothing is armed now. */
+	assert_int_equal(fx->last_arm_ms, 0);
+	fx->a.arm_on_reset = 0;
+	usb_device_disconnect(&fx->dev, drop_urb, fx);
 	assert_int_equal(fx->last_arm_ms, 0);
 }
 
