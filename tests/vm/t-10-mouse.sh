@@ -49,6 +49,8 @@ check_match "lsusb -v: bus powered, bit 7 set" "bmAttributes +0x[89ab]0" cat /tm
 check_match "lsusb -v: the report descriptor is read and parsed" "Report Descriptor: \(length is [0-9]+\)" cat /tmp/lsusb.txt
 check_match "lsusb -v: ... with the wheel in it" "Wheel" cat /tmp/lsusb.txt
 
+# The ready line comes at SET_CONFIGURATION; usbhid binds right after.
+wait_for $T evdev_for 1209 0001
 ev=$(evdev_for 1209 0001 | head -n 1)
 if [ -z "$ev" ]; then
 	fail "the mouse has an event node" "$(ls /sys/class/input)"
@@ -127,7 +129,7 @@ wait $VA
 rc=$?
 if [ $rc -eq 0 ]; then ok "SIGTERM: exit status 0"; else fail "SIGTERM: exit status 0" "exit $rc" "$(cat /tmp/m.err)"; fi
 st=$(dirname "$(vhci_attach_file)")/status
-if awk -v p="$port" '$2 + 0 == p + 0 && $3 != "004" { bad = 1 } END { exit bad }' "$st"; then
+if awk -v p="$port" 'NR > 1 && $2 + 0 == p + 0 && $3 != "004" { bad = 1 } END { exit bad }' "$st"; then
 	ok "SIGTERM leaves port $port free"
 else
 	fail "SIGTERM leaves port $port free" "$(cat "$st" | head -n 4)"

@@ -12,6 +12,8 @@ if ! wait_for $T grep -q '^keyboard0: ready' /tmp/k.out; then
 fi
 ok "vusb-attach keyboard is ready"
 
+# The ready line comes at SET_CONFIGURATION; usbhid binds right after.
+wait_for $T evdev_for 1209 0002
 ev=$(evdev_for 1209 0002 | head -n 1)
 if [ -z "$ev" ]; then
 	fail "the keyboard has an event node" "$(ls /sys/class/input)"
@@ -25,11 +27,13 @@ keys_down() {
 }
 
 rm -f /tmp/r1
-evread -n 14 -t $T --ready-file /tmp/r1 "$ev" >/tmp/e1 2>&1 &
+# 12 events: a press and a release per character; shift rides with the H.
+evread -n 12 -t $T --ready-file /tmp/r1 "$ev" >/tmp/e1 2>&1 &
 ER=$!
 wait_for $T test -e /tmp/r1
 check "vusbctl keyboard0 type Hello" vusbctl keyboard0 type Hello
 wait $ER
+check "type Hello gives exactly 12 key events in time" test $? -eq 0
 got=$(keys_down /tmp/e1)
 if [ "$got" = "KEY_LEFTSHIFT KEY_H KEY_E KEY_L KEY_L KEY_O" ]; then
 	ok "type Hello gives shift+h e l l o in order"

@@ -12,8 +12,19 @@ else
 	fail "mouse0 and keyboard0 ready in one process" "$(cat /tmp/d.out /tmp/d.err)"
 	exit 0
 fi
+wait_for $T evdev_for 1209 0001
+wait_for $T evdev_for 1209 0002
 mev=$(evdev_for 1209 0001 | head -n 1)
 kev=$(evdev_for 1209 0002 | head -n 1)
+if [ -z "$mev" ] || [ -z "$kev" ]; then
+	fail "both devices have event nodes" "mouse: $mev keyboard: $kev"
+	exit 0
+fi
+
+# gone PID: the process has exited (a zombie counts: kill -0 succeeds on it)
+gone() {
+	[ ! -e "/proc/$1" ] || grep -q '^State:[[:space:]]*Z' "/proc/$1/status"
+}
 
 rm -f /tmp/rm /tmp/rk
 evread -n 2 -t $T --ready-file /tmp/rm "$mev" >/tmp/em 2>&1 &
@@ -39,7 +50,14 @@ else
 	fail "a second instance names its mouse mouse1" "$(cat /tmp/d2.out /tmp/d2.err)"
 fi
 check_match "vusbctl list merges instances" "mouse1" vusbctl list
-check "vusbctl detach mouse1 ends that instance" sh -c "vusbctl detach mouse1 && wait_for() { :; }; for i in \$(seq 50); do kill -0 $VB 2>/dev/null || exit 0; sleep 0.1; done; exit 1"
+check "vusbctl detach mouse1" vusbctl detach mouse1
+if wait_for $T gone $VB; then
+	ok "detaching its last device ends that instance"
+	wait $VB
+	check "... with exit status 0" test $? -eq 0
+else
+	fail "detaching its last device ends that instance" "$(cat /tmp/d2.err)"
+fi
 
 check "vusbctl detach keyboard0" vusbctl detach keyboard0
 if wait_for $T sh -c '! lsusb | grep -q 1209:0002'; then

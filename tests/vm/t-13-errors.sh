@@ -36,13 +36,19 @@ else
 fi
 
 # vhci-hcd not installed: hide the module, as on Ubuntu without
-# linux-modules-extra, and make sure the message names the package.
+# linux-modules-extra, and make sure the message names the package. A
+# Debian or Ubuntu system has /etc/os-release; the VM image does not.
 rmmod vhci-hcd 2>/dev/null
+printf 'ID=debian\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' >/etc/os-release
 mods=/lib/modules/$(uname -r)
 mv "$mods/kernel/drivers/usb/usbip" /tmp/usbip-mods
 depmod
 check_match "vhci-hcd missing: names the package, exit 3" "linux-(image|modules-extra)" \
 	sh -c 'vusb-attach --no-stdin mouse 2>&1; [ $? -eq 3 ]'
+printf 'ID=ubuntu\nID_LIKE=debian\n' >/etc/os-release
+check_match "on Ubuntu it names linux-modules-extra" "linux-modules-extra-$(uname -r)" \
+	sh -c 'vusb-attach --no-stdin mouse 2>&1; [ $? -eq 3 ]'
+rm /etc/os-release
 mv /tmp/usbip-mods "$mods/kernel/drivers/usb/usbip"
 depmod
 check "vusb-attach loads vhci-hcd itself" sh -c "vusb-attach --no-stdin mouse >/tmp/l.out 2>&1 & p=\$!; for i in \$(seq $((T * 10))); do grep -q ready /tmp/l.out && break; sleep 0.1; done; kill \$p; wait \$p; grep -q ready /tmp/l.out && lsmod | grep -q vhci_hcd"
