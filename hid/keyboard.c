@@ -135,7 +135,7 @@ static const struct hid_params kbd_params = {
 
 static const struct hid_model_info kbd_info = {
 	.name = "keyboard",
-	.product = "vusb Keyboard",
+	.product = "Virtual Keyboard",
 	.pid = 0x0002,
 	.config = kbd_config,
 	.params = &kbd_params,

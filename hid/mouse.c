@@ -61,7 +61,7 @@ static const struct hid_params mouse_params = {
 
 static const struct hid_model_info mouse_info = {
 	.name = "mouse",
-	.product = "vusb Mouse",
+	.product = "Virtual Mouse",
 	.pid = 0x0001,
 	.config = mouse_config,
 	.params = &mouse_params,

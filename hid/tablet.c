@@ -63,7 +63,7 @@ static const struct hid_params tablet_params = {
 
 static const struct hid_model_info tablet_info = {
 	.name = "tablet",
-	.product = "vusb Tablet",
+	.product = "Virtual Tablet",
 	.pid = 0x0003,
 	.config = tablet_config,
 	.params = &tablet_params,

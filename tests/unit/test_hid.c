@@ -310,8 +310,8 @@ static void test_mouse_descriptors(void **state)
 	assert_int_equal(n, 10);
 	assert_memory_equal(buf, "\x0a\x03v\0u\0s\0b\0", 10);
 	assert_int_equal(control_in(t, 0x80, USB_REQ_GET_DESCRIPTOR, 0x0302, 0x409, 255, buf, &n), 0);
-	assert_int_equal(n, 22);
-	assert_memory_equal(buf, "\x16\x03v\0u\0s\0b\0 \0M\0o\0u\0s\0e\0", 22);
+	assert_int_equal(n, 28);
+	assert_memory_equal(buf, "\x1c\x03V\0i\0r\0t\0u\0a\0l\0 \0M\0o\0u\0s\0e\0", 28);
 	assert_int_equal(control_in(t, 0x80, USB_REQ_GET_DESCRIPTOR, 0x0303, 0x409, 255, buf, &n), 0);
 	assert_int_equal(n, 24);
 	assert_memory_equal(buf, "\x18\x03v\0u\0s\0b\0-\0m\0o\0u\0s\0e\0\x30\0", 24);
@@ -449,10 +449,10 @@ static void check_model_desc(const struct vusb_model *m, uint16_t pid, uint8_t s
 
 static void test_model_descriptors(void **state)
 {
-	check_model_desc(&hid_mouse_model, 0x0001, 1, 2, 1, MOUSE_REPORT_SIZE, 0, "vusb Mouse");
-	check_model_desc(&hid_keyboard_model, 0x0002, 1, 1, 10, 8, 1, "vusb Keyboard");
+	check_model_desc(&hid_mouse_model, 0x0001, 1, 2, 1, MOUSE_REPORT_SIZE, 0, "Virtual Mouse");
+	check_model_desc(&hid_keyboard_model, 0x0002, 1, 1, 10, 8, 1, "Virtual Keyboard");
 	check_model_desc(&hid_tablet_model, 0x0003, 0, 0, 1, TABLET_REPORT_SIZE, 0,
-			 "vusb Tablet");
+			 "Virtual Tablet");
 }
 
 static void test_checker_fails(void **state)
