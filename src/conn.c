@@ -253,7 +253,10 @@ static int handle_submit(struct usbip_conn *c, const struct usbip_header *h)
 	cu->urb.ep = (uint8_t)h->ep;
 	cu->urb.in = in;
 	cu->urb.flags = h->u.submit.transfer_flags;
-	cu->urb.length = len;
+	/* An IN transfer larger than we buffer is offered to the device as
+	 * one of USBIP_MAX_TRANSFER bytes: a short reply is valid, and the
+	 * class sees one size only (length == cap). */
+	cu->urb.length = in && oversized ? USBIP_MAX_TRANSFER : len;
 	cu->urb.start_frame = h->u.submit.start_frame;
 	cu->urb.number_of_packets = h->u.submit.number_of_packets;
 	cu->urb.interval = h->u.submit.interval;

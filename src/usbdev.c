@@ -413,7 +413,8 @@ static int standard_interface(struct usb_device *dev, struct usb_urb *urb)
 			size_t len = s->wLength < urb->cap ? s->wLength : urb->cap;
 			int r = f->ops->get_descriptor(f, s, urb->buf, len);
 
-			return r == -EOPNOTSUPP ? -EPIPE : r;
+			/* More than asked is a class bug: stall, never send it. */
+			return r == -EOPNOTSUPP || r > (int)len ? -EPIPE : r;
 		}
 	}
 
