@@ -700,6 +700,9 @@ static int open_controller(struct vhci *v, unsigned int flags,
 			return r;
 		*step = VHCI_STEP_MODULE;
 		r = vhci_module_load(v->kmod);
+		/* The context maps the module indexes: done with them. */
+		kmod_unref(v->kmod);
+		v->kmod = NULL;
 		if (r < 0)
 			return r;
 		*step = VHCI_STEP_CONTROLLER;
@@ -709,7 +712,14 @@ static int open_controller(struct vhci *v, unsigned int flags,
 		return r;
 
 	*step = VHCI_STEP_SYSFS;
-	return setup_at(v, udev_device_get_syspath(v->dev));
+	r = setup_at(v, udev_device_get_syspath(v->dev));
+	/* From here on the controller is a directory fd: a process that
+	 * serves devices for hours keeps no udev state it does not use. */
+	udev_device_unref(v->dev);
+	v->dev = NULL;
+	udev_unref(v->udev);
+	v->udev = NULL;
+	return r;
 }
 
 int vhci_open(struct vhci **ret, unsigned int flags, enum vhci_step *step)
