@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <string.h>
 
+#include "dfu/fomu.h"
 #include "hid/models.h"
 #include "src/model.h"
 
@@ -8,6 +9,7 @@ const struct vusb_model *const vusb_models[] = {
 	&hid_mouse_model,
 	&hid_keyboard_model,
 	&hid_tablet_model,
+	&fomu_model,
 	NULL,
 };
 

@@ -1,0 +1,929 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The emulated Fomu: flash programming semantics, the model's USB face
+ * (foboot's descriptors byte for byte), a whole dfu-util session through
+ * the real device core, the reboot into the image and what the image's
+ * run looks like in the log, reset, options, a persistent flash file.
+ *
+ * The images are tests/fomu/demo*.bin, built from the .S files beside
+ * them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "dfu/dfu.h"
+#include "dfu/flash.h"
+#include "dfu/fomu-soc.h"
+#include "dfu/fomu.h"
+#include "src/model.h"
+#include "src/usbdev.h"
+
+#define FLASH_SIZE (2u * 1024 * 1024)
+#define MAX_EVENTS 4096
+#define MAX_DONE 8
+
+/* --- flash --------------------------------------------------------------- */
+
+static void test_flash_program_erase(void **state)
+{
+	struct nor_flash f = { 0 };
+	struct strbuf err = { 0 };
+	uint8_t data[300];
+	uint32_t i;
+
+	assert_int_equal(nor_flash_open(&f, NULL, FLASH_SIZE, &err), 0);
+	for (i = 0; i < FLASH_SIZE; i++)
+		if (f.mem[i] != 0xff)
+			fail_msg("new flash byte %u is 0x%02x, not erased", i, f.mem[i]);
+
+	/* programming only clears bits */
+	data[0] = 0xf0;
+	assert_int_equal(nor_flash_program(&f, 0x1000, data, 1), 0);
+	assert_int_equal(f.mem[0x1000], 0xf0);
+	data[0] = 0x3c;
+	assert_int_equal(nor_flash_program(&f, 0x1000, data, 1), 0);
+	assert_int_equal(f.mem[0x1000], 0x30);
+	data[0] = 0xff;
+	assert_int_equal(nor_flash_program(&f, 0x1000, data, 1), 0);
+	assert_int_equal(f.mem[0x1000], 0x30);
+
+	/* a page is 256 bytes: a longer program is refused, and one that
+	 * crosses the end of its page wraps to the page's start */
+	assert_int_equal(nor_flash_program(&f, 0x2000, data, NOR_PAGE_SIZE + 1), -EINVAL);
+	for (i = 0; i < 8; i++)
+		data[i] = (uint8_t)(0xa0 + i);
+	assert_int_equal(nor_flash_program(&f, 0x20fc, data, 8), 0);
+	assert_int_equal(f.mem[0x20fc], 0xa0);
+	assert_int_equal(f.mem[0x20ff], 0xa3);
+	assert_int_equal(f.mem[0x2100], 0xff); /* the next page is untouched */
+	assert_int_equal(f.mem[0x2000], 0xa4);
+	assert_int_equal(f.mem[0x2003], 0xa7);
+
+	/* erase: 64 KiB blocks, aligned, back to 0xff */
+	assert_int_equal(nor_flash_erase_block(&f, 0x1000), -EINVAL);
+	assert_int_equal(nor_flash_erase_block(&f, FLASH_SIZE), -EFAULT);
+	f.mem[0x10000] = 0;
+	assert_int_equal(nor_flash_erase_block(&f, 0), 0);
+	assert_int_equal(f.mem[0x1000], 0xff);
+	assert_int_equal(f.mem[0x2000], 0xff);
+	assert_int_equal(f.mem[0xffff], 0xff);
+	assert_int_equal(f.mem[0x10000], 0); /* the next block keeps its bytes */
+	assert_int_equal(nor_flash_program(&f, FLASH_SIZE, data, 1), -EFAULT);
+	assert_int_equal(nor_flash_sync(&f), 0);
+	nor_flash_close(&f);
+	nor_flash_close(&f); /* twice is fine */
+	strbuf_free(&err);
+}
+
+static void tmp_path(char *buf, size_t len, const char *name)
+{
+	const char *dir = getenv("TMPDIR");
+
+	snprintf(buf, len, "%s/vusb-test-%d-%s", dir && *dir ? dir : "/tmp", (int)getpid(), name);
+	unlink(buf);
+}
+
+static void test_flash_file(void **state)
+{
+	struct nor_flash f = { 0 }, g = { 0 };
+	struct strbuf err = { 0 };
+	uint8_t data[4] = { 1, 2, 3, 4 };
+	char path[256];
+	struct stat st;
+
+	/* a new file is created, erased, the full size */
+	tmp_path(path, sizeof(path), "flash.bin");
+	assert_int_equal(nor_flash_open(&f, path, FLASH_SIZE, &err), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, FLASH_SIZE);
+	assert_int_equal(nor_flash_program(&f, 0x40000, data, 4), 0);
+	/* a second user of the same file is refused */
+	assert_int_equal(nor_flash_open(&g, path, FLASH_SIZE, &err), -EBUSY);
+	assert_non_null(strstr(strbuf_str(&err), "in use"));
+	nor_flash_close(&f);
+	/* what was written is there after a restart */
+	assert_int_equal(nor_flash_open(&f, path, FLASH_SIZE, &err), 0);
+	assert_memory_equal(f.mem + 0x40000, data, 4);
+	assert_int_equal(f.mem[0x40004], 0xff);
+	nor_flash_close(&f);
+
+	/* a short file reads as erased beyond its end, and is padded */
+	assert_int_equal(truncate(path, 0x40002), 0);
+	assert_int_equal(nor_flash_open(&f, path, FLASH_SIZE, &err), 0);
+	assert_int_equal(f.mem[0x40001], 2);
+	assert_int_equal(f.mem[0x40002], 0xff);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, FLASH_SIZE);
+	nor_flash_close(&f);
+
+	/* a file larger than the flash is refused, and not touched */
+	assert_int_equal(truncate(path, FLASH_SIZE + 1), 0);
+	strbuf_reset(&err);
+	assert_int_equal(nor_flash_open(&f, path, FLASH_SIZE, &err), -EFBIG);
+	assert_non_null(strstr(strbuf_str(&err), "more than"));
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, FLASH_SIZE + 1);
+	unlink(path);
+
+	/* not a regular file */
+	strbuf_reset(&err);
+	assert_int_equal(nor_flash_open(&f, "/dev/null", FLASH_SIZE, &err), -EINVAL);
+	/* a directory that does not exist */
+	strbuf_reset(&err);
+	assert_true(nor_flash_open(&f, "/nonexistent/dir/flash", FLASH_SIZE, &err) < 0);
+	assert_non_null(strstr(strbuf_str(&err), "/nonexistent/dir/flash"));
+	strbuf_free(&err);
+}
+
+/* --- the model: fixture --------------------------------------------------- */
+
+struct t {
+	struct usb_device *dev;
+	struct usb_urb *done[MAX_DONE];
+	unsigned int ndone;
+	uint32_t seqnum;
+	char *events[MAX_EVENTS];
+	unsigned int nevents;
+	int plugged; /* last plug request: -1 none, 0 out, 1 in */
+	unsigned int nplugs;
+	unsigned int armed_ms;
+	char flash_path[256];
+};
+
+static void host_complete(struct usb_device *dev, struct usb_urb *urb)
+{
+	struct t *t = dev->host_data;
+
+	assert_true(t->ndone < MAX_DONE);
+	t->done[t->ndone++] = urb;
+}
+
+static void host_arm_timer(struct usb_device *dev, unsigned int ms)
+{
+	struct t *t = dev->host_data;
+
+	t->armed_ms = ms;
+}
+
+static void host_event(struct usb_device *dev, const char *what)
+{
+	struct t *t = dev->host_data;
+
+	assert_true(t->nevents < MAX_EVENTS);
+	t->events[t->nevents] = strdup(what);
+	assert_non_null(t->events[t->nevents]);
+	t->nevents++;
+}
+
+static void host_plug(struct usb_device *dev, bool connected)
+{
+	struct t *t = dev->host_data;
+
+	t->plugged = connected;
+	t->nplugs++;
+}
+
+static const struct usb_host_ops host_ops = {
+	.complete = host_complete,
+	.arm_timer = host_arm_timer,
+	.event = host_event,
+	.plug = host_plug,
+};
+
+static void clear_events(struct t *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nevents; i++)
+		free(t->events[i]);
+	t->nevents = 0;
+}
+
+static int create(struct t *t, const char *const *opts)
+{
+	struct vusb_dev_opts o = { .name = "fomu0", .vid = -1, .pid = -1 };
+	struct strbuf err = { 0 };
+	int r;
+
+	for (; opts && opts[0]; opts += 2) {
+		o.extra[o.nextra].name = opts[0];
+		o.extra[o.nextra++].value = opts[1];
+	}
+	r = fomu_model.create(&t->dev, &o, &err);
+	strbuf_free(&err);
+	if (r < 0)
+		return r;
+	t->dev->host = &host_ops;
+	t->dev->host_data = t;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	struct t *t = calloc(1, sizeof(*t));
+
+	assert_non_null(t);
+	t->plugged = -1;
+	assert_int_equal(create(t, NULL), 0);
+	*state = t;
+	return 0;
+}
+
+static void drop_urb(struct usb_urb *urb, void *data)
+{
+	free(urb);
+}
+
+static void destroy(struct t *t)
+{
+	usb_device_disconnect(t->dev, drop_urb, NULL);
+	fomu_model.destroy(t->dev);
+	t->dev = NULL;
+}
+
+static int teardown(void **state)
+{
+	struct t *t = *state;
+
+	if (t->dev)
+		destroy(t);
+	clear_events(t);
+	if (t->flash_path[0])
+		unlink(t->flash_path);
+	free(t);
+	return 0;
+}
+
+static int xfer(struct t *t, uint8_t type, uint8_t request, uint16_t value, uint16_t index,
+		uint16_t length, const void *out, void *in, uint32_t *ret_actual)
+{
+	struct usb_setup s = { type, request, value, index, length };
+	bool is_in = type & USB_DIR_IN;
+	struct usb_urb *u = calloc(1, sizeof(*u) + length + 1);
+	int status;
+
+	assert_non_null(u);
+	u->in = is_in;
+	u->length = length;
+	u->buf = (uint8_t *)(u + 1);
+	u->cap = length;
+	u->seqnum = ++t->seqnum;
+	usb_setup_encode(&s, u->setup_raw);
+	if (!is_in && length) {
+		memcpy(u->buf, out, length);
+		u->actual = length;
+	}
+	usb_device_submit(t->dev, u);
+	assert_int_equal(t->ndone, 1);
+	t->ndone = 0;
+	status = u->status;
+	if (is_in) {
+		if (in)
+			memcpy(in, u->buf, u->actual);
+		if (ret_actual)
+			*ret_actual = u->actual;
+	}
+	free(u);
+	return status;
+}
+
+/* IN request that must succeed with exactly `len` bytes equal to `want`. */
+static void expect_in(struct t *t, uint8_t type, uint8_t request, uint16_t value, uint16_t index,
+		      const uint8_t *want, uint32_t len)
+{
+	uint8_t buf[512];
+	uint32_t n = 0;
+
+	assert_int_equal(xfer(t, type, request, value, index, 255, NULL, buf, &n), 0);
+	assert_int_equal(n, len);
+	assert_memory_equal(buf, want, len);
+}
+
+static void status(struct t *t, uint8_t *ret_status, uint8_t *ret_state, uint32_t *ret_poll)
+{
+	uint8_t st[6];
+	uint32_t n;
+
+	assert_int_equal(xfer(t, 0xa1, DFU_REQ_GETSTATUS, 0, 0, 6, NULL, st, &n), 0);
+	assert_int_equal(n, 6);
+	if (ret_status)
+		*ret_status = st[0];
+	if (ret_state)
+		*ret_state = st[4];
+	if (ret_poll)
+		*ret_poll = st[1] | st[2] << 8 | st[3] << 16;
+}
+
+static uint8_t dfu_state(struct t *t)
+{
+	uint8_t st;
+
+	status(t, NULL, &st, NULL);
+	return st;
+}
+
+/* The timer the model armed fires (now, whatever the deadline said). */
+static void fire(struct t *t)
+{
+	assert_true(t->dev->deadline_ms[0] != 0);
+	t->dev->deadline_ms[0] = 1;
+	usb_device_timer(t->dev);
+}
+
+static bool timer_armed(const struct t *t)
+{
+	return t->dev->deadline_ms[0] != 0;
+}
+
+/* The transport's side of leaving the bus (vusb does it after plug). */
+static void leave_bus(struct t *t)
+{
+	assert_int_equal(t->plugged, 0);
+	usb_device_disconnect(t->dev, drop_urb, NULL);
+}
+
+static unsigned int count_events(const struct t *t, const char *needle)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < t->nevents; i++)
+		if (strstr(t->events[i], needle))
+			n++;
+	return n;
+}
+
+static int find_event(const struct t *t, const char *needle)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nevents; i++)
+		if (strstr(t->events[i], needle))
+			return (int)i;
+	return -1;
+}
+
+static void expect_event(const struct t *t, const char *needle)
+{
+	unsigned int i;
+
+	if (find_event(t, needle) >= 0)
+		return;
+	for (i = 0; i < t->nevents; i++)
+		print_message("event: %s\n", t->events[i]);
+	fail_msg("no event with '%s'", needle);
+}
+
+static uint8_t *read_image(const char *name, size_t *ret_len)
+{
+	char path[512], *slash;
+	uint8_t *buf = malloc(65536);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s", __FILE__);
+	slash = strrchr(path, '/');
+	snprintf(slash ? slash + 1 : path, sizeof(path) - (size_t)(slash ? slash + 1 - path : 0),
+		 "../fomu/%s", name);
+	f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	assert_non_null(buf);
+	*ret_len = fread(buf, 1, 65536, f);
+	fclose(f);
+	assert_true(*ret_len > 0);
+	return buf;
+}
+
+/* What dfu-util -D does, up to dfuMANIFEST-WAIT-RESET. */
+static void download(struct t *t, const uint8_t *img, size_t len)
+{
+	uint8_t st, stat;
+	size_t off;
+	uint16_t block = 0;
+
+	assert_int_equal(xfer(t, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(xfer(t, 1, USB_REQ_SET_INTERFACE, 0, 0, 0, NULL, NULL, NULL), 0);
+	status(t, &stat, &st, NULL);
+	assert_int_equal(st, DFU_STATE_IDLE);
+	for (off = 0; off < len; off += FOMU_TRANSFER_SIZE, block++) {
+		size_t n = len - off < FOMU_TRANSFER_SIZE ? len - off : FOMU_TRANSFER_SIZE;
+
+		assert_int_equal(xfer(t, 0x21, DFU_REQ_DNLOAD, block, 0, (uint16_t)n, img + off,
+				      NULL, NULL),
+				 0);
+		status(t, &stat, &st, NULL);
+		assert_int_equal(stat, DFU_STATUS_OK);
+		assert_int_equal(st, DFU_STATE_DNLOAD_IDLE);
+	}
+	assert_int_equal(xfer(t, 0x21, DFU_REQ_DNLOAD, block, 0, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(dfu_state(t), DFU_STATE_MANIFEST);
+	assert_int_equal(dfu_state(t), DFU_STATE_MANIFEST_WAIT_RESET);
+}
+
+/* dfu-util -e: DETACH, the board leaves the bus and boots the image. */
+static void detach_and_boot(struct t *t)
+{
+	unsigned int plugs = t->nplugs;
+
+	assert_int_equal(xfer(t, 1, USB_REQ_SET_INTERFACE, 0, 0, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(dfu_state(t), DFU_STATE_IDLE);
+	assert_int_equal(xfer(t, 0x21, DFU_REQ_DETACH, 1000, 0, 0, NULL, NULL, NULL), 0);
+	/* the answer goes out first: still on the bus, a timer pending */
+	assert_int_equal(t->nplugs, plugs);
+	assert_true(timer_armed(t));
+	fire(t);
+	leave_bus(t);
+	/* leaving the bus kept the core's timer */
+	assert_true(timer_armed(t));
+}
+
+/* --- the model: tests ----------------------------------------------------- */
+
+static void test_descriptors(void **state)
+{
+	static const uint8_t device[] = { 0x12, 0x01, 0x01, 0x02, 0x00, 0x00, 0x00, 0x40, 0x09,
+					  0x12, 0xf0, 0x5b, 0x01, 0x01, 0x01, 0x02, 0x00, 0x01 };
+	static const uint8_t config[] = { 0x09, 0x02, 0x1b, 0x00, 0x01, 0x01, 0x01, 0x80, 0x32,
+					  0x09, 0x04, 0x00, 0x00, 0x00, 0xfe, 0x01, 0x02, 0x02,
+					  0x09, 0x21, 0x0d, 0x10, 0x27, 0x00, 0x04, 0x01, 0x01 };
+	static const uint8_t bos[] = { 0x05, 0x0f, 0x1d, 0x00, 0x01, 0x18, 0x10, 0x05, 0x00, 0x38,
+				       0xb6, 0x08, 0x34, 0xa9, 0x09, 0xa0, 0x47, 0x8b, 0xfd, 0xa0,
+				       0x76, 0x88, 0x15, 0xb6, 0x65, 0x00, 0x01, 0x02, 0x01 };
+	static const uint8_t lang[] = { 4, 3, 0x09, 0x04 };
+	static const uint8_t manufacturer[] = { 14, 3, 'F', 0, 'o', 0, 'o', 0, 's', 0, 'n', 0, 0, 0 };
+	static const uint8_t ms_os[] = { 0x12, 0x03, 'M', 0, 'S', 0, 'F', 0, 'T', 0,
+					 '1',  0,    '0', 0, '0', 0, '~', 0 };
+	static const uint8_t compat[] = { 0x28, 0, 0, 0, 0, 1, 4, 0, 1, 0, 0, 0, 0, 0, 0, 0,
+					  0, 1, 'W', 'I', 'N', 'U', 'S', 'B', 0, 0, 0, 0, 0, 0,
+					  0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	static const uint8_t url[] = { 14, 3, 1, 'd', 'f', 'u', '.', 'f', 'o', 'm', 'u', '.', 'i', 'm' };
+	const char *product = "Fomu PVT running DFU Bootloader v1.9-11-gc7ee25b";
+	struct t *t = *state;
+	uint8_t buf[256];
+	uint32_t n;
+	size_t i;
+
+	expect_in(t, 0x80, USB_REQ_GET_DESCRIPTOR, 0x0100, 0, device, sizeof(device));
+	expect_in(t, 0x80, USB_REQ_GET_DESCRIPTOR, 0x0200, 0, config, sizeof(config));
+	expect_in(t, 0x80, USB_REQ_GET_DESCRIPTOR, 0x0f00, 0, bos, sizeof(bos));
+	expect_in(t, 0x80, USB_REQ_GET_DESCRIPTOR, 0x0300, 0, lang, sizeof(lang));
+	expect_in(t, 0x80, USB_REQ_GET_DESCRIPTOR, 0x0301, 0x0409, manufacturer,
+		  sizeof(manufacturer));
+	expect_in(t, 0x80, USB_REQ_GET_DESCRIPTOR, 0x03ee, 0, ms_os, sizeof(ms_os));
+	/* the product string, with its NUL inside bLength */
+	assert_int_equal(xfer(t, 0x80, USB_REQ_GET_DESCRIPTOR, 0x0302, 0x0409, 255, NULL, buf, &n),
+			 0);
+	assert_int_equal(n, 2 + 2 * (strlen(product) + 1));
+	assert_int_equal(buf[0], n);
+	for (i = 0; i < strlen(product); i++)
+		assert_int_equal(buf[2 + 2 * i], product[i]);
+	assert_int_equal(buf[n - 2], 0);
+	/* short reads, as the kernel does them */
+	assert_int_equal(xfer(t, 0x80, USB_REQ_GET_DESCRIPTOR, 0x0f00, 0, 5, NULL, buf, &n), 0);
+	assert_int_equal(n, 5);
+	assert_int_equal(xfer(t, 0x80, USB_REQ_GET_DESCRIPTOR, 0x0302, 0, 2, NULL, buf, &n), 0);
+	assert_int_equal(n, 2);
+	/* no qualifier, no serial, no string 3 */
+	assert_int_equal(xfer(t, 0x80, USB_REQ_GET_DESCRIPTOR, 0x0600, 0, 10, NULL, buf, &n), -EPIPE);
+	assert_int_equal(xfer(t, 0x80, USB_REQ_GET_DESCRIPTOR, 0x0303, 0, 255, NULL, buf, &n),
+			 -EPIPE);
+	/* vendor requests: Microsoft compat ID ('~', wIndex 4), WebUSB URL */
+	expect_in(t, 0xc0, '~', 0, 4, compat, sizeof(compat));
+	expect_in(t, 0xc0, 2, 1, 2, url, sizeof(url));
+	assert_int_equal(xfer(t, 0xc0, '~', 0, 5, 255, NULL, buf, &n), -EPIPE);
+	assert_int_equal(xfer(t, 0xc0, 2, 2, 2, 255, NULL, buf, &n), -EPIPE);
+	assert_int_equal(xfer(t, 0xc0, 3, 0, 0, 255, NULL, buf, &n), -EPIPE);
+	/* GET_STATUS of the device: bus powered, no remote wakeup */
+	assert_int_equal(xfer(t, 0x80, USB_REQ_GET_STATUS, 0, 0, 2, NULL, buf, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(buf[0], 0);
+}
+
+static void test_flash_and_run(void **state)
+{
+	struct t *t = *state;
+	char line[128];
+	size_t len;
+	uint8_t *img = read_image("demo.bin", &len);
+	unsigned int i, slices;
+	int prev;
+
+	download(t, img, len);
+	expect_event(t, "download complete: 40 bytes at flash offset 0x40000");
+	/* a second dfu-util after 0.9 (no reset) or 0.11 (reset): SET_INTERFACE
+	 * from dfuMANIFEST-WAIT-RESET gives dfuIDLE, then DETACH */
+	clear_events(t);
+	detach_and_boot(t);
+	expect_event(t, "DFU detach");
+	expect_event(t, "rebooting into the image at 0x20040000");
+
+	/* 0.1 s per value at the default 12 MHz: 10 slices each */
+	for (slices = 0; slices < 45; slices++)
+		fire(t);
+	prev = -1;
+	for (i = 1; i <= 4; i++) {
+		int at;
+
+		snprintf(line, sizeof(line), "unmapped write32 0x40000000 <- 0x%08x (pc 0x2004000c)",
+			 i);
+		at = find_event(t, line);
+		if (at < 0)
+			expect_event(t, line);
+		assert_true(at > prev); /* in order */
+		prev = at;
+	}
+	snprintf(line, sizeof(line), "<- 0x%08x", 6);
+	assert_int_equal(count_events(t, line), 0);
+	/* it runs on while nothing is done, paced, never idle */
+	assert_true(timer_armed(t));
+	free(img);
+}
+
+static void test_second_image_and_trap(void **state)
+{
+	struct t *t = *state;
+	size_t len, len2;
+	uint8_t *img = read_image("demo.bin", &len);
+	uint8_t *img2 = read_image("demo2.bin", &len2);
+	struct strbuf out = { 0 };
+
+	download(t, img, len);
+	detach_and_boot(t);
+	fire(t);
+	expect_event(t, "<- 0x00000001");
+
+	/* reset: the board comes back in the bootloader, dfuIDLE */
+	assert_int_equal(vusb_model_command(&fomu_model, "reset")->run(t->dev, 1, NULL, &out), 0);
+	assert_int_equal(t->plugged, 1);
+	assert_false(timer_armed(t));
+	assert_int_equal(dfu_state(t), DFU_STATE_IDLE);
+	download(t, img2, len2);
+	expect_event(t, "download complete: 84 bytes");
+	clear_events(t);
+	detach_and_boot(t);
+	fire(t);
+	/* its values, not the first image's */
+	expect_event(t, "unmapped write32 0x40000000 <- 0x00000064");
+	expect_event(t, "unmapped write32 0x40000000 <- 0x000000c8");
+	expect_event(t, "unmapped write32 0x40000000 <- 0x0000012c");
+	expect_event(t, "unmapped read32 0x40000020 -> 0x00000000");
+	assert_int_equal(count_events(t, "<- 0x00000001"), 0);
+	assert_int_equal(count_events(t, "0xe000"), 0); /* the CSR block is quiet */
+	/* the ebreak: reported with pc and registers, then the core stops */
+	expect_event(t, "trap with no handler (mtvec 0): breakpoint (mcause 3) at pc 0x20040050");
+	expect_event(t, "ebreak");
+	expect_event(t, "  s0   12345678  s1   00000000  a0   40000000  a1   0000012c");
+	expect_event(t, "  a2   00c0ffee");
+	expect_event(t, "core halted after 21 instructions");
+	assert_false(timer_armed(t));
+	/* the log holds it all */
+	assert_int_equal(vusb_model_command(&fomu_model, "log")->run(t->dev, 1, NULL, &out), 0);
+	assert_non_null(strstr(strbuf_str(&out), "<- 0x0000012c"));
+	assert_non_null(strstr(strbuf_str(&out), "mcause 3"));
+	strbuf_reset(&out);
+	fomu_model.describe(t->dev, &out);
+	assert_string_equal(strbuf_str(&out), "halted: breakpoint at pc=0x20040050");
+	strbuf_free(&out);
+	free(img);
+	free(img2);
+}
+
+static void test_reset_in_bootloader_replugs(void **state)
+{
+	struct t *t = *state;
+	struct strbuf out = { 0 };
+	uint8_t block[16] = { 0 };
+
+	assert_int_equal(xfer(t, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(xfer(t, 0x21, DFU_REQ_DNLOAD, 0, 0, 16, block, NULL, NULL), 0);
+	assert_int_equal(dfu_state(t), DFU_STATE_DNLOAD_IDLE);
+	assert_int_equal(vusb_model_command(&fomu_model, "reset")->run(t->dev, 1, NULL, &out), 0);
+	/* off the bus, then back after a moment */
+	leave_bus(t);
+	assert_true(timer_armed(t));
+	fomu_model.describe(t->dev, &out);
+	assert_string_equal(strbuf_str(&out), "rebooting");
+	fire(t);
+	assert_int_equal(t->plugged, 1);
+	assert_int_equal(t->nplugs, 2);
+	assert_int_equal(xfer(t, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(dfu_state(t), DFU_STATE_IDLE);
+	strbuf_reset(&out);
+	fomu_model.describe(t->dev, &out);
+	assert_string_equal(strbuf_str(&out), "bootloader dfuIDLE");
+	strbuf_free(&out);
+}
+
+static void test_block_beyond_flash(void **state)
+{
+	struct t *t = *state;
+	uint8_t block[FOMU_TRANSFER_SIZE];
+	uint8_t stat, st;
+	/* 2 MiB - 0x40000 = 1792 blocks of 1024: block 1792 is past the end */
+	const uint16_t last = (FLASH_SIZE - FOMU_IMAGE_OFFSET) / FOMU_TRANSFER_SIZE - 1;
+
+	memset(block, 0x5a, sizeof(block));
+	assert_int_equal(xfer(t, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(xfer(t, 0x21, DFU_REQ_DNLOAD, last, 0, sizeof(block), block, NULL, NULL), 0);
+	status(t, &stat, &st, NULL);
+	assert_int_equal(st, DFU_STATE_DNLOAD_IDLE);
+	assert_int_equal(xfer(t, 0x21, DFU_REQ_DNLOAD, last + 1, 0, sizeof(block), block, NULL,
+			      NULL),
+			 0);
+	status(t, &stat, &st, NULL);
+	assert_int_equal(st, DFU_STATE_ERROR);
+	assert_int_equal(stat, DFU_STATUS_ERR_ADDRESS);
+	/* an oversized block too */
+	assert_int_equal(xfer(t, 0x21, DFU_REQ_CLRSTATUS, 0, 0, 0, NULL, NULL, NULL), 0);
+	{
+		uint8_t big[FOMU_TRANSFER_SIZE + 1] = { 0 };
+
+		assert_int_equal(xfer(t, 0x21, DFU_REQ_DNLOAD, 0, 0, sizeof(big), big, NULL, NULL),
+				 0);
+		status(t, &stat, &st, NULL);
+		assert_int_equal(stat, DFU_STATUS_ERR_ADDRESS);
+	}
+	/* the board stays usable: what dfu-util does next time */
+	assert_int_equal(xfer(t, 1, USB_REQ_SET_INTERFACE, 0, 0, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(dfu_state(t), DFU_STATE_IDLE);
+	download(t, block, 100);
+}
+
+static void test_erase_granularity(void **state)
+{
+	struct t *t = *state;
+	const char *opts[] = { "--flash", t->flash_path, NULL };
+	static uint8_t img[70 * 1024], flash[0x20000];
+	uint8_t *img2;
+	size_t len2, i;
+	int fd;
+
+	tmp_path(t->flash_path, sizeof(t->flash_path), "fomu-erase.bin");
+	destroy(t);
+	assert_int_equal(create(t, opts), 0);
+	/* zeros over two 64 KiB blocks (0x40000 and 0x50000) */
+	memset(img, 0, sizeof(img));
+	download(t, img, sizeof(img));
+	/* a short image over it: its block 0 erases the first 64 KiB only */
+	img2 = read_image("demo2.bin", &len2);
+	download(t, img2, len2);
+	destroy(t);
+
+	fd = open(t->flash_path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, flash, sizeof(flash), FOMU_IMAGE_OFFSET), sizeof(flash));
+	close(fd);
+	assert_memory_equal(flash, img2, len2);
+	for (i = len2; i < 0x10000; i++)
+		if (flash[i] != 0xff)
+			fail_msg("0x%zx: 0x%02x, want erased", FOMU_IMAGE_OFFSET + i, flash[i]);
+	for (i = 0x10000; i < sizeof(img); i++)
+		if (flash[i] != 0)
+			fail_msg("0x%zx: 0x%02x, want the old image", FOMU_IMAGE_OFFSET + i, flash[i]);
+	for (i = sizeof(img); i < sizeof(flash); i++)
+		if (flash[i] != 0xff)
+			fail_msg("0x%zx: 0x%02x, want erased", FOMU_IMAGE_OFFSET + i, flash[i]);
+	free(img2);
+}
+
+static void test_persistent_flash(void **state)
+{
+	struct t *t = *state;
+	const char *opts[] = { "--flash", t->flash_path, NULL };
+	size_t len;
+	uint8_t *img = read_image("demo2.bin", &len);
+	int fd;
+	uint8_t head[8];
+
+	tmp_path(t->flash_path, sizeof(t->flash_path), "fomu-flash.bin");
+	destroy(t);
+	assert_int_equal(create(t, opts), 0);
+	download(t, img, len);
+	destroy(t);
+	/* the image is in the file at 0x40000 */
+	fd = open(t->flash_path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, head, sizeof(head), FOMU_IMAGE_OFFSET), sizeof(head));
+	close(fd);
+	assert_memory_equal(head, img, sizeof(head));
+	/* a new vusb-attach with the same file boots it without a download */
+	assert_int_equal(create(t, opts), 0);
+	clear_events(t);
+	assert_int_equal(xfer(t, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL, NULL), 0);
+	detach_and_boot(t);
+	fire(t);
+	expect_event(t, "<- 0x0000012c");
+	free(img);
+}
+
+static void test_erased_flash(void **state)
+{
+	struct t *t = *state;
+
+	assert_int_equal(xfer(t, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL, NULL), 0);
+	detach_and_boot(t);
+	expect_event(t, "the flash there is erased");
+	fire(t);
+	expect_event(t, "illegal instruction (mcause 2) at pc 0x20040000");
+	expect_event(t, "illegal 0xffffffff");
+}
+
+static void test_bitstream(void **state)
+{
+	struct t *t = *state;
+	uint8_t img[64];
+	struct strbuf out = { 0 };
+
+	memset(img, 0xff, sizeof(img));
+	img[8] = 0x7e;
+	img[9] = 0xaa;
+	img[10] = 0x99;
+	img[11] = 0x7e;
+	download(t, img, sizeof(img));
+	assert_int_equal(xfer(t, 0x21, DFU_REQ_DETACH, 1000, 0, 0, NULL, NULL, NULL), 0);
+	fire(t);
+	leave_bus(t);
+	expect_event(t, "FPGA bitstream");
+	assert_false(timer_armed(t));
+	fomu_model.describe(t->dev, &out);
+	assert_string_equal(strbuf_str(&out), "stopped: FPGA bitstream");
+	strbuf_free(&out);
+}
+
+/* Images written here as words: an encoder would be overkill. */
+static void download_words(struct t *t, const uint32_t *w, size_t n)
+{
+	uint8_t img[256];
+	size_t i;
+
+	assert_true(n * 4 <= sizeof(img));
+	for (i = 0; i < n; i++) {
+		img[4 * i] = (uint8_t)w[i];
+		img[4 * i + 1] = (uint8_t)(w[i] >> 8);
+		img[4 * i + 2] = (uint8_t)(w[i] >> 16);
+		img[4 * i + 3] = (uint8_t)(w[i] >> 24);
+	}
+	download(t, img, n * 4);
+}
+
+static void test_wfi_and_idle_sleep(void **state)
+{
+	static const uint32_t wfi_img[] = { 0x00100513 /* li a0, 1 */, 0x10500073 /* wfi */,
+					    0xffdff06f /* j -4 */ };
+	static const uint32_t idle_img[] = { 0x00100513, 0x0000006f /* j . */ };
+	struct t *t = *state;
+	struct strbuf out = { 0 };
+
+	download_words(t, wfi_img, 3);
+	detach_and_boot(t);
+	fire(t);
+	expect_event(t, "wfi at pc 0x20040004 after 2 instructions: sleeping");
+	assert_false(timer_armed(t)); /* no slice armed: no CPU burnt */
+	fomu_model.describe(t->dev, &out);
+	assert_string_equal(strbuf_str(&out), "sleeping pc=0x20040008 insns=2");
+	strbuf_reset(&out);
+
+	assert_int_equal(vusb_model_command(&fomu_model, "reset")->run(t->dev, 1, NULL, &out), 0);
+	download_words(t, idle_img, 2);
+	detach_and_boot(t);
+	fire(t);
+	expect_event(t, "idle loop at pc 0x20040004 after 2 instructions: sleeping");
+	assert_false(timer_armed(t));
+	strbuf_free(&out);
+}
+
+static void test_rate_limit(void **state)
+{
+	/* sw a1, 0(a0) in a tight loop with a0 = 0x40000000 */
+	static const uint32_t flood[] = { 0x40000537, 0x00158593 /* addi a1, a1, 1 */,
+					  0x00b52023, 0xff9ff06f /* j -8 */ };
+	struct t *t = *state;
+	unsigned int logged, i;
+
+	download_words(t, flood, 4);
+	detach_and_boot(t);
+	clear_events(t);
+	fire(t); /* one slice: 120000 instructions, 40000 writes */
+	logged = count_events(t, "unmapped write32");
+	assert_int_equal(logged, FOMU_LOG_BURST);
+	for (i = 0; i < 99; i++)
+		fire(t);
+	/* then one per slice, and a summary of the rest every 100 slices */
+	logged = count_events(t, "unmapped write32");
+	assert_int_equal(logged, FOMU_LOG_BURST + 99);
+	expect_event(t, "more bad accesses not logged (rate limit)");
+	assert_true(t->nevents < 200);
+}
+
+static void test_trace(void **state)
+{
+	static const uint32_t img[] = { 0x00100513, 0x00150513, 0x00100073 };
+	const char *opts[] = { "--trace", "", NULL };
+	struct t *t = *state;
+
+	destroy(t);
+	assert_int_equal(create(t, opts), 0);
+	download_words(t, img, 3);
+	detach_and_boot(t);
+	clear_events(t);
+	fire(t);
+	expect_event(t, "trace 0x20040000: 00100513  addi a0, zero, 1");
+	expect_event(t, "trace 0x20040004: 00150513  addi a0, a0, 1");
+	expect_event(t, "trace 0x20040008: 00100073  ebreak");
+	expect_event(t, "  a0   00000002");
+}
+
+static void test_ips_pacing(void **state)
+{
+	static const uint32_t loop[] = { 0x00150513 /* addi a0, a0, 1 */, 0xffdff06f };
+	const char *opts[] = { "--ips", "100000", NULL };
+	struct t *t = *state;
+	struct strbuf out = { 0 };
+
+	destroy(t);
+	assert_int_equal(create(t, opts), 0);
+	download_words(t, loop, 2);
+	detach_and_boot(t);
+	fire(t);
+	fire(t);
+	/* 100000 per second: 1000 per 10 ms slice */
+	fomu_model.describe(t->dev, &out);
+	assert_string_equal(strbuf_str(&out), "running pc=0x20040000 insns=2000");
+	strbuf_free(&out);
+}
+
+static void test_options(void **state)
+{
+	struct t *t = *state;
+	struct vusb_dev_opts o = { .name = "fomu0", .vid = -1, .pid = -1 };
+	struct usb_device *dev = NULL;
+	struct strbuf err = { 0 };
+	const char *bad_ips[] = { "--ips", "12x", NULL };
+	const char *zero_ips[] = { "--ips", "10", NULL };
+
+	destroy(t);
+	assert_int_equal(create(t, bad_ips), -EINVAL);
+	assert_int_equal(create(t, zero_ips), -EINVAL);
+	o.speed = USB_SPEED_HIGH;
+	assert_int_equal(fomu_model.create(&dev, &o, &err), -EINVAL);
+	assert_non_null(strstr(strbuf_str(&err), "full-speed"));
+	o.speed = USB_SPEED_UNKNOWN;
+	o.product = "x";
+	strbuf_reset(&err);
+	assert_int_equal(fomu_model.create(&dev, &o, &err), -EINVAL);
+	o.product = NULL;
+	o.vid = 0x1234;
+	o.pid = 0x5678;
+	assert_int_equal(fomu_model.create(&dev, &o, &err), 0);
+	assert_int_equal(dev->desc[8] | dev->desc[9] << 8, 0x1234);
+	assert_int_equal(dev->desc[10] | dev->desc[11] << 8, 0x5678);
+	fomu_model.destroy(dev);
+	/* a flash file that cannot be: not a usage error */
+	o.extra[0].name = "--flash";
+	o.extra[0].value = "/nonexistent/dir/flash";
+	o.nextra = 1;
+	strbuf_reset(&err);
+	assert_true(fomu_model.create(&dev, &o, &err) < 0);
+	assert_non_null(strstr(strbuf_str(&err), "/nonexistent/dir/flash"));
+	strbuf_free(&err);
+	assert_int_equal(create(t, NULL), 0);
+	/* the registry knows it; the default name comes from "fomu" */
+	assert_ptr_equal(vusb_model_find("fomu"), &fomu_model);
+	assert_non_null(vusb_model_option(&fomu_model, "--flash"));
+	assert_non_null(vusb_model_option(&fomu_model, "--trace"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_flash_program_erase),
+		cmocka_unit_test(test_flash_file),
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_descriptors),
+		T(test_flash_and_run),
+		T(test_second_image_and_trap),
+		T(test_reset_in_bootloader_replugs),
+		T(test_block_beyond_flash),
+		T(test_erase_granularity),
+		T(test_persistent_flash),
+		T(test_erased_flash),
+		T(test_bitstream),
+		T(test_wfi_and_idle_sleep),
+		T(test_rate_limit),
+		T(test_trace),
+		T(test_ips_pacing),
+		T(test_options),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
