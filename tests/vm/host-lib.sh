@@ -37,8 +37,9 @@ vm_cache_dir() {
 CACHE=$(vm_cache_dir)
 
 # Two runs sharing a cache (parallel CI jobs, make -j) must not build the
-# same kernel tree or base image at the same time. The lock is held until
-# the calling script exits.
+# same kernel tree or base image at the same time. Held only while
+# building, never across a child that locks too (tests/vm/run runs mkbase)
+# nor across a VM run.
 cache_lock() {
 	mkdir -p "$CACHE" || die "cannot create the cache directory $CACHE"
 	[[ -n ${VM_LOCK_FD:-} ]] && return 0
@@ -48,6 +49,12 @@ cache_lock() {
 		msg "waiting for another vusb VM build to release $CACHE/lock"
 		flock "$VM_LOCK_FD"
 	fi
+}
+
+cache_unlock() {
+	[[ -n ${VM_LOCK_FD:-} ]] || return 0
+	exec {VM_LOCK_FD}>&-
+	VM_LOCK_FD=
 }
 
 need_cmd() {
@@ -162,6 +169,7 @@ fetch_kernel() {
 		if [[ ! -e $KDIR/.complete ]]; then
 			cache_lock
 			[[ -e $KDIR/.complete ]] || download_kernel "$id"
+			cache_unlock
 		fi
 	else
 		# No apt metadata (offline, apt lists cleaned): use what we have.
