@@ -404,15 +404,19 @@ static uint8_t *read_image(const char *name, size_t *ret_len)
 	return buf;
 }
 
-/* What dfu-util -D does, up to dfuMANIFEST-WAIT-RESET. */
-static void download(struct t *t, const uint8_t *img, size_t len)
+/*
+ * What dfu-util -D does, up to dfuMANIFEST-WAIT-RESET: 0.9 sets the
+ * alternate setting first (set_alt), 0.11 does not for a single one.
+ */
+static void download_as(struct t *t, const uint8_t *img, size_t len, bool set_alt)
 {
 	uint8_t st, stat;
 	size_t off;
 	uint16_t block = 0;
 
 	assert_int_equal(xfer(t, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL, NULL), 0);
-	assert_int_equal(xfer(t, 1, USB_REQ_SET_INTERFACE, 0, 0, 0, NULL, NULL, NULL), 0);
+	if (set_alt)
+		assert_int_equal(xfer(t, 1, USB_REQ_SET_INTERFACE, 0, 0, 0, NULL, NULL, NULL), 0);
 	status(t, &stat, &st, NULL);
 	assert_int_equal(st, DFU_STATE_IDLE);
 	for (off = 0; off < len; off += FOMU_TRANSFER_SIZE, block++) {
@@ -428,6 +432,11 @@ static void download(struct t *t, const uint8_t *img, size_t len)
 	assert_int_equal(xfer(t, 0x21, DFU_REQ_DNLOAD, block, 0, 0, NULL, NULL, NULL), 0);
 	assert_int_equal(dfu_state(t), DFU_STATE_MANIFEST);
 	assert_int_equal(dfu_state(t), DFU_STATE_MANIFEST_WAIT_RESET);
+}
+
+static void download(struct t *t, const uint8_t *img, size_t len)
+{
+	download_as(t, img, len, true);
 }
 
 /* dfu-util -e: DETACH, the board leaves the bus and boots the image. */
@@ -546,6 +555,52 @@ static void test_flash_and_run(void **state)
 	assert_int_equal(count_events(t, line), 0);
 	/* it runs on while nothing is done, paced, never idle */
 	assert_true(timer_armed(t));
+	free(img);
+}
+
+static void test_dfu_util_011_flow(void **state)
+{
+	struct t *t = *state;
+	size_t len;
+	uint8_t *img = read_image("demo.bin", &len);
+	unsigned int plugs;
+
+	/* -D: no SET_INTERFACE; at dfuMANIFEST-WAIT-RESET it resets the
+	 * device, which vhci shows as descriptors and SET_CONFIGURATION */
+	download_as(t, img, len, false);
+	expect_in(t, 0x80, USB_REQ_GET_DESCRIPTOR, 0x0100, 0, t->dev->desc, 18);
+	assert_int_equal(xfer(t, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(t->nplugs, 0); /* no reboot: still the bootloader */
+	assert_int_equal(dfu_state(t), DFU_STATE_IDLE);
+	/* -D again works, then -e: GETSTATUS in dfuIDLE, DETACH */
+	download_as(t, img, len, false);
+	assert_int_equal(xfer(t, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(dfu_state(t), DFU_STATE_IDLE);
+	plugs = t->nplugs;
+	assert_int_equal(xfer(t, 0x21, DFU_REQ_DETACH, 1000, 0, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(t->nplugs, plugs);
+	fire(t);
+	leave_bus(t);
+	fire(t);
+	expect_event(t, "<- 0x00000001");
+	free(img);
+}
+
+static void test_dfu_util_09_flow(void **state)
+{
+	struct t *t = *state;
+	size_t len;
+	uint8_t *img = read_image("demo.bin", &len);
+
+	/* -D: SET_INTERFACE first, no reset at the end */
+	download_as(t, img, len, true);
+	assert_int_equal(dfu_state(t), DFU_STATE_MANIFEST_WAIT_RESET);
+	/* -D again: its SET_INTERFACE clears dfuMANIFEST-WAIT-RESET */
+	download_as(t, img, len, true);
+	/* -e */
+	detach_and_boot(t);
+	fire(t);
+	expect_event(t, "<- 0x00000001");
 	free(img);
 }
 
@@ -911,6 +966,8 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_descriptors),
 		T(test_flash_and_run),
+		T(test_dfu_util_011_flow),
+		T(test_dfu_util_09_flow),
 		T(test_second_image_and_trap),
 		T(test_reset_in_bootloader_replugs),
 		T(test_block_beyond_flash),
