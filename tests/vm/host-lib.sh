@@ -11,6 +11,7 @@
 #     lock                               flock: one builder at a time
 
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck disable=SC2034 # used by the scripts that source this
 TOP=$(cd "$VM_DIR/../.." && pwd)
 
 # Host messages say "vm-host:" so that nothing on the host can be taken for
