@@ -19,6 +19,21 @@
 #define STAGING_SIZE 1024
 #define MAX_IOV 64
 
+/*
+ * What one peer (a remote importer, too) can make us hold. URBs the
+ * device has not answered: past CONN_MAX_HELD of them, or
+ * CONN_MAX_HELD_BYTES of buffers, a new one is answered at once with
+ * -ENOMEM, as a host controller out of resources answers usb_submit_urb():
+ * vhci hands that status to the one driver that asked, where dropping the
+ * connection would fail every transfer of the device. Replies the peer
+ * does not read: once they hold CONN_MAX_TXQ_BYTES of memory, no more
+ * input is read until it has taken half of them, so a peer that only
+ * writes meets TCP backpressure instead of our memory.
+ */
+#define CONN_MAX_HELD 1024
+#define CONN_MAX_HELD_BYTES (64u << 20)
+#define CONN_MAX_TXQ_BYTES (16u << 20)
+
 /* An URB as the connection allocates it: reply header, then the buffer. */
 struct conn_urb {
 	struct usb_urb urb;
@@ -55,6 +70,12 @@ struct usbip_conn {
 	int err; /* why it died, for ops->closed */
 	const char *why;
 	struct loop_defer *notify;
+
+	unsigned int held; /* URBs the device has and has not answered */
+	size_t held_bytes; /* their buffers */
+	size_t txq_bytes; /* memory held by replies not written yet */
+	bool throttled; /* input paused until the peer reads replies */
+	struct loop_defer *resume;
 
 	struct usbip_conn_stats stats;
 };
@@ -98,6 +119,12 @@ static struct conn_urb *urb_alloc(size_t cap)
 	return cu;
 }
 
+/* What a queued reply costs us, which is more than its bytes on the wire. */
+static size_t footprint(const struct conn_urb *cu)
+{
+	return sizeof(*cu) + cu->urb.cap;
+}
+
 static size_t reply_len(const struct conn_urb *cu)
 {
 	if (cu->header_only || !cu->urb.in)
@@ -105,9 +132,27 @@ static size_t reply_len(const struct conn_urb *cu)
 	return USBIP_HDR_SIZE + cu->urb.actual;
 }
 
+static void handle_input(struct usbip_conn *c);
+static void flush(struct usbip_conn *c);
+
+/* Replies were taken: go on with input that may wait in staging already. */
+static void resume_input(void *data)
+{
+	struct usbip_conn *c = data;
+
+	c->resume = NULL;
+	if (c->dead || c->throttled)
+		return;
+	c->in_rx = true;
+	handle_input(c);
+	c->in_rx = false;
+	if (!c->dead)
+		flush(c);
+}
+
 static void update_events(struct usbip_conn *c)
 {
-	uint32_t ev = EPOLLIN | EPOLLRDHUP;
+	uint32_t ev = c->throttled ? 0 : EPOLLIN | EPOLLRDHUP;
 
 	if (!list_empty(&c->txq))
 		ev |= EPOLLOUT;
@@ -168,9 +213,15 @@ static void flush(struct usbip_conn *c)
 			if (c->tx_off < len)
 				break;
 			c->tx_off -= len;
+			c->txq_bytes -= footprint(cu);
 			list_del(&cu->urb.link);
 			free(cu);
 		}
+	}
+	if (c->throttled && c->txq_bytes <= CONN_MAX_TXQ_BYTES / 2 && !c->dead) {
+		c->throttled = false;
+		if (!c->resume && loop_defer(c->loop, resume_input, c, &c->resume) < 0)
+			conn_fail(c, -ENOMEM, "out of memory");
 	}
 	update_events(c);
 }
@@ -178,6 +229,7 @@ static void flush(struct usbip_conn *c)
 static void queue_reply(struct usbip_conn *c, struct conn_urb *cu)
 {
 	list_add_tail(&cu->urb.link, &c->txq);
+	c->txq_bytes += footprint(cu);
 	if (!c->in_rx)
 		flush(c);
 }
@@ -190,6 +242,8 @@ void usbip_conn_complete(struct usbip_conn *c, struct usb_urb *urb)
 		free(cu);
 		return;
 	}
+	c->held--;
+	c->held_bytes -= urb->cap;
 	/* A reply to an OUT transfer carries no data, whatever was sent. */
 	usbip_ret_submit(cu->hdr, urb->seqnum, urb->status, urb->actual, urb->start_frame,
 			 0, 0);
@@ -208,6 +262,8 @@ static void handle_unlink(struct usbip_conn *c, const struct usbip_header *h)
 		 * RET_UNLINK so that no RET_SUBMIT can ever follow. */
 		cu = container_of(urb, struct conn_urb, urb);
 		status = -ECONNRESET;
+		c->held--;
+		c->held_bytes -= urb->cap;
 		c->stats.unlinked++;
 	} else {
 		/* Completed already: its RET_SUBMIT is ahead in the queue. */
@@ -243,9 +299,14 @@ static int handle_submit(struct usbip_conn *c, const struct usbip_header *h)
 	uint32_t len = (uint32_t)h->u.submit.transfer_buffer_length;
 	bool in = h->direction == USBIP_DIR_IN;
 	bool oversized = len > USBIP_MAX_TRANSFER;
+	bool iso = h->u.submit.number_of_packets > 0;
 	size_t cap = oversized ? (in ? USBIP_MAX_TRANSFER : 0) : len;
+	bool full = c->held >= CONN_MAX_HELD || c->held_bytes + cap > CONN_MAX_HELD_BYTES;
 	struct conn_urb *cu;
 
+	/* Refused URBs get no buffer: their data is skipped. */
+	if (iso || full)
+		cap = 0;
 	cu = urb_alloc(cap);
 	if (!cu)
 		return -ENOMEM;
@@ -264,18 +325,16 @@ static int handle_submit(struct usbip_conn *c, const struct usbip_header *h)
 	cu->urb.owner = c;
 
 	c->rx_urb = cu;
-	c->rx_status = 0;
+	c->held++;
+	c->held_bytes += cap;
 	c->rx_need = in ? 0 : len;
-	c->rx_skip = h->u.submit.number_of_packets > 0 ?
-			     (size_t)h->u.submit.number_of_packets * USBIP_ISO_DESC_SIZE :
-			     0;
-	if (h->u.submit.number_of_packets > 0)
-		c->rx_status = -EXDEV; /* no isochronous endpoints here */
-	if (!in && oversized) {
-		/* Read past the data without keeping it, answer -EOVERFLOW. */
+	c->rx_skip = iso ? (size_t)h->u.submit.number_of_packets * USBIP_ISO_DESC_SIZE : 0;
+	/* No isochronous endpoints here: -EXDEV. */
+	c->rx_status = oversized && !in ? -EOVERFLOW : iso ? -EXDEV : full ? -ENOMEM : 0;
+	if (!in && c->rx_status) {
+		/* Read past the data without keeping it. */
 		c->rx_skip += len;
 		c->rx_need = 0;
-		c->rx_status = -EOVERFLOW;
 	}
 	if (!in)
 		cu->urb.actual = (uint32_t)c->rx_need;
@@ -328,6 +387,11 @@ static void handle_input(struct usbip_conn *c)
 	while (!c->dead) {
 		ssize_t r;
 
+		if (c->rx == RX_HEADER && c->txq_bytes > CONN_MAX_TXQ_BYTES) {
+			/* The peer is not reading: neither do we (flush resumes). */
+			c->throttled = true;
+			return;
+		}
 		if (c->rx == RX_HEADER) {
 			struct usbip_header h;
 
@@ -466,6 +530,7 @@ void usbip_conn_free(struct usbip_conn *c)
 	c->dead = true;
 	loop_io_remove(c->io);
 	loop_defer_cancel(c->notify);
+	loop_defer_cancel(c->resume);
 	usb_device_disconnect(c->dev, drop_urb, c);
 	while (!list_empty(&c->txq)) {
 		struct conn_urb *cu = list_first_entry(&c->txq, struct conn_urb, urb.link);
