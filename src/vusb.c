@@ -4,12 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "src/conn.h"
 #include "src/ctl.h"
 #include "src/list.h"
 #include "src/log.h"
+#include "src/server.h"
+#include "src/usbip_op.h"
 #include "src/vusb.h"
 #include "sysfs/vhci.h"
 
@@ -17,6 +20,8 @@ enum vdev_state {
 	VDEV_ATTACHED, /* the kernel has it, not configured yet */
 	VDEV_READY, /* configured by the host */
 	VDEV_OFFLINE, /* not attached (no vhci: tests) */
+	VDEV_EXPORTED, /* offered to USB/IP clients, nobody has it */
+	VDEV_IMPORTED, /* a USB/IP client has it */
 };
 
 struct vdev {
@@ -34,6 +39,8 @@ struct vdev {
 	struct loop_timer *timer;
 	struct loop_defer *replug; /* a plug request waiting for the loop */
 	bool want_connected;
+	struct server_export *export; /* offered by the server instead of attached */
+	char peer[SERVER_ADDR_STRLEN]; /* the importer */
 };
 
 struct vusb {
@@ -43,6 +50,10 @@ struct vusb {
 	struct list_head devs;
 	unsigned int ndevs;
 	unsigned int serial; /* devices made so far, for devids */
+	struct server *server; /* --listen */
+	/* connection messages in the current second, and those left out */
+	uint64_t log_second;
+	unsigned int log_lines, log_dropped;
 };
 
 static const char *state_name(enum vdev_state s)
@@ -52,6 +63,10 @@ static const char *state_name(enum vdev_state s)
 		return "attached";
 	case VDEV_READY:
 		return "ready";
+	case VDEV_EXPORTED:
+		return "exported";
+	case VDEV_IMPORTED:
+		return "imported";
 	default:
 		return "offline";
 	}
@@ -97,6 +112,11 @@ static void host_event(struct usb_device *dev, const char *what)
 		log_notice("%s: %s", vd->name, what);
 		return;
 	}
+	if (vd->export) {
+		/* Configured by the importer: stays "imported". */
+		log_info("%s: configured by %s", vd->name, vd->peer);
+		return;
+	}
 	vd->state = VDEV_READY;
 	if (vd->announced)
 		return;
@@ -121,6 +141,17 @@ static void replug_now(void *data)
 	if (!vd->want_connected) {
 		unplug(vd);
 		log_notice("%s: disconnected from the bus", vd->name);
+		return;
+	}
+	if (vd->export) {
+		/* Back on the bus: offered again; the old importer is gone
+		 * (USB/IP has no reconnect) and must import it anew. */
+		if (vd->state == VDEV_OFFLINE) {
+			server_export_set_offered(vd->export, true);
+			vd->state = VDEV_EXPORTED;
+			log_notice("%s: offered again as %s", vd->name,
+				   server_export_busid(vd->export));
+		}
 		return;
 	}
 	if (vd->attached || !vd->vusb->vhci)
@@ -174,6 +205,11 @@ static void unplug(struct vdev *vd)
 	vd->announced = false;
 	vd->state = VDEV_OFFLINE;
 	snprintf(vd->busid, sizeof(vd->busid), "-");
+	if (vd->export) {
+		/* Off the bus: the importer loses it, and nobody can import it. */
+		server_export_release(vd->export);
+		server_export_set_offered(vd->export, false);
+	}
 }
 
 static void vdev_free(struct vdev *vd)
@@ -181,6 +217,7 @@ static void vdev_free(struct vdev *vd)
 	struct vusb *v = vd->vusb;
 
 	unplug(vd);
+	server_export_remove(vd->export);
 	loop_defer_cancel(vd->replug);
 	loop_timer_remove(vd->timer);
 	if (v->ctl)
@@ -206,6 +243,20 @@ static void conn_closed(struct usbip_conn *c, int err, const char *why, void *da
 
 	if (!vd->want_connected) {
 		/* It asked to leave; the replug in flight finishes the job. */
+		return;
+	}
+	if (vd->export) {
+		/* The importer has gone: offer the device again. */
+		if (err == 0)
+			log_notice("%s: %s closed the connection; %s is offered again", vd->name,
+				   vd->peer, server_export_busid(vd->export));
+		else
+			log_warn("%s: dropped %s: %s; %s is offered again", vd->name, vd->peer,
+				 why ? why : strerror(-err), server_export_busid(vd->export));
+		usbip_conn_free(vd->conn);
+		vd->conn = NULL;
+		vd->state = VDEV_EXPORTED;
+		server_export_release(vd->export);
 		return;
 	}
 	if (err == 0)
@@ -239,6 +290,7 @@ void vusb_free(struct vusb *v)
 		return;
 	while (!list_empty(&v->devs))
 		vdev_free(list_first_entry(&v->devs, struct vdev, link));
+	server_free(v->server);
 	ctl_server_free(v->ctl);
 	free(v);
 }
@@ -337,8 +389,9 @@ static int attach(struct vusb *v, struct vdev *vd, struct strbuf *err)
 	return 0;
 }
 
-int vusb_add(struct vusb *v, const struct vusb_model *model, const struct vusb_dev_opts *opts,
-	     struct strbuf *err)
+/* A device of `model`, named and listed, attached nowhere yet. 0 or EXIT_*. */
+static int vdev_create(struct vusb *v, const struct vusb_model *model,
+		       const struct vusb_dev_opts *opts, struct strbuf *err, struct vdev **ret)
 {
 	struct vusb_dev_opts o = *opts;
 	struct vdev *vd;
@@ -374,7 +427,19 @@ int vusb_add(struct vusb *v, const struct vusb_model *model, const struct vusb_d
 	list_add_tail(&vd->link, &v->devs);
 	v->ndevs++;
 	v->serial++;
+	*ret = vd;
+	return 0;
+}
 
+int vusb_add(struct vusb *v, const struct vusb_model *model, const struct vusb_dev_opts *opts,
+	     struct strbuf *err)
+{
+	struct vdev *vd;
+	int r;
+
+	r = vdev_create(v, model, opts, err, &vd);
+	if (r)
+		return r;
 	if (!v->vhci)
 		return 0;
 	r = attach(v, vd, err);
@@ -384,6 +449,118 @@ int vusb_add(struct vusb *v, const struct vusb_model *model, const struct vusb_d
 	}
 	log_info("%s: attached to vhci port %u as a %s %s", vd->name, vd->port,
 		 usb_speed_name(vd->dev->speed), model->name);
+	return 0;
+}
+
+/* ---- export over USB/IP (--listen) ---- */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * One line per connection, but a peer that opens thousands must not fill
+ * the log: a few lines a second, and a count of the rest.
+ */
+#define SERVER_LOG_PER_SECOND 5
+
+static void server_event(const char *peer, int err, const char *what, void *data)
+{
+	struct vusb *v = data;
+	uint64_t second = now_ms() / 1000;
+
+	if (second != v->log_second) {
+		if (v->log_dropped)
+			log_warn("listener: %u more connection messages left out", v->log_dropped);
+		v->log_second = second;
+		v->log_lines = 0;
+		v->log_dropped = 0;
+	}
+	if (v->log_lines >= SERVER_LOG_PER_SECOND) {
+		v->log_dropped++;
+		return;
+	}
+	v->log_lines++;
+	if (err == 0)
+		log_info("%s: %s", peer, what);
+	else
+		log_warn("%s: %s", peer, what);
+}
+
+static int server_import(struct server_export *e, int fd, const char *peer, void *data)
+{
+	struct vdev *vd = server_export_data(e);
+	int r;
+
+	r = usbip_conn_new(vd->vusb->loop, fd, vd->dev, &vdev_conn_ops, vd, &vd->conn);
+	if (r < 0)
+		return r;
+	snprintf(vd->peer, sizeof(vd->peer), "%s", peer);
+	vd->state = VDEV_IMPORTED;
+	log_notice("%s: imported by %s as %s", vd->name, peer, server_export_busid(e));
+	return 0;
+}
+
+static const struct server_ops vusb_server_ops = {
+	.import = server_import,
+	.event = server_event,
+};
+
+int vusb_serve(struct vusb *v, const struct server_config *cfg)
+{
+	if (v->server)
+		return -EALREADY;
+	return server_new(v->loop, cfg, &vusb_server_ops, v, &v->server);
+}
+
+void vusb_server_addr(const struct vusb *v, char *buf, size_t size)
+{
+	if (v->server)
+		server_local_addr(v->server, buf, size);
+	else
+		snprintf(buf, size, "-");
+}
+
+int vusb_export(struct vusb *v, const struct vusb_model *model, const struct vusb_dev_opts *opts,
+		struct strbuf *err)
+{
+	struct usbip_op_device info = { 0 };
+	const uint8_t *cfg;
+	struct vdev *vd;
+	int r;
+
+	if (!v->server) {
+		strbuf_printf(err, "no --listen address to export on");
+		return EXIT_USAGE;
+	}
+	r = vdev_create(v, model, opts, err, &vd);
+	if (r)
+		return r;
+	cfg = vd->dev->config;
+	r = usbip_op_device_from_descriptors(&info, vd->dev->desc, cfg,
+					     cfg ? (size_t)(cfg[2] | cfg[3] << 8) : 0,
+					     vd->dev->speed);
+	if (r == 0) {
+		snprintf(info.path, sizeof(info.path), "vusb/%s", vd->name);
+		r = server_export_add(v->server, &info, vd, &vd->export);
+	}
+	if (r < 0) {
+		strbuf_printf(err, "cannot export: %s",
+			      r == -EINVAL ? "its descriptors do not fit USB/IP" : strerror(-r));
+		vdev_free(vd);
+		return EXIT_FAILURE_;
+	}
+	vd->want_connected = true;
+	vd->state = VDEV_EXPORTED;
+	snprintf(vd->busid, sizeof(vd->busid), "%s", server_export_busid(vd->export));
+	log_info("%s: a %s %s", vd->name, usb_speed_name(vd->dev->speed), model->name);
+	/* The line scripts wait for, like "ready" for an attached device. */
+	printf("%s: exported, busid %s\n", vd->name, vd->busid);
+	fflush(stdout);
 	return 0;
 }
 
@@ -397,7 +574,13 @@ static void ctl_send_rows(struct vusb *v, struct strbuf *out)
 
 		if (vd->model->describe)
 			vd->model->describe(vd->dev, &details);
-		if (vd->attached)
+		if (vd->export && vd->state != VDEV_OFFLINE)
+			strbuf_printf(out, "%s\t%s\t-\t%s\t%s\t%s%s%s%s\n", vd->name,
+				      vd->model->name, server_export_busid(vd->export),
+				      state_name(vd->state), vd->conn ? "from " : "",
+				      vd->conn ? vd->peer : "", vd->conn && details.len ? " " : "",
+				      strbuf_str(&details));
+		else if (vd->attached)
 			strbuf_printf(out, "%s\t%s\t%u\t%s\t%s\t%s\n", vd->name, vd->model->name,
 				      vd->port, vd->busid, state_name(vd->state),
 				      strbuf_str(&details));
@@ -454,9 +637,14 @@ void vusb_format_list(const char *rows, bool json, struct strbuf *out)
 		strbuf_printf(out, ",\"kind\":");
 		strbuf_json_str(out, f[1]);
 		if (strcmp(f[2], "-") == 0)
-			strbuf_printf(out, ",\"port\":null,\"busid\":null");
-		else {
-			strbuf_printf(out, ",\"port\":%s,\"busid\":", f[2]);
+			strbuf_printf(out, ",\"port\":null");
+		else
+			strbuf_printf(out, ",\"port\":%s", f[2]);
+		/* An exported device has a busid but no port. */
+		if (strcmp(f[3], "-") == 0) {
+			strbuf_printf(out, ",\"busid\":null");
+		} else {
+			strbuf_printf(out, ",\"busid\":");
 			strbuf_json_str(out, f[3]);
 		}
 		strbuf_printf(out, ",\"state\":");

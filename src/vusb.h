@@ -7,6 +7,7 @@
 #define VUSB_VUSB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "src/loop.h"
 #include "src/model.h"
@@ -33,6 +34,27 @@ int vusb_listen(struct vusb *v);
  */
 int vusb_add(struct vusb *v, const struct vusb_model *model, const struct vusb_dev_opts *opts,
 	     struct strbuf *err);
+
+struct server_config;
+
+/*
+ * Listen for USB/IP clients (vusb-attach --listen): devices added with
+ * vusb_export() are offered there. 0 or -errno (-EADDRINUSE, ...).
+ */
+int vusb_serve(struct vusb *v, const struct server_config *cfg);
+
+/* The address vusb_serve() bound, port included ("-" before). */
+void vusb_server_addr(const struct vusb *v, char *buf, size_t size);
+
+/*
+ * Create a device like vusb_add(), but offer it to USB/IP clients as the
+ * next bus id (1-1, 1-2, ...) instead of attaching it: one importer at a
+ * time, offered again when the importer goes. Prints "NAME: exported,
+ * busid BUSID" on standard output. Needs vusb_serve() first. 0, or an
+ * exit code with the reason in err.
+ */
+int vusb_export(struct vusb *v, const struct vusb_model *model, const struct vusb_dev_opts *opts,
+		struct strbuf *err);
 
 /* Number of devices still served. */
 unsigned int vusb_count(const struct vusb *v);
