@@ -106,6 +106,36 @@ static int device_option(struct cli_device *d, const char *opt, const char *val,
 	return 0;
 }
 
+/* Does this word look like --listen's optional value rather than a DEVICE? */
+static bool listen_value(const char *arg)
+{
+	return (arg[0] >= '0' && arg[0] <= '9') || arg[0] == ':' || arg[0] == '[';
+}
+
+static int listen_option(struct cli *c, const char *opt, const char *val, struct strbuf *err)
+{
+	if (strcmp(opt, "--listen") == 0) {
+		if (server_parse_listen(val, &c->server.listen) < 0) {
+			strbuf_printf(err, "invalid --listen '%s': use [ADDR][:PORT] with a numeric address, e.g. :3240, 0.0.0.0:3240 or [::]:3240",
+				      val);
+			return -EINVAL;
+		}
+		c->listen = true;
+		return 0;
+	}
+	if (c->server.nallow >= SERVER_MAX_ALLOW) {
+		strbuf_printf(err, "too many --allow (at most %d)", SERVER_MAX_ALLOW);
+		return -EINVAL;
+	}
+	if (server_parse_cidr(val, &c->server.allow[c->server.nallow]) < 0) {
+		strbuf_printf(err, "invalid --allow '%s': use an address or ADDR/PREFIX, such as 192.168.1.0/24 or fd00::/8",
+			      val);
+		return -EINVAL;
+	}
+	c->server.nallow++;
+	return 0;
+}
+
 static int global_option(struct cli *c, const char *opt, struct strbuf *err)
 {
 	if (strcmp(opt, "-h") == 0 || strcmp(opt, "--help") == 0)
@@ -189,6 +219,34 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 			snprintf(opt, sizeof(opt), "%s", arg);
 		}
 
+		if (strcmp(opt, "--listen") == 0 || strcmp(opt, "--allow") == 0) {
+			if (cur) {
+				strbuf_printf(err, "option '%s' belongs before the devices", opt);
+				r = -EINVAL;
+				break;
+			}
+			if (!val && opt[2] == 'a') {
+				if (i + 1 >= argc) {
+					strbuf_printf(err, "option '%s' needs a value", opt);
+					r = -EINVAL;
+					break;
+				}
+				val = argv[++i];
+			} else if (!val && i + 1 < argc && listen_value(argv[i + 1])) {
+				val = argv[++i];
+			}
+			r = listen_option(c, opt, val ? val : "", err);
+			continue;
+		}
+		if (cur && strcmp(opt, "--local") == 0) {
+			if (val) {
+				strbuf_printf(err, "option '%s' takes no value", opt);
+				r = -EINVAL;
+				break;
+			}
+			cur->local = true;
+			continue;
+		}
 		if (cur && vusb_model_option(cur->model, opt)) {
 			const struct vusb_model_option *mo = vusb_model_option(cur->model, opt);
 
@@ -248,11 +306,20 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 			break;
 		}
 
+		if (d->local && !c->listen) {
+			strbuf_printf(err, "--local only makes sense with --listen");
+			r = -EINVAL;
+			break;
+		}
 		if (d->count > 1 && (d->opts.name || d->opts.serial)) {
 			strbuf_printf(err, "--count cannot be combined with --name or --serial");
 			r = -EINVAL;
 		}
 		c->total += d->count;
+	}
+	if (r == 0 && c->server.nallow && !c->listen) {
+		strbuf_printf(err, "--allow only makes sense with --listen");
+		r = -EINVAL;
 	}
 	if (r == 0 && c->total > CLI_MAX_DEVICES) {
 		strbuf_printf(err, "too many devices (at most %d)", CLI_MAX_DEVICES);
@@ -297,6 +364,12 @@ void cli_usage(struct strbuf *out)
 		      "  -q, --quiet          log errors only\n"
 		      "      --no-stdin       do not read commands from the terminal\n"
 		      "      --no-load        do not load vhci-hcd; fail if it is absent\n"
+		      "      --listen [ADDR][:PORT]\n"
+		      "                       export the devices to USB/IP clients instead of\n"
+		      "                       attaching them here (default 127.0.0.1:3240; IPv6\n"
+		      "                       in brackets, [::]:3240; port 0 picks a free one)\n"
+		      "      --allow CIDR     with --listen: accept only these peers, e.g.\n"
+		      "                       192.168.1.0/24 or fd00::/8 (repeatable)\n"
 		      "\n"
 		      "Device options (after the DEVICE they apply to):\n"
 		      "      --name NAME      name for vusbctl (default: KIND0, KIND1, ...)\n"
@@ -307,12 +380,25 @@ void cli_usage(struct strbuf *out)
 		      "      --manufacturer TEXT  manufacturer string\n"
 		      "      --speed SPEED    low, full, high, super or super-plus\n"
 		      "      --count N        attach N devices like this one\n"
+		      "      --local          with --listen: attach this one here, not exported\n"
 		      "\n"
 		      "Once the kernel has configured a device, vusb-attach prints\n"
 		      "  NAME: ready, port PORT, busid BUSID\n"
 		      "on standard output. Control running devices with vusbctl(1), or type the\n"
 		      "same commands here when standard input is a terminal, e.g. 'move 100 100'\n"
 		      "or 'keyboard0 type Hello'. 'help' lists them.\n"
+		      "\n"
+		      "With --listen, every device not marked --local is exported over USB/IP\n"
+		      "as bus id 1-1, 1-2, ... in command-line order, and vusb-attach prints\n"
+		      "  listening on ADDR:PORT\n"
+		      "  NAME: exported, busid BUSID\n"
+		      "Another machine imports one with 'usbip attach -r HOST -b BUSID'\n"
+		      "(usbip --tcp-port PORT ... for another port); it is offered again when\n"
+		      "that client detaches. For example\n"
+		      "  vusb-attach --listen mouse keyboard --local\n"
+		      "exports the mouse on 127.0.0.1:3240 and attaches the keyboard here.\n"
+		      "USB/IP has no authentication and no encryption: keep to loopback (the\n"
+		      "default), or use --allow on a network you trust.\n"
 		      "\n"
 		      "Exit status: 0 stopped cleanly (signal, detach), 1 failure, 2 usage,\n"
 		      "3 vhci_hcd unavailable, 5 permission denied.\n");

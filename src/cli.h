@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "src/model.h"
+#include "src/server.h"
 #include "src/strbuf.h"
 
 /* One process can fill every port of the Debian kernel's vhci (240). */
@@ -22,6 +23,7 @@ struct cli_device {
 	const struct vusb_model *model;
 	struct vusb_dev_opts opts;
 	unsigned int count; /* --count: this many of the same */
+	bool local; /* --local: attached here even with --listen */
 };
 
 struct cli {
@@ -30,6 +32,9 @@ struct cli {
 	int verbosity; /* -v: +1, -q: -1 */
 	bool no_stdin;
 	bool no_load;
+	/* --listen: devices not marked --local are exported over USB/IP */
+	bool listen;
+	struct server_config server; /* the address and --allow entries */
 	struct cli_device devices[CLI_MAX_DEVICES];
 	unsigned int ndevices;
 	unsigned int total; /* devices including counts */

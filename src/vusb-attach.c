@@ -13,6 +13,7 @@
 #include "src/ctl.h"
 #include "src/log.h"
 #include "src/loop.h"
+#include "src/server.h"
 #include "src/vusb.h"
 #include "sysfs/vhci.h"
 
@@ -90,6 +91,41 @@ static void terminal_ready(struct loop_io *io, uint32_t events, void *data)
 	}
 }
 
+/* Does any device go to this machine's vhci_hcd? */
+static bool any_local(const struct cli *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->ndevices; i++)
+		if (!c->listen || c->devices[i].local)
+			return true;
+	return false;
+}
+
+/* --listen: bind, and say where. EXIT_* */
+static int start_server(struct vusb *vusb, const struct cli *c)
+{
+	char addr[SERVER_ADDR_STRLEN];
+	int r;
+
+	server_addr_format((const struct sockaddr *)&c->server.listen.ss, c->server.listen.len,
+			   addr, sizeof(addr));
+	r = vusb_serve(vusb, &c->server);
+	if (r < 0) {
+		log_err("cannot listen on %s: %s", addr,
+			r == -EADDRINUSE ? "the address is in use (another usbipd or vusb-attach?)" :
+					   strerror(-r));
+		return r == -EACCES ? EXIT_PERMISSION : EXIT_FAILURE_;
+	}
+	if (!server_addr_is_loopback(&c->server.listen))
+		log_warn("listening on %s: USB/IP has no authentication or encryption; anyone who can reach it can import the devices%s",
+			 addr, c->server.nallow ? "" : " (limit peers with --allow)");
+	vusb_server_addr(vusb, addr, sizeof(addr));
+	printf("listening on %s\n", addr);
+	fflush(stdout);
+	return EXIT_OK;
+}
+
 static int open_vhci(const struct cli *c, struct vhci **ret)
 {
 	enum vhci_step step;
@@ -146,9 +182,12 @@ int main(int argc, char **argv)
 		log_err("cannot create the event loop: %s", strerror(-r));
 		return EXIT_FAILURE_;
 	}
-	code = open_vhci(&cli, &vhci);
-	if (code)
-		goto out;
+	/* Exporting needs no vhci_hcd. */
+	if (any_local(&cli)) {
+		code = open_vhci(&cli, &vhci);
+		if (code)
+			goto out;
+	}
 	r = vusb_new(loop, vhci, &vusb);
 	if (r == 0)
 		r = vusb_listen(vusb);
@@ -163,6 +202,11 @@ int main(int argc, char **argv)
 		code = EXIT_FAILURE_;
 		goto out;
 	}
+	if (cli.listen) {
+		code = start_server(vusb, &cli);
+		if (code)
+			goto out;
+	}
 	if (loop_signal_add(loop, SIGINT, on_signal, NULL) < 0 ||
 	    loop_signal_add(loop, SIGTERM, on_signal, NULL) < 0 ||
 	    loop_signal_add(loop, SIGHUP, on_signal, NULL) < 0) {
@@ -174,7 +218,12 @@ int main(int argc, char **argv)
 	for (i = 0; i < cli.ndevices; i++) {
 		for (k = 0; k < cli.devices[i].count; k++) {
 			strbuf_reset(&err);
-			code = vusb_add(vusb, cli.devices[i].model, &cli.devices[i].opts, &err);
+			if (cli.listen && !cli.devices[i].local)
+				code = vusb_export(vusb, cli.devices[i].model, &cli.devices[i].opts,
+						   &err);
+			else
+				code = vusb_add(vusb, cli.devices[i].model, &cli.devices[i].opts,
+						&err);
 			if (code) {
 				log_err("%s: %s", cli.devices[i].model->name, strbuf_str(&err));
 				goto out;
