@@ -266,7 +266,13 @@ static void test_registry(void **state)
 	assert_null(vusb_model_find("Mouse"));
 	assert_null(vusb_model_find(""));
 	assert_ptr_equal(vusb_models[0], &hid_mouse_model);
-	assert_null(vusb_models[3]);
+	/* Other classes register too: every entry is found by its own,
+	 * unique name. */
+	for (size_t i = 0; vusb_models[i]; i++) {
+		assert_ptr_equal(vusb_model_find(vusb_models[i]->name), vusb_models[i]);
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(vusb_models[i]->name, vusb_models[j]->name);
+	}
 	assert_string_equal(vusb_model_command(&hid_mouse_model, "hscroll")->name, "hscroll");
 	assert_null(vusb_model_command(&hid_tablet_model, "hscroll"));
 	assert_null(vusb_model_command(&hid_keyboard_model, "move"));
