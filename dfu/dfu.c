@@ -190,12 +190,6 @@ void dfu_machine_set_interface(struct dfu_machine *m)
 	clear_status(m);
 }
 
-void dfu_machine_usb_reset(struct dfu_machine *m)
-{
-	if (m->state == DFU_STATE_MANIFEST_WAIT_RESET)
-		set_state(m, DFU_STATE_IDLE, DFU_STATUS_OK);
-}
-
 const char *dfu_state_name(enum dfu_state state)
 {
 	static const char *const names[] = {
@@ -290,7 +284,6 @@ static void dfu_reset(struct usb_function *f)
 {
 	struct dfu *d = f->data;
 
-	dfu_machine_usb_reset(&d->machine);
 	if (d->backend->reset)
 		d->backend->reset(d);
 }

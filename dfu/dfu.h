@@ -26,16 +26,14 @@
  *   - SET_INTERFACE clears the status the same way, without stalling.
  *   - ABORT returns to dfuIDLE from any state.
  *   - UPLOAD, unknown requests and wIndex other than 0 stall.
- *   - DETACH, in any state, is the only way out of DFU mode.
- *   - A USB reset, what dfuMANIFEST_WAIT_RESET waits for, returns it to
- *     dfuIDLE (the device stays in DFU mode); other states keep theirs.
- *     Under vhci the host's port reset reaches the device as a repeated
- *     SET_CONFIGURATION, which is where the class sees it.
+ *   - DETACH, in any state, is the only way out of DFU mode; a USB reset
+ *     changes nothing.
  *
- * So both dfu-util flows end well: 0.11 resets the device in
- * dfuMANIFEST_WAIT_RESET and sends no SET_INTERFACE to a single-alt
- * interface (its next run finds dfuIDLE); 0.9 does not reset but always
- * sets the alternate setting (its next run finds dfuIDLE too).
+ * So both dfu-util flows end well: after a download the device waits in
+ * dfuMANIFEST_WAIT_RESET whether or not the host resets it (0.11 does,
+ * 0.9 does not), and the next dfu-util run, 0.9 or 0.11, starts with
+ * SET_INTERFACE, which clears that state: -e detaches from dfuIDLE, -D
+ * downloads again.
  */
 #ifndef VUSB_DFU_H
 #define VUSB_DFU_H
@@ -166,8 +164,6 @@ void dfu_machine_busy_done(struct dfu_machine *m);
 /* SET_INTERFACE to the DFU interface: CLRSTATUS's effect, never a stall. */
 void dfu_machine_set_interface(struct dfu_machine *m);
 
-/* A USB reset: dfuMANIFEST_WAIT_RESET becomes dfuIDLE, nothing else moves. */
-void dfu_machine_usb_reset(struct dfu_machine *m);
 
 /* "dfuIDLE", "dfuMANIFEST-WAIT-RESET" (dfu-util's names); "?" if unknown. */
 const char *dfu_state_name(enum dfu_state state);
@@ -192,8 +188,8 @@ struct dfu_backend {
 	 * usb_class_ops.get_descriptor. */
 	int (*get_descriptor)(struct dfu *d, const struct usb_setup *s, uint8_t *data,
 			      size_t len);
-	/* The configuration was set (a USB reset) or the host went away,
-	 * after dfu_machine_usb_reset(). */
+	/* The configuration was set or the host went away; the DFU state
+	 * does not change (as on foboot). */
 	void (*reset)(struct dfu *d);
 	/* The function's timer (usb_function_arm_timer(d->func, ms)). */
 	void (*timer)(struct dfu *d);

@@ -13,9 +13,10 @@
  *   (a reset on the bus goes through REPLUGGING: off the bus, then back)
  *
  * The board reboots only on DETACH: after a download it waits in
- * dfuMANIFEST_WAIT_RESET, which a USB reset (dfu-util 0.11) or the next
- * SET_INTERFACE (dfu-util 0.9) turns into dfuIDLE, so `dfu-util -e` or
- * another download work after either version (see dfu/dfu.h).
+ * dfuMANIFEST_WAIT_RESET whatever the host does with USB resets (dfu-util
+ * 0.11 resets there, 0.9 does not); the next dfu-util's SET_INTERFACE
+ * clears that state, so `dfu-util -e` or another download work after
+ * either version (see dfu/dfu.h).
  *
  * Everything the board does that the user should see goes through
  * fomu_log(): the log ring (`vusbctl NAME log`) and usb_device_event().

@@ -405,8 +405,10 @@ static uint8_t *read_image(const char *name, size_t *ret_len)
 }
 
 /*
- * What dfu-util -D does, up to dfuMANIFEST-WAIT-RESET: 0.9 sets the
- * alternate setting first (set_alt), 0.11 does not for a single one.
+ * What dfu-util -D does, up to dfuMANIFEST-WAIT-RESET. Both 0.9 and 0.11
+ * set the alternate setting first (0.11 means to do it only for several
+ * alternate settings, but tests num_altsetting > 0); set_alt false is a
+ * client that does not.
  */
 static void download_as(struct t *t, const uint8_t *img, size_t len, bool set_alt)
 {
@@ -565,20 +567,38 @@ static void test_dfu_util_011_flow(void **state)
 	uint8_t *img = read_image("demo.bin", &len);
 	unsigned int plugs;
 
-	/* -D: no SET_INTERFACE; at dfuMANIFEST-WAIT-RESET it resets the
-	 * device, which vhci shows as descriptors and SET_CONFIGURATION */
-	download_as(t, img, len, false);
+	/* -D; at dfuMANIFEST-WAIT-RESET it resets the device, which vhci
+	 * shows as descriptors and SET_CONFIGURATION: nothing changes */
+	download_as(t, img, len, true);
 	expect_in(t, 0x80, USB_REQ_GET_DESCRIPTOR, 0x0100, 0, t->dev->desc, 18);
 	assert_int_equal(xfer(t, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL, NULL), 0);
 	assert_int_equal(t->nplugs, 0); /* no reboot: still the bootloader */
-	assert_int_equal(dfu_state(t), DFU_STATE_IDLE);
-	/* -D again works, then -e: GETSTATUS in dfuIDLE, DETACH */
-	download_as(t, img, len, false);
+	assert_int_equal(dfu_state(t), DFU_STATE_MANIFEST_WAIT_RESET);
+	/* -D again works (SET_INTERFACE first), then -e */
+	download_as(t, img, len, true);
 	assert_int_equal(xfer(t, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(xfer(t, 1, USB_REQ_SET_INTERFACE, 0, 0, 0, NULL, NULL, NULL), 0);
 	assert_int_equal(dfu_state(t), DFU_STATE_IDLE);
 	plugs = t->nplugs;
 	assert_int_equal(xfer(t, 0x21, DFU_REQ_DETACH, 1000, 0, 0, NULL, NULL, NULL), 0);
 	assert_int_equal(t->nplugs, plugs);
+	fire(t);
+	leave_bus(t);
+	fire(t);
+	expect_event(t, "<- 0x00000001");
+	free(img);
+}
+
+static void test_detach_from_wait_reset(void **state)
+{
+	struct t *t = *state;
+	size_t len;
+	uint8_t *img = read_image("demo.bin", &len);
+
+	/* a client without SET_INTERFACE: DETACH works in WAIT_RESET too */
+	download_as(t, img, len, false);
+	assert_int_equal(dfu_state(t), DFU_STATE_MANIFEST_WAIT_RESET);
+	assert_int_equal(xfer(t, 0x21, DFU_REQ_DETACH, 1000, 0, 0, NULL, NULL, NULL), 0);
 	fire(t);
 	leave_bus(t);
 	fire(t);
@@ -968,6 +988,7 @@ int main(void)
 		T(test_flash_and_run),
 		T(test_dfu_util_011_flow),
 		T(test_dfu_util_09_flow),
+		T(test_detach_from_wait_reset),
 		T(test_second_image_and_trap),
 		T(test_reset_in_bootloader_replugs),
 		T(test_block_beyond_flash),
