@@ -1,7 +1,7 @@
 # vusb: virtual USB devices through vhci_hcd.
 #
 #   make              build bin/vusb-attach and bin/vusbctl
-#   make check        unit and loop tests (no kernel module needed)
+#   make check        unit, loop and host tests (no kernel module needed)
 #   make vm-check     real-kernel tests in a qemu VM (tests/vm/README.md)
 #   make check-all    both
 #   make install      PREFIX=/usr/local DESTDIR=
@@ -64,8 +64,12 @@ $(BUILD)/tests/vm/%: tests/vm/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
+# Scripts that drive our programs with real tools on the build machine
+# (tests/host/usbip-client.sh: Debian's usbip against --listen).
+HOST_TESTS := $(wildcard tests/host/*.sh)
+
 check: all $(TEST_BINS)
-	@tests/run-tests $(TEST_BINS)
+	@tests/run-tests $(TEST_BINS) $(HOST_TESTS)
 
 vm-check: all $(VM_TOOLS)
 	tests/vm/run
