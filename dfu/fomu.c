@@ -144,6 +144,7 @@ struct fomu {
 	uint64_t ips;
 	uint64_t executed; /* instructions since the image booted */
 	uint32_t image_end; /* flash offset after the last block written */
+	struct timespec download_start; /* when block 0 came */
 	unsigned int slices;
 	unsigned int log_tokens;
 	uint64_t suppressed;
@@ -374,8 +375,10 @@ static int fomu_download(struct dfu *d, unsigned int block, const uint8_t *data,
 	size_t off;
 	int r;
 
-	if (block == 0)
+	if (block == 0) {
 		f->image_end = 0;
+		clock_gettime(CLOCK_MONOTONIC, &f->download_start);
+	}
 	if (addr >= f->flash.size || len > f->flash.size - addr)
 		return -EFAULT;
 	/* foboot erases a block when a write starts on its boundary. */
@@ -400,14 +403,17 @@ static void fomu_manifest(struct dfu *d)
 {
 	struct fomu *f = fomu_of_dfu(d);
 	int r = nor_flash_sync(&f->flash);
+	struct timespec now;
 
+	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (r < 0)
 		fomu_log(f, "download complete, but the flash file could not be synced: %s",
 			 strerror(-r));
 	else
-		fomu_log(f, "download complete: %u bytes at flash offset 0x%x",
+		fomu_log(f, "download complete: %u bytes at flash offset 0x%x in %llu ms",
 			 f->image_end > FOMU_IMAGE_OFFSET ? f->image_end - FOMU_IMAGE_OFFSET : 0,
-			 FOMU_IMAGE_OFFSET);
+			 FOMU_IMAGE_OFFSET,
+			 (unsigned long long)elapsed_ms(&f->download_start, &now));
 }
 
 static void fomu_detach(struct dfu *d)
