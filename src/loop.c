@@ -53,6 +53,7 @@ struct loop {
 	struct list_head dead; /* removed during dispatch, freed after it */
 	struct list_head deferred;
 	bool running;
+	bool quit; /* loop_quit() was called, perhaps before loop_run() */
 	bool dispatching; /* inside a round: frees are deferred */
 	int exit_code;
 };
@@ -309,6 +310,7 @@ static void run_deferred(struct loop *loop)
 void loop_quit(struct loop *loop, int code)
 {
 	loop->running = false;
+	loop->quit = true;
 	loop->exit_code = code;
 }
 
@@ -316,8 +318,12 @@ int loop_run(struct loop *loop)
 {
 	struct epoll_event evs[64];
 
-	loop->running = true;
-	loop->exit_code = 0;
+	/* A quit asked for before the loop ran (a device that died while
+	 * others were still being set up) still ends it, with its code. */
+	loop->running = !loop->quit;
+	if (!loop->quit)
+		loop->exit_code = 0;
+	loop->quit = false;
 	while (loop->running) {
 		int i, n;
 
@@ -341,6 +347,7 @@ int loop_run(struct loop *loop)
 		loop->dispatching = false;
 		reap(loop);
 	}
+	loop->quit = false;
 	reap(loop);
 	return loop->exit_code;
 }

@@ -157,6 +157,21 @@ static void test_quit_code(void **state)
 	assert_int_equal(loop_io_events(fx->w[0].io), EPOLLIN);
 }
 
+/* A quit asked for before the loop runs ends it at once, with its code;
+ * the next run is not affected. */
+static void test_quit_before_run(void **state)
+{
+	struct fixture *fx = *state;
+
+	watch_kick(&fx->w[0]);
+	loop_quit(fx->loop, 5);
+	assert_int_equal(loop_run(fx->loop), 5);
+	assert_int_equal(fx->w[0].calls, 0);
+	assert_int_equal(loop_defer(fx->loop, quit_cb, fx, NULL), 0);
+	assert_int_equal(loop_run(fx->loop), 7);
+	assert_int_equal(fx->w[0].calls, 1);
+}
+
 static void test_remove_other_in_same_round(void **state)
 {
 	struct fixture *fx = *state;
@@ -349,6 +364,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_quit_code),
+		T(test_quit_before_run),
 		T(test_remove_other_in_same_round),
 		T(test_remove_self),
 		T(test_remove_outside_round),
