@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+/*
+ * inputlat: how long a vusb mouse move takes to reach evdev. For COUNT
+ * rounds it sends "NAME move D 0" (D alternating 1 and -1) over the
+ * control socket itself, as vusbctl would but without starting a process,
+ * and reads DEVICE until the REL_X event. The latency of a round is the
+ * event's timestamp (CLOCK_MONOTONIC, set with EVIOCSCLOCKID) minus the
+ * time just before connect(): control socket, device model, the USB/IP
+ * stream (socketpair or TCP), vhci, usbhid, evdev.
+ *
+ * Usage: inputlat [-n COUNT] [-w WARMUP] [-g GAP_MS] [-v] NAME DEVICE
+ *
+ * Prints "inputlat: N samples, median M us, p10 A us, p90 B us, min C us,
+ * max D us" (and each sample with -v). Exit status 0, 1 on a timeout,
+ * 2 on an error. Built on its own for the VM (no libvusb): the control
+ * protocol is written out here, from src/ctl.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/input.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* "NAME move D 0" to RUNDIR/dev/NAME; 0 once "OK" came back, -1 otherwise. */
+static int send_move(const char *name, int d)
+{
+	const char *rundir = getenv("VUSB_RUNDIR");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char req[128], rep[256];
+	int fd, len, n, got = 0;
+
+	if (!rundir || !*rundir)
+		rundir = "/run/vusb";
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/dev/%s", rundir, name);
+	/* Arguments, each ended by a NUL, then end of the writing side. */
+	len = snprintf(req, sizeof(req), "%s%cmove%c%d%c0%c", name, 0, 0, d, 0, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || write(fd, req, (size_t)len) != len ||
+	    shutdown(fd, SHUT_WR) < 0) {
+		fprintf(stderr, "inputlat: %s: %s\n", sa.sun_path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	while ((n = (int)read(fd, rep + got, sizeof(rep) - 1 - (size_t)got)) > 0)
+		got += n;
+	close(fd);
+	rep[got] = '\0';
+	if (strncmp(rep, "OK\n", 3) != 0) {
+		fprintf(stderr, "inputlat: %s move: %s\n", name, rep);
+		return -1;
+	}
+	return 0;
+}
+
+/* Read until REL_X; its timestamp in us, 0 on timeout, -1 on error. */
+static long long wait_rel_x(int fd, int timeout_ms)
+{
+	struct input_event ev[16];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	for (;;) {
+		ssize_t n;
+		int i;
+
+		if (poll(&p, 1, timeout_ms) <= 0)
+			return 0;
+		n = read(fd, ev, sizeof(ev));
+		if (n < 0 && errno == EAGAIN)
+			continue;
+		if (n < (ssize_t)sizeof(ev[0]))
+			return -1;
+		for (i = 0; i < n / (ssize_t)sizeof(ev[0]); i++)
+			if (ev[i].type == EV_REL && ev[i].code == REL_X)
+				return (long long)ev[i].input_event_sec * 1000000 +
+				       ev[i].input_event_usec;
+	}
+}
+
+static int cmp(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+	int count = 300, warmup = 20, gap_ms = 10, verbose = 0, clk = CLOCK_MONOTONIC, opt, fd, i;
+	long long *lat;
+	struct input_event drain[64];
+
+	while ((opt = getopt(argc, argv, "n:w:g:v")) != -1) {
+		switch (opt) {
+		case 'n':
+			count = atoi(optarg);
+			break;
+		case 'w':
+			warmup = atoi(optarg);
+			break;
+		case 'g':
+			gap_ms = atoi(optarg);
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (argc - optind != 2 || count < 1 || warmup < 0 || gap_ms < 0)
+		goto usage;
+	fd = open(argv[optind + 1], O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, EVIOCSCLOCKID, &clk) < 0) {
+		fprintf(stderr, "inputlat: %s: %s\n", argv[optind + 1], strerror(errno));
+		return 2;
+	}
+	lat = calloc((size_t)count, sizeof(*lat));
+	if (!lat)
+		return 2;
+	for (i = -warmup; i < count; i++) {
+		uint64_t t0;
+		long long t;
+
+		while (read(fd, drain, sizeof(drain)) > 0)
+			;
+		t0 = now_us();
+		if (send_move(argv[optind], i & 1 ? -1 : 1) < 0)
+			return 2;
+		t = wait_rel_x(fd, 2000);
+		if (t <= 0) {
+			fprintf(stderr, "inputlat: no REL_X event in round %d\n", i);
+			return t == 0 ? 1 : 2;
+		}
+		if (i >= 0) {
+			lat[i] = t - (long long)t0;
+			if (verbose)
+				printf("%lld\n", lat[i]);
+		}
+		/* Let usbhid resubmit its URB: each round starts idle. */
+		usleep((useconds_t)gap_ms * 1000);
+	}
+	qsort(lat, (size_t)count, sizeof(*lat), cmp);
+	printf("inputlat: %d samples, median %lld us, p10 %lld us, p90 %lld us, min %lld us, max %lld us\n",
+	       count, lat[count / 2], lat[count / 10], lat[count * 9 / 10], lat[0], lat[count - 1]);
+	free(lat);
+	return 0;
+usage:
+	fprintf(stderr, "usage: inputlat [-n COUNT] [-w WARMUP] [-g GAP_MS] [-v] NAME DEVICE\n");
+	return 2;
+}
