@@ -3,7 +3,8 @@
 #   make              build bin/vusb-attach and bin/vusbctl
 #   make check        unit, loop and host tests (no kernel module needed)
 #   make vm-check     real-kernel tests in a qemu VM (tests/vm/README.md)
-#   make check-all    both
+#   make check-asan   all tests again with ASan and UBSan (build-asan/)
+#   make check-all    all three
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make deps         install the Debian/Ubuntu packages to build and test
 
@@ -13,6 +14,7 @@ BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 DESTDIR    ?=
 BUILD      ?= build
+BIN        ?= bin
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
@@ -42,9 +44,9 @@ TEST_BINS  := $(UNIT_SRCS:tests/%.c=$(BUILD)/tests/%) \
 # Programs the VM tests run inside the guest beside ours.
 VM_TOOLS   := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,$(wildcard tests/vm/*.c))
 
-all: $(PROGS:%=bin/%)
+all: $(PROGS:%=$(BIN)/%)
 
-bin/%: $(BUILD)/src/%.o $(LIB)
+$(BIN)/%: $(BUILD)/src/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -74,7 +76,53 @@ check: all $(TEST_BINS)
 vm-check: all $(VM_TOOLS)
 	tests/vm/run
 
-check-all: check vm-check
+check-all: check vm-check check-asan
+
+# The unit, loop, host and VM tests again with AddressSanitizer and
+# UndefinedBehaviorSanitizer, built apart in build-asan/ (programs in
+# build-asan/bin, which the VM runs with the sanitizer runtimes). The
+# first error ends the program that made it, and fails its test. Warnings
+# are not errors here: the sanitizers change what GCC's flow analysis
+# sees (format-truncation, stringop-*), and the plain build has -Werror.
+ASAN_BUILD := build-asan
+SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_ENV    := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:verify_asan_link_order=0 \
+              UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+check-asan:
+	$(SAN_ENV) VUSB_BIN=$(CURDIR)/$(ASAN_BUILD)/bin $(MAKE) BUILD=$(ASAN_BUILD) BIN=$(ASAN_BUILD)/bin \
+		CFLAGS="-O1 -g -Wno-error $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" check
+	$(MAKE) $(VM_TOOLS)
+	VUSB_VM_BIN=$(ASAN_BUILD)/bin VUSB_VM_OUT=$(ASAN_BUILD)/vm tests/vm/run
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang and ASan/UBSan
+# in build/fuzz/, each run for FUZZ_SECONDS from its seed corpus in
+# tests/fuzz/corpus/NAME/ (new inputs go to build/fuzz/corpus/NAME/).
+# Any crash, leak, hang or sanitizer report fails the run.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := $(BUILD)/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -DVUSB_VERSION='"$(VERSION)"' -I. -g -O1 \
+                $(filter-out -Werror,$(WARN)) $(shell $(PKG_CONFIG) --cflags $(PKGS)) \
+                $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_LIB     := $(FUZZ_BUILD)/libvusb.a
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(FUZZ_LIB): $(LIB_SRCS:%.c=$(FUZZ_BUILD)/%.o)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/harness.h $(FUZZ_LIB)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(LIBS)
+
+fuzz: $(FUZZ_BINS)
+	tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BINS)
 
 demo: all $(VM_TOOLS)
 	tests/vm/run --demo
@@ -84,15 +132,15 @@ deps:
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)
-	install -m 0755 bin/vusb-attach bin/vusbctl $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(BIN)/vusb-attach $(BIN)/vusbctl $(DESTDIR)$(BINDIR)/
 
 format:
 	clang-format -i $(wildcard src/*.[ch] hid/*.[ch] dfu/*.[ch] sysfs/*.[ch])
 
 clean:
-	rm -rf $(BUILD) bin
+	rm -rf $(BUILD) bin $(ASAN_BUILD)
 
-.PHONY: all check vm-check check-all demo deps install format clean
+.PHONY: all check check-asan vm-check check-all demo deps install format clean fuzz
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -15,7 +15,7 @@
 set -u
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-attach=$top/bin/vusb-attach
+attach=${VUSB_BIN:-$top/bin}/vusb-attach
 export PATH="$PATH:/usr/sbin:/sbin"
 tmp=$(mktemp -d) || exit 1
 # Our own control socket directory: no root needed, no clash with others.
