@@ -4,11 +4,13 @@
 #include "dfu/fomu.h"
 #include "hid/models.h"
 #include "src/model.h"
+#include "src/storage.h"
 
 const struct vusb_model *const vusb_models[] = {
 	&hid_mouse_model,
 	&hid_keyboard_model,
 	&hid_tablet_model,
+	&storage_model,
 	&fomu_model,
 	NULL,
 };

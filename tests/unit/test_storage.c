@@ -1,0 +1,967 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The storage model with real image files in a temporary directory:
+ * descriptors at each speed, options, bad images (refused before
+ * anything else happens, and never changed), locking, --create,
+ * --snapshot's overlay, --cdrom, eject and insert from both sides, and a
+ * real pwrite failure (RLIMIT_FSIZE) reaching the host as a write error.
+ */
+#include <assert.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tests/unit/test_msc_host.h"
+
+#include "src/model.h"
+#include "src/scsi.h"
+#include "src/storage.h"
+
+struct dev {
+	struct usb_device *usb;
+	struct fake_host host;
+	struct bot_result r;
+	uint32_t tag;
+};
+
+struct fx {
+	char dir[64];
+	char path[128]; /* disk.img, 64 KiB of pattern */
+	struct dev *devs[4];
+};
+
+static uint8_t pattern(size_t i)
+{
+	return (uint8_t)(i * 31 + (i >> 12));
+}
+
+static void make_file(const char *path, size_t size, bool with_pattern)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	uint8_t *buf = calloc(1, size ? size : 1);
+	size_t i;
+
+	assert_true(fd >= 0 && buf);
+	for (i = 0; with_pattern && i < size; i++)
+		buf[i] = pattern(i);
+	assert_int_equal(write(fd, buf, size), (ssize_t)size);
+	close(fd);
+	free(buf);
+}
+
+static bool file_is_pattern(const char *path, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	uint8_t *buf = malloc(size + 1);
+	bool ok;
+	size_t i;
+
+	assert_true(fd >= 0 && buf);
+	ok = read(fd, buf, size + 1) == (ssize_t)size;
+	for (i = 0; ok && i < size; i++)
+		ok = buf[i] == pattern(i);
+	close(fd);
+	free(buf);
+	return ok;
+}
+
+static int setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+
+	assert_non_null(fx);
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/vusb-test-storage.XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	snprintf(fx->path, sizeof(fx->path), "%s/disk.img", fx->dir);
+	make_file(fx->path, 64 * 1024, true);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+	char cmd[128];
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		struct dev *d = fx->devs[i];
+
+		if (!d)
+			continue;
+		usb_device_disconnect(d->usb, drop_urb, NULL);
+		storage_model.destroy(d->usb);
+		free(d);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
+	assert_int_equal(system(cmd), 0);
+	free(fx);
+	return 0;
+}
+
+/* Options as the command line parser hands them over. */
+struct opts {
+	struct vusb_dev_opts o;
+};
+
+static void opts_init(struct opts *o, const char *image)
+{
+	memset(o, 0, sizeof(*o));
+	o->o.name = "storage0";
+	o->o.vid = -1;
+	o->o.pid = -1;
+	o->o.positional = image;
+}
+
+static void opts_add(struct opts *o, const char *name, const char *value)
+{
+	o->o.extra[o->o.nextra].name = name;
+	o->o.extra[o->o.nextra++].value = value ? value : "";
+}
+
+/* Create a device; 0 or -errno with the reason in *why (static). */
+static int try_create(struct fx *fx, const struct opts *o, struct dev **ret, const char **why)
+{
+	static char msg[512];
+	struct strbuf err = { 0 };
+	struct usb_device *usb = NULL;
+	struct dev *d;
+	unsigned int i;
+	int r;
+
+	r = storage_model.create(&usb, &o->o, &err);
+	snprintf(msg, sizeof(msg), "%s", strbuf_str(&err));
+	strbuf_free(&err);
+	if (why)
+		*why = msg;
+	if (r < 0)
+		return r;
+	d = calloc(1, sizeof(*d));
+	assert_non_null(d);
+	d->usb = usb;
+	host_bind(usb, &d->host);
+	assert_int_equal(control(usb, &d->host, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL,
+				 NULL),
+			 0);
+	for (i = 0; i < 4 && fx->devs[i]; i++)
+		;
+	assert_true(i < 4);
+	fx->devs[i] = d;
+	*ret = d;
+	return 0;
+}
+
+static struct dev *create(struct fx *fx, const struct opts *o)
+{
+	struct dev *d;
+	const char *why;
+
+	if (try_create(fx, o, &d, &why) < 0)
+		fail_msg("create: %s", why);
+	return d;
+}
+
+static void destroy(struct fx *fx, struct dev *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		if (fx->devs[i] == d)
+			fx->devs[i] = NULL;
+	usb_device_disconnect(d->usb, drop_urb, NULL);
+	storage_model.destroy(d->usb);
+	free(d);
+}
+
+static void expect_create_error(struct fx *fx, const struct opts *o, int err, const char *text)
+{
+	struct dev *d;
+	const char *why;
+	int r = try_create(fx, o, &d, &why);
+
+	if (r == 0)
+		fail_msg("create succeeded; expected '%s'", text);
+	assert_int_equal(r, err);
+	if (!strstr(why, text))
+		fail_msg("error '%s' does not say '%s'", why, text);
+}
+
+#define CDB(...) (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ })
+#define CMD(d, len, in, out, ...) \
+	bot_command((d)->usb, &(d)->host, ++(d)->tag, (len), (in), CDB(__VA_ARGS__), (out), &(d)->r)
+
+static void expect_sense(struct dev *d, uint8_t key, uint16_t asc)
+{
+	CMD(d, 18, true, NULL, SCSI_REQUEST_SENSE, 0, 0, 0, 18, 0);
+	assert_int_equal(d->r.status, MSC_CSW_PASSED);
+	assert_int_equal(d->r.data[2], key);
+	assert_int_equal(d->r.data[12] << 8 | d->r.data[13], asc);
+}
+
+/* The host's first commands after a medium change: UA, then ready. */
+static void settle(struct dev *d)
+{
+	CMD(d, 0, false, NULL, SCSI_TEST_UNIT_READY, 0, 0, 0, 0, 0);
+	if (d->r.status != MSC_CSW_PASSED) {
+		expect_sense(d, SCSI_SENSE_UNIT_ATTENTION, SCSI_ASC_MEDIUM_CHANGED);
+		CMD(d, 0, false, NULL, SCSI_TEST_UNIT_READY, 0, 0, 0, 0, 0);
+	}
+	assert_int_equal(d->r.status, MSC_CSW_PASSED);
+}
+
+static uint32_t capacity_blocks(struct dev *d)
+{
+	CMD(d, 8, true, NULL, SCSI_READ_CAPACITY_10, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+	assert_int_equal(d->r.status, MSC_CSW_PASSED);
+	return (uint32_t)(d->r.data[0] << 24 | d->r.data[1] << 16 | d->r.data[2] << 8 |
+			  d->r.data[3]) +
+	       1;
+}
+
+static int run_cmd(struct dev *d, const char *line, char *out, size_t len)
+{
+	char buf[512], *argv[8], *save = NULL, *tok;
+	struct strbuf sb = { 0 };
+	const struct vusb_command *c;
+	int argc = 0, r;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (tok = strtok_r(buf, " ", &save); tok && argc < 8; tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = tok;
+	c = vusb_model_command(&storage_model, argv[0]);
+	assert_non_null(c);
+	assert_true(argc - 1 >= c->min_args && argc - 1 <= c->max_args);
+	r = c->run(d->usb, argc, argv, &sb);
+	if (out)
+		snprintf(out, len, "%s", strbuf_str(&sb));
+	strbuf_free(&sb);
+	return r;
+}
+
+static void describe(struct dev *d, char *out, size_t len)
+{
+	struct strbuf sb = { 0 };
+
+	storage_model.describe(d->usb, &sb);
+	snprintf(out, len, "%s", strbuf_str(&sb));
+	assert_null(strchr(out, '\t'));
+	assert_null(strchr(out, '\n'));
+	strbuf_free(&sb);
+}
+
+static int get_descriptor(struct dev *d, uint8_t type, uint8_t index, uint8_t *buf,
+			  uint16_t len, uint32_t *ret)
+{
+	return control(d->usb, &d->host, USB_DIR_IN, USB_REQ_GET_DESCRIPTOR, type << 8 | index, 0,
+		       len, NULL, buf, ret);
+}
+
+/* ---- tests ---- */
+
+static void test_parse_size(void **state)
+{
+	uint64_t v = 7;
+
+	assert_int_equal(storage_parse_size("512", &v), 0);
+	assert_int_equal(v, 512);
+	assert_int_equal(storage_parse_size("64M", &v), 0);
+	assert_int_equal(v, 64ull << 20);
+	assert_int_equal(storage_parse_size("64MiB", &v), 0);
+	assert_int_equal(v, 64ull << 20);
+	assert_int_equal(storage_parse_size("4g", &v), 0);
+	assert_int_equal(v, 4ull << 30);
+	assert_int_equal(storage_parse_size("3T", &v), 0);
+	assert_int_equal(v, 3ull << 40);
+	assert_int_equal(storage_parse_size("1KB", &v), 0);
+	assert_int_equal(v, 1024);
+	v = 7;
+	assert_int_equal(storage_parse_size("", &v), -EINVAL);
+	assert_int_equal(storage_parse_size("0", &v), -EINVAL);
+	assert_int_equal(storage_parse_size("-1M", &v), -EINVAL);
+	assert_int_equal(storage_parse_size("1.5G", &v), -EINVAL);
+	assert_int_equal(storage_parse_size("12X", &v), -EINVAL);
+	assert_int_equal(storage_parse_size("1MM", &v), -EINVAL);
+	assert_int_equal(storage_parse_size(" 1M", &v), -EINVAL);
+	assert_int_equal(storage_parse_size("99999999999999999999", &v), -EINVAL);
+	assert_int_equal(storage_parse_size("5P", &v), 0);
+	assert_int_equal(storage_parse_size("4097P", &v), -EINVAL);
+	assert_int_equal(v, 5ull << 50);
+}
+
+static void test_registered(void **state)
+{
+	const struct vusb_model_option *o;
+
+	assert_ptr_equal(vusb_model_find("storage"), &storage_model);
+	assert_string_equal(storage_model.positional, "IMAGE");
+	for (o = storage_model.options; o->name; o++)
+		assert_ptr_equal(vusb_model_option(&storage_model, o->name), o);
+	assert_non_null(vusb_model_option(&storage_model, "--create"));
+	assert_non_null(vusb_model_option(&storage_model, "--create")->arg);
+	assert_null(vusb_model_option(&storage_model, "--ro")->arg);
+	/* --product is the generic device option, not the model's. */
+	assert_null(vusb_model_option(&storage_model, "--product"));
+}
+
+static void test_descriptors_high_speed(void **state)
+{
+	struct fx *fx = *state;
+	struct opts o;
+	struct dev *d;
+	uint8_t b[256];
+	uint32_t n;
+	unsigned int i;
+
+	opts_init(&o, fx->path);
+	d = create(fx, &o);
+	assert_int_equal(d->usb->speed, USB_SPEED_HIGH);
+	assert_int_equal(get_descriptor(d, USB_DT_DEVICE, 0, b, 18, &n), 0);
+	assert_int_equal(n, 18);
+	assert_int_equal(b[2] | b[3] << 8, 0x0200);
+	assert_int_equal(b[7], 64);
+	assert_int_equal(b[8] | b[9] << 8, STORAGE_VID);
+	assert_int_equal(b[10] | b[11] << 8, STORAGE_PID);
+	assert_int_equal(get_descriptor(d, USB_DT_CONFIG, 0, b, 255, &n), 0);
+	assert_int_equal(n, 32);
+	assert_int_equal(b[9 + 5], USB_CLASS_MASS_STORAGE);
+	assert_int_equal(b[9 + 6], MSC_SUBCLASS_SCSI);
+	assert_int_equal(b[9 + 7], MSC_PROTOCOL_BOT);
+	assert_int_equal(b[18 + 2], 0x81);
+	assert_int_equal(b[18 + 3], USB_ENDPOINT_XFER_BULK);
+	assert_int_equal(b[18 + 4] | b[18 + 5] << 8, 512);
+	assert_int_equal(b[25 + 2], 0x02);
+	assert_int_equal(b[25 + 4] | b[25 + 5] << 8, 512);
+	assert_int_equal(get_descriptor(d, USB_DT_DEVICE_QUALIFIER, 0, b, 10, &n), 0);
+	assert_int_equal(get_descriptor(d, USB_DT_BOS, 0, b, 5, &n), -EPIPE);
+	/* The serial number: 12 or more hex digits (BOT 4.1.1). */
+	assert_int_equal(get_descriptor(d, USB_DT_STRING, 3, b, 255, &n), 0);
+	assert_true(n >= 2 + 2 * 12);
+	for (i = 2; i < n; i += 2)
+		assert_non_null(strchr("0123456789ABCDEF", b[i]));
+	destroy(fx, d);
+
+	opts_init(&o, fx->path);
+	o.o.speed = USB_SPEED_FULL;
+	d = create(fx, &o);
+	assert_int_equal(get_descriptor(d, USB_DT_CONFIG, 0, b, 255, &n), 0);
+	assert_int_equal(b[18 + 4] | b[18 + 5] << 8, 64);
+	destroy(fx, d);
+
+	opts_init(&o, fx->path);
+	o.o.speed = USB_SPEED_LOW;
+	expect_create_error(fx, &o, -EINVAL, "cannot be low-speed");
+}
+
+static void test_descriptors_superspeed(void **state)
+{
+	struct fx *fx = *state;
+	struct opts o;
+	struct dev *d;
+	uint8_t b[256];
+	uint32_t n;
+
+	opts_init(&o, fx->path);
+	opts_add(&o, "--superspeed", NULL);
+	d = create(fx, &o);
+	assert_int_equal(d->usb->speed, USB_SPEED_SUPER);
+	assert_int_equal(get_descriptor(d, USB_DT_DEVICE, 0, b, 18, &n), 0);
+	assert_int_equal(b[2] | b[3] << 8, 0x0320);
+	assert_int_equal(b[7], 9);
+	/* BOS: first its header (wLength 5), then all of it. */
+	assert_int_equal(get_descriptor(d, USB_DT_BOS, 0, b, 5, &n), 0);
+	assert_int_equal(n, 5);
+	assert_int_equal(b[2] | b[3] << 8, 22);
+	assert_int_equal(b[4], 2);
+	assert_int_equal(get_descriptor(d, USB_DT_BOS, 0, b, 255, &n), 0);
+	assert_int_equal(n, 22);
+	assert_memory_equal(b + 5, "\x07\x10\x02\x02\x00\x00\x00", 7);
+	assert_int_equal(b[12], 10);
+	assert_int_equal(b[14], 0x03);
+	assert_int_equal(b[16] | b[17] << 8, 0x000e);
+	/* Each endpoint followed by its companion; 1024-byte packets. */
+	assert_int_equal(get_descriptor(d, USB_DT_CONFIG, 0, b, 255, &n), 0);
+	assert_int_equal(n, 44);
+	assert_int_equal(b[2] | b[3] << 8, 44);
+	assert_int_equal(b[18 + 1], USB_DT_ENDPOINT);
+	assert_int_equal(b[18 + 4] | b[18 + 5] << 8, 1024);
+	assert_int_equal(b[25], USB_DT_SS_EP_COMP_SIZE);
+	assert_int_equal(b[25 + 1], USB_DT_SS_ENDPOINT_COMP);
+	assert_int_equal(b[31 + 1], USB_DT_ENDPOINT);
+	assert_int_equal(b[31 + 4] | b[31 + 5] << 8, 1024);
+	assert_int_equal(b[38 + 1], USB_DT_SS_ENDPOINT_COMP);
+	/* And it works. */
+	settle(d);
+	assert_int_equal(capacity_blocks(d), 128);
+	destroy(fx, d);
+
+	/* --speed super is the same; a contradiction is refused. */
+	opts_init(&o, fx->path);
+	o.o.speed = USB_SPEED_SUPER;
+	d = create(fx, &o);
+	assert_int_equal(d->usb->speed, USB_SPEED_SUPER);
+	destroy(fx, d);
+	opts_init(&o, fx->path);
+	o.o.speed = USB_SPEED_HIGH;
+	opts_add(&o, "--superspeed", NULL);
+	expect_create_error(fx, &o, -EINVAL, "contradict");
+}
+
+static void test_strings(void **state)
+{
+	struct fx *fx = *state;
+	struct opts o;
+	struct dev *d;
+	uint8_t b[256];
+	uint32_t n;
+
+	opts_init(&o, fx->path);
+	opts_add(&o, "--vendor", "ACME");
+	o.o.product = "Stick \xc3\xa9";
+	o.o.serial = "0000ABCD1234";
+	d = create(fx, &o);
+	CMD(d, 36, true, NULL, SCSI_INQUIRY, 0, 0, 0, 36, 0);
+	assert_memory_equal(d->r.data + 8, "ACME    Stick __         ", 24);
+	assert_int_equal(get_descriptor(d, USB_DT_STRING, 1, b, 255, &n), 0);
+	assert_int_equal(n, 2 + 8);
+	assert_int_equal(b[2], 'A');
+	assert_int_equal(get_descriptor(d, USB_DT_STRING, 2, b, 255, &n), 0);
+	assert_int_equal(n, 2 + 2 * 7);
+	assert_int_equal(b[14] | b[15] << 8, 0xe9);
+	CMD(d, 255, true, NULL, SCSI_INQUIRY, 1, 0x80, 0, 255, 0);
+	assert_int_equal(d->r.data[3], 12);
+	assert_memory_equal(d->r.data + 4, "0000ABCD1234", 12);
+	destroy(fx, d);
+
+	/* Two devices, two serial numbers. */
+	{
+		struct dev *d1, *d2;
+		uint8_t s1[64], s2[64];
+		uint32_t n1, n2;
+
+		opts_init(&o, fx->path);
+		opts_add(&o, "--ro", NULL);
+		d1 = create(fx, &o);
+		o.o.name = "storage1";
+		d2 = create(fx, &o);
+		get_descriptor(d1, USB_DT_STRING, 3, s1, 64, &n1);
+		get_descriptor(d2, USB_DT_STRING, 3, s2, 64, &n2);
+		assert_int_equal(n1, n2);
+		assert_memory_not_equal(s1, s2, n1);
+		destroy(fx, d1);
+		destroy(fx, d2);
+	}
+
+	opts_init(&o, fx->path);
+	opts_add(&o, "--vendor", "TOOLONGVENDOR");
+	expect_create_error(fx, &o, -EINVAL, "--vendor");
+	opts_init(&o, fx->path);
+	opts_add(&o, "--vendor", "caf\xc3\xa9");
+	expect_create_error(fx, &o, -EINVAL, "--vendor");
+}
+
+static void test_bad_images(void **state)
+{
+	struct fx *fx = *state;
+	char path[160];
+	struct stat st;
+	struct opts o;
+
+	snprintf(path, sizeof(path), "%s/missing.img", fx->dir);
+	opts_init(&o, path);
+	expect_create_error(fx, &o, -ENOENT, "no such file");
+	assert_int_equal(stat(path, &st), -1);
+
+	opts_init(&o, fx->dir);
+	expect_create_error(fx, &o, -EISDIR, "is a directory");
+	opts_add(&o, "--ro", NULL);
+	expect_create_error(fx, &o, -EISDIR, "is a directory");
+
+	snprintf(path, sizeof(path), "%s/odd.img", fx->dir);
+	make_file(path, 1000, true);
+	opts_init(&o, path);
+	expect_create_error(fx, &o, -EINVAL, "not a multiple of the 512-byte block");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 1000); /* never grown or truncated */
+	assert_true(file_is_pattern(path, 1000));
+
+	snprintf(path, sizeof(path), "%s/empty.img", fx->dir);
+	make_file(path, 0, false);
+	opts_init(&o, path);
+	expect_create_error(fx, &o, -EINVAL, "is empty");
+
+	snprintf(path, sizeof(path), "%s/fifo", fx->dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	opts_init(&o, path);
+	expect_create_error(fx, &o, -EINVAL, "not a regular file or a block device");
+
+	/* A CD image must be whole 2048-byte blocks. */
+	snprintf(path, sizeof(path), "%s/cd.iso", fx->dir);
+	make_file(path, 2048 * 3 + 512, true);
+	opts_init(&o, path);
+	opts_add(&o, "--cdrom", NULL);
+	expect_create_error(fx, &o, -EINVAL, "2048-byte block");
+}
+
+static void test_no_permission(void **state)
+{
+	struct fx *fx = *state;
+	struct opts o;
+
+	if (geteuid() == 0)
+		skip(); /* root reads and writes anything */
+	assert_int_equal(chmod(fx->path, 0444), 0);
+	opts_init(&o, fx->path);
+	expect_create_error(fx, &o, -EACCES, "permission denied");
+	opts_add(&o, "--ro", NULL);
+	destroy(fx, create(fx, &o));
+	assert_int_equal(chmod(fx->path, 0), 0);
+	expect_create_error(fx, &o, -EACCES, "permission denied");
+	chmod(fx->path, 0644);
+}
+
+static void test_lock(void **state)
+{
+	struct fx *fx = *state;
+	struct opts rw, ro, snap;
+	struct dev *a, *b, *c;
+
+	opts_init(&rw, fx->path);
+	opts_init(&ro, fx->path);
+	opts_add(&ro, "--ro", NULL);
+	opts_init(&snap, fx->path);
+	opts_add(&snap, "--snapshot", NULL);
+
+	a = create(fx, &rw);
+	expect_create_error(fx, &rw, -EBUSY, "in use by another program");
+	expect_create_error(fx, &ro, -EBUSY, "in use");
+	expect_create_error(fx, &snap, -EBUSY, "in use");
+	destroy(fx, a);
+	/* Readers share. */
+	a = create(fx, &ro);
+	b = create(fx, &snap);
+	c = create(fx, &ro);
+	expect_create_error(fx, &rw, -EBUSY, "in use");
+	destroy(fx, a);
+	destroy(fx, b);
+	destroy(fx, c);
+	destroy(fx, create(fx, &rw));
+}
+
+static void test_create_option(void **state)
+{
+	struct fx *fx = *state;
+	char path[160];
+	struct stat st;
+	struct opts o;
+	struct dev *d;
+
+	snprintf(path, sizeof(path), "%s/new.img", fx->dir);
+	opts_init(&o, path);
+	opts_add(&o, "--create", "64M");
+	d = create(fx, &o);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 64 << 20);
+	assert_true(st.st_blocks * 512 < (1 << 20)); /* sparse */
+	settle(d);
+	assert_int_equal(capacity_blocks(d), (64 << 20) / 512);
+	destroy(fx, d);
+
+	/* Never over an existing file. */
+	opts_init(&o, fx->path);
+	opts_add(&o, "--create", "1M");
+	expect_create_error(fx, &o, -EEXIST, "exists already");
+	assert_true(file_is_pattern(fx->path, 64 * 1024));
+
+	snprintf(path, sizeof(path), "%s/other.img", fx->dir);
+	opts_init(&o, path);
+	opts_add(&o, "--create", "1000");
+	expect_create_error(fx, &o, -EINVAL, "invalid --create size");
+	opts_init(&o, path);
+	opts_add(&o, "--create", "lots");
+	expect_create_error(fx, &o, -EINVAL, "invalid --create size");
+	opts_init(&o, path);
+	opts_add(&o, "--create", "1M");
+	opts_add(&o, "--cdrom", NULL);
+	expect_create_error(fx, &o, -EINVAL, "ISO 9660");
+	opts_init(&o, NULL);
+	opts_add(&o, "--create", "1M");
+	expect_create_error(fx, &o, -EINVAL, "needs the IMAGE");
+	assert_int_equal(stat(path, &st), -1);
+}
+
+static void test_read_write_sync(void **state)
+{
+	struct fx *fx = *state;
+	struct opts o;
+	struct dev *d;
+	uint8_t data[1024], back[1024];
+	int fd;
+
+	opts_init(&o, fx->path);
+	d = create(fx, &o);
+	settle(d);
+	assert_int_equal(capacity_blocks(d), 128);
+	CMD(d, 1024, true, NULL, SCSI_READ_10, 0, 0, 0, 0, 7, 0, 0, 2, 0);
+	assert_int_equal(d->r.status, MSC_CSW_PASSED);
+	for (size_t i = 0; i < 1024; i++)
+		assert_int_equal(d->r.data[i], pattern(7 * 512 + i));
+
+	memset(data, 0xc5, sizeof(data));
+	CMD(d, 1024, false, data, SCSI_WRITE_10, 0, 0, 0, 0, 100, 0, 0, 2, 0);
+	assert_int_equal(d->r.status, MSC_CSW_PASSED);
+	CMD(d, 0, false, NULL, SCSI_SYNCHRONIZE_CACHE_10, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+	assert_int_equal(d->r.status, MSC_CSW_PASSED);
+	fd = open(fx->path, O_RDONLY);
+	assert_int_equal(pread(fd, back, sizeof(back), 100 * 512), (ssize_t)sizeof(back));
+	close(fd);
+	assert_memory_equal(back, data, sizeof(back));
+	/* The caching page says write-back, so hosts send SYNCHRONIZE CACHE. */
+	CMD(d, 192, true, NULL, SCSI_MODE_SENSE_6, 0, 0x3f, 0, 192, 0);
+	assert_int_equal(d->r.data[2], 0);
+	assert_int_equal(d->r.data[6] & 0x04, 0x04);
+	/* Outside the image: refused, nothing read. */
+	CMD(d, 512, true, NULL, SCSI_READ_10, 0, 0, 0, 0, 128, 0, 0, 1, 0);
+	assert_int_equal(d->r.status, MSC_CSW_FAILED);
+	expect_sense(d, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_LBA_OUT_OF_RANGE);
+	destroy(fx, d);
+}
+
+static void test_read_only(void **state)
+{
+	struct fx *fx = *state;
+	struct opts o;
+	struct dev *d;
+	uint8_t data[512] = { 0 };
+	char desc[256];
+
+	opts_init(&o, fx->path);
+	opts_add(&o, "--ro", NULL);
+	d = create(fx, &o);
+	describe(d, desc, sizeof(desc));
+	assert_non_null(strstr(desc, " ro"));
+	CMD(d, 192, true, NULL, SCSI_MODE_SENSE_6, 0, 0x3f, 0, 192, 0);
+	assert_int_equal(d->r.data[2], 0x80);
+	CMD(d, 512, false, data, SCSI_WRITE_10, 0, 0, 0, 0, 0, 0, 0, 1, 0);
+	assert_int_equal(d->r.status, MSC_CSW_FAILED);
+	expect_sense(d, SCSI_SENSE_DATA_PROTECT, SCSI_ASC_WRITE_PROTECTED);
+	CMD(d, 0, false, NULL, SCSI_SYNCHRONIZE_CACHE_10, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+	assert_int_equal(d->r.status, MSC_CSW_PASSED);
+	destroy(fx, d);
+	assert_true(file_is_pattern(fx->path, 64 * 1024));
+}
+
+/* --snapshot: what the host writes it reads back; the image never changes. */
+static void test_snapshot(void **state)
+{
+	struct fx *fx = *state;
+	static const struct {
+		uint32_t lba, n;
+		uint8_t v;
+	} w[] = {
+		{ 1, 1, 0xa1 }, /* 512 bytes inside the first 64 KiB chunk */
+		{ 127, 1, 0xa2 }, /* the last block */
+		{ 60, 8, 0xa3 }, /* ... */
+		{ 0, 2, 0xa4 },
+	};
+	uint8_t expect[64 * 1024], data[4096];
+	char big[160], desc[256];
+	struct opts o;
+	struct dev *d;
+	unsigned int i;
+	size_t j;
+
+	for (j = 0; j < sizeof(expect); j++)
+		expect[j] = pattern(j);
+	opts_init(&o, fx->path);
+	opts_add(&o, "--snapshot", NULL);
+	d = create(fx, &o);
+	describe(d, desc, sizeof(desc));
+	assert_non_null(strstr(desc, " snapshot"));
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		memset(data, w[i].v, sizeof(data));
+		memset(expect + w[i].lba * 512, w[i].v, w[i].n * 512);
+		CMD(d, w[i].n * 512, false, data, SCSI_WRITE_10, 0, 0, 0, 0, (uint8_t)w[i].lba, 0, 0,
+		    (uint8_t)w[i].n, 0);
+		assert_int_equal(d->r.status, MSC_CSW_PASSED);
+	}
+	CMD(d, 0, false, NULL, SCSI_SYNCHRONIZE_CACHE_10, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+	assert_int_equal(d->r.status, MSC_CSW_PASSED);
+	CMD(d, 65536, true, NULL, SCSI_READ_10, 0, 0, 0, 0, 0, 0, 0, 128, 0);
+	assert_int_equal(d->r.status, MSC_CSW_PASSED);
+	assert_memory_equal(d->r.data, expect, sizeof(expect));
+	destroy(fx, d);
+	assert_true(file_is_pattern(fx->path, 64 * 1024));
+
+	/* Across chunk boundaries, in an image that is not whole chunks. */
+	snprintf(big, sizeof(big), "%s/big.img", fx->dir);
+	make_file(big, 200 * 1024 + 512, true);
+	opts_init(&o, big);
+	opts_add(&o, "--snapshot", NULL);
+	d = create(fx, &o);
+	memset(data, 0x5e, sizeof(data));
+	/* 4 KiB over the 64 KiB boundary, and the last, partial chunk. */
+	CMD(d, 4096, false, data, SCSI_WRITE_10, 0, 0, 0, 0, 124, 0, 0, 8, 0);
+	assert_int_equal(d->r.status, MSC_CSW_PASSED);
+	CMD(d, 512, false, data, SCSI_WRITE_10, 0, 0, 0, 1, 144, 0, 0, 1, 0);
+	assert_int_equal(d->r.status, MSC_CSW_PASSED);
+	CMD(d, 8192, true, NULL, SCSI_READ_10, 0, 0, 0, 0, 120, 0, 0, 16, 0);
+	for (j = 0; j < 8192; j++)
+		assert_int_equal(d->r.data[j],
+				 j >= 2048 && j < 6144 ? 0x5e : pattern(120 * 512 + j));
+	CMD(d, 1024, true, NULL, SCSI_READ_10, 0, 0, 0, 1, 143, 0, 0, 2, 0);
+	for (j = 0; j < 1024; j++)
+		assert_int_equal(d->r.data[j], j >= 512 ? 0x5e : pattern(399 * 512 + j));
+	destroy(fx, d);
+	assert_true(file_is_pattern(big, 200 * 1024 + 512));
+}
+
+static void test_cdrom(void **state)
+{
+	struct fx *fx = *state;
+	char iso[160], desc[256];
+	uint8_t data[2048] = { 0 };
+	struct opts o;
+	struct dev *d;
+	size_t j;
+
+	snprintf(iso, sizeof(iso), "%s/cd.iso", fx->dir);
+	make_file(iso, 2048 * 20, true);
+	opts_init(&o, iso);
+	opts_add(&o, "--cdrom", NULL);
+	d = create(fx, &o);
+	describe(d, desc, sizeof(desc));
+	assert_non_null(strstr(desc, "40 KiB cdrom"));
+	CMD(d, 36, true, NULL, SCSI_INQUIRY, 0, 0, 0, 36, 0);
+	assert_int_equal(d->r.data[0], 0x05);
+	assert_memory_equal(d->r.data + 16, "Virtual CD-ROM  ", 16);
+	CMD(d, 8, true, NULL, SCSI_READ_CAPACITY_10, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+	assert_int_equal(d->r.data[3], 19);
+	assert_int_equal(d->r.data[6], 0x08); /* 2048 */
+	CMD(d, 4096, true, NULL, SCSI_READ_10, 0, 0, 0, 0, 2, 0, 0, 2, 0);
+	for (j = 0; j < 4096; j++)
+		assert_int_equal(d->r.data[j], pattern(2 * 2048 + j));
+	CMD(d, 2048, false, data, SCSI_WRITE_10, 0, 0, 0, 0, 2, 0, 0, 1, 0);
+	assert_int_equal(d->r.status, MSC_CSW_FAILED);
+	expect_sense(d, SCSI_SENSE_DATA_PROTECT, SCSI_ASC_WRITE_PROTECTED);
+	CMD(d, 20, true, NULL, SCSI_READ_TOC, 0, 0, 0, 0, 0, 0, 0, 20, 0);
+	assert_int_equal(d->r.status, MSC_CSW_PASSED);
+	assert_int_equal(d->r.data[12 + 2], 0xaa);
+	assert_int_equal(d->r.data[12 + 7], 20);
+	destroy(fx, d);
+	assert_true(file_is_pattern(iso, 2048 * 20));
+}
+
+static void test_eject_insert(void **state)
+{
+	struct fx *fx = *state;
+	char other[160], rel[200], missing[200], desc[256], out[512];
+	struct opts o;
+	struct dev *d, *e;
+
+	snprintf(other, sizeof(other), "%s/other.img", fx->dir);
+	make_file(other, 32 * 1024, true);
+	opts_init(&o, fx->path);
+	d = create(fx, &o);
+	settle(d);
+	describe(d, desc, sizeof(desc));
+	assert_non_null(strstr(desc, fx->path));
+	assert_non_null(strstr(desc, "64 KiB rw"));
+
+	assert_int_equal(run_cmd(d, "eject", out, sizeof(out)), 0);
+	describe(d, desc, sizeof(desc));
+	assert_string_equal(desc, "no medium");
+	CMD(d, 0, false, NULL, SCSI_TEST_UNIT_READY, 0, 0, 0, 0, 0);
+	assert_int_equal(d->r.status, MSC_CSW_FAILED);
+	expect_sense(d, SCSI_SENSE_NOT_READY, SCSI_ASC_MEDIUM_NOT_PRESENT);
+	/* Ejected: the image is free for others. */
+	destroy(fx, create(fx, &o));
+	assert_int_equal(run_cmd(d, "eject", out, sizeof(out)), -ENOMEDIUM);
+
+	snprintf(rel, sizeof(rel), "insert %s", "relative.img");
+	assert_int_equal(run_cmd(d, rel, out, sizeof(out)), -EINVAL);
+	assert_non_null(strstr(out, "absolute path"));
+	snprintf(missing, sizeof(missing), "insert %s/nope.img", fx->dir);
+	assert_int_equal(run_cmd(d, missing, out, sizeof(out)), -ENOENT);
+	assert_non_null(strstr(out, "no such file"));
+	describe(d, desc, sizeof(desc));
+	assert_string_equal(desc, "no medium");
+
+	snprintf(rel, sizeof(rel), "insert %s", other);
+	assert_int_equal(run_cmd(d, rel, out, sizeof(out)), 0);
+	describe(d, desc, sizeof(desc));
+	assert_non_null(strstr(desc, "other.img 32 KiB rw"));
+	/* The host hears of the change once, then sees the new size. */
+	CMD(d, 0, false, NULL, SCSI_TEST_UNIT_READY, 0, 0, 0, 0, 0);
+	assert_int_equal(d->r.status, MSC_CSW_FAILED);
+	expect_sense(d, SCSI_SENSE_UNIT_ATTENTION, SCSI_ASC_MEDIUM_CHANGED);
+	assert_int_equal(capacity_blocks(d), 64);
+	/* Locked by this device now. */
+	opts_init(&o, other);
+	expect_create_error(fx, &o, -EBUSY, "in use");
+	/* One medium at a time. */
+	snprintf(rel, sizeof(rel), "insert %s", fx->path);
+	assert_int_equal(run_cmd(d, rel, out, sizeof(out)), -EBUSY);
+
+	/* The host prevents removal (it mounted it): eject needs --force. */
+	CMD(d, 0, false, NULL, SCSI_PREVENT_ALLOW_MEDIUM_REMOVAL, 0, 0, 0, 1, 0);
+	describe(d, desc, sizeof(desc));
+	assert_non_null(strstr(desc, " locked"));
+	assert_int_equal(run_cmd(d, "eject", out, sizeof(out)), -EBUSY);
+	assert_non_null(strstr(out, "--force"));
+	assert_int_equal(run_cmd(d, "eject --now", out, sizeof(out)), -EINVAL);
+	assert_int_equal(run_cmd(d, "eject --force", out, sizeof(out)), 0);
+	describe(d, desc, sizeof(desc));
+	assert_string_equal(desc, "no medium");
+	e = create(fx, &o);
+	destroy(fx, e);
+	destroy(fx, d);
+}
+
+static void test_host_eject(void **state)
+{
+	struct fx *fx = *state;
+	char other[160], line[200], desc[256], out[256];
+	struct opts o;
+	struct dev *d;
+
+	opts_init(&o, fx->path);
+	d = create(fx, &o);
+	settle(d);
+	CMD(d, 0, false, NULL, SCSI_START_STOP_UNIT, 0, 0, 0, 0x02, 0);
+	assert_int_equal(d->r.status, MSC_CSW_PASSED);
+	describe(d, desc, sizeof(desc));
+	assert_non_null(strstr(desc, "ejected by host: "));
+	assert_non_null(strstr(desc, fx->path));
+	CMD(d, 0, false, NULL, SCSI_TEST_UNIT_READY, 0, 0, 0, 0, 0);
+	expect_sense(d, SCSI_SENSE_NOT_READY, SCSI_ASC_MEDIUM_NOT_PRESENT_TRAY_OPEN);
+	/* The host loads it again. */
+	CMD(d, 0, false, NULL, SCSI_START_STOP_UNIT, 0, 0, 0, 0x03, 0);
+	settle(d);
+	describe(d, desc, sizeof(desc));
+	assert_non_null(strstr(desc, "64 KiB rw"));
+	/* Ejected by the host, replaced by the user. */
+	CMD(d, 0, false, NULL, SCSI_START_STOP_UNIT, 0, 0, 0, 0x02, 0);
+	snprintf(other, sizeof(other), "%s/other.img", fx->dir);
+	make_file(other, 4096, true);
+	snprintf(line, sizeof(line), "insert %s", other);
+	assert_int_equal(run_cmd(d, line, out, sizeof(out)), 0);
+	settle(d);
+	assert_int_equal(capacity_blocks(d), 8);
+	/* The first image is free again. */
+	destroy(fx, create(fx, &o));
+	destroy(fx, d);
+}
+
+static void test_empty_drive(void **state)
+{
+	struct fx *fx = *state;
+	char desc[64], line[200], out[256];
+	struct opts o;
+	struct dev *d;
+
+	opts_init(&o, NULL);
+	opts_add(&o, "--cdrom", NULL);
+	d = create(fx, &o);
+	describe(d, desc, sizeof(desc));
+	assert_string_equal(desc, "no medium");
+	CMD(d, 0, false, NULL, SCSI_TEST_UNIT_READY, 0, 0, 0, 0, 0);
+	assert_int_equal(d->r.status, MSC_CSW_FAILED);
+	/* An image that is not whole CD blocks is refused by insert too. */
+	snprintf(line, sizeof(line), "insert %s", fx->path);
+	make_file(fx->path, 3000, true);
+	assert_int_equal(run_cmd(d, line, out, sizeof(out)), -EINVAL);
+	assert_non_null(strstr(out, "2048-byte block"));
+	assert_int_equal(run_cmd(d, "info", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "medium: no medium"));
+	assert_non_null(strstr(out, "2048-byte blocks"));
+	destroy(fx, d);
+}
+
+static void test_info(void **state)
+{
+	struct fx *fx = *state;
+	struct opts o;
+	struct dev *d;
+	char out[512];
+
+	opts_init(&o, fx->path);
+	d = create(fx, &o);
+	settle(d);
+	assert_int_equal(run_cmd(d, "info", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "lock: exclusive"));
+	assert_non_null(strstr(out, "commands: "));
+	assert_non_null(strstr(out, "512-byte blocks"));
+	destroy(fx, d);
+}
+
+/* A pwrite that really fails (past RLIMIT_FSIZE: EFBIG) is a write
+ * error for the host, and what was written before is intact. */
+static void test_real_write_error(void **state)
+{
+	struct fx *fx = *state;
+	struct rlimit old, lim;
+	struct opts o;
+	struct dev *d;
+	uint8_t data[4096];
+	char big[160];
+	int fd;
+
+	snprintf(big, sizeof(big), "%s/sparse.img", fx->dir);
+	fd = open(big, O_RDWR | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 1 << 20), 0);
+	close(fd);
+	opts_init(&o, big);
+	d = create(fx, &o);
+	settle(d);
+
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 512 * 1024;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	memset(data, 0x42, sizeof(data));
+	CMD(d, 4096, false, data, SCSI_WRITE_10, 0, 0, 0, 0, 0, 0, 0, 8, 0);
+	assert_int_equal(d->r.status, MSC_CSW_PASSED);
+	/* Straddling the limit: the first part lands, then EFBIG. */
+	CMD(d, 4096, false, data, SCSI_WRITE_10, 0, 0, 0, 0x03, 0xfc, 0, 0, 8, 0);
+	assert_int_equal(d->r.status, MSC_CSW_FAILED);
+	expect_sense(d, SCSI_SENSE_MEDIUM_ERROR, SCSI_ASC_WRITE_ERROR);
+	CMD(d, 4096, false, data, SCSI_WRITE_10, 0, 0, 0, 0x04, 0x00, 0, 0, 8, 0);
+	assert_int_equal(d->r.status, MSC_CSW_FAILED);
+	assert_int_equal(d->r.data_status, -EPIPE);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	CMD(d, 4096, true, NULL, SCSI_READ_10, 0, 0, 0, 0, 0, 0, 0, 8, 0);
+	assert_memory_equal(d->r.data, data, 4096);
+	destroy(fx, d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_registered),
+		cmocka_unit_test_setup_teardown(test_descriptors_high_speed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_descriptors_superspeed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_strings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_images, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_permission, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_option, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_write_sync, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cdrom, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_eject_insert, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_eject, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_drive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_info, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_real_write_error, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
