@@ -123,6 +123,20 @@ if wait_for $T port_free "$port"; then ok "the board left the bus: vhci port $po
 if lsusb | grep -q 1209:5bf0; then fail "lsusb no longer lists 1209:5bf0" "$(lsusb)"; else ok "lsusb no longer lists 1209:5bf0"; fi
 check_match "vusbctl list: offline, running" '^fomu0 +fomu +- +- +offline +running pc=0x2004' vusbctl list
 
+# The image never stops; paced at the Fomu's 12 MHz it must not burn a core.
+cpu_ticks() {
+	awk '{ print $14 + $15 }' /proc/$VA/stat
+}
+c0=$(cpu_ticks)
+t0=$(ms_now)
+sleep 3
+c1=$(cpu_ticks)
+t1=$(ms_now)
+# /proc/PID/stat counts USER_HZ ticks: 100 per second on Linux/x86
+pct=$(((c1 - c0) * 1000 / (t1 - t0)))
+note "vusb-attach running the image: ${pct}% of a core (${VM_ACCEL:-?})"
+if [ "$pct" -lt 60 ]; then ok "a running image is paced (${pct}% of a core)"; else fail "a running image is paced" "${pct}% of a core"; fi
+
 # --- reset, a second image -------------------------------------------------------
 check "vusbctl fomu0 reset" vusbctl fomu0 reset
 if wait_ready 2; then ok "after reset the board enumerates again"; else fail "after reset the board enumerates again" "$(cat /tmp/f.out; tail -n 5 /tmp/f.err)"; fi
