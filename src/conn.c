@@ -34,11 +34,22 @@
 #define CONN_MAX_HELD_BYTES (64u << 20)
 #define CONN_MAX_TXQ_BYTES (16u << 20)
 
+/*
+ * Large URB buffers are kept for the next URB instead of freed: mass
+ * storage moves up to 1 MiB per URB, one after the other, and a fresh
+ * allocation of that size is an mmap, a page fault per 4 KiB and a munmap
+ * every time. At most URB_CACHE_SLOTS buffers of URB_CACHE_MIN bytes or
+ * more wait here; smaller ones go straight back to malloc.
+ */
+#define URB_CACHE_MIN (64u << 10)
+#define URB_CACHE_SLOTS 4
+
 /* An URB as the connection allocates it: reply header, then the buffer. */
 struct conn_urb {
 	struct usb_urb urb;
 	uint8_t hdr[USBIP_HDR_SIZE];
 	bool header_only; /* RET_UNLINK, or a reply with no payload */
+	size_t alloc; /* bytes allocated after the struct, >= urb.cap */
 };
 
 enum rx_state {
@@ -77,6 +88,8 @@ struct usbip_conn {
 	bool throttled; /* input paused until the peer reads replies */
 	struct loop_defer *resume;
 
+	struct conn_urb *urb_cache[URB_CACHE_SLOTS]; /* large buffers to reuse */
+
 	struct usbip_conn_stats stats;
 };
 
@@ -106,23 +119,59 @@ static void conn_fail(struct usbip_conn *c, int err, const char *why)
 		c->notify = NULL; /* out of memory: the owner's timeout or exit frees it */
 }
 
-static struct conn_urb *urb_alloc(size_t cap)
+static struct conn_urb *urb_alloc(struct usbip_conn *c, size_t cap)
 {
-	struct conn_urb *cu = malloc(sizeof(*cu) + cap);
+	struct conn_urb *cu = NULL;
+	size_t alloc = cap;
+	unsigned int i, best = URB_CACHE_SLOTS;
 
+	if (cap >= URB_CACHE_MIN) {
+		/* The smallest cached buffer that fits; new ones are rounded
+		 * up so that the next URB of about the same size fits too. */
+		for (i = 0; i < URB_CACHE_SLOTS; i++) {
+			struct conn_urb *b = c->urb_cache[i];
+
+			if (b && b->alloc >= cap &&
+			    (best == URB_CACHE_SLOTS || b->alloc < c->urb_cache[best]->alloc))
+				best = i;
+		}
+		if (best < URB_CACHE_SLOTS) {
+			cu = c->urb_cache[best];
+			c->urb_cache[best] = NULL;
+			alloc = cu->alloc;
+		} else {
+			alloc = (cap + URB_CACHE_MIN - 1) / URB_CACHE_MIN * URB_CACHE_MIN;
+		}
+	}
+	if (!cu)
+		cu = malloc(sizeof(*cu) + alloc);
 	if (!cu)
 		return NULL;
 	memset(cu, 0, sizeof(*cu));
+	cu->alloc = alloc;
 	list_init(&cu->urb.link);
 	cu->urb.buf = (uint8_t *)(cu + 1);
 	cu->urb.cap = (uint32_t)cap;
 	return cu;
 }
 
+static void urb_free(struct usbip_conn *c, struct conn_urb *cu)
+{
+	unsigned int i;
+
+	if (cu && cu->alloc >= URB_CACHE_MIN)
+		for (i = 0; i < URB_CACHE_SLOTS; i++)
+			if (!c->urb_cache[i]) {
+				c->urb_cache[i] = cu;
+				return;
+			}
+	free(cu);
+}
+
 /* What a queued reply costs us, which is more than its bytes on the wire. */
 static size_t footprint(const struct conn_urb *cu)
 {
-	return sizeof(*cu) + cu->urb.cap;
+	return sizeof(*cu) + cu->alloc;
 }
 
 static size_t reply_len(const struct conn_urb *cu)
@@ -215,7 +264,7 @@ static void flush(struct usbip_conn *c)
 			c->tx_off -= len;
 			c->txq_bytes -= footprint(cu);
 			list_del(&cu->urb.link);
-			free(cu);
+			urb_free(c, cu);
 		}
 	}
 	if (c->throttled && c->txq_bytes <= CONN_MAX_TXQ_BYTES / 2 && !c->dead) {
@@ -239,7 +288,7 @@ void usbip_conn_complete(struct usbip_conn *c, struct usb_urb *urb)
 	struct conn_urb *cu = container_of(urb, struct conn_urb, urb);
 
 	if (c->dead) {
-		free(cu);
+		urb_free(c, cu);
 		return;
 	}
 	c->held--;
@@ -267,7 +316,7 @@ static void handle_unlink(struct usbip_conn *c, const struct usbip_header *h)
 		c->stats.unlinked++;
 	} else {
 		/* Completed already: its RET_SUBMIT is ahead in the queue. */
-		cu = urb_alloc(0);
+		cu = urb_alloc(c, 0);
 		if (!cu) {
 			conn_fail(c, -ENOMEM, "out of memory");
 			return;
@@ -307,7 +356,7 @@ static int handle_submit(struct usbip_conn *c, const struct usbip_header *h)
 	/* Refused URBs get no buffer: their data is skipped. */
 	if (iso || full)
 		cap = 0;
-	cu = urb_alloc(cap);
+	cu = urb_alloc(c, cap);
 	if (!cu)
 		return -ENOMEM;
 	cu->urb.seqnum = h->seqnum;
@@ -520,11 +569,13 @@ int usbip_conn_new(struct loop *loop, int fd, struct usb_device *dev,
 
 static void drop_urb(struct usb_urb *urb, void *data)
 {
-	free(container_of(urb, struct conn_urb, urb));
+	urb_free(data, container_of(urb, struct conn_urb, urb));
 }
 
 void usbip_conn_free(struct usbip_conn *c)
 {
+	unsigned int i;
+
 	if (!c)
 		return;
 	c->dead = true;
@@ -539,6 +590,8 @@ void usbip_conn_free(struct usbip_conn *c)
 		free(cu);
 	}
 	free(c->rx_urb);
+	for (i = 0; i < URB_CACHE_SLOTS; i++)
+		free(c->urb_cache[i]);
 	close(c->fd);
 	free(c);
 }
