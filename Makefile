@@ -5,6 +5,7 @@
 #   make vm-check     real-kernel tests in a qemu VM (tests/vm/README.md)
 #   make check-asan   all tests again with ASan and UBSan (build-asan/)
 #   make check-all    all three
+#   make fuzz         each fuzzer for FUZZ_SECONDS (clang, libFuzzer)
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make deps         install the Debian/Ubuntu packages to build and test
 
@@ -91,7 +92,7 @@ SAN_ENV    := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:strict_string_checks=1
 
 check-asan:
 	$(SAN_ENV) VUSB_BIN=$(CURDIR)/$(ASAN_BUILD)/bin $(MAKE) BUILD=$(ASAN_BUILD) BIN=$(ASAN_BUILD)/bin \
-		CFLAGS="-O1 -g -Wno-error $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" check
+		CFLAGS="-O1 -g -Wno-error $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" check fuzz-replay
 	$(MAKE) $(VM_TOOLS)
 	VUSB_VM_BIN=$(ASAN_BUILD)/bin VUSB_VM_OUT=$(ASAN_BUILD)/vm tests/vm/run
 
@@ -119,10 +120,27 @@ $(FUZZ_LIB): $(LIB_SRCS:%.c=$(FUZZ_BUILD)/%.o)
 	$(AR) rcs $@ $^
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/harness.h $(FUZZ_LIB)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(LIBS)
 
 fuzz: $(FUZZ_BINS)
 	tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+# The same targets with a plain main() (tests/fuzz/replay.c) and the
+# project's compiler: make fuzz-replay runs each over its seeds and over
+# every crash reproducer kept in tests/fuzz/crashes/NAME/. check-asan
+# runs it, so that a fixed crash stays fixed where there is no clang.
+REPLAY_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/replay/%)
+
+$(BUILD)/replay/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+fuzz-replay: $(REPLAY_BINS)
+	@for f in $(REPLAY_BINS); do \
+		n=$${f##*/fuzz_}; \
+		$$f tests/fuzz/corpus/$$n tests/fuzz/crashes/$$n 2>$$f.log || \
+			{ tail -n 40 $$f.log; exit 1; }; \
+	done
 
 demo: all $(VM_TOOLS)
 	tests/vm/run --demo
@@ -140,7 +158,7 @@ format:
 clean:
 	rm -rf $(BUILD) bin $(ASAN_BUILD)
 
-.PHONY: all check check-asan vm-check check-all demo deps install format clean fuzz
+.PHONY: all check check-asan vm-check check-all fuzz-replay demo deps install format clean fuzz
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
