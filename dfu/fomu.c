@@ -296,6 +296,8 @@ static void run_slice(struct fomu *f)
 
 	switch (why) {
 	case RV32_EXIT_BUDGET:
+	case RV32_EXIT_YIELD: /* neither is asked for here */
+	case RV32_EXIT_WATCH:
 		flush_suppressed(f, false);
 		/* A host slower than --ips asks for: at most half a core. */
 		took = elapsed_ms(&t0, &t1);

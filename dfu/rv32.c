@@ -25,6 +25,7 @@ void rv32_init(struct rv32 *cpu, const struct rv32_bus_ops *bus, void *bus_ctx)
 	cpu->bus_ctx = bus_ctx;
 	cpu->halt_on_null_mtvec = true;
 	cpu->mstatus = RV32_MSTATUS_MPP;
+	cpu->watch_pc = RV32_NO_WATCH;
 }
 
 int rv32_add_region(struct rv32 *cpu, uint32_t base, uint32_t size, uint8_t *mem,
@@ -63,6 +64,9 @@ void rv32_reset(struct rv32 *cpu, uint32_t pc)
 	cpu->instret = 0;
 	cpu->waiting = false;
 	cpu->halted = false;
+	cpu->watch_pc = RV32_NO_WATCH;
+	cpu->yield = false;
+	cpu->effects++;
 	memset(&cpu->halt, 0, sizeof(cpu->halt));
 }
 
@@ -141,9 +145,17 @@ static void mem_store(struct rv32 *cpu, uint32_t addr, unsigned int size, uint32
 	const struct rv32_region *r = find_region(cpu, addr);
 
 	if (r && r->writable) {
-		put_le(r->mem + (addr - r->base), size, v);
+		uint8_t *p = r->mem + (addr - r->base);
+
+		/* Storing what is there already changes nothing: a polling
+		 * loop that saves ra on its stack is still idle. */
+		if (get_le(p, size) != (size < 4 ? v & ((1u << (size * 8)) - 1) : v)) {
+			put_le(p, size, v);
+			cpu->effects++;
+		}
 		return;
 	}
+	cpu->effects++;
 	if (cpu->bus && cpu->bus->store)
 		cpu->bus->store(cpu->bus_ctx, addr, size, size < 4 ? v & ((1u << (size * 8)) - 1) : v);
 }
@@ -156,6 +168,7 @@ static bool take_trap(struct rv32 *cpu, uint32_t cause, uint32_t tval, uint32_t 
 {
 	uint32_t base = cpu->mtvec & ~3u;
 
+	cpu->effects++;
 	if (base == 0 && cpu->halt_on_null_mtvec) {
 		cpu->halted = true;
 		cpu->halt.cause = cause;
@@ -343,6 +356,25 @@ int rv32_csr_write(struct rv32 *cpu, unsigned int csr, uint32_t val)
 	return 0;
 }
 
+static bool csr_is_counter(unsigned int csr)
+{
+	switch (csr) {
+	case RV32_CSR_MCYCLE:
+	case RV32_CSR_MINSTRET:
+	case RV32_CSR_MCYCLEH:
+	case RV32_CSR_MINSTRETH:
+	case RV32_CSR_CYCLE:
+	case RV32_CSR_TIME:
+	case RV32_CSR_INSTRET:
+	case RV32_CSR_CYCLEH:
+	case RV32_CSR_TIMEH:
+	case RV32_CSR_INSTRETH:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Zicsr. Returns false for an illegal instruction. */
 static bool exec_csr(struct rv32 *cpu, uint32_t insn)
 {
@@ -354,9 +386,13 @@ static bool exec_csr(struct rv32 *cpu, uint32_t insn)
 
 	if (op == 0 || !csr_exists(csr) || (write && csr_read_only(csr)))
 		return false;
-	if (op != 1 || rd != 0)
+	if (op != 1 || rd != 0) {
 		rv32_csr_read(cpu, csr, &old);
+		if (csr_is_counter(csr))
+			cpu->effects++; /* time passes: a loop reading it is not idle */
+	}
 	if (write) {
+		cpu->effects++;
 		if (op == 1)
 			val = src;
 		else if (op == 2)
@@ -608,6 +644,7 @@ static enum step execute(struct rv32 *cpu, uint32_t insn)
 			case 0x00100073: /* ebreak */
 				return TRAP(RV32_CAUSE_BREAKPOINT, pc);
 			case 0x30200073: /* mret */
+				cpu->effects++;
 				cpu->mstatus = (cpu->mstatus & RV32_MSTATUS_MPIE ? RV32_MSTATUS_MIE : 0) |
 					       RV32_MSTATUS_MPIE | RV32_MSTATUS_MPP;
 				next = cpu->mepc;
@@ -617,6 +654,7 @@ static enum step execute(struct rv32 *cpu, uint32_t insn)
 				if (rv32_irq_pending(cpu))
 					return STEP_RETIRED;
 				cpu->waiting = true;
+				cpu->effects++;
 				return STEP_WFI;
 			default:
 				return ILLEGAL();
@@ -655,6 +693,10 @@ enum rv32_exit rv32_run(struct rv32 *cpu, uint64_t budget, uint64_t *ret_execute
 		uint32_t pc = cpu->pc, insn;
 		enum step st;
 
+		if (pc == cpu->watch_pc && n > 0) {
+			why = RV32_EXIT_WATCH;
+			break;
+		}
 		n++;
 		/* Read by the instruction, the counters show the ones
 		 * before it: cycle advances after, as instret does. */
@@ -688,9 +730,17 @@ enum rv32_exit rv32_run(struct rv32 *cpu, uint64_t budget, uint64_t *ret_execute
 				why = RV32_EXIT_HALT;
 				break;
 			}
+			if (cpu->yield)
+				goto yield;
 			continue;
 		}
 		cpu->instret++;
+		if (cpu->yield) {
+yield:
+			cpu->yield = false;
+			why = RV32_EXIT_YIELD;
+			break;
+		}
 		if (st == STEP_WFI) {
 			why = RV32_EXIT_WFI;
 			break;

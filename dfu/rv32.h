@@ -20,6 +20,16 @@
  *
  * The core is pure: no clock, no I/O, no allocation. rv32_run() executes
  * at most a given number of instructions and says why it stopped.
+ *
+ * Three hooks let a SoC run firmware from an event loop without burning a
+ * host core on it (dfu/fomu-fw.c): a bus callback may ask rv32_run() to
+ * return after the current instruction (rv32_yield(), so that a USB host
+ * reacts to what the firmware just wrote); rv32_run() can stop when the
+ * pc comes back to an address (watch_pc); and `effects` counts what can
+ * change the machine's future besides its registers (memory that changed,
+ * CSR writes, counter reads, traps, bus stores). Same registers at the
+ * same pc with no effect in between: the firmware is polling in a loop
+ * whose outcome only an outside event can change.
  */
 #ifndef VUSB_DFU_RV32_H
 #define VUSB_DFU_RV32_H
@@ -101,7 +111,12 @@ enum rv32_exit {
 	RV32_EXIT_WFI, /* wfi with no enabled interrupt pending: sleeping */
 	RV32_EXIT_IDLE, /* a jump or taken branch to itself: it spins */
 	RV32_EXIT_HALT, /* a trap with nowhere to go: see cpu->halt */
+	RV32_EXIT_YIELD, /* a bus callback called rv32_yield() */
+	RV32_EXIT_WATCH, /* the pc came back to watch_pc (not yet executed) */
 };
+
+/* watch_pc when nothing is watched: no instruction is ever there. */
+#define RV32_NO_WATCH 1u
 
 struct rv32;
 
@@ -140,6 +155,23 @@ struct rv32 {
 	 */
 	bool halt_on_null_mtvec;
 
+	/*
+	 * rv32_run() returns RV32_EXIT_WATCH before executing the
+	 * instruction at watch_pc, except the first one of the call (so it
+	 * can be resumed from there). RV32_NO_WATCH (set by rv32_init and
+	 * rv32_reset) turns it off.
+	 */
+	uint32_t watch_pc;
+	bool yield; /* see rv32_yield() */
+	/*
+	 * Counts stores that changed a region's bytes, stores to the bus,
+	 * CSR writes, reads of the cycle/time/instret counters, traps,
+	 * interrupts taken, mret and a wfi that sleeps. Bus callbacks add to
+	 * it for loads with side effects or values that change with time.
+	 * Only differences matter; it never resets.
+	 */
+	uint64_t effects;
+
 	const struct rv32_bus_ops *bus;
 	void *bus_ctx;
 	struct rv32_region regions[RV32_MAX_REGIONS];
@@ -169,6 +201,15 @@ void rv32_reset(struct rv32 *cpu, uint32_t pc);
  * enabled interrupt is pending; after RV32_EXIT_HALT, until rv32_reset().
  */
 enum rv32_exit rv32_run(struct rv32 *cpu, uint64_t budget, uint64_t *ret_executed);
+
+/*
+ * From a bus callback: rv32_run() returns RV32_EXIT_YIELD once the current
+ * instruction has completed (it counts as executed).
+ */
+static inline void rv32_yield(struct rv32 *cpu)
+{
+	cpu->yield = true;
+}
 
 /* Raise or lower external interrupt line `line` (0..31). */
 void rv32_set_irq(struct rv32 *cpu, unsigned int line, bool level);

@@ -101,6 +101,7 @@ struct t {
 	unsigned int nacc;
 	uint32_t load_value; /* what the bus answers */
 	unsigned int ntrace;
+	bool yield_on_store; /* the bus asks the core to yield on each store */
 };
 
 static void bus_load(void *ctx, uint32_t addr, unsigned int size, uint32_t *val)
@@ -118,6 +119,8 @@ static void bus_store(void *ctx, uint32_t addr, unsigned int size, uint32_t val)
 
 	assert_true(t->nacc < MAX_ACCESS);
 	t->acc[t->nacc++] = (struct access){ true, addr, size, val, t->cpu.pc };
+	if (t->yield_on_store)
+		rv32_yield(&t->cpu);
 }
 
 static const struct rv32_bus_ops bus = { .load = bus_load, .store = bus_store };
@@ -878,6 +881,146 @@ static void test_idle_loop(void **state)
 	assert_int_equal(t->cpu.x[A0], 500);
 }
 
+/* A bus store may end the run after its instruction: the SoC's host reacts. */
+static void test_yield(void **state)
+{
+	struct t *t = *state;
+	uint64_t n;
+
+	rv32_reset(&t->cpu, CODE);
+	t->cpu.x[A1] = 0x40000000;
+	t->yield_on_store = true;
+	CODE_AT(t, CODE, ADDI(A0, ZERO, 1), STORE(2, A0, A1, 0), ADDI(A0, ZERO, 2),
+		STORE(2, A0, A1, 0), ADDI(A0, ZERO, 3));
+	assert_int_equal(rv32_run(&t->cpu, 100, &n), RV32_EXIT_YIELD);
+	assert_int_equal(n, 2); /* the store completed and counts */
+	assert_int_equal(t->cpu.pc, CODE + 8);
+	assert_int_equal(t->cpu.instret, 2);
+	assert_false(t->cpu.yield);
+	assert_int_equal(rv32_run(&t->cpu, 100, &n), RV32_EXIT_YIELD);
+	assert_int_equal(n, 2);
+	assert_int_equal(t->nacc, 2);
+	assert_int_equal(t->acc[1].val, 2);
+	/* stores to RAM do not reach the bus: no yield */
+	t->yield_on_store = true;
+	rv32_reset(&t->cpu, CODE);
+	t->cpu.x[A1] = DATA;
+	run(t, 5);
+	t->yield_on_store = false;
+}
+
+/*
+ * watch_pc stops the run when the pc comes back, and `effects` tells a
+ * loop that only polls from one that works: what the SoC's idle
+ * detection rests on.
+ */
+static void test_watch_and_effects(void **state)
+{
+	struct t *t = *state;
+	uint64_t n, e;
+
+	/* a polling loop: load from the bus, compare, saves ra to the stack
+	 * (the same value each time), branch back */
+	rv32_reset(&t->cpu, CODE);
+	t->cpu.x[A1] = 0x40000000;
+	t->cpu.x[SP] = DATA + 0x100;
+	t->cpu.x[RA] = 0x1234;
+	t->load_value = 0;
+	CODE_AT(t, CODE, LOAD(2, A0, A1, 0), STORE(2, RA, SP, 0), BRANCH(0, A0, ZERO, -8),
+		ADDI(A2, ZERO, 7));
+	run(t, 3); /* the first turn writes the stack: an effect */
+	t->nacc = 0;
+	e = t->cpu.effects;
+	t->cpu.watch_pc = CODE;
+	/* the pc is at watch_pc already: that instruction runs, and the run
+	 * stops when the loop comes back to it */
+	assert_int_equal(rv32_run(&t->cpu, 100, &n), RV32_EXIT_WATCH);
+	assert_int_equal(n, 3);
+	assert_int_equal(t->cpu.pc, CODE);
+	assert_int_equal(t->cpu.effects, e); /* loads, a same-value store, a branch */
+	assert_int_equal(rv32_run(&t->cpu, 100, &n), RV32_EXIT_WATCH);
+	assert_int_equal(n, 3);
+	assert_int_equal(t->cpu.effects, e);
+	assert_int_equal(t->nacc, 2); /* the two bus loads */
+	/* the budget still ends a run that never comes back */
+	t->cpu.watch_pc = CODE + 0x100;
+	t->nacc = 0;
+	run(t, 30);
+	t->cpu.watch_pc = RV32_NO_WATCH;
+	/* each kind of effect counts */
+	rv32_reset(&t->cpu, CODE);
+	t->cpu.x[A1] = DATA;
+	t->cpu.x[A2] = 0x40000000;
+	t->cpu.x[A3] = 5;
+	CODE_AT(t, CODE, STORE(2, A3, A1, 0), /* RAM changes */
+		STORE(2, A3, A1, 0), /* the same value again: no */
+		STORE(0, A3, A2, 0), /* a bus store */
+		CSR(2, A0, RV32_CSR_CYCLE, ZERO), /* time */
+		CSR(2, A0, RV32_CSR_MSCRATCH, ZERO), /* a plain CSR read: no */
+		CSR(1, ZERO, RV32_CSR_MSCRATCH, A3)); /* a CSR write */
+	e = t->cpu.effects;
+	run(t, 1);
+	assert_int_equal(t->cpu.effects, e + 1);
+	run(t, 1);
+	assert_int_equal(t->cpu.effects, e + 1);
+	run(t, 1);
+	assert_int_equal(t->cpu.effects, e + 2);
+	run(t, 1);
+	assert_int_equal(t->cpu.effects, e + 3);
+	run(t, 1);
+	assert_int_equal(t->cpu.effects, e + 3);
+	run(t, 1);
+	assert_int_equal(t->cpu.effects, e + 4);
+	/* a trap and its mret */
+	t->cpu.mtvec = 0x2000;
+	CODE_AT(t, CODE + 24, ECALL);
+	CODE_AT(t, 0x2000, MRET);
+	run(t, 1);
+	assert_int_equal(t->cpu.effects, e + 5);
+	run(t, 1);
+	assert_int_equal(t->cpu.effects, e + 6);
+}
+
+/* Interrupts end to end: the line rises while the core sleeps in wfi;
+ * the handler runs with MIE off, mret restores it, the loop goes on. */
+static void test_interrupt_wakes_wfi_loop(void **state)
+{
+	struct t *t = *state;
+	uint64_t n;
+
+	rv32_reset(&t->cpu, CODE);
+	CODE_AT(t, CODE, CSR(1, ZERO, RV32_CSR_MTVEC, A5), /* csrw mtvec, a5 */
+		CSR(1, ZERO, RV32_CSR_IRQ_MASK, A4), /* csrw 0xbc0, a4 */
+		CSR(1, ZERO, RV32_CSR_MIE, A3), /* csrw mie, a3 */
+		CSR(6, ZERO, RV32_CSR_MSTATUS, 8), /* csrsi mstatus, MIE */
+		WFI, JAL(ZERO, -4));
+	/* handler: count, read the pending lines and mstatus, return */
+	CODE_AT(t, 0x2000, ADDI(S0, S0, 1), CSR(2, S1, RV32_CSR_IRQ_PENDING, ZERO),
+		CSR(2, A0, RV32_CSR_MSTATUS, ZERO), MRET);
+	t->cpu.x[A5] = 0x2000;
+	t->cpu.x[A4] = 1u << 3;
+	t->cpu.x[A3] = RV32_MIE_MEIE;
+	assert_int_equal(rv32_run(&t->cpu, 100, &n), RV32_EXIT_WFI);
+	assert_int_equal(n, 5);
+	assert_int_equal(rv32_run(&t->cpu, 100, &n), RV32_EXIT_WFI);
+	assert_int_equal(n, 0);
+	rv32_set_irq(&t->cpu, 5, true); /* masked line: still asleep */
+	assert_int_equal(rv32_run(&t->cpu, 100, &n), RV32_EXIT_WFI);
+	rv32_set_irq(&t->cpu, 3, true);
+	/* taken at once (counts as one), then the handler's four */
+	run(t, 5);
+	assert_int_equal(t->cpu.x[S0], 1);
+	assert_int_equal(t->cpu.x[S1], (1u << 3) | (1u << 5));
+	assert_int_equal(t->cpu.x[A0] & RV32_MSTATUS_MIE, 0); /* off in the handler */
+	assert_true((t->cpu.x[A0] & RV32_MSTATUS_MPIE) != 0);
+	assert_int_equal(t->cpu.mepc, CODE + 20); /* after the wfi */
+	assert_true((t->cpu.mstatus & RV32_MSTATUS_MIE) != 0);
+	rv32_set_irq(&t->cpu, 3, false); /* the handler would have cleared it */
+	/* back in the loop: jal to the wfi, which sleeps */
+	assert_int_equal(rv32_run(&t->cpu, 100, &n), RV32_EXIT_WFI);
+	assert_int_equal(n, 2);
+}
+
 static void test_bus(void **state)
 {
 	struct t *t = *state;
@@ -1016,6 +1159,9 @@ int main(void)
 		T(test_interrupts),
 		T(test_wfi),
 		T(test_idle_loop),
+		T(test_yield),
+		T(test_watch_and_effects),
+		T(test_interrupt_wakes_wfi_loop),
 		T(test_bus),
 		T(test_budget),
 		T(test_regions),
