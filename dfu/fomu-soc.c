@@ -114,3 +114,43 @@ void fomu_soc_reset(struct fomu_soc *soc, uint32_t pc)
 	memset(soc->sram, 0, sizeof(soc->sram));
 	rv32_reset(&soc->cpu, pc);
 }
+
+static uint8_t *segment_home(struct fomu_soc *soc, const struct elf_segment *s)
+{
+	uint64_t end = (uint64_t)s->paddr + s->memsz;
+
+	/* FOMU_ROM_BASE is 0: the lower bound needs no test */
+	if (end <= (uint64_t)FOMU_ROM_BASE + FOMU_ROM_SIZE)
+		return soc->rom + (s->paddr - FOMU_ROM_BASE);
+	if (s->paddr >= FOMU_SRAM_BASE && end <= (uint64_t)FOMU_SRAM_BASE + FOMU_SRAM_SIZE)
+		return soc->sram + (s->paddr - FOMU_SRAM_BASE);
+	return NULL;
+}
+
+int fomu_soc_load(struct fomu_soc *soc, const struct elf_image *img, const uint8_t *buf,
+		  struct strbuf *err)
+{
+	unsigned int i;
+
+	for (i = 0; i < img->nsegs; i++) {
+		const struct elf_segment *s = &img->segs[i];
+
+		if (!segment_home(soc, s)) {
+			strbuf_printf(err,
+				      "segment 0x%08x-0x%08x is outside the Fomu's ROM "
+				      "(0x%08x-0x%08x) and SRAM (0x%08x-0x%08x)",
+				      s->paddr, (uint32_t)(s->paddr + s->memsz - 1), FOMU_ROM_BASE,
+				      FOMU_ROM_BASE + FOMU_ROM_SIZE - 1, FOMU_SRAM_BASE,
+				      FOMU_SRAM_BASE + FOMU_SRAM_SIZE - 1);
+			return -EINVAL;
+		}
+	}
+	for (i = 0; i < img->nsegs; i++) {
+		const struct elf_segment *s = &img->segs[i];
+		uint8_t *p = segment_home(soc, s);
+
+		memcpy(p, buf + s->offset, s->filesz);
+		memset(p + s->filesz, 0, s->memsz - s->filesz);
+	}
+	return 0;
+}

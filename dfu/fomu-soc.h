@@ -25,7 +25,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dfu/elf.h"
 #include "dfu/rv32.h"
+#include "src/strbuf.h"
 
 #define FOMU_ROM_BASE 0x00000000u
 #define FOMU_ROM_SIZE (8u * 1024)
@@ -80,5 +82,15 @@ int fomu_soc_add_periph(struct fomu_soc *soc, const struct fomu_periph *p);
 
 /* Power-on: SRAM cleared, core reset to `pc`. ROM and flash keep their bytes. */
 void fomu_soc_reset(struct fomu_soc *soc, uint32_t pc);
+
+/*
+ * Put a firmware's segments (elf_parse_rv32() of buf) into ROM and SRAM,
+ * as a board's bitstream and a debugger would; zero past each filesz.
+ * Every segment must lie inside ROM or inside SRAM (the flash belongs to
+ * the flash file, and is written through SPI). Checked first: nothing is
+ * written unless all fit. 0, or -EINVAL with the reason in err.
+ */
+int fomu_soc_load(struct fomu_soc *soc, const struct elf_image *img, const uint8_t *buf,
+		  struct strbuf *err);
 
 #endif
