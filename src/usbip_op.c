@@ -214,9 +214,10 @@ int usbip_op_device_decode(const uint8_t *buf, size_t len, bool with_interfaces,
 	if (len < USBIP_OP_DEVICE_SIZE)
 		return -EAGAIN;
 	memset(&d, 0, sizeof(d));
-	memcpy(d.path, p, USBIP_PATH_SIZE - 1);
+	/* Up to the NUL: what a peer leaves after it is not kept. */
+	memcpy(d.path, p, strnlen((const char *)p, USBIP_PATH_SIZE - 1));
 	p += USBIP_PATH_SIZE;
-	memcpy(d.busid, p, USBIP_BUSID_SIZE - 1);
+	memcpy(d.busid, p, strnlen((const char *)p, USBIP_BUSID_SIZE - 1));
 	p += USBIP_BUSID_SIZE;
 	d.busnum = get_be32(p);
 	d.devnum = get_be32(p + 4);
