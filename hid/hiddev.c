@@ -26,12 +26,6 @@ static const uint8_t qualifier_desc[] = {
 };
 static_assert(sizeof(qualifier_desc) == USB_DT_QUALIFIER_SIZE, "device qualifier");
 
-static void put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = v & 0xff;
-	p[1] = v >> 8;
-}
-
 /* Full-speed milliseconds as a high-speed bInterval: 2^(b-1) microframes,
  * rounded down so the host polls at least as often. */
 static uint8_t high_speed_interval(unsigned int ms)
@@ -41,33 +35,6 @@ static uint8_t high_speed_interval(unsigned int ms)
 	while (b < 16 && (1u << b) <= uframes)
 		b++;
 	return (uint8_t)b;
-}
-
-static int set_id(const char *what, int v, uint16_t def, uint8_t *field, struct strbuf *err)
-{
-	if (v < 0) {
-		put_le16(field, def);
-		return 0;
-	}
-	if (v > 0xffff) {
-		strbuf_printf(err, "%s %#x does not fit in 16 bits", what, (unsigned int)v);
-		return -EINVAL;
-	}
-	put_le16(field, (uint16_t)v);
-	return 0;
-}
-
-static int set_string(const char *what, const char *src, char *dst, struct strbuf *err)
-{
-	uint8_t desc[256];
-	size_t len = strlen(src);
-
-	if (len >= HID_STRING_MAX || usb_string_descriptor(src, desc, sizeof(desc)) < 0) {
-		strbuf_printf(err, "%s must be valid UTF-8 of at most 126 characters", what);
-		return -EINVAL;
-	}
-	memcpy(dst, src, len + 1);
-	return 0;
 }
 
 int hid_device_setup(struct hid_device *hd, const struct hid_model_info *info,
@@ -105,10 +72,10 @@ int hid_device_setup(struct hid_device *hd, const struct hid_model_info *info,
 	}
 	dev->speed = speed;
 
-	r = set_id("vendor id", opts->vid, HID_VID_PIDCODES, dev->desc + DEV_VENDOR, err);
+	r = vusb_dev_set_id("vendor id", opts->vid, HID_VID_PIDCODES, dev->desc + DEV_VENDOR, err);
 	if (r < 0)
 		return r;
-	r = set_id("product id", opts->pid, info->pid, dev->desc + DEV_PRODUCT, err);
+	r = vusb_dev_set_id("product id", opts->pid, info->pid, dev->desc + DEV_PRODUCT, err);
 	if (r < 0)
 		return r;
 
@@ -117,15 +84,15 @@ int hid_device_setup(struct hid_device *hd, const struct hid_model_info *info,
 		snprintf(serial, sizeof(serial), "vusb-%s", opts->name);
 	else
 		snprintf(serial, sizeof(serial), "vusb-%s%u", info->name, opts->instance);
-	r = set_string("manufacturer", opts->manufacturer ? opts->manufacturer : "vusb",
+	r = vusb_dev_set_string("manufacturer", opts->manufacturer ? opts->manufacturer : "vusb",
 		       hd->manufacturer, err);
 	if (r < 0)
 		return r;
-	r = set_string("product", opts->product ? opts->product : info->product, hd->product,
+	r = vusb_dev_set_string("product", opts->product ? opts->product : info->product, hd->product,
 		       err);
 	if (r < 0)
 		return r;
-	r = set_string("serial", opts->serial ? opts->serial : serial, hd->serial, err);
+	r = vusb_dev_set_string("serial", opts->serial ? opts->serial : serial, hd->serial, err);
 	if (r < 0)
 		return r;
 	dev->strings[1] = hd->manufacturer;

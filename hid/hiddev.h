@@ -28,7 +28,7 @@
 #define HID_CONFIG_BINTERVAL (HID_CONFIG_SIZE - 1)
 
 /* Room for a string of 126 UTF-16 units given as UTF-8, and the NUL. */
-#define HID_STRING_MAX 384
+#define HID_STRING_MAX VUSB_STRING_MAX
 
 /*
  * A configuration with one HID interface, for full speed: `interval` is in

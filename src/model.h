@@ -41,6 +41,19 @@ struct vusb_dev_opts {
 	unsigned int nextra;
 };
 
+/* Room for the text of any string descriptor (126 UTF-16 units as UTF-8). */
+#define VUSB_STRING_MAX 384
+
+/*
+ * Helpers for a model's create(): put `v` (opts->vid/pid, -1 for the
+ * model's default `def`) into a descriptor's 16-bit field; copy a string
+ * option into dst after checking that it makes a valid string descriptor.
+ * 0, or -EINVAL with the reason ("vendor id ...") in err.
+ */
+int vusb_dev_set_id(const char *what, int v, uint16_t def, uint8_t *field, struct strbuf *err);
+int vusb_dev_set_string(const char *what, const char *src, char dst[VUSB_STRING_MAX],
+			struct strbuf *err);
+
 /* The value of model option `name` ("--ro"): "" for a flag, NULL if absent. */
 const char *vusb_dev_opt(const struct vusb_dev_opts *opts, const char *name);
 

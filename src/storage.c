@@ -30,7 +30,7 @@
 #define EP_OUT 0x02
 
 /* Room for a string of 126 UTF-16 units given as UTF-8, and the NUL. */
-#define STRING_MAX 384
+#define STRING_MAX VUSB_STRING_MAX
 
 static const uint8_t device_desc[] = {
 	USB_DT_DEVICE_SIZE, USB_DT_DEVICE, U16_LE(0x0200) /* bcdUSB, patched */,
@@ -525,12 +525,6 @@ static struct storage *storage_of(struct usb_device *dev)
 	return container_of(dev, struct storage, usb);
 }
 
-static void put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = v & 0xff;
-	p[1] = v >> 8;
-}
-
 static const char *mode_name(const struct storage *s)
 {
 	if (s->cdrom)
@@ -556,33 +550,6 @@ static void load(struct storage *s, bool unit_attention)
 		s->lun.unit_attention = false;
 		s->lun.media_event = SCSI_MEDIA_EVENT_NONE;
 	}
-}
-
-static int set_string(const char *what, const char *src, char *dst, struct strbuf *err)
-{
-	uint8_t desc[256];
-	size_t len = strlen(src);
-
-	if (len >= STRING_MAX || usb_string_descriptor(src, desc, sizeof(desc)) < 0) {
-		strbuf_printf(err, "%s must be valid UTF-8 of at most 126 characters", what);
-		return -EINVAL;
-	}
-	memcpy(dst, src, len + 1);
-	return 0;
-}
-
-static int set_id(const char *what, int v, uint16_t def, uint8_t *field, struct strbuf *err)
-{
-	if (v < 0) {
-		put_le16(field, def);
-		return 0;
-	}
-	if (v > 0xffff) {
-		strbuf_printf(err, "%s %#x does not fit in 16 bits", what, (unsigned int)v);
-		return -EINVAL;
-	}
-	put_le16(field, (uint16_t)v);
-	return 0;
 }
 
 /*
@@ -632,7 +599,7 @@ static int setup_speed(struct storage *s, const struct vusb_dev_opts *opts, bool
 		dev->config = config_fs;
 		break;
 	case USB_SPEED_SUPER:
-		put_le16(dev->desc + DEV_BCDUSB, 0x0320);
+		usb_put_le16(dev->desc + DEV_BCDUSB, 0x0320);
 		dev->desc[DEV_MAXPACKET0] = 9; /* 2^9 = 512 bytes */
 		dev->config = config_ss;
 		dev->bos = bos_ss;
@@ -704,24 +671,24 @@ static int storage_create(struct usb_device **ret, const struct vusb_dev_opts *o
 	r = setup_speed(s, opts, superspeed, err);
 	if (r < 0)
 		goto fail;
-	r = set_id("vendor id", opts->vid, STORAGE_VID, s->usb.desc + DEV_VENDOR, err);
+	r = vusb_dev_set_id("vendor id", opts->vid, STORAGE_VID, s->usb.desc + DEV_VENDOR, err);
 	if (r < 0)
 		goto fail;
-	r = set_id("product id", opts->pid, STORAGE_PID, s->usb.desc + DEV_PRODUCT, err);
+	r = vusb_dev_set_id("product id", opts->pid, STORAGE_PID, s->usb.desc + DEV_PRODUCT, err);
 	if (r < 0)
 		goto fail;
 	default_serial(opts, serial, sizeof(serial));
-	r = set_string("manufacturer",
+	r = vusb_dev_set_string("manufacturer",
 		       opts->manufacturer ? opts->manufacturer : vendor ? vendor : "vusb",
 		       s->manufacturer, err);
 	if (r == 0)
-		r = set_string("product",
+		r = vusb_dev_set_string("product",
 			       opts->product ? opts->product :
 			       s->cdrom      ? "Virtual CD-ROM" :
 					       "Virtual Disk",
 			       s->product, err);
 	if (r == 0)
-		r = set_string("serial", opts->serial ? opts->serial : serial, s->serial, err);
+		r = vusb_dev_set_string("serial", opts->serial ? opts->serial : serial, s->serial, err);
 	if (r < 0)
 		goto fail;
 	s->usb.strings[1] = s->manufacturer;
