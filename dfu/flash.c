@@ -156,14 +156,21 @@ void nor_flash_close(struct nor_flash *f)
 	f->size = 0;
 }
 
-int nor_flash_erase_block(struct nor_flash *f, uint32_t addr)
+int nor_flash_erase(struct nor_flash *f, uint32_t addr, uint32_t size)
 {
-	if (addr % NOR_BLOCK_SIZE)
+	if (size != NOR_SECTOR_SIZE && size != NOR_HALF_BLOCK_SIZE && size != NOR_BLOCK_SIZE)
+		return -EINVAL;
+	if (addr % size)
 		return -EINVAL;
 	if (addr >= f->size)
 		return -EFAULT;
-	memset(f->mem + addr, 0xff, NOR_BLOCK_SIZE);
-	return write_all(f->fd, f->mem + addr, NOR_BLOCK_SIZE, addr) < 0 ? -EIO : 0;
+	memset(f->mem + addr, 0xff, size);
+	return write_all(f->fd, f->mem + addr, size, addr) < 0 ? -EIO : 0;
+}
+
+int nor_flash_erase_block(struct nor_flash *f, uint32_t addr)
+{
+	return nor_flash_erase(f, addr, NOR_BLOCK_SIZE);
 }
 
 int nor_flash_program(struct nor_flash *f, uint32_t addr, const uint8_t *data, size_t len)

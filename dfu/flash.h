@@ -18,6 +18,8 @@
 #include "src/strbuf.h"
 
 #define NOR_PAGE_SIZE 256u
+#define NOR_SECTOR_SIZE 4096u
+#define NOR_HALF_BLOCK_SIZE 32768u
 #define NOR_BLOCK_SIZE 65536u
 
 struct nor_flash {
@@ -42,6 +44,13 @@ void nor_flash_close(struct nor_flash *f);
  * 0, -EINVAL (not aligned), -EFAULT (beyond the flash), -EIO (the file).
  */
 int nor_flash_erase_block(struct nor_flash *f, uint32_t addr);
+
+/*
+ * Erase `size` bytes at addr, a multiple of size: a 4 KiB sector, a
+ * 32 KiB or a 64 KiB block (the SPI commands 20, 52, D8). 0, -EINVAL
+ * (another size, not aligned), -EFAULT (beyond the flash), -EIO.
+ */
+int nor_flash_erase(struct nor_flash *f, uint32_t addr, uint32_t size);
 
 /*
  * Page program: len bytes (at most NOR_PAGE_SIZE) ANDed in at addr,

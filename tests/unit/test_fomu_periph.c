@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The Fomu's small peripherals through the SoC's bus: timer0 (counting on
+ * the core's cycles, reload, the zero event and its interrupt line, the
+ * next-interrupt estimate the board sleeps on), ctrl, touch (no loop-back
+ * between pads: foboot's nerve pinch fails), reboot (the key), rgb and the
+ * version block foboot v1.9 reads before it sets the USB address.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dfu/fomu-periph.h"
+#include "dfu/fomu-soc.h"
+
+struct t {
+	struct fomu_soc soc;
+	uint8_t flash[FOMU_FLASH_SIZE];
+	struct fomu_timer timer;
+	struct fomu_ctrl ctrl;
+	struct fomu_touch touch;
+	struct fomu_reboot reboot;
+	struct fomu_rgb rgb;
+};
+
+static int setup(void **state)
+{
+	struct t *t = calloc(1, sizeof(*t));
+
+	assert_non_null(t);
+	assert_int_equal(fomu_soc_init(&t->soc, t->flash, NULL, NULL), 0);
+	assert_int_equal(fomu_timer_attach(&t->timer, &t->soc), 0);
+	assert_int_equal(fomu_ctrl_attach(&t->ctrl, &t->soc), 0);
+	assert_int_equal(fomu_touch_attach(&t->touch, &t->soc), 0);
+	assert_int_equal(fomu_reboot_attach(&t->reboot, &t->soc), 0);
+	assert_int_equal(fomu_rgb_attach(&t->rgb, &t->soc), 0);
+	assert_int_equal(fomu_version_attach(&t->soc), 0);
+	*state = t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	free(*state);
+	return 0;
+}
+
+static void wr(struct t *t, uint32_t addr, uint32_t v)
+{
+	t->soc.cpu.bus->store(t->soc.cpu.bus_ctx, addr, 4, v);
+}
+
+static uint32_t rd(struct t *t, uint32_t addr)
+{
+	uint32_t v = 0;
+
+	t->soc.cpu.bus->load(t->soc.cpu.bus_ctx, addr, 4, &v);
+	return v;
+}
+
+/* LiteX's accessors for a 32-bit CSR on an 8-bit CSR bus: MSB first. */
+static void wr32(struct t *t, uint32_t addr, uint32_t v)
+{
+	wr(t, addr, v >> 24);
+	wr(t, addr + 4, (v >> 16) & 0xff);
+	wr(t, addr + 8, (v >> 8) & 0xff);
+	wr(t, addr + 12, v & 0xff);
+}
+
+static uint32_t rd32(struct t *t, uint32_t addr)
+{
+	return rd(t, addr) << 24 | rd(t, addr + 4) << 16 | rd(t, addr + 8) << 8 | rd(t, addr + 12);
+}
+
+#define TIMER(off) (FOMU_TIMER0_BASE + (off))
+#define LOAD TIMER(0x00)
+#define RELOAD TIMER(0x10)
+#define EN TIMER(0x20)
+#define UPDATE TIMER(0x24)
+#define VALUE TIMER(0x28)
+#define EV_STATUS TIMER(0x38)
+#define EV_PENDING TIMER(0x3c)
+#define EV_ENABLE TIMER(0x40)
+
+static void tick(struct t *t, uint64_t cycles)
+{
+	t->soc.cpu.cycle += cycles;
+}
+
+static uint32_t value(struct t *t)
+{
+	wr(t, UPDATE, 1);
+	return rd32(t, VALUE);
+}
+
+static bool irq_line(struct t *t)
+{
+	return (t->soc.cpu.irq_lines >> FOMU_IRQ_TIMER0) & 1;
+}
+
+static void test_timer_one_shot(void **state)
+{
+	struct t *t = *state;
+
+	/* disabled, the count follows load */
+	wr32(t, LOAD, 1000);
+	assert_int_equal(rd32(t, LOAD), 1000);
+	tick(t, 5000);
+	assert_int_equal(value(t), 1000);
+	/* the value register holds what update_value latched */
+	wr32(t, LOAD, 7);
+	assert_int_equal(rd32(t, VALUE), 1000);
+	wr32(t, LOAD, 1000);
+	/* enabled: one down per cycle */
+	wr(t, EN, 1);
+	tick(t, 300);
+	assert_int_equal(value(t), 700);
+	assert_int_equal(rd(t, EV_STATUS), 1); /* nonzero */
+	assert_int_equal(rd(t, EV_PENDING), 0);
+	/* the interrupt is not enabled: no line, and nothing to wait for */
+	assert_true(fomu_timer_next_irq(&t->timer) == UINT64_MAX);
+	wr(t, EV_ENABLE, 1);
+	assert_int_equal(fomu_timer_next_irq(&t->timer), 700);
+	tick(t, 699);
+	fomu_timer_sync(&t->timer);
+	assert_false(irq_line(t));
+	tick(t, 1);
+	fomu_timer_sync(&t->timer);
+	assert_true(irq_line(t));
+	assert_int_equal(rd(t, EV_PENDING), 1);
+	assert_int_equal(rd(t, EV_STATUS), 0);
+	/* reload 0: it stays at 0; clearing the event drops the line */
+	tick(t, 10000);
+	assert_int_equal(value(t), 0);
+	wr(t, EV_PENDING, 1);
+	assert_false(irq_line(t));
+	assert_int_equal(rd(t, EV_PENDING), 0);
+	tick(t, 10000);
+	assert_int_equal(rd(t, EV_PENDING), 0);
+	assert_true(fomu_timer_next_irq(&t->timer) == UINT64_MAX);
+	/* disabling reloads from load */
+	wr(t, EN, 0);
+	assert_int_equal(value(t), 1000);
+}
+
+static void test_timer_periodic(void **state)
+{
+	struct t *t = *state;
+
+	/* foboot's time_init: reload = load = 2 s at 12 MHz */
+	wr(t, EN, 0);
+	wr32(t, RELOAD, 24000000);
+	wr32(t, LOAD, 24000000);
+	wr(t, EN, 1);
+	tick(t, 24000000);
+	assert_int_equal(value(t), 0);
+	tick(t, 1);
+	assert_int_equal(value(t), 24000000);
+	tick(t, 1000);
+	assert_int_equal(value(t), 24000000 - 1000);
+	/* small numbers: load 3, reload 4: 3 2 1 0 4 3 2 1 0 4 ... */
+	wr(t, EN, 0);
+	wr32(t, LOAD, 3);
+	wr32(t, RELOAD, 4);
+	wr(t, EV_PENDING, 1);
+	wr(t, EV_ENABLE, 1);
+	wr(t, EN, 1);
+	{
+		static const uint32_t want[] = { 3, 2, 1, 0, 4, 3, 2, 1, 0, 4, 3 };
+		unsigned int i;
+
+		for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+			assert_int_equal(fomu_timer_value(&t->timer), want[i]);
+			tick(t, 1);
+		}
+	}
+	/* two zeros went by: one pending event (it is a latch) */
+	fomu_timer_sync(&t->timer);
+	assert_true(irq_line(t));
+	wr(t, EV_PENDING, 1);
+	/* the next zero is two cycles away, the one after five */
+	assert_int_equal(fomu_timer_value(&t->timer), 2);
+	assert_int_equal(fomu_timer_next_irq(&t->timer), 2);
+	tick(t, 2);
+	assert_int_equal(fomu_timer_next_irq(&t->timer), 5);
+	/* a new reload takes effect after the current count */
+	wr32(t, RELOAD, 9);
+	tick(t, 1);
+	assert_int_equal(fomu_timer_value(&t->timer), 9);
+	/* reads of an enabled timer change with time: they are effects, so
+	 * a loop polling it is never taken for idle */
+	{
+		uint64_t e = t->soc.cpu.effects;
+
+		rd(t, EV_PENDING);
+		assert_true(t->soc.cpu.effects > e);
+	}
+}
+
+static void test_ctrl_touch_reboot_rgb(void **state)
+{
+	struct t *t = *state;
+	unsigned int i;
+	int pinch = 1;
+
+	/* ctrl: scratch resets to 0x12345678 and is read-write */
+	assert_int_equal(rd32(t, FOMU_CTRL_BASE + 4), FOMU_CTRL_SCRATCH_RESET);
+	wr32(t, FOMU_CTRL_BASE + 4, 0xcafef00d);
+	assert_int_equal(rd32(t, FOMU_CTRL_BASE + 4), 0xcafef00d);
+	assert_int_equal(rd32(t, FOMU_CTRL_BASE + 0x14), 0); /* bus errors */
+	assert_false(t->ctrl.reset_request);
+	wr(t, FOMU_CTRL_BASE, 1);
+	assert_true(t->ctrl.reset_request);
+	assert_true(t->soc.cpu.yield); /* the board acts before the next instruction */
+	t->soc.cpu.yield = false;
+
+	/* touch: foboot's nerve pinch drives pad 2 and reads pad 0 */
+	wr(t, FOMU_TOUCH_BASE + 4, 1 << 2);
+	for (i = 0; i < 10; i++) {
+		wr(t, FOMU_TOUCH_BASE, (i & 1) << 2);
+		if ((i & 1) != (rd(t, FOMU_TOUCH_BASE + 8) & 1))
+			pinch = 0;
+	}
+	assert_int_equal(pinch, 0);
+	/* a driven pad reads its own level */
+	wr(t, FOMU_TOUCH_BASE, 0x4);
+	assert_int_equal(rd(t, FOMU_TOUCH_BASE + 8), 0x4);
+	wr(t, FOMU_TOUCH_BASE + 4, 0);
+	assert_int_equal(rd(t, FOMU_TOUCH_BASE + 8), 0);
+
+	/* reboot: the address register, and the key */
+	wr32(t, FOMU_REBOOT_BASE + 4, 0x20040000);
+	assert_int_equal(rd32(t, FOMU_REBOOT_BASE + 4), 0x20040000);
+	wr(t, FOMU_REBOOT_BASE, 0x02); /* no key: nothing */
+	assert_int_equal(t->reboot.request, -1);
+	wr(t, FOMU_REBOOT_BASE, 0xac | 2);
+	assert_int_equal(t->reboot.request, 2);
+	assert_true(t->soc.cpu.yield);
+	t->soc.cpu.yield = false;
+
+	/* rgb: address, then data, lands in the LED IP's register */
+	wr(t, FOMU_RGB_BASE + 4, 1);
+	wr(t, FOMU_RGB_BASE, 0x40);
+	wr(t, FOMU_RGB_BASE + 4, 3);
+	wr(t, FOMU_RGB_BASE, 0x7f);
+	wr(t, FOMU_RGB_BASE + 8, 0x06);
+	assert_int_equal(t->rgb.regs[1], 0x40);
+	assert_int_equal(t->rgb.regs[3], 0x7f);
+	assert_int_equal(rd(t, FOMU_RGB_BASE + 8), 0x06);
+	assert_int_equal(t->rgb.writes, 2);
+}
+
+static void test_version(void **state)
+{
+	struct t *t = *state;
+
+	/* foboot v1.9 writes the USB address only if this says >= 1.9 */
+	assert_int_equal(rd(t, FOMU_VERSION_BASE), 1);
+	assert_int_equal(rd(t, FOMU_VERSION_BASE + 4), 9);
+	assert_int_equal(rd(t, FOMU_VERSION_BASE + 8), 0);
+	assert_int_equal(rd32(t, FOMU_VERSION_BASE + 0x0c), 0x0c7ee25b);
+	assert_int_equal(rd(t, FOMU_VERSION_BASE + 0x1c) << 8 | rd(t, FOMU_VERSION_BASE + 0x20), 11);
+	assert_int_equal(rd(t, FOMU_VERSION_BASE + 0x24), 0);
+	assert_int_equal(rd(t, FOMU_VERSION_BASE + 0x28), 'P');
+	/* read-only */
+	wr(t, FOMU_VERSION_BASE + 4, 3);
+	assert_int_equal(rd(t, FOMU_VERSION_BASE + 4), 9);
+	/* the peripherals do not overlap, and a ninth fits (usb) */
+	assert_int_equal(t->soc.nperiphs, 6);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_timer_one_shot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timer_periodic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ctrl_touch_reboot_rgb, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_version, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
