@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * Reading what the kernel made of a USB device, and judging it.
+ * What the kernel made of a USB device, from its uevents or from sysfs,
+ * and the judge.
  *
- * Everything is read with openat() below one directory fd and never
- * through a symbolic link (sysfs is full of them: driver, subsystem,
- * device, port, ...), so the walk stays inside the device's own subtree
- * and cannot loop.
+ * sysfs is read with openat() below one directory fd and never through a
+ * symbolic link (sysfs is full of them: driver, subsystem, device, port),
+ * so the walk stays inside the device's own subtree and cannot loop. It
+ * reads uevent and authorized files only: neither takes a device lock.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,50 +22,9 @@
 #include <libudev.h>
 
 #include "sysfs/settle.h"
-#include "sysfs/uevent.h"
 
 #define USB_CLASS_HID 0x03
 #define USB_CLASS_MASS_STORAGE 0x08
-
-/* Read a small attribute below dirfd; NUL-terminated, without the
- * trailing newline. Length, or -errno. */
-static ssize_t read_attr(int dirfd, const char *name, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd;
-
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	if (n < 0)
-		return n;
-	buf[n] = '\0';
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	return n;
-}
-
-/* A small unsigned decimal attribute (" 1", "2"); -1 when absent or odd. */
-static long read_uint_attr(int dirfd, const char *name)
-{
-	char buf[32], *p, *end;
-	long v;
-
-	if (read_attr(dirfd, name, buf, sizeof(buf)) <= 0)
-		return -1;
-	for (p = buf; *p == ' '; p++)
-		;
-	if (*p < '0' || *p > '9')
-		return -1;
-	v = strtol(p, &end, 10);
-	if (*end || v < 0 || v > 65535)
-		return -1;
-	return v;
-}
 
 /* Callers check lengths where truncation matters. */
 static void copy(char *dst, size_t size, const char *src)
@@ -76,113 +36,167 @@ static void copy(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
+/* ---- The table ---- */
+
+/* A clean relative path: "" or "a/b", no "." or ".." parts, no "//". */
+static bool rel_valid(const char *rel)
+{
+	const char *p;
+
+	if (strlen(rel) >= SETTLE_REL_MAX)
+		return false;
+	if (!*rel)
+		return true;
+	for (p = rel; *p;) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		p += n;
+		if (*p == '/' && !*++p)
+			return false;
+	}
+	return true;
+}
+
+/* Is rel dir itself or below it? */
+static bool rel_under(const char *rel, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (n == 0)
+		return true;
+	return strncmp(rel, dir, n) == 0 && (rel[n] == '\0' || rel[n] == '/');
+}
+
+static struct settle_entry *find(struct settle_table *t, const char *rel)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->e[i].rel, rel) == 0)
+			return &t->e[i];
+	return NULL;
+}
+
+static void describe(struct settle_entry *e, const struct uevent *ev)
+{
+	const char *v;
+
+	if (ev->devtype)
+		copy(e->devtype, sizeof(e->devtype), ev->devtype);
+	if (ev->devname)
+		copy(e->devname, sizeof(e->devname), ev->devname);
+	if (ev->modalias)
+		copy(e->modalias, sizeof(e->modalias), ev->modalias);
+	v = uevent_get(ev, "INTERFACE");
+	if (v)
+		copy(e->interface, sizeof(e->interface), v);
+	if (uevent_get(ev, "HID_ID"))
+		e->hid = true;
+}
+
+int settle_table_update(struct settle_table *t, const char *rel, const struct uevent *ev)
+{
+	struct settle_entry *e;
+	unsigned int i, k;
+
+	if (!rel_valid(rel))
+		return -EINVAL;
+	if (ev->action == UEVENT_REMOVE) {
+		for (i = k = 0; i < t->n; i++)
+			if (!rel_under(t->e[i].rel, rel))
+				t->e[k++] = t->e[i];
+		t->n = k;
+		return 0;
+	}
+	if (ev->action == UEVENT_OTHER)
+		return 0;
+	e = find(t, rel);
+	if (!e) {
+		if (t->n >= SETTLE_MAX_ENTRIES) {
+			t->overflow = true;
+			return -ENOSPC;
+		}
+		e = &t->e[t->n++];
+		memset(e, 0, sizeof(*e));
+		copy(e->rel, sizeof(e->rel), rel);
+	}
+	describe(e, ev);
+	if (ev->action == UEVENT_BIND)
+		copy(e->driver, sizeof(e->driver), ev->driver ? ev->driver : "?");
+	else if (ev->action == UEVENT_UNBIND)
+		e->driver[0] = '\0';
+	return 0;
+}
+
+/* ---- sysfs ---- */
+
+/* Read a small file below dirfd; NUL-terminated. Length, or -errno. */
+static ssize_t read_file(int dirfd, const char *name, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
 struct walk {
-	struct settle_state *st;
+	struct settle_table *t;
 	unsigned int dirs;
-	char rel[512]; /* path of the current directory below the device */
+	char rel[512];
 	size_t rel_len;
-	char ubuf[UEVENT_MSG_MAX + 1];
+	char ubuf[UEVENT_MSG_MAX + 2];
 };
 
-/* "3/1/2" into class, subclass, protocol. */
-static void parse_interface(const char *s, struct settle_iface *f)
+/* dirfd's uevent file as an event; false when there is none or it is odd. */
+static bool read_uevent(struct walk *w, int dirfd, struct uevent *ev)
 {
-	unsigned int c, sc, p;
-	char extra;
+	ssize_t n = read_file(dirfd, "uevent", w->ubuf, sizeof(w->ubuf));
 
-	if (s && sscanf(s, "%u/%u/%u%c", &c, &sc, &p, &extra) == 3 && c < 256 && sc < 256 &&
-	    p < 256) {
-		f->cls = (int)c;
-		f->subclass = (int)sc;
-		f->protocol = (int)p;
-	}
+	if (n <= 0 || uevent_parse_file(w->ubuf, (size_t)n, ev) < 0)
+		return false;
+	ev->action = UEVENT_ADD;
+	return true;
 }
 
-static void add_node(struct walk *w, const char *devname)
+static void visit(struct walk *w, int dirfd, unsigned int depth)
 {
-	struct settle_state *st = w->st;
-	struct settle_node *n;
+	struct settle_table *t = w->t;
+	struct dirent *de;
+	struct uevent ev;
+	DIR *d;
 
-	if (st->nnodes >= SETTLE_MAX_NODES || strlen(devname) >= SETTLE_NAME_MAX ||
-	    w->rel_len >= sizeof(n->rel)) {
-		st->nodes_truncated = true;
+	if (++w->dirs > SETTLE_MAX_DIRS || w->rel_len >= SETTLE_REL_MAX) {
+		t->overflow = true;
+		close(dirfd);
 		return;
 	}
-	n = &st->node[st->nnodes++];
-	copy(n->devname, sizeof(n->devname), devname);
-	copy(n->rel, sizeof(n->rel), w->rel);
-}
-
-/*
- * Visit the directory dirfd (named name, at depth below the device) and
- * everything below it. iface: index of the interface it is in, or -1.
- * Returns true when the directory is an evdev node, which tells an input
- * device above it that it has one.
- */
-static bool visit(struct walk *w, int dirfd, const char *name, unsigned int depth, int iface)
-{
-	struct settle_state *st = w->st;
-	struct settle_iface *f = iface >= 0 ? &st->iface[iface] : NULL;
-	struct uevent ev;
-	bool is_input = false, has_evdev = false, is_evdev = false;
-	ssize_t n;
-	DIR *d;
-	struct dirent *de;
-
-	if (++w->dirs > SETTLE_MAX_DIRS) {
-		st->overflow = true;
-		close(dirfd);
-		return false;
+	if (depth > 0 && read_uevent(w, dirfd, &ev)) {
+		/* The file says DRIVER= already while the probe runs: the
+		 * best sysfs can tell. */
+		ev.action = ev.driver ? UEVENT_BIND : UEVENT_ADD;
+		settle_table_update(t, w->rel, &ev);
 	}
-	n = read_attr(dirfd, "uevent", w->ubuf, sizeof(w->ubuf));
-	/* read_attr() dropped the last newline that the parser wants. */
-	if (n >= 0 && (size_t)n + 1 < sizeof(w->ubuf)) {
-		w->ubuf[n] = '\n';
-		if (n == 0 || uevent_parse_file(w->ubuf, (size_t)n + 1, &ev) < 0)
-			memset(&ev, 0, sizeof(ev));
-	} else {
-		memset(&ev, 0, sizeof(ev));
-	}
-
-	if (depth == 1 && ev.devtype && strcmp(ev.devtype, "usb_interface") == 0 &&
-	    st->niface < SETTLE_MAX_IFACES) {
-		long a = read_uint_attr(dirfd, "authorized");
-
-		iface = (int)st->niface++;
-		f = &st->iface[iface];
-		memset(f, 0, sizeof(*f));
-		copy(f->name, sizeof(f->name), name);
-		f->cls = f->subclass = f->protocol = -1;
-		parse_interface(uevent_get(&ev, "INTERFACE"), f);
-		copy(f->driver, sizeof(f->driver), ev.driver);
-		copy(f->modalias, sizeof(f->modalias), ev.modalias);
-		f->authorized = a != 0;
-	} else if (f && uevent_get(&ev, "HID_ID")) {
-		f->hid++;
-		if (ev.driver)
-			f->hid_bound++;
-	} else if (f && ev.modalias && strncmp(ev.modalias, "input:", 6) == 0) {
-		is_input = true;
-		f->inputs++;
-	} else if (f && ev.devtype && strcmp(ev.devtype, "scsi_device") == 0) {
-		f->scsi++;
-		if (ev.driver)
-			f->scsi_bound++;
-	}
-	if (depth > 0 && ev.devname) {
-		add_node(w, ev.devname);
-		is_evdev = strncmp(ev.devname, "input/event", 11) == 0;
-	}
-
 	if (depth >= SETTLE_MAX_DEPTH) {
-		st->overflow = true;
+		t->overflow = true;
 		close(dirfd);
-		return is_evdev;
+		return;
 	}
 	d = fdopendir(dirfd);
 	if (!d) {
 		close(dirfd);
-		return is_evdev;
+		return;
 	}
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name), saved = w->rel_len;
@@ -199,7 +213,7 @@ static bool visit(struct walk *w, int dirfd, const char *name, unsigned int dept
 			continue;
 		}
 		if (w->rel_len + len + 2 > sizeof(w->rel)) {
-			st->overflow = true;
+			t->overflow = true;
 			continue;
 		}
 		fd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -209,15 +223,64 @@ static bool visit(struct walk *w, int dirfd, const char *name, unsigned int dept
 			w->rel[w->rel_len++] = '/';
 		memcpy(w->rel + w->rel_len, de->d_name, len + 1);
 		w->rel_len += len;
-		if (visit(w, fd, de->d_name, depth + 1, iface))
-			has_evdev = true;
+		visit(w, fd, depth + 1);
 		w->rel_len = saved;
 		w->rel[saved] = '\0';
 	}
 	closedir(d);
-	if (is_input && has_evdev)
-		f->inputs_evdev++;
-	return is_evdev;
+}
+
+int settle_scan(const char *syspath, struct settle_table *ret)
+{
+	struct settle_table *t;
+	struct walk *w;
+	struct uevent ev;
+	int fd;
+
+	t = calloc(1, sizeof(*t));
+	w = calloc(1, sizeof(*w));
+	if (!t || !w) {
+		free(t);
+		free(w);
+		return -ENOMEM;
+	}
+	w->t = t;
+	/* /sys/bus/usb/devices/1-1 is itself a link: follow that one. */
+	fd = open(syspath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT && errno != ENOTDIR) {
+		int r = -errno;
+
+		free(t);
+		free(w);
+		return r;
+	}
+	if (fd >= 0 && read_uevent(w, fd, &ev) && ev.devtype &&
+	    strcmp(ev.devtype, "usb_device") == 0) {
+		ev.action = ev.driver ? UEVENT_BIND : UEVENT_ADD;
+		settle_table_update(t, "", &ev);
+		visit(w, fd, 0);
+	} else if (fd >= 0) {
+		close(fd);
+	}
+	*ret = *t;
+	free(t);
+	free(w);
+	return 0;
+}
+
+/* ---- The state ---- */
+
+/* "3/1/2" into class, subclass, protocol. */
+static void parse_interface(const char *s, struct settle_iface *f)
+{
+	unsigned int c, sc, p;
+	char extra;
+
+	if (sscanf(s, "%u/%u/%u%c", &c, &sc, &p, &extra) == 3 && c < 256 && sc < 256 && p < 256) {
+		f->cls = (int)c;
+		f->subclass = (int)sc;
+		f->protocol = (int)p;
+	}
 }
 
 static int node_cmp(const void *a, const void *b)
@@ -226,65 +289,113 @@ static int node_cmp(const void *a, const void *b)
 			  ((const struct settle_node *)b)->devname);
 }
 
-int settle_scan(const char *syspath, struct settle_state *ret)
+/* The interface rel is in: its first path part. */
+static struct settle_iface *iface_of(struct settle_state *st, const char *rel)
 {
-	struct settle_state *st;
-	struct walk *w;
-	struct uevent ev;
-	ssize_t n;
-	long v;
+	size_t n = strcspn(rel, "/");
+	unsigned int i;
+
+	for (i = 0; i < st->niface; i++)
+		if (strlen(st->iface[i].name) == n && strncmp(st->iface[i].name, rel, n) == 0)
+			return &st->iface[i];
+	return NULL;
+}
+
+void settle_build(const struct settle_table *t, struct settle_state *ret)
+{
+	struct settle_state *st = ret;
+	unsigned int i, k;
+
+	memset(st, 0, sizeof(*st));
+	st->authorized = true;
+	st->overflow = t->overflow;
+	for (i = 0; i < t->n; i++) {
+		const struct settle_entry *e = &t->e[i];
+		struct settle_iface *f;
+
+		if (!e->rel[0]) {
+			st->present = strcmp(e->devtype, "usb_device") == 0;
+			copy(st->driver, sizeof(st->driver), e->driver);
+			continue;
+		}
+		if (strchr(e->rel, '/') || strcmp(e->devtype, "usb_interface") != 0)
+			continue;
+		if (st->niface >= SETTLE_MAX_IFACES) {
+			st->overflow = true;
+			continue;
+		}
+		f = &st->iface[st->niface++];
+		copy(f->name, sizeof(f->name), e->rel);
+		f->cls = f->subclass = f->protocol = -1;
+		parse_interface(e->interface, f);
+		copy(f->driver, sizeof(f->driver), e->driver);
+		copy(f->modalias, sizeof(f->modalias), e->modalias);
+		f->authorized = true;
+	}
+	for (i = 0; i < t->n; i++) {
+		const struct settle_entry *e = &t->e[i];
+		struct settle_iface *f = iface_of(st, e->rel);
+
+		if (!e->rel[0])
+			continue;
+		if (e->devname[0]) {
+			if (st->nnodes < SETTLE_MAX_NODES) {
+				copy(st->node[st->nnodes].devname, SETTLE_NAME_MAX, e->devname);
+				copy(st->node[st->nnodes].rel, SETTLE_REL_MAX, e->rel);
+				st->nnodes++;
+			} else {
+				st->nodes_truncated = true;
+			}
+		}
+		if (!f || !strchr(e->rel, '/'))
+			continue;
+		if (e->hid) {
+			f->hid++;
+			f->hid_bound += e->driver[0] != '\0';
+		} else if (strcmp(e->devtype, "scsi_device") == 0) {
+			f->scsi++;
+			f->scsi_bound += e->driver[0] != '\0';
+		} else if (strncmp(e->modalias, "input:", 6) == 0) {
+			f->inputs++;
+			for (k = 0; k < t->n; k++) {
+				const struct settle_entry *c = &t->e[k];
+
+				if (c != e && rel_under(c->rel, e->rel) &&
+				    strncmp(c->devname, "input/event", 11) == 0) {
+					f->inputs_evdev++;
+					break;
+				}
+			}
+		}
+	}
+	qsort(st->node, st->nnodes, sizeof(st->node[0]), node_cmp);
+}
+
+/* "0" or "1" in a file; -1 when unreadable. */
+static int read_flag(int dirfd, const char *name)
+{
+	char buf[8];
+
+	if (read_file(dirfd, name, buf, sizeof(buf)) <= 0)
+		return -1;
+	return buf[0] == '0' ? 0 : 1;
+}
+
+void settle_read_authorized(const char *syspath, struct settle_state *st)
+{
+	char name[SETTLE_NAME_MAX + 16];
+	unsigned int i;
 	int fd;
 
-	st = calloc(1, sizeof(*st));
-	w = calloc(1, sizeof(*w));
-	if (!st || !w) {
-		free(st);
-		free(w);
-		return -ENOMEM;
-	}
-	w->st = st;
-	/* /sys/bus/usb/devices/1-1 is itself a link: follow that one. */
 	fd = open(syspath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		int r = -errno;
-
-		free(w);
-		if (r != -ENOENT && r != -ENOTDIR) {
-			free(st);
-			return r;
-		}
-		*ret = *st;
-		free(st);
-		return 0;
+	if (fd < 0)
+		return;
+	st->authorized = read_flag(fd, "authorized") != 0;
+	for (i = 0; i < st->niface; i++) {
+		snprintf(name, sizeof(name), "%s/authorized", st->iface[i].name);
+		st->iface[i].authorized = read_flag(fd, name) != 0;
 	}
-	n = read_attr(fd, "uevent", w->ubuf, sizeof(w->ubuf));
-	if (n > 0 && (size_t)n + 1 < sizeof(w->ubuf)) {
-		w->ubuf[n] = '\n';
-		if (uevent_parse_file(w->ubuf, (size_t)n + 1, &ev) == 0 && ev.devtype &&
-		    strcmp(ev.devtype, "usb_device") == 0) {
-			st->present = true;
-			copy(st->driver, sizeof(st->driver), ev.driver);
-		}
-	}
-	if (!st->present) {
-		close(fd);
-		free(w);
-		*ret = *st;
-		free(st);
-		return 0;
-	}
-	v = read_uint_attr(fd, "authorized");
-	st->authorized = v != 0;
-	v = read_uint_attr(fd, "bConfigurationValue");
-	st->config = v > 0 ? (unsigned int)v : 0;
-	v = read_uint_attr(fd, "bNumInterfaces");
-	st->num_ifaces = v > 0 ? (unsigned int)v : 0;
-	visit(w, fd, "", 0, -1);
-	qsort(st->node, st->nnodes, sizeof(st->node[0]), node_cmp);
-	free(w);
-	*ret = *st;
-	free(st);
-	return 0;
+	close(fd);
 }
 
 const char *settle_class_name(int cls, char buf[16])
@@ -371,8 +482,7 @@ void settle_expect(struct settle_state *st, struct kmod_ctx *kmod)
 		struct settle_iface *f = &st->iface[i];
 
 		f->expect_driver = f->cls == USB_CLASS_HID || f->cls == USB_CLASS_MASS_STORAGE ||
-				   (kmod && f->modalias[0] &&
-				    module_for_alias(kmod, f->modalias));
+				   (kmod && f->modalias[0] && module_for_alias(kmod, f->modalias));
 	}
 	st->expect_evdev = kmod && module_named(kmod, "evdev");
 }
@@ -402,14 +512,10 @@ int settle_judge(const struct settle_state *st, struct strbuf *why)
 	if (!st->authorized)
 		return not_yet(why, "it is not authorized (authorized_default of its hub is 0?)");
 	if (!st->driver[0])
-		return not_yet(why, "no driver is bound to the USB device yet");
-	if (!st->config)
-		return not_yet(why, "it is not configured yet");
+		return not_yet(why, "the kernel has not configured it yet");
 	if (st->overflow)
-		return not_yet(why, "its sysfs tree is bigger than %d directories", SETTLE_MAX_DIRS);
-	if (st->niface < st->num_ifaces)
-		return not_yet(why, "%u of its %u interfaces exist so far", st->niface,
-			       st->num_ifaces);
+		return not_yet(why, "it has more below it than vusb follows (%d devices, %d levels)",
+			       SETTLE_MAX_ENTRIES, SETTLE_MAX_DEPTH);
 	for (i = 0; i < st->niface; i++) {
 		const struct settle_iface *f = &st->iface[i];
 		char cbuf[16];

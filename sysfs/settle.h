@@ -2,25 +2,30 @@
 /*
  * Has the kernel finished with a USB device? Its drivers bound and the
  * device nodes they make (/dev/input/event3, /dev/hidraw0, /dev/sda...)
- * in place, read from the device's sysfs directory.
+ * in place.
  *
- * settle_scan() walks /sys/bus/usb/devices/BUSID and everything below it
- * into a struct settle_state (I/O, bounded); settle_expect() says which
- * drivers the kernel will bind (the classes vusb serves, and any
- * interface for which libkmod finds a module that is not blacklisted);
- * settle_judge(), a pure function, says whether that is done, and if not,
- * what is missing. Uevents only say when to look again: the state always
- * comes from sysfs, so a lost or reordered event costs nothing.
+ * The truth comes from the kernel's uevents for the device and everything
+ * below it, kept in a struct settle_table: "bind" is sent once a driver's
+ * probe has returned (everything it registers has been added by then),
+ * "add" of a node once devtmpfs has made it. sysfs alone cannot say that:
+ * a device's DRIVER= (and its driver link) appear before the probe runs,
+ * and attributes such as bConfigurationValue take the USB device's lock,
+ * which the kernel holds while it probes drivers that wait for our
+ * answers: a single-threaded device server that read them would deadlock.
+ * So the sysfs walk (settle_scan(), lock-free files only) is the fallback
+ * for when events were lost (ENOBUFS) or cannot be had at all.
  *
- * What "done" means, in the order the kernel does it:
- *   - the USB device is bound (to "usb") and configured, and all of its
- *     bNumInterfaces interfaces exist and are authorized;
- *   - every interface the kernel has a driver for is bound;
- *   - under usbhid: every HID device is bound (hid-generic or a specific
- *     driver), which registers its input and hidraw devices, and every
- *     input device has its evdev node when evdev is there at all;
+ * settle_build() turns a table into a struct settle_state; settle_judge(),
+ * a pure function, says whether the kernel is done, and if not, what is
+ * missing. Done means, in the order the kernel does it:
+ *   - the USB device bound (to "usb"): its configuration is set and every
+ *     interface added and probed;
+ *   - every interface the kernel has a driver for bound;
+ *   - under usbhid: at least one HID device, each bound (hid-generic or a
+ *     specific driver: its input and hidraw devices are added), and each
+ *     input device with its evdev node, where evdev exists at all;
  *   - under usb-storage or uas: at least one SCSI device, each bound (sd,
- *     sr, ...), which adds its block device.
+ *     sr, ...: the block device is added).
  * Interfaces nobody has a driver for (DFU, vendor-specific) need nothing.
  */
 #ifndef VUSB_SYSFS_SETTLE_H
@@ -29,21 +34,61 @@
 #include <stdbool.h>
 
 #include "src/strbuf.h"
+#include "sysfs/uevent.h"
 
+#define SETTLE_MAX_ENTRIES 256
 #define SETTLE_MAX_IFACES 32
 #define SETTLE_MAX_NODES 64
 #define SETTLE_NAME_MAX 64
+#define SETTLE_REL_MAX 192
 /* Directories walked below one device: a storage device has ~40. */
 #define SETTLE_MAX_DIRS 2048
 #define SETTLE_MAX_DEPTH 16
+
+/* One device at or below the USB device, as the kernel describes it. */
+struct settle_entry {
+	char rel[SETTLE_REL_MAX]; /* "" for the USB device, "1-1:1.0/0003:..." */
+	char devtype[24];
+	char driver[SETTLE_NAME_MAX]; /* "" while not bound */
+	char devname[SETTLE_NAME_MAX]; /* its node below /dev, or "" */
+	char interface[16]; /* INTERFACE= of a USB interface: "3/1/2" */
+	char modalias[128];
+	bool hid; /* a HID device (HID_ID=) */
+};
+
+struct settle_table {
+	unsigned int n;
+	bool overflow; /* more than fit, or a sysfs tree past the limits */
+	struct settle_entry e[SETTLE_MAX_ENTRIES];
+};
+
+/*
+ * Pure: apply one uevent about the device at rel (relative to the USB
+ * device; "" for itself). add and change record the device (its driver
+ * only from a "bind": see above), bind and unbind set and clear its
+ * driver, remove forgets it and everything below it. 0, -EINVAL for a
+ * rel that is not a clean relative path, -ENOSPC when the table is full
+ * (then t->overflow).
+ */
+int settle_table_update(struct settle_table *t, const char *rel, const struct uevent *ev);
+
+/*
+ * Replace *t with what sysfs shows below syspath (the USB device's
+ * directory, e.g. /sys/bus/usb/devices/1-1, or a fake tree in tests):
+ * every directory's uevent file, DRIVER= taken as bound. Reads nothing
+ * that takes a device lock, follows no link, bounded. 0 (an empty table
+ * when syspath does not exist or is not a USB device), -ENOMEM, or
+ * -errno when syspath exists but cannot be read.
+ */
+int settle_scan(const char *syspath, struct settle_table *t);
 
 struct settle_iface {
 	char name[SETTLE_NAME_MAX]; /* "1-1:1.0" */
 	int cls, subclass, protocol; /* from INTERFACE=; -1 when unknown */
 	char driver[SETTLE_NAME_MAX]; /* "" while unbound */
 	char modalias[128];
-	bool authorized;
-	bool expect_driver; /* set by settle_expect() */
+	bool authorized; /* settle_read_authorized(); true until then */
+	bool expect_driver; /* settle_expect() */
 	unsigned int hid, hid_bound; /* HID devices below, and bound ones */
 	unsigned int inputs, inputs_evdev; /* input devices, with an event node */
 	unsigned int scsi, scsi_bound; /* SCSI devices (LUNs), bound ones */
@@ -51,17 +96,15 @@ struct settle_iface {
 
 struct settle_node {
 	char devname[SETTLE_NAME_MAX]; /* relative to /dev: "input/event3" */
-	char rel[192]; /* its directory, relative to the USB device's */
+	char rel[SETTLE_REL_MAX]; /* its directory, relative to the USB device's */
 };
 
 struct settle_state {
-	bool present; /* the directory exists and is a USB device */
-	bool authorized;
+	bool present; /* the kernel has added the USB device */
+	bool authorized; /* settle_read_authorized(); true until then */
 	char driver[SETTLE_NAME_MAX]; /* "usb" once bound */
-	unsigned int config; /* bConfigurationValue; 0: not configured */
-	unsigned int num_ifaces; /* bNumInterfaces of that configuration */
-	bool expect_evdev; /* set by settle_expect() */
-	bool overflow; /* more directories than SETTLE_MAX_DIRS or too deep */
+	bool expect_evdev; /* settle_expect() */
+	bool overflow; /* the table overflowed: never judged done */
 	bool nodes_truncated; /* more than SETTLE_MAX_NODES nodes */
 	unsigned int niface;
 	struct settle_iface iface[SETTLE_MAX_IFACES];
@@ -69,14 +112,15 @@ struct settle_state {
 	struct settle_node node[SETTLE_MAX_NODES]; /* sorted by devname */
 };
 
+/* Pure: the state a table describes. The USB device's own bus/usb node
+ * is not a node of the state: only what its drivers made. */
+void settle_build(const struct settle_table *t, struct settle_state *ret);
+
 /*
- * Walk the USB device directory syspath (e.g. /sys/bus/usb/devices/1-1,
- * or a fake tree in tests) into *ret. Returns 0; ret->present is false
- * when syspath does not exist (yet) or is not a USB device. -ENOMEM, or
- * -errno when syspath exists but cannot be read. The device's own node
- * (/dev/bus/usb/...) is not listed: only what its drivers made.
+ * Fill the authorized fields from sysfs (plain attributes, no lock):
+ * the device's and each interface's, below syspath.
  */
-int settle_scan(const char *syspath, struct settle_state *ret);
+void settle_read_authorized(const char *syspath, struct settle_state *st);
 
 struct kmod_ctx;
 
@@ -111,7 +155,7 @@ bool settle_udev_running(void);
  * Has udevd processed every node of st (rules run, symlinks and
  * permissions in place)? 1 yes, 0 with the first one it has not in why.
  * Pass udev only where udevd runs (see settle_udev_running()); NULL: 1.
- * syspath as given to settle_scan().
+ * syspath is the USB device's directory.
  */
 int settle_udev_done(const struct settle_state *st, const char *syspath, struct udev *udev,
 		     struct strbuf *why);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * sysfs/settle: the walk and the judge on fake sysfs trees made in a
- * temporary directory, copied from what Debian's 6.1 kernel showed in
- * the VM for a vusb mouse (1-1) and a storage device (1-2), then taken
- * apart to be each stage the kernel goes through, and made hostile.
+ * sysfs/settle: the kernel's own uevents, captured in the VM, replayed
+ * into a table one by one, with the judge asked after each (done exactly
+ * when the kernel was); then the sysfs walk on fake trees made in a
+ * temporary directory, copied from what Debian's 6.1 kernel showed for a
+ * vusb mouse (1-1) and a storage device (1-2), taken apart to be each
+ * stage the kernel goes through, and made hostile.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +23,7 @@
 #include <cmocka.h>
 
 #include "sysfs/settle.h"
+#include "tests/unit/uevent-capture.h"
 
 static char root[64];
 
@@ -71,8 +74,6 @@ static void make_mouse(void)
 	    "MAJOR=189\nMINOR=1\nDEVNAME=bus/usb/001/002\nDEVTYPE=usb_device\nDRIVER=usb\n"
 	    "PRODUCT=1209/1/100\nTYPE=0/0/0\nBUSNUM=001\nDEVNUM=002\n");
 	put(M, "authorized", "1\n");
-	put(M, "bConfigurationValue", "1\n");
-	put(M, "bNumInterfaces", " 1\n");
 	mkdirs(M "/ep_00");
 	mkdirs(M "/power");
 	put(MI, "uevent",
@@ -105,8 +106,6 @@ static void make_storage(void)
 	    "MAJOR=189\nMINOR=2\nDEVNAME=bus/usb/001/003\nDEVTYPE=usb_device\nDRIVER=usb\n"
 	    "PRODUCT=1209/4/100\nTYPE=0/0/0\nBUSNUM=001\nDEVNUM=003\n");
 	put(S, "authorized", "1\n");
-	put(S, "bConfigurationValue", "1\n");
-	put(S, "bNumInterfaces", " 1\n");
 	put(SI, "uevent",
 	    "DEVTYPE=usb_interface\nDRIVER=usb-storage\nPRODUCT=1209/4/100\nTYPE=0/0/0\n"
 	    "INTERFACE=8/6/80\nMODALIAS=usb:v1209p0004d0100dc00dsc00dp00ic08isc06ip50in00\n");
@@ -142,14 +141,18 @@ static int teardown(void **state)
 }
 
 static struct settle_state st;
+static struct settle_table table;
 
 static void scan(const char *rel)
 {
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	memset(&table, 0xa5, sizeof(table));
+	assert_int_equal(settle_scan(path, &table), 0);
 	memset(&st, 0xa5, sizeof(st));
-	assert_int_equal(settle_scan(path, &st), 0);
+	settle_build(&table, &st);
+	settle_read_authorized(path, &st);
 }
 
 /* Judge with the expectations a kernel with evdev gives. */
@@ -195,8 +198,6 @@ static void test_mouse_ready(void **state)
 	assert_true(st.present);
 	assert_true(st.authorized);
 	assert_string_equal(st.driver, "usb");
-	assert_int_equal(st.config, 1);
-	assert_int_equal(st.num_ifaces, 1);
 	assert_int_equal(st.niface, 1);
 	assert_string_equal(st.iface[0].name, "1-1:1.0");
 	assert_int_equal(st.iface[0].cls, 3);
@@ -260,21 +261,9 @@ static void test_mouse_stages(void **state)
 	scan(M);
 	expect_waiting("interface 1-1:1.0 (HID) is not authorized");
 
-	/* Interfaces still being added. */
-	put(M, "bNumInterfaces", " 2\n");
-	scan(M);
-	expect_waiting("1 of its 2 interfaces");
-	rm(MI);
-	scan(M);
-	expect_waiting("0 of its 2 interfaces");
-
-	put(M, "bConfigurationValue", "\n");
-	scan(M);
-	expect_waiting("not configured");
-
 	put(M, "uevent", "MAJOR=189\nMINOR=1\nDEVNAME=bus/usb/001/002\nDEVTYPE=usb_device\n");
 	scan(M);
-	expect_waiting("no driver is bound to the USB device");
+	expect_waiting("the kernel has not configured it yet");
 
 	put(M, "authorized", "0\n");
 	scan(M);
@@ -316,8 +305,6 @@ static void test_no_driver_expected(void **state)
 {
 	put("1-3", "uevent", "DEVTYPE=usb_device\nDRIVER=usb\nDEVNAME=bus/usb/001/004\n");
 	put("1-3", "authorized", "1\n");
-	put("1-3", "bConfigurationValue", "1\n");
-	put("1-3", "bNumInterfaces", " 2\n");
 	put("1-3/1-3:1.0", "uevent", "DEVTYPE=usb_interface\nINTERFACE=254/1/2\n"
 				     "MODALIAS=usb:v1209p5BF0d0101dc00dsc00dp00icFEisc01ip02in00\n");
 	put("1-3/1-3:1.0", "authorized", "1\n");
@@ -384,7 +371,7 @@ static void test_limits(void **state)
 	mkdirs(rel);
 	scan(M);
 	assert_true(st.overflow);
-	expect_waiting("bigger than");
+	expect_waiting("more below it than vusb follows");
 	rm(MI "/d");
 
 	/* More nodes than fit: the first ones are listed, still ready. */
@@ -405,7 +392,7 @@ static void test_limits(void **state)
 	}
 	scan(M);
 	assert_true(st.overflow);
-	expect_waiting("bigger than");
+	expect_waiting("more below it than vusb follows");
 	rm(M);
 	make_mouse();
 }
@@ -419,6 +406,112 @@ static void test_node_order(void **state)
 		     "/dev/input/mouse0");
 	rm(MH "/input/input2/event10");
 	rm(MH "/input/input2/event9");
+}
+
+/*
+ * Replay the captured events of one device (devpath prefix dev, indices
+ * first..last) into a table; up to event judged_until, the judge must
+ * say "done" from event ready_at on and not before. Leaves the state
+ * after the last one in st and table.
+ */
+static void replay(const char *dev, size_t first, size_t last, size_t ready_at,
+		   size_t judged_until, bool evdev, const char *nodes)
+{
+	struct settle_table *t = calloc(1, sizeof(*t));
+	size_t i, n = strlen(dev);
+
+	assert_non_null(t);
+	for (i = first; i <= last; i++) {
+		struct strbuf why = { 0 };
+		struct uevent ev;
+		int r;
+
+		assert_int_equal(uevent_parse(uevent_capture[i].msg, uevent_capture[i].len, &ev), 0);
+		if (uevent_devpath_under(ev.devpath, dev)) {
+			const char *rel = ev.devpath + n;
+
+			assert_int_equal(settle_table_update(t, *rel ? rel + 1 : rel, &ev), 0);
+		}
+		settle_build(t, &st);
+		settle_expect(&st, NULL);
+		st.expect_evdev = evdev;
+		r = settle_judge(&st, &why);
+		if (i <= judged_until && r != (i >= ready_at))
+			fail_msg("after event %zu (%s): judged %d: %s", i, uevent_capture[i].msg, r,
+				 strbuf_str(&why));
+		strbuf_free(&why);
+	}
+	expect_nodes(nodes);
+	memcpy(&table, t, sizeof(*t));
+	free(t);
+}
+
+#define VHCI "/devices/platform/vhci_hcd.0/usb1/"
+
+static void test_replay_mouse(void **state)
+{
+	/* usbhid, hid-generic and evdev were loaded on the way by mdev:
+	 * the USB device is bound (2) before its interface (7); the event
+	 * node (17) comes after hid-generic's bind (13). */
+	replay(VHCI "1-1", 0, 18, 17, SIZE_MAX, true,
+	       "/dev/hidraw0 /dev/input/event1 /dev/input/mouse0");
+	assert_string_equal(st.driver, "usb");
+	assert_string_equal(st.iface[0].driver, "usbhid");
+	/* Where no evdev exists, hid-generic's bind is the end. */
+	replay(VHCI "1-1", 0, 18, 13, SIZE_MAX, false,
+	       "/dev/hidraw0 /dev/input/event1 /dev/input/mouse0");
+	/* Detaching takes it all away again. */
+	replay(VHCI "1-1", 0, 113, 17, 85, true, "");
+	assert_false(st.present);
+	assert_int_equal(table.n, 0);
+}
+
+static void test_replay_keyboard(void **state)
+{
+	/* Every module loaded: the USB device's bind (36) comes last. The
+	 * LEDs are no nodes. */
+	replay(VHCI "1-2", 19, 36, 36, SIZE_MAX, true, "/dev/hidraw1 /dev/input/event2");
+	replay(VHCI "1-2", 19, 113, 36, 95, true, "");
+	assert_int_equal(table.n, 0);
+}
+
+static void test_replay_storage(void **state)
+{
+	/* The disk comes from sd's probe (69), then its bind (70). */
+	replay(VHCI "1-3", 37, 70, 70, SIZE_MAX, true, "/dev/bsg/0:0:0:0 /dev/sda");
+	/* And goes when the device is detached. */
+	replay(VHCI "1-3", 37, 85, 70, 70, true, "");
+	assert_int_equal(table.n, 0);
+}
+
+static void test_table_update(void **state)
+{
+	struct settle_table *t = calloc(1, sizeof(*t));
+	struct uevent ev;
+	char rel[32];
+	int i;
+
+	assert_non_null(t);
+	assert_int_equal(uevent_parse(uevent_capture[1].msg, uevent_capture[1].len, &ev), 0);
+	assert_int_equal(settle_table_update(t, "/abs", &ev), -EINVAL);
+	assert_int_equal(settle_table_update(t, "a/../b", &ev), -EINVAL);
+	assert_int_equal(settle_table_update(t, "a//b", &ev), -EINVAL);
+	assert_int_equal(settle_table_update(t, "a/", &ev), -EINVAL);
+	assert_int_equal(settle_table_update(t, "./a", &ev), -EINVAL);
+	assert_int_equal(t->n, 0);
+	for (i = 0; i < SETTLE_MAX_ENTRIES; i++) {
+		snprintf(rel, sizeof(rel), "d%d", i);
+		assert_int_equal(settle_table_update(t, rel, &ev), 0);
+	}
+	assert_false(t->overflow);
+	assert_int_equal(settle_table_update(t, "one-more", &ev), -ENOSPC);
+	assert_true(t->overflow);
+	/* A second event for the same device updates it in place. */
+	assert_int_equal(settle_table_update(t, "d3", &ev), 0);
+	assert_int_equal(t->n, SETTLE_MAX_ENTRIES);
+	settle_build(t, &st);
+	expect_waiting("not enumerated");
+	free(t);
 }
 
 static void test_class_names(void **state)
@@ -455,6 +548,10 @@ int main(void)
 		cmocka_unit_test(test_hostile_files),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_node_order),
+		cmocka_unit_test(test_replay_mouse),
+		cmocka_unit_test(test_replay_keyboard),
+		cmocka_unit_test(test_replay_storage),
+		cmocka_unit_test(test_table_update),
 		cmocka_unit_test(test_class_names),
 		cmocka_unit_test(test_udev_null),
 	};

@@ -17,151 +17,10 @@
 #include <cmocka.h>
 
 #include "sysfs/uevent.h"
+#include "tests/unit/uevent-capture.h"
 
-struct fixture {
-	size_t len;
-	const char *msg;
-};
-
-/* As ueventcap printed them: the length, then the bytes. */
-static const struct fixture captured[] = {
-	{ 237,
-	  "add@/devices/platform/vhci_hcd.0/usb1/1-1\0ACTION=add\0"
-	  "DEVPATH=/devices/platform/vhci_hcd.0/usb1/1-1\0SUBSYSTEM=usb\0MAJOR=189\0"
-	  "MINOR=1\0DEVNAME=bus/usb/001/002\0DEVTYPE=usb_device\0PRODUCT=1209/1/100\0"
-	  "TYPE=0/0/0\0BUSNUM=001\0DEVNUM=002\0SEQNUM=684\0" },
-	{ 267,
-	  "add@/devices/platform/vhci_hcd.0/usb1/1-1/1-1:1.0\0ACTION=add\0"
-	  "DEVPATH=/devices/platform/vhci_hcd.0/usb1/1-1/1-1:1.0\0SUBSYSTEM=usb\0"
-	  "DEVTYPE=usb_interface\0PRODUCT=1209/1/100\0TYPE=0/0/0\0INTERFACE=3/1/2\0"
-	  "MODALIAS=usb:v1209p0001d0100dc00dsc00dp00ic03isc01ip02in00\0SEQNUM=685\0" },
-	{ 250,
-	  "bind@/devices/platform/vhci_hcd.0/usb1/1-1\0ACTION=bind\0"
-	  "DEVPATH=/devices/platform/vhci_hcd.0/usb1/1-1\0SUBSYSTEM=usb\0MAJOR=189\0"
-	  "MINOR=1\0DEVNAME=bus/usb/001/002\0DEVTYPE=usb_device\0DRIVER=usb\0"
-	  "PRODUCT=1209/1/100\0TYPE=0/0/0\0BUSNUM=001\0DEVNUM=002\0SEQNUM=686\0" },
-	{ 66,
-	  "add@/bus/hid\0ACTION=add\0DEVPATH=/bus/hid\0SUBSYSTEM=bus\0SEQNUM=687\0" },
-	{ 78,
-	  "add@/class/hidraw\0ACTION=add\0DEVPATH=/class/hidraw\0SUBSYSTEM=class\0"
-	  "SEQNUM=688\0" },
-	{ 75,
-	  "add@/module/hid\0ACTION=add\0DEVPATH=/module/hid\0SUBSYSTEM=module\0SEQNUM=689\0" },
-	{ 334,
-	  "add@/devices/platform/vhci_hcd.0/usb1/1-1/1-1:1.0/0003:1209:0001.0001\0"
-	  "ACTION=add\0"
-	  "DEVPATH=/devices/platform/vhci_hcd.0/usb1/1-1/1-1:1.0/0003:1209:0001.0001\0"
-	  "SUBSYSTEM=hid\0HID_ID=0003:00001209:00000001\0HID_NAME=vusb Virtual Mouse\0"
-	  "HID_PHYS=usb-vhci_hcd.0-1/input0\0HID_UNIQ=vusb-mouse0\0"
-	  "MODALIAS=hid:b0003g0001v00001209p00000001\0SEQNUM=690\0" },
-	{ 283,
-	  "bind@/devices/platform/vhci_hcd.0/usb1/1-1/1-1:1.0\0ACTION=bind\0"
-	  "DEVPATH=/devices/platform/vhci_hcd.0/usb1/1-1/1-1:1.0\0SUBSYSTEM=usb\0"
-	  "DEVTYPE=usb_interface\0DRIVER=usbhid\0PRODUCT=1209/1/100\0TYPE=0/0/0\0"
-	  "INTERFACE=3/1/2\0MODALIAS=usb:v1209p0001d0100dc00dsc00dp00ic03isc01ip02in00\0"
-	  "SEQNUM=691\0" },
-	{ 100,
-	  "add@/bus/usb/drivers/usbhid\0ACTION=add\0DEVPATH=/bus/usb/drivers/usbhid\0"
-	  "SUBSYSTEM=drivers\0SEQNUM=692\0" },
-	{ 81,
-	  "add@/module/usbhid\0ACTION=add\0DEVPATH=/module/usbhid\0SUBSYSTEM=module\0"
-	  "SEQNUM=693\0" },
-	{ 441,
-	  "add@/devices/platform/vhci_hcd.0/usb1/1-1/1-1:1.0/0003:1209:0001.0001/input/input2\0"
-	  "ACTION=add\0"
-	  "DEVPATH=/devices/platform/vhci_hcd.0/usb1/1-1/1-1:1.0/0003:1209:0001.0001/input/input2\0"
-	  "SUBSYSTEM=input\0PRODUCT=3/1209/1/111\0NAME=\"vusb Virtual Mouse\"\0"
-	  "PHYS=\"usb-vhci_hcd.0-1/input0\"\0UNIQ=\"vusb-mouse0\"\0PROP=0\0EV=17\0"
-	  "KEY=1f0000 0 0 0 0\0REL=1943\0MSC=10\0"
-	  "MODALIAS=input:b0003v1209p0001e0111-e0,1,2,4,k110,111,112,113,114,r0,1,6,8,B,C,am4,lsfw\0"
-	  "SEQNUM=694\0" },
-	{ 261,
-	  "add@/devices/platform/vhci_hcd.0/usb1/1-1/1-1:1.0/0003:1209:0001.0001/input/input2/mouse0\0"
-	  "ACTION=add\0"
-	  "DEVPATH=/devices/platform/vhci_hcd.0/usb1/1-1/1-1:1.0/0003:1209:0001.0001/input/input2/mouse0\0"
-	  "SUBSYSTEM=input\0MAJOR=13\0MINOR=32\0DEVNAME=input/mouse0\0SEQNUM=695\0" },
-	{ 247,
-	  "add@/devices/platform/vhci_hcd.0/usb1/1-1/1-1:1.0/0003:1209:0001.0001/hidraw/hidraw0\0"
-	  "ACTION=add\0"
-	  "DEVPATH=/devices/platform/vhci_hcd.0/usb1/1-1/1-1:1.0/0003:1209:0001.0001/hidraw/hidraw0\0"
-	  "SUBSYSTEM=hidraw\0MAJOR=246\0MINOR=0\0DEVNAME=hidraw0\0SEQNUM=696\0" },
-	{ 355,
-	  "bind@/devices/platform/vhci_hcd.0/usb1/1-1/1-1:1.0/0003:1209:0001.0001\0"
-	  "ACTION=bind\0"
-	  "DEVPATH=/devices/platform/vhci_hcd.0/usb1/1-1/1-1:1.0/0003:1209:0001.0001\0"
-	  "SUBSYSTEM=hid\0DRIVER=hid-generic\0HID_ID=0003:00001209:00000001\0"
-	  "HID_NAME=vusb Virtual Mouse\0HID_PHYS=usb-vhci_hcd.0-1/input0\0"
-	  "HID_UNIQ=vusb-mouse0\0MODALIAS=hid:b0003g0001v00001209p00000001\0SEQNUM=697\0" },
-	{ 110,
-	  "add@/bus/hid/drivers/hid-generic\0ACTION=add\0"
-	  "DEVPATH=/bus/hid/drivers/hid-generic\0SUBSYSTEM=drivers\0SEQNUM=698\0" },
-	{ 91,
-	  "add@/module/hid_generic\0ACTION=add\0DEVPATH=/module/hid_generic\0"
-	  "SUBSYSTEM=module\0SEQNUM=699\0" },
-	{ 191,
-	  "add@/devices/platform/i8042/serio0/input/input0/event0\0ACTION=add\0"
-	  "DEVPATH=/devices/platform/i8042/serio0/input/input0/event0\0SUBSYSTEM=input\0"
-	  "MAJOR=13\0MINOR=64\0DEVNAME=input/event0\0SEQNUM=700\0" },
-	{ 261,
-	  "add@/devices/platform/vhci_hcd.0/usb1/1-1/1-1:1.0/0003:1209:0001.0001/input/input2/event1\0"
-	  "ACTION=add\0"
-	  "DEVPATH=/devices/platform/vhci_hcd.0/usb1/1-1/1-1:1.0/0003:1209:0001.0001/input/input2/event1\0"
-	  "SUBSYSTEM=input\0MAJOR=13\0MINOR=65\0DEVNAME=input/event1\0SEQNUM=701\0" },
-	{ 643,
-	  "add@/devices/platform/vhci_hcd.0/usb1/1-2/1-2:1.0/0003:1209:0002.0002/input/input3\0"
-	  "ACTION=add\0"
-	  "DEVPATH=/devices/platform/vhci_hcd.0/usb1/1-2/1-2:1.0/0003:1209:0002.0002/input/input3\0"
-	  "SUBSYSTEM=input\0PRODUCT=3/1209/2/111\0NAME=\"vusb Virtual Keyboard\"\0"
-	  "PHYS=\"usb-vhci_hcd.0-2/input0\"\0UNIQ=\"vusb-keyboard0\"\0PROP=0\0EV=120013\0"
-	  "KEY=1000000000007 ff9f207ac14057ff febeffdfffefffff fffffffffffffffe\0MSC=10\0"
-	  "LED=1f\0"
-	  "MODALIAS=input:b0003v1209p0002e0111-e0,1,4,11,14,k71,72,73,74,75,77,79,7A,7B,7C,7D,7E,7F,80,81,82,83,84,85,86,87,88,89,8A,8C,8E,96,98,9E,9F,A1,A3,A4,A5,A6,AD,B0,B1,B2,B3,B4,B7,B8,B9,BA,BB,BC,BD,BE,BF,C0,C1,C2,F0,ram4,l0,1,2,3,4,sfw\0"
-	  "SEQNUM=706\0" },
-	{ 239,
-	  "add@/devices/platform/vhci_hcd.0/usb1/1-2/1-2:1.0/0003:1209:0002.0002/input/input3/input3::numlock\0"
-	  "ACTION=add\0"
-	  "DEVPATH=/devices/platform/vhci_hcd.0/usb1/1-2/1-2:1.0/0003:1209:0002.0002/input/input3/input3::numlock\0"
-	  "SUBSYSTEM=leds\0SEQNUM=707\0" },
-	{ 265,
-	  "change@/devices/platform/vhci_hcd.0/usb1/1-2/1-2:1.0/0003:1209:0002.0002/input/input3/input3::numlock\0"
-	  "ACTION=change\0"
-	  "DEVPATH=/devices/platform/vhci_hcd.0/usb1/1-2/1-2:1.0/0003:1209:0002.0002/input/input3/input3::numlock\0"
-	  "SUBSYSTEM=leds\0TRIGGER=kbd-numlock\0SEQNUM=708\0" },
-	{ 265,
-	  "add@/devices/platform/vhci_hcd.0/usb1/1-3/1-3:1.0/host0/target0:0:0/0:0:0:0/block/sda\0"
-	  "ACTION=add\0"
-	  "DEVPATH=/devices/platform/vhci_hcd.0/usb1/1-3/1-3:1.0/host0/target0:0:0/0:0:0:0/block/sda\0"
-	  "SUBSYSTEM=block\0MAJOR=8\0MINOR=0\0DEVNAME=sda\0DEVTYPE=disk\0DISKSEQ=1\0"
-	  "SEQNUM=753\0" },
-	{ 246,
-	  "bind@/devices/platform/vhci_hcd.0/usb1/1-3/1-3:1.0/host0/target0:0:0/0:0:0:0\0"
-	  "ACTION=bind\0"
-	  "DEVPATH=/devices/platform/vhci_hcd.0/usb1/1-3/1-3:1.0/host0/target0:0:0/0:0:0:0\0"
-	  "SUBSYSTEM=scsi\0DEVTYPE=scsi_device\0DRIVER=sd\0MODALIAS=scsi:t-0x00\0"
-	  "SEQNUM=754\0" },
-	{ 240,
-	  "remove@/devices/platform/vhci_hcd.0/usb1/1-3/1-3:1.0/host0/target0:0:0/0:0:0:0\0"
-	  "ACTION=remove\0"
-	  "DEVPATH=/devices/platform/vhci_hcd.0/usb1/1-3/1-3:1.0/host0/target0:0:0/0:0:0:0\0"
-	  "SUBSYSTEM=scsi\0DEVTYPE=scsi_device\0MODALIAS=scsi:t-0x00\0SEQNUM=761\0" },
-	{ 273,
-	  "remove@/devices/platform/vhci_hcd.0/usb1/1-1/1-1:1.0\0ACTION=remove\0"
-	  "DEVPATH=/devices/platform/vhci_hcd.0/usb1/1-1/1-1:1.0\0SUBSYSTEM=usb\0"
-	  "DEVTYPE=usb_interface\0PRODUCT=1209/1/100\0TYPE=0/0/0\0INTERFACE=3/1/2\0"
-	  "MODALIAS=usb:v1209p0001d0100dc00dsc00dp00ic03isc01ip02in00\0SEQNUM=777\0" },
-	{ 243,
-	  "unbind@/devices/platform/vhci_hcd.0/usb1/1-1\0ACTION=unbind\0"
-	  "DEVPATH=/devices/platform/vhci_hcd.0/usb1/1-1\0SUBSYSTEM=usb\0MAJOR=189\0"
-	  "MINOR=1\0DEVNAME=bus/usb/001/002\0DEVTYPE=usb_device\0PRODUCT=1209/1/100\0"
-	  "TYPE=0/0/0\0BUSNUM=001\0DEVNUM=002\0SEQNUM=778\0" },
-	{ 243,
-	  "remove@/devices/platform/vhci_hcd.0/usb1/1-1\0ACTION=remove\0"
-	  "DEVPATH=/devices/platform/vhci_hcd.0/usb1/1-1\0SUBSYSTEM=usb\0MAJOR=189\0"
-	  "MINOR=1\0DEVNAME=bus/usb/001/002\0DEVTYPE=usb_device\0PRODUCT=1209/1/100\0"
-	  "TYPE=0/0/0\0BUSNUM=001\0DEVNUM=002\0SEQNUM=779\0" },
-};
-
-#define NCAPTURED (sizeof(captured) / sizeof(captured[0]))
+#define captured uevent_capture
+#define NCAPTURED UEVENT_NCAPTURE
 
 static void test_captured_lengths(void **state)
 {
@@ -268,7 +127,7 @@ static void test_leds_change(void **state)
 {
 	struct uevent ev;
 
-	parse_captured(20, &ev);
+	parse_captured(24, &ev);
 	assert_int_equal(ev.action, UEVENT_CHANGE);
 	assert_string_equal(ev.subsystem, "leds");
 	assert_string_equal(uevent_get(&ev, "TRIGGER"), "kbd-numlock");
@@ -278,14 +137,14 @@ static void test_storage(void **state)
 {
 	struct uevent ev;
 
-	parse_captured(21, &ev);
+	parse_captured(69, &ev);
 	assert_string_equal(ev.subsystem, "block");
 	assert_string_equal(ev.devname, "sda");
 	assert_string_equal(ev.devtype, "disk");
-	parse_captured(22, &ev);
+	parse_captured(70, &ev);
 	assert_string_equal(ev.devtype, "scsi_device");
 	assert_string_equal(ev.driver, "sd");
-	parse_captured(23, &ev);
+	parse_captured(77, &ev);
 	assert_int_equal(ev.action, UEVENT_REMOVE);
 }
 
@@ -293,13 +152,13 @@ static void test_removal_and_unbind(void **state)
 {
 	struct uevent ev;
 
-	parse_captured(24, &ev);
+	parse_captured(93, &ev);
 	assert_int_equal(ev.action, UEVENT_REMOVE);
 	assert_string_equal(ev.devtype, "usb_interface");
-	parse_captured(25, &ev);
+	parse_captured(94, &ev);
 	assert_int_equal(ev.action, UEVENT_UNBIND);
 	assert_null(ev.driver);
-	parse_captured(26, &ev);
+	parse_captured(95, &ev);
 	assert_int_equal(ev.action, UEVENT_REMOVE);
 	assert_string_equal(ev.devtype, "usb_device");
 }
