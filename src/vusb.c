@@ -11,6 +11,7 @@
 #include "src/ctl.h"
 #include "src/list.h"
 #include "src/log.h"
+#include "src/ready.h"
 #include "src/server.h"
 #include "src/usbip_op.h"
 #include "src/vusb.h"
@@ -22,6 +23,7 @@ enum vdev_state {
 	VDEV_OFFLINE, /* not attached (no vhci: tests) */
 	VDEV_EXPORTED, /* offered to USB/IP clients, nobody has it */
 	VDEV_IMPORTED, /* a USB/IP client has it */
+	VDEV_SUSPENDED, /* detached for a system suspend (vusbctl suspend) */
 };
 
 struct vdev {
@@ -32,6 +34,8 @@ struct vdev {
 	char name[CTL_NAME_MAX];
 	enum vdev_state state;
 	bool announced; /* the ready line was printed */
+	struct ready_watch *watch; /* the kernel's drivers and nodes, from attach on */
+	bool nodes_ready; /* the nodes line was printed */
 	bool attached; /* a vhci port is ours */
 	unsigned int port;
 	char busid[VHCI_BUSID_SIZE];
@@ -54,6 +58,13 @@ struct vusb {
 	/* connection messages in the current second, and those left out */
 	uint64_t log_second;
 	unsigned int log_lines, log_dropped;
+	/* readiness: the kernel's uevents, and who wants to know */
+	struct ready *ready;
+	unsigned int ready_timeout_ms;
+	vusb_ready_cb ready_cb;
+	void *ready_data;
+	struct loop_defer *ready_check;
+	bool all_ready; /* ready_cb(0) was called */
 };
 
 static const char *state_name(enum vdev_state s)
@@ -67,6 +78,8 @@ static const char *state_name(enum vdev_state s)
 		return "exported";
 	case VDEV_IMPORTED:
 		return "imported";
+	case VDEV_SUSPENDED:
+		return "suspended";
 	default:
 		return "offline";
 	}
@@ -201,6 +214,9 @@ static void unplug(struct vdev *vd)
 	}
 	usbip_conn_free(vd->conn);
 	vd->conn = NULL;
+	ready_watch_remove(vd->watch);
+	vd->watch = NULL;
+	vd->nodes_ready = false;
 	vd->attached = false;
 	vd->announced = false;
 	vd->state = VDEV_OFFLINE;
@@ -228,6 +244,8 @@ static void vdev_free(struct vdev *vd)
 	free(vd);
 }
 
+static void schedule_ready_check(struct vusb *v);
+
 static void vdev_remove(struct vdev *vd)
 {
 	struct vusb *v = vd->vusb;
@@ -235,6 +253,8 @@ static void vdev_remove(struct vdev *vd)
 	vdev_free(vd);
 	if (v->ndevs == 0)
 		loop_quit(v->loop, EXIT_OK);
+	else
+		schedule_ready_check(v);
 }
 
 static void conn_closed(struct usbip_conn *c, int err, const char *why, void *data)
@@ -279,6 +299,7 @@ int vusb_new(struct loop *loop, struct vhci *vhci, struct vusb **ret)
 		return -ENOMEM;
 	v->loop = loop;
 	v->vhci = vhci;
+	v->ready_timeout_ms = VUSB_READY_TIMEOUT_MS;
 	list_init(&v->devs);
 	*ret = v;
 	return 0;
@@ -290,6 +311,8 @@ void vusb_free(struct vusb *v)
 		return;
 	while (!list_empty(&v->devs))
 		vdev_free(list_first_entry(&v->devs, struct vdev, link));
+	loop_defer_cancel(v->ready_check);
+	ready_free(v->ready);
 	server_free(v->server);
 	ctl_server_free(v->ctl);
 	free(v);
@@ -352,6 +375,110 @@ static int pick_name(struct vusb *v, struct vdev *vd, const char *want, struct s
 	return r == -EACCES || r == -EPERM ? EXIT_PERMISSION : EXIT_FAILURE_;
 }
 
+/* ---- readiness: the kernel's drivers and nodes (src/ready.h) ---- */
+
+static void check_all_ready(void *data)
+{
+	struct vusb *v = data;
+	struct list_head *pos;
+
+	v->ready_check = NULL;
+	if (v->all_ready || v->ndevs == 0)
+		return;
+	list_for_each(pos, &v->devs) {
+		struct vdev *vd = list_entry(pos, struct vdev, link);
+
+		/* Exported devices are ready once offered; without vhci
+		 * (tests of the command layer) nothing is attached. */
+		if (vd->export || !v->vhci)
+			continue;
+		if (!vd->attached || !vd->nodes_ready)
+			return;
+	}
+	v->all_ready = true;
+	if (v->ready_cb)
+		v->ready_cb(v, 0, NULL, v->ready_data);
+}
+
+static void schedule_ready_check(struct vusb *v)
+{
+	if (v->all_ready || v->ready_check)
+		return;
+	if (loop_defer(v->loop, check_all_ready, v, &v->ready_check) < 0)
+		log_err("cannot check readiness: out of memory");
+}
+
+void vusb_set_ready_cb(struct vusb *v, unsigned int timeout_ms, vusb_ready_cb cb, void *data)
+{
+	v->ready_timeout_ms = timeout_ms;
+	v->ready_cb = cb;
+	v->ready_data = data;
+	schedule_ready_check(v);
+}
+
+static int watch_busid(void *data, char *buf, size_t size)
+{
+	struct vdev *vd = data;
+
+	return vhci_port_busid(vd->vusb->vhci, vd->port, buf, size);
+}
+
+static void watch_done(void *data, int err, const char *text)
+{
+	struct vdev *vd = data;
+	struct vusb *v = vd->vusb;
+	struct strbuf why = { 0 };
+
+	if (err == 0) {
+		vd->nodes_ready = true;
+		/* The second line scripts wait for: what the drivers made. */
+		printf("%s: nodes%s%s\n", vd->name, *text ? " " : "", text);
+		fflush(stdout);
+		if (vusb_log_level >= LOG_INFO) {
+			struct strbuf d = { 0 };
+			const char *line = NULL, *nl;
+
+			ready_watch_describe(vd->watch, &d);
+			for (line = strbuf_str(&d); *line; line = nl + 1) {
+				nl = strchr(line, '\n');
+				if (!nl)
+					break;
+				log_info("%s: %.*s", vd->name, (int)(nl - line), line);
+			}
+			strbuf_free(&d);
+		}
+		schedule_ready_check(v);
+		return;
+	}
+	strbuf_printf(&why, "%s: the kernel is not done with it after %u s: %s", vd->name,
+		      (v->ready_timeout_ms + 999) / 1000, text);
+	if (v->ready_cb)
+		v->ready_cb(v, err, strbuf_str(&why), v->ready_data);
+	else
+		log_warn("%s (still waiting)", strbuf_str(&why));
+	strbuf_free(&why);
+}
+
+static void watch_start(struct vusb *v, struct vdev *vd)
+{
+	int r = 0;
+
+	if (!v->ready) {
+		r = ready_new(v->loop, &v->ready);
+		if (r == 0)
+			log_debug("readiness from %s", ready_mode(v->ready));
+	}
+	if (r == 0)
+		r = ready_watch_add(v->ready, v->ready_timeout_ms, watch_busid, watch_done, vd,
+				    &vd->watch);
+	if (r < 0) {
+		/* The device works; only its nodes go unreported. */
+		log_err("%s: cannot watch for the kernel's drivers: %s", vd->name, strerror(-r));
+		vd->nodes_ready = true;
+		schedule_ready_check(v);
+	}
+}
+
 static int attach(struct vusb *v, struct vdev *vd, struct strbuf *err)
 {
 	uint32_t devid = vhci_devid(1, v->serial % 255 + 1);
@@ -386,6 +513,7 @@ static int attach(struct vusb *v, struct vdev *vd, struct strbuf *err)
 		strbuf_printf(err, "serving the connection: %s", strerror(-r));
 		return EXIT_FAILURE_;
 	}
+	watch_start(v, vd);
 	return 0;
 }
 
@@ -666,6 +794,8 @@ static void help(struct vusb *v, struct strbuf *out)
 
 	strbuf_printf(out, "list [--json]              the devices and their state\n"
 			   "detach NAME                detach a device\n"
+			   "suspend, resume            detach every attached device from\n"
+			   "                           vhci_hcd and attach it again (system sleep)\n"
 			   "NAME COMMAND [ARGS...]     run a device's command:\n");
 	list_for_each(pos, &v->devs) {
 		const struct vusb_model *m = list_entry(pos, struct vdev, link)->model;
@@ -681,6 +811,57 @@ static void help(struct vusb *v, struct strbuf *out)
 			strbuf_printf(out, "    %-10s %-16s %s\n", c->name, c->args ? c->args : "",
 				      c->help ? c->help : "");
 	}
+}
+
+/*
+ * System sleep: a vhci port with a device on it can hang the suspend, so
+ * every attached device leaves the bus first and comes back after.
+ * Exported devices stay as they are: their importer's kernel decides.
+ */
+static int suspend_all(struct vusb *v, struct strbuf *out)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &v->devs) {
+		struct vdev *vd = list_entry(pos, struct vdev, link);
+
+		if (!vd->attached || vd->export)
+			continue;
+		vd->want_connected = false;
+		loop_defer_cancel(vd->replug);
+		vd->replug = NULL;
+		unplug(vd);
+		vd->state = VDEV_SUSPENDED;
+		log_notice("%s: detached for suspend", vd->name);
+		strbuf_printf(out, "%s: suspended\n", vd->name);
+	}
+	return 0;
+}
+
+static int resume_all(struct vusb *v, struct strbuf *out, struct strbuf *err)
+{
+	struct list_head *pos;
+	int code = 0;
+
+	list_for_each(pos, &v->devs) {
+		struct vdev *vd = list_entry(pos, struct vdev, link);
+		struct strbuf e = { 0 };
+		int r;
+
+		if (vd->state != VDEV_SUSPENDED)
+			continue;
+		r = attach(v, vd, &e);
+		if (r) {
+			log_err("%s: cannot attach again after suspend: %s", vd->name, strbuf_str(&e));
+			strbuf_printf(err, "%s%s: %s", code ? "; " : "", vd->name, strbuf_str(&e));
+			code = r;
+		} else {
+			log_notice("%s: attached again on vhci port %u", vd->name, vd->port);
+			strbuf_printf(out, "%s: resumed on port %u\n", vd->name, vd->port);
+		}
+		strbuf_free(&e);
+	}
+	return code;
 }
 
 static int run_device_command(struct vdev *vd, int argc, char **argv, struct strbuf *out,
@@ -750,6 +931,10 @@ int vusb_command(struct vusb *v, int argc, char **argv, bool terminal, struct st
 		help(v, out);
 		return 0;
 	}
+	if (argc == 1 && strcmp(argv[0], "suspend") == 0)
+		return suspend_all(v, out);
+	if (argc == 1 && strcmp(argv[0], "resume") == 0)
+		return resume_all(v, out, err);
 	if (strcmp(argv[0], "detach") == 0) {
 		if (argc != 2) {
 			strbuf_printf(err, "usage: detach NAME");

@@ -56,6 +56,24 @@ void vusb_server_addr(const struct vusb *v, char *buf, size_t size);
 int vusb_export(struct vusb *v, const struct vusb_model *model, const struct vusb_dev_opts *opts,
 		struct strbuf *err);
 
+/*
+ * Readiness. An attached device is ready once the kernel has bound its
+ * drivers and made its device nodes (and udevd, where it runs, has
+ * processed them): vusb-attach then prints
+ *	NAME: nodes /dev/hidraw0 /dev/input/event3
+ * (the list may be empty) after the "ready" line. An exported device is
+ * ready once offered.
+ *
+ * cb(v, 0, NULL, data) is called once, when every device is ready; and
+ * cb(v, -ETIMEDOUT, "NAME: what is missing", data) for each attached
+ * device that is not ready timeout_ms after it was attached (0: never);
+ * that device is still watched and may become ready later. Without a
+ * callback, a timeout after VUSB_READY_TIMEOUT_MS is logged as a warning.
+ */
+#define VUSB_READY_TIMEOUT_MS 30000
+typedef void (*vusb_ready_cb)(struct vusb *v, int err, const char *why, void *data);
+void vusb_set_ready_cb(struct vusb *v, unsigned int timeout_ms, vusb_ready_cb cb, void *data);
+
 /* Number of devices still served. */
 unsigned int vusb_count(const struct vusb *v);
 

@@ -21,6 +21,7 @@ static void usage(FILE *f)
 		"Usage: vusbctl list [--json]\n"
 		"       vusbctl NAME COMMAND [ARGS...]\n"
 		"       vusbctl detach NAME\n"
+		"       vusbctl suspend | resume\n"
 		"\n"
 		"Control the virtual USB devices of running vusb-attach instances.\n"
 		"\n"
@@ -31,6 +32,9 @@ static void usage(FILE *f)
 		"                        press KEY, release KEY, leds\n"
 		"Commands of a tablet:   move X Y (0..32767), click, press, release, scroll\n"
 		"Any device:             detach\n"
+		"\n"
+		"suspend detaches every attached device of every instance from vhci_hcd\n"
+		"(before system sleep), resume attaches them again.\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help     show this help\n"
@@ -122,6 +126,40 @@ static int list(bool json)
 	return code;
 }
 
+/*
+ * suspend, resume: every instance, foreground or daemon, in turn. Exit
+ * status: the first failure's, 0 when all (or none) succeeded.
+ */
+static int all_instances(char *cmd)
+{
+	char path[PATH_MAX];
+	char *argv[] = { cmd };
+	struct dirent *de;
+	int code = EXIT_OK;
+	DIR *d;
+
+	d = opendir(ctl_rundir());
+	if (!d && errno != ENOENT) {
+		fprintf(stderr, "vusbctl: %s: %s\n", ctl_rundir(), strerror(errno));
+		return errno == EACCES ? EXIT_PERMISSION : EXIT_FAILURE_;
+	}
+	while (d && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		int r;
+
+		if (n < 6 || strcmp(de->d_name + n - 5, ".sock") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", ctl_rundir(), de->d_name);
+		r = call(path, path, 1, argv);
+		/* An instance that has just ended is no failure. */
+		if (r && r != EXIT_NO_DEVICE && !code)
+			code = r;
+	}
+	if (d)
+		closedir(d);
+	return code;
+}
+
 int main(int argc, char **argv)
 {
 	char path[PATH_MAX];
@@ -152,6 +190,8 @@ int main(int argc, char **argv)
 		}
 		return list(json);
 	}
+	if ((strcmp(argv[1], "suspend") == 0 || strcmp(argv[1], "resume") == 0) && argc == 2)
+		return all_instances(argv[1]);
 	if (strcmp(argv[1], "detach") == 0) {
 		if (argc != 3) {
 			fprintf(stderr, "vusbctl: usage: vusbctl detach NAME\n");
