@@ -502,6 +502,12 @@ static void control_submit(struct usb_device *dev, struct usb_urb *urb)
 	int r;
 
 	usb_setup_decode(&urb->setup, urb->setup_raw);
+	if (dev->raw_control) {
+		/* IN and OUT alike: one queue keeps them in order */
+		list_add_tail(&urb->link, &dev->ep[0][0].queue);
+		usb_ep_wake(dev, 0);
+		return;
+	}
 	if ((s->bmRequestType & USB_TYPE_MASK) != USB_TYPE_STANDARD) {
 		r = class_request(dev, urb);
 	} else {
@@ -553,6 +559,19 @@ void usb_device_submit(struct usb_device *dev, struct usb_urb *urb)
 	usb_ep_wake(dev, (uint8_t)((urb->in ? USB_DIR_IN : 0) | urb->ep));
 }
 
+/* What the firmware did with a standard request that the core tracks. */
+static void raw_control_done(struct usb_device *dev, const struct usb_urb *urb)
+{
+	const struct usb_setup *s = &urb->setup;
+
+	if (s->bmRequestType != (USB_DIR_OUT | USB_TYPE_STANDARD | USB_RECIP_DEVICE) ||
+	    s->bRequest != USB_REQ_SET_CONFIGURATION || s->wValue > 0xff)
+		return;
+	dev->configuration = (uint8_t)s->wValue;
+	if (s->wValue)
+		usb_device_event(dev, "configured");
+}
+
 void usb_ep_wake(struct usb_device *dev, uint8_t epaddr)
 {
 	struct usb_ep *ep = ep_of(dev, epaddr);
@@ -566,7 +585,15 @@ void usb_ep_wake(struct usb_device *dev, uint8_t epaddr)
 		struct usb_urb *urb = list_first_entry(&ep->queue, struct usb_urb, link);
 		int r;
 
-		if (ep->halted || !ep->func || !ep->func->ops->xfer) {
+		if (EP_NUM(epaddr) == 0 && dev->raw_control) {
+			if (urb->in)
+				urb->actual = 0;
+			r = dev->raw_control(dev, urb);
+			if (r == -EAGAIN)
+				break;
+			if (r == 0)
+				raw_control_done(dev, urb);
+		} else if (ep->halted || !ep->func || !ep->func->ops->xfer) {
 			r = -EPIPE;
 		} else {
 			if (urb->in)

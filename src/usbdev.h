@@ -137,6 +137,22 @@ struct usb_device {
 
 	const struct usb_host_ops *host;
 	void *host_data;
+
+	/*
+	 * Set by a model whose endpoint 0 is answered by firmware (an
+	 * emulated microcontroller with its own USB stack, dfu/fomu-fw.c):
+	 * every endpoint-0 URB then goes here, standard requests included,
+	 * instead of the core's own answers. Pulled like a class's xfer(),
+	 * one URB at a time, in order: 0 completes it (urb->actual set for
+	 * IN), -EAGAIN leaves it queued on endpoint 0 until
+	 * usb_ep_wake(dev, 0), another -errno completes it with that status
+	 * (-EPIPE: a STALL; endpoint 0 is never halted). The core still
+	 * follows what the firmware accepted: a SET_CONFIGURATION it
+	 * completes sets `configuration` and sends the "configured" event.
+	 * SET_ADDRESS never comes (vhci answers it): addressing its firmware
+	 * is the model's job. NULL for every other device.
+	 */
+	int (*raw_control)(struct usb_device *dev, struct usb_urb *urb);
 };
 
 /* Zero the device state; the model fills the descriptors afterwards. */

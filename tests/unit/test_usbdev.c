@@ -126,6 +126,9 @@ struct fixture {
 	unsigned int last_arm_ms;
 	unsigned int nevents;
 	char last_event[32];
+	/* raw_control: -EAGAIN (not yet), or what the "firmware" answers */
+	int raw_answer;
+	unsigned int raw_calls;
 };
 
 static size_t min_size(size_t a, size_t b)
@@ -1095,6 +1098,105 @@ static void test_interface_get_descriptor(void **state)
 
 /* ---- endpoint queues ---- */
 
+/* A firmware-driven endpoint 0: it answers 0xf0 0xf1 ... to IN requests. */
+static int raw_control(struct usb_device *dev, struct usb_urb *urb)
+{
+	struct fixture *fx = dev->host_data;
+	uint32_t i;
+
+	fx->raw_calls++;
+	if (fx->raw_answer == -EAGAIN)
+		return -EAGAIN;
+	if (fx->raw_answer == 0 && urb->in) {
+		for (i = 0; i < urb->length && i < 4; i++)
+			urb->buf[i] = (uint8_t)(0xf0 + i);
+		urb->actual = i;
+	}
+	return fx->raw_answer;
+}
+
+static struct usb_urb *ctl_urb(struct fixture *fx, uint8_t bm, uint8_t req, uint16_t value,
+			       uint16_t wlength)
+{
+	struct usb_setup s = { bm, req, value, 0, wlength };
+	struct usb_urb *urb = urb_new(fx, (uint8_t)(bm & USB_DIR_IN), wlength);
+
+	usb_setup_encode(&s, urb->setup_raw);
+	return urb;
+}
+
+/*
+ * raw_control takes every control URB, standard ones too, in order, one
+ * at a time, completing when the firmware has answered; the core follows
+ * the configuration it accepted; a STALL does not halt endpoint 0.
+ */
+static void test_raw_control(void **state)
+{
+	struct fixture *fx = *state;
+	struct usb_urb *urb;
+	uint32_t s1, s2, s3;
+	unsigned int events;
+
+	fx->dev.raw_control = raw_control;
+	fx->raw_answer = -EAGAIN;
+	s1 = submit(fx, ctl_urb(fx, 0x80, USB_REQ_GET_DESCRIPTOR, USB_DT_DEVICE << 8, 18));
+	/* not answered by the core from its descriptors: held for the firmware */
+	assert_null(done_of(fx, s1));
+	assert_int_equal(fx->raw_calls, 1);
+	assert_int_equal(usb_ep_pending(&fx->dev, 0), 1);
+	s2 = submit(fx, ctl_urb(fx, 0x00, USB_REQ_SET_CONFIGURATION, 1, 0));
+	/* queued behind the first; only the oldest is offered */
+	assert_int_equal(fx->raw_calls, 2);
+	assert_int_equal(usb_ep_pending(&fx->dev, 0), 2);
+	assert_int_equal(fx->dev.configuration, 0);
+	/* the firmware answers: both complete, in order */
+	events = fx->nevents;
+	fx->raw_answer = 0;
+	usb_ep_wake(&fx->dev, 0);
+	assert_int_equal(done_of(fx, s1)->status, 0);
+	assert_int_equal(done_of(fx, s1)->actual, 4);
+	assert_int_equal(done_of(fx, s1)->data[0], 0xf0);
+	assert_int_equal(done_of(fx, s2)->status, 0);
+	assert_ptr_equal(done_of(fx, s1) + 1, done_of(fx, s2));
+	assert_int_equal(usb_ep_pending(&fx->dev, 0), 0);
+	/* the core follows the configuration the firmware accepted */
+	assert_int_equal(fx->dev.configuration, 1);
+	assert_int_equal(fx->nevents, events + 1);
+	assert_string_equal(fx->last_event, "configured");
+	/* ... but not one it refused */
+	fx->raw_answer = -EPIPE;
+	s1 = submit(fx, ctl_urb(fx, 0x00, USB_REQ_SET_CONFIGURATION, 2, 0));
+	assert_stall(done_of(fx, s1));
+	assert_int_equal(fx->dev.configuration, 1);
+	/* a STALL is this transfer's: the next one is offered all the same */
+	fx->raw_answer = 0;
+	s1 = submit(fx, ctl_urb(fx, 0x80, USB_REQ_GET_STATUS, 0, 2));
+	assert_int_equal(done_of(fx, s1)->status, 0);
+	assert_int_equal(done_of(fx, s1)->actual, 2);
+	s1 = submit(fx, ctl_urb(fx, 0x00, USB_REQ_SET_CONFIGURATION, 0, 0));
+	assert_int_equal(done_of(fx, s1)->status, 0);
+	assert_int_equal(fx->dev.configuration, 0);
+	assert_int_equal(fx->nevents, events + 1);
+	/* a pending one can be unlinked; then the next is the head */
+	fx->raw_answer = -EAGAIN;
+	s1 = submit(fx, ctl_urb(fx, 0xc0, 0x42, 0, 4));
+	s2 = submit(fx, ctl_urb(fx, 0xc0, 0x43, 0, 4));
+	urb = usb_device_unlink(&fx->dev, s1);
+	assert_non_null(urb);
+	urb_free(fx, urb);
+	fx->raw_answer = 0;
+	usb_ep_wake(&fx->dev, 0);
+	assert_null(done_of(fx, s1));
+	assert_int_equal(done_of(fx, s2)->status, 0);
+	/* the host going away drops what is queued */
+	fx->raw_answer = -EAGAIN;
+	s3 = submit(fx, ctl_urb(fx, 0x80, USB_REQ_GET_DESCRIPTOR, USB_DT_CONFIG << 8, 9));
+	usb_device_disconnect(&fx->dev, drop_urb, fx);
+	assert_null(done_of(fx, s3));
+	assert_int_equal(fx->drops, 1);
+	assert_int_equal(fx->live, 0);
+}
+
 static void test_pending_until_wake(void **state)
 {
 	struct fixture *fx = *state;
@@ -1639,6 +1741,7 @@ int main(void)
 		T(test_xfer_errors),
 		T(test_class_requests_by_recipient),
 		T(test_interface_get_descriptor),
+		T(test_raw_control),
 		T(test_pending_until_wake),
 		T(test_unlink),
 		T(test_disconnect),
