@@ -150,10 +150,48 @@ static int global_option(struct cli *c, const char *opt, struct strbuf *err)
 		c->no_stdin = true;
 	else if (strcmp(opt, "--no-load") == 0)
 		c->no_load = true;
+	else if (strcmp(opt, "-d") == 0 || strcmp(opt, "--daemon") == 0)
+		c->daemon = true;
 	else {
 		strbuf_printf(err, "unknown option '%s'", opt);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* --pidfile FILE, --config NAME, --wait-ready[=SECONDS]. */
+static int service_option(struct cli *c, const char *opt, const char *val, struct strbuf *err)
+{
+	char *end;
+	long n;
+
+	if (strcmp(opt, "--pidfile") == 0) {
+		if (!*val) {
+			strbuf_printf(err, "--pidfile needs a file name");
+			return -EINVAL;
+		}
+		c->pidfile = val;
+		return 0;
+	}
+	if (strcmp(opt, "--config") == 0) {
+		if (!*val) {
+			strbuf_printf(err, "--config needs a name (or a path)");
+			return -EINVAL;
+		}
+		c->config = val;
+		return 0;
+	}
+	if (!val) {
+		c->wait_ready = CLI_WAIT_READY_DEFAULT;
+		return 0;
+	}
+	errno = 0;
+	n = strtol(val, &end, 10);
+	if (errno || !*val || *end || n < 0 || n > 86400) {
+		strbuf_printf(err, "invalid --wait-ready '%s': seconds, 0 to 86400 (0: no limit)", val);
+		return -EINVAL;
+	}
+	c->wait_ready = (int)n;
 	return 0;
 }
 
@@ -165,6 +203,7 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 
 	if (!c)
 		return -ENOMEM;
+	c->wait_ready = -1;
 	for (i = 1; i < argc && r == 0; i++) {
 		const char *arg = argv[i];
 		char opt[32];
@@ -219,6 +258,24 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 			snprintf(opt, sizeof(opt), "%s", arg);
 		}
 
+		if (strcmp(opt, "--pidfile") == 0 || strcmp(opt, "--config") == 0 ||
+		    strcmp(opt, "--wait-ready") == 0) {
+			if (cur) {
+				strbuf_printf(err, "option '%s' belongs before the devices", opt);
+				r = -EINVAL;
+				break;
+			}
+			if (!val && opt[2] != 'w') {
+				if (i + 1 >= argc) {
+					strbuf_printf(err, "option '%s' needs a value", opt);
+					r = -EINVAL;
+					break;
+				}
+				val = argv[++i];
+			}
+			r = service_option(c, opt, val, err);
+			continue;
+		}
 		if (strcmp(opt, "--listen") == 0 || strcmp(opt, "--allow") == 0) {
 			if (cur) {
 				strbuf_printf(err, "option '%s' belongs before the devices", opt);
@@ -293,7 +350,11 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 		r = device_option(cur, opt, val, err);
 	}
 
-	if (r == 0 && !c->help && !c->version && c->ndevices == 0) {
+	if (r == 0 && c->config && c->ndevices) {
+		strbuf_printf(err, "--config takes the devices from the file: give no DEVICE here");
+		r = -EINVAL;
+	}
+	if (r == 0 && !c->help && !c->version && !c->config && c->ndevices == 0) {
 		strbuf_printf(err, "no device given (try: vusb-attach mouse)");
 		r = -EINVAL;
 	}
@@ -364,6 +425,14 @@ void cli_usage(struct strbuf *out)
 		      "  -q, --quiet          log errors only\n"
 		      "      --no-stdin       do not read commands from the terminal\n"
 		      "      --no-load        do not load vhci-hcd; fail if it is absent\n"
+		      "  -d, --daemon         go to the background once every device is ready\n"
+		      "                       (exit 0), or fail with the reason; log to syslog\n"
+		      "      --pidfile FILE   write the process id to FILE (and lock it)\n"
+		      "      --wait-ready[=SECONDS]\n"
+		      "                       fail when the kernel has not bound a device's\n"
+		      "                       drivers within SECONDS (default 30; 0: no limit)\n"
+		      "      --config NAME    the devices and options of /etc/vusb/NAME.conf\n"
+		      "                       ($VUSB_CONFDIR), or of the file NAME if it has a /\n"
 		      "      --listen [ADDR][:PORT]\n"
 		      "                       export the devices to USB/IP clients instead of\n"
 		      "                       attaching them here (default 127.0.0.1:3240; IPv6\n"
@@ -384,7 +453,10 @@ void cli_usage(struct strbuf *out)
 		      "\n"
 		      "Once the kernel has configured a device, vusb-attach prints\n"
 		      "  NAME: ready, port PORT, busid BUSID\n"
-		      "on standard output. Control running devices with vusbctl(1), or type the\n"
+		      "on standard output, and once it has bound the drivers and made the\n"
+		      "device nodes (and udevd, where it runs, has handled them)\n"
+		      "  NAME: nodes /dev/hidraw0 /dev/input/event3\n"
+		      "(the list may be empty). Control running devices with vusbctl(1), or type the\n"
 		      "same commands here when standard input is a terminal, e.g. 'move 100 100'\n"
 		      "or 'keyboard0 type Hello'. 'help' lists them.\n"
 		      "\n"

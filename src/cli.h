@@ -16,6 +16,9 @@
 #include "src/server.h"
 #include "src/strbuf.h"
 
+/* --wait-ready without a value, in seconds. */
+#define CLI_WAIT_READY_DEFAULT 30
+
 /* One process can fill every port of the Debian kernel's vhci (240). */
 #define CLI_MAX_DEVICES 256
 
@@ -32,6 +35,10 @@ struct cli {
 	int verbosity; /* -v: +1, -q: -1 */
 	bool no_stdin;
 	bool no_load;
+	bool daemon; /* -d, --daemon */
+	const char *pidfile; /* --pidfile FILE */
+	const char *config; /* --config NAME */
+	int wait_ready; /* --wait-ready[=SECONDS]: -1 not given, 0 no limit */
 	/* --listen: devices not marked --local are exported over USB/IP */
 	bool listen;
 	struct server_config server; /* the address and --allow entries */
