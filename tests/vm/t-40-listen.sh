@@ -121,6 +121,36 @@ else
 	fail "the vhci ports are free again" "$(usbip port 2>&1)"
 fi
 
+# One process, both ways: the keyboard attached here (--local), the
+# mouse exported and imported.
+vusb-attach --listen mouse keyboard --local >/tmp/m.out 2>/tmp/m.err &
+VM=$!
+if wait_for $T sh -c 'grep -q "^keyboard0: ready" /tmp/m.out && grep -q "^mouse0: exported, busid 1-1$" /tmp/m.out'; then
+	ok "--local: keyboard0 attached here, mouse0 exported, in one process"
+	check_match "usbip list -r shows the mouse only" "1-1: .*\(1209:0001\)" \
+		sh -c 'o=$(usbip list -r 127.0.0.1) && ! echo "$o" | grep -q "1209:0002" && echo "$o"'
+	check_match "vusbctl list: keyboard0 on a vhci port, mouse0 exported" "^mouse0 +mouse +- +1-1 +exported" \
+		sh -c 'vusbctl list | grep -qE "^keyboard0 +keyboard +[0-9]+ +[0-9]+-[0-9.]+ +ready" && vusbctl list'
+	if import 1-1 1209 0001 && wait_for $T evdev_for 1209 0002; then
+		mev=$(evdev_for 1209 0001 | head -n 1)
+		kev=$(evdev_for 1209 0002 | head -n 1)
+		check "the imported mouse moves beside the local keyboard" moves "$mev"
+		rm -f /tmp/rk
+		evread -n 2 -t $T --ready-file /tmp/rk "$kev" >/tmp/ek 2>&1 &
+		K=$!
+		wait_for $T test -e /tmp/rk
+		vusbctl keyboard0 type q
+		wait $K
+		check_match "the local keyboard types" "^EV_KEY KEY_Q 1$" cat /tmp/ek
+	fi
+else
+	fail "--local: keyboard0 attached here, mouse0 exported, in one process" "$(cat /tmp/m.out /tmp/m.err)"
+fi
+kill -TERM $VM
+wait $VM
+check "... SIGTERM, exit status 0" test $? -eq 0
+wait_for $T sh -c '! usbip port 2>/dev/null | grep -q "usbip://"'
+
 # Storage, when the mass storage model exists: a disk imported over
 # USB/IP reads back what was written into the image.
 if vusb-attach --help | grep -q '^  storage '; then
