@@ -3,6 +3,7 @@
  * vusb-attach: make virtual USB devices appear on this machine.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,9 @@
 #include <unistd.h>
 
 #include "src/cli.h"
+#include "src/config.h"
 #include "src/ctl.h"
+#include "src/daemon.h"
 #include "src/log.h"
 #include "src/loop.h"
 #include "src/server.h"
@@ -142,6 +145,143 @@ static int open_vhci(const struct cli *c, struct vhci **ret)
 	return (r == -EPERM || r == -EACCES) && !host.is_root ? EXIT_PERMISSION : EXIT_NO_VHCI;
 }
 
+/* --config NAME: the devices and options of a file. EXIT_* */
+static int load_config(int argc, char **argv, struct cli *cli, struct config **ret_cf)
+{
+	struct strbuf err = { 0 };
+	char path[PATH_MAX], *text;
+	size_t len;
+	int r;
+
+	r = config_path(cli->config, path, sizeof(path));
+	if (r < 0) {
+		fprintf(stderr, "vusb-attach: invalid --config '%s': a name of letters, digits and '_.-@' (for %s/NAME.conf), or a path with a '/'\n",
+			cli->config, CONFIG_DIR);
+		return EXIT_USAGE;
+	}
+	r = config_read(path, &text, &len);
+	if (r < 0) {
+		fprintf(stderr, "vusb-attach: %s: %s\n", path,
+			r == -EFBIG ? "larger than 64 KiB: not a configuration file" : strerror(-r));
+		return EXIT_USAGE;
+	}
+	r = config_parse(text, len, path, argc, argv, ret_cf, cli, &err);
+	free(text);
+	if (r < 0) {
+		fprintf(stderr, "vusb-attach: %s\n", err.len ? strbuf_str(&err) : strerror(-r));
+		strbuf_free(&err);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+/* ---- Running as a service: --daemon, --pidfile, systemd ---- */
+
+struct service {
+	struct loop *loop;
+	int report_fd; /* --daemon: the waiting original process, until ready */
+	bool strict; /* a device not ready in time ends us */
+	char pidfile[PATH_MAX];
+	int pidfile_fd;
+};
+
+static void service_ready(struct vusb *v, int err, const char *why, void *data)
+{
+	struct service *s = data;
+	char state[128];
+	unsigned int n = vusb_count(v);
+
+	if (err) {
+		if (!s->strict) {
+			log_warn("%s (still waiting)", why);
+			return;
+		}
+		log_err("%s", why);
+		loop_quit(s->loop, EXIT_FAILURE_);
+		return;
+	}
+	log_info("every device is ready");
+	snprintf(state, sizeof(state), "READY=1\nSTATUS=Serving %u device%s\nMAINPID=%ld", n,
+		 n == 1 ? "" : "s", (long)getpid());
+	if (notify_send(state) < 0)
+		log_warn("cannot tell systemd we are ready (NOTIFY_SOCKET)");
+	if (s->report_fd >= 0) {
+		/* Relative paths were used up; hold no directory busy. */
+		if (chdir("/") < 0)
+			log_warn("cannot change to /: %s", strerror(errno));
+		/* Nobody reads our standard error from now on. */
+		vusb_log_set_sink(VUSB_LOG_SYSLOG);
+		daemon_report(&s->report_fd, 0);
+	}
+}
+
+/*
+ * --daemon and --pidfile, and where the log goes. In the original process
+ * of --daemon, the exit code it should end with; else -1: carry on.
+ */
+static int service_start(const struct cli *cli, struct service *s)
+{
+	pid_t owner = 0;
+	int r, status = EXIT_FAILURE_;
+
+	s->report_fd = -1;
+	s->pidfile_fd = -1;
+	if (cli->daemon) {
+		r = daemon_start(&s->report_fd, &status);
+		if (r == -EPIPE) {
+			fprintf(stderr, "vusb-attach: the daemon ended before its devices were ready (see the system log)\n");
+			return EXIT_FAILURE_;
+		}
+		if (r < 0) {
+			log_err("cannot go to the background: %s", strerror(-r));
+			return EXIT_FAILURE_;
+		}
+		if (r == 1)
+			return status;
+		openlog("vusb-attach", LOG_PID, LOG_DAEMON);
+		/* Until ready, errors also reach whoever started us. */
+		vusb_log_set_sink(VUSB_LOG_STDERR | VUSB_LOG_SYSLOG);
+	} else if (journal_stream_is_stderr()) {
+		vusb_log_set_sink(VUSB_LOG_STDERR | VUSB_LOG_PRIORITY);
+	}
+	s->strict = cli->wait_ready >= 0 || cli->daemon || getenv("NOTIFY_SOCKET");
+	if (!cli->pidfile)
+		return -1;
+	if (cli->pidfile[0] == '/' || !getcwd(s->pidfile, sizeof(s->pidfile)))
+		s->pidfile[0] = '\0';
+	if (strlen(s->pidfile) + strlen(cli->pidfile) + 2 > sizeof(s->pidfile)) {
+		log_err("--pidfile %s: path too long", cli->pidfile);
+		return EXIT_USAGE;
+	}
+	if (s->pidfile[0])
+		strcat(s->pidfile, "/");
+	strcat(s->pidfile, cli->pidfile);
+	r = pidfile_create(s->pidfile, &s->pidfile_fd, &owner);
+	if (r == -EEXIST) {
+		if (owner)
+			log_err("%s: another vusb-attach (pid %ld) holds it", s->pidfile, (long)owner);
+		else
+			log_err("%s: another process holds it", s->pidfile);
+		return EXIT_FAILURE_;
+	}
+	if (r < 0) {
+		log_err("cannot write %s: %s", s->pidfile, strerror(-r));
+		return r == -EACCES || r == -EPERM ? EXIT_PERMISSION : EXIT_FAILURE_;
+	}
+	return -1;
+}
+
+static void service_stop(struct service *s, int code)
+{
+	if (s->report_fd >= 0) {
+		if (code == EXIT_OK)
+			log_err("the devices went away before they were ready");
+		daemon_report(&s->report_fd, code ? code : EXIT_FAILURE_);
+	}
+	pidfile_remove(s->pidfile, s->pidfile_fd);
+	s->pidfile_fd = -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct strbuf err = { 0 }, out = { 0 };
@@ -149,6 +289,8 @@ int main(int argc, char **argv)
 	struct vhci *vhci = NULL;
 	struct vusb *vusb = NULL;
 	struct loop *loop = NULL;
+	struct config *cf = NULL;
+	struct service svc = { .report_fd = -1, .pidfile_fd = -1 };
 	static struct cli cli;
 	unsigned int i, k;
 	int r, code;
@@ -168,6 +310,14 @@ int main(int argc, char **argv)
 		printf("vusb-attach %s\n", VUSB_VERSION);
 		return EXIT_OK;
 	}
+	if (cli.config) {
+		code = load_config(argc, argv, &cli, &cf);
+		if (code)
+			return code;
+	}
+	/* A daemon's standard input is the caller's until it is ready. */
+	if (cli.daemon)
+		cli.no_stdin = true;
 	vusb_log_level = LOG_NOTICE + cli.verbosity;
 	if (cli.verbosity < 0)
 		vusb_log_level = LOG_ERR;
@@ -177,11 +327,20 @@ int main(int argc, char **argv)
 	/* Reading the terminal from the background fails with EIO instead. */
 	signal(SIGTTIN, SIG_IGN);
 
+	code = service_start(&cli, &svc);
+	if (code >= 0) {
+		service_stop(&svc, code);
+		config_free(cf);
+		return code;
+	}
+	code = EXIT_OK;
 	r = loop_new(&loop);
 	if (r < 0) {
 		log_err("cannot create the event loop: %s", strerror(-r));
-		return EXIT_FAILURE_;
+		code = EXIT_FAILURE_;
+		goto out;
 	}
+	svc.loop = loop;
 	/* Exporting needs no vhci_hcd. */
 	if (any_local(&cli)) {
 		code = open_vhci(&cli, &vhci);
@@ -189,8 +348,13 @@ int main(int argc, char **argv)
 			goto out;
 	}
 	r = vusb_new(loop, vhci, &vusb);
-	if (r == 0)
+	if (r == 0) {
+		vusb_set_ready_cb(vusb,
+				  cli.wait_ready > 0 ? (unsigned int)cli.wait_ready * 1000 :
+				  cli.wait_ready == 0 ? 0 : VUSB_READY_TIMEOUT_MS,
+				  service_ready, &svc);
 		r = vusb_listen(vusb);
+	}
 	if (r == -EACCES || r == -EPERM) {
 		log_err("cannot create the control socket in %s: permission denied (vusb-attach needs root: try sudo)",
 			ctl_rundir());
@@ -244,9 +408,12 @@ int main(int argc, char **argv)
 out:
 	if (term.io)
 		loop_io_remove(term.io);
+	notify_send("STOPPING=1");
 	vusb_free(vusb);
 	vhci_close(vhci);
 	loop_free(loop);
+	service_stop(&svc, code);
+	config_free(cf);
 	strbuf_free(&err);
 	return code;
 }
