@@ -10,10 +10,15 @@
  *
  * Usage: inputlat [-n COUNT] [-w WARMUP] [-g GAP_MS] [-v] NAME DEVICE
  *
+ * NAME may also be the path of a configfs HID gadget's /dev/hidgN (a
+ * mouse with vusb's 5-byte report, see tests/bench): the report is
+ * written there instead (opened once, as a gadget's program would), and
+ * the round timed from just before write().
+ *
  * Prints "inputlat: N samples, median M us, p10 A us, p90 B us, min C us,
- * max D us" (and each sample with -v). Exit status 0, 1 on a timeout,
- * 2 on an error. Built on its own for the VM (no libvusb): the control
- * protocol is written out here, from src/ctl.h.
+ * max D us, p99 E us" (and each sample with -v). Exit status 0, 1 on a
+ * timeout, 2 on an error. Built on its own for the VM (no libvusb): the
+ * control protocol is written out here, from src/ctl.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -70,6 +75,22 @@ static int send_move(const char *name, int d)
 	return 0;
 }
 
+/*
+ * A mouse report (buttons, X, Y, wheel, pan) to a gadget's /dev/hidgN,
+ * open already (`fd`) as a gadget's program keeps it.
+ */
+static int send_report(int fd, const char *path, int d)
+{
+	uint8_t r[5] = { 0, (uint8_t)(int8_t)d, 0, 0, 0 };
+	ssize_t n = write(fd, r, sizeof(r));
+
+	if (n != (ssize_t)sizeof(r)) {
+		fprintf(stderr, "inputlat: %s: %s\n", path, n < 0 ? strerror(errno) : "short write");
+		return -1;
+	}
+	return 0;
+}
+
 /* Read until REL_X; its timestamp in us, 0 on timeout, -1 on error. */
 static long long wait_rel_x(int fd, int timeout_ms)
 {
@@ -103,7 +124,8 @@ static int cmp(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	int count = 300, warmup = 20, gap_ms = 10, verbose = 0, clk = CLOCK_MONOTONIC, opt, fd, i;
+	int count = 300, warmup = 20, gap_ms = 10, verbose = 0, clk = CLOCK_MONOTONIC, opt, fd, i, r;
+	int gadget = -1;
 	long long *lat;
 	struct input_event drain[64];
 
@@ -127,6 +149,13 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind != 2 || count < 1 || warmup < 0 || gap_ms < 0)
 		goto usage;
+	if (argv[optind][0] == '/') {
+		gadget = open(argv[optind], O_WRONLY | O_CLOEXEC);
+		if (gadget < 0) {
+			fprintf(stderr, "inputlat: %s: %s\n", argv[optind], strerror(errno));
+			return 2;
+		}
+	}
 	fd = open(argv[optind + 1], O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 || ioctl(fd, EVIOCSCLOCKID, &clk) < 0) {
 		fprintf(stderr, "inputlat: %s: %s\n", argv[optind + 1], strerror(errno));
@@ -142,7 +171,9 @@ int main(int argc, char **argv)
 		while (read(fd, drain, sizeof(drain)) > 0)
 			;
 		t0 = now_us();
-		if (send_move(argv[optind], i & 1 ? -1 : 1) < 0)
+		r = gadget >= 0 ? send_report(gadget, argv[optind], i & 1 ? -1 : 1) :
+				  send_move(argv[optind], i & 1 ? -1 : 1);
+		if (r < 0)
 			return 2;
 		t = wait_rel_x(fd, 2000);
 		if (t <= 0) {
@@ -158,8 +189,9 @@ int main(int argc, char **argv)
 		usleep((useconds_t)gap_ms * 1000);
 	}
 	qsort(lat, (size_t)count, sizeof(*lat), cmp);
-	printf("inputlat: %d samples, median %lld us, p10 %lld us, p90 %lld us, min %lld us, max %lld us\n",
-	       count, lat[count / 2], lat[count / 10], lat[count * 9 / 10], lat[0], lat[count - 1]);
+	printf("inputlat: %d samples, median %lld us, p10 %lld us, p90 %lld us, min %lld us, max %lld us, p99 %lld us\n",
+	       count, lat[count / 2], lat[count / 10], lat[count * 9 / 10], lat[0], lat[count - 1],
+	       lat[count * 99 / 100]);
 	free(lat);
 	return 0;
 usage:
