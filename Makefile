@@ -6,6 +6,7 @@
 #   make check-asan   all tests again with ASan and UBSan (build-asan/)
 #   make check-all    all three
 #   make fuzz         each fuzzer for FUZZ_SECONDS (clang, libFuzzer)
+#   make bench        vusb beside the kernel's own paths, one table (tests/bench)
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make deps         install the Debian/Ubuntu packages to build and test
 
@@ -145,6 +146,12 @@ fuzz-replay: $(REPLAY_BINS)
 demo: all $(VM_TOOLS)
 	tests/vm/run --demo
 
+# Installs what it needs first (valgrind too): a fresh machine runs it as is.
+bench:
+	scripts/install-deps --bench
+	$(MAKE) all $(VM_TOOLS) $(BUILD)/tests/bench/urbcost
+	tests/bench/run
+
 deps:
 	scripts/install-deps
 
@@ -158,7 +165,7 @@ format:
 clean:
 	rm -rf $(BUILD) bin $(ASAN_BUILD)
 
-.PHONY: all check check-asan vm-check check-all fuzz-replay demo deps install format clean fuzz
+.PHONY: all check check-asan vm-check check-all fuzz-replay demo bench deps install format clean fuzz
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,180 @@
+# tests/bench/table.awk: the "bench: KEY VALUE" lines of a make bench run
+# as one table (standard output and OUT/table.md) and its machine-readable
+# copies (OUT/results.csv: the table's rows; OUT/results.json: the rows,
+# every raw figure, the date and the machine).
+#
+#   awk -v date=D -v machine=M -v out=DIR -f table.awk results.txt
+#
+# A row names up to four keys, one per column: vusb attached directly,
+# vusb exported with --listen and imported with usbip attach, the kernel's
+# own device (a configfs gadget on dummy_hcd), and that gadget exported
+# with usbip-host and imported with usbip attach. "-" leaves a cell empty.
+
+$1 == "bench:" && NF == 3 {
+	if (!($2 in v))
+		order[++nkeys] = $2
+	v[$2] = $3
+}
+
+function has(k) {
+	return k != "-" && (k in v)
+}
+
+function cell(k, fmt) {
+	if (k == "-")
+		return "—"
+	if (!(k in v))
+		return "n/a"
+	return sprintf(fmt, v[k])
+}
+
+function json_str(s) {
+	gsub(/\\/, "\\\\", s)
+	gsub(/"/, "\\\"", s)
+	return "\"" s "\""
+}
+
+# row(LABEL, FMT, K1, K2, K3, K4, TARGET, STATUS)
+function row(label, fmt, k1, k2, k3, k4, target, status) {
+	n++
+	rl[n] = label
+	rc[n, 1] = cell(k1, fmt)
+	rc[n, 2] = cell(k2, fmt)
+	rc[n, 3] = cell(k3, fmt)
+	rc[n, 4] = cell(k4, fmt)
+	rt[n] = target
+	rs[n] = status
+}
+
+# Storage: at least 1.5x the gadget over usbip, and not below the gadget.
+function storage_status(p,    a, g, gu) {
+	if (!has(p ".vusb." unit[p]) || !has(p ".gadget." unit[p]) || !has(p ".gadget_usbip." unit[p]))
+		return "n/a"
+	a = v[p ".vusb." unit[p]]
+	g = v[p ".gadget." unit[p]]
+	gu = v[p ".gadget_usbip." unit[p]]
+	if (gu <= 0 || g <= 0)
+		return "n/a"
+	return sprintf("%s (%.2fx gadget+usbip, %.2fx gadget)",
+		       a >= 1.5 * gu && a >= g ? "met" : "missed", a / gu, a / g)
+}
+
+function storage_row(label, p, fmt) {
+	row(label, fmt, p ".vusb." unit[p], p ".vusb_usbip." unit[p], p ".gadget." unit[p],
+	    p ".gadget_usbip." unit[p], ">= 1.5x gadget+usbip, >= gadget", storage_status(p))
+}
+
+function le(k, limit,    x) {
+	if (!has(k))
+		return "n/a"
+	x = v[k]
+	return sprintf("%s (%.0f%% of it)", x <= limit ? "met" : "missed", 100 * x / limit)
+}
+
+END {
+	# HID
+	d = "hid.latency.direct.median_us"
+	u = "hid.latency.usbip.median_us"
+	st = "n/a"
+	if (has(d) && has(u) && v[u] > 0)
+		st = sprintf("%s (%.2fx)", 2 * v[d] <= v[u] ? "met" : "missed", v[d] / v[u])
+	row("HID latency, median (us)", "%d", d, u, "hid.latency.gadget.median_us",
+	    "hid.latency.gadget_usbip.median_us", "vusb <= 1/2 usbip attach", st)
+	row("HID latency, p99 (us)", "%d", "hid.latency.direct.p99_us", "hid.latency.usbip.p99_us",
+	    "hid.latency.gadget.p99_us", "hid.latency.gadget_usbip.p99_us", "", "")
+	row("Attach to input node (ms)", "%.1f", "hid.attach.direct.ms", "hid.attach.usbip.ms",
+	    "hid.attach.gadget.ms", "hid.attach.gadget_usbip.ms", "", "")
+
+	# Storage (tests/bench/t-20-*: the storage engineer's keys)
+	unit["storage.seq_read"] = "mbps"
+	unit["storage.seq_write"] = "mbps"
+	unit["storage.randread_4k"] = "iops"
+	storage_row("Storage sequential read (MB/s)", "storage.seq_read", "%.1f")
+	storage_row("Storage sequential write (MB/s)", "storage.seq_write", "%.1f")
+	storage_row("Storage 4 KiB random read, O_DIRECT, QD1 (IOPS)", "storage.randread_4k", "%d")
+	row("Storage sequential read / write, vusb --superspeed (MB/s)", "%s", "storage.ss", "-",
+	    "-", "-", "", "")
+	if (has("storage.seq_read.vusb_ss.mbps") && has("storage.seq_write.vusb_ss.mbps"))
+		rc[n, 1] = sprintf("%.1f / %.1f", v["storage.seq_read.vusb_ss.mbps"],
+				   v["storage.seq_write.vusb_ss.mbps"])
+	row("CPU time of the serving process per GiB moved (s)", "%.2f",
+	    "storage.cpu_s_per_gib.vusb", "storage.cpu_s_per_gib.vusb_usbip", "-", "-", "", "")
+
+	# Memory and scale
+	row("Resident memory, process serving one mouse (KiB)", "%d", "mem.one_mouse.vmrss_kb",
+	    "-", "-", "-", "<= 2048", le("mem.one_mouse.vmrss_kb", 2048))
+	row("Resident memory per further mouse (KiB)", "%d", "scale.hs.per_device_kb", "-", "-",
+	    "-", "<= 64", le("scale.hs.per_device_kb", 64))
+	row("Resident memory per further SuperSpeed drive (KiB)", "%d",
+	    "scale.all.per_storage_kb", "-", "-", "-", "<= 64", le("scale.all.per_storage_kb", 64))
+	ports = 0
+	if (has("scale.ports.hs") && has("scale.ports.ss"))
+		ports = v["scale.ports.hs"] + v["scale.ports.ss"]
+	if (has("scale.all.ports_used"))
+		v["scale.best.ports_used"] = v["scale.all.ports_used"]
+	else if (has("scale.hs.ports_used"))
+		v["scale.best.ports_used"] = v["scale.hs.ports_used"]
+	st = "n/a"
+	if (has("scale.best.ports_used") && ports) {
+		used = v["scale.best.ports_used"]
+		st = used >= ports ? "met" : sprintf("missed (%d of %d)", used, ports)
+	}
+	row("vhci ports served by one process", "%d", "scale.best.ports_used", "-", "-", "-",
+	    "all " (ports ? ports : "?"), st)
+	row("Enumerate 120 mice, one process (s)", "%.2f", "scale.hs.enumerate_s", "-", "-", "-", "", "")
+	row("Enumerate 120 mice + 120 SuperSpeed drives (s)", "%.2f", "scale.all.enumerate_s", "-",
+	    "-", "-", "", "")
+	row("Detach all 240 on SIGTERM (s)", "%.2f", "scale.all.detach_s", "-", "-", "-", "", "")
+	left = has("scale.all.ports_left") ? "scale.all.ports_left" : "scale.hs.ports_left"
+	row("vhci ports left in use after that", "%d", left, "-", "-", "-", "0",
+	    has(left) ? (v[left] == 0 ? "met" : "missed") : "n/a")
+
+	# Userspace cost, callgrind on the build machine
+	row("Instructions per interrupt URB (5-byte mouse report)", "%d",
+	    "urb.hid_report.instructions", "-", "-", "-", "", "")
+	row("Instructions per 128 KiB storage read (CBW + data + CSW URBs)", "%d",
+	    "urb.storage_read_128k.instructions", "-", "-", "-", "", "")
+	row("Instructions per memcpy() of 128 KiB, for scale", "%d", "urb.memcpy_128k.instructions",
+	    "-", "-", "-", "", "")
+	c = "urb.storage_read_128k.instructions"
+	m = "urb.memcpy_128k.instructions"
+	if (has(c) && has(m) && v[m] > 0)
+		v["urb.payload_copies"] = v[c] / v[m]
+	row("Userspace payload copies per storage read (instructions / memcpy)", "%.2f",
+	    "urb.payload_copies", "-", "-", "-", "<= 1",
+	    has("urb.payload_copies") ? (v["urb.payload_copies"] <= 1 ? "met" : "missed") : "n/a")
+
+	head = "| | vusb | vusb --listen, usbip attach | gadget on dummy_hcd | gadget, usbip-host, usbip attach | target | |"
+	sep = "|---|---:|---:|---:|---:|---|---|"
+	md = out "/table.md"
+	printf "vusb benchmarks, %s\n%s\n\n", date, machine >md
+	print head >md
+	print sep >md
+	for (i = 1; i <= n; i++)
+		printf "| %s | %s | %s | %s | %s | %s | %s |\n", rl[i], rc[i, 1], rc[i, 2], rc[i, 3],
+		       rc[i, 4], rt[i], rs[i] >md
+	close(md)
+	while ((getline line <md) > 0)
+		print line
+	close(md)
+
+	csv = out "/results.csv"
+	print "measure,vusb,vusb_listen_usbip,gadget_dummy_hcd,gadget_usbip,target,status" >csv
+	for (i = 1; i <= n; i++)
+		printf "\"%s\",%s,%s,%s,%s,\"%s\",\"%s\"\n", rl[i], rc[i, 1], rc[i, 2], rc[i, 3],
+		       rc[i, 4], rt[i], rs[i] >csv
+	close(csv)
+
+	js = out "/results.json"
+	printf "{\n  \"date\": %s,\n  \"machine\": %s,\n  \"rows\": [\n", json_str(date),
+	       json_str(machine) >js
+	for (i = 1; i <= n; i++)
+		printf "    {\"measure\": %s, \"vusb\": %s, \"vusb_listen_usbip\": %s, \"gadget_dummy_hcd\": %s, \"gadget_usbip\": %s, \"target\": %s, \"status\": %s}%s\n",
+		       json_str(rl[i]), json_str(rc[i, 1]), json_str(rc[i, 2]), json_str(rc[i, 3]),
+		       json_str(rc[i, 4]), json_str(rt[i]), json_str(rs[i]), i < n ? "," : "" >js
+	printf "  ],\n  \"results\": {\n" >js
+	for (i = 1; i <= nkeys; i++)
+		printf "    %s: %s%s\n", json_str(order[i]), v[order[i]], i < nkeys ? "," : "" >js
+	printf "  }\n}\n" >js
+	close(js)
+}
