@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "src/conn.h"
@@ -91,7 +92,56 @@ struct usbip_conn {
 	struct conn_urb *urb_cache[URB_CACHE_SLOTS]; /* large buffers to reuse */
 
 	struct usbip_conn_stats stats;
+	int tap; /* the wire tap's file, -1: off */
 };
+
+/*
+ * The wire tap, for tests: with VUSB_WIRE_DIR set, each connection
+ * appends every byte it reads and writes to DIR/PID.FD.NSEC.wire, as
+ * records of a direction ('H' from the host, 'D' from the device, 'E' the
+ * connection was freed), a 32-bit little-endian length and the bytes, in
+ * the order the reads and writes happened. tests/vm/wirecheck runs the
+ * protocol checker over them. Off, it costs a test per read and write.
+ */
+static void tap(struct usbip_conn *c, char dir, const void *buf, size_t len)
+{
+	uint8_t h[5] = { (uint8_t)dir, (uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16),
+			 (uint8_t)(len >> 24) };
+	struct iovec iov[2] = { { h, sizeof(h) }, { (void *)buf, len } };
+
+	/* A record cut short would garble the rest: stop tapping instead. */
+	if (writev(c->tap, iov, 2) != (ssize_t)(sizeof(h) + len)) {
+		close(c->tap);
+		c->tap = -1;
+	}
+}
+
+static void tap_sent(struct usbip_conn *c, const struct iovec *iov, size_t w)
+{
+	size_t i;
+
+	for (i = 0; w && c->tap >= 0; i++) {
+		size_t n = iov[i].iov_len < w ? iov[i].iov_len : w;
+
+		tap(c, 'D', iov[i].iov_base, n);
+		w -= n;
+	}
+}
+
+static void tap_open(struct usbip_conn *c)
+{
+	const char *dir = getenv("VUSB_WIRE_DIR");
+	struct timespec ts;
+	char path[4096];
+
+	c->tap = -1;
+	if (!dir || !*dir)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%d.%d.%lld%09ld.wire", dir, (int)getpid(),
+			     c->fd, (long long)ts.tv_sec, ts.tv_nsec) < sizeof(path))
+		c->tap = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+}
 
 static void notify_closed(void *data)
 {
@@ -254,6 +304,8 @@ static void flush(struct usbip_conn *c)
 			return;
 		}
 		c->stats.bytes_out += (uint64_t)w;
+		if (c->tap >= 0)
+			tap_sent(c, iov, (size_t)w);
 		c->tx_off += (size_t)w;
 		while (!list_empty(&c->txq)) {
 			struct conn_urb *cu = list_first_entry(&c->txq, struct conn_urb, urb.link);
@@ -413,6 +465,8 @@ static ssize_t rx_read(struct usbip_conn *c, void *dst, size_t want)
 		if (r <= 0)
 			return r < 0 ? -errno : -EPIPE;
 		c->stats.bytes_in += (uint64_t)r;
+		if (c->tap >= 0)
+			tap(c, 'H', c->staging, (size_t)r);
 		c->st_off = 0;
 		c->st_len = (size_t)r;
 		return rx_read(c, dst, want);
@@ -421,6 +475,8 @@ static ssize_t rx_read(struct usbip_conn *c, void *dst, size_t want)
 	if (r <= 0)
 		return r < 0 ? -errno : -EPIPE;
 	c->stats.bytes_in += (uint64_t)r;
+	if (c->tap >= 0)
+		tap(c, 'H', dst, (size_t)r);
 	return r;
 }
 
@@ -465,6 +521,8 @@ static void handle_input(struct usbip_conn *c)
 					return;
 				}
 				c->stats.bytes_in += (uint64_t)r;
+				if (c->tap >= 0)
+					tap(c, 'H', c->staging + have, (size_t)r);
 				c->st_len += (size_t)r;
 				continue;
 			}
@@ -563,6 +621,7 @@ int usbip_conn_new(struct loop *loop, int fd, struct usb_device *dev,
 		free(c);
 		return r;
 	}
+	tap_open(c);
 	*ret = c;
 	return 0;
 }
@@ -592,6 +651,10 @@ void usbip_conn_free(struct usbip_conn *c)
 	free(c->rx_urb);
 	for (i = 0; i < URB_CACHE_SLOTS; i++)
 		free(c->urb_cache[i]);
+	if (c->tap >= 0) {
+		tap(c, 'E', NULL, 0);
+		close(c->tap);
+	}
 	close(c->fd);
 	free(c);
 }
