@@ -139,6 +139,11 @@ static void byte_in(struct spi_nor *s, uint8_t b)
 	} else if (s->cmd == 0x02) {
 		s->page[s->page_count % NOR_PAGE_SIZE] = b;
 		s->page_count++;
+	} else if (s->cmd == 0x05) {
+		/* a status byte went out: the erase or program got closer
+		 * (per byte, so a poll that keeps CS# low ends too) */
+		if (s->busy_reads)
+			s->busy_reads--;
 	} else if ((s->cmd == 0x01 && s->nbytes == 3) || (s->cmd == 0x31 && s->nbytes == 2)) {
 		/* status 2 as written; applied at CS# if the write is allowed */
 		s->page[0] = b;
@@ -262,13 +267,9 @@ static void finish(struct spi_nor *s)
 		if (first_time(s, cmd))
 			note(s, "QPI mode (38) is not emulated: the flash stays in SPI mode");
 		break;
-	case 0x05:
-		/* each status read lets the erase or program get closer */
-		if (s->busy_reads)
-			s->busy_reads--;
-		break;
 	case 0x03:
 	case 0x0b:
+	case 0x05:
 	case 0x35:
 	case 0x9f:
 	case 0x90:

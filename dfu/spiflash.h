@@ -18,8 +18,8 @@
  *
  * As on the chip, erase and program need the write-enable latch, take
  * effect when CS# rises (and only if the command was whole bytes), clear
- * the latch, and leave the chip busy: status 1 shows BUSY until
- * SPI_NOR_BUSY_READS status commands (05) have ended, and program or erase commands sent while
+ * the latch, and leave the chip busy: status 1 shows BUSY for the next
+ * SPI_NOR_BUSY_READS status bytes read (in one 05 command or several), and program or erase commands sent while
  * busy are dropped. Anything odd (an unknown opcode, a write without the
  * latch, a file that cannot be written) is reported through ops->note.
  */

@@ -222,6 +222,14 @@ static void test_write_enable_and_status(void **state)
 	/* status repeats while clocked */
 	CMD(t, b, 3, 0x05);
 	assert_int_equal(b[2], SPI_NOR_SR1_WEL);
+	/* busy ends within one long status read too */
+	wren(t);
+	CMD(t, NULL, 0, 0x20, 0, 0, 0);
+	CMD(t, b, 3, 0x05);
+	assert_int_equal(b[0], SPI_NOR_SR1_BUSY);
+	assert_int_equal(b[1], SPI_NOR_SR1_BUSY);
+	assert_int_equal(b[2], 0);
+	wren(t);
 	CMD(t, NULL, 0, 0x04);
 	assert_int_equal(status1(t), 0);
 	/* a command cut short inside a byte is no command */
