@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
@@ -42,6 +43,8 @@ static void bus_load(void *ctx, uint32_t addr, unsigned int size, uint32_t *val)
 		p = find_periph(soc, addr);
 		if (p && p->read)
 			*val = p->read(p->ctx, addr - p->base, size);
+		else if (!p)
+			report(soc, FOMU_ACCESS_CSR, false, addr, size, 0);
 		return;
 	}
 	report(soc, FOMU_ACCESS_UNMAPPED, false, addr, size, 0);
@@ -56,6 +59,8 @@ static void bus_store(void *ctx, uint32_t addr, unsigned int size, uint32_t val)
 		p = find_periph(soc, addr);
 		if (p && p->write)
 			p->write(p->ctx, addr - p->base, size, val);
+		else if (!p)
+			report(soc, FOMU_ACCESS_CSR, true, addr, size, val);
 		return;
 	}
 	report(soc, read_only_region(addr) ? FOMU_ACCESS_READ_ONLY : FOMU_ACCESS_UNMAPPED, true,
@@ -115,11 +120,12 @@ void fomu_soc_reset(struct fomu_soc *soc, uint32_t pc)
 	rv32_reset(&soc->cpu, pc);
 }
 
+static_assert(FOMU_ROM_BASE == 0, "segment_home() tests no lower bound for ROM");
+
 static uint8_t *segment_home(struct fomu_soc *soc, const struct elf_segment *s)
 {
 	uint64_t end = (uint64_t)s->paddr + s->memsz;
 
-	/* FOMU_ROM_BASE is 0: the lower bound needs no test */
 	if (end <= (uint64_t)FOMU_ROM_BASE + FOMU_ROM_SIZE)
 		return soc->rom + (s->paddr - FOMU_ROM_BASE);
 	if (s->paddr >= FOMU_SRAM_BASE && end <= (uint64_t)FOMU_SRAM_BASE + FOMU_SRAM_SIZE)

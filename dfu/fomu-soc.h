@@ -12,7 +12,9 @@
  *
  * Anything else is unmapped: reads return 0, writes are dropped, and
  * both are reported, as are writes to ROM and flash, through
- * ops->bad_access; the core keeps going.
+ * ops->bad_access; the core keeps going. So are accesses to the CSR
+ * block that no peripheral claims (FOMU_ACCESS_CSR), which a model
+ * running only an image may ignore.
  *
  * Peripherals (timer0, usb, picorvspi, reboot, rgb, ...) plug in with
  * fomu_soc_add_periph() and raise interrupts with rv32_set_irq() on
@@ -42,6 +44,7 @@
 enum fomu_bad_access {
 	FOMU_ACCESS_UNMAPPED, /* nothing at that address */
 	FOMU_ACCESS_READ_ONLY, /* a store to ROM or to the flash window */
+	FOMU_ACCESS_CSR, /* in the CSR block, but no peripheral there */
 };
 
 struct fomu_soc_ops {

@@ -20,6 +20,11 @@
  *
  * Everything the board does that the user should see goes through
  * fomu_log(): the log ring (`vusbctl NAME log`) and usb_device_event().
+ *
+ * With --firmware FILE none of the above runs: the board is
+ * dfu/fomu-fw.c's, and its USB device is whatever the firmware makes of
+ * endpoint 0 (usb_device.raw_control). This file keeps the model's face:
+ * options, commands, the log.
  */
 #include <assert.h>
 #include <errno.h>
@@ -31,6 +36,7 @@
 
 #include "dfu/dfu.h"
 #include "dfu/flash.h"
+#include "dfu/fomu-fw.h"
 #include "dfu/fomu-soc.h"
 #include "dfu/fomu.h"
 #include "src/list.h"
@@ -155,6 +161,8 @@ struct fomu {
 	uint8_t desc_manufacturer[STRING_DESC_SIZE(FOMU_MANUFACTURER)];
 	uint8_t desc_product[STRING_DESC_SIZE(FOMU_PRODUCT)];
 	struct fomu_soc soc;
+	struct fomu_fw *fw; /* --firmware: the firmware-driven board */
+	struct usb_function *fw_func;
 };
 
 static struct fomu *fomu_of(struct usb_device *dev)
@@ -211,6 +219,9 @@ static void fomu_bad_access(void *ctx, enum fomu_bad_access what, bool write, ui
 {
 	struct fomu *f = ctx;
 
+	/* The image runs with no peripheral: the CSR block is quiet. */
+	if (what == FOMU_ACCESS_CSR)
+		return;
 	/* An image writing in a loop must not flood the log: a burst, then
 	 * a trickle; the rest is counted and summed up. */
 	if (f->log_tokens == 0) {
@@ -516,6 +527,10 @@ static int fomu_cmd_reset(struct usb_device *dev, int argc, char **argv, struct 
 	struct fomu *f = fomu_of(dev);
 	bool on_bus = f->mode == FOMU_BOOTLOADER || f->mode == FOMU_DETACHING;
 
+	if (f->fw) {
+		fomu_fw_power_cycle(f->fw);
+		return 0;
+	}
 	usb_function_arm_timer(f->dfu.func, 0);
 	fomu_log(f, "reset: back to the bootloader");
 	if (on_bus) {
@@ -545,6 +560,10 @@ static void fomu_describe(struct usb_device *dev, struct strbuf *out)
 	struct fomu *f = fomu_of(dev);
 	const struct rv32 *cpu = &f->soc.cpu;
 
+	if (f->fw) {
+		fomu_fw_describe(f->fw, out);
+		return;
+	}
 	switch (f->mode) {
 	case FOMU_BOOTLOADER:
 		strbuf_printf(out, "bootloader %s", dfu_state_name(f->dfu.machine.state));
@@ -592,8 +611,78 @@ static void fomu_destroy(struct usb_device *dev)
 	if (!dev)
 		return;
 	f = fomu_of(dev);
+	fomu_fw_free(f->fw);
 	nor_flash_close(&f->flash);
 	free(f);
+}
+
+/* --- --firmware: the firmware's own USB device ---------------------------- */
+
+static void fw_log(void *ctx, const char *line)
+{
+	fomu_log(ctx, "%s", line);
+}
+
+static const struct fomu_fw_ops fw_ops = {
+	.log = fw_log,
+};
+
+static int fw_raw_control(struct usb_device *dev, struct usb_urb *urb)
+{
+	return fomu_fw_control(fomu_of(dev)->fw, urb);
+}
+
+static void fw_class_timer(struct usb_function *func)
+{
+	fomu_fw_timer(((struct fomu *)func->data)->fw);
+}
+
+static void fw_class_reset(struct usb_function *func)
+{
+	fomu_fw_bus_gone(((struct fomu *)func->data)->fw);
+}
+
+/* A class with no requests: it holds the board's timer. */
+static const struct usb_class_ops fw_class = {
+	.name = "fomu-firmware",
+	.timer = fw_class_timer,
+	.reset = fw_class_reset,
+};
+
+/*
+ * The descriptors the core holds are foboot's, placeholders: the host
+ * never sees them (raw_control answers for the firmware); they only
+ * satisfy usb_device_validate() and what an export lists before the
+ * firmware has run.
+ */
+static int fw_create(struct fomu *f, const struct vusb_dev_opts *opts, const char *path,
+		     struct strbuf *err)
+{
+	int r;
+
+	if (opts->vid >= 0 || opts->pid >= 0) {
+		strbuf_printf(err, "with --firmware the USB IDs are the firmware's: --vid and "
+				   "--pid do not apply");
+		return -EINVAL;
+	}
+	usb_device_init(&f->usb);
+	memcpy(f->usb.desc, fomu_device_desc, sizeof(fomu_device_desc));
+	f->usb.config = fomu_config;
+	f->usb.bos = fomu_bos;
+	f->usb.speed = USB_SPEED_FULL;
+	f->usb.raw_control = fw_raw_control;
+	f->fw_func = usb_device_add_function(&f->usb, &fw_class, 0, 1, f);
+	r = f->fw_func ? usb_device_validate(&f->usb) : -ENOSPC;
+	if (r < 0) {
+		strbuf_printf(err, "fomu: internal error: %s", strerror(-r));
+		return -EIO;
+	}
+	r = fomu_fw_new(&f->fw, path, &f->flash, f->ips, vusb_dev_opt(opts, "--trace") != NULL,
+			&fw_ops, f, err);
+	if (r < 0)
+		return r == -ENOMEM ? r : -EINVAL;
+	fomu_fw_bind(f->fw, &f->usb, f->fw_func);
+	return 0;
 }
 
 static int fomu_create(struct usb_device **ret, const struct vusb_dev_opts *opts,
@@ -631,6 +720,15 @@ static int fomu_create(struct usb_device **ret, const struct vusb_dev_opts *opts
 		free(f);
 		/* -EINVAL is a usage error to the caller; a bad file is not. */
 		return r == -EINVAL ? -EIO : r;
+	}
+	if (vusb_dev_opt(opts, "--firmware")) {
+		r = fw_create(f, opts, vusb_dev_opt(opts, "--firmware"), err);
+		if (r < 0) {
+			fomu_destroy(&f->usb);
+			return r;
+		}
+		*ret = &f->usb;
+		return 0;
 	}
 
 	usb_device_init(&f->usb);
@@ -680,12 +778,16 @@ static const struct vusb_model_option fomu_options[] = {
 	{ "--flash", "FILE", "keep the 2 MiB SPI flash in FILE (default: a temporary file)" },
 	{ "--trace", NULL, "log every instruction the core executes" },
 	{ "--ips", "N", "instructions per second the core may run (default 12000000)" },
+	{ "--firmware", "ELF",
+	  "run this RV32 firmware (foboot's ELF) from the SoC's ROM: the USB device is the "
+	  "firmware's" },
 	{ NULL, NULL, NULL },
 };
 
 const struct vusb_model fomu_model = {
 	.name = "fomu",
-	.summary = "Fomu in foboot v1.9 (DFU bootloader); runs the flashed RV32 image",
+	.summary = "Fomu in foboot v1.9 (DFU bootloader); runs the flashed RV32 image, or "
+		   "--firmware ELF",
 	.create = fomu_create,
 	.destroy = fomu_destroy,
 	.commands = fomu_commands,
