@@ -40,7 +40,8 @@
 #define USBIP_DIR_IN 1
 #define SMOKE_DEVID 0x10002	/* busnum 1, devnum 2 */
 #define SMOKE_SPEED 2		/* USB_SPEED_FULL: goes to the hs hub */
-#define QUIET_MS 40
+#define QUIET_MS 200
+#define FIRST_RETRY_MS 5000
 #define MAX_STALLS 64
 
 /*
@@ -384,7 +385,10 @@ int main(int argc, char **argv)
 		err = send_stall(sv[0], cmd.seqnum);
 		if (err < 0)
 			return fail("send a STALL reply", err);
-		err = read_full(sv[0], hdr, sizeof(hdr), now_ms() + QUIET_MS);
+		/* The kernel always retries a stalled first request; on a
+		 * loaded emulated machine that may take a while. */
+		err = read_full(sv[0], hdr, sizeof(hdr),
+				now_ms() + (stalls ? QUIET_MS : FIRST_RETRY_MS));
 		if (err == -ETIMEDOUT)
 			break;
 		if (err < 0)
