@@ -51,4 +51,4 @@ check_match "on Ubuntu it names linux-modules-extra" "linux-modules-extra-$(unam
 rm /etc/os-release
 mv /tmp/usbip-mods "$mods/kernel/drivers/usb/usbip"
 depmod
-check "vusb-attach loads vhci-hcd itself" sh -c "vusb-attach --no-stdin mouse >/tmp/l.out 2>&1 & p=\$!; for i in \$(seq $((T * 10))); do grep -q ready /tmp/l.out && break; sleep 0.1; done; kill \$p; wait \$p; grep -q ready /tmp/l.out && lsmod | grep -q vhci_hcd"
+check "vusb-attach loads vhci-hcd itself" sh -c "vusb-attach --no-stdin mouse >/tmp/l.out 2>&1 & p=\$!; for i in \$(seq $((T * 10))); do grep -q ': nodes' /tmp/l.out && break; sleep 0.1; done; kill \$p; wait \$p; grep -q ready /tmp/l.out && lsmod | grep -q vhci_hcd"
