@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <libkmod.h>
 #include <libudev.h>
@@ -56,6 +57,41 @@ struct ready_watch {
 };
 
 static void process(void *data);
+
+/*
+ * A watch's table and state are sized for the largest device (the table
+ * alone is 125 KiB) and mostly empty. From calloc() they were touched
+ * whole, since calloc() clears what it takes from the heap, and stayed
+ * resident: 150 KiB for each device of a process that may serve 240. Fresh
+ * anonymous pages cost nothing until written, and munmap() gives them
+ * back at once.
+ */
+static void *zalloc_pages(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void free_pages(void *p, size_t size)
+{
+	if (p)
+		munmap(p, size);
+}
+
+/*
+ * A ready watch takes no more events: its table is done with, and so is
+ * its state unless ready_watch_describe() will ask udevd about its nodes.
+ */
+static void release_after_ready(struct ready_watch *w)
+{
+	free_pages(w->table, sizeof(*w->table));
+	w->table = NULL;
+	if (!w->r->udev) {
+		free_pages(w->st, sizeof(*w->st));
+		w->st = NULL;
+	}
+}
 
 static void schedule(struct ready *r)
 {
@@ -197,6 +233,7 @@ static bool process_one(struct ready *r)
 	w->ready = true;
 	loop_timer_arm(w->timer, 0);
 	settle_format_nodes(w->st, &nodes);
+	release_after_ready(w);
 	/* The callback may remove watches: the caller starts over. */
 	w->done(w->data, 0, strbuf_str(&nodes));
 	strbuf_free(&nodes);
@@ -400,11 +437,11 @@ int ready_watch_add(struct ready *r, unsigned int timeout_ms, ready_busid_fn bus
 
 	if (!w)
 		return -ENOMEM;
-	w->table = calloc(1, sizeof(*w->table));
-	w->st = calloc(1, sizeof(*w->st));
+	w->table = zalloc_pages(sizeof(*w->table));
+	w->st = zalloc_pages(sizeof(*w->st));
 	if (!w->table || !w->st || loop_timer_add(r->loop, timer_fired, w, NULL, &w->timer) < 0) {
-		free(w->table);
-		free(w->st);
+		free_pages(w->table, sizeof(*w->table));
+		free_pages(w->st, sizeof(*w->st));
 		free(w);
 		return -ENOMEM;
 	}
@@ -427,13 +464,13 @@ void ready_watch_remove(struct ready_watch *w)
 		return;
 	list_del(&w->link);
 	loop_timer_remove(w->timer);
-	free(w->table);
-	free(w->st);
+	free_pages(w->table, sizeof(*w->table));
+	free_pages(w->st, sizeof(*w->st));
 	free(w);
 }
 
 void ready_watch_describe(struct ready_watch *w, struct strbuf *out)
 {
-	if (w->ready)
+	if (w->ready && w->st)
 		settle_udev_describe(w->st, w->syspath, w->r->udev, out);
 }
