@@ -99,7 +99,8 @@ struct usbip_conn {
  * The wire tap, for tests: with VUSB_WIRE_DIR set, each connection
  * appends every byte it reads and writes to DIR/PID.FD.NSEC.wire, as
  * records of a direction ('H' from the host, 'D' from the device, 'E' the
- * connection was freed), a 32-bit little-endian length and the bytes, in
+ * connection was freed, its byte 1 if in the middle of a reply), a 32-bit
+ * little-endian length and the bytes, in
  * the order the reads and writes happened. tests/vm/wirecheck runs the
  * protocol checker over them. Off, it costs a test per read and write.
  */
@@ -652,7 +653,10 @@ void usbip_conn_free(struct usbip_conn *c)
 	for (i = 0; i < URB_CACHE_SLOTS; i++)
 		free(c->urb_cache[i]);
 	if (c->tap >= 0) {
-		tap(c, 'E', NULL, 0);
+		/* 1: closed in the middle of writing a reply. */
+		uint8_t cut = c->tx_off != 0;
+
+		tap(c, 'E', &cut, 1);
 		close(c->tap);
 	}
 	close(c->fd);
