@@ -159,7 +159,7 @@ static int global_option(struct cli *c, const char *opt, struct strbuf *err)
 	return 0;
 }
 
-/* --pidfile FILE, --config NAME, --wait-ready[=SECONDS]. */
+/* --pidfile FILE, --config NAME, --user NAME, --wait-ready[=SECONDS]. */
 static int service_option(struct cli *c, const char *opt, const char *val, struct strbuf *err)
 {
 	char *end;
@@ -171,6 +171,14 @@ static int service_option(struct cli *c, const char *opt, const char *val, struc
 			return -EINVAL;
 		}
 		c->pidfile = val;
+		return 0;
+	}
+	if (strcmp(opt, "--user") == 0) {
+		if (!*val || strlen(val) > 32 || val[0] == '-') {
+			strbuf_printf(err, "invalid --user '%s': a user name", val);
+			return -EINVAL;
+		}
+		c->user = val;
 		return 0;
 	}
 	if (strcmp(opt, "--config") == 0) {
@@ -259,7 +267,7 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 		}
 
 		if (strcmp(opt, "--pidfile") == 0 || strcmp(opt, "--config") == 0 ||
-		    strcmp(opt, "--wait-ready") == 0) {
+		    strcmp(opt, "--user") == 0 || strcmp(opt, "--wait-ready") == 0) {
 			if (cur) {
 				strbuf_printf(err, "option '%s' belongs before the devices", opt);
 				r = -EINVAL;
@@ -428,6 +436,8 @@ void cli_usage(struct strbuf *out)
 		      "  -d, --daemon         go to the background once every device is ready\n"
 		      "                       (exit 0), or fail with the reason; log to syslog\n"
 		      "      --pidfile FILE   write the process id to FILE (and lock it)\n"
+		      "      --user NAME      once attached, run as NAME, without capabilities\n"
+		      "                       (default: vusb, else nobody; root: stay root)\n"
 		      "      --wait-ready[=SECONDS]\n"
 		      "                       fail when the kernel has not bound a device's\n"
 		      "                       drivers within SECONDS (default 30; 0: no limit)\n"

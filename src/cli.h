@@ -38,6 +38,7 @@ struct cli {
 	bool daemon; /* -d, --daemon */
 	const char *pidfile; /* --pidfile FILE */
 	const char *config; /* --config NAME */
+	const char *user; /* --user NAME: run as NAME once attached */
 	int wait_ready; /* --wait-ready[=SECONDS]: -1 not given, 0 no limit */
 	/* --listen: devices not marked --local are exported over USB/IP */
 	bool listen;

@@ -16,6 +16,7 @@
 #include "src/daemon.h"
 #include "src/log.h"
 #include "src/loop.h"
+#include "src/privs.h"
 #include "src/server.h"
 #include "src/vusb.h"
 #include "sysfs/vhci.h"
@@ -271,6 +272,82 @@ static int service_start(const struct cli *cli, struct service *s)
 	return -1;
 }
 
+/* Does any device open files on request after the start (storage's insert)? */
+static bool opens_files_later(const struct cli *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->ndevices; i++)
+		if (vusb_model_command(c->devices[i].model, "insert"))
+			return true;
+	return false;
+}
+
+static void release_name(const char *name, void *data)
+{
+	privs_cleaner_release(data, name);
+}
+
+/*
+ * Everything that needs root is done (vhci_hcd loaded, attach and detach
+ * open, devices attached, control socket and images open): become --user
+ * (default vusb, else nobody) with no capabilities and a seccomp filter,
+ * leaving a cleaner with root to remove the control socket, the name
+ * links and the pidfile once we are gone. Root stays root with --user
+ * root, and by default when a device opens files later (storage's insert
+ * opens the image as the user who runs vusb-attach). EXIT_*.
+ */
+static int drop_privileges(const struct cli *cli, struct vusb *vusb, const struct service *svc,
+			   struct privs_cleaner *cleaner)
+{
+	const char *sock = vusb_ctl_path(vusb);
+	struct privs_user u;
+	char devdir[PATH_MAX];
+	int r;
+
+	if (geteuid() != 0 || (cli->user && strcmp(cli->user, "root") == 0))
+		return EXIT_OK;
+	if (!cli->user && opens_files_later(cli)) {
+		log_info("staying root: storage's insert opens images as root would (--user NAME drops root anyway)");
+		return EXIT_OK;
+	}
+	r = privs_find_user(cli->user, &u);
+	if (r < 0) {
+		if (cli->user) {
+			log_err("--user %s: %s", cli->user, r == -ENOENT ? "no such user" : strerror(-r));
+			return EXIT_USAGE;
+		}
+		log_warn("staying root: there is neither a user %s nor %s", PRIVS_USER,
+			 PRIVS_FALLBACK_USER);
+		return EXIT_OK;
+	}
+	if (u.uid == 0)
+		return EXIT_OK;
+	if (sock) {
+		r = privs_share_socket(sock);
+		if (r < 0)
+			log_warn("cannot give %s to group %s: %s", sock, PRIVS_GROUP, strerror(-r));
+		snprintf(devdir, sizeof(devdir), "%s/dev", ctl_rundir());
+		r = privs_cleaner_start(cleaner, sock, devdir, svc->pidfile[0] ? svc->pidfile : NULL);
+		if (r < 0) {
+			log_err("cannot start the cleaner: %s", strerror(-r));
+			return EXIT_FAILURE_;
+		}
+		vusb_set_release_hook(vusb, release_name, cleaner);
+	}
+	r = privs_drop(&u);
+	if (r < 0) {
+		log_err("cannot run as %s: %s", u.name, strerror(-r));
+		return EXIT_FAILURE_;
+	}
+	r = privs_seccomp();
+	if (r < 0 && r != -ENOTSUP)
+		log_warn("no seccomp filter: %s", strerror(-r));
+	log_info("running as %s (uid %u, gid %u), without capabilities", u.name, (unsigned int)u.uid,
+		 (unsigned int)u.gid);
+	return EXIT_OK;
+}
+
 static void service_stop(struct service *s, int code)
 {
 	if (s->report_fd >= 0) {
@@ -291,6 +368,8 @@ int main(int argc, char **argv)
 	struct loop *loop = NULL;
 	struct config *cf = NULL;
 	struct service svc = { .report_fd = -1, .pidfile_fd = -1 };
+	struct privs_cleaner cleaner = { 0 };
+	struct privs_user user;
 	static struct cli cli;
 	unsigned int i, k;
 	int r, code;
@@ -314,6 +393,13 @@ int main(int argc, char **argv)
 		code = load_config(argc, argv, &cli, &cf);
 		if (code)
 			return code;
+	}
+	/* An unknown --user is a usage error before anything is attached. */
+	if (cli.user && strcmp(cli.user, "root") != 0 && geteuid() == 0 &&
+	    privs_find_user(cli.user, &user) < 0) {
+		fprintf(stderr, "vusb-attach: --user %s: no such user\n", cli.user);
+		config_free(cf);
+		return EXIT_USAGE;
 	}
 	/* A daemon's standard input is the caller's until it is ready. */
 	if (cli.daemon)
@@ -403,6 +489,9 @@ int main(int argc, char **argv)
 			log_warn("cannot read commands from the terminal");
 	}
 
+	code = drop_privileges(&cli, vusb, &svc, &cleaner);
+	if (code)
+		goto out;
 	r = loop_run(loop);
 	code = r < 0 ? EXIT_FAILURE_ : r;
 out:
@@ -413,6 +502,8 @@ out:
 	vhci_close(vhci);
 	loop_free(loop);
 	service_stop(&svc, code);
+	/* What we could not remove ourselves, unprivileged. */
+	privs_cleaner_finish(&cleaner);
 	config_free(cf);
 	strbuf_free(&err);
 	return code;

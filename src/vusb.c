@@ -65,6 +65,9 @@ struct vusb {
 	void *ready_data;
 	struct loop_defer *ready_check;
 	bool all_ready; /* ready_cb(0) was called */
+	/* a device's name was given up (vusb_set_release_hook) */
+	void (*released)(const char *name, void *data);
+	void *released_data;
 };
 
 static const char *state_name(enum vdev_state s)
@@ -238,6 +241,8 @@ static void vdev_free(struct vdev *vd)
 	loop_timer_remove(vd->timer);
 	if (v->ctl)
 		ctl_server_release(v->ctl, vd->name);
+	if (v->released)
+		v->released(vd->name, v->released_data);
 	list_del(&vd->link);
 	v->ndevs--;
 	vd->model->destroy(vd->dev);
@@ -328,6 +333,18 @@ static int ctl_handle(int argc, char **argv, struct strbuf *out, struct strbuf *
 int vusb_listen(struct vusb *v)
 {
 	return ctl_server_new(v->loop, ctl_handle, v, &v->ctl);
+}
+
+const char *vusb_ctl_path(const struct vusb *v)
+{
+	return v->ctl ? ctl_server_path(v->ctl) : NULL;
+}
+
+void vusb_set_release_hook(struct vusb *v, void (*released)(const char *name, void *data),
+			   void *data)
+{
+	v->released = released;
+	v->released_data = data;
 }
 
 unsigned int vusb_count(const struct vusb *v)

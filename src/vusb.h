@@ -28,6 +28,16 @@ void vusb_free(struct vusb *v);
 /* Listen on the control socket. 0 or -errno. */
 int vusb_listen(struct vusb *v);
 
+/* The control socket's path once vusb_listen() succeeded, else NULL. */
+const char *vusb_ctl_path(const struct vusb *v);
+
+/*
+ * Call `released` when a device goes and its name link is given up: an
+ * unprivileged vusb-attach cannot remove the link itself (src/privs.h).
+ */
+void vusb_set_release_hook(struct vusb *v, void (*released)(const char *name, void *data),
+			   void *data);
+
 /*
  * Create a device of `model` and attach it. opts->name NULL picks the
  * next free KINDn. 0, or an exit code (EXIT_*) with the reason in err.

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Least privilege for vusb-attach. Root is needed to load vhci-hcd, open
+ * vhci's attach and detach files, create the control socket in /run/vusb
+ * and open the images; serving the devices needs none of it: URBs come on
+ * a socket already open, and attach/detach go through the sysfs files
+ * opened at start (sysfs/vhci.c), which the kernel checks at open time
+ * only. So once the devices are attached, vusb-attach becomes an
+ * unprivileged user (privs_drop) with no capabilities, cannot gain any
+ * (no_new_privs), and a seccomp filter (privs_seccomp) refuses the system
+ * calls it never makes and an attacker would want.
+ *
+ * What an unprivileged process cannot do is remove its control socket,
+ * its name links and its pidfile, which live in directories only root
+ * may write. A cleaner (privs_cleaner_start) forked before the drop keeps
+ * root for that alone. It reads one thing from the server, a pipe: device
+ * names whose links to go now (a detach), and its end, after which
+ * (exit, crash, SIGKILL) it removes what was the server's. Either way it
+ * removes only links that point to the server's own socket.
+ */
+#ifndef VUSB_PRIVS_H
+#define VUSB_PRIVS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* The dedicated system user vusb-attach runs as, when it exists. */
+#define PRIVS_USER "vusb"
+/* The fallback: shared with other daemons, so trusted with less. */
+#define PRIVS_FALLBACK_USER "nobody"
+/* The group that may use the control sockets besides root. */
+#define PRIVS_GROUP "vusb"
+
+struct privs_user {
+	char name[64];
+	uid_t uid;
+	gid_t gid;
+};
+
+/*
+ * Look up `name`, or with NULL the default: PRIVS_USER if it exists, else
+ * PRIVS_FALLBACK_USER. 0, -ENOENT (no such user), -EINVAL (a name longer
+ * than 63 bytes), or -errno from the user database.
+ */
+int privs_find_user(const char *name, struct privs_user *ret);
+
+/*
+ * Let group PRIVS_GROUP use the control socket at `path` (chown root:vusb,
+ * mode 0660); without that group it stays root's alone (0600). 1 when
+ * shared, 0 when there is no such group, or -errno.
+ */
+int privs_share_socket(const char *path);
+
+struct privs_cleaner {
+	pid_t pid; /* 0: none */
+	int fd; /* our end of the pipe it waits on */
+};
+
+/*
+ * Fork the cleaner, which keeps the privileges this process has now. When
+ * this process ends, it removes `sock` unless a live server answers there,
+ * the links in `devdir` that point to "../BASENAME(sock)", and `pidfile`
+ * (may be NULL) if it still holds this process's id. 0 or -errno.
+ */
+int privs_cleaner_start(struct privs_cleaner *c, const char *sock, const char *devdir,
+			const char *pidfile);
+
+/*
+ * A device has gone: ask the cleaner to remove its name link (if it still
+ * points to our socket). NULL-safe; a no-op without a cleaner.
+ */
+void privs_cleaner_release(struct privs_cleaner *c, const char *name);
+
+/*
+ * The server is stopping: let the cleaner do its job now and wait for it
+ * (up to a second), so that everything is gone when we exit. NULL-safe.
+ */
+void privs_cleaner_finish(struct privs_cleaner *c);
+
+/*
+ * Become `u` for good: its groups, its gid and uid (real, effective and
+ * saved), an empty capability bounding set, no capabilities, and
+ * no_new_privs. Checked: regaining root fails afterwards. 0, or -errno
+ * (the process may then be half-way: the caller should exit).
+ */
+int privs_drop(const struct privs_user *u);
+
+/*
+ * Refuse (EPERM) the system calls vusb never makes once it serves, which
+ * are an attacker's tools: exec, ptrace, mount and namespaces, modules and
+ * kexec, bpf, keyrings, raw I/O ports, changing credentials or the clock.
+ * A deny list, checked in a few instructions per system call. 0,
+ * -ENOTSUP on an architecture it does not know, or -errno.
+ */
+int privs_seccomp(void);
+
+#endif
