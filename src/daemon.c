@@ -114,15 +114,22 @@ bool journal_stream_is_stderr(void)
 	return journal_stream_matches(getenv("JOURNAL_STREAM"), st.st_dev, st.st_ino);
 }
 
-int daemon_start(int *ret_fd, int *ret_status)
+int daemon_start(struct daemon_pipe *ret, int *ret_status)
 {
-	int p[2], status;
+	int p[2], status, null;
 	pid_t pid;
 	unsigned char c;
 	ssize_t n;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0)
 		return -errno;
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		int r = -errno;
+
+		close(null);
+		return r;
+	}
 	/* What the caller has not written yet must not be written twice. */
 	fflush(stdout);
 	fflush(stderr);
@@ -132,6 +139,7 @@ int daemon_start(int *ret_fd, int *ret_status)
 
 		close(p[0]);
 		close(p[1]);
+		close(null);
 		return r;
 	}
 	if (pid == 0) {
@@ -145,10 +153,12 @@ int daemon_start(int *ret_fd, int *ret_status)
 			_exit(EXIT_SUCCESS);
 		/* The daemon: not a session leader, so no controlling
 		 * terminal can come back; SIGHUP from the old one is moot. */
-		*ret_fd = p[1];
+		ret->fd = p[1];
+		ret->null_fd = null;
 		return 0;
 	}
 	close(p[1]);
+	close(null);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	do
@@ -161,31 +171,28 @@ int daemon_start(int *ret_fd, int *ret_status)
 	return 1;
 }
 
-void daemon_report(int *fd, int status)
+void daemon_report(struct daemon_pipe *p, int status)
 {
 	unsigned char c = (unsigned char)(status & 0xff);
 	ssize_t n;
 
-	if (*fd < 0)
+	if (p->fd < 0)
 		return;
-	if (status == 0) {
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
+	if (status == 0 && p->null_fd >= 0) {
 		fflush(stdout);
 		fflush(stderr);
-		if (null >= 0) {
-			dup2(null, STDIN_FILENO);
-			dup2(null, STDOUT_FILENO);
-			dup2(null, STDERR_FILENO);
-			if (null > STDERR_FILENO)
-				close(null);
-		}
+		dup2(p->null_fd, STDIN_FILENO);
+		dup2(p->null_fd, STDOUT_FILENO);
+		dup2(p->null_fd, STDERR_FILENO);
 	}
 	do
-		n = write(*fd, &c, 1);
+		n = write(p->fd, &c, 1);
 	while (n < 0 && errno == EINTR);
-	close(*fd);
-	*fd = -1;
+	close(p->fd);
+	if (p->null_fd > STDERR_FILENO)
+		close(p->null_fd);
+	p->fd = -1;
+	p->null_fd = -1;
 }
 
 int pidfile_create(const char *path, int *ret_fd, pid_t *ret_owner)

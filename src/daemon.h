@@ -53,26 +53,38 @@ int notify_send(const char *state);
 bool journal_stream_is_stderr(void);
 
 /*
+ * The daemon's side of the start: the pipe to report on, and /dev/null,
+ * opened at the start, since by the time the daemon is ready it may have
+ * given up the right to open files (a dropped user, a descriptor limit).
+ */
+struct daemon_pipe {
+	int fd;
+	int null_fd;
+};
+#define DAEMON_PIPE_INIT { .fd = -1, .null_fd = -1 }
+
+/*
  * Go to the background: fork, start a new session, fork again (so the
  * daemon can never get a controlling terminal back). Standard input,
  * output and error stay as they were until daemon_report(), so that the
  * daemon's first lines and errors reach the caller.
  *
- * In the daemon: returns 0 with *ret_fd, the pipe to report on.
+ * In the daemon: returns 0 with *ret, to report on.
  * In the original process: returns 1 once the daemon has reported, with
  * *ret_status its status (0 ready, else its exit code), or -EPIPE when
- * the daemon ended without a report. -errno when fork or pipe fail.
+ * the daemon ended without a report. -errno when fork, pipe or opening
+ * /dev/null fail.
  */
-int daemon_start(int *ret_fd, int *ret_status);
+int daemon_start(struct daemon_pipe *ret, int *ret_status);
 
 /*
  * In the daemon: tell the waiting process status (0: ready; else the
- * exit code it should end with), and close *fd (set to -1). For 0,
- * standard input, output and error first go to /dev/null (output is
- * flushed), so that nothing holds the caller's terminal or pipe.
- * Nothing when *fd is negative.
+ * exit code it should end with), and close the pipe. For 0, standard
+ * input, output and error first go to /dev/null (output is flushed), so
+ * that nothing holds the caller's terminal or pipe. Nothing when there
+ * is no pipe (p->fd negative); p is reset to DAEMON_PIPE_INIT.
  */
-void daemon_report(int *fd, int status);
+void daemon_report(struct daemon_pipe *p, int status);
 
 /*
  * Create path (mode 0644), lock it (flock) and write our pid. 0 with

@@ -180,7 +180,7 @@ static int load_config(int argc, char **argv, struct cli *cli, struct config **r
 
 struct service {
 	struct loop *loop;
-	int report_fd; /* --daemon: the waiting original process, until ready */
+	struct daemon_pipe report; /* --daemon: the waiting original process, until ready */
 	bool strict; /* a device not ready in time ends us */
 	char pidfile[PATH_MAX];
 	int pidfile_fd;
@@ -206,13 +206,13 @@ static void service_ready(struct vusb *v, int err, const char *why, void *data)
 		 n == 1 ? "" : "s", (long)getpid());
 	if (notify_send(state) < 0)
 		log_warn("cannot tell systemd we are ready (NOTIFY_SOCKET)");
-	if (s->report_fd >= 0) {
+	if (s->report.fd >= 0) {
 		/* Relative paths were used up; hold no directory busy. */
 		if (chdir("/") < 0)
 			log_warn("cannot change to /: %s", strerror(errno));
 		/* Nobody reads our standard error from now on. */
 		vusb_log_set_sink(VUSB_LOG_SYSLOG);
-		daemon_report(&s->report_fd, 0);
+		daemon_report(&s->report, 0);
 	}
 }
 
@@ -225,10 +225,9 @@ static int service_start(const struct cli *cli, struct service *s)
 	pid_t owner = 0;
 	int r, status = EXIT_FAILURE_;
 
-	s->report_fd = -1;
 	s->pidfile_fd = -1;
 	if (cli->daemon) {
-		r = daemon_start(&s->report_fd, &status);
+		r = daemon_start(&s->report, &status);
 		if (r == -EPIPE) {
 			fprintf(stderr, "vusb-attach: the daemon ended before its devices were ready (see the system log)\n");
 			return EXIT_FAILURE_;
@@ -350,10 +349,10 @@ static int drop_privileges(const struct cli *cli, struct vusb *vusb, const struc
 
 static void service_stop(struct service *s, int code)
 {
-	if (s->report_fd >= 0) {
+	if (s->report.fd >= 0) {
 		if (code == EXIT_OK)
 			log_err("the devices went away before they were ready");
-		daemon_report(&s->report_fd, code ? code : EXIT_FAILURE_);
+		daemon_report(&s->report, code ? code : EXIT_FAILURE_);
 	}
 	pidfile_remove(s->pidfile, s->pidfile_fd);
 	s->pidfile_fd = -1;
@@ -367,7 +366,7 @@ int main(int argc, char **argv)
 	struct vusb *vusb = NULL;
 	struct loop *loop = NULL;
 	struct config *cf = NULL;
-	struct service svc = { .report_fd = -1, .pidfile_fd = -1 };
+	struct service svc = { .report = DAEMON_PIPE_INIT, .pidfile_fd = -1 };
 	struct privs_cleaner cleaner = { 0 };
 	struct privs_user user;
 	static struct cli cli;

@@ -209,8 +209,9 @@ static int run_daemon(enum daemon_act what, const char *marker)
 
 	assert_true(child >= 0);
 	if (child == 0) {
-		int fd = -1, st = -1;
-		int r = daemon_start(&fd, &st);
+		struct daemon_pipe dp = DAEMON_PIPE_INIT;
+		int st = -1;
+		int r = daemon_start(&dp, &st);
 
 		if (r == 1)
 			_exit(st);
@@ -225,11 +226,11 @@ static int run_daemon(enum daemon_act what, const char *marker)
 				fprintf(f, "%ld %ld\n", (long)getsid(0), (long)getpid());
 				fclose(f);
 			}
-			daemon_report(&fd, 0);
+			daemon_report(&dp, 0);
 			/* stdout is /dev/null now. */
 			printf("not seen\n");
 		} else if (what == REPORT_FAIL) {
-			daemon_report(&fd, 3);
+			daemon_report(&dp, 3);
 		}
 		_exit(0);
 	}
@@ -260,8 +261,12 @@ static void test_daemon_start(void **state)
 	assert_int_equal(run_daemon(REPORT_FAIL, marker), 3);
 	assert_int_equal(run_daemon(EXIT_SILENTLY, marker), 100);
 
-	fd = -1;
-	daemon_report(&fd, 0); /* nothing to report to: nothing happens */
+	{
+		struct daemon_pipe none = DAEMON_PIPE_INIT;
+
+		daemon_report(&none, 0); /* nothing to report to: nothing happens */
+		assert_int_equal(none.fd, -1);
+	}
 }
 
 int main(void)

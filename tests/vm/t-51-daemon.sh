@@ -18,8 +18,13 @@ gone() {
 	! kill -0 "$1" 2>/dev/null
 }
 
+# Servers only: a privilege-dropping one forks a "vusb-cleaner" too.
+servers() {
+	grep -lx vusb-attach /proc/[0-9]*/comm 2>/dev/null | wc -l
+}
+
 no_vusb_left() {
-	! pgrep -x vusb-attach >/dev/null
+	[ "$(servers)" -eq 0 ]
 }
 
 # --- ready before it returns ----------------------------------------------
