@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <libkmod.h>
@@ -562,7 +564,18 @@ void settle_format_nodes(const struct settle_state *st, struct strbuf *out)
 
 bool settle_udev_running(void)
 {
-	return access("/run/udev/control", F_OK) == 0;
+	struct sockaddr_un a = { .sun_family = AF_UNIX, .sun_path = "/run/udev/control" };
+	int fd, r;
+
+	/* A udevd that was killed leaves its socket file behind: waiting
+	 * for it would be forever. Someone must be listening there (under
+	 * systemd, a connection starts udevd if it is not running). */
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return false;
+	r = connect(fd, (struct sockaddr *)&a, sizeof(a));
+	close(fd);
+	return r == 0 || errno == EAGAIN;
 }
 
 static struct udev_device *node_device(struct udev *udev, const char *syspath,

@@ -148,7 +148,7 @@ const char *settle_class_name(int cls, char buf[16]);
 
 struct udev;
 
-/* Does udevd run here (has it made /run/udev/control)? */
+/* Does udevd run here: does something listen on /run/udev/control? */
 bool settle_udev_running(void);
 
 /*
