@@ -14,6 +14,14 @@ VERSION    := 0.1.0
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
+DATADIR    ?= $(PREFIX)/share
+# systemd finds units under /usr/local too, but udevd and systemd-sleep
+# look in /usr/lib (/lib) only: install with PREFIX=/usr, or point these
+# there, for the rules and the sleep hook to take effect.
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SLEEPDIR   ?= $(PREFIX)/lib/systemd/system-sleep
+UDEVDIR    ?= $(PREFIX)/lib/udev
+COMPLDIR   ?= $(DATADIR)/bash-completion/completions
 DESTDIR    ?=
 BUILD      ?= build
 BIN        ?= bin
@@ -158,6 +166,22 @@ deps:
 install: all
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(BIN)/vusb-attach $(BIN)/vusbctl $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SLEEPDIR) $(DESTDIR)$(UDEVDIR)/rules.d $(DESTDIR)$(COMPLDIR) \
+		$(DESTDIR)$(DATADIR)/doc/vusb/examples
+	install -m 0644 contrib/man/vusb-attach.1 contrib/man/vusbctl.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 contrib/man/vusb.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	for u in vusb@.service vusb-hotplug@.service; do \
+		sed 's|@bindir@|$(BINDIR)|g' contrib/systemd/$$u.in >$(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
+	install -m 0644 contrib/systemd/vusb.target $(DESTDIR)$(UNITDIR)/
+	sed 's|@bindir@|$(BINDIR)|g' contrib/systemd-sleep/vusb.in >$(DESTDIR)$(SLEEPDIR)/vusb
+	chmod 0755 $(DESTDIR)$(SLEEPDIR)/vusb
+	install -m 0644 contrib/udev/60-vusb.rules $(DESTDIR)$(UDEVDIR)/rules.d/
+	install -m 0644 contrib/bash-completion/vusb-attach contrib/bash-completion/vusbctl \
+		$(DESTDIR)$(COMPLDIR)/
+	install -m 0644 contrib/udev/61-vusb-hotplug.rules.example contrib/examples/*.conf \
+		$(DESTDIR)$(DATADIR)/doc/vusb/examples/
 
 format:
 	clang-format -i $(wildcard src/*.[ch] hid/*.[ch] dfu/*.[ch] sysfs/*.[ch])

@@ -33,6 +33,24 @@ check "vusb-attach lands in DESTDIR/PREFIX/bin" test -x "$dest/opt/vusb-test/bin
 check "vusbctl lands in DESTDIR/PREFIX/bin" test -x "$dest/opt/vusb-test/bin/vusbctl"
 check "nothing outside DESTDIR/PREFIX" \
 	bash -c "cd '$dest' && ! find . -mindepth 1 -maxdepth 1 ! -name opt | grep -q . && ! find opt -mindepth 1 -maxdepth 1 ! -name vusb-test | grep -q ."
+p=$dest/opt/vusb-test
+check "the systemd units land in PREFIX/lib/systemd/system" \
+	test -f "$p/lib/systemd/system/vusb@.service" -a -f "$p/lib/systemd/system/vusb-hotplug@.service" \
+	-a -f "$p/lib/systemd/system/vusb.target"
+check "the units run the installed vusb-attach" \
+	grep -qx "ExecStart=/opt/vusb-test/bin/vusb-attach --no-stdin --config %i" "$p/lib/systemd/system/vusb@.service"
+check "the udev rule lands in PREFIX/lib/udev/rules.d" test -f "$p/lib/udev/rules.d/60-vusb.rules"
+check "the sleep hook is executable and runs the installed vusbctl" \
+	bash -c "test -x '$p/lib/systemd/system-sleep/vusb' && grep -q '/opt/vusb-test/bin/vusbctl suspend' '$p/lib/systemd/system-sleep/vusb'"
+check "the man pages land in PREFIX/share/man" \
+	test -f "$p/share/man/man1/vusb-attach.1" -a -f "$p/share/man/man1/vusbctl.1" -a -f "$p/share/man/man5/vusb.conf.5"
+check "bash completion lands in PREFIX/share" test -f "$p/share/bash-completion/completions/vusbctl"
+check "the examples land in PREFIX/share/doc" test -f "$p/share/doc/vusb/examples/61-vusb-hotplug.rules.example"
+check "no @placeholder@ is left" bash -c "! grep -r '@[a-z]*@' '$p/lib'"
+if command -v mandoc >/dev/null; then
+	check "the man pages pass mandoc -T lint" \
+		bash -c "! mandoc -T lint -W warning '$p'/share/man/man*/* 2>&1 | grep ."
+fi
 check "the installed vusb-attach runs" "$dest/opt/vusb-test/bin/vusb-attach" --version
 check "the installed vusbctl runs" "$dest/opt/vusb-test/bin/vusbctl" --version
 
