@@ -85,6 +85,7 @@ check: all $(TEST_BINS)
 
 vm-check: all $(VM_TOOLS)
 	tests/vm/run
+	tests/vm/run-systemd
 
 check-all: check vm-check check-asan
 
