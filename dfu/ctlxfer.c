@@ -52,15 +52,18 @@ static bool refused(struct ctlxfer *x, enum epfifo_hs hs)
 }
 
 enum ctlxfer_stage ctlxfer_step(struct ctlxfer *x, struct epfifo *u, uint8_t addr,
-				bool *ret_progress)
+				unsigned int max_packets, bool *ret_progress)
 {
 	uint8_t pkt[EPFIFO_DEPTH];
+	unsigned int packets = 0;
 	enum epfifo_hs hs;
 	bool progress = false;
 	size_t n;
 	bool d1;
 
 	while (x->stage != CTLXFER_DONE) {
+		if (max_packets && packets == max_packets)
+			break;
 		switch (x->stage) {
 		case CTLXFER_SETUP:
 			hs = epfifo_setup(u, addr, x->setup);
@@ -71,6 +74,8 @@ enum ctlxfer_stage ctlxfer_step(struct ctlxfer *x, struct epfifo *u, uint8_t add
 				goto out;
 			}
 			progress = true;
+			packets++;
+			x->last_packet = 8;
 			x->data1 = true;
 			if (!x->length)
 				to_status(x);
@@ -85,6 +90,8 @@ enum ctlxfer_stage ctlxfer_step(struct ctlxfer *x, struct epfifo *u, uint8_t add
 				goto out;
 			}
 			progress = true;
+			packets++;
+			x->last_packet = (unsigned int)n;
 			if (d1 != x->data1) {
 				/* a repeat of a packet we have: ACKed, dropped */
 				x->toggle_errors++;
@@ -111,6 +118,8 @@ enum ctlxfer_stage ctlxfer_step(struct ctlxfer *x, struct epfifo *u, uint8_t add
 				goto out;
 			}
 			progress = true;
+			packets++;
+			x->last_packet = (unsigned int)n;
 			x->done = (uint16_t)(x->done + n);
 			x->data1 = !x->data1;
 			if (x->done == x->length)
@@ -124,6 +133,8 @@ enum ctlxfer_stage ctlxfer_step(struct ctlxfer *x, struct epfifo *u, uint8_t add
 				goto out;
 			}
 			progress = true;
+			packets++;
+			x->last_packet = (unsigned int)n;
 			if (!d1) {
 				x->toggle_errors++;
 				break;
@@ -138,6 +149,8 @@ enum ctlxfer_stage ctlxfer_step(struct ctlxfer *x, struct epfifo *u, uint8_t add
 				goto out;
 			}
 			progress = true;
+			packets++;
+			x->last_packet = 0;
 			finish(x, 0);
 			break;
 		case CTLXFER_DONE:

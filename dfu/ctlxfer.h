@@ -50,6 +50,7 @@ struct ctlxfer {
 	int status; /* CTLXFER_DONE: 0 or -errno */
 	unsigned int toggle_errors;
 	unsigned int naks; /* tokens NAKed so far */
+	unsigned int last_packet; /* bytes in the last packet that went */
 };
 
 /* Set up a transfer for setup[8] (wLength bytes at buf). */
@@ -57,14 +58,16 @@ void ctlxfer_start(struct ctlxfer *x, const uint8_t setup[8], uint8_t *buf,
 		   unsigned int maxpacket);
 
 /*
- * Send tokens to device `addr` until the transfer is done or the device
- * NAKs. Returns the stage: CTLXFER_DONE (see x->status, x->done), or the
- * one waiting for the device. *ret_progress (may be NULL) is set when the
- * device took or gave a packet: its state changed, and firmware that
- * sleeps must be woken.
+ * Send tokens to device `addr` until the transfer is done, the device
+ * NAKs, or max_packets packets (0: no limit) went through: a caller that
+ * models the time a packet takes on the bus steps one at a time, so the
+ * firmware runs between them as it would. Returns the stage:
+ * CTLXFER_DONE (see x->status, x->done), or the one to go on with.
+ * *ret_progress (may be NULL) is set when the device took or gave a
+ * packet: its state changed, and firmware that sleeps must be woken.
  */
 enum ctlxfer_stage ctlxfer_step(struct ctlxfer *x, struct epfifo *u, uint8_t addr,
-				bool *ret_progress);
+				unsigned int max_packets, bool *ret_progress);
 
 const char *ctlxfer_stage_name(enum ctlxfer_stage s);
 

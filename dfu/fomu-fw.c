@@ -34,6 +34,14 @@
 #define IDLE_REPICK 4096u
 /* At most this much of one burst between two looks at the host's side. */
 #define CHUNK 20000u
+/* The bus's time for a packet of n bytes, in the core's cycles at the
+ * Fomu's 12 MHz: the bytes, sync, PID, CRC, token and handshake at 12
+ * Mbit/s, 8 cycles a byte. The host sends nothing else meanwhile, and the
+ * firmware runs, as it would on the wire. */
+#define PACKET_CYCLES(n) (((n) + 10u) * 8u)
+/* Between two URBs: the kernel completes one and submits the next,
+ * through vhci: some 80 µs. */
+#define URB_GAP_CYCLES 1000u
 
 enum fw_state {
 	FW_OFF, /* never powered: waits for the first URB */
@@ -93,7 +101,7 @@ struct fomu_fw {
 	uint8_t host_addr;
 	bool want_address; /* SET_ADDRESS before the next transfer */
 	bool address_tried; /* in this enumeration */
-	uint64_t settle_cycle; /* no token before this cycle (SET_ADDRESS) */
+	uint64_t bus_free; /* no token before this cycle */
 	unsigned int enumerations;
 	unsigned int maxpacket0;
 	bool xfer_busy;
@@ -171,6 +179,20 @@ static void usb_irq(void *ctx, bool level)
 
 static const struct epfifo_ops usb_ops = { .irq = usb_irq };
 
+/* respond, ev_pending (which NAKs while set) and address; not the FIFOs,
+ * whose bytes change nothing until respond says ACK. */
+static bool usb_answer_reg(uint32_t off)
+{
+	uint32_t reg;
+
+	if (off == EPFIFO_ADDRESS)
+		return true;
+	if (off < EPFIFO_EP0_OUT || off >= EPFIFO_ADDRESS)
+		return false;
+	reg = (off - EPFIFO_EP0_OUT) % 0x20;
+	return reg == EPFIFO_RESPOND || reg == EPFIFO_EV_PENDING;
+}
+
 static uint32_t usb_read(void *ctx, uint32_t off, unsigned int size)
 {
 	struct fomu_fw *fw = ctx;
@@ -183,8 +205,8 @@ static void usb_write(void *ctx, uint32_t off, unsigned int size, uint32_t val)
 	struct fomu_fw *fw = ctx;
 
 	epfifo_write(&fw->usb, off, val);
-	/* The host reacts at once to what the firmware just did. */
-	if (fw->xfer_busy || off == EPFIFO_PULLUP)
+	/* The host reacts at once to what can change its next handshake. */
+	if (off == EPFIFO_PULLUP || (fw->xfer_busy && usb_answer_reg(off)))
 		rv32_yield(&fw->soc.cpu);
 }
 
@@ -259,7 +281,7 @@ static void bus_reset(struct fomu_fw *fw)
 	fw->host_addr = 0;
 	fw->want_address = false;
 	fw->address_tried = false;
-	fw->settle_cycle = 0;
+	fw->bus_free = 0;
 	fw->maxpacket0 = 64;
 	fw->enumerations++;
 }
@@ -273,18 +295,24 @@ static bool host_step(struct fomu_fw *fw)
 
 	if (!fw->xfer_busy)
 		return false;
-	/* After SET_ADDRESS the kernel waits (10 ms) before it uses the new
-	 * address: the firmware takes it in its own time. A sleeping
-	 * firmware has taken it. */
-	if (fw->soc.cpu.cycle < fw->settle_cycle && fw->state == FW_RUN)
+	/* The bus is busy with the last packet (or, after SET_ADDRESS, the
+	 * kernel waits 10 ms before it uses the address): the firmware runs
+	 * meanwhile. A firmware asleep has done all it had to. */
+	if (fw->soc.cpu.cycle < fw->bus_free && fw->state == FW_RUN)
 		return false;
 	if (fw->xfer.stage != CTLXFER_DONE && fw->usb.pullup) {
-		ctlxfer_step(&fw->xfer, &fw->usb, fw->host_addr, &progress);
+		ctlxfer_step(&fw->xfer, &fw->usb, fw->host_addr, 1, &progress);
 		if (progress) {
-			/* the firmware can see it: not idle any more */
+			/* the firmware can see it: not idle any more (and its
+			 * clock catches up first: the bus time below is the
+			 * firmware's to run in) */
 			fw->soc.cpu.effects++;
 			wake(fw);
 		}
+		/* a handshake alone (NAK, STALL) takes the bus too */
+		fw->bus_free = fw->soc.cpu.cycle + PACKET_CYCLES(progress ? fw->xfer.last_packet : 0);
+		if (fw->xfer.stage == CTLXFER_DONE)
+			fw->bus_free += URB_GAP_CYCLES;
 	}
 	return fw->xfer.stage == CTLXFER_DONE;
 }
@@ -307,7 +335,7 @@ static void new_address(struct fomu_fw *fw, uint8_t addr)
 {
 	fw->host_addr = addr;
 	fw->address_tried = true;
-	fw->settle_cycle = fw->soc.cpu.cycle + fw->ips / 100;
+	fw->bus_free = fw->soc.cpu.cycle + fw->ips / 100;
 }
 
 static void finish_synth(struct fomu_fw *fw)
@@ -510,6 +538,7 @@ static void power_on(struct fomu_fw *fw)
 	fw->watching = false;
 	fw->pullup = false;
 	fw->in_flash = false;
+	fw->bus_free = 0; /* the cycle count starts again */
 	fw->log_tokens = LOG_BURST;
 	fw_log(fw, "power on: %s from 0x%08x", fw->name, fw->img.entry);
 }
@@ -597,6 +626,9 @@ static void run(struct fomu_fw *fw)
 		next = fomu_timer_next_irq(&fw->timer);
 		if (next < limit)
 			limit = next ? next : 1;
+		/* the host's next packet is due */
+		if (fw->xfer_busy && fw->bus_free > cpu->cycle && fw->bus_free - cpu->cycle < limit)
+			limit = fw->bus_free - cpu->cycle;
 		if (!fw->watching || fw->executed - fw->watch_since > IDLE_REPICK)
 			idle_arm(fw);
 		why = rv32_run(cpu, limit, &n);

@@ -313,8 +313,9 @@ ep0_out_event:
 4:	li	t1, TOK_SETUP
 	beq	a5, t1, 5f
 	# OUT data: part of a request's data stage, or a read's status stage
+	# (respond stays ACK: the next packet comes once the event is clear)
 	lw	t1, V_RXLEFT(gp)
-	beqz	t1, 8f
+	beqz	t1, 10f
 	bleu	a2, t1, 6f
 	mv	a2, t1
 6:	sub	t1, t1, a2
@@ -330,15 +331,15 @@ ep0_out_event:
 	addi	a2, a2, -1
 	j	7b
 9:	lw	t1, V_RXLEFT(gp)
-	bnez	t1, 8f
+	bnez	t1, 10f
 	call	out_request
-	j	10f
-8:	li	t0, USB
-	sw	zero, U_OUT_RESP(t0)	# ACK: ready for the next
 10:	lw	ra, 0(sp)
 	addi	sp, sp, 16
 	ret
-5:	# SETUP: keep its 8 bytes
+5:	# SETUP: keep its 8 bytes. It ends whatever came before: an IN
+	# event of the last transfer not handled yet is stale now.
+	li	t1, 2
+	sw	t1, U_IN_PEND(t0)
 	lw	t1, V_PKT(gp)
 	sw	t1, V_SETUP(gp)
 	lw	t1, V_PKT + 4(gp)
@@ -396,6 +397,8 @@ stall:
 # of 64, and a zero-length one after a full last packet that is short of
 # wLength.
 send_reply:
+	li	t0, USB
+	sw	zero, U_OUT_RESP(t0)	# ACK the status stage's OUT, when it comes
 	lhu	t0, V_SETUP + 6(gp)
 	bleu	a1, t0, 1f
 	mv	a1, t0
@@ -438,8 +441,9 @@ handle_setup:
 	sw	zero, V_TXLEN(gp)
 	sw	zero, V_TXMORE(gp)
 	sw	zero, V_RXLEFT(gp)
-	li	t0, USB
-	sw	zero, U_OUT_RESP(t0)	# ACK: the data stage's or the status OUT
+	# The SETUP left both directions NAKing: each answer below says ACK
+	# (or STALL) only once it is decided, or a fast host's next packet
+	# would be taken before the firmware knows what to do with it.
 	lbu	a0, V_SETUP + 0(gp)	# bmRequestType
 	lbu	a1, V_SETUP + 1(gp)	# bRequest
 	lhu	a2, V_SETUP + 2(gp)	# wValue
@@ -645,6 +649,8 @@ expect_out:
 	addi	t0, gp, V_RXBUF
 	sw	t0, V_RXPTR(gp)
 	sw	a4, V_RXLEFT(gp)
+	li	t0, USB
+	sw	zero, U_OUT_RESP(t0)	# ACK: the data may come
 	j	setup_done
 
 vendor_out:

@@ -180,7 +180,7 @@ static void test_control_in(void **state)
 	setup_packet(s, 0x80, 6, 0x0100, 0, 64);
 	ctlxfer_start(&x, s, buf, 64);
 	/* SETUP is taken; the IN that follows is NAKed: nothing queued */
-	assert_int_equal(ctlxfer_step(&x, &t->u, 0, &progress), CTLXFER_DATA_IN);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 0, &progress), CTLXFER_DATA_IN);
 	assert_true(progress);
 	assert_int_equal(x.naks, 1);
 	assert_true(t->irq);
@@ -194,13 +194,13 @@ static void test_control_in(void **state)
 	assert_int_equal(got[8] | got[9] << 8, epfifo_crc16(s, 8));
 	assert_false(t->irq);
 	/* stepping again changes nothing: still NAK */
-	assert_int_equal(ctlxfer_step(&x, &t->u, 0, &progress), CTLXFER_DATA_IN);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 0, &progress), CTLXFER_DATA_IN);
 	assert_false(progress);
 	/* it answers: the descriptor, and ACK for the status stage */
 	wr(t, O(EPFIFO_EP0_OUT, RESPOND), EPFIFO_ACK);
 	fw_send(t, desc, sizeof(desc));
 	assert_int_equal(rd(t, O(EPFIFO_EP0_IN, EMPTY)), 0);
-	assert_int_equal(ctlxfer_step(&x, &t->u, 0, &progress), CTLXFER_DONE);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 0, &progress), CTLXFER_DONE);
 	assert_int_equal(x.status, 0);
 	assert_int_equal(x.done, sizeof(desc));
 	assert_memory_equal(buf, desc, sizeof(desc));
@@ -229,20 +229,20 @@ static void test_control_in_packets(void **state)
 	connect(t);
 	setup_packet(s, 0xc0, 1, 0, 0, 100);
 	ctlxfer_start(&x, s, buf, 64);
-	assert_int_equal(ctlxfer_step(&x, &t->u, 0, NULL), CTLXFER_DATA_IN);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 0, NULL), CTLXFER_DATA_IN);
 	fw_read_out(t, got, &tok);
 	wr(t, O(EPFIFO_EP0_OUT, RESPOND), EPFIFO_ACK);
 	fw_send(t, data, 64);
 	/* the first packet goes; the next IN is NAKed while its event is
 	 * pending, although respond still says ACK */
-	assert_int_equal(ctlxfer_step(&x, &t->u, 0, NULL), CTLXFER_DATA_IN);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 0, NULL), CTLXFER_DATA_IN);
 	assert_int_equal(x.done, 64);
 	assert_int_equal(rd(t, O(EPFIFO_EP0_IN, RESPOND)), EPFIFO_ACK);
 	wr(t, O(EPFIFO_EP0_IN, EV_PENDING), EPFIFO_EV_PACKET);
 	/* an empty FIFO with ACK is a zero-length packet: not yet */
 	wr(t, O(EPFIFO_EP0_IN, RESPOND), EPFIFO_NAK);
 	fw_send(t, data + 64, 36);
-	assert_int_equal(ctlxfer_step(&x, &t->u, 0, NULL), CTLXFER_DONE);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 0, NULL), CTLXFER_DONE);
 	assert_int_equal(x.status, 0);
 	assert_int_equal(x.done, 100);
 	assert_memory_equal(buf, data, 100);
@@ -251,22 +251,22 @@ static void test_control_in_packets(void **state)
 	/* exactly wLength in full packets ends without a short one */
 	setup_packet(s, 0xc0, 1, 0, 0, 64);
 	ctlxfer_start(&x, s, buf, 64);
-	ctlxfer_step(&x, &t->u, 0, NULL);
+	ctlxfer_step(&x, &t->u, 0, 0, NULL);
 	fw_read_out(t, got, &tok);
 	wr(t, O(EPFIFO_EP0_IN, EV_PENDING), 3);
 	wr(t, O(EPFIFO_EP0_OUT, RESPOND), EPFIFO_ACK);
 	fw_send(t, data, 64);
-	assert_int_equal(ctlxfer_step(&x, &t->u, 0, NULL), CTLXFER_DONE);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 0, NULL), CTLXFER_DONE);
 	assert_int_equal(x.done, 64);
 	/* a short answer (the device has less than wLength) */
 	setup_packet(s, 0x80, 6, 0x0200, 0, 255);
 	ctlxfer_start(&x, s, buf, 64);
-	ctlxfer_step(&x, &t->u, 0, NULL);
+	ctlxfer_step(&x, &t->u, 0, 0, NULL);
 	fw_read_out(t, got, &tok);
 	wr(t, O(EPFIFO_EP0_IN, EV_PENDING), 3);
 	wr(t, O(EPFIFO_EP0_OUT, RESPOND), EPFIFO_ACK);
 	fw_send(t, data, 9);
-	assert_int_equal(ctlxfer_step(&x, &t->u, 0, NULL), CTLXFER_DONE);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 0, NULL), CTLXFER_DONE);
 	assert_int_equal(x.done, 9);
 }
 
@@ -284,24 +284,24 @@ static void test_control_out(void **state)
 	setup_packet(s, 0x21, 1, 3, 0, 100);
 	ctlxfer_start(&x, s, data, 64);
 	/* the OUT after SETUP waits for the SETUP's event to be handled */
-	assert_int_equal(ctlxfer_step(&x, &t->u, 0, NULL), CTLXFER_DATA_OUT);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 0, NULL), CTLXFER_DATA_OUT);
 	assert_int_equal(fw_read_out(t, got, &tok), 10);
-	assert_int_equal(ctlxfer_step(&x, &t->u, 0, NULL), CTLXFER_DATA_OUT);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 0, NULL), CTLXFER_DATA_OUT);
 	assert_int_equal(x.done, 0); /* respond is NAK since the SETUP */
 	wr(t, O(EPFIFO_EP0_OUT, RESPOND), EPFIFO_ACK);
-	assert_int_equal(ctlxfer_step(&x, &t->u, 0, NULL), CTLXFER_DATA_OUT);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 0, NULL), CTLXFER_DATA_OUT);
 	assert_int_equal(x.done, 64);
 	assert_int_equal(fw_read_out(t, got, &tok), 66);
 	assert_int_equal(tok, EPFIFO_TOK_OUT);
 	assert_memory_equal(got, data, 64);
 	assert_int_equal(got[64] | got[65] << 8, epfifo_crc16(data, 64));
 	/* the last 36; then the status IN waits for the firmware's ACK */
-	assert_int_equal(ctlxfer_step(&x, &t->u, 0, NULL), CTLXFER_STATUS_IN);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 0, NULL), CTLXFER_STATUS_IN);
 	assert_int_equal(fw_read_out(t, got, &tok), 38);
 	assert_memory_equal(got, data + 64, 36);
-	assert_int_equal(ctlxfer_step(&x, &t->u, 0, NULL), CTLXFER_STATUS_IN);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 0, NULL), CTLXFER_STATUS_IN);
 	wr(t, O(EPFIFO_EP0_IN, RESPOND), EPFIFO_ACK);
-	assert_int_equal(ctlxfer_step(&x, &t->u, 0, NULL), CTLXFER_DONE);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 0, NULL), CTLXFER_DONE);
 	assert_int_equal(x.status, 0);
 	assert_int_equal(rd(t, O(EPFIFO_EP0_IN, LAST_TOK)), EPFIFO_TOK_IN);
 }
@@ -316,33 +316,33 @@ static void test_stall(void **state)
 	/* in the data stage: foboot's usb_err() stalls both directions */
 	setup_packet(s, 0x80, 6, 0x0600, 0, 10); /* device qualifier */
 	ctlxfer_start(&x, s, buf, 64);
-	ctlxfer_step(&x, &t->u, 0, NULL);
+	ctlxfer_step(&x, &t->u, 0, 0, NULL);
 	fw_read_out(t, got, &tok);
 	wr(t, O(EPFIFO_EP0_OUT, RESPOND), EPFIFO_STALL);
 	wr(t, O(EPFIFO_EP0_IN, RESPOND), EPFIFO_STALL);
-	assert_int_equal(ctlxfer_step(&x, &t->u, 0, NULL), CTLXFER_DONE);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 0, NULL), CTLXFER_DONE);
 	assert_int_equal(x.status, -EPIPE);
 	/* a STALL holds even while an event is pending */
 	assert_int_equal(rd(t, O(EPFIFO_EP0_IN, RESPOND)), EPFIFO_STALL);
 	/* the next SETUP clears it */
 	setup_packet(s, 0x00, 9, 1, 0, 0);
 	ctlxfer_start(&x, s, buf, 64);
-	assert_int_equal(ctlxfer_step(&x, &t->u, 0, NULL), CTLXFER_STATUS_IN);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 0, NULL), CTLXFER_STATUS_IN);
 	assert_int_equal(rd(t, O(EPFIFO_EP0_IN, RESPOND)), EPFIFO_NAK);
 	assert_int_equal(rd(t, O(EPFIFO_EP0_OUT, RESPOND)), EPFIFO_NAK);
 	/* in the status stage of a no-data request */
 	fw_read_out(t, got, &tok);
 	wr(t, O(EPFIFO_EP0_IN, RESPOND), EPFIFO_STALL);
-	assert_int_equal(ctlxfer_step(&x, &t->u, 0, NULL), CTLXFER_DONE);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 0, NULL), CTLXFER_DONE);
 	assert_int_equal(x.status, -EPIPE);
 	/* in the status stage of a read (the OUT ZLP) */
 	setup_packet(s, 0x80, 0, 0, 0, 2);
 	ctlxfer_start(&x, s, buf, 64);
-	ctlxfer_step(&x, &t->u, 0, NULL);
+	ctlxfer_step(&x, &t->u, 0, 0, NULL);
 	fw_read_out(t, got, &tok);
 	fw_send(t, (const uint8_t *)"\x01\x00", 2);
 	wr(t, O(EPFIFO_EP0_OUT, RESPOND), EPFIFO_STALL);
-	assert_int_equal(ctlxfer_step(&x, &t->u, 0, NULL), CTLXFER_DONE);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 0, NULL), CTLXFER_DONE);
 	assert_int_equal(x.status, -EPIPE);
 	assert_int_equal(x.done, 2);
 }
@@ -358,50 +358,50 @@ static void test_errors(void **state)
 	/* the wrong address: three strikes */
 	setup_packet(s, 0x80, 6, 0x0100, 0, 18);
 	ctlxfer_start(&x, s, buf, 64);
-	assert_int_equal(ctlxfer_step(&x, &t->u, 7, NULL), CTLXFER_DONE);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 7, 0, NULL), CTLXFER_DONE);
 	assert_int_equal(x.status, -EPROTO);
 	assert_int_equal(t->u.setups, 0);
 	/* babble: more than wMaxPacketSize0 in one packet */
 	ctlxfer_start(&x, s, buf, 64);
-	ctlxfer_step(&x, &t->u, 0, NULL);
+	ctlxfer_step(&x, &t->u, 0, 0, NULL);
 	fw_read_out(t, got, &tok);
 	fw_send(t, data, 70);
-	assert_int_equal(ctlxfer_step(&x, &t->u, 0, NULL), CTLXFER_DONE);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 0, NULL), CTLXFER_DONE);
 	assert_int_equal(x.status, -EOVERFLOW);
 	/* ... or more than wLength */
 	ctlxfer_start(&x, s, buf, 8);
-	ctlxfer_step(&x, &t->u, 0, NULL);
+	ctlxfer_step(&x, &t->u, 0, 0, NULL);
 	fw_read_out(t, got, &tok);
 	wr(t, O(EPFIFO_EP0_IN, EV_PENDING), 3);
 	fw_send(t, data, 8);
-	ctlxfer_step(&x, &t->u, 0, NULL);
+	ctlxfer_step(&x, &t->u, 0, 0, NULL);
 	wr(t, O(EPFIFO_EP0_IN, EV_PENDING), 3);
 	fw_send(t, data, 8);
-	ctlxfer_step(&x, &t->u, 0, NULL);
+	ctlxfer_step(&x, &t->u, 0, 0, NULL);
 	wr(t, O(EPFIFO_EP0_IN, EV_PENDING), 3);
 	fw_send(t, data, 8); /* 24 > 18 */
-	assert_int_equal(ctlxfer_step(&x, &t->u, 0, NULL), CTLXFER_DONE);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 0, NULL), CTLXFER_DONE);
 	assert_int_equal(x.status, -EOVERFLOW);
 	/* data in the status stage */
 	setup_packet(s, 0x00, 9, 1, 0, 0);
 	ctlxfer_start(&x, s, buf, 64);
-	ctlxfer_step(&x, &t->u, 0, NULL);
+	ctlxfer_step(&x, &t->u, 0, 0, NULL);
 	fw_read_out(t, got, &tok);
 	wr(t, O(EPFIFO_EP0_IN, EV_PENDING), 3);
 	fw_send(t, data, 1);
-	assert_int_equal(ctlxfer_step(&x, &t->u, 0, NULL), CTLXFER_DONE);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 0, NULL), CTLXFER_DONE);
 	assert_int_equal(x.status, -EOVERFLOW);
 
 	/* a wrong toggle: the packet is taken as a repeat and dropped; the
 	 * firmware's next packet carries the right one */
 	setup_packet(s, 0x80, 6, 0x0100, 0, 18);
 	ctlxfer_start(&x, s, buf, 64);
-	ctlxfer_step(&x, &t->u, 0, NULL);
+	ctlxfer_step(&x, &t->u, 0, 0, NULL);
 	fw_read_out(t, got, &tok);
 	wr(t, O(EPFIFO_EP0_IN, EV_PENDING), 3);
 	wr(t, O(EPFIFO_EP0_IN, DTB), 0);
 	fw_send(t, data, 18);
-	assert_int_equal(ctlxfer_step(&x, &t->u, 0, NULL), CTLXFER_DATA_IN);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 0, NULL), CTLXFER_DATA_IN);
 	assert_int_equal(x.toggle_errors, 1);
 	assert_int_equal(x.done, 0);
 	assert_int_equal(rd(t, O(EPFIFO_EP0_IN, DTB)), 1);
@@ -410,7 +410,7 @@ static void test_errors(void **state)
 		data[i] = (uint8_t)i;
 	fw_send(t, data, 18);
 	wr(t, O(EPFIFO_EP0_OUT, RESPOND), EPFIFO_ACK);
-	assert_int_equal(ctlxfer_step(&x, &t->u, 0, NULL), CTLXFER_DONE);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 0, NULL), CTLXFER_DONE);
 	assert_int_equal(x.status, 0);
 	assert_memory_equal(buf, data, 18);
 
@@ -424,19 +424,58 @@ static void test_errors(void **state)
 	fw_read_out(t, got, &tok);
 	setup_packet(s, 0x21, 1, 0, 0, 4);
 	ctlxfer_start(&x, s, data, 64);
-	ctlxfer_step(&x, &t->u, 0, NULL);
+	ctlxfer_step(&x, &t->u, 0, 0, NULL);
 	wr(t, O(EPFIFO_EP0_OUT, EV_PENDING), 3);
 	wr(t, O(EPFIFO_EP0_OUT, RESPOND), EPFIFO_ACK);
 	/* the firmware cleared the event without reading: the SETUP's 10
 	 * bytes and now the data's 4 + CRC sit in the FIFO */
-	ctlxfer_step(&x, &t->u, 0, NULL);
+	ctlxfer_step(&x, &t->u, 0, 0, NULL);
 	assert_int_equal(t->u.ep[0].count, 16);
 	setup_packet(s, 0x80, 0, 0, 0, 2);
 	ctlxfer_start(&x, s, buf, 64);
-	ctlxfer_step(&x, &t->u, 0, NULL);
+	ctlxfer_step(&x, &t->u, 0, 0, NULL);
 	assert_int_equal(fw_read_out(t, got, &tok), 10);
 	assert_int_equal(got[1], 0);
 	assert_int_equal(tok, EPFIFO_TOK_SETUP);
+}
+
+/* One packet at a time, for a host that gives the firmware the bus's
+ * time between them. */
+static void test_one_packet_at_a_time(void **state)
+{
+	struct t *t = *state;
+	uint8_t s[8], buf[64], got[16], tok;
+	struct ctlxfer x;
+	bool progress;
+
+	connect(t);
+	setup_packet(s, 0x80, 6, 0x0100, 0, 18);
+	ctlxfer_start(&x, s, buf, 64);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 1, &progress), CTLXFER_DATA_IN);
+	assert_true(progress);
+	assert_int_equal(x.last_packet, 8);
+	assert_int_equal(x.naks, 0); /* no IN sent yet */
+	fw_read_out(t, got, &tok);
+	wr(t, O(EPFIFO_EP0_OUT, RESPOND), EPFIFO_ACK);
+	fw_send(t, (const uint8_t *)"0123456789abcdefgh", 18);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 1, &progress), CTLXFER_STATUS_OUT);
+	assert_int_equal(x.last_packet, 18);
+	/* the firmware saw the IN go before the status stage comes */
+	assert_int_equal(rd(t, O(EPFIFO_EP0_IN, EV_PENDING)), EPFIFO_EV_PACKET);
+	assert_int_equal(rd(t, O(EPFIFO_EP0_OUT, EV_PENDING)), 0);
+	wr(t, O(EPFIFO_EP0_IN, RESPOND), EPFIFO_NAK);
+	wr(t, O(EPFIFO_EP0_IN, EV_PENDING), EPFIFO_EV_PACKET);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 1, &progress), CTLXFER_DONE);
+	assert_int_equal(x.last_packet, 0);
+	assert_int_equal(x.status, 0);
+	assert_memory_equal(buf, "0123456789abcdefgh", 18);
+	/* a NAK ends a step without a packet */
+	setup_packet(s, 0x80, 6, 0x0100, 0, 18);
+	ctlxfer_start(&x, s, buf, 64);
+	ctlxfer_step(&x, &t->u, 0, 1, NULL);
+	assert_int_equal(ctlxfer_step(&x, &t->u, 0, 1, &progress), CTLXFER_DATA_IN);
+	assert_false(progress);
+	assert_int_equal(x.naks, 1);
 }
 
 int main(void)
@@ -449,6 +488,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_control_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stall, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_packet_at_a_time, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
