@@ -18,6 +18,7 @@ void ctlxfer_start(struct ctlxfer *x, const uint8_t setup[8], uint8_t *buf,
 
 static void finish(struct ctlxfer *x, int status)
 {
+	x->ended_in = x->stage;
 	x->stage = CTLXFER_DONE;
 	x->status = status;
 }

@@ -48,6 +48,7 @@ struct ctlxfer {
 	bool data1; /* the toggle of the next data packet */
 	unsigned int strikes;
 	int status; /* CTLXFER_DONE: 0 or -errno */
+	enum ctlxfer_stage ended_in; /* CTLXFER_DONE: the stage it ended in */
 	unsigned int toggle_errors;
 	unsigned int naks; /* tokens NAKed so far */
 	unsigned int last_packet; /* bytes in the last packet that went */

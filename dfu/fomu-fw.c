@@ -34,6 +34,9 @@
 #define IDLE_REPICK 4096u
 /* At most this much of one burst between two looks at the host's side. */
 #define CHUNK 20000u
+/* One call runs the core at most this long: with a high --ips a burst is
+ * millions of instructions, and the loop has other URBs to serve. */
+#define RUN_MAX_NS 4000000u
 /* The bus's time for a packet of n bytes, in the core's cycles at the
  * Fomu's 12 MHz: the bytes, sync, PID, CRC, token and handshake at 12
  * Mbit/s, 8 cycles a byte. The host sends nothing else meanwhile, and the
@@ -400,7 +403,7 @@ static int finish_urb(struct fomu_fw *fw, struct usb_urb *urb)
 		       x->toggle_errors, x->setup[0], x->setup[1]);
 	if (st == -EPROTO || st == -EOVERFLOW || st == -ETIMEDOUT)
 		fw_log(fw, "usb: request %02x %02x %04x failed in the %s stage: %s", x->setup[0],
-		       x->setup[1], urb->setup.wValue, ctlxfer_stage_name(x->stage),
+		       x->setup[1], urb->setup.wValue, ctlxfer_stage_name(x->ended_in),
 		       st == -EPROTO ? "no answer (address, or the firmware stopped)" :
 		       st == -EOVERFLOW ? "babble (more data than asked for)" :
 					  "the firmware did not finish it");
@@ -639,6 +642,8 @@ static void run(struct fomu_fw *fw)
 			break;
 		if (host_step(fw))
 			break; /* a URB can complete: let usbdev have it */
+		if (now_ns() - t0 > RUN_MAX_NS)
+			break; /* the rest after the loop's next turn */
 		switch (why) {
 		case RV32_EXIT_BUDGET:
 		case RV32_EXIT_YIELD:
@@ -719,6 +724,7 @@ static void check_deadlines(struct fomu_fw *fw)
 	if (fw->xfer_busy && fw->xfer.stage != CTLXFER_DONE &&
 	    now - fw->xfer_ns >= FOMU_FW_XFER_TIMEOUT_MS * 1000000ull) {
 		fw->xfer.status = -ETIMEDOUT;
+		fw->xfer.ended_in = fw->xfer.stage;
 		fw->xfer.stage = CTLXFER_DONE;
 	}
 	if (fw->held_ns && fw->on_bus && !fw->pullup &&

@@ -24,6 +24,11 @@
 #      40 02 FLASH_WRITE wValue = page in the test area 0x1f0000 (0..255),
 #                        1..256 bytes; page % 16 == 0 erases its 4 KiB first
 #      C0 03 FLASH_READ  wValue = page, wLength <= 256: read over SPI
+#      40 05 FORGET      acknowledged, then the address register goes back
+#                        to 0: the device stops answering (a test of the
+#                        host's side: no answer is an error, not a hang)
+#      40 06 HANG        never answered: the status stage NAKs for ever
+#                        (until the host gives up and sends a SETUP)
 #    anything else stalls.
 #  - At boot, with interrupts off: a flash self-test over SPI bit-bang
 #    (PicoRV32 at 0xe0005000: 9F, 06, 20, 02, 05, 03) on 0x1ff000, timer0
@@ -657,6 +662,13 @@ vendor_out:
 	lw	t0, V_VENDOR(gp)
 	addi	t0, t0, 1
 	sw	t0, V_VENDOR(gp)
+	li	t0, 5			# FORGET: address 0 once the status is out
+	bne	a1, t0, 1f
+	li	t0, 0x100
+	sw	t0, V_SETADDR(gp)
+	j	ack
+1:	li	t0, 6			# HANG: no answer at all
+	beq	a1, t0, setup_done
 	li	t0, 2			# FLASH_WRITE
 	bne	a1, t0, do_stall
 	li	t0, 256

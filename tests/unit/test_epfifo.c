@@ -360,6 +360,7 @@ static void test_errors(void **state)
 	ctlxfer_start(&x, s, buf, 64);
 	assert_int_equal(ctlxfer_step(&x, &t->u, 7, 0, NULL), CTLXFER_DONE);
 	assert_int_equal(x.status, -EPROTO);
+	assert_int_equal(x.ended_in, CTLXFER_SETUP);
 	assert_int_equal(t->u.setups, 0);
 	/* babble: more than wMaxPacketSize0 in one packet */
 	ctlxfer_start(&x, s, buf, 64);

@@ -485,6 +485,41 @@ static void test_dfu_download_and_detach(void **state)
 	enumerate(t);
 }
 
+/*
+ * No answer is an error, never a hang: a device that stops answering
+ * (its address register back to 0) fails the next request with -EPROTO
+ * at once; one that NAKs for ever keeps its URB until the kernel unlinks
+ * it, and the next request, a new SETUP, goes through.
+ */
+static void test_no_answer(void **state)
+{
+	struct t *t = *state;
+	uint8_t info[24];
+	struct usb_urb *u;
+	unsigned int i;
+
+	enumerate(t);
+	/* HANG: accepted, never finished */
+	u = urb_new(t, 0x40, 0x06, 0, 0, 0, NULL);
+	t->ndone = 0;
+	usb_device_submit(t->dev, u);
+	for (i = 0; i < 20; i++) {
+		fire(t);
+		usleep(1000);
+	}
+	assert_int_equal(t->ndone, 0);
+	assert_ptr_equal(usb_device_unlink(t->dev, u->seqnum), u);
+	free(u);
+	assert_int_equal(xfer(t, 0xc0, 0x01, 0, 0, 24, NULL, info, NULL), 0);
+	assert_memory_equal(info, "vusb", 4);
+	/* FORGET: its status stage is the last thing it answers */
+	assert_int_equal(xfer(t, 0x40, 0x05, 0, 0, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(xfer(t, 0xc0, 0x01, 0, 0, 24, NULL, info, NULL), -EPROTO);
+	expect_event(t, "usb: request c0 01 0000 failed in the setup stage: no answer");
+	/* the same again: nothing waits, nothing hangs */
+	assert_int_equal(xfer(t, 0x80, USB_REQ_GET_STATUS, 0, 0, 2, NULL, info, NULL), -EPROTO);
+}
+
 /* A firmware that waits does not run: wfi puts the board to sleep. */
 static void test_sleeps(void **state)
 {
@@ -658,6 +693,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_enumerate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vendor_and_flash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dfu_download_and_detach, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sleeps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_polling_firmware, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_firmware, setup, teardown),
