@@ -45,6 +45,10 @@
 /* Between two URBs: the kernel completes one and submits the next,
  * through vhci: some 80 µs. */
 #define URB_GAP_CYCLES 1000u
+/* bus_free after a NAK: the next try waits for the firmware to write a
+ * register that can change the answer; polling meanwhile would only
+ * slow the core down. */
+#define NAKED UINT64_MAX
 
 enum fw_state {
 	FW_OFF, /* never powered: waits for the first URB */
@@ -208,9 +212,14 @@ static void usb_write(void *ctx, uint32_t off, unsigned int size, uint32_t val)
 	struct fomu_fw *fw = ctx;
 
 	epfifo_write(&fw->usb, off, val);
-	/* The host reacts at once to what can change its next handshake. */
-	if (off == EPFIFO_PULLUP || (fw->xfer_busy && usb_answer_reg(off)))
+	/* The host reacts at once to what can change its next handshake:
+	 * after a NAK it retries when the firmware has written one of those
+	 * (it cannot answer differently before), a handshake's time later. */
+	if (off == EPFIFO_PULLUP || (fw->xfer_busy && usb_answer_reg(off))) {
+		if (fw->bus_free == NAKED)
+			fw->bus_free = fw->soc.cpu.cycle + PACKET_CYCLES(0);
 		rv32_yield(&fw->soc.cpu);
+	}
 }
 
 static void nor_note(void *ctx, const char *what)
@@ -275,6 +284,9 @@ static void abort_xfer(struct fomu_fw *fw)
 {
 	fw->xfer_busy = false;
 	fw->xfer_synth = false;
+	/* a transfer given up while NAKed: the next SETUP need not wait */
+	if (fw->bus_free == NAKED)
+		fw->bus_free = 0;
 }
 
 /* A new enumeration: the pull-up came on; the kernel starts at address 0. */
@@ -312,10 +324,12 @@ static bool host_step(struct fomu_fw *fw)
 			fw->soc.cpu.effects++;
 			wake(fw);
 		}
-		/* a handshake alone (NAK, STALL) takes the bus too */
+		/* a handshake alone (a STALL) takes the bus too */
 		fw->bus_free = fw->soc.cpu.cycle + PACKET_CYCLES(progress ? fw->xfer.last_packet : 0);
 		if (fw->xfer.stage == CTLXFER_DONE)
 			fw->bus_free += URB_GAP_CYCLES;
+		else if (!progress)
+			fw->bus_free = NAKED;
 	}
 	return fw->xfer.stage == CTLXFER_DONE;
 }
@@ -367,6 +381,8 @@ static int start_urb(struct fomu_fw *fw, struct usb_urb *urb)
 	if (!urb->in)
 		memcpy(fw->xfer_buf, urb->buf, wlength);
 	ctlxfer_start(&fw->xfer, urb->setup_raw, fw->xfer_buf, fw->maxpacket0);
+	if (fw->bus_free == NAKED)
+		fw->bus_free = 0; /* the last one was unlinked while NAKed */
 	fw->xfer_busy = true;
 	fw->xfer_synth = false;
 	fw->xfer_seq = urb->seqnum;

@@ -11,6 +11,11 @@
  * firmware waits; a firmware that never connects holding its URB, which
  * can be unlinked; a polling loop taken for idle; bad --firmware
  * arguments.
+ *
+ * VUSB_FW_BENCH=1 build/tests/unit/test_fomu_fw also times a 100 KiB
+ * download (dfu-util's requests) at the Fomu's 12 MHz and unthrottled,
+ * with the loop's timer honoured as vusb's loop would, and prints the
+ * core's speed; without it that test is skipped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -190,6 +196,16 @@ static struct usb_urb *urb_new(struct t *t, uint8_t type, uint8_t req, uint16_t 
 	return u;
 }
 
+static bool bench_mode; /* wait for the timer's deadline, as the loop would */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /* Submit, then let the board run from its timer until the URB is back. */
 static int xfer(struct t *t, uint8_t type, uint8_t req, uint16_t value, uint16_t index,
 		uint16_t length, const void *out, void *in, uint32_t *ret_actual)
@@ -201,8 +217,14 @@ static int xfer(struct t *t, uint8_t type, uint8_t req, uint16_t value, uint16_t
 	t->ndone = 0;
 	usb_device_submit(t->dev, u);
 	for (i = 0; i < 2000 && !t->ndone; i++) {
+		if (bench_mode) {
+			uint64_t d = t->dev->deadline_ms[0], now = now_ms();
+
+			if (d > now)
+				usleep((useconds_t)(d - now) * 1000);
+		}
 		fire(t);
-		if (!t->ndone)
+		if (!t->ndone && !bench_mode)
 			usleep(1000);
 	}
 	if (!t->ndone)
@@ -687,6 +709,70 @@ static void test_bad_firmware(void **state)
 	strbuf_free(&err);
 }
 
+static unsigned long long insns(struct t *t)
+{
+	struct strbuf d = { 0 };
+	unsigned long long n;
+
+	fomu_model.describe(t->dev, &d);
+	n = strtoull(strstr(strbuf_str(&d), "insns=") + 6, NULL, 10);
+	strbuf_free(&d);
+	return n;
+}
+
+static void bench_one(struct t *t, const char *ips)
+{
+	static uint8_t img[102400];
+	struct strbuf err = { 0 };
+	unsigned long long i0, i1;
+	uint64_t t0, t1;
+	clock_t c0, c1;
+	uint16_t block = 0;
+	size_t off;
+
+	destroy(t);
+	if (create(t, t->elf, ips, &err) < 0)
+		fail_msg("create: %s", strbuf_str(&err));
+	strbuf_free(&err);
+	for (off = 0; off < sizeof(img); off++)
+		img[off] = (uint8_t)(off * 13);
+	enumerate(t);
+	i0 = insns(t);
+	t0 = now_ms();
+	c0 = clock();
+	for (off = 0; off < sizeof(img); off += 1024, block++) {
+		assert_int_equal(xfer(t, 0x21, DFU_REQ_DNLOAD, block, 0, 1024, img + off, NULL, NULL),
+				 0);
+		assert_int_equal(dfu_status(t, NULL), DFU_STATE_DNLOAD_IDLE);
+	}
+	assert_int_equal(xfer(t, 0x21, DFU_REQ_DNLOAD, block, 0, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(dfu_status(t, NULL), DFU_STATE_MANIFEST);
+	assert_int_equal(dfu_status(t, NULL), DFU_STATE_MANIFEST_WAIT_RESET);
+	c1 = clock();
+	t1 = now_ms();
+	i1 = insns(t);
+	/* per second of wall time, and per second this process ran: the
+	 * core's speed with everything around it (USB, SPI, the flash file) */
+	print_message("--ips %s: 100 KiB in %llu ms, %llu k instructions: %.1f M/s of wall "
+		      "time, %.1f M/s of CPU time (%.0f ms)\n",
+		      ips, (unsigned long long)(t1 - t0), (i1 - i0) / 1000,
+		      (double)(i1 - i0) / (double)(t1 - t0 + 1) / 1000.0,
+		      (double)(i1 - i0) / ((double)(c1 - c0) / CLOCKS_PER_SEC) / 1e6,
+		      (double)(c1 - c0) * 1000.0 / CLOCKS_PER_SEC);
+}
+
+static void test_bench(void **state)
+{
+	struct t *t = *state;
+
+	if (!getenv("VUSB_FW_BENCH"))
+		skip();
+	bench_mode = true;
+	bench_one(t, "12000000");
+	bench_one(t, "4000000000");
+	bench_mode = false;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -697,6 +783,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sleeps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_polling_firmware, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_firmware, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bench, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
