@@ -82,13 +82,27 @@ static struct settle_entry *find(struct settle_table *t, const char *rel)
 	return NULL;
 }
 
+/*
+ * A node name fit for the nodes line: printable, no blank (the line
+ * separates nodes with spaces), nothing a script would split or choke on.
+ */
+static bool devname_ok(const char *s)
+{
+	if (!*s || strlen(s) >= SETTLE_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (*s < 0x21 || *s > 0x7e)
+			return false;
+	return true;
+}
+
 static void describe(struct settle_entry *e, const struct uevent *ev)
 {
 	const char *v;
 
 	if (ev->devtype)
 		copy(e->devtype, sizeof(e->devtype), ev->devtype);
-	if (ev->devname)
+	if (ev->devname && devname_ok(ev->devname))
 		copy(e->devname, sizeof(e->devname), ev->devname);
 	if (ev->modalias)
 		copy(e->modalias, sizeof(e->modalias), ev->modalias);

@@ -511,6 +511,26 @@ static void test_table_update(void **state)
 	assert_int_equal(t->n, SETTLE_MAX_ENTRIES);
 	settle_build(t, &st);
 	expect_waiting("not enumerated");
+
+	/* A node name the nodes line could not carry is not listed. */
+	memset(t, 0, sizeof(*t));
+	{
+		static const char *const names[] = { "input/event1", "a b", "x\ny", "\x7f",
+						      "ok\t", "hidraw0" };
+		char msg[256];
+		size_t n, j;
+
+		for (j = 0; j < sizeof(names) / sizeof(names[0]); j++) {
+			n = (size_t)snprintf(msg, sizeof(msg),
+					     "add@/d/n%zu%cACTION=add%cDEVPATH=/d/n%zu%cSUBSYSTEM=x%cDEVNAME=%s",
+					     j, 0, 0, j, 0, 0, names[j]) + 1;
+			assert_int_equal(uevent_parse(msg, n, &ev), 0);
+			snprintf(rel, sizeof(rel), "n%zu", j);
+			assert_int_equal(settle_table_update(t, rel, &ev), 0);
+		}
+	}
+	settle_build(t, &st);
+	expect_nodes("/dev/hidraw0 /dev/input/event1");
 	free(t);
 }
 
