@@ -98,7 +98,7 @@ static void test_pidfile_parse(void **state)
 
 static void test_notify_send(void **state)
 {
-	char path[] = "/tmp/vusb-notify-XXXXXX", sock[64], buf[256];
+	char path[] = "/tmp/vusb-notify-XXXXXX", sock[64], name[32], buf[256];
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	ssize_t n;
 	int fd;
@@ -110,7 +110,7 @@ static void test_notify_send(void **state)
 	snprintf(sock, sizeof(sock), "%s/notify", path);
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	assert_true(fd >= 0);
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", sock);
+	memcpy(a.sun_path, sock, strlen(sock) + 1);
 	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
 	setenv("NOTIFY_SOCKET", sock, 1);
 	assert_int_equal(notify_send("READY=1\nSTATUS=Serving 1 device"), 1);
@@ -128,12 +128,12 @@ static void test_notify_send(void **state)
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	memset(&a, 0, sizeof(a));
 	a.sun_family = AF_UNIX;
-	snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "vusb-test-%ld", (long)getpid());
+	snprintf(name, sizeof(name), "vusb-test-%ld", (long)getpid());
+	memcpy(a.sun_path + 1, name, strlen(name));
 	assert_int_equal(bind(fd, (struct sockaddr *)&a,
-			      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-					  strlen(a.sun_path + 1))),
+			      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name))),
 			 0);
-	snprintf(sock, sizeof(sock), "@%s", a.sun_path + 1);
+	snprintf(sock, sizeof(sock), "@%s", name);
 	setenv("NOTIFY_SOCKET", sock, 1);
 	assert_int_equal(notify_send("STOPPING=1"), 1);
 	n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
