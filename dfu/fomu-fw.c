@@ -703,11 +703,14 @@ static void schedule(struct fomu_fw *fw)
 	if (!fw->func)
 		return;
 	if (fw->state == FW_RUN) {
-		/* out of credit: the next burst; a host slower than --ips
-		 * gives it at most half of a core */
-		ms = fw->credit ? 1 : FOMU_FW_SLICE_MS;
-		if (fw->last_run_ms * 2 > ms)
-			ms = fw->last_run_ms * 2 > 1000 ? 1000 : fw->last_run_ms * 2;
+		/* Out of credit: the next burst, when there is credit again.
+		 * Cut short with credit left (RUN_MAX_NS: the host is slower
+		 * than --ips asks): as long again, so it takes at most half of
+		 * a core. */
+		if (!fw->credit)
+			ms = FOMU_FW_SLICE_MS;
+		else
+			ms = fw->last_run_ms ? fw->last_run_ms : 1;
 	} else if (fw->state == FW_SLEEP) {
 		uint64_t cycles = fomu_timer_next_irq(&fw->timer);
 
