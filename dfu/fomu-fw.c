@@ -34,9 +34,10 @@
 #define IDLE_REPICK 4096u
 /* At most this much of one burst between two looks at the host's side. */
 #define CHUNK 20000u
-/* One call runs the core at most this long: with a high --ips a burst is
- * millions of instructions, and the loop has other URBs to serve. */
-#define RUN_MAX_NS 4000000u
+/* One call runs the core at most this long (a burst's worth at --ips on
+ * a host that keeps up): with a high --ips a burst is millions of
+ * instructions, and the loop has other URBs to serve. */
+#define RUN_MAX_NS (FOMU_FW_SLICE_MS * 1000000u)
 /* The bus's time for a packet of n bytes, in the core's cycles at the
  * Fomu's 12 MHz: the bytes, sync, PID, CRC, token and handshake at 12
  * Mbit/s, 8 cycles a byte. The host sends nothing else meanwhile, and the
