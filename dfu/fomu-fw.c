@@ -6,7 +6,9 @@
  * Who calls whom: usbdev offers a control URB to fomu_fw_control(), which
  * starts (or resumes) its transfer with ctlxfer and, while the firmware
  * has not answered, runs the core (run()); the core yields after each
- * store to a USB register and the transfer takes its next step. The
+ * store to a USB register that can change the next handshake, and the
+ * transfer takes its next step once the packet's time on the bus has
+ * passed. The
  * loop's timer runs the core too (fomu_fw_timer()), and when a transfer
  * completes there it wakes endpoint 0 so that usbdev offers the URB again
  * and fomu_fw_control() completes it. run() never calls into usbdev: the
@@ -91,6 +93,7 @@ struct fomu_fw {
 	uint64_t executed; /* since power-on */
 	unsigned int last_run_ms; /* wall time the last burst took */
 	bool in_run;
+	unsigned int runs;
 	bool in_flash; /* the pc is in the flash window */
 	unsigned int boots;
 	/* idle detection: the state at watch_pc, last time there */
@@ -616,9 +619,10 @@ static void after_run(struct fomu_fw *fw)
 }
 
 /*
- * Run the core while it has credit, is not asleep, and (for_xfer) until
- * the transfer in progress is done. The host's side steps after every
- * burst; a burst ends early at each USB register write.
+ * Run the core while it has credit and is awake, for at most RUN_MAX_NS,
+ * and until the transfer in progress is done. The host's side steps
+ * between chunks, which end at the next packet's time, at timer0's next
+ * interrupt and at the USB writes that make the core yield.
  */
 static void run(struct fomu_fw *fw)
 {
@@ -682,7 +686,9 @@ static void run(struct fomu_fw *fw)
 			break;
 		}
 	}
-	if (fw->suppressed && fw->state != FW_RUN) {
+	/* what the rate limit left out: when the core stops, or now and
+	 * then while it runs */
+	if (fw->suppressed && (fw->state != FW_RUN || ++fw->runs % 100 == 0)) {
 		fw_log(fw, "%llu more bad accesses not logged (rate limit)",
 		       (unsigned long long)fw->suppressed);
 		fw->suppressed = 0;

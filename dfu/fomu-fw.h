@@ -24,7 +24,8 @@
  * by default), from the loop's timer and, when a URB waits on it, right
  * away from the URB's submission, so a transfer usually completes before
  * the loop runs again. A burst stops early when the firmware writes a USB
- * register (the host's next token goes out at once), when it sleeps in
+ * register that can change the next handshake (the host's next token
+ * follows, a packet's time on the 12 Mbit/s bus later), when it sleeps in
  * wfi, and when it spins in a loop that only an outside event can end
  * (the same pc with the same registers and nothing stored, no counter
  * read, no CSR written in between; see rv32.h's effects): then the board
