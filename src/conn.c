@@ -485,6 +485,7 @@ static void handle_input(struct usbip_conn *c)
 {
 	uint8_t raw[USBIP_HDR_SIZE];
 	size_t have = 0;
+	bool drained = false;
 
 	/*
 	 * Headers are gathered from staging only once all 48 bytes are
@@ -507,6 +508,12 @@ static void handle_input(struct usbip_conn *c)
 				memmove(c->staging, c->staging + c->st_off, have);
 				c->st_off = 0;
 				c->st_len = have;
+				/* The last recv left room in staging: the socket was
+				 * empty then, so another recv would only say EAGAIN.
+				 * epoll is level-triggered and calls again when there
+				 * is more: one syscall less per URB. */
+				if (drained)
+					return;
 				r = recv(c->fd, c->staging + have, STAGING_SIZE - have, 0);
 				if (r < 0 && errno == EINTR)
 					continue;
@@ -525,6 +532,7 @@ static void handle_input(struct usbip_conn *c)
 				if (c->tap >= 0)
 					tap(c, 'H', c->staging + have, (size_t)r);
 				c->st_len += (size_t)r;
+				drained = (size_t)r < STAGING_SIZE - have;
 				continue;
 			}
 			memcpy(raw, c->staging + c->st_off, USBIP_HDR_SIZE);
