@@ -7,6 +7,7 @@
  * values, and status has to be read fresh every time; writes must return
  * the kernel's errno untouched (EBUSY means "try another port").
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -50,6 +51,9 @@ struct vhci {
 	unsigned int ncontrollers; /* nports / 2P */
 	struct vhci_port *ports;   /* nports rows: the last status read */
 	char *buf;		   /* STATUS_FILE_MAX bytes */
+	/* The bus numbers of each controller's root hubs, hs then ss, as
+	 * found at open time; 0 where unknown. */
+	unsigned int *bus;
 };
 
 /* ---- Pure parsing ---- */
@@ -509,6 +513,54 @@ static int read_layout(struct vhci *v)
 	return r < 0 ? r : 0;
 }
 
+/*
+ * The bus number of each root hub: controller N is the platform device
+ * vhci_hcd.N beside controller 0, its root hubs the usbB directories in
+ * it, told apart by their speed (480 for the high-speed hub). Best
+ * effort: what cannot be read stays 0, and vhci_port_busid_predict()
+ * says -ENODEV for those ports.
+ */
+static void read_buses(struct vhci *v)
+{
+	const char *slash = strrchr(v->syspath, '/'), *dot = strrchr(v->syspath, '.');
+	char dir[PATH_MAX], speed[16], name[300];
+	unsigned int c;
+
+	v->bus = calloc(2 * v->ncontrollers, sizeof(*v->bus));
+	if (!v->bus || !slash || !dot || dot < slash || strcmp(dot, ".0") != 0)
+		return;
+	for (c = 0; c < v->ncontrollers; c++) {
+		struct dirent *de;
+		DIR *d;
+		int fd;
+
+		snprintf(dir, sizeof(dir), "%.*s.%u", (int)(dot - v->syspath), v->syspath, c);
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		d = fdopendir(fd);
+		if (!d) {
+			close(fd);
+			continue;
+		}
+		while ((de = readdir(d))) {
+			unsigned int bus;
+			char *end;
+
+			if (strncmp(de->d_name, "usb", 3) != 0 || de->d_name[3] < '1' ||
+			    de->d_name[3] > '9')
+				continue;
+			bus = (unsigned int)strtoul(de->d_name + 3, &end, 10);
+			if (*end || bus > 9999)
+				continue;
+			snprintf(name, sizeof(name), "%s/speed", de->d_name);
+			if (read_attr(fd, name, speed, sizeof(speed)) > 0)
+				v->bus[2 * c + (strtoul(speed, NULL, 10) > 480)] = bus;
+		}
+		closedir(d);
+	}
+}
+
 static int open_write(int dirfd, const char *name)
 {
 	int fd;
@@ -549,6 +601,7 @@ static int setup_at(struct vhci *v, const char *syspath)
 	r = read_layout(v);
 	if (r < 0)
 		return r;
+	read_buses(v);
 	/* Failure is kept, not returned: reading status needs no root. */
 	v->attach_fd = open_write(v->dirfd, "attach");
 	v->detach_fd = open_write(v->dirfd, "detach");
@@ -567,6 +620,7 @@ void vhci_close(struct vhci *v)
 		close(v->dirfd);
 	free(v->ports);
 	free(v->buf);
+	free(v->bus);
 	free(v->syspath);
 	if (v->dev)
 		udev_device_unref(v->dev);
@@ -919,6 +973,25 @@ int vhci_detach(struct vhci *v, unsigned int port, unsigned int timeout_ms)
 		if (pause < 50)
 			pause *= 2;
 	}
+}
+
+int vhci_port_busid_predict(const struct vhci *v, unsigned int port, char *buf, size_t len)
+{
+	unsigned int i, bus;
+	char id[32];
+	int n;
+
+	if (!v || !buf || port >= v->nports)
+		return -EINVAL;
+	i = port % (2 * v->hub_ports);
+	bus = v->bus ? v->bus[2 * (port / (2 * v->hub_ports)) + (i >= v->hub_ports)] : 0;
+	if (!bus)
+		return -ENODEV;
+	n = snprintf(id, sizeof(id), "%u-%u", bus, i % v->hub_ports + 1);
+	if (n < 0 || (size_t)n >= len)
+		return -ENOBUFS;
+	memcpy(buf, id, (size_t)n + 1);
+	return 0;
 }
 
 int vhci_port_busid(struct vhci *v, unsigned int port, char *buf, size_t len)

@@ -217,6 +217,16 @@ int vhci_detach(struct vhci *v, unsigned int port, unsigned int timeout_ms);
  */
 int vhci_port_busid(struct vhci *v, unsigned int port, char *buf, size_t len);
 
+/*
+ * The bus id a device on port has or will have: the number of the bus of
+ * the port's root hub, a dash, the port's number on that hub ("3-2"), as
+ * read when the controller was opened. No status read: cheap enough to
+ * ask for every uevent, and known before the kernel has enumerated the
+ * device. Returns 0, -ENODEV when the root hubs' bus numbers could not be
+ * read, -ENOBUFS if len is too small, -EINVAL for a bad port.
+ */
+int vhci_port_busid_predict(const struct vhci *v, unsigned int port, char *buf, size_t len);
+
 /* ---- Explaining a failure. ---- */
 
 /* What vhci_explain() needs to know about the machine. */

@@ -824,6 +824,74 @@ static void test_fake_busid(void **state)
 	vhci_close(v);
 }
 
+/*
+ * The bus ids of devices to come, from the root hubs' bus numbers: the
+ * fake controller moves into DIR/vhci_hcd.0, with vhci_hcd.1 beside it,
+ * and each gets a high-speed and a SuperSpeed root hub.
+ */
+static void test_fake_busid_predict(void **state)
+{
+	struct fake *f = *state;
+	static const struct {
+		const char *dir;
+		const char *speed;
+	} hubs[] = {
+		{ "vhci_hcd.0/usb3", "480\n" },
+		{ "vhci_hcd.0/usb4", "5000\n" },
+		{ "vhci_hcd.1/usb5", "480\n" },
+		{ "vhci_hcd.1/usb16", "10000\n" },
+	};
+	struct fake f0 = *f, fb = *f;
+	char base[64], path[160], buf[32] = "untouched", small[3] = "xy";
+	struct vhci *v;
+	unsigned int i;
+
+	/* No vhci_hcd.0 name: the bus numbers are unknown. */
+	v = fake_open(f);
+	assert_int_equal(vhci_port_busid_predict(v, 0, buf, sizeof(buf)), -ENODEV);
+	assert_string_equal(buf, "untouched");
+	vhci_close(v);
+
+	snprintf(base, sizeof(base), "%s", f->dir);
+	snprintf(f0.dir, sizeof(f0.dir), "%.40s/vhci_hcd.0", base);
+	assert_int_equal(mkdir(f0.dir, 0755), 0);
+	snprintf(path, sizeof(path), "%u\n", 2 * f->P * f->nctrl);
+	fake_puts(&f0, "nports", path);
+	fake_status(&f0, 0, NULL, 0);
+	fake_status(&f0, 1, NULL, 0);
+	fake_puts(&f0, "attach", "");
+	fake_puts(&f0, "detach", "");
+	v = fake_open(&f0);
+	/* vhci_hcd.1 is not there yet: its ports are unknown. */
+	assert_int_equal(vhci_port_busid_predict(v, 6, buf, sizeof(buf)), -ENODEV);
+	vhci_close(v);
+
+	snprintf(path, sizeof(path), "%s/vhci_hcd.1", base);
+	assert_int_equal(mkdir(path, 0755), 0);
+	for (i = 0; i < sizeof(hubs) / sizeof(hubs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", base, hubs[i].dir);
+		assert_int_equal(mkdir(path, 0755), 0);
+		snprintf(path, sizeof(path), "%s/speed", hubs[i].dir);
+		fake_puts(&fb, path, hubs[i].speed);
+	}
+	v = fake_open(&f0);
+	assert_int_equal(vhci_port_busid_predict(v, 0, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "3-1");
+	assert_int_equal(vhci_port_busid_predict(v, 2, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "3-3");
+	assert_int_equal(vhci_port_busid_predict(v, 3, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "4-1");
+	assert_int_equal(vhci_port_busid_predict(v, 7, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "5-2");
+	assert_int_equal(vhci_port_busid_predict(v, 11, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "16-3");
+	assert_int_equal(vhci_port_busid_predict(v, 1, small, sizeof(small)), -ENOBUFS);
+	assert_string_equal(small, "xy");
+	assert_int_equal(vhci_port_busid_predict(v, 12, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(vhci_port_busid_predict(NULL, 0, buf, sizeof(buf)), -EINVAL);
+	vhci_close(v);
+}
+
 static void open_fails(const struct fake *f, int err)
 {
 	struct vhci *v = (struct vhci *)0x1;
@@ -1244,6 +1312,7 @@ int main(void)
 		FAKE_TEST(test_fake_detach_timeout),
 		FAKE_TEST(test_fake_detach_waits),
 		FAKE_TEST(test_fake_busid),
+		FAKE_TEST(test_fake_busid_predict),
 		FAKE_TEST(test_fake_bad_layout),
 		FAKE_TEST(test_fake_status_turns_bad),
 		cmocka_unit_test(test_os_release),
