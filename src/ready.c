@@ -131,6 +131,23 @@ static bool locate(struct ready_watch *w)
 	return true;
 }
 
+/*
+ * Could the USB device at devpath be the watch's? Learns the bus id if it
+ * can; while it is unknown, any device could be.
+ */
+static bool named(struct ready_watch *w, const char *devpath)
+{
+	const char *base = strrchr(devpath, '/');
+	char b[sizeof(w->busid)];
+
+	if (!w->busid[0]) {
+		if (w->busid_fn(w->data, b, sizeof(b)) < 0 || !b[0] || strchr(b, '/'))
+			return true;
+		snprintf(w->busid, sizeof(w->busid), "%s", b);
+	}
+	return base && strcmp(base + 1, w->busid) == 0;
+}
+
 static void on_event(struct ready *r, const struct uevent *ev)
 {
 	struct list_head *pos;
@@ -143,9 +160,11 @@ static void on_event(struct ready *r, const struct uevent *ev)
 		if (w->ready || w->polling)
 			continue;
 		if (!w->devpath) {
-			/* Only a USB device on a vhci hub can be ours. */
+			/* Only a USB device on a vhci hub can be ours, and
+			 * once our bus id is known, only the one named so. */
 			if (!ev->devtype || strcmp(ev->devtype, "usb_device") != 0 ||
-			    !strstr(ev->devpath, "/vhci_hcd.") || !locate(w))
+			    !strstr(ev->devpath, "/vhci_hcd.") || !named(w, ev->devpath) ||
+			    !locate(w))
 				continue;
 			/* Had we missed its "add", the table would lack
 			 * it: read sysfs instead from now on. */
