@@ -193,4 +193,6 @@ clean:
 .PHONY: all check check-asan vm-check check-all fuzz-replay demo bench deps install format clean fuzz
 .SECONDARY:
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# Dependency files only: the VM images under $(BUILD)/vm hold directories
+# such as udev/rules.d that are not makefiles.
+-include $(shell find $(BUILD) -path '$(BUILD)/vm' -prune -o -name '*.d' -type f -print 2>/dev/null)
