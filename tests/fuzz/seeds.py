@@ -292,6 +292,22 @@ def cli_seeds():
     write("cli", "errors", argv("mouse", "--vid", "12345", "--bogus", "--help"))
 
 
+def vhci_seeds():
+    head = "hub port sta spd dev      sockfd local_busid"
+    rows = [head] + ["hs  %04d 004 000 00000000 000000 0-0" % i for i in range(4)]
+    rows[2] = "hs  0001 006 002 00010002 000005 1-1"
+    rows += ["ss  %04d 004 000 00000000 000000 0-0" % i for i in range(4, 8)]
+    write("vhci", "status", ("\n".join(rows) + "\n").encode())
+    write("vhci", "status-full", (head + "\nhs  0000 006 003 00010001 000007 3-1\n"
+                                  "ss  0001 006 005 00010003 000008 4-1\n").encode())
+    write("vhci", "old-format", b"port sta spd dev      sockfd local_busid\n"
+          b"0000 004 000 00000000 000000 0-0\n")
+    write("vhci", "os-release", b'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n'
+          b'NAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n')
+    write("vhci", "os-release-ubuntu", b'NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\n'
+          b'VERSION_ID="24.04"\n')
+
+
 if __name__ == "__main__":
     hid_seeds()
     storage_seeds()
@@ -303,3 +319,4 @@ if __name__ == "__main__":
     ctl_seeds()
     line_seeds()
     cli_seeds()
+    vhci_seeds()
