@@ -7,6 +7,7 @@
 #   make check-all    all three
 #   make fuzz         each fuzzer for FUZZ_SECONDS (clang, libFuzzer)
 #   make bench        vusb beside the kernel's own paths, one table (tests/bench)
+#   make bench-storage  the mass storage benchmark alone (tests/bench/storage)
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make deps         install the Debian/Ubuntu packages to build and test
 
@@ -161,6 +162,10 @@ bench:
 	$(MAKE) all $(VM_TOOLS) $(BUILD)/tests/bench/urbcost
 	tests/bench/run
 
+# The storage part of make bench alone, with its own table, CSV and JSON.
+bench-storage: all $(VM_TOOLS)
+	tests/bench/storage
+
 deps:
 	scripts/install-deps
 
@@ -190,7 +195,7 @@ format:
 clean:
 	rm -rf $(BUILD) bin $(ASAN_BUILD)
 
-.PHONY: all check check-asan vm-check check-all fuzz-replay demo bench deps install format clean fuzz
+.PHONY: all check check-asan vm-check check-all fuzz-replay demo bench bench-storage deps install format clean fuzz
 .SECONDARY:
 
 # Dependency files only: the VM images under $(BUILD)/vm hold directories
