@@ -96,6 +96,8 @@ check-all: check vm-check check-asan
 # first error ends the program that made it, and fails its test. Warnings
 # are not errors here: the sanitizers change what GCC's flow analysis
 # sees (format-truncation, stringop-*), and the plain build has -Werror.
+# Sanitized programs run two to three times slower: the VM tests get more
+# time (VUSB_VM_TIMEOUT, VUSB_VM_TEST_TIMEOUT override it).
 ASAN_BUILD := build-asan
 SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_ENV    := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:verify_asan_link_order=0 \
@@ -105,7 +107,9 @@ check-asan:
 	$(SAN_ENV) VUSB_BIN=$(CURDIR)/$(ASAN_BUILD)/bin $(MAKE) BUILD=$(ASAN_BUILD) BIN=$(ASAN_BUILD)/bin \
 		CFLAGS="-O1 -g -Wno-error $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" check fuzz-replay
 	$(MAKE) $(VM_TOOLS)
-	VUSB_VM_BIN=$(ASAN_BUILD)/bin VUSB_VM_OUT=$(ASAN_BUILD)/vm tests/vm/run
+	VUSB_VM_BIN=$(ASAN_BUILD)/bin VUSB_VM_OUT=$(ASAN_BUILD)/vm \
+		VUSB_VM_TIMEOUT=$${VUSB_VM_TIMEOUT:-6000} \
+		VUSB_VM_TEST_TIMEOUT=$${VUSB_VM_TEST_TIMEOUT:-900} tests/vm/run
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang and ASan/UBSan
 # in build/fuzz/, each run for FUZZ_SECONDS from its seed corpus in
