@@ -108,6 +108,8 @@ if grep -qE 'mem|freeze' /sys/power/state 2>/dev/null && command -v rtcwake >/de
 			fail "after the real suspend: the mouse is back with its nodes" \
 				"$(journalctl -q -u vusb@boot.service -o cat | tail -n 8)"
 		fi
+		# (The journal may take a moment to have the hook's output.)
+		wait_for $T sh -c 'journalctl -q -b -o cat -t systemd-sleep | grep -q "sdmouse: suspended"'
 		check_match "systemd-sleep ran vusb's hook" "sdmouse: suspended" \
 			journalctl -q -b -o cat -t systemd-sleep
 		note "$(journalctl -q -b -o cat -t systemd-sleep | tr '\n' ' ' | cut -c1-300)"
