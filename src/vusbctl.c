@@ -31,6 +31,8 @@ static void usage(FILE *f)
 		"Commands of a keyboard: type TEXT, key COMBO... (e.g. ctrl+alt+t),\n"
 		"                        press KEY, release KEY, leds\n"
 		"Commands of a tablet:   move X Y (0..32767), click, press, release, scroll\n"
+		"Commands of a storage:  eject [--force], insert FILE (an absolute path), info\n"
+		"Commands of a fomu:     reset, log\n"
 		"Any device:             detach\n"
 		"\n"
 		"suspend detaches every attached device of every instance from vhci_hcd\n"
