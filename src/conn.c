@@ -50,6 +50,7 @@ struct conn_urb {
 	struct usb_urb urb;
 	uint8_t hdr[USBIP_HDR_SIZE];
 	bool header_only; /* RET_UNLINK, or a reply with no payload */
+	bool piped; /* its IN data waits in the connection's pipe, not in buf */
 	size_t alloc; /* bytes allocated after the struct, >= urb.cap */
 };
 
@@ -90,6 +91,12 @@ struct usbip_conn {
 	struct loop_defer *resume;
 
 	struct conn_urb *urb_cache[URB_CACHE_SLOTS]; /* large buffers to reuse */
+
+	/* IN data spliced from a file (usbip_conn_splice_in), made at first use */
+	int pipe[2];
+	size_t pipe_size;
+	size_t piped; /* bytes in it: the rest of one reply's data */
+	bool no_splice; /* the files served cannot be spliced: stop trying */
 
 	struct usbip_conn_stats stats;
 	int tap; /* the wire tap's file, -1: off */
@@ -232,6 +239,96 @@ static size_t reply_len(const struct conn_urb *cu)
 	return USBIP_HDR_SIZE + cu->urb.actual;
 }
 
+/*
+ * Large reads of a disk image reach the socket without a copy through
+ * user space: splice() moves references to the file's pages into a pipe,
+ * and from the pipe into the socket, whose reader (vhci_hcd, or TCP)
+ * copies them once. One copy instead of three (read, send, receive).
+ */
+#define PAGE 4096u /* what a pipe slot holds, at most (x86, arm64 by default) */
+#define PIPE_WANT (1 << 20) /* 1 MiB: SuperSpeed reads; the unprivileged limit */
+/* Below this, pread and one sendmsg cost less than two splices. */
+#define SPLICE_MIN (32u << 10)
+
+static int pipe_open(struct usbip_conn *c)
+{
+	int size;
+
+	if (pipe2(c->pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
+		c->pipe[0] = c->pipe[1] = -1;
+		c->no_splice = true;
+		return -errno;
+	}
+	/* Past the user's pipe quota this fails: the default size then. */
+	fcntl(c->pipe[1], F_SETPIPE_SZ, PIPE_WANT);
+	size = fcntl(c->pipe[1], F_GETPIPE_SZ);
+	c->pipe_size = size > 0 ? (size_t)size : 0;
+	return 0;
+}
+
+/* Throw away what a failed splice left: the pipe held nothing before. */
+static void pipe_drain(struct usbip_conn *c, uint8_t *scratch, size_t cap, size_t n)
+{
+	while (n) {
+		ssize_t r = read(c->pipe[0], scratch, n < cap ? n : cap);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			/* Cannot happen; if it does, splicing is over for good. */
+			close(c->pipe[0]);
+			close(c->pipe[1]);
+			c->pipe[0] = c->pipe[1] = -1;
+			c->no_splice = true;
+			break;
+		}
+		n -= (size_t)r;
+	}
+	c->piped = 0;
+}
+
+int usbip_conn_splice_in(struct usbip_conn *c, struct usb_urb *urb, int fd, uint64_t off,
+			 size_t len)
+{
+	struct conn_urb *cu = container_of(urb, struct conn_urb, urb);
+	loff_t pos = (loff_t)off;
+	size_t done = 0;
+	int err;
+
+	if (c->dead || c->no_splice || c->piped || len < SPLICE_MIN || urb->owner != c ||
+	    len > urb->cap)
+		return -EOPNOTSUPP;
+	if (c->pipe[0] < 0 && pipe_open(c) < 0)
+		return -EOPNOTSUPP;
+	/* The pipe holds pages, a range not aligned to them one more. */
+	if ((off % PAGE + len + PAGE - 1) / PAGE * PAGE > c->pipe_size)
+		return -EOPNOTSUPP;
+	while (done < len) {
+		ssize_t r = splice(fd, &pos, c->pipe[1], NULL, len - done, SPLICE_F_NONBLOCK);
+
+		if (r > 0) {
+			done += (size_t)r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		/* 0: the file ended early, it shrank under us */
+		err = r == 0 ? -EIO : -errno;
+		pipe_drain(c, urb->buf, urb->cap, done);
+		if (err == -EINVAL || err == -ENOSYS || err == -ESPIPE)
+			c->no_splice = true; /* a file system without splice */
+		if (c->no_splice || err == -EAGAIN)
+			return -EOPNOTSUPP;
+		return err;
+	}
+	/* The wire tap records what the peer gets: read it for the tap. */
+	if (c->tap >= 0 && pread(fd, urb->buf, len, (off_t)off) != (ssize_t)len)
+		memset(urb->buf, 0, len);
+	cu->piped = true;
+	c->piped = len;
+	return 0;
+}
+
 static void handle_input(struct usbip_conn *c);
 static void flush(struct usbip_conn *c);
 
@@ -260,6 +357,23 @@ static void update_events(struct usbip_conn *c)
 		conn_fail(c, -errno, "epoll");
 }
 
+/*
+ * The data of a reply whose bytes wait in the pipe, from `skip` on: spliced
+ * to the socket. Then as sendmsg().
+ */
+static ssize_t send_piped(struct usbip_conn *c, struct conn_urb *cu, size_t skip)
+{
+	ssize_t w = splice(c->pipe[0], NULL, c->fd, NULL, cu->urb.actual - skip,
+			   SPLICE_F_NONBLOCK);
+
+	if (w > 0) {
+		c->piped -= (size_t)w;
+		if (c->tap >= 0)
+			tap(c, 'D', cu->urb.buf + skip, (size_t)w);
+	}
+	return w;
+}
+
 /* Write as much of the reply queue as the socket takes. */
 static void flush(struct usbip_conn *c)
 {
@@ -267,7 +381,8 @@ static void flush(struct usbip_conn *c)
 		struct iovec iov[MAX_IOV];
 		struct msghdr msg = { 0 };
 		struct list_head *pos;
-		size_t skip = c->tx_off;
+		struct conn_urb *splice_cu = NULL;
+		size_t skip = c->tx_off, splice_skip = 0;
 		int n = 0;
 		ssize_t w;
 
@@ -284,6 +399,15 @@ static void flush(struct usbip_conn *c)
 			} else {
 				skip -= hlen;
 			}
+			if (plen && cu->piped) {
+				/* Its header goes with what is before it; its
+				 * data, once they are out, by splice. */
+				if (!n) {
+					splice_cu = cu;
+					splice_skip = skip;
+				}
+				break;
+			}
 			if (plen) {
 				iov[n].iov_base = cu->urb.buf + skip;
 				iov[n++].iov_len = plen - skip;
@@ -295,7 +419,10 @@ static void flush(struct usbip_conn *c)
 		 * through ops->closed, not a SIGPIPE that kills the process. */
 		msg.msg_iov = iov;
 		msg.msg_iovlen = (size_t)n;
-		w = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+		if (splice_cu)
+			w = send_piped(c, splice_cu, splice_skip);
+		else
+			w = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -305,7 +432,7 @@ static void flush(struct usbip_conn *c)
 			return;
 		}
 		c->stats.bytes_out += (uint64_t)w;
-		if (c->tap >= 0)
+		if (c->tap >= 0 && !splice_cu)
 			tap_sent(c, iov, (size_t)w);
 		c->tx_off += (size_t)w;
 		while (!list_empty(&c->txq)) {
@@ -346,6 +473,12 @@ void usbip_conn_complete(struct usbip_conn *c, struct usb_urb *urb)
 	}
 	c->held--;
 	c->held_bytes -= urb->cap;
+	if (cu->piped && (urb->status || urb->actual != c->piped)) {
+		/* Spliced, then failed or cut by its class: the data goes. */
+		pipe_drain(c, urb->buf, urb->cap, c->piped);
+		cu->piped = false;
+		urb->actual = 0;
+	}
 	/* A reply to an OUT transfer carries no data, whatever was sent. */
 	usbip_ret_submit(cu->hdr, urb->seqnum, urb->status, urb->actual, urb->start_frame,
 			 0, 0);
@@ -623,6 +756,7 @@ int usbip_conn_new(struct loop *loop, int fd, struct usb_device *dev,
 	c->dev = dev;
 	c->ops = ops;
 	c->data = data;
+	c->pipe[0] = c->pipe[1] = -1;
 	list_init(&c->txq);
 	r = loop_io_add(loop, fd, EPOLLIN | EPOLLRDHUP, conn_ready, c, NULL, &c->io);
 	if (r < 0) {
@@ -660,6 +794,10 @@ void usbip_conn_free(struct usbip_conn *c)
 	free(c->rx_urb);
 	for (i = 0; i < URB_CACHE_SLOTS; i++)
 		free(c->urb_cache[i]);
+	if (c->pipe[0] >= 0) {
+		close(c->pipe[0]);
+		close(c->pipe[1]);
+	}
 	if (c->tap >= 0) {
 		/* 1: closed in the middle of writing a reply. */
 		uint8_t cut = c->tx_off != 0;

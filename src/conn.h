@@ -44,6 +44,16 @@ void usbip_conn_free(struct usbip_conn *c);
 /* The device completed `urb`: queue its RET_SUBMIT. */
 void usbip_conn_complete(struct usbip_conn *c, struct usb_urb *urb);
 
+/*
+ * The host op splice_in (src/usbdev.h) of a device served here: `len`
+ * bytes of `fd` at `off` go into the connection's pipe now (page
+ * references, no copy) and from there to the socket after urb's reply
+ * header. Only while no earlier reply's data waits in the pipe, so that
+ * a failed read leaves nothing behind; otherwise -EOPNOTSUPP.
+ */
+int usbip_conn_splice_in(struct usbip_conn *c, struct usb_urb *urb, int fd, uint64_t off,
+			 size_t len);
+
 /* URBs received and replies sent, for `vusbctl list` and benchmarks. */
 struct usbip_conn_stats {
 	uint64_t submitted;

@@ -169,12 +169,31 @@ static int take_cbw(struct msc *m, struct usb_urb *urb)
 	return 0;
 }
 
+struct splice_to {
+	struct usb_device *dev;
+	struct usb_urb *urb;
+};
+
+static int splice_to_urb(void *arg, int fd, uint64_t off, size_t len)
+{
+	struct splice_to *t = arg;
+
+	return usb_urb_splice_in(t->dev, t->urb, fd, off, len);
+}
+
 static int data_in(struct msc *m, struct usb_urb *urb)
 {
 	uint32_t room = urb->length < urb->cap ? urb->length : urb->cap;
 	uint32_t n = min32(room, m->xfer - m->moved);
+	struct splice_to t = { m->func->dev, urb };
+	int r;
 
-	if (scsi_cmd_read(m->lun, &m->cmd, urb->buf, n) < 0) {
+	/* READ data goes from the image to the host without passing
+	 * through urb->buf where the transport can; else it is read in. */
+	r = scsi_cmd_read_file(m->lun, &m->cmd, n, splice_to_urb, &t);
+	if (r == -EOPNOTSUPP)
+		r = scsi_cmd_read(m->lun, &m->cmd, urb->buf, n);
+	if (r < 0) {
 		/* Cut the data phase short: a STALL, then a failed CSW. */
 		m->failed = true;
 		end_data(m);

@@ -109,6 +109,13 @@ struct scsi_backend_ops {
 	int (*write)(void *ctx, const void *buf, size_t len, uint64_t off);
 	/* Everything written so far is durable (fdatasync). */
 	int (*flush)(void *ctx);
+	/*
+	 * Optional: the file descriptor holding [off, off + len) at those
+	 * same offsets, for a reader that moves the data itself without a
+	 * copy through user space (splice), or -EOPNOTSUPP when no one
+	 * file holds the whole range.
+	 */
+	int (*file)(void *ctx, uint64_t off, size_t len);
 };
 
 struct scsi_medium {
@@ -211,6 +218,17 @@ void scsi_cmd_start(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *c
  * the data phase.
  */
 int scsi_cmd_read(struct scsi_lun *lun, struct scsi_cmd *cmd, uint8_t *buf, size_t len);
+
+/*
+ * As scsi_cmd_read(), but READ data is not copied: move(arg, fd, off,
+ * len) is asked to move the bytes at `off` of file `fd` on, and returns 0
+ * or -errno as a backend read would. -EOPNOTSUPP, changing nothing, when
+ * there is no such file (a reply of the command's own, an overlay, a
+ * backend without one) or move() says so: the caller then reads into a
+ * buffer with scsi_cmd_read().
+ */
+int scsi_cmd_read_file(struct scsi_lun *lun, struct scsi_cmd *cmd, size_t len,
+		       int (*move)(void *arg, int fd, uint64_t off, size_t len), void *arg);
 
 /* The next `len` bytes of an OUT data phase; as scsi_cmd_read(). */
 int scsi_cmd_write(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *buf, size_t len);

@@ -252,10 +252,27 @@ static int image_flush(void *ctx)
 	return fdatasync(img->fd) < 0 ? -errno : 0;
 }
 
+static int image_file(void *ctx, uint64_t off, size_t len)
+{
+	struct image *img = ctx;
+	uint64_t chunk, last = (off + len - 1) / OVERLAY_CHUNK;
+	bool in_ovl;
+
+	if (img->ovl_fd < 0 || !len)
+		return img->fd;
+	/* A snapshot: a range that lies wholly in one of the two files. */
+	in_ovl = ovl_has(img, off / OVERLAY_CHUNK);
+	for (chunk = off / OVERLAY_CHUNK + 1; chunk <= last; chunk++)
+		if (ovl_has(img, chunk) != in_ovl)
+			return -EOPNOTSUPP;
+	return in_ovl ? img->ovl_fd : img->fd;
+}
+
 static const struct scsi_backend_ops image_ops = {
 	.read = image_read,
 	.write = image_write,
 	.flush = image_flush,
+	.file = image_file,
 };
 
 static void image_init(struct image *img)

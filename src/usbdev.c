@@ -572,6 +572,19 @@ static void raw_control_done(struct usb_device *dev, const struct usb_urb *urb)
 		usb_device_event(dev, "configured");
 }
 
+int usb_urb_splice_in(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
+		      size_t len)
+{
+	int r;
+
+	if (!urb->in || len > urb->length || len > urb->cap || !dev->host->splice_in)
+		return -EOPNOTSUPP;
+	r = dev->host->splice_in(dev, urb, fd, off, len);
+	if (r == 0)
+		urb->actual = (uint32_t)len;
+	return r;
+}
+
 void usb_ep_wake(struct usb_device *dev, uint8_t epaddr)
 {
 	struct usb_ep *ep = ep_of(dev, epaddr);

@@ -104,6 +104,14 @@ struct usb_host_ops {
 	 * pending URBs are dropped on the way out.
 	 */
 	void (*plug)(struct usb_device *dev, bool connected);
+	/*
+	 * Optional; see usb_urb_splice_in(). The transport takes `len`
+	 * bytes of `fd` at `off` as the data of `urb` without a copy
+	 * through user space: 0, -EOPNOTSUPP (not now, nothing changed),
+	 * or another -errno when reading the file failed (nothing kept).
+	 */
+	int (*splice_in)(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
+			 size_t len);
 };
 
 struct usb_ep {
@@ -199,6 +207,20 @@ void usb_device_timer(struct usb_device *dev);
 
 /* The class has new data or room for `epaddr` (0x81: IN 1): retry its queue. */
 void usb_ep_wake(struct usb_device *dev, uint8_t epaddr);
+
+/*
+ * For a class in xfer() on an IN URB: make the `len` bytes of file `fd`
+ * at `off` the URB's data (urb->actual is then len) without reading them
+ * into urb->buf, where the transport can (a connection splices them from
+ * the page cache to its socket). -EOPNOTSUPP when it cannot now, with
+ * nothing changed: the class fills urb->buf instead. Another -errno: the
+ * file could not be read. The bytes are taken as they are when the
+ * transport sends them, which is before the host can ask for anything
+ * else of this device's endpoint: a class whose data may change in
+ * between must copy.
+ */
+int usb_urb_splice_in(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
+		      size_t len);
 
 /* Number of URBs waiting on `epaddr`. */
 unsigned int usb_ep_pending(const struct usb_device *dev, uint8_t epaddr);

@@ -98,6 +98,14 @@ static void host_complete(struct usb_device *dev, struct usb_urb *urb)
 	usbip_conn_complete(vdev_of(dev)->conn, urb);
 }
 
+static int host_splice_in(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
+			  size_t len)
+{
+	struct vdev *vd = vdev_of(dev);
+
+	return vd->conn ? usbip_conn_splice_in(vd->conn, urb, fd, off, len) : -EOPNOTSUPP;
+}
+
 static void timer_fired(struct loop_timer *t, void *data)
 {
 	struct vdev *vd = data;
@@ -191,6 +199,7 @@ static void host_plug(struct usb_device *dev, bool connected)
 
 static const struct usb_host_ops vdev_host_ops = {
 	.complete = host_complete,
+	.splice_in = host_splice_in,
 	.arm_timer = host_arm_timer,
 	.event = host_event,
 	.plug = host_plug,

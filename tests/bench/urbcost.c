@@ -98,8 +98,18 @@ static void host_plug(struct usb_device *dev, bool connected)
 {
 }
 
+/* As src/vusb.c routes it: storage reads are spliced where they can be. */
+static int host_splice_in(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
+			  size_t len)
+{
+	struct bench *b = dev->host_data;
+
+	return usbip_conn_splice_in(b->conn, urb, fd, off, len);
+}
+
 static const struct usb_host_ops host_ops = {
 	.complete = host_complete,
+	.splice_in = host_splice_in,
 	.arm_timer = host_arm_timer,
 	.event = host_event,
 	.plug = host_plug,

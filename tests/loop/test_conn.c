@@ -104,6 +104,13 @@ struct fixture {
 	uint32_t bulk_cap, bulk_length; /* of the last bulk IN URB */
 	uint8_t ctl_data[64];
 	size_t ctl_len;
+
+	/* splice: bulk IN 0x83 offers the data of this file instead */
+	int file_fd; /* -1: off */
+	uint64_t file_off; /* where the next URB's data starts */
+	int fail_after_splice; /* then complete with this status */
+	unsigned int spliced, copied;
+	int splice_err; /* the last usb_urb_splice_in() that was neither */
 };
 
 static uint32_t fnv1a(uint32_t h, const uint8_t *p, size_t n)
@@ -147,6 +154,32 @@ static int tc_control(struct usb_function *f, const struct usb_setup *s, uint8_t
 	return -EOPNOTSUPP;
 }
 
+/* Bulk IN from the fixture's file: spliced where the connection can. */
+static int file_xfer(struct fixture *fx, struct usb_urb *urb)
+{
+	size_t n = fx->bulk_avail < urb->length ? fx->bulk_avail : urb->length;
+	int r;
+
+	if (n > urb->cap)
+		n = urb->cap;
+	r = usb_urb_splice_in(&fx->dev, urb, fx->file_fd, fx->file_off, n);
+	if (r == 0) {
+		assert_int_equal(urb->actual, n);
+		fx->spliced++;
+		if (fx->fail_after_splice)
+			return fx->fail_after_splice;
+	} else if (r == -EOPNOTSUPP) {
+		assert_int_equal(pread(fx->file_fd, urb->buf, n, (off_t)fx->file_off), (ssize_t)n);
+		urb->actual = (uint32_t)n;
+		fx->copied++;
+	} else {
+		fx->splice_err = r;
+		return r;
+	}
+	fx->file_off += n;
+	return 0;
+}
+
 static int tc_xfer(struct usb_function *f, struct usb_urb *urb)
 {
 	struct fixture *fx = f->data;
@@ -169,6 +202,8 @@ static int tc_xfer(struct usb_function *f, struct usb_urb *urb)
 	case 0x83:
 		fx->bulk_cap = urb->cap;
 		fx->bulk_length = urb->length;
+		if (fx->file_fd >= 0)
+			return file_xfer(fx, urb);
 		n = fx->bulk_avail;
 		if (n > urb->length)
 			n = urb->length;
@@ -196,8 +231,17 @@ static void host_complete(struct usb_device *dev, struct usb_urb *urb)
 	usbip_conn_complete(fx->conn, urb);
 }
 
+static int host_splice_in(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
+			  size_t len)
+{
+	struct fixture *fx = dev->host_data;
+
+	return usbip_conn_splice_in(fx->conn, urb, fd, off, len);
+}
+
 static const struct usb_host_ops host_ops = {
 	.complete = host_complete,
+	.splice_in = host_splice_in,
 };
 
 /* ---- running the loop ---- */
@@ -619,6 +663,7 @@ static int setup(void **state)
 	if (!fx)
 		return -1;
 	fx->kfd = -1;
+	fx->file_fd = -1;
 	if (loop_new(&fx->loop) < 0 ||
 	    loop_timer_add(fx->loop, on_timer, fx, NULL, &fx->timer) < 0)
 		return -1;
@@ -651,6 +696,8 @@ static int teardown(void **state)
 		r = -1;
 	}
 	disconnect_device(fx);
+	if (fx->file_fd >= 0)
+		close(fx->file_fd);
 	loop_free(fx->loop);
 	free(fx->reps);
 	free(fx);
@@ -1336,6 +1383,147 @@ static void test_peer_stops_reading(void **state)
 	assert_int_equal(unread_bytes(fx), 0);
 }
 
+/* ---- IN data spliced from a file ---- */
+
+static uint8_t file_pattern(size_t i)
+{
+	return (uint8_t)(i * 7 + i / 251);
+}
+
+#define FILE_SIZE (1u << 20)
+
+/* A 1 MiB file of file_pattern() for the test class's bulk IN. */
+static void use_file(struct fixture *fx)
+{
+	char path[] = "/tmp/vusb-test-conn-XXXXXX";
+	static uint8_t data[FILE_SIZE];
+	size_t i;
+
+	for (i = 0; i < FILE_SIZE; i++)
+		data[i] = file_pattern(i);
+	fx->file_fd = mkstemp(path);
+	assert_true(fx->file_fd >= 0);
+	unlink(path);
+	assert_int_equal(write(fx->file_fd, data, FILE_SIZE), FILE_SIZE);
+}
+
+/* Reply i: `len` bytes of the file from `off`. */
+static void assert_file_data(struct fixture *fx, size_t i, uint32_t seq, size_t off, size_t len)
+{
+	const struct reply *r = assert_ret_submit(fx, i, seq, 0, (uint32_t)len);
+	size_t k;
+
+	assert_int_equal(r->len, len);
+	for (k = 0; k < len; k++)
+		if (r->data[k] != file_pattern(off + k))
+			fail_msg("reply %zu, byte %zu: %#x, not %#x", i, k, r->data[k],
+				 file_pattern(off + k));
+}
+
+static void test_splice_in(void **state)
+{
+	struct fixture *fx = *state;
+	struct cmdbuf b = { 0 };
+	const uint32_t size = 120 * 1024; /* what usb-storage asks at high speed */
+	size_t off = 3 * 512; /* not page-aligned */
+	uint32_t k;
+
+	use_file(fx);
+	configure(fx, 1);
+	fx->bulk_avail = size;
+	fx->file_off = off;
+
+	/* One URB at a time: every one spliced. */
+	for (k = 0; k < 3; k++) {
+		submit_in(fx, 10 + k, 3, size);
+		wait_replies(fx, 2 + k);
+		assert_file_data(fx, 1 + k, 10 + k, off + k * size, size);
+	}
+	assert_int_equal(fx->spliced, 3);
+	assert_int_equal(fx->copied, 0);
+
+	/* Three at once: answered in one round, while the first one's data
+	 * waits in the pipe; the others are copied, and all arrive in order. */
+	for (k = 0; k < 3; k++)
+		put_submit(&b, 20 + k, true, 3, size, NULL);
+	cmd_send(fx, &b);
+	cmd_free(&b);
+	wait_replies(fx, 7);
+	for (k = 0; k < 3; k++)
+		assert_file_data(fx, 4 + k, 20 + k, off + (3 + k) * size, size);
+	assert_int_equal(fx->spliced, 4);
+	assert_int_equal(fx->copied, 2);
+	assert_no_violation(fx);
+}
+
+static void test_splice_in_peer_slow(void **state)
+{
+	struct fixture *fx = *state;
+	const uint32_t size = 256 * 1024;
+	uint32_t k;
+
+	use_file(fx);
+	configure(fx, 1);
+	fx->bulk_avail = size;
+	kernel_reading(fx, false);
+	/* More than the socket holds: each reply is written in pieces, a
+	 * spliced one too, as the kernel reads. */
+	for (k = 0; k < 4; k++) {
+		submit_in(fx, 10 + k, 3, size);
+		run_for(fx, QUIET_MS / 4);
+	}
+	kernel_reading(fx, true);
+	wait_replies(fx, 5);
+	for (k = 0; k < 4; k++)
+		assert_file_data(fx, 1 + k, 10 + k, k * size, size);
+	assert_true(fx->spliced >= 1);
+	assert_int_equal(fx->spliced + fx->copied, 4);
+	assert_no_violation(fx);
+}
+
+static void test_splice_in_errors(void **state)
+{
+	struct fixture *fx = *state;
+	const uint32_t size = 64 * 1024;
+
+	use_file(fx);
+	configure(fx, 1);
+	fx->bulk_avail = size;
+
+	/* Past the end of the file: a read error, nothing sent, and the
+	 * pipe is left empty for the next one. */
+	fx->file_off = FILE_SIZE - 100;
+	submit_in(fx, 10, 3, size);
+	wait_replies(fx, 2);
+	assert_ret_submit(fx, 1, 10, -EIO, 0);
+	assert_int_equal(fx->splice_err, -EIO);
+
+	/* Spliced, then the class fails the URB: its data is dropped. */
+	fx->file_off = 4096;
+	fx->fail_after_splice = -EPROTO;
+	submit_in(fx, 11, 3, size);
+	wait_replies(fx, 3);
+	assert_ret_submit(fx, 2, 11, -EPROTO, 0);
+	assert_int_equal(fx->spliced, 1);
+
+	fx->fail_after_splice = 0;
+	fx->file_off = 8192;
+	submit_in(fx, 12, 3, size);
+	wait_replies(fx, 4);
+	assert_file_data(fx, 3, 12, 8192, size);
+	assert_int_equal(fx->spliced, 2);
+	assert_int_equal(fx->copied, 0);
+
+	/* Small reads are copied: two syscalls cost more than the copy. */
+	fx->bulk_avail = 4096;
+	submit_in(fx, 13, 3, 4096);
+	wait_replies(fx, 5);
+	assert_file_data(fx, 4, 13, 8192 + size, 4096);
+	assert_int_equal(fx->spliced, 2);
+	assert_int_equal(fx->copied, 1);
+	assert_no_violation(fx);
+}
+
 static void test_peer_gone_with_reply_pending(void **state)
 {
 	struct fixture *fx = *state;
@@ -1539,6 +1727,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_enumeration),
+		T(test_splice_in),
+		T(test_splice_in_peer_slow),
+		T(test_splice_in_errors),
 		T(test_interrupt_in_waits_for_data),
 		T(test_unlink_pending),
 		T(test_unlink_after_completion),
