@@ -40,8 +40,8 @@ static void reset_state(struct hid *h)
 int hid_attach(struct hid *h, const struct hid_params *params, struct usb_device *dev,
 	       unsigned int intf)
 {
-	const uint8_t *cfg = dev->config, *hid_desc = NULL;
-	size_t off = 0, total;
+	const uint8_t *d, *hid_desc = NULL;
+	struct usb_config_cursor c;
 	uint8_t ep_in = 0;
 	bool inside = false;
 	struct usb_function *f;
@@ -49,17 +49,13 @@ int hid_attach(struct hid *h, const struct hid_params *params, struct usb_device
 	assert(params->in_len > 0 && params->in_len <= HID_REPORT_MAX);
 	assert(params->boot_len <= params->in_len && params->out_len <= HID_REPORT_MAX);
 	assert(!params->out_len || params->output);
-	if (!cfg)
+	if (!dev->config)
 		return -EINVAL;
 
 	/* Our own descriptors, but a slip there would otherwise show only
 	 * as a host that ignores the device: check what the host reads. */
-	total = get_le16(cfg + 2);
-	while (off + 2 <= total) {
-		const uint8_t *d = cfg + off;
-
-		if (d[0] < 2 || d[0] > total - off)
-			return -EINVAL;
+	usb_config_begin(&c, dev->config);
+	while ((d = usb_config_next(&c))) {
 		if (d[1] == USB_DT_INTERFACE && d[0] >= USB_DT_INTERFACE_SIZE)
 			inside = d[2] == intf && d[3] == 0;
 		else if (inside && d[1] == USB_DT_HID && !hid_desc)
@@ -67,9 +63,8 @@ int hid_attach(struct hid *h, const struct hid_params *params, struct usb_device
 		else if (inside && d[1] == USB_DT_ENDPOINT && d[0] >= USB_DT_ENDPOINT_SIZE &&
 			 (d[2] & USB_DIR_IN) && (d[3] & 0x03) == USB_ENDPOINT_XFER_INT && !ep_in)
 			ep_in = d[2];
-		off += d[0];
 	}
-	if (!hid_desc || !ep_in)
+	if (c.err || !hid_desc || !ep_in)
 		return -EINVAL;
 	if (hid_desc[0] != HID_DT_HID_SIZE || hid_desc[5] != 1 || hid_desc[6] != USB_DT_REPORT ||
 	    get_le16(hid_desc + 7) != params->report_desc_len)

@@ -46,11 +46,6 @@ static void put_le32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
-static uint16_t get_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
 int msc_cbw_parse(const uint8_t *buf, size_t len, struct msc_cbw *ret)
 {
 	struct msc_cbw c;
@@ -339,20 +334,16 @@ const struct usb_class_ops msc_class_ops = {
 
 int msc_attach(struct msc *m, struct scsi_lun *lun, struct usb_device *dev, unsigned int intf)
 {
-	const uint8_t *cfg = dev->config;
+	struct usb_config_cursor c;
 	uint8_t ep_in = 0, ep_out = 0;
-	size_t off = 0, total;
 	bool inside = false;
 	struct usb_function *f;
+	const uint8_t *d;
 
-	if (!cfg)
+	if (!dev->config)
 		return -EINVAL;
-	total = get_le16(cfg + 2);
-	while (off + 2 <= total) {
-		const uint8_t *d = cfg + off;
-
-		if (d[0] < 2 || d[0] > total - off)
-			return -EINVAL;
+	usb_config_begin(&c, dev->config);
+	while ((d = usb_config_next(&c))) {
 		if (d[1] == USB_DT_INTERFACE && d[0] >= USB_DT_INTERFACE_SIZE)
 			inside = d[2] == intf && d[3] == 0;
 		else if (inside && d[1] == USB_DT_ENDPOINT && d[0] >= USB_DT_ENDPOINT_SIZE &&
@@ -362,9 +353,8 @@ int msc_attach(struct msc *m, struct scsi_lun *lun, struct usb_device *dev, unsi
 			else if (!(d[2] & USB_DIR_IN) && !ep_out)
 				ep_out = d[2];
 		}
-		off += d[0];
 	}
-	if (!ep_in || !ep_out)
+	if (c.err || !ep_in || !ep_out)
 		return -EINVAL;
 	f = usb_device_add_function(dev, &msc_class_ops, intf, 1, m);
 	if (!f)

@@ -59,19 +59,7 @@ struct usb_function *usb_device_add_function(struct usb_device *dev,
 	return f;
 }
 
-/*
- * Walking the configuration descriptor. The cursor yields each descriptor
- * in turn; config_next() returns NULL at the end or on a malformed one
- * (with *err set), so callers never read past wTotalLength.
- */
-struct config_cursor {
-	const uint8_t *p;
-	size_t off;
-	size_t total;
-	int err;
-};
-
-static void config_begin(struct config_cursor *c, const uint8_t *config)
+void usb_config_begin(struct usb_config_cursor *c, const uint8_t *config)
 {
 	c->p = config;
 	c->off = 0;
@@ -79,7 +67,7 @@ static void config_begin(struct config_cursor *c, const uint8_t *config)
 	c->err = 0;
 }
 
-static const uint8_t *config_next(struct config_cursor *c)
+const uint8_t *usb_config_next(struct usb_config_cursor *c)
 {
 	const uint8_t *d;
 
@@ -97,11 +85,11 @@ static const uint8_t *config_next(struct config_cursor *c)
 /* Does the configuration have interface `intf` with alternate setting `alt`? */
 static bool config_has_alt(const uint8_t *config, unsigned int intf, unsigned int alt)
 {
-	struct config_cursor c;
+	struct usb_config_cursor c;
 	const uint8_t *d;
 
-	config_begin(&c, config);
-	while ((d = config_next(&c)))
+	usb_config_begin(&c, config);
+	while ((d = usb_config_next(&c)))
 		if (d[1] == USB_DT_INTERFACE && d[0] >= USB_DT_INTERFACE_SIZE &&
 		    d[2] == intf && d[3] == alt)
 			return true;
@@ -115,12 +103,12 @@ static bool config_has_alt(const uint8_t *config, unsigned int intf, unsigned in
 static void bind_endpoints(struct usb_device *dev, unsigned int intf, unsigned int alt,
 			   struct usb_function *func)
 {
-	struct config_cursor c;
+	struct usb_config_cursor c;
 	const uint8_t *d;
 	bool inside = false;
 
-	config_begin(&c, dev->config);
-	while ((d = config_next(&c))) {
+	usb_config_begin(&c, dev->config);
+	while ((d = usb_config_next(&c))) {
 		if (d[1] == USB_DT_INTERFACE && d[0] >= USB_DT_INTERFACE_SIZE) {
 			inside = d[2] == intf && d[3] == alt;
 		} else if (inside && d[1] == USB_DT_ENDPOINT && d[0] >= USB_DT_ENDPOINT_SIZE) {
@@ -136,7 +124,7 @@ static void bind_endpoints(struct usb_device *dev, unsigned int intf, unsigned i
 
 int usb_device_validate(struct usb_device *dev)
 {
-	struct config_cursor c;
+	struct usb_config_cursor c;
 	const uint8_t *d;
 	bool seen[USB_MAX_INTERFACES] = { false };
 	unsigned int i, nintf = 0;
@@ -149,8 +137,8 @@ int usb_device_validate(struct usb_device *dev)
 	if (dev->bos && (dev->bos[1] != USB_DT_BOS || get_le16(dev->bos + 2) < USB_DT_BOS_SIZE))
 		return -EINVAL;
 
-	config_begin(&c, dev->config);
-	while ((d = config_next(&c))) {
+	usb_config_begin(&c, dev->config);
+	while ((d = usb_config_next(&c))) {
 		if (d[1] == USB_DT_INTERFACE) {
 			if (d[0] < USB_DT_INTERFACE_SIZE || d[2] >= USB_MAX_INTERFACES ||
 			    !dev->intf_func[d[2]])

@@ -176,6 +176,21 @@ struct usb_function *usb_device_add_function(struct usb_device *dev,
 					     unsigned int num_intf, void *data);
 
 /*
+ * Walking a configuration descriptor: usb_config_next() yields each
+ * descriptor in turn, and NULL at wTotalLength or at a malformed one
+ * (then err is -EINVAL), so callers never read past the end.
+ */
+struct usb_config_cursor {
+	const uint8_t *p;
+	size_t off;
+	size_t total;
+	int err;
+};
+
+void usb_config_begin(struct usb_config_cursor *c, const uint8_t *config);
+const uint8_t *usb_config_next(struct usb_config_cursor *c);
+
+/*
  * Check the descriptors and bind endpoints to functions by walking the
  * configuration descriptor. 0, or -EINVAL when a descriptor is malformed
  * or names an interface no function claims.

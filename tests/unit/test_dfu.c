@@ -17,6 +17,7 @@
 
 #include "dfu/dfu.h"
 #include "src/usbdev.h"
+#include "tests/unit/fakehost.h"
 
 #define OUT 0x21
 #define IN 0xa1
@@ -418,21 +419,16 @@ static void test_names(void **state)
 
 /* --- the class on a device ------------------------------------------------ */
 
-#define MAX_DONE 8
-
 struct t {
 	struct usb_device dev;
 	struct dfu dfu;
-	struct usb_urb *done[MAX_DONE];
-	unsigned int ndone;
-	uint32_t seqnum;
+	struct fakehost host;
 	/* what the backend saw */
 	unsigned int downloads, manifests, detaches, resets, timers;
 	unsigned int last_block;
 	size_t last_len;
 	uint8_t last_data[XFER];
 	int download_result;
-	unsigned int armed_ms;
 };
 
 static const uint8_t device_desc[] = {
@@ -446,26 +442,6 @@ static const uint8_t config_desc[] = {
 	DFU_PROTOCOL_DFU, 0,
 	DFU_DT_FUNCTIONAL_SIZE, DFU_DT_FUNCTIONAL, DFU_ATTR_CAN_DNLOAD | DFU_ATTR_WILL_DETACH,
 	U16_LE(1000), U16_LE(XFER), U16_LE(0x0101),
-};
-
-static void host_complete(struct usb_device *dev, struct usb_urb *urb)
-{
-	struct t *t = dev->host_data;
-
-	assert_true(t->ndone < MAX_DONE);
-	t->done[t->ndone++] = urb;
-}
-
-static void host_arm_timer(struct usb_device *dev, unsigned int ms)
-{
-	struct t *t = dev->host_data;
-
-	t->armed_ms = ms;
-}
-
-static const struct usb_host_ops host_ops = {
-	.complete = host_complete,
-	.arm_timer = host_arm_timer,
 };
 
 static int be_download(struct dfu *d, unsigned int block, const uint8_t *data, size_t len)
@@ -542,22 +518,18 @@ static int dev_setup(void **state)
 	t->dev.speed = USB_SPEED_FULL;
 	assert_int_equal(dfu_attach(&t->dfu, &t->dev, 0, &params, &backend, t), 0);
 	assert_int_equal(usb_device_validate(&t->dev), 0);
-	t->dev.host = &host_ops;
-	t->dev.host_data = t;
+	fakehost_init(&t->host);
+	fakehost_bind(&t->host, &t->dev);
 	*state = t;
 	return 0;
-}
-
-static void drop_urb(struct usb_urb *urb, void *data)
-{
-	free(urb);
 }
 
 static int dev_teardown(void **state)
 {
 	struct t *t = *state;
 
-	usb_device_disconnect(&t->dev, drop_urb, NULL);
+	fakehost_disconnect(&t->host);
+	fakehost_clear_events(&t->host);
 	free(t);
 	return 0;
 }
@@ -565,38 +537,8 @@ static int dev_teardown(void **state)
 static int xfer(struct t *t, uint8_t type, uint8_t request, uint16_t value, uint16_t index,
 		uint16_t length, const void *out, void *in, uint32_t *ret_actual)
 {
-	struct usb_setup s = { type, request, value, index, length };
-	bool is_in = type & USB_DIR_IN;
-	struct usb_urb *u = calloc(1, sizeof(*u) + length + 1);
-	int status;
-
-	assert_non_null(u);
-	u->in = is_in;
-	u->length = length;
-	u->buf = (uint8_t *)(u + 1);
-	u->cap = length;
-	u->seqnum = ++t->seqnum;
-	usb_setup_encode(&s, u->setup_raw);
-	if (!is_in && length) {
-		memcpy(u->buf, out, length);
-		u->actual = length;
-	}
-	usb_device_submit(&t->dev, u);
-	assert_int_equal(t->ndone, 1);
-	assert_ptr_equal(t->done[0], u);
-	t->ndone = 0;
-	status = u->status;
-	if (is_in) {
-		assert_true(u->actual <= length);
-		if (in)
-			memcpy(in, u->buf, u->actual);
-		if (ret_actual)
-			*ret_actual = u->actual;
-	} else {
-		assert_int_equal(u->actual, status ? 0 : length);
-	}
-	free(u);
-	return status;
+	return fakehost_control(&t->host, type, request, value, index, length, out, in,
+				ret_actual);
 }
 
 static uint8_t dev_state(struct t *t)
@@ -715,9 +657,9 @@ static void test_class_timer_survives_disconnect(void **state)
 	/* The core hook: a function arming its timer from reset, as the
 	 * board does when it leaves the bus, keeps it. */
 	usb_function_arm_timer(t->dfu.func, 50);
-	assert_int_equal(t->armed_ms > 0, 1);
-	usb_device_disconnect(&t->dev, drop_urb, NULL);
-	assert_int_equal(t->armed_ms, 0); /* nothing re-armed it */
+	assert_int_equal(t->host.armed_ms > 0, 1);
+	fakehost_disconnect(&t->host);
+	assert_int_equal(t->host.armed_ms, 0); /* nothing re-armed it */
 	assert_int_equal(t->dev.deadline_ms[0], 0);
 }
 
@@ -733,8 +675,8 @@ static void test_class_timer_armed_from_reset(void **state)
 
 	b.reset = be_reset_arms;
 	t->dfu.backend = &b;
-	usb_device_disconnect(&t->dev, drop_urb, NULL);
-	assert_true(t->armed_ms > 0 && t->armed_ms <= 30);
+	fakehost_disconnect(&t->host);
+	assert_true(t->host.armed_ms > 0 && t->host.armed_ms <= 30);
 	assert_true(t->dev.deadline_ms[0] != 0);
 	/* and it reaches the backend's timer */
 	t->dev.deadline_ms[0] = 1;

@@ -28,10 +28,9 @@
 #include "dfu/fomu.h"
 #include "src/model.h"
 #include "src/usbdev.h"
+#include "tests/unit/fakehost.h"
 
 #define FLASH_SIZE (2u * 1024 * 1024)
-#define MAX_EVENTS 4096
-#define MAX_DONE 8
 
 /* --- flash --------------------------------------------------------------- */
 
@@ -150,65 +149,9 @@ static void test_flash_file(void **state)
 
 struct t {
 	struct usb_device *dev;
-	struct usb_urb *done[MAX_DONE];
-	unsigned int ndone;
-	uint32_t seqnum;
-	char *events[MAX_EVENTS];
-	unsigned int nevents;
-	int plugged; /* last plug request: -1 none, 0 out, 1 in */
-	unsigned int nplugs;
-	unsigned int armed_ms;
+	struct fakehost host;
 	char flash_path[256];
 };
-
-static void host_complete(struct usb_device *dev, struct usb_urb *urb)
-{
-	struct t *t = dev->host_data;
-
-	assert_true(t->ndone < MAX_DONE);
-	t->done[t->ndone++] = urb;
-}
-
-static void host_arm_timer(struct usb_device *dev, unsigned int ms)
-{
-	struct t *t = dev->host_data;
-
-	t->armed_ms = ms;
-}
-
-static void host_event(struct usb_device *dev, const char *what)
-{
-	struct t *t = dev->host_data;
-
-	assert_true(t->nevents < MAX_EVENTS);
-	t->events[t->nevents] = strdup(what);
-	assert_non_null(t->events[t->nevents]);
-	t->nevents++;
-}
-
-static void host_plug(struct usb_device *dev, bool connected)
-{
-	struct t *t = dev->host_data;
-
-	t->plugged = connected;
-	t->nplugs++;
-}
-
-static const struct usb_host_ops host_ops = {
-	.complete = host_complete,
-	.arm_timer = host_arm_timer,
-	.event = host_event,
-	.plug = host_plug,
-};
-
-static void clear_events(struct t *t)
-{
-	unsigned int i;
-
-	for (i = 0; i < t->nevents; i++)
-		free(t->events[i]);
-	t->nevents = 0;
-}
 
 static int create(struct t *t, const char *const *opts)
 {
@@ -224,8 +167,7 @@ static int create(struct t *t, const char *const *opts)
 	strbuf_free(&err);
 	if (r < 0)
 		return r;
-	t->dev->host = &host_ops;
-	t->dev->host_data = t;
+	fakehost_bind(&t->host, t->dev);
 	return 0;
 }
 
@@ -234,20 +176,15 @@ static int setup(void **state)
 	struct t *t = calloc(1, sizeof(*t));
 
 	assert_non_null(t);
-	t->plugged = -1;
+	fakehost_init(&t->host);
 	assert_int_equal(create(t, NULL), 0);
 	*state = t;
 	return 0;
 }
 
-static void drop_urb(struct usb_urb *urb, void *data)
-{
-	free(urb);
-}
-
 static void destroy(struct t *t)
 {
-	usb_device_disconnect(t->dev, drop_urb, NULL);
+	fakehost_disconnect(&t->host);
 	fomu_model.destroy(t->dev);
 	t->dev = NULL;
 }
@@ -258,7 +195,7 @@ static int teardown(void **state)
 
 	if (t->dev)
 		destroy(t);
-	clear_events(t);
+	fakehost_clear_events(&t->host);
 	if (t->flash_path[0])
 		unlink(t->flash_path);
 	free(t);
@@ -268,34 +205,8 @@ static int teardown(void **state)
 static int xfer(struct t *t, uint8_t type, uint8_t request, uint16_t value, uint16_t index,
 		uint16_t length, const void *out, void *in, uint32_t *ret_actual)
 {
-	struct usb_setup s = { type, request, value, index, length };
-	bool is_in = type & USB_DIR_IN;
-	struct usb_urb *u = calloc(1, sizeof(*u) + length + 1);
-	int status;
-
-	assert_non_null(u);
-	u->in = is_in;
-	u->length = length;
-	u->buf = (uint8_t *)(u + 1);
-	u->cap = length;
-	u->seqnum = ++t->seqnum;
-	usb_setup_encode(&s, u->setup_raw);
-	if (!is_in && length) {
-		memcpy(u->buf, out, length);
-		u->actual = length;
-	}
-	usb_device_submit(t->dev, u);
-	assert_int_equal(t->ndone, 1);
-	t->ndone = 0;
-	status = u->status;
-	if (is_in) {
-		if (in)
-			memcpy(in, u->buf, u->actual);
-		if (ret_actual)
-			*ret_actual = u->actual;
-	}
-	free(u);
-	return status;
+	return fakehost_control(&t->host, type, request, value, index, length, out, in,
+				ret_actual);
 }
 
 /* IN request that must succeed with exactly `len` bytes equal to `want`. */
@@ -349,39 +260,8 @@ static bool timer_armed(const struct t *t)
 /* The transport's side of leaving the bus (vusb does it after plug). */
 static void leave_bus(struct t *t)
 {
-	assert_int_equal(t->plugged, 0);
-	usb_device_disconnect(t->dev, drop_urb, NULL);
-}
-
-static unsigned int count_events(const struct t *t, const char *needle)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; i < t->nevents; i++)
-		if (strstr(t->events[i], needle))
-			n++;
-	return n;
-}
-
-static int find_event(const struct t *t, const char *needle)
-{
-	unsigned int i;
-
-	for (i = 0; i < t->nevents; i++)
-		if (strstr(t->events[i], needle))
-			return (int)i;
-	return -1;
-}
-
-static void expect_event(const struct t *t, const char *needle)
-{
-	unsigned int i;
-
-	if (find_event(t, needle) >= 0)
-		return;
-	for (i = 0; i < t->nevents; i++)
-		print_message("event: %s\n", t->events[i]);
-	fail_msg("no event with '%s'", needle);
+	assert_int_equal(t->host.plugged, 0);
+	fakehost_disconnect(&t->host);
 }
 
 static uint8_t *read_image(const char *name, size_t *ret_len)
@@ -444,13 +324,13 @@ static void download(struct t *t, const uint8_t *img, size_t len)
 /* dfu-util -e: DETACH, the board leaves the bus and boots the image. */
 static void detach_and_boot(struct t *t)
 {
-	unsigned int plugs = t->nplugs;
+	unsigned int plugs = t->host.nplugs;
 
 	assert_int_equal(xfer(t, 1, USB_REQ_SET_INTERFACE, 0, 0, 0, NULL, NULL, NULL), 0);
 	assert_int_equal(dfu_state(t), DFU_STATE_IDLE);
 	assert_int_equal(xfer(t, 0x21, DFU_REQ_DETACH, 1000, 0, 0, NULL, NULL, NULL), 0);
 	/* the answer goes out first: still on the bus, a timer pending */
-	assert_int_equal(t->nplugs, plugs);
+	assert_int_equal(t->host.nplugs, plugs);
 	assert_true(timer_armed(t));
 	fire(t);
 	leave_bus(t);
@@ -530,13 +410,13 @@ static void test_flash_and_run(void **state)
 	int prev;
 
 	download(t, img, len);
-	expect_event(t, "download complete: 40 bytes at flash offset 0x40000");
+	fakehost_expect_event(&t->host, "download complete: 40 bytes at flash offset 0x40000");
 	/* a second dfu-util after 0.9 (no reset) or 0.11 (reset): SET_INTERFACE
 	 * from dfuMANIFEST-WAIT-RESET gives dfuIDLE, then DETACH */
-	clear_events(t);
+	fakehost_clear_events(&t->host);
 	detach_and_boot(t);
-	expect_event(t, "DFU detach");
-	expect_event(t, "rebooting into the image at 0x20040000");
+	fakehost_expect_event(&t->host, "DFU detach");
+	fakehost_expect_event(&t->host, "rebooting into the image at 0x20040000");
 
 	/* 0.1 s per value at the default 12 MHz: 10 slices each */
 	for (slices = 0; slices < 45; slices++)
@@ -547,14 +427,14 @@ static void test_flash_and_run(void **state)
 
 		snprintf(line, sizeof(line), "unmapped write32 0x40000000 <- 0x%08x (pc 0x2004000c)",
 			 i);
-		at = find_event(t, line);
+		at = fakehost_find_event(&t->host, line);
 		if (at < 0)
-			expect_event(t, line);
+			fakehost_expect_event(&t->host, line);
 		assert_true(at > prev); /* in order */
 		prev = at;
 	}
 	snprintf(line, sizeof(line), "<- 0x%08x", 6);
-	assert_int_equal(count_events(t, line), 0);
+	assert_int_equal(fakehost_count_events(&t->host, line), 0);
 	/* it runs on while nothing is done, paced, never idle */
 	assert_true(timer_armed(t));
 	free(img);
@@ -572,20 +452,20 @@ static void test_dfu_util_011_flow(void **state)
 	download_as(t, img, len, true);
 	expect_in(t, 0x80, USB_REQ_GET_DESCRIPTOR, 0x0100, 0, t->dev->desc, 18);
 	assert_int_equal(xfer(t, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL, NULL), 0);
-	assert_int_equal(t->nplugs, 0); /* no reboot: still the bootloader */
+	assert_int_equal(t->host.nplugs, 0); /* no reboot: still the bootloader */
 	assert_int_equal(dfu_state(t), DFU_STATE_MANIFEST_WAIT_RESET);
 	/* -D again works (SET_INTERFACE first), then -e */
 	download_as(t, img, len, true);
 	assert_int_equal(xfer(t, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL, NULL), 0);
 	assert_int_equal(xfer(t, 1, USB_REQ_SET_INTERFACE, 0, 0, 0, NULL, NULL, NULL), 0);
 	assert_int_equal(dfu_state(t), DFU_STATE_IDLE);
-	plugs = t->nplugs;
+	plugs = t->host.nplugs;
 	assert_int_equal(xfer(t, 0x21, DFU_REQ_DETACH, 1000, 0, 0, NULL, NULL, NULL), 0);
-	assert_int_equal(t->nplugs, plugs);
+	assert_int_equal(t->host.nplugs, plugs);
 	fire(t);
 	leave_bus(t);
 	fire(t);
-	expect_event(t, "<- 0x00000001");
+	fakehost_expect_event(&t->host, "<- 0x00000001");
 	free(img);
 }
 
@@ -602,7 +482,7 @@ static void test_detach_from_wait_reset(void **state)
 	fire(t);
 	leave_bus(t);
 	fire(t);
-	expect_event(t, "<- 0x00000001");
+	fakehost_expect_event(&t->host, "<- 0x00000001");
 	free(img);
 }
 
@@ -620,7 +500,7 @@ static void test_dfu_util_09_flow(void **state)
 	/* -e */
 	detach_and_boot(t);
 	fire(t);
-	expect_event(t, "<- 0x00000001");
+	fakehost_expect_event(&t->host, "<- 0x00000001");
 	free(img);
 }
 
@@ -635,31 +515,33 @@ static void test_second_image_and_trap(void **state)
 	download(t, img, len);
 	detach_and_boot(t);
 	fire(t);
-	expect_event(t, "<- 0x00000001");
+	fakehost_expect_event(&t->host, "<- 0x00000001");
 
 	/* reset: the board comes back in the bootloader, dfuIDLE */
 	assert_int_equal(vusb_model_command(&fomu_model, "reset")->run(t->dev, 1, NULL, &out), 0);
-	assert_int_equal(t->plugged, 1);
+	assert_int_equal(t->host.plugged, 1);
 	assert_false(timer_armed(t));
 	assert_int_equal(dfu_state(t), DFU_STATE_IDLE);
 	download(t, img2, len2);
-	expect_event(t, "download complete: 84 bytes");
-	clear_events(t);
+	fakehost_expect_event(&t->host, "download complete: 84 bytes");
+	fakehost_clear_events(&t->host);
 	detach_and_boot(t);
 	fire(t);
 	/* its values, not the first image's */
-	expect_event(t, "unmapped write32 0x40000000 <- 0x00000064");
-	expect_event(t, "unmapped write32 0x40000000 <- 0x000000c8");
-	expect_event(t, "unmapped write32 0x40000000 <- 0x0000012c");
-	expect_event(t, "unmapped read32 0x40000020 -> 0x00000000");
-	assert_int_equal(count_events(t, "<- 0x00000001"), 0);
-	assert_int_equal(count_events(t, "0xe000"), 0); /* the CSR block is quiet */
+	fakehost_expect_event(&t->host, "unmapped write32 0x40000000 <- 0x00000064");
+	fakehost_expect_event(&t->host, "unmapped write32 0x40000000 <- 0x000000c8");
+	fakehost_expect_event(&t->host, "unmapped write32 0x40000000 <- 0x0000012c");
+	fakehost_expect_event(&t->host, "unmapped read32 0x40000020 -> 0x00000000");
+	assert_int_equal(fakehost_count_events(&t->host, "<- 0x00000001"), 0);
+	assert_int_equal(fakehost_count_events(&t->host, "0xe000"), 0); /* the CSR block is quiet */
 	/* the ebreak: reported with pc and registers, then the core stops */
-	expect_event(t, "trap with no handler (mtvec 0): breakpoint (mcause 3) at pc 0x20040050");
-	expect_event(t, "ebreak");
-	expect_event(t, "  s0   12345678  s1   00000000  a0   40000000  a1   0000012c");
-	expect_event(t, "  a2   00c0ffee");
-	expect_event(t, "core halted after 21 instructions");
+	fakehost_expect_event(&t->host,
+			      "trap with no handler (mtvec 0): breakpoint (mcause 3) at pc 0x20040050");
+	fakehost_expect_event(&t->host, "ebreak");
+	fakehost_expect_event(&t->host,
+			      "  s0   12345678  s1   00000000  a0   40000000  a1   0000012c");
+	fakehost_expect_event(&t->host, "  a2   00c0ffee");
+	fakehost_expect_event(&t->host, "core halted after 21 instructions");
 	assert_false(timer_armed(t));
 	/* the log holds it all */
 	assert_int_equal(vusb_model_command(&fomu_model, "log")->run(t->dev, 1, NULL, &out), 0);
@@ -689,8 +571,8 @@ static void test_reset_in_bootloader_replugs(void **state)
 	fomu_model.describe(t->dev, &out);
 	assert_string_equal(strbuf_str(&out), "rebooting");
 	fire(t);
-	assert_int_equal(t->plugged, 1);
-	assert_int_equal(t->nplugs, 2);
+	assert_int_equal(t->host.plugged, 1);
+	assert_int_equal(t->host.nplugs, 2);
 	assert_int_equal(xfer(t, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL, NULL), 0);
 	assert_int_equal(dfu_state(t), DFU_STATE_IDLE);
 	strbuf_reset(&out);
@@ -793,11 +675,11 @@ static void test_persistent_flash(void **state)
 	assert_memory_equal(head, img, sizeof(head));
 	/* a new vusb-attach with the same file boots it without a download */
 	assert_int_equal(create(t, opts), 0);
-	clear_events(t);
+	fakehost_clear_events(&t->host);
 	assert_int_equal(xfer(t, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL, NULL), 0);
 	detach_and_boot(t);
 	fire(t);
-	expect_event(t, "<- 0x0000012c");
+	fakehost_expect_event(&t->host, "<- 0x0000012c");
 	free(img);
 }
 
@@ -807,10 +689,10 @@ static void test_erased_flash(void **state)
 
 	assert_int_equal(xfer(t, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL, NULL), 0);
 	detach_and_boot(t);
-	expect_event(t, "the flash there is erased");
+	fakehost_expect_event(&t->host, "the flash there is erased");
 	fire(t);
-	expect_event(t, "illegal instruction (mcause 2) at pc 0x20040000");
-	expect_event(t, "illegal 0xffffffff");
+	fakehost_expect_event(&t->host, "illegal instruction (mcause 2) at pc 0x20040000");
+	fakehost_expect_event(&t->host, "illegal 0xffffffff");
 }
 
 static void test_bitstream(void **state)
@@ -828,7 +710,7 @@ static void test_bitstream(void **state)
 	assert_int_equal(xfer(t, 0x21, DFU_REQ_DETACH, 1000, 0, 0, NULL, NULL, NULL), 0);
 	fire(t);
 	leave_bus(t);
-	expect_event(t, "FPGA bitstream");
+	fakehost_expect_event(&t->host, "FPGA bitstream");
 	assert_false(timer_armed(t));
 	fomu_model.describe(t->dev, &out);
 	assert_string_equal(strbuf_str(&out), "stopped: FPGA bitstream");
@@ -862,7 +744,7 @@ static void test_wfi_and_idle_sleep(void **state)
 	download_words(t, wfi_img, 3);
 	detach_and_boot(t);
 	fire(t);
-	expect_event(t, "wfi at pc 0x20040004 after 2 instructions: sleeping");
+	fakehost_expect_event(&t->host, "wfi at pc 0x20040004 after 2 instructions: sleeping");
 	assert_false(timer_armed(t)); /* no slice armed: no CPU burnt */
 	fomu_model.describe(t->dev, &out);
 	assert_string_equal(strbuf_str(&out), "sleeping pc=0x20040008 insns=2");
@@ -872,7 +754,8 @@ static void test_wfi_and_idle_sleep(void **state)
 	download_words(t, idle_img, 2);
 	detach_and_boot(t);
 	fire(t);
-	expect_event(t, "idle loop at pc 0x20040004 after 2 instructions: sleeping");
+	fakehost_expect_event(&t->host,
+			      "idle loop at pc 0x20040004 after 2 instructions: sleeping");
 	assert_false(timer_armed(t));
 	strbuf_free(&out);
 }
@@ -887,17 +770,17 @@ static void test_rate_limit(void **state)
 
 	download_words(t, flood, 4);
 	detach_and_boot(t);
-	clear_events(t);
+	fakehost_clear_events(&t->host);
 	fire(t); /* one slice: 120000 instructions, 40000 writes */
-	logged = count_events(t, "unmapped write32");
+	logged = fakehost_count_events(&t->host, "unmapped write32");
 	assert_int_equal(logged, FOMU_LOG_BURST);
 	for (i = 0; i < 99; i++)
 		fire(t);
 	/* then one per slice, and a summary of the rest every 100 slices */
-	logged = count_events(t, "unmapped write32");
+	logged = fakehost_count_events(&t->host, "unmapped write32");
 	assert_int_equal(logged, FOMU_LOG_BURST + 99);
-	expect_event(t, "more bad accesses not logged (rate limit)");
-	assert_true(t->nevents < 200);
+	fakehost_expect_event(&t->host, "more bad accesses not logged (rate limit)");
+	assert_true(t->host.nevents < 200);
 }
 
 static void test_trace(void **state)
@@ -910,12 +793,12 @@ static void test_trace(void **state)
 	assert_int_equal(create(t, opts), 0);
 	download_words(t, img, 3);
 	detach_and_boot(t);
-	clear_events(t);
+	fakehost_clear_events(&t->host);
 	fire(t);
-	expect_event(t, "trace 0x20040000: 00100513  addi a0, zero, 1");
-	expect_event(t, "trace 0x20040004: 00150513  addi a0, a0, 1");
-	expect_event(t, "trace 0x20040008: 00100073  ebreak");
-	expect_event(t, "  a0   00000002");
+	fakehost_expect_event(&t->host, "trace 0x20040000: 00100513  addi a0, zero, 1");
+	fakehost_expect_event(&t->host, "trace 0x20040004: 00150513  addi a0, a0, 1");
+	fakehost_expect_event(&t->host, "trace 0x20040008: 00100073  ebreak");
+	fakehost_expect_event(&t->host, "  a0   00000002");
 }
 
 static void test_ips_pacing(void **state)

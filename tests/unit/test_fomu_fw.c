@@ -36,59 +36,15 @@
 #include "dfu/fomu.h"
 #include "src/model.h"
 #include "src/usbdev.h"
+#include "tests/unit/fakehost.h"
 
-#define MAX_EVENTS 4096
 #define FLASH_SIZE (2u * 1024 * 1024)
 
 struct t {
 	struct usb_device *dev;
-	struct usb_urb *done[8];
-	unsigned int ndone;
-	uint32_t seqnum;
-	char *events[MAX_EVENTS];
-	unsigned int nevents;
-	int plugged;
-	unsigned int nplugs;
+	struct fakehost host;
 	char flash[256];
 	char elf[600];
-};
-
-static void host_complete(struct usb_device *dev, struct usb_urb *urb)
-{
-	struct t *t = dev->host_data;
-
-	assert_true(t->ndone < 8);
-	t->done[t->ndone++] = urb;
-}
-
-static void host_arm_timer(struct usb_device *dev, unsigned int ms)
-{
-}
-
-static void host_event(struct usb_device *dev, const char *what)
-{
-	struct t *t = dev->host_data;
-
-	if (t->nevents == MAX_EVENTS)
-		return;
-	t->events[t->nevents] = strdup(what);
-	assert_non_null(t->events[t->nevents]);
-	t->nevents++;
-}
-
-static void host_plug(struct usb_device *dev, bool connected)
-{
-	struct t *t = dev->host_data;
-
-	t->plugged = connected;
-	t->nplugs++;
-}
-
-static const struct usb_host_ops host_ops = {
-	.complete = host_complete,
-	.arm_timer = host_arm_timer,
-	.event = host_event,
-	.plug = host_plug,
 };
 
 static void src_path(char *buf, size_t len, const char *rel)
@@ -116,8 +72,7 @@ static int create(struct t *t, const char *elf, const char *ips, struct strbuf *
 	r = fomu_model.create(&t->dev, &o, err);
 	if (r < 0)
 		return r;
-	t->dev->host = &host_ops;
-	t->dev->host_data = t;
+	fakehost_bind(&t->host, t->dev);
 	return 0;
 }
 
@@ -128,7 +83,7 @@ static int setup(void **state)
 	struct strbuf err = { 0 };
 
 	assert_non_null(t);
-	t->plugged = -1;
+	fakehost_init(&t->host);
 	snprintf(t->flash, sizeof(t->flash), "%s/vusb-test-%d-fwflash.bin",
 		 dir && *dir ? dir : "/tmp", (int)getpid());
 	unlink(t->flash);
@@ -141,16 +96,11 @@ static int setup(void **state)
 	return 0;
 }
 
-static void drop_urb(struct usb_urb *urb, void *data)
-{
-	free(urb);
-}
-
 static void destroy(struct t *t)
 {
 	if (!t->dev)
 		return;
-	usb_device_disconnect(t->dev, drop_urb, NULL);
+	fakehost_disconnect(&t->host);
 	fomu_model.destroy(t->dev);
 	t->dev = NULL;
 }
@@ -158,11 +108,9 @@ static void destroy(struct t *t)
 static int teardown(void **state)
 {
 	struct t *t = *state;
-	unsigned int i;
 
 	destroy(t);
-	for (i = 0; i < t->nevents; i++)
-		free(t->events[i]);
+	fakehost_clear_events(&t->host);
 	unlink(t->flash);
 	free(t);
 	return 0;
@@ -174,26 +122,6 @@ static void fire(struct t *t)
 		return;
 	t->dev->deadline_ms[0] = 1;
 	usb_device_timer(t->dev);
-}
-
-static struct usb_urb *urb_new(struct t *t, uint8_t type, uint8_t req, uint16_t value,
-			       uint16_t index, uint16_t length, const void *out)
-{
-	struct usb_setup s = { type, req, value, index, length };
-	struct usb_urb *u = calloc(1, sizeof(*u) + length + 1);
-
-	assert_non_null(u);
-	u->in = type & USB_DIR_IN;
-	u->length = length;
-	u->buf = (uint8_t *)(u + 1);
-	u->cap = length;
-	u->seqnum = ++t->seqnum;
-	usb_setup_encode(&s, u->setup_raw);
-	if (!u->in && length) {
-		memcpy(u->buf, out, length);
-		u->actual = length;
-	}
-	return u;
 }
 
 static bool bench_mode; /* wait for the timer's deadline, as the loop would */
@@ -210,13 +138,12 @@ static uint64_t now_ms(void)
 static int xfer(struct t *t, uint8_t type, uint8_t req, uint16_t value, uint16_t index,
 		uint16_t length, const void *out, void *in, uint32_t *ret_actual)
 {
-	struct usb_urb *u = urb_new(t, type, req, value, index, length, out);
+	struct usb_urb *u = fakehost_control_urb(&t->host, type, req, value, index, length, out);
 	unsigned int i;
-	int status;
 
-	t->ndone = 0;
+	t->host.ndone = 0;
 	usb_device_submit(t->dev, u);
-	for (i = 0; i < 2000 && !t->ndone; i++) {
+	for (i = 0; i < 2000 && !t->host.ndone; i++) {
 		if (bench_mode) {
 			uint64_t d = t->dev->deadline_ms[0], now = now_ms();
 
@@ -224,20 +151,12 @@ static int xfer(struct t *t, uint8_t type, uint8_t req, uint16_t value, uint16_t
 				usleep((useconds_t)(d - now) * 1000);
 		}
 		fire(t);
-		if (!t->ndone && !bench_mode)
+		if (!t->host.ndone && !bench_mode)
 			usleep(1000);
 	}
-	if (!t->ndone)
+	if (!t->host.ndone)
 		fail_msg("request %02x %02x %04x never completed", type, req, value);
-	assert_ptr_equal(t->done[0], u);
-	t->ndone = 0;
-	status = u->status;
-	if (in)
-		memcpy(in, u->buf, u->actual);
-	if (ret_actual)
-		*ret_actual = u->actual;
-	free(u);
-	return status;
+	return fakehost_control_end(&t->host, u, in, ret_actual);
 }
 
 static void expect_in(struct t *t, uint16_t value, uint16_t length, const uint8_t *want,
@@ -249,27 +168,6 @@ static void expect_in(struct t *t, uint16_t value, uint16_t length, const uint8_
 	assert_int_equal(xfer(t, 0x80, USB_REQ_GET_DESCRIPTOR, value, 0, length, NULL, buf, &n), 0);
 	assert_int_equal(n, len);
 	assert_memory_equal(buf, want, len);
-}
-
-static int find_event(const struct t *t, const char *needle)
-{
-	unsigned int i;
-
-	for (i = 0; i < t->nevents; i++)
-		if (strstr(t->events[i], needle))
-			return (int)i;
-	return -1;
-}
-
-static void expect_event(const struct t *t, const char *needle)
-{
-	unsigned int i;
-
-	if (find_event(t, needle) >= 0)
-		return;
-	for (i = 0; i < t->nevents; i++)
-		print_message("event: %s\n", t->events[i]);
-	fail_msg("no event with '%s'", needle);
 }
 
 static const uint8_t dev_desc[18] = { 18, 1, 0x00, 0x02, 0, 0, 0, 64, 0x09, 0x12,
@@ -305,15 +203,16 @@ static void test_enumerate(void **state)
 	/* the first URB powers the board: it boots, tests its flash,
 	 * connects, and the held URB goes through */
 	enumerate(t);
-	expect_event(t, "power on: fw.elf from 0x00000000");
-	expect_event(t, "usb: the firmware connected (pull-up on)");
+	fakehost_expect_event(&t->host, "power on: fw.elf from 0x00000000");
+	fakehost_expect_event(&t->host, "usb: the firmware connected (pull-up on)");
 	/* the SET_ADDRESS the kernel sent went to vhci: the model sent its own */
-	expect_event(t, "usb: address 2 (SET_ADDRESS");
-	assert_true(find_event(t, "usb: address 2") > find_event(t, "pull-up on"));
-	expect_event(t, "configured");
+	fakehost_expect_event(&t->host, "usb: address 2 (SET_ADDRESS");
+	assert_true(fakehost_find_event(&t->host, "usb: address 2") >
+		    fakehost_find_event(&t->host, "pull-up on"));
+	fakehost_expect_event(&t->host, "configured");
 	assert_int_equal(t->dev->configuration, 1);
 	/* already on the bus (vusb attached it): no plug request */
-	assert_int_equal(t->nplugs, 0);
+	assert_int_equal(t->host.nplugs, 0);
 
 	expect_in(t, 0x0300, 255, lang, sizeof(lang));
 	expect_in(t, 0x0301, 255, mfr, sizeof(mfr));
@@ -479,15 +378,17 @@ static void test_dfu_download_and_detach(void **state)
 
 	/* DETACH: the status stage completes, then the firmware leaves */
 	assert_int_equal(xfer(t, 0x21, DFU_REQ_DETACH, 1000, 0, 0, NULL, NULL, NULL), 0);
-	for (i = 0; i < 200 && find_event(t, "0x40000000 <- 0x00000002") < 0; i++) {
+	for (i = 0; i < 200 && fakehost_find_event(&t->host, "0x40000000 <- 0x00000002") < 0; i++) {
 		fire(t);
 		usleep(1000);
 	}
-	expect_event(t, "usb: the firmware disconnected (pull-up off): off the bus");
-	assert_int_equal(t->plugged, 0);
-	expect_event(t, "the core runs from the flash now (pc 0x2004");
-	expect_event(t, "unmapped write32 0x40000000 <- 0x00000001 (pc 0x2004000c)");
-	expect_event(t, "unmapped write32 0x40000000 <- 0x00000002");
+	fakehost_expect_event(&t->host,
+			      "usb: the firmware disconnected (pull-up off): off the bus");
+	assert_int_equal(t->host.plugged, 0);
+	fakehost_expect_event(&t->host, "the core runs from the flash now (pc 0x2004");
+	fakehost_expect_event(&t->host,
+			      "unmapped write32 0x40000000 <- 0x00000001 (pc 0x2004000c)");
+	fakehost_expect_event(&t->host, "unmapped write32 0x40000000 <- 0x00000002");
 	{
 		struct strbuf d = { 0 };
 
@@ -497,13 +398,13 @@ static void test_dfu_download_and_detach(void **state)
 		strbuf_free(&d);
 	}
 	/* vusbctl fomu0 reset: power cycle, the firmware boots and connects */
-	usb_device_disconnect(t->dev, drop_urb, NULL);
+	fakehost_disconnect(&t->host);
 	assert_int_equal(vusb_model_command(&fomu_model, "reset")->run(t->dev, 1, NULL, NULL), 0);
-	for (i = 0; i < 200 && t->plugged != 1; i++) {
+	for (i = 0; i < 200 && t->host.plugged != 1; i++) {
 		fire(t);
 		usleep(1000);
 	}
-	assert_int_equal(t->plugged, 1);
+	assert_int_equal(t->host.plugged, 1);
 	enumerate(t);
 }
 
@@ -522,14 +423,14 @@ static void test_no_answer(void **state)
 
 	enumerate(t);
 	/* HANG: accepted, never finished */
-	u = urb_new(t, 0x40, 0x06, 0, 0, 0, NULL);
-	t->ndone = 0;
+	u = fakehost_control_urb(&t->host, 0x40, 0x06, 0, 0, 0, NULL);
+	t->host.ndone = 0;
 	usb_device_submit(t->dev, u);
 	for (i = 0; i < 20; i++) {
 		fire(t);
 		usleep(1000);
 	}
-	assert_int_equal(t->ndone, 0);
+	assert_int_equal(t->host.ndone, 0);
 	assert_ptr_equal(usb_device_unlink(t->dev, u->seqnum), u);
 	free(u);
 	assert_int_equal(xfer(t, 0xc0, 0x01, 0, 0, 24, NULL, info, NULL), 0);
@@ -537,7 +438,8 @@ static void test_no_answer(void **state)
 	/* FORGET: its status stage is the last thing it answers */
 	assert_int_equal(xfer(t, 0x40, 0x05, 0, 0, 0, NULL, NULL, NULL), 0);
 	assert_int_equal(xfer(t, 0xc0, 0x01, 0, 0, 24, NULL, info, NULL), -EPROTO);
-	expect_event(t, "usb: request c0 01 0000 failed in the setup stage: no answer");
+	fakehost_expect_event(&t->host,
+			      "usb: request c0 01 0000 failed in the setup stage: no answer");
 	/* the same again: nothing waits, nothing hangs */
 	assert_int_equal(xfer(t, 0x80, USB_REQ_GET_STATUS, 0, 0, 2, NULL, info, NULL), -EPROTO);
 }
@@ -657,14 +559,14 @@ static void test_polling_firmware(void **state)
 	unsigned int i;
 
 	recreate(t, loop, sizeof(loop) / sizeof(loop[0]), 0);
-	u = urb_new(t, 0x80, USB_REQ_GET_DESCRIPTOR, 0x0100, 0, 64, NULL);
+	u = fakehost_control_urb(&t->host, 0x80, USB_REQ_GET_DESCRIPTOR, 0x0100, 0, 64, NULL);
 	usb_device_submit(t->dev, u);
 	for (i = 0; i < 50; i++) {
 		fire(t);
 		usleep(1000);
 	}
 	/* held: the firmware never pulled up */
-	assert_int_equal(t->ndone, 0);
+	assert_int_equal(t->host.ndone, 0);
 	assert_int_equal(usb_ep_pending(t->dev, 0), 1);
 	fomu_model.describe(t->dev, &d);
 	assert_non_null(strstr(strbuf_str(&d), "firmware sleeping pc=0x000000"));
@@ -673,9 +575,9 @@ static void test_polling_firmware(void **state)
 	/* the kernel gives up on it: unlinked, given back, not completed */
 	assert_ptr_equal(usb_device_unlink(t->dev, u->seqnum), u);
 	free(u);
-	assert_int_equal(t->ndone, 0);
+	assert_int_equal(t->host.ndone, 0);
 	fire(t);
-	assert_int_equal(t->ndone, 0);
+	assert_int_equal(t->host.ndone, 0);
 }
 
 static void test_bad_firmware(void **state)
