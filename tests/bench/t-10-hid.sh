@@ -19,6 +19,9 @@ need_cmd vusb-attach inputlat attachtime
 need_module vhci-hcd usbhid hid-generic evdev
 
 N=1000
+# The harness's wire tap (src/conn.c) would copy every byte vusb sends and
+# receives to a file: not what is measured here.
+unset VUSB_WIRE_DIR
 T=$((20 * VM_SLOW))
 # The gadget: Linux Foundation's composite gadget ID, vusb's mouse report.
 GVID=1d6b
@@ -88,6 +91,15 @@ detach_all() {
 	done
 }
 
+# --- for scale: the resident memory of a small program on the same libc ---
+# (attachtime waiting in poll(): libc and the dynamic loader, nothing else)
+attachtime -t 60 -n none/ -w /dev/null x >/dev/null 2>&1 &
+apid=$!
+sleep 1
+bench "mem.libc_program.vmrss_kb $(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$apid/status)"
+kill $apid
+wait $apid 2>/dev/null
+
 # --- vusb, attached directly ------------------------------------------------
 
 for r in 1 2 3; do
@@ -103,10 +115,10 @@ if [ -n "${pid:-}" ] && kill -0 "$pid" 2>/dev/null; then
 	for f in VmRSS RssAnon RssFile RssShmem; do
 		bench "mem.one_mouse.$(echo $f | tr A-Z a-z)_kb $(sed -n "s/^$f:[[:space:]]*\([0-9]*\) kB/\1/p" /proc/$pid/status)"
 	done
-	awk '/^[0-9a-f]+-[0-9a-f]+ / { n = $6 == "" ? "[anon]" : $6 }
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { n = ($6 == "" ? "[anon]" : $6) " " $2 }
 	     /^Rss:/ { r[n] += $2 }
 	     END { for (k in r) if (r[k]) printf "# rss %5d kB %s\n", r[k], k }' \
-		/proc/$pid/smaps | sort -k3 -rn
+		/proc/$pid/smaps | sort -k3 -rn | head -n 24
 	latency direct direct "$node"
 	kill -TERM "$pid"
 	wait_for "$T" sh -c "! kill -0 $pid 2>/dev/null"

@@ -1,22 +1,27 @@
 #!/bin/sh
 # make bench, storage: sequential throughput (dd, 1 MiB blocks, O_DIRECT,
-# 64 MiB each way, the median of three runs) and 4 KiB random reads at
-# queue depth 1, through vusb and through the kernel's own path, in one
-# boot of the same VM, each disk backed by a file on the same tmpfs:
+# 64 MiB each way) and 4 KiB random reads at queue depth 1, through vusb
+# and through the kernel's own path, in one boot of the same VM, every
+# disk backed by a file on the same tmpfs:
 #
 #   vusb           vusb-attach storage on vhci (high speed, the default)
 #   vusb_ss        the same with --superspeed
 #   vusb_usbip     vusb-attach --listen, imported with usbip attach (TCP
 #                  over loopback)
 #   gadget         a configfs mass_storage gadget on dummy_hcd (high
-#                  speed), read and written on dummy_hcd's host side
-#   gadget_usbip   that gadget exported by usbip-host and usbipd, imported
-#                  with usbip attach over loopback
+#                  speed), used on dummy_hcd's host side
+#   gadget_usbip   a second such gadget, exported by usbip-host and
+#                  usbipd, imported with usbip attach over loopback
+#
+# All five disks exist at once and the runs go round them, ROUNDS times:
+# what else runs on the machine (TCG makes the guest sensitive to the
+# host's load) then weighs on every path alike, instead of on whichever
+# came first. The figure of a path is the median of its rounds.
 #
 # Prints "bench: storage.seq_read.PATH.mbps N" (seq_write, randread_4k
-# ... iops) lines for tests/bench/run and tests/bench/storage, and a table
-# with the ratios as comments. A measurement, not a test: only a path that
-# could not be set up is reported as failed.
+# ... iops, cpu_s_per_gib) lines for tests/bench/run and
+# tests/bench/storage, and a table with the ratios as comments. A
+# measurement, not a test: only a path that could not be set up fails.
 . /vusb/tests/lib.sh
 need_cmd vusb-attach vusbctl dd
 need_module vhci-hcd usb-storage sd_mod
@@ -26,7 +31,7 @@ need_module vhci-hcd usb-storage sd_mod
 unset VUSB_WIRE_DIR
 
 MB=64
-REPS=3
+ROUNDS=5
 T=$((60 * VM_SLOW))
 echo 0 >/sys/module/usb_storage/parameters/delay_use
 
@@ -34,28 +39,21 @@ bench() {
 	echo "bench: $*"
 }
 
-# disk_of BUSID: the block device usb-storage made for that USB device,
-# once sd has read its capacity (a write before that fails)
-disk_of() {
-	for _b in /sys/bus/usb/devices/"$1":1.0/host*/target*/*/block/*; do
-		[ -b "/dev/${_b##*/}" ] && [ "$(cat "$_b/size" 2>/dev/null)" -gt 0 ] 2>/dev/null || continue
-		echo "${_b##*/}"
-		return 0
-	done
-	return 1
-}
-
-# disk_of_id VID PID: the block device of any USB device with those IDs
-disk_of_id() {
+# disk_of_serial SERIAL: the block device of the USB device with that
+# serial number, once sd has read its capacity (a write before fails)
+disk_of_serial() {
 	for _d in /sys/bus/usb/devices/*; do
-		[ -r "$_d/idVendor" ] || continue
-		[ "$(cat "$_d/idVendor")" = "$1" ] && [ "$(cat "$_d/idProduct")" = "$2" ] || continue
-		disk_of "${_d##*/}" && return 0
+		[ "$(cat "$_d/serial" 2>/dev/null)" = "$1" ] || continue
+		for _b in "$_d"/"${_d##*/}":1.0/host*/target*/*/block/*; do
+			[ -b "/dev/${_b##*/}" ] && [ "$(cat "$_b/size" 2>/dev/null)" -gt 0 ] 2>/dev/null ||
+				continue
+			echo "/dev/${_b##*/}"
+			return 0
+		done
 	done
 	return 1
 }
 
-# now_cs: centiseconds since boot
 now_cs() {
 	awk '{ printf "%d\n", $1 * 100 }' /proc/uptime
 }
@@ -82,159 +80,162 @@ cpu_cs() {
 	awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 
-ROWS=
-# measure PATH DEV [PID]: the figures for one path; PID, if given, is the
-# process serving it, whose CPU time is noted too.
-measure() {
-	_k=$1 _dev=$2 _pid=${3:-}
-	_w= _r=
-	_c0=$([ -n "$_pid" ] && cpu_cs "$_pid")
-	for _i in $(seq $REPS); do
-		_w="$_w $(dd_rate if=/dev/zero of="$_dev" bs=1M count=$MB oflag=direct)"
-	done
-	for _i in $(seq $REPS); do
-		_r="$_r $(dd_rate if="$_dev" of=/dev/null bs=1M count=$MB iflag=direct)"
-	done
-	_mw=$(median $_w)
-	_mr=$(median $_r)
-	bench "storage.seq_write.$_k.mbps $_mw"
-	bench "storage.seq_read.$_k.mbps $_mr"
-	if [ -n "$_pid" ]; then
-		# CPU seconds the serving process spent per GiB moved.
-		_cs=$(($(cpu_cs "$_pid") - _c0))
-		bench "storage.cpu_s_per_gib.$_k $(awk -v c="$_cs" -v m=$((2 * REPS * MB)) \
-			'BEGIN { printf "%.2f", c / 100 / (m / 1024) }')"
-	fi
-	_iops=-
-	if command -v randread >/dev/null; then
-		_iops=$(randread -b 4096 -s 3 "$_dev" 2>/dev/null | sed -n 's/.*IOPS \([0-9]*\).*/\1/p')
-		[ -n "$_iops" ] && bench "storage.randread_4k.$_k.iops $_iops"
-	fi
-	note "$_k: write$_w MB/s; read$_r MB/s; 4k random read ${_iops:-?} IOPS"
-	ROWS="$ROWS$_k $_mw $_mr ${_iops:--}
+# Paths set up: "KEY SERIAL PID" lines (PID: the vusb-attach serving it, or -)
+PATHS=
+add_path() {
+	if wait_for $T disk_of_serial "$2"; then
+		PATHS="$PATHS$1 $2 ${3:--}
 "
-	ok "$_k: measured"
-}
-
-# vusb_path KEY ARGS...: vusb-attach storage ARGS on a fresh image
-vusb_path() {
-	_k=$1
-	shift
-	rm -f /tmp/v.img
-	vusb-attach -q --no-stdin storage "$@" --create $((MB + 16))M /tmp/v.img \
-		>/tmp/v.out 2>/tmp/v.err &
-	_va=$!
-	if ! wait_for $T grep -q "^storage0: ready" /tmp/v.out ||
-		! wait_for $T disk_of_id 1209 0004; then
-		fail "$_k: vusb-attach storage $*" "$(cat /tmp/v.out /tmp/v.err)"
-		kill $_va 2>/dev/null
-		wait $_va 2>/dev/null
-		return
-	fi
-	measure "$_k" "/dev/$(disk_of_id 1209 0004)" $_va
-	kill -TERM $_va
-	wait $_va
-	rm -f /tmp/v.img
-}
-
-# usbip_port_of BUSID: the vhci port usbip attach put the remote BUSID on
-usbip_port_of() {
-	usbip port 2>/dev/null | awk -v b="$1" '/^Port [0-9]+:/ { p = $2 + 0 }
-		$0 ~ "/" b "$" { print p; exit }'
-}
-
-# --- vusb -------------------------------------------------------------------
-
-vusb_path vusb
-vusb_path vusb_ss --superspeed
-
-if command -v usbip >/dev/null; then
-	rm -f /tmp/v.img
-	vusb-attach -q --no-stdin --listen 127.0.0.1:3240 storage --create $((MB + 16))M /tmp/v.img \
-		>/tmp/l.out 2>/tmp/l.err &
-	LA=$!
-	if wait_for $T grep -q '^storage0: exported, busid ' /tmp/l.out; then
-		LB=$(sed -n 's/^storage0: exported, busid //p' /tmp/l.out)
-		if usbip attach -r 127.0.0.1 -b "$LB" >/tmp/ua.out 2>&1 &&
-			wait_for $T disk_of_id 1209 0004; then
-			measure vusb_usbip "/dev/$(disk_of_id 1209 0004)" $LA
-			usbip detach -p "$(usbip_port_of "$LB")" >/dev/null 2>&1
-		else
-			fail "vusb_usbip: usbip attach -r 127.0.0.1 -b $LB" "$(cat /tmp/ua.out /tmp/l.err)"
-		fi
+		note "$1: $(disk_of_serial "$2")"
 	else
-		fail "vusb_usbip: vusb-attach --listen" "$(cat /tmp/l.out /tmp/l.err)"
+		fail "$1: a disk with serial $2" "$(cat /tmp/$1.out /tmp/$1.err 2>/dev/null | tail -n 5)"
 	fi
-	kill -TERM $LA
-	wait $LA
-	rm -f /tmp/v.img
+}
+
+# vusb KEY SERIAL ARGS...: a vusb-attach of its own for each path
+vusb() {
+	_k=$1 _s=$2
+	shift 2
+	rm -f /tmp/$_k.img
+	vusb-attach -q --no-stdin storage "$@" --name "$_k" --serial "$_s" \
+		--create $((MB + 8))M /tmp/$_k.img >/tmp/$_k.out 2>/tmp/$_k.err &
+	eval "PID_$_k=$!"
+}
+
+# --- vusb ---------------------------------------------------------------------
+
+vusb vusb VUSBHS000001
+vusb vusb_ss VUSBSS000001 --superspeed
+if command -v usbip >/dev/null; then
+	rm -f /tmp/vusb_usbip.img
+	vusb-attach -q --no-stdin --listen 127.0.0.1:3241 storage --name vusb_usbip \
+		--serial VUSBIP000001 --create $((MB + 8))M /tmp/vusb_usbip.img \
+		>/tmp/vusb_usbip.out 2>/tmp/vusb_usbip.err &
+	PID_vusb_usbip=$!
+	if wait_for $T grep -q '^vusb_usbip: exported, busid ' /tmp/vusb_usbip.out; then
+		b=$(sed -n 's/^vusb_usbip: exported, busid //p' /tmp/vusb_usbip.out)
+		usbip --tcp-port 3241 attach -r 127.0.0.1 -b "$b" >>/tmp/vusb_usbip.err 2>&1
+	fi
 fi
+add_path vusb VUSBHS000001 "$PID_vusb"
+add_path vusb_ss VUSBSS000001 "$PID_vusb_ss"
+[ -n "${PID_vusb_usbip:-}" ] && add_path vusb_usbip VUSBIP000001 "$PID_vusb_usbip"
 
-# --- the kernel's own: a gadget on dummy_hcd ---------------------------------
+# --- the kernel's own: two gadgets on dummy_hcd -----------------------------------
 
-G=/sys/kernel/config/usb_gadget/vusbbench
-gadget_up() {
-	modprobe libcomposite && modprobe usb_f_mass_storage && modprobe dummy_hcd || return 1
-	grep -q ' /sys/kernel/config ' /proc/mounts || mount -t configfs none /sys/kernel/config ||
-		return 1
-	dd if=/dev/zero of=/tmp/g.img bs=1M count=0 seek=$((MB + 16)) 2>/dev/null
-	mkdir -p $G/strings/0x409 $G/configs/c.1 $G/functions/mass_storage.0 || return 1
-	echo 0x1d6b >$G/idVendor # Linux Foundation
-	echo 0x0104 >$G/idProduct # multifunction composite gadget
-	echo 0x0200 >$G/bcdUSB
-	echo 0123456789AB >$G/strings/0x409/serialnumber
-	echo "vusb bench gadget" >$G/strings/0x409/product
-	echo /tmp/g.img >$G/functions/mass_storage.0/lun.0/file
-	ln -s $G/functions/mass_storage.0 $G/configs/c.1/
-	ls /sys/class/udc | head -n 1 >$G/UDC
+CFG=/sys/kernel/config/usb_gadget
+gadget_up() { # NAME SERIAL UDC
+	_g=$CFG/$1
+	dd if=/dev/zero of=/tmp/$1.img bs=1M count=0 seek=$((MB + 8)) 2>/dev/null
+	mkdir -p $_g/strings/0x409 $_g/configs/c.1 $_g/functions/mass_storage.0 || return 1
+	echo 0x1d6b >$_g/idVendor # Linux Foundation
+	echo 0x0104 >$_g/idProduct # multifunction composite gadget
+	echo 0x0200 >$_g/bcdUSB
+	echo "$2" >$_g/strings/0x409/serialnumber
+	echo "vusb bench gadget" >$_g/strings/0x409/product
+	echo /tmp/$1.img >$_g/functions/mass_storage.0/lun.0/file
+	ln -s $_g/functions/mass_storage.0 $_g/configs/c.1/
+	echo "$3" >$_g/UDC
 }
 
-gadget_down() {
-	echo "" >$G/UDC 2>/dev/null
-	rm -f $G/configs/c.1/mass_storage.0
-	rmdir $G/configs/c.1 $G/functions/mass_storage.0 $G/strings/0x409 $G 2>/dev/null
-	rm -f /tmp/g.img
+gadget_down() { # NAME
+	_g=$CFG/$1
+	[ -d $_g ] || return 0
+	echo "" >$_g/UDC 2>/dev/null
+	rm -f $_g/configs/c.1/mass_storage.0
+	rmdir $_g/configs/c.1 $_g/functions/mass_storage.0 $_g/strings/0x409 $_g 2>/dev/null
+	rm -f /tmp/$1.img
 }
 
-if gadget_up && wait_for $T disk_of_id 1d6b 0104; then
-	GBUSID=
-	for d in /sys/bus/usb/devices/*; do
-		[ -r "$d/idProduct" ] && [ "$(cat "$d/idVendor"):$(cat "$d/idProduct")" = 1d6b:0104 ] &&
-			GBUSID=${d##*/}
+busid_of_serial() {
+	for _d in /sys/bus/usb/devices/*; do
+		[ "$(cat "$_d/serial" 2>/dev/null)" = "$1" ] && echo "${_d##*/}" && return 0
 	done
-	note "gadget: $(cat /sys/bus/usb/devices/$GBUSID/speed) Mb/s on $(ls /sys/class/udc)"
-	measure gadget "/dev/$(disk_of_id 1d6b 0104)"
+	return 1
+}
 
-	if command -v usbipd >/dev/null && modprobe usbip-host; then
+GADGETS=
+# Two UDCs; dummy_hcd loaded earlier in this boot with one is reloaded.
+if [ "$(ls /sys/class/udc 2>/dev/null | wc -l)" -lt 2 ]; then
+	rmmod dummy_hcd 2>/dev/null
+fi
+if modprobe libcomposite && modprobe usb_f_mass_storage && modprobe dummy_hcd num=2 &&
+	{ grep -q ' /sys/kernel/config ' /proc/mounts || mount -t configfs none /sys/kernel/config; }; then
+	udcs=$(ls /sys/class/udc)
+	note "UDCs: $(echo $udcs)"
+	u0=$(echo "$udcs" | sed -n 1p)
+	u1=$(echo "$udcs" | sed -n 2p)
+	if gadget_up gadget GADGETDIRECT "$u0"; then
+		GADGETS="$GADGETS gadget"
+		add_path gadget GADGETDIRECT
+	fi
+	if [ -n "$u1" ] && command -v usbipd >/dev/null && modprobe usbip-host &&
+		gadget_up gadget_usbip GADGETUSBIP0 "$u1" && GADGETS="$GADGETS gadget_usbip" &&
+		wait_for $T busid_of_serial GADGETUSBIP0; then
+		gb=$(busid_of_serial GADGETUSBIP0)
 		usbipd -D >/dev/null 2>&1
 		sleep 1
-		if usbip bind -b "$GBUSID" >/tmp/ub.out 2>&1 &&
-			usbip attach -r 127.0.0.1 -b "$GBUSID" >/tmp/ua.out 2>&1 &&
-			wait_for $T disk_of_id 1d6b 0104; then
-			measure gadget_usbip "/dev/$(disk_of_id 1d6b 0104)"
-			usbip detach -p "$(usbip_port_of "$GBUSID")" >/dev/null 2>&1
+		if usbip bind -b "$gb" >/tmp/gadget_usbip.err 2>&1 &&
+			usbip attach -r 127.0.0.1 -b "$gb" >>/tmp/gadget_usbip.err 2>&1; then
+			add_path gadget_usbip GADGETUSBIP0
 		else
-			fail "gadget_usbip: usbip bind and attach of $GBUSID" "$(cat /tmp/ub.out /tmp/ua.out)"
+			fail "gadget_usbip: usbip bind and attach of $gb" "$(cat /tmp/gadget_usbip.err)"
 		fi
-		usbip unbind -b "$GBUSID" >/dev/null 2>&1
-		killall usbipd 2>/dev/null
 	else
-		skip "gadget_usbip" "no usbipd or usbip-host in this VM"
+		skip "gadget_usbip" "no second UDC, usbipd or usbip-host"
 	fi
 else
-	skip "gadget" "no dummy_hcd, libcomposite or usb_f_mass_storage: $(ls /sys/class/udc 2>&1)"
+	skip "gadget" "no dummy_hcd, libcomposite or usb_f_mass_storage in this kernel"
 fi
-gadget_down
 
-# --- the table ----------------------------------------------------------------
+# --- the rounds -------------------------------------------------------------------
 
-printf '%s' "$ROWS" | awk -v mb=$MB -v reps=$REPS '
-	NF == 4 { k[++n] = $1; w[$1] = $2; r[$1] = $3; io[$1] = $4 }
+printf '%s' "$PATHS" | while read -r k s p; do
+	[ "$p" != - ] && echo "$k $(cpu_cs "$p")" >>/tmp/cpu0
+done
+for r in $(seq $ROUNDS); do
+	printf '%s' "$PATHS" >/tmp/paths
+	while read -r k s p; do
+		d=$(disk_of_serial "$s") || continue
+		echo "$(dd_rate if=/dev/zero of="$d" bs=1M count=$MB oflag=direct)" >>/tmp/w.$k
+		echo "$(dd_rate if="$d" of=/dev/null bs=1M count=$MB iflag=direct)" >>/tmp/r.$k
+	done </tmp/paths
+done
+
+ROWS=
+printf '%s' "$PATHS" >/tmp/paths
+while read -r k s p; do
+	w=$(median $(cat /tmp/w.$k))
+	r=$(median $(cat /tmp/r.$k))
+	bench "storage.seq_write.$k.mbps $w"
+	bench "storage.seq_read.$k.mbps $r"
+	if [ "$p" != - ]; then
+		c0=$(sed -n "s/^$k //p" /tmp/cpu0)
+		# CPU seconds the serving process spent per GiB moved.
+		bench "storage.cpu_s_per_gib.$k $(awk -v c=$(($(cpu_cs "$p") - c0)) \
+			-v m=$((2 * ROUNDS * MB)) 'BEGIN { printf "%.2f", c / 100 / (m / 1024) }')"
+	fi
+	iops=-
+	if command -v randread >/dev/null; then
+		iops=$(randread -b 4096 -s 3 "$(disk_of_serial "$s")" 2>/dev/null |
+			sed -n 's/.*IOPS \([0-9]*\).*/\1/p')
+		[ -n "$iops" ] && bench "storage.randread_4k.$k.iops $iops"
+	fi
+	note "$k: write $(echo $(cat /tmp/w.$k)) MB/s; read $(echo $(cat /tmp/r.$k)) MB/s; 4k random read ${iops:--} IOPS"
+	ROWS="$ROWS$k $w $r ${iops:--}
+"
+	ok "$k: measured"
+done </tmp/paths
+
+# --- the table, then tidy up --------------------------------------------------------
+
+printf '%s' "$ROWS" | awk -v mb=$MB -v n=$ROUNDS '
+	NF == 4 { k[++c] = $1; w[$1] = $2; r[$1] = $3; io[$1] = $4 }
 	function ratio(a, b) { return b > 0 ? sprintf("%.2fx", a / b) : "-" }
 	END {
-		printf "# storage, dd bs=1M count=%d O_DIRECT, median of %d (MB/s)\n", mb, reps
+		printf "# storage, dd bs=1M count=%d O_DIRECT, median of %d rounds (MB/s)\n", mb, n
 		printf "# %-14s %8s %8s %10s\n", "path", "write", "read", "4k IOPS"
-		for (i = 1; i <= n; i++)
+		for (i = 1; i <= c; i++)
 			printf "# %-14s %8s %8s %10s\n", k[i], w[k[i]], r[k[i]], io[k[i]]
 		if ("vusb" in w) {
 			printf "# vusb / gadget+usbip: write %s, read %s (target >= 1.5x)\n",
@@ -243,3 +244,17 @@ printf '%s' "$ROWS" | awk -v mb=$MB -v reps=$REPS '
 				ratio(w["vusb"], w["gadget"]), ratio(r["vusb"], r["gadget"])
 		}
 	}'
+
+usbip port 2>/dev/null | sed -n 's/^Port \([0-9]*\):.*/\1/p' | while read -r port; do
+	usbip detach -p "$port" >/dev/null 2>&1
+done
+[ -n "${gb:-}" ] && usbip unbind -b "$gb" >/dev/null 2>&1
+killall usbipd 2>/dev/null
+for g in $GADGETS; do
+	gadget_down $g
+done
+for p in ${PID_vusb:-} ${PID_vusb_ss:-} ${PID_vusb_usbip:-}; do
+	kill -TERM "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+done
+rm -f /tmp/vusb*.img /tmp/w.* /tmp/r.* /tmp/cpu0 /tmp/paths

@@ -103,6 +103,8 @@ END {
 	# Memory and scale
 	row("Resident memory, process serving one mouse (KiB)", "%d", "mem.one_mouse.vmrss_kb",
 	    "-", "-", "-", "<= 2048", le("mem.one_mouse.vmrss_kb", 2048))
+	row("Resident memory of an idle libc-only program, for scale (KiB)", "%d",
+	    "mem.libc_program.vmrss_kb", "-", "-", "-", "", "")
 	row("Resident memory per further mouse (KiB)", "%d", "scale.hs.per_device_kb", "-", "-",
 	    "-", "<= 64", le("scale.hs.per_device_kb", 64))
 	row("Resident memory per further SuperSpeed drive (KiB)", "%d",
@@ -124,6 +126,10 @@ END {
 	row("Enumerate 120 mice, one process (s)", "%.2f", "scale.hs.enumerate_s", "-", "-", "-", "", "")
 	row("Enumerate 120 mice + 120 SuperSpeed drives (s)", "%.2f", "scale.all.enumerate_s", "-",
 	    "-", "-", "", "")
+	row("CPU time of vusb-attach to bring up 120 mice / all 240 (s)", "%s", "scale.cpu", "-",
+	    "-", "-", "", "")
+	if (has("scale.hs.cpu_s"))
+		rc[n, 1] = v["scale.hs.cpu_s"] " / " (has("scale.all.cpu_s") ? v["scale.all.cpu_s"] : "n/a")
 	row("Detach all 240 on SIGTERM (s)", "%.2f", "scale.all.detach_s", "-", "-", "-", "", "")
 	left = has("scale.all.ports_left") ? "scale.all.ports_left" : "scale.hs.ports_left"
 	row("vhci ports left in use after that", "%d", left, "-", "-", "-", "0",
