@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -50,7 +51,7 @@ struct conn_urb {
 	struct usb_urb urb;
 	uint8_t hdr[USBIP_HDR_SIZE];
 	bool header_only; /* RET_UNLINK, or a reply with no payload */
-	bool piped; /* its IN data waits in the connection's pipe, not in buf */
+	bool piped; /* its data waits in the connection's pipe, not in buf */
 	size_t alloc; /* bytes allocated after the struct, >= urb.cap */
 };
 
@@ -58,6 +59,7 @@ enum rx_state {
 	RX_HEADER,
 	RX_PAYLOAD, /* OUT data into urb->buf */
 	RX_SKIP, /* bytes to throw away: ISO descriptors, oversized OUT data */
+	RX_PIPE, /* OUT data into the pipe, for usbip_conn_splice_out() */
 };
 
 struct usbip_conn {
@@ -95,7 +97,9 @@ struct usbip_conn {
 	/* IN data spliced from a file (usbip_conn_splice_in), made at first use */
 	int pipe[2];
 	size_t pipe_size;
-	size_t piped; /* bytes in it: the rest of one reply's data */
+	struct conn_urb *pipe_owner; /* the one URB whose data is in it */
+	size_t piped; /* bytes in it */
+	size_t rx_staged; /* of an OUT payload being piped: bytes from staging */
 	bool no_splice; /* the files served cannot be spliced: stop trying */
 
 	struct usbip_conn_stats stats;
@@ -285,6 +289,43 @@ static void pipe_drain(struct usbip_conn *c, uint8_t *scratch, size_t cap, size_
 		n -= (size_t)r;
 	}
 	c->piped = 0;
+	if (c->pipe_owner)
+		c->pipe_owner->piped = false;
+	c->pipe_owner = NULL;
+}
+
+/* Read all of n bytes from the pipe into buf (there are as many). */
+static int pipe_read(struct usbip_conn *c, uint8_t *buf, size_t n)
+{
+	while (n) {
+		ssize_t r = read(c->pipe[0], buf, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -EIO;
+		buf += r;
+		n -= (size_t)r;
+		c->piped -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Write all of n bytes into the pipe, which has room for them. */
+static int pipe_write(struct usbip_conn *c, const uint8_t *buf, size_t n)
+{
+	while (n) {
+		ssize_t r = write(c->pipe[1], buf, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -EIO;
+		buf += r;
+		n -= (size_t)r;
+		c->piped += (size_t)r;
+	}
+	return 0;
 }
 
 int usbip_conn_splice_in(struct usbip_conn *c, struct usb_urb *urb, int fd, uint64_t off,
@@ -295,7 +336,7 @@ int usbip_conn_splice_in(struct usbip_conn *c, struct usb_urb *urb, int fd, uint
 	size_t done = 0;
 	int err;
 
-	if (c->dead || c->no_splice || c->piped || len < SPLICE_MIN || urb->owner != c ||
+	if (c->dead || c->no_splice || c->pipe_owner || len < SPLICE_MIN || urb->owner != c ||
 	    len > urb->cap)
 		return -EOPNOTSUPP;
 	if (c->pipe[0] < 0 && pipe_open(c) < 0)
@@ -326,7 +367,144 @@ int usbip_conn_splice_in(struct usbip_conn *c, struct usb_urb *urb, int fd, uint
 		memset(urb->buf, 0, len);
 	cu->piped = true;
 	c->piped = len;
+	c->pipe_owner = cu;
 	return 0;
+}
+
+/*
+ * Large writes take the same way back: the payload of a bulk OUT URB to
+ * an endpoint whose class asks for it (usb_device_splices_out) is spliced
+ * from the socket into the pipe (references to the socket's pages), and
+ * by the class from there into the image (usb_urb_splice_out): one copy
+ * into the page cache instead of a receive and a pwrite. A class that
+ * wants the bytes after all gets them with usb_urb_out_data().
+ */
+static bool pipe_out(struct usbip_conn *c, struct conn_urb *cu, size_t len)
+{
+	if (c->no_splice || c->pipe_owner || len < SPLICE_MIN ||
+	    !usb_device_splices_out(c->dev, cu->urb.ep))
+		return false;
+	if (c->pipe[0] < 0 && pipe_open(c) < 0)
+		return false;
+	return len <= c->pipe_size;
+}
+
+/*
+ * The payload stops going through the pipe (it is full, or cannot take
+ * from this socket): what it holds goes into urb->buf, the rest will be
+ * received there.
+ */
+static int unpipe_rx(struct usbip_conn *c)
+{
+	struct conn_urb *cu = c->rx_urb;
+	size_t have = c->piped;
+	int r;
+
+	r = pipe_read(c, cu->urb.buf + (cu->urb.actual - c->rx_need - have), have);
+	if (r < 0)
+		return r;
+	if (c->tap >= 0)
+		tap(c, 'H', cu->urb.buf + c->rx_staged, have - c->rx_staged);
+	cu->piped = false;
+	c->pipe_owner = NULL;
+	c->rx = RX_PAYLOAD;
+	return 0;
+}
+
+/* The payload is all in the pipe: the tap gets what came from the socket. */
+static int tap_piped(struct usbip_conn *c)
+{
+	struct conn_urb *cu = c->rx_urb;
+	size_t n = c->piped;
+	int r;
+
+	/* Out and back in: the pipe is empty in between and takes it all. */
+	r = pipe_read(c, cu->urb.buf, n);
+	if (r == 0)
+		r = pipe_write(c, cu->urb.buf, n);
+	if (r == 0)
+		tap(c, 'H', cu->urb.buf + c->rx_staged, n - c->rx_staged);
+	return r;
+}
+
+/* Receive more of a piped payload: 0, -EAGAIN, or -errno/-EPIPE as rx_read. */
+static ssize_t rx_pipe(struct usbip_conn *c)
+{
+	size_t n = c->st_len - c->st_off;
+	ssize_t r;
+	int avail = 0;
+
+	if (n) {
+		/* What came with the header (the tap has it already). */
+		if (n > c->rx_need)
+			n = c->rx_need;
+		r = pipe_write(c, c->staging + c->st_off, n);
+		if (r < 0)
+			return r;
+		c->st_off += n;
+		c->rx_staged += n;
+		return (ssize_t)n;
+	}
+	r = splice(c->fd, NULL, c->pipe[1], NULL, c->rx_need, SPLICE_F_NONBLOCK);
+	if (r > 0) {
+		c->piped += (size_t)r;
+		c->stats.bytes_in += (uint64_t)r;
+		return r;
+	}
+	if (r == 0)
+		return -EPIPE;
+	if (errno == EINTR)
+		return -EINTR;
+	/* EAGAIN with bytes waiting in the socket: the pipe is full. */
+	if (errno == EAGAIN && (ioctl(c->fd, FIONREAD, &avail) < 0 || avail == 0))
+		return -EAGAIN;
+	if (errno != EAGAIN)
+		c->no_splice = true; /* EINVAL: a socket that cannot splice */
+	r = unpipe_rx(c);
+	return r < 0 ? r : -EINTR; /* go on, into the buffer */
+}
+
+int usbip_conn_splice_out(struct usbip_conn *c, struct usb_urb *urb, int fd, uint64_t off,
+			  size_t len)
+{
+	struct conn_urb *cu = container_of(urb, struct conn_urb, urb);
+	loff_t pos = (loff_t)off;
+	size_t done = 0;
+
+	if (!cu->piped || c->pipe_owner != cu)
+		return -EOPNOTSUPP;
+	if (len > c->piped)
+		return -EINVAL;
+	while (done < len) {
+		ssize_t r = splice(c->pipe[0], NULL, fd, &pos, len - done, 0);
+
+		if (r > 0) {
+			done += (size_t)r;
+			c->piped -= (size_t)r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && !done && (errno == EINVAL || errno == ESPIPE))
+			return -EOPNOTSUPP; /* a file that cannot: usb_urb_out_data() */
+		/* ENOSPC, EIO: what was written stays written, as with pwrite. */
+		return r < 0 ? -errno : -EIO;
+	}
+	return 0;
+}
+
+int usbip_conn_out_data(struct usbip_conn *c, struct usb_urb *urb)
+{
+	struct conn_urb *cu = container_of(urb, struct conn_urb, urb);
+	size_t have = c->piped;
+	int r;
+
+	if (!cu->piped || c->pipe_owner != cu)
+		return 0;
+	r = pipe_read(c, urb->buf + urb->actual - have, have);
+	cu->piped = false;
+	c->pipe_owner = NULL;
+	return r;
 }
 
 static void handle_input(struct usbip_conn *c);
@@ -370,6 +548,10 @@ static ssize_t send_piped(struct usbip_conn *c, struct conn_urb *cu, size_t skip
 		c->piped -= (size_t)w;
 		if (c->tap >= 0)
 			tap(c, 'D', cu->urb.buf + skip, (size_t)w);
+		if (!c->piped) {
+			cu->piped = false;
+			c->pipe_owner = NULL;
+		}
 	}
 	return w;
 }
@@ -473,10 +655,12 @@ void usbip_conn_complete(struct usbip_conn *c, struct usb_urb *urb)
 	}
 	c->held--;
 	c->held_bytes -= urb->cap;
-	if (cu->piped && (urb->status || urb->actual != c->piped)) {
+	if (cu->piped && !urb->in) {
+		/* What the class did not take of it is dropped. */
+		pipe_drain(c, urb->buf, urb->cap, c->piped);
+	} else if (cu->piped && (urb->status || urb->actual != c->piped)) {
 		/* Spliced, then failed or cut by its class: the data goes. */
 		pipe_drain(c, urb->buf, urb->cap, c->piped);
-		cu->piped = false;
 		urb->actual = 0;
 	}
 	/* A reply to an OUT transfer carries no data, whatever was sent. */
@@ -497,6 +681,8 @@ static void handle_unlink(struct usbip_conn *c, const struct usbip_header *h)
 		 * RET_UNLINK so that no RET_SUBMIT can ever follow. */
 		cu = container_of(urb, struct conn_urb, urb);
 		status = -ECONNRESET;
+		if (cu->piped)
+			pipe_drain(c, urb->buf, urb->cap, c->piped);
 		c->held--;
 		c->held_bytes -= urb->cap;
 		c->stats.unlinked++;
@@ -574,6 +760,12 @@ static int handle_submit(struct usbip_conn *c, const struct usbip_header *h)
 	if (!in)
 		cu->urb.actual = (uint32_t)c->rx_need;
 	c->rx = RX_PAYLOAD;
+	if (!in && !c->rx_status && pipe_out(c, cu, len)) {
+		cu->piped = true;
+		c->pipe_owner = cu;
+		c->rx_staged = 0;
+		c->rx = RX_PIPE;
+	}
 	return 0;
 }
 
@@ -684,7 +876,9 @@ static void handle_input(struct usbip_conn *c)
 			}
 		}
 
-		if (c->rx_need) {
+		if (c->rx_need && c->rx == RX_PIPE) {
+			r = rx_pipe(c);
+		} else if (c->rx_need) {
 			struct usb_urb *urb = &c->rx_urb->urb;
 
 			r = rx_read(c, urb->buf + (urb->actual - c->rx_need), c->rx_need);
@@ -693,6 +887,10 @@ static void handle_input(struct usbip_conn *c)
 
 			r = rx_read(c, sink, c->rx_skip < sizeof(sink) ? c->rx_skip : sizeof(sink));
 		} else {
+			if (c->rx == RX_PIPE && c->tap >= 0 && tap_piped(c) < 0) {
+				conn_fail(c, -EIO, "pipe");
+				return;
+			}
 			submit_received(c);
 			continue;
 		}

@@ -54,6 +54,11 @@ void usbip_conn_complete(struct usbip_conn *c, struct usb_urb *urb);
 int usbip_conn_splice_in(struct usbip_conn *c, struct usb_urb *urb, int fd, uint64_t off,
 			 size_t len);
 
+/* The host ops splice_out and out_data (src/usbdev.h) of a device served here. */
+int usbip_conn_splice_out(struct usbip_conn *c, struct usb_urb *urb, int fd, uint64_t off,
+			  size_t len);
+int usbip_conn_out_data(struct usbip_conn *c, struct usb_urb *urb);
+
 /* URBs received and replies sent, for `vusbctl list` and benchmarks. */
 struct usbip_conn_stats {
 	uint64_t submitted;

@@ -152,7 +152,8 @@ static void start_command(struct msc *m)
 
 static int take_cbw(struct msc *m, struct usb_urb *urb)
 {
-	if (msc_cbw_parse(urb->buf, urb->actual, &m->cbw) < 0) {
+	if (usb_urb_out_data(m->func->dev, urb) < 0 ||
+	    msc_cbw_parse(urb->buf, urb->actual, &m->cbw) < 0) {
 		/* BOT 6.6.1: the CBW was received, but both pipes stall
 		 * until a Reset Recovery. */
 		m->state = MSC_NEED_RESET;
@@ -174,6 +175,13 @@ static int splice_to_urb(void *arg, int fd, uint64_t off, size_t len)
 	struct splice_to *t = arg;
 
 	return usb_urb_splice_in(t->dev, t->urb, fd, off, len);
+}
+
+static int splice_from_urb(void *arg, int fd, uint64_t off, size_t len)
+{
+	struct splice_to *t = arg;
+
+	return usb_urb_splice_out(t->dev, t->urb, fd, off, len);
 }
 
 static int data_in(struct msc *m, struct usb_urb *urb)
@@ -210,8 +218,20 @@ static int data_out(struct msc *m, struct usb_urb *urb)
 {
 	uint32_t take = min32(urb->actual, m->cbw.length - m->moved);
 	uint32_t use = m->moved < m->xfer ? min32(take, m->xfer - m->moved) : 0;
+	struct splice_to t = { m->func->dev, urb };
+	int r = 0;
 
-	if (use && scsi_cmd_write(m->lun, &m->cmd, urb->buf, use) < 0) {
+	/* WRITE data goes from the transport to the image without passing
+	 * through urb->buf where it can; what is not used is dropped. */
+	if (use) {
+		r = scsi_cmd_write_file(m->lun, &m->cmd, use, splice_from_urb, &t);
+		if (r == -EOPNOTSUPP) {
+			r = usb_urb_out_data(t.dev, urb);
+			if (r == 0)
+				r = scsi_cmd_write(m->lun, &m->cmd, urb->buf, use);
+		}
+	}
+	if (r < 0) {
 		m->failed = true;
 		end_data(m);
 		usb_ep_wake(m->func->dev, m->ep_in);
@@ -330,6 +350,7 @@ const struct usb_class_ops msc_class_ops = {
 	.xfer = msc_xfer,
 	.clear_halt = msc_clear_halt,
 	.reset = msc_reset,
+	.splice_out = true,
 };
 
 int msc_attach(struct msc *m, struct scsi_lun *lun, struct usb_device *dev, unsigned int intf)

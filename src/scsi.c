@@ -900,31 +900,48 @@ int scsi_cmd_read(struct scsi_lun *lun, struct scsi_cmd *cmd, uint8_t *buf, size
 	return 0;
 }
 
-int scsi_cmd_read_file(struct scsi_lun *lun, struct scsi_cmd *cmd, size_t len,
-		       int (*move)(void *arg, int fd, uint64_t off, size_t len), void *arg)
+/* For scsi_cmd_read_file() and scsi_cmd_write_file(). */
+static int move_file(struct scsi_lun *lun, struct scsi_cmd *cmd, size_t len, bool write,
+		     int (*move)(void *arg, int fd, uint64_t off, size_t len), void *arg)
 {
 	uint64_t off = cmd->offset + cmd->done;
 	int fd, r;
 
-	assert(cmd->dir == SCSI_DIR_IN && len <= cmd->length - cmd->done);
-	if (!cmd->media || !lun->medium.ops->file)
+	if (!cmd->media)
 		return -EOPNOTSUPP;
 	if (!still_present(lun, cmd))
 		return -ENOMEDIUM;
-	fd = lun->medium.ops->file(lun->medium.ctx, off, len);
+	if (!lun->medium.ops->file)
+		return -EOPNOTSUPP;
+	fd = lun->medium.ops->file(lun->medium.ctx, off, len, write);
 	if (fd < 0)
 		return -EOPNOTSUPP;
 	r = move(arg, fd, off, len);
 	if (r == -EOPNOTSUPP)
 		return r;
 	if (r < 0) {
+		/* As a backend error in scsi_cmd_read() or scsi_cmd_write(). */
 		lun->sense_key = SCSI_SENSE_MEDIUM_ERROR;
-		lun->asc = SCSI_ASC_UNRECOVERED_READ_ERROR;
+		lun->asc = write ? SCSI_ASC_WRITE_ERROR : SCSI_ASC_UNRECOVERED_READ_ERROR;
 		cmd->status = SCSI_STATUS_CHECK_CONDITION;
 		return r;
 	}
 	cmd->done += len;
 	return 0;
+}
+
+int scsi_cmd_read_file(struct scsi_lun *lun, struct scsi_cmd *cmd, size_t len,
+		       int (*move)(void *arg, int fd, uint64_t off, size_t len), void *arg)
+{
+	assert(cmd->dir == SCSI_DIR_IN && len <= cmd->length - cmd->done);
+	return move_file(lun, cmd, len, false, move, arg);
+}
+
+int scsi_cmd_write_file(struct scsi_lun *lun, struct scsi_cmd *cmd, size_t len,
+			int (*move)(void *arg, int fd, uint64_t off, size_t len), void *arg)
+{
+	assert(cmd->dir == SCSI_DIR_OUT && cmd->media && len <= cmd->length - cmd->done);
+	return move_file(lun, cmd, len, true, move, arg);
 }
 
 int scsi_cmd_write(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *buf, size_t len)

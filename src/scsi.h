@@ -111,11 +111,11 @@ struct scsi_backend_ops {
 	int (*flush)(void *ctx);
 	/*
 	 * Optional: the file descriptor holding [off, off + len) at those
-	 * same offsets, for a reader that moves the data itself without a
-	 * copy through user space (splice), or -EOPNOTSUPP when no one
-	 * file holds the whole range.
+	 * same offsets, for a caller that moves the data itself without a
+	 * copy through user space (splice) to read it, or to write it when
+	 * `write`, or -EOPNOTSUPP when no one file does.
 	 */
-	int (*file)(void *ctx, uint64_t off, size_t len);
+	int (*file)(void *ctx, uint64_t off, size_t len, bool write);
 };
 
 struct scsi_medium {
@@ -232,6 +232,10 @@ int scsi_cmd_read_file(struct scsi_lun *lun, struct scsi_cmd *cmd, size_t len,
 
 /* The next `len` bytes of an OUT data phase; as scsi_cmd_read(). */
 int scsi_cmd_write(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *buf, size_t len);
+
+/* As scsi_cmd_write(), the way scsi_cmd_read_file() is to scsi_cmd_read(). */
+int scsi_cmd_write_file(struct scsi_lun *lun, struct scsi_cmd *cmd, size_t len,
+			int (*move)(void *arg, int fd, uint64_t off, size_t len), void *arg);
 
 /* The data phase is over: SCSI_STATUS_GOOD or SCSI_STATUS_CHECK_CONDITION. */
 uint8_t scsi_cmd_finish(struct scsi_lun *lun, struct scsi_cmd *cmd);

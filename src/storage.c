@@ -3,8 +3,13 @@
  * The storage model: descriptors for full, high and SuperSpeed, the image
  * behind the SCSI unit, and the commands that change it.
  *
- * The image is reached with pread/pwrite at the offsets the host asks for,
- * straight into and out of the URB buffers. Writes go to the page cache;
+ * The image is reached at the offsets the host asks for: large READs and
+ * WRITEs by splice between the image and the connection's socket (the
+ * transport's pipe in between holds page references, not copies; see
+ * image_file and src/conn.c), the rest with pread/pwrite straight into
+ * and out of the URB buffers, as are a snapshot's writes (copy on write
+ * into the overlay) and any file that cannot splice. Writes go to the
+ * page cache;
  * the caching mode page says so (WCE), so the host sends SYNCHRONIZE
  * CACHE when it needs data durable, and that is answered only after
  * fdatasync. Detaching, SIGTERM and eject flush too.
@@ -252,14 +257,16 @@ static int image_flush(void *ctx)
 	return fdatasync(img->fd) < 0 ? -errno : 0;
 }
 
-static int image_file(void *ctx, uint64_t off, size_t len)
+static int image_file(void *ctx, uint64_t off, size_t len, bool write)
 {
 	struct image *img = ctx;
 	uint64_t chunk, last = (off + len - 1) / OVERLAY_CHUNK;
 	bool in_ovl;
 
 	if (img->ovl_fd < 0 || !len)
-		return img->fd;
+		return !write || img->writable ? img->fd : -EOPNOTSUPP;
+	if (write)
+		return -EOPNOTSUPP; /* the overlay's copy-on-write: image_write() */
 	/* A snapshot: a range that lies wholly in one of the two files. */
 	in_ovl = ovl_has(img, off / OVERLAY_CHUNK);
 	for (chunk = off / OVERLAY_CHUNK + 1; chunk <= last; chunk++)

@@ -573,6 +573,29 @@ int usb_urb_splice_in(struct usb_device *dev, struct usb_urb *urb, int fd, uint6
 	return r;
 }
 
+bool usb_device_splices_out(struct usb_device *dev, uint8_t ep)
+{
+	struct usb_ep *e = ep_of(dev, EP_NUM(ep));
+
+	return EP_NUM(ep) && e->func && e->func->ops->splice_out &&
+	       e->type == USB_ENDPOINT_XFER_BULK && dev->host->splice_out && dev->host->out_data;
+}
+
+int usb_urb_splice_out(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
+		       size_t len)
+{
+	if (urb->in || !dev->host->splice_out)
+		return -EOPNOTSUPP;
+	return dev->host->splice_out(dev, urb, fd, off, len);
+}
+
+int usb_urb_out_data(struct usb_device *dev, struct usb_urb *urb)
+{
+	if (urb->in || !dev->host->out_data)
+		return 0;
+	return dev->host->out_data(dev, urb);
+}
+
 void usb_ep_wake(struct usb_device *dev, uint8_t epaddr)
 {
 	struct usb_ep *ep = ep_of(dev, epaddr);

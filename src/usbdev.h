@@ -80,6 +80,12 @@ struct usb_class_ops {
 	void (*reset)(struct usb_function *f);
 	/* the timer armed with usb_function_arm_timer() expired */
 	void (*timer)(struct usb_function *f);
+	/*
+	 * The payload of a large bulk OUT URB may be left with the
+	 * transport: the class takes it with usb_urb_splice_out(), or calls
+	 * usb_urb_out_data() before it reads urb->buf.
+	 */
+	bool splice_out;
 };
 
 struct usb_function {
@@ -112,6 +118,10 @@ struct usb_host_ops {
 	 */
 	int (*splice_in)(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
 			 size_t len);
+	/* Optional, both or neither; see usb_urb_splice_out(), usb_urb_out_data(). */
+	int (*splice_out)(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
+			  size_t len);
+	int (*out_data)(struct usb_device *dev, struct usb_urb *urb);
 };
 
 struct usb_ep {
@@ -236,6 +246,29 @@ void usb_ep_wake(struct usb_device *dev, uint8_t epaddr);
  */
 int usb_urb_splice_in(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
 		      size_t len);
+
+/*
+ * For the transport: whether OUT endpoint `ep` (0..15) belongs to a class
+ * that takes payloads by usb_urb_splice_out() (ops->splice_out).
+ */
+bool usb_device_splices_out(struct usb_device *dev, uint8_t ep);
+
+/*
+ * For a class with ops->splice_out, in xfer() on an OUT URB: write the
+ * next `len` bytes of its payload to file `fd` at `off` without a copy
+ * through user space. 0; -EOPNOTSUPP when the payload is in urb->buf
+ * (or the file cannot take it this way), nothing written: call
+ * usb_urb_out_data() and write from urb->buf; another -errno from the
+ * write (-ENOSPC, -EIO), after which what was written stays written.
+ */
+int usb_urb_splice_out(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
+		       size_t len);
+
+/*
+ * For a class with ops->splice_out: make urb->buf hold the OUT payload
+ * (the part usb_urb_splice_out() has not taken). 0 or -errno.
+ */
+int usb_urb_out_data(struct usb_device *dev, struct usb_urb *urb);
 
 /* Number of URBs waiting on `epaddr`. */
 unsigned int usb_ep_pending(const struct usb_device *dev, uint8_t epaddr);

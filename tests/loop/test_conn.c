@@ -25,6 +25,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <cmocka.h>
 
 #include "src/conn.h"
@@ -111,6 +113,9 @@ struct fixture {
 	int fail_after_splice; /* then complete with this status */
 	unsigned int spliced, copied;
 	int splice_err; /* the last usb_urb_splice_in() that was neither */
+	size_t out_take; /* bulk OUT to the file: take at most this much (0: all) */
+	bool out_hold; /* bulk OUT waits (-EAGAIN) */
+	uint32_t kw_hash; /* of every byte written to the device */
 };
 
 static uint32_t fnv1a(uint32_t h, const uint8_t *p, size_t n)
@@ -180,6 +185,38 @@ static int file_xfer(struct fixture *fx, struct usb_urb *urb)
 	return 0;
 }
 
+/* Bulk OUT: hashed, or into the fixture's file, spliced where it can be. */
+static int out_xfer(struct fixture *fx, struct usb_urb *urb)
+{
+	size_t use = fx->out_take && fx->out_take < urb->actual ? fx->out_take : urb->actual;
+	int r;
+
+	if (fx->out_hold)
+		return -EAGAIN;
+	fx->out_urbs++;
+	if (fx->file_fd < 0) {
+		assert_int_equal(usb_urb_out_data(&fx->dev, urb), 0);
+		fx->out_bytes += urb->actual;
+		fx->out_hash = fnv1a(fx->out_hash, urb->buf, urb->actual);
+		return 0;
+	}
+	r = usb_urb_splice_out(&fx->dev, urb, fx->file_fd, fx->file_off, use);
+	if (r == 0) {
+		fx->spliced++;
+	} else if (r == -EOPNOTSUPP) {
+		assert_int_equal(usb_urb_out_data(&fx->dev, urb), 0);
+		if (pwrite(fx->file_fd, urb->buf, use, (off_t)fx->file_off) != (ssize_t)use)
+			return -EIO;
+		fx->copied++;
+	} else {
+		fx->splice_err = r;
+		return r;
+	}
+	fx->file_off += use;
+	fx->out_bytes += use;
+	return 0;
+}
+
 static int tc_xfer(struct usb_function *f, struct usb_urb *urb)
 {
 	struct fixture *fx = f->data;
@@ -195,10 +232,7 @@ static int tc_xfer(struct usb_function *f, struct usb_urb *urb)
 		fx->int_len = 0;
 		return 0;
 	case 0x02:
-		fx->out_bytes += urb->actual;
-		fx->out_hash = fnv1a(fx->out_hash, urb->buf, urb->actual);
-		fx->out_urbs++;
-		return 0;
+		return out_xfer(fx, urb);
 	case 0x83:
 		fx->bulk_cap = urb->cap;
 		fx->bulk_length = urb->length;
@@ -222,6 +256,7 @@ static const struct usb_class_ops test_ops = {
 	.name = "conn-test",
 	.control = tc_control,
 	.xfer = tc_xfer,
+	.splice_out = true,
 };
 
 static void host_complete(struct usb_device *dev, struct usb_urb *urb)
@@ -239,9 +274,26 @@ static int host_splice_in(struct usb_device *dev, struct usb_urb *urb, int fd, u
 	return usbip_conn_splice_in(fx->conn, urb, fd, off, len);
 }
 
+static int host_splice_out(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
+			   size_t len)
+{
+	struct fixture *fx = dev->host_data;
+
+	return usbip_conn_splice_out(fx->conn, urb, fd, off, len);
+}
+
+static int host_out_data(struct usb_device *dev, struct usb_urb *urb)
+{
+	struct fixture *fx = dev->host_data;
+
+	return usbip_conn_out_data(fx->conn, urb);
+}
+
 static const struct usb_host_ops host_ops = {
 	.complete = host_complete,
 	.splice_in = host_splice_in,
+	.splice_out = host_splice_out,
+	.out_data = host_out_data,
 };
 
 /* ---- running the loop ---- */
@@ -417,6 +469,7 @@ static void kwrite_raw(struct fixture *fx, const void *buf, size_t len)
 			continue;
 		assert_true(n > 0);
 		fx->kwritten += (uint64_t)n;
+		fx->kw_hash = fnv1a(fx->kw_hash, p, (size_t)n);
 		p += n;
 		len -= (size_t)n;
 	}
@@ -631,6 +684,7 @@ static void connect_device(struct fixture *fx)
 	fx->closed_err = 1;
 	fx->closed_why = NULL;
 	fx->kread = fx->kwritten = 0;
+	fx->kw_hash = FNV_INIT;
 }
 
 static void clear_replies(struct fixture *fx)
@@ -1524,6 +1578,197 @@ static void test_splice_in_errors(void **state)
 	assert_no_violation(fx);
 }
 
+/* The file holds out_pattern() from `off`, `len` bytes. */
+static void assert_file_written(struct fixture *fx, size_t off, size_t len)
+{
+	uint8_t *got = malloc(len);
+	size_t i;
+
+	assert_non_null(got);
+	assert_int_equal(pread(fx->file_fd, got, len, (off_t)off), (ssize_t)len);
+	for (i = 0; i < len; i++)
+		if (got[i] != out_pattern(i))
+			fail_msg("file byte %zu: %#x, not %#x", off + i, got[i], out_pattern(i));
+	free(got);
+}
+
+static void submit_out(struct fixture *fx, uint32_t seq, size_t len)
+{
+	struct cmdbuf b = { 0 };
+
+	put_submit(&b, seq, false, 2, (uint32_t)len, NULL);
+	put_out_data(&b, len);
+	cmd_send(fx, &b);
+	cmd_free(&b);
+}
+
+static void test_splice_out(void **state)
+{
+	struct fixture *fx = *state;
+	struct cmdbuf b = { 0 };
+	const size_t size = 120 * 1024;
+	size_t k, n;
+
+	use_file(fx);
+	configure(fx, 1);
+
+	/* One at a time. */
+	for (k = 0; k < 3; k++) {
+		submit_out(fx, 10 + (uint32_t)k, size);
+		wait_replies(fx, 2 + k);
+		assert_ret_submit(fx, 1 + k, 10 + (uint32_t)k, 0, (uint32_t)size);
+		assert_file_written(fx, k * size, size);
+	}
+	assert_int_equal(fx->spliced, 3);
+
+	/* Three in one write. */
+	for (k = 0; k < 3; k++) {
+		put_submit(&b, 20 + (uint32_t)k, false, 2, (uint32_t)size, NULL);
+		put_out_data(&b, size);
+	}
+	cmd_send(fx, &b);
+	cmd_free(&b);
+	wait_replies(fx, 7);
+	for (k = 0; k < 3; k++) {
+		assert_ret_submit(fx, 4 + k, 20 + (uint32_t)k, 0, (uint32_t)size);
+		assert_file_written(fx, (3 + k) * size, size);
+	}
+	assert_int_equal(fx->spliced + fx->copied, 6);
+
+	/* The payload in pieces, with pauses: the pipe fills as it comes. */
+	put_submit(&b, 30, false, 2, (uint32_t)size, NULL);
+	put_out_data(&b, size);
+	assert_int_equal(usbip_check_host(fx->chk, b.p, b.len), 0);
+	for (n = 0; n < b.len; n += 7000) {
+		kwrite_raw(fx, b.p + n, b.len - n < 7000 ? b.len - n : 7000);
+		run_for(fx, 2);
+	}
+	cmd_free(&b);
+	wait_replies(fx, 8);
+	assert_ret_submit(fx, 7, 30, 0, (uint32_t)size);
+	assert_file_written(fx, 6 * size, size);
+	assert_true(fx->spliced >= 4);
+	assert_no_violation(fx);
+}
+
+static void test_splice_out_partial_and_errors(void **state)
+{
+	struct fixture *fx = *state;
+	const size_t size = 64 * 1024;
+	char path[64];
+	int rw;
+
+	use_file(fx);
+	configure(fx, 1);
+
+	/* The class takes 1000 bytes: the rest is dropped, not left over. */
+	fx->out_take = 1000;
+	submit_out(fx, 10, size);
+	wait_replies(fx, 2);
+	assert_ret_submit(fx, 1, 10, 0, (uint32_t)size);
+	assert_file_written(fx, 0, 1000);
+	assert_int_equal(fx->file_off, 1000);
+	fx->out_take = 0;
+	submit_out(fx, 11, size);
+	wait_replies(fx, 3);
+	assert_file_written(fx, 1000, size);
+	assert_int_equal(fx->spliced, 2);
+
+	/* A write that fails (a read-only descriptor): the error reaches the
+	 * host, and the next URB is not confused by what the pipe held. */
+	rw = fx->file_fd;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", rw);
+	fx->file_fd = open(path, O_RDONLY);
+	assert_true(fx->file_fd >= 0);
+	submit_out(fx, 12, size);
+	wait_replies(fx, 4);
+	assert_ret_submit(fx, 3, 12, -EBADF, 0);
+	close(fx->file_fd);
+	fx->file_fd = rw;
+	fx->file_off = 4096;
+	submit_out(fx, 13, size);
+	wait_replies(fx, 5);
+	assert_ret_submit(fx, 4, 13, 0, (uint32_t)size);
+	assert_file_written(fx, 4096, size);
+
+	/* Unlinked while it waits with its payload in the pipe. */
+	fx->out_hold = true;
+	submit_out(fx, 14, size);
+	run_for(fx, QUIET_MS);
+	send_unlink(fx, 15, 14);
+	wait_replies(fx, 6);
+	assert_ret_unlink(fx, 5, 15, -ECONNRESET);
+	fx->out_hold = false;
+	fx->file_off = 8192;
+	submit_out(fx, 16, size);
+	wait_replies(fx, 7);
+	assert_ret_submit(fx, 6, 16, 0, (uint32_t)size);
+	assert_file_written(fx, 8192, size);
+	assert_no_violation(fx);
+}
+
+/* The wire tap records piped payloads too, in stream order. */
+static void test_splice_tapped(void **state)
+{
+	struct fixture *fx = *state;
+	char dir[] = "/tmp/vusb-test-tap-XXXXXX", path[512];
+	const size_t size = 120 * 1024;
+	uint32_t hash = FNV_INIT;
+	uint64_t total = 0;
+	struct dirent *e;
+	DIR *d;
+	FILE *f;
+	uint8_t h[5], *buf = malloc(USBIP_MAX_TRANSFER);
+
+	assert_non_null(buf);
+	assert_non_null(mkdtemp(dir));
+	disconnect_device(fx);
+	setenv("VUSB_WIRE_DIR", dir, 1);
+	connect_device(fx);
+	unsetenv("VUSB_WIRE_DIR");
+	use_file(fx);
+	configure(fx, 1);
+	submit_out(fx, 10, size);
+	submit_out(fx, 11, size);
+	fx->bulk_avail = size;
+	submit_in(fx, 12, 3, size);
+	wait_replies(fx, 4);
+	assert_int_equal(fx->spliced, 3);
+	assert_file_written(fx, 0, size);
+	assert_file_written(fx, size, size);
+	assert_file_data(fx, 3, 12, 2 * size, size);
+	disconnect_device(fx);
+
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			break;
+	assert_non_null(e);
+	snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fread(h, 1, 5, f) == 5) {
+		uint32_t n = h[1] | h[2] << 8 | h[3] << 16 | (uint32_t)h[4] << 24;
+
+		assert_true(n <= USBIP_MAX_TRANSFER);
+		assert_int_equal(fread(buf, 1, n, f), n);
+		if (h[0] == 'H') {
+			hash = fnv1a(hash, buf, n);
+			total += n;
+		}
+	}
+	fclose(f);
+	unlink(path);
+	closedir(d);
+	rmdir(dir);
+	free(buf);
+	/* Everything the kernel wrote, in its order. */
+	assert_int_equal(total, fx->kwritten);
+	assert_int_equal(hash, fx->kw_hash);
+	connect_device(fx);
+}
+
 static void test_peer_gone_with_reply_pending(void **state)
 {
 	struct fixture *fx = *state;
@@ -1730,6 +1975,9 @@ int main(void)
 		T(test_splice_in),
 		T(test_splice_in_peer_slow),
 		T(test_splice_in_errors),
+		T(test_splice_out),
+		T(test_splice_out_partial_and_errors),
+		T(test_splice_tapped),
 		T(test_interrupt_in_waits_for_data),
 		T(test_unlink_pending),
 		T(test_unlink_after_completion),

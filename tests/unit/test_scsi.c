@@ -485,6 +485,113 @@ static void test_backend_errors(void **state)
 	t_free(t);
 }
 
+/* ---- data moved by the caller (splice): scsi_cmd_read_file/write_file ---- */
+
+struct moved {
+	int fd;
+	uint64_t off;
+	size_t len;
+	unsigned int calls;
+	int ret;
+};
+
+static int mem_file(void *ctx, uint64_t off, size_t len, bool write)
+{
+	touch(ctx, len, off);
+	return write ? 41 : 42;
+}
+
+static const struct scsi_backend_ops file_ops = {
+	.read = mem_read,
+	.write = mem_write,
+	.flush = mem_flush,
+	.file = mem_file,
+};
+
+static int record_move(void *arg, int fd, uint64_t off, size_t len)
+{
+	struct moved *m = arg;
+
+	m->fd = fd;
+	m->off = off;
+	m->len = len;
+	m->calls++;
+	return m->ret;
+}
+
+static void test_file_moves(void **state)
+{
+	struct t *t = t_new(SCSI_TYPE_DISK, 16, false);
+	const uint8_t rd[] = { SCSI_READ_10, 0, 0, 0, 0, 3, 0, 0, 2, 0 };
+	const uint8_t wr[] = { SCSI_WRITE_10, 0, 0, 0, 0, 5, 0, 0, 4, 0 };
+	const uint8_t inq[] = { SCSI_INQUIRY, 0, 0, 0, 36, 0 };
+	struct moved m = { 0 };
+
+	/* Without a file op: the caller copies. */
+	scsi_cmd_start(&t->lun, &t->cmd, rd, sizeof(rd));
+	assert_int_equal(scsi_cmd_read_file(&t->lun, &t->cmd, 1024, record_move, &m), -EOPNOTSUPP);
+	assert_int_equal(scsi_cmd_read(&t->lun, &t->cmd, t->data, 1024), 0);
+	assert_int_equal(scsi_cmd_finish(&t->lun, &t->cmd), SCSI_STATUS_GOOD);
+	assert_int_equal(m.calls, 0);
+
+	t->lun.medium.ops = &file_ops;
+	/* READ: the range at its byte offset, in two steps. */
+	scsi_cmd_start(&t->lun, &t->cmd, rd, sizeof(rd));
+	assert_int_equal(scsi_cmd_read_file(&t->lun, &t->cmd, 512, record_move, &m), 0);
+	assert_int_equal(m.fd, 42);
+	assert_int_equal(m.off, 3 * 512);
+	assert_int_equal(m.len, 512);
+	assert_int_equal(scsi_cmd_read_file(&t->lun, &t->cmd, 512, record_move, &m), 0);
+	assert_int_equal(m.off, 4 * 512);
+	assert_int_equal(scsi_cmd_finish(&t->lun, &t->cmd), SCSI_STATUS_GOOD);
+	assert_int_equal(t->mem.reads, 1); /* only the first, copied, READ */
+
+	/* The mover declines: nothing advanced, the copy path goes on. */
+	m.ret = -EOPNOTSUPP;
+	scsi_cmd_start(&t->lun, &t->cmd, rd, sizeof(rd));
+	assert_int_equal(scsi_cmd_read_file(&t->lun, &t->cmd, 1024, record_move, &m), -EOPNOTSUPP);
+	assert_int_equal(t->cmd.done, 0);
+	assert_int_equal(scsi_cmd_read(&t->lun, &t->cmd, t->data, 1024), 0);
+	assert_int_equal(scsi_cmd_finish(&t->lun, &t->cmd), SCSI_STATUS_GOOD);
+
+	/* A read error is a MEDIUM ERROR, as from the backend. */
+	m.ret = -EIO;
+	scsi_cmd_start(&t->lun, &t->cmd, rd, sizeof(rd));
+	assert_int_equal(scsi_cmd_read_file(&t->lun, &t->cmd, 1024, record_move, &m), -EIO);
+	expect_failed(t, scsi_cmd_finish(&t->lun, &t->cmd), SCSI_SENSE_MEDIUM_ERROR,
+		      SCSI_ASC_UNRECOVERED_READ_ERROR);
+
+	/* WRITE: its file and offset; ENOSPC a WRITE ERROR, never success. */
+	m.ret = 0;
+	scsi_cmd_start(&t->lun, &t->cmd, wr, sizeof(wr));
+	assert_int_equal(scsi_cmd_write_file(&t->lun, &t->cmd, 2048, record_move, &m), 0);
+	assert_int_equal(m.fd, 41);
+	assert_int_equal(m.off, 5 * 512);
+	assert_int_equal(scsi_cmd_finish(&t->lun, &t->cmd), SCSI_STATUS_GOOD);
+	m.ret = -ENOSPC;
+	scsi_cmd_start(&t->lun, &t->cmd, wr, sizeof(wr));
+	assert_int_equal(scsi_cmd_write_file(&t->lun, &t->cmd, 2048, record_move, &m), -ENOSPC);
+	expect_failed(t, scsi_cmd_finish(&t->lun, &t->cmd), SCSI_SENSE_MEDIUM_ERROR,
+		      SCSI_ASC_WRITE_ERROR);
+
+	/* A reply of the command's own is no file's. */
+	m.calls = 0;
+	scsi_cmd_start(&t->lun, &t->cmd, inq, sizeof(inq));
+	assert_int_equal(scsi_cmd_read_file(&t->lun, &t->cmd, 36, record_move, &m), -EOPNOTSUPP);
+	assert_int_equal(m.calls, 0);
+
+	/* The medium taken out in the middle: NOT READY, nothing moved. */
+	m.ret = 0;
+	scsi_cmd_start(&t->lun, &t->cmd, rd, sizeof(rd));
+	assert_int_equal(scsi_medium_remove(&t->lun, true), 0);
+	assert_int_equal(scsi_cmd_read_file(&t->lun, &t->cmd, 1024, record_move, &m), -ENOMEDIUM);
+	assert_int_equal(m.calls, 0);
+	expect_failed(t, scsi_cmd_finish(&t->lun, &t->cmd), SCSI_SENSE_NOT_READY,
+		      SCSI_ASC_MEDIUM_NOT_PRESENT);
+	assert_true(t->mem.max_end <= 16 * 512);
+	t_free(t);
+}
+
 static void test_synchronize_cache(void **state)
 {
 	struct t *t = t_new(SCSI_TYPE_DISK, 16, false);
@@ -907,6 +1014,7 @@ int main(void)
 		cmocka_unit_test(test_lba_out_of_range),
 		cmocka_unit_test(test_write_protect),
 		cmocka_unit_test(test_backend_errors),
+		cmocka_unit_test(test_file_moves),
 		cmocka_unit_test(test_synchronize_cache),
 		cmocka_unit_test(test_verify),
 		cmocka_unit_test(test_mode_sense),
