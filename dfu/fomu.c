@@ -768,10 +768,10 @@ static int fomu_create(struct usb_device **ret, const struct vusb_dev_opts *opts
 }
 
 static const struct vusb_command fomu_commands[] = {
-	{ "reset", NULL, "back to the bootloader (the board replugs)", 0, 0, fomu_cmd_reset },
+	{ "reset", NULL, "back to the bootloader (the board replugs)", 0, 0, fomu_cmd_reset, NULL },
 	{ "log", NULL, "the board's log: what the image did, traps, downloads", 0, 0,
-	  fomu_cmd_log },
-	{ NULL, NULL, NULL, 0, 0, NULL },
+	  fomu_cmd_log, NULL },
+	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
 };
 
 static const struct vusb_model_option fomu_options[] = {

@@ -383,14 +383,14 @@ static void kbd_describe(struct usb_device *dev, struct strbuf *out)
 
 static const struct vusb_command kbd_commands[] = {
 	{ "type", "TEXT...", "type the words joined by spaces (US layout; newline, tab)", 1, -1,
-	  kbd_cmd_type },
+	  kbd_cmd_type, NULL },
 	{ "key", "COMBO...", "press and release each combo, e.g. ctrl+alt+t shift+f1 enter", 1, -1,
-	  kbd_cmd_key },
-	{ "press", "KEY", "hold a key or combo down (e.g. shift, ctrl+a)", 1, 1, kbd_cmd_press },
-	{ "release", "KEY", "let a held key or combo go", 1, 1, kbd_cmd_release },
+	  kbd_cmd_key, NULL },
+	{ "press", "KEY", "hold a key or combo down (e.g. shift, ctrl+a)", 1, 1, kbd_cmd_press, NULL },
+	{ "release", "KEY", "let a held key or combo go", 1, 1, kbd_cmd_release, NULL },
 	{ "leds", "", "the LEDs the host lit: num_lock caps_lock scroll_lock compose kana, or none",
-	  0, 0, kbd_cmd_leds },
-	{ NULL, NULL, NULL, 0, 0, NULL },
+	  0, 0, kbd_cmd_leds, NULL },
+	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
 };
 
 const struct vusb_model hid_keyboard_model = {

@@ -108,14 +108,14 @@ static int mouse_cmd_hscroll(struct usb_device *dev, int argc, char **argv, stru
 
 static const struct vusb_command mouse_commands[] = {
 	{ "move", "DX DY", "move by DX to the right and DY down (-32767..32767)", 2, 2,
-	  mouse_cmd_move },
+	  mouse_cmd_move, NULL },
 	{ "click", "[BUTTON]", "press and release left (default), right, middle, side or extra",
-	  0, 1, pointer_cmd_click },
-	{ "press", "BUTTON", "hold a button down", 1, 1, pointer_cmd_press },
-	{ "release", "BUTTON", "let a held button go", 1, 1, pointer_cmd_release },
-	{ "scroll", "N", "turn the wheel N notches, positive up", 1, 1, pointer_cmd_scroll },
-	{ "hscroll", "N", "tilt the wheel N notches, positive right", 1, 1, mouse_cmd_hscroll },
-	{ NULL, NULL, NULL, 0, 0, NULL },
+	  0, 1, pointer_cmd_click, NULL },
+	{ "press", "BUTTON", "hold a button down", 1, 1, pointer_cmd_press, NULL },
+	{ "release", "BUTTON", "let a held button go", 1, 1, pointer_cmd_release, NULL },
+	{ "scroll", "N", "turn the wheel N notches, positive up", 1, 1, pointer_cmd_scroll, NULL },
+	{ "hscroll", "N", "tilt the wheel N notches, positive right", 1, 1, mouse_cmd_hscroll, NULL },
+	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
 };
 
 const struct vusb_model hid_mouse_model = {

@@ -100,13 +100,13 @@ static int tablet_cmd_move(struct usb_device *dev, int argc, char **argv, struct
 }
 
 static const struct vusb_command tablet_commands[] = {
-	{ "move", "X Y", "move to X, Y (0..32767 each, 0 0 is top left)", 2, 2, tablet_cmd_move },
+	{ "move", "X Y", "move to X, Y (0..32767 each, 0 0 is top left)", 2, 2, tablet_cmd_move, NULL },
 	{ "click", "[BUTTON]", "press and release left (default), right or middle", 0, 1,
-	  pointer_cmd_click },
-	{ "press", "BUTTON", "hold a button down", 1, 1, pointer_cmd_press },
-	{ "release", "BUTTON", "let a held button go", 1, 1, pointer_cmd_release },
-	{ "scroll", "N", "turn the wheel N notches, positive up", 1, 1, pointer_cmd_scroll },
-	{ NULL, NULL, NULL, 0, 0, NULL },
+	  pointer_cmd_click, NULL },
+	{ "press", "BUTTON", "hold a button down", 1, 1, pointer_cmd_press, NULL },
+	{ "release", "BUTTON", "let a held button go", 1, 1, pointer_cmd_release, NULL },
+	{ "scroll", "N", "turn the wheel N notches, positive up", 1, 1, pointer_cmd_scroll, NULL },
+	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
 };
 
 const struct vusb_model hid_tablet_model = {

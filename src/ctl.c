@@ -166,8 +166,36 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Send the first bytes of a request with `pass` attached (SCM_RIGHTS). */
+static ssize_t send_with_fd(int fd, const char *buf, size_t len, int pass)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+
+	memset(&u, 0, sizeof(u));
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof(u.buf);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &pass, sizeof(int));
+	return sendmsg(fd, &msg, MSG_NOSIGNAL);
+}
+
 int ctl_call(const char *path, int argc, char *const *argv, int timeout_ms,
 	     struct strbuf *reply)
+{
+	return ctl_call_fd(path, argc, argv, -1, timeout_ms, reply);
+}
+
+int ctl_call_fd(const char *path, int argc, char *const *argv, int pass_fd, int timeout_ms,
+		struct strbuf *reply)
 {
 	struct strbuf req = { 0 };
 	int64_t deadline = now_ms() + timeout_ms;
@@ -183,7 +211,9 @@ int ctl_call(const char *path, int argc, char *const *argv, int timeout_ms,
 		goto out_free;
 	}
 	while (off < req.len) {
-		ssize_t w = send(fd, req.buf + off, req.len - off, MSG_NOSIGNAL);
+		ssize_t w = off == 0 && pass_fd >= 0 ?
+				    send_with_fd(fd, req.buf, req.len, pass_fd) :
+				    send(fd, req.buf + off, req.len - off, MSG_NOSIGNAL);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -244,6 +274,7 @@ struct ctl_client {
 	struct ctl_server *server;
 	struct loop_io *io;
 	int fd;
+	int passed_fd; /* sent with the request, -1: none */
 	char req[CTL_MAX_REQUEST];
 	size_t req_len;
 	struct strbuf reply;
@@ -276,8 +307,49 @@ static void client_free(struct ctl_client *c)
 	c->server->nclients--;
 	loop_io_remove(c->io);
 	close(c->fd);
+	if (c->passed_fd >= 0)
+		close(c->passed_fd);
 	strbuf_free(&c->reply);
 	free(c);
+}
+
+/*
+ * Read more of the request, keeping a descriptor that comes with it (the
+ * first; any more are closed, as is anything that is not SCM_RIGHTS).
+ */
+static ssize_t client_read(struct ctl_client *c)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+	} u;
+	struct iovec iov = { c->req + c->req_len, sizeof(c->req) - c->req_len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof(u.buf);
+	n = recvmsg(c->fd, &msg, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return n;
+	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+		size_t i, nfd;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < nfd; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (c->passed_fd < 0)
+				c->passed_fd = fd;
+			else
+				close(fd);
+		}
+	}
+	return n;
 }
 
 static void client_ready(struct loop_io *io, uint32_t events, void *data);
@@ -294,7 +366,8 @@ static bool client_answer(struct ctl_client *c)
 		code = EXIT_USAGE;
 		strbuf_printf(&err, "malformed request");
 	} else {
-		code = c->server->handler(argc, argv, &out, &err, c->server->data);
+		code = c->server->handler(argc, argv, c->passed_fd, &out, &err, c->server->data);
+		c->passed_fd = -1;
 	}
 	if (code == 0) {
 		strbuf_printf(&c->reply, "OK\n");
@@ -322,7 +395,7 @@ static void client_ready(struct loop_io *io, uint32_t events, void *data)
 	ssize_t n;
 
 	if (c->reply.len == 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP))) {
-		n = read(c->fd, c->req + c->req_len, sizeof(c->req) - c->req_len);
+		n = client_read(c);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (n < 0) {
@@ -377,6 +450,7 @@ static void server_ready(struct loop_io *io, uint32_t events, void *data)
 		return;
 	}
 	c->fd = fd;
+	c->passed_fd = -1;
 	c->server = s;
 	if (loop_io_add(s->loop, fd, EPOLLIN | EPOLLRDHUP, client_ready, c, NULL, &c->io) < 0) {
 		close(fd);

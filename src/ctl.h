@@ -81,10 +81,13 @@ bool ctl_name_valid(const char *name);
 struct ctl_server;
 
 /*
- * Handle one request. Return 0 with the output in out, or an exit code
- * (EXIT_USAGE, EXIT_NO_DEVICE, ...) with a one-line reason in err.
+ * Handle one request. `fd` is a file descriptor the client sent with it
+ * (SCM_RIGHTS: a file it opened with its own rights, for storage's
+ * insert), or -1; the handler owns it. Return 0 with the output in out,
+ * or an exit code (EXIT_USAGE, EXIT_NO_DEVICE, ...) with a one-line
+ * reason in err.
  */
-typedef int (*ctl_handler)(int argc, char **argv, struct strbuf *out, struct strbuf *err,
+typedef int (*ctl_handler)(int argc, char **argv, int fd, struct strbuf *out, struct strbuf *err,
 			   void *data);
 
 /* Listen on RUNDIR/PID.sock. 0 or -errno. */
@@ -110,5 +113,9 @@ void ctl_server_release(struct ctl_server *s, const char *name);
  */
 int ctl_call(const char *path, int argc, char *const *argv, int timeout_ms,
 	     struct strbuf *reply);
+
+/* As ctl_call(), sending `fd` along with the request (the server gets a copy). */
+int ctl_call_fd(const char *path, int argc, char *const *argv, int fd, int timeout_ms,
+		struct strbuf *reply);
 
 #endif

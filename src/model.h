@@ -71,6 +71,13 @@ struct vusb_command {
 	int min_args;
 	int max_args;
 	int (*run)(struct usb_device *dev, int argc, char **argv, struct strbuf *out);
+	/*
+	 * Optional, called instead of run when set: for a command that takes
+	 * a file the client opened with its own rights and sent along (fd,
+	 * which it then owns), or -1 when none came (typed on vusb-attach's
+	 * terminal): storage's insert.
+	 */
+	int (*run_fd)(struct usb_device *dev, int argc, char **argv, int fd, struct strbuf *out);
 };
 
 struct vusb_model {

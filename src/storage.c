@@ -377,24 +377,31 @@ static int explain_open(const char *path, int r, bool want_write, struct strbuf 
 }
 
 /*
- * Open and check an image. Nothing about it is changed: a size that does
- * not fit the block size is refused, never rounded by growing or
- * truncating the user's file.
+ * Check an image opened as `fd` (which it owns from now on; -1: open
+ * `path` here). Nothing about it is changed: a size that does not fit the
+ * block size is refused, never rounded by growing or truncating the
+ * user's file.
  */
-static int image_open(struct image *img, const char *path, const struct image_opts *o,
-		      struct strbuf *err)
+static int image_open_fd(struct image *img, int fd, const char *path, const struct image_opts *o,
+			 struct strbuf *err)
 {
 	bool want_write = !o->readonly && !o->snapshot;
 	struct flock lk = { .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
 	struct stat st;
 	uint64_t size;
-	int fd, r;
+	int r;
 
 	image_init(img);
 	/* O_NONBLOCK: a FIFO must not hang the open; it is refused below. */
-	fd = open(path, (want_write ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		fd = open(path, (want_write ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return explain_open(path, -errno, want_write, err);
+	if (want_write && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY) {
+		/* Sent by a client that may only read it. */
+		close(fd);
+		return explain_open(path, -EACCES, want_write, err);
+	}
 	if (fstat(fd, &st) < 0) {
 		r = -errno;
 		close(fd);
@@ -468,6 +475,12 @@ static int image_open(struct image *img, const char *path, const struct image_op
 		}
 	}
 	return 0;
+}
+
+static int image_open(struct image *img, const char *path, const struct image_opts *o,
+		      struct strbuf *err)
+{
+	return image_open_fd(img, -1, path, o, err);
 }
 
 /* --create: a new sparse file; an existing one is never touched. */
@@ -847,23 +860,31 @@ static int cmd_eject(struct usb_device *dev, int argc, char **argv, struct strbu
 	return 0;
 }
 
-static int cmd_insert(struct usb_device *dev, int argc, char **argv, struct strbuf *out)
+/*
+ * insert FILE: vusbctl opens FILE with the rights of whoever runs it and
+ * sends the descriptor (fd), so that vusb-attach needs no rights of its
+ * own on the user's files and may drop root. Typed on vusb-attach's
+ * terminal (fd -1), FILE is opened here, with vusb-attach's rights.
+ */
+static int cmd_insert(struct usb_device *dev, int argc, char **argv, int fd, struct strbuf *out)
 {
 	struct storage *s = storage_of(dev);
 	struct image img;
 	int r;
 
-	if (argv[1][0] != '/') {
-		/* vusbctl runs in another directory than vusb-attach. */
+	if (fd < 0 && argv[1][0] != '/') {
+		/* Typed here, but meant for where vusb-attach was started? */
 		strbuf_printf(out, "insert: '%s' is not an absolute path (try \"$(realpath %s)\")",
 			      argv[1], argv[1]);
 		return -EINVAL;
 	}
 	if (s->lun.state == SCSI_MEDIUM_PRESENT) {
+		if (fd >= 0)
+			close(fd);
 		strbuf_printf(out, "there is a medium in the drive: eject it first\n");
 		return -EBUSY;
 	}
-	r = image_open(&img, argv[1], &s->io, out);
+	r = image_open_fd(&img, fd, argv[1], &s->io, out);
 	if (r < 0) {
 		strbuf_printf(out, "\n");
 		return r;
@@ -899,11 +920,10 @@ static int cmd_info(struct usb_device *dev, int argc, char **argv, struct strbuf
 
 static const struct vusb_command storage_commands[] = {
 	{ "eject", "[--force]", "take the medium out (--force: even if the host has it locked)", 0,
-	  1, cmd_eject },
-	{ "insert", "FILE", "put an image in the empty drive (an absolute path)", 1, 1,
-	  cmd_insert },
-	{ "info", "", "the medium, its lock, and command counters", 0, 0, cmd_info },
-	{ NULL, NULL, NULL, 0, 0, NULL },
+	  1, cmd_eject, NULL },
+	{ "insert", "FILE", "put an image in the empty drive", 1, 1, NULL, cmd_insert },
+	{ "info", "", "the medium, its lock, and command counters", 0, 0, cmd_info, NULL },
+	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
 };
 
 static const struct vusb_model_option storage_options[] = {

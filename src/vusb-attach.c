@@ -271,17 +271,6 @@ static int service_start(const struct cli *cli, struct service *s)
 	return -1;
 }
 
-/* Does any device open files on request after the start (storage's insert)? */
-static bool opens_files_later(const struct cli *c)
-{
-	unsigned int i;
-
-	for (i = 0; i < c->ndevices; i++)
-		if (vusb_model_command(c->devices[i].model, "insert"))
-			return true;
-	return false;
-}
-
 static void release_name(const char *name, void *data)
 {
 	privs_cleaner_release(data, name);
@@ -293,8 +282,8 @@ static void release_name(const char *name, void *data)
  * (default vusb, else nobody) with no capabilities and a seccomp filter,
  * leaving a cleaner with root to remove the control socket, the name
  * links and the pidfile once we are gone. Root stays root with --user
- * root, and by default when a device opens files later (storage's insert
- * opens the image as the user who runs vusb-attach). EXIT_*.
+ * root. Nothing needs root later: storage's insert gets the image as a
+ * descriptor vusbctl opened. EXIT_*.
  */
 static int drop_privileges(const struct cli *cli, struct vusb *vusb, const struct service *svc,
 			   struct privs_cleaner *cleaner)
@@ -306,10 +295,6 @@ static int drop_privileges(const struct cli *cli, struct vusb *vusb, const struc
 
 	if (geteuid() != 0 || (cli->user && strcmp(cli->user, "root") == 0))
 		return EXIT_OK;
-	if (!cli->user && opens_files_later(cli)) {
-		log_info("staying root: storage's insert opens images as root would (--user NAME drops root anyway)");
-		return EXIT_OK;
-	}
 	r = privs_find_user(cli->user, &u);
 	if (r < 0) {
 		if (cli->user) {

@@ -351,9 +351,13 @@ void vusb_free(struct vusb *v)
 
 static void ctl_send_rows(struct vusb *v, struct strbuf *out);
 
-static int ctl_handle(int argc, char **argv, struct strbuf *out, struct strbuf *err, void *data)
+static int command(struct vusb *v, int argc, char **argv, int fd, bool terminal,
+		   struct strbuf *out, struct strbuf *err);
+
+static int ctl_handle(int argc, char **argv, int fd, struct strbuf *out, struct strbuf *err,
+		      void *data)
 {
-	return vusb_command(data, argc, argv, false, out, err);
+	return command(data, argc, argv, fd, false, out, err);
 }
 
 int vusb_listen(struct vusb *v)
@@ -915,22 +919,30 @@ static int resume_all(struct vusb *v, struct strbuf *out, struct strbuf *err)
 	return code;
 }
 
-static int run_device_command(struct vdev *vd, int argc, char **argv, struct strbuf *out,
-			      struct strbuf *err)
+static int run_device_command(struct vdev *vd, int argc, char **argv, int fd,
+			      struct strbuf *out, struct strbuf *err)
 {
 	const struct vusb_command *c = vusb_model_command(vd->model, argv[0]);
 	int r;
 
+	if (!c || !c->run_fd) {
+		/* A descriptor sent with a command that takes none: dropped. */
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
 	if (!c) {
 		strbuf_printf(err, "%s: unknown command '%s' for a %s", vd->name, argv[0],
 			      vd->model->name);
 		return EXIT_USAGE;
 	}
 	if (argc - 1 < c->min_args || (c->max_args >= 0 && argc - 1 > c->max_args)) {
+		if (fd >= 0)
+			close(fd);
 		strbuf_printf(err, "usage: %s %s %s", vd->name, c->name, c->args ? c->args : "");
 		return EXIT_USAGE;
 	}
-	r = c->run(vd->dev, argc, argv, out);
+	r = c->run_fd ? c->run_fd(vd->dev, argc, argv, fd, out) : c->run(vd->dev, argc, argv, out);
 	switch (r) {
 	case 0:
 		return 0;
@@ -954,9 +966,21 @@ static int run_device_command(struct vdev *vd, int argc, char **argv, struct str
 int vusb_command(struct vusb *v, int argc, char **argv, bool terminal, struct strbuf *out,
 		 struct strbuf *err)
 {
+	return command(v, argc, argv, -1, terminal, out, err);
+}
+
+/* As vusb_command(), with a descriptor the client sent along (or -1), owned. */
+static int command(struct vusb *v, int argc, char **argv, int fd, bool terminal,
+		   struct strbuf *out, struct strbuf *err)
+{
 	struct vdev *vd;
 	struct list_head *pos;
 
+	/* Only a device's own command may take it. */
+	if (fd >= 0 && (argc < 2 || !find_dev(v, argv[0]))) {
+		close(fd);
+		fd = -1;
+	}
 	if (argc < 1) {
 		strbuf_printf(err, "no command");
 		return EXIT_USAGE;
@@ -1007,17 +1031,19 @@ int vusb_command(struct vusb *v, int argc, char **argv, bool terminal, struct st
 			return EXIT_USAGE;
 		}
 		if (strcmp(argv[1], "detach") == 0 && argc == 2) {
+			if (fd >= 0)
+				close(fd);
 			vdev_remove(vd);
 			return 0;
 		}
-		return run_device_command(vd, argc - 1, argv + 1, out, err);
+		return run_device_command(vd, argc - 1, argv + 1, fd, out, err);
 	}
 	if (terminal) {
 		/* "move 10 10": the first device that knows the command. */
 		list_for_each(pos, &v->devs) {
 			vd = list_entry(pos, struct vdev, link);
 			if (vusb_model_command(vd->model, argv[0]))
-				return run_device_command(vd, argc, argv, out, err);
+				return run_device_command(vd, argc, argv, -1, out, err);
 		}
 	}
 	strbuf_printf(err, "no device or command '%s' (try 'help')", argv[0]);

@@ -4,10 +4,12 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "src/ctl.h"
 #include "src/strbuf.h"
@@ -31,7 +33,7 @@ static void usage(FILE *f)
 		"Commands of a keyboard: type TEXT, key COMBO... (e.g. ctrl+alt+t),\n"
 		"                        press KEY, release KEY, leds\n"
 		"Commands of a tablet:   move X Y (0..32767), click, press, release, scroll\n"
-		"Commands of a storage:  eject [--force], insert FILE (an absolute path), info\n"
+		"Commands of a storage:  eject [--force], insert FILE (opened with your rights), info\n"
 		"Commands of a fomu:     reset, log\n"
 		"Any device:             detach\n"
 		"\n"
@@ -62,14 +64,14 @@ static int explain_connect(int r, const char *what)
 	return EXIT_FAILURE_;
 }
 
-/* Send argv to the instance behind `path`, print its answer. */
-static int call(const char *path, const char *what, int argc, char **argv)
+/* Send argv (and fd, if >= 0) to the instance behind `path`, print its answer. */
+static int call(const char *path, const char *what, int argc, char **argv, int fd)
 {
 	struct strbuf reply = { 0 };
 	const char *msg, *body;
 	int r, code;
 
-	r = ctl_call(path, argc, argv, TIMEOUT_MS, &reply);
+	r = ctl_call_fd(path, argc, argv, fd, TIMEOUT_MS, &reply);
 	if (r < 0) {
 		strbuf_free(&reply);
 		return explain_connect(r, what);
@@ -83,6 +85,42 @@ static int call(const char *path, const char *what, int argc, char **argv)
 	if (code)
 		fprintf(stderr, "vusbctl: %s\n", msg);
 	strbuf_free(&reply);
+	return code;
+}
+
+/*
+ * NAME insert FILE: FILE is opened here, with the rights of whoever runs
+ * vusbctl, and the descriptor goes along: vusb-attach may run as an
+ * unprivileged user, and may open nothing of yours by itself. Read-write
+ * where you may write it (the drive decides what it needs), else
+ * read-only. The path it shows is the absolute one.
+ */
+static int insert(const char *path, char **argv)
+{
+	char abs[PATH_MAX], *args[3] = { argv[1], argv[2], abs };
+	const int flags = O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	int fd, code;
+
+	fd = open(argv[3], O_RDWR | flags);
+	if (fd < 0 && (errno == EACCES || errno == EPERM || errno == EROFS))
+		fd = open(argv[3], O_RDONLY | flags);
+	if (fd < 0 && errno == ENOENT) {
+		fprintf(stderr, "vusbctl: %s: no such file\n", argv[3]);
+		return EXIT_FAILURE_;
+	}
+	if (fd < 0 && (errno == EACCES || errno == EPERM)) {
+		fprintf(stderr, "vusbctl: %s: permission denied (it is opened with your rights)\n",
+			argv[3]);
+		return EXIT_PERMISSION;
+	}
+	if (fd < 0) {
+		fprintf(stderr, "vusbctl: %s: %s\n", argv[3], strerror(errno));
+		return EXIT_FAILURE_;
+	}
+	if (!realpath(argv[3], abs))
+		snprintf(abs, sizeof(abs), "%s", argv[3]);
+	code = call(path, argv[1], 3, args, fd);
+	close(fd);
 	return code;
 }
 
@@ -152,7 +190,7 @@ static int all_instances(char *cmd)
 		if (n < 6 || strcmp(de->d_name + n - 5, ".sock") != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", ctl_rundir(), de->d_name);
-		r = call(path, path, 1, argv);
+		r = call(path, path, 1, argv, -1);
 		/* An instance that has just ended is no failure. */
 		if (r && r != EXIT_NO_DEVICE && !code)
 			code = r;
@@ -202,7 +240,7 @@ int main(int argc, char **argv)
 		if (!ctl_name_valid(argv[2]))
 			return explain_connect(-ENOENT, argv[2]);
 		snprintf(path, sizeof(path), "%s/dev/%s", ctl_rundir(), argv[2]);
-		return call(path, argv[2], 2, argv + 1);
+		return call(path, argv[2], 2, argv + 1, -1);
 	}
 	if (argv[1][0] == '-') {
 		fprintf(stderr, "vusbctl: unknown option '%s' (see --help)\n", argv[1]);
@@ -215,5 +253,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	snprintf(path, sizeof(path), "%s/dev/%s", ctl_rundir(), argv[1]);
-	return call(path, argv[1], argc - 1, argv + 1);
+	if (strcmp(argv[2], "insert") == 0 && argc == 4)
+		return insert(path, argv);
+	return call(path, argv[1], argc - 1, argv + 1, -1);
 }

@@ -260,7 +260,10 @@ static void ds_command(const struct vusb_model *model, struct fuzz_in *in)
 	argv[argc + 1] = NULL;
 	if ((int)argc < c->min_args || (c->max_args >= 0 && (int)argc > c->max_args))
 		return;
-	c->run(ds.dev, (int)argc + 1, argv, &out);
+	if (c->run_fd)
+		c->run_fd(ds.dev, (int)argc + 1, argv, -1, &out);
+	else
+		c->run(ds.dev, (int)argc + 1, argv, &out);
 	strbuf_free(&out);
 }
 

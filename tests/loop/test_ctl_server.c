@@ -39,12 +39,21 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-/* Echo the arguments back, fail "fail", and count calls. */
-static int handler(int argc, char **argv, struct strbuf *out, struct strbuf *err, void *data)
+/* Echo the arguments (and what a passed file holds) back, fail "fail", count calls. */
+static int handler(int argc, char **argv, int fd, struct strbuf *out, struct strbuf *err,
+		   void *data)
 {
 	int *calls = data, i;
 
 	(*calls)++;
+	if (fd >= 0) {
+		char buf[64];
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+		buf[n > 0 ? n : 0] = '\0';
+		strbuf_printf(out, "[fd:%s]", buf);
+		close(fd);
+	}
 	if (strcmp(argv[0], "fail") == 0) {
 		strbuf_printf(err, "it failed\nsecond line dropped");
 		return EXIT_NO_DEVICE;
@@ -131,6 +140,28 @@ static int client_fail(const char *path)
 	return code;
 }
 
+/* A file the client opened goes along with the request. */
+static int client_fd(const char *path)
+{
+	char *argv[] = { "storage0", "insert", "x.img" };
+	char file[] = "/tmp/vusb-test-ctl-XXXXXX";
+	struct strbuf reply = { 0 };
+	const char *msg, *body;
+	int code, fd = mkstemp(file);
+
+	if (fd < 0 || write(fd, "hello", 5) != 5)
+		return 13;
+	unlink(file);
+	if (ctl_call_fd(path, 3, argv, fd, 5000, &reply) < 0)
+		return 10;
+	close(fd);
+	if (ctl_reply_parse(reply.buf, reply.len, &code, &msg, &body) < 0)
+		return 11;
+	code = code != 0 || strcmp(body, "[fd:hello][storage0][insert][x.img]\n") != 0 ? 12 : 0;
+	strbuf_free(&reply);
+	return code;
+}
+
 static void serve(void **state)
 {
 	struct ctl_server *s;
@@ -147,7 +178,8 @@ static void serve(void **state)
 
 	assert_int_equal(with_client(loop, client_echo, ctl_server_path(s)), 0);
 	assert_int_equal(with_client(loop, client_fail, ctl_server_path(s)), 0);
-	assert_int_equal(calls, 2);
+	assert_int_equal(with_client(loop, client_fd, ctl_server_path(s)), 0);
+	assert_int_equal(calls, 3);
 	ctl_server_free(s);
 	loop_free(loop);
 }

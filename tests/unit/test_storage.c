@@ -234,7 +234,7 @@ static int run_cmd(struct dev *d, const char *line, char *out, size_t len)
 	c = vusb_model_command(&storage_model, argv[0]);
 	assert_non_null(c);
 	assert_true(argc - 1 >= c->min_args && argc - 1 <= c->max_args);
-	r = c->run(d->usb, argc, argv, &sb);
+	r = c->run_fd ? c->run_fd(d->usb, argc, argv, -1, &sb) : c->run(d->usb, argc, argv, &sb);
 	if (out)
 		snprintf(out, len, "%s", strbuf_str(&sb));
 	strbuf_free(&sb);

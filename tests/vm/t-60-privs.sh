@@ -167,27 +167,30 @@ check "--user nosuch: exit status 2" test $? -eq 2
 check_match "... says why" 'no such user' cat /tmp/u.out
 check "... and attached nothing" sh -c '! grep -q ready /tmp/u.out'
 
-# --- storage: root by default (insert), or --user -----------------------------
+# --- storage: unprivileged too; insert takes the file vusbctl opened -----------
 dd if=/dev/zero of=/tmp/p.img bs=1M count=4 2>/dev/null
-dd if=/dev/zero of=/tmp/p2.img bs=1M count=4 2>/dev/null
+printf 'SECOND IMAGE' | dd of=/tmp/p2.img bs=1M count=4 conv=sync 2>/dev/null
 chmod 600 /tmp/p.img /tmp/p2.img
 start /tmp/s.out storage /tmp/p.img
 if wait_for $T grep -q '^storage0: ready' /tmp/s.out; then
-	check_match "storage: stays root by default (insert opens images as root would)" \
-		'^0 0 0 0$' field $VA Uid
+	unprivileged $VA 990 "storage"
+	check "storage: the image opened as root is served (eject)" vusbctl storage0 eject
+	check_match "... a member of group vusb may not insert a file only root may open" \
+		'[Pp]ermission denied' sh -c "su -s /bin/sh tester -c 'vusbctl storage0 insert /tmp/p2.img' 2>&1; [ \$? -ne 0 ]"
+	check_match "... and the drive is still empty" 'storage0.*no medium' vusbctl list
+	check "... root inserts it: vusbctl opens it, vusb-attach (uid 990) gets the descriptor" \
+		sh -c 'cd /tmp && vusbctl storage0 insert p2.img'
+	check_match "... shown with its absolute path" 'storage0.*/tmp/p2\.img' vusbctl list
+	sb=$(usb_dev_for 1209 0004)
+	if [ -n "$sb" ] && wait_for $T sh -c "ls -d $sb/*:1.0/host*/target*/*/block/* >/dev/null 2>&1"; then
+		dev=/dev/$(basename "$(ls -d $sb/*:1.0/host*/target*/*/block/* | head -n 1)")
+		check "... and the host reads the new medium" wait_for $T sh -c \
+			"dd if=$dev bs=512 count=1 iflag=direct 2>/dev/null | grep -q 'SECOND IMAGE'"
+	else
+		fail "... the host sees the disk" "no block device under $sb"
+	fi
 else
 	fail "storage: ready" "$(cat /tmp/s.out.err)"
-fi
-kill $VA
-wait $VA
-start /tmp/s.out --user vusb storage /tmp/p.img
-if wait_for $T grep -q '^storage0: ready' /tmp/s.out; then
-	unprivileged $VA 990 "storage --user vusb"
-	check "storage --user vusb: the image opened as root is served (eject)" vusbctl storage0 eject
-	check_match "... but insert of a file only root may open is refused, with the reason" \
-		'[Pp]ermission denied' sh -c 'vusbctl storage0 insert /tmp/p2.img 2>&1; [ $? -ne 0 ]'
-else
-	fail "storage --user vusb: ready" "$(cat /tmp/s.out.err)"
 fi
 kill $VA
 wait $VA
