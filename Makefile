@@ -37,7 +37,8 @@ WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DVUSB_VERSION='"$(VERSION)"' \
               $(WARN) -I. -MMD -MP \
               $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CFLAGS)
-LIBS        = $(shell $(PKG_CONFIG) --libs $(PKGS))
+# libkmod is opened with dlopen when needed (sysfs/kmod.c): headers only.
+LIBS        = $(shell $(PKG_CONFIG) --libs $(filter-out libkmod,$(PKGS)))
 TEST_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka)
 
 # Everything but the main()s goes into one static library that the

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include <libkmod.h>
 #include <libudev.h>
 
 #include "src/list.h"
@@ -85,12 +84,24 @@ static void free_pages(void *p, size_t size)
  */
 static void release_after_ready(struct ready_watch *w)
 {
+	struct list_head *pos;
+
 	free_pages(w->table, sizeof(*w->table));
 	w->table = NULL;
 	if (!w->r->udev) {
 		free_pages(w->st, sizeof(*w->st));
 		w->st = NULL;
 	}
+	/* The last device waited for: libkmod can go (a device attached
+	 * again later opens it again). */
+	list_for_each(pos, &w->r->watches) {
+		struct ready_watch *o = list_entry(pos, struct ready_watch, link);
+
+		if (o != w && !o->ready && !o->timed_out)
+			return;
+	}
+	vhci_kmod_unref(w->r->kmod);
+	w->r->kmod = NULL;
 }
 
 static void schedule(struct ready *r)
@@ -214,6 +225,11 @@ static int look(struct ready_watch *w, struct strbuf *why)
 	}
 	settle_build(w->table, w->st);
 	settle_read_authorized(w->syspath, w->st);
+	/* Opened for the devices being waited for, closed once none is
+	 * (release_after_ready). Without it, only HID and storage interfaces
+	 * expect a driver: still right for every device vusb makes. */
+	if (!r->kmod && vhci_kmod_new(&r->kmod) < 0)
+		r->kmod = NULL;
 	settle_expect(w->st, r->kmod);
 	done = settle_judge(w->st, why) && settle_udev_done(w->st, w->syspath, r->udev, why);
 	if (!done || !w->polling)
@@ -382,10 +398,6 @@ int ready_new(struct loop *loop, struct ready **ret)
 		free(r);
 		return -ENOMEM;
 	}
-	/* Without module information, only HID and storage interfaces
-	 * expect a driver: still right for every device vusb makes. */
-	if (vhci_kmod_new(&r->kmod) < 0)
-		r->kmod = NULL;
 	e = uevent_mon_open(&r->mon);
 	if (e == 0) {
 		e = loop_io_add(loop, uevent_mon_fd(r->mon), EPOLLIN, mon_readable, r, NULL,
@@ -422,7 +434,7 @@ void ready_free(struct ready *r)
 		loop_io_remove(r->umon_io);
 	udev_monitor_unref(r->umon);
 	udev_unref(r->udev);
-	kmod_unref(r->kmod);
+	vhci_kmod_unref(r->kmod);
 	free(r);
 }
 

@@ -15,6 +15,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "sysfs/kmod.h"
 #include "sysfs/vhci.h"
 
 enum distro {
@@ -245,6 +246,11 @@ static void explain_module(struct out *o, int e, const struct vhci_host *h)
 {
 	if (e == ENOENT) {
 		explain_not_installed(o, h);
+		return;
+	}
+	if (e == ELIBACC || e == ELIBBAD) {
+		put(o, "cannot load vhci-hcd: libkmod.so.2 is %s (%s): install the libkmod2 package, or run 'modprobe vhci-hcd'",
+		    e == ELIBACC ? "missing" : "too old", vhci_kmod_error());
 		return;
 	}
 	if (e != EPERM && e != EACCES) {

@@ -20,9 +20,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <libkmod.h>
 #include <libudev.h>
 
+#include "sysfs/kmod.h"
 #include "sysfs/settle.h"
 
 #define USB_CLASS_HID 0x03
@@ -445,51 +445,6 @@ const char *settle_class_name(int cls, char buf[16])
 	}
 }
 
-/* Builtin, loaded, or installed for the running kernel. */
-static bool module_present(struct kmod_module *mod)
-{
-	int state = kmod_module_get_initstate(mod);
-
-	return state == KMOD_MODULE_BUILTIN || state == KMOD_MODULE_LIVE ||
-	       kmod_module_get_path(mod) != NULL;
-}
-
-static bool module_named(struct kmod_ctx *kmod, const char *name)
-{
-	struct kmod_module *mod;
-	bool found;
-
-	if (kmod_module_new_from_name(kmod, name, &mod) < 0)
-		return false;
-	found = module_present(mod);
-	kmod_module_unref(mod);
-	return found;
-}
-
-/* Would udev load a driver for this modalias? */
-static bool module_for_alias(struct kmod_ctx *kmod, const char *alias)
-{
-	struct kmod_list *list = NULL, *filtered = NULL, *l;
-	bool found = false;
-
-	if (kmod_module_new_from_lookup(kmod, alias, &list) < 0 || !list)
-		return false;
-	/* Blacklisted modules are not loaded by udev (or mdev) either. */
-	if (kmod_module_apply_filter(kmod, KMOD_FILTER_BLACKLIST, list, &filtered) < 0)
-		filtered = NULL;
-	kmod_list_foreach(l, filtered)
-	{
-		struct kmod_module *mod = kmod_module_get_module(l);
-
-		if (module_present(mod))
-			found = true;
-		kmod_module_unref(mod);
-	}
-	kmod_module_unref_list(filtered);
-	kmod_module_unref_list(list);
-	return found;
-}
-
 void settle_expect(struct settle_state *st, struct kmod_ctx *kmod)
 {
 	unsigned int i;
@@ -498,9 +453,9 @@ void settle_expect(struct settle_state *st, struct kmod_ctx *kmod)
 		struct settle_iface *f = &st->iface[i];
 
 		f->expect_driver = f->cls == USB_CLASS_HID || f->cls == USB_CLASS_MASS_STORAGE ||
-				   (kmod && f->modalias[0] && module_for_alias(kmod, f->modalias));
+				   (kmod && f->modalias[0] && vhci_kmod_have_driver(kmod, f->modalias));
 	}
-	st->expect_evdev = kmod && module_named(kmod, "evdev");
+	st->expect_evdev = kmod && vhci_kmod_have_module(kmod, "evdev");
 }
 
 static int not_yet(struct strbuf *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -20,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libkmod.h>
 #include <libudev.h>
 
 #include "sysfs/kmod.h"
@@ -626,8 +625,7 @@ void vhci_close(struct vhci *v)
 		udev_device_unref(v->dev);
 	if (v->udev)
 		udev_unref(v->udev);
-	if (v->kmod)
-		kmod_unref(v->kmod);
+	vhci_kmod_unref(v->kmod);
 	free(v);
 }
 
@@ -749,13 +747,14 @@ static int open_controller(struct vhci *v, unsigned int flags,
 		return r;
 	}
 	if (r == -ENODEV) {
+		*step = VHCI_STEP_MODULE;
 		r = vhci_kmod_new(&v->kmod);
 		if (r < 0)
 			return r;
-		*step = VHCI_STEP_MODULE;
 		r = vhci_module_load(v->kmod);
-		/* The context maps the module indexes: done with them. */
-		kmod_unref(v->kmod);
+		/* The context maps the module indexes, and libkmod is mapped
+		 * for it: done with both. */
+		vhci_kmod_unref(v->kmod);
 		v->kmod = NULL;
 		if (r < 0)
 			return r;

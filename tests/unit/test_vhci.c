@@ -27,6 +27,7 @@
 
 #include <cmocka.h>
 
+#include "sysfs/kmod.h"
 #include "sysfs/vhci.h"
 
 #define HEADER "hub port sta spd dev      sockfd local_busid\n"
@@ -1095,6 +1096,29 @@ static void test_explain_missing_module(void **state)
 	assert_contains(m, "no /lib/modules/6.18.44-fc-v769");
 }
 
+/* libkmod is mapped while a context lives, and only then. */
+static void test_kmod_opened_when_needed(void **state)
+{
+	struct vhci_host h = host("debian", "", "6.1.0-18-amd64");
+	struct kmod_ctx *a = NULL, *b = NULL;
+
+	assert_false(vhci_kmod_loaded());
+	assert_int_equal(vhci_kmod_new(&a), 0);
+	assert_true(vhci_kmod_loaded());
+	assert_int_equal(vhci_kmod_new(&b), 0);
+	assert_false(vhci_kmod_have_module(a, "vusb-no-such-module"));
+	assert_false(vhci_kmod_have_driver(b, "usb:v1209p0000d0000dc00dsc00dp00ic00isc00ip00in00"));
+	vhci_kmod_unref(a);
+	assert_true(vhci_kmod_loaded());
+	vhci_kmod_unref(b);
+	assert_false(vhci_kmod_loaded());
+	vhci_kmod_unref(NULL);
+
+	/* Where it cannot be opened, the message says what to install. */
+	assert_contains(explain(-ELIBACC, VHCI_STEP_MODULE, &h), "install the libkmod2 package");
+	assert_contains(explain(-ELIBBAD, VHCI_STEP_MODULE, &h), "too old");
+}
+
 static void test_explain_permission(void **state)
 {
 	struct vhci_host h = host("debian", "", "6.1.0-18-amd64");
@@ -1318,6 +1342,7 @@ int main(void)
 		cmocka_unit_test(test_os_release),
 		cmocka_unit_test(test_explain_missing_module),
 		cmocka_unit_test(test_explain_permission),
+		cmocka_unit_test(test_kmod_opened_when_needed),
 		cmocka_unit_test(test_explain_other_steps),
 		cmocka_unit_test(test_explain_fits),
 		cmocka_unit_test(test_explain_truncation),
