@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the stream fuzzers share: real device models (mouse, keyboard,
- * tablet) run by the real event loop, and a way to push one input through
+ * tablet, and mass storage on a 1 MiB image whose reads and writes are
+ * spliced as in vusb-attach) run by the real event loop, and a way to push one input through
  * a socketpair and run the loop until the server side has closed it.
  * Fuzzers have no context argument, so this state is global (tests only).
  */
@@ -23,7 +24,7 @@
 #include "src/loop.h"
 #include "src/model.h"
 
-#define FUZZ_NDEVS 3
+#define FUZZ_NDEVS 4
 /* An input that has not been dealt with after this long is a hang. */
 #define FUZZ_HANG_MS 5000
 
@@ -74,8 +75,28 @@ static void fz_plug(struct usb_device *dev, bool connected)
 {
 }
 
+static int fz_splice_in(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
+			size_t len)
+{
+	return usbip_conn_splice_in(fz_of(dev)->conn, urb, fd, off, len);
+}
+
+static int fz_splice_out(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
+			 size_t len)
+{
+	return usbip_conn_splice_out(fz_of(dev)->conn, urb, fd, off, len);
+}
+
+static int fz_out_data(struct usb_device *dev, struct usb_urb *urb)
+{
+	return usbip_conn_out_data(fz_of(dev)->conn, urb);
+}
+
 static const struct usb_host_ops fz_host_ops = {
 	.complete = fz_complete,
+	.splice_in = fz_splice_in,
+	.splice_out = fz_splice_out,
+	.out_data = fz_out_data,
 	.arm_timer = fz_arm_timer,
 	.event = fz_event,
 	.plug = fz_plug,
@@ -118,8 +139,16 @@ static void fz_peer_ready(struct loop_io *io, uint32_t events, void *data)
 
 static void fz_init(void)
 {
-	static const char *const models[FUZZ_NDEVS] = { "mouse", "keyboard", "tablet" };
+	static const char *const models[FUZZ_NDEVS] = { "mouse", "keyboard", "tablet", "storage" };
+	static char image[] = "/tmp/vusb-fuzz-XXXXXX";
 	unsigned int i;
+	int fd;
+
+	/* The disk: 1 MiB, gone from the file system once open. */
+	fd = mkstemp(image);
+	if (fd < 0 || ftruncate(fd, 1 << 20) < 0)
+		abort();
+	close(fd);
 
 	vusb_log_level = -1;
 	if (loop_new(&fz_loop) < 0 || loop_timer_add(fz_loop, fz_hang_fired, NULL, NULL, &fz_hang) < 0)
@@ -129,12 +158,15 @@ static void fz_init(void)
 		struct strbuf err = { 0 };
 
 		o.name = models[i];
+		if (strcmp(models[i], "storage") == 0)
+			o.positional = image;
 		if (vusb_model_find(models[i])->create(&fz_devs[i].dev, &o, &err) < 0)
 			abort();
 		strbuf_free(&err);
 		fz_devs[i].dev->host = &fz_host_ops;
 		fz_devs[i].dev->host_data = &fz_devs[i];
 	}
+	unlink(image);
 }
 
 /*

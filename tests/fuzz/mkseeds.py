@@ -79,11 +79,39 @@ write("server", {
     "version": op(0x8005, 0x0106),
     "two-requests": op(0x8005) + import_req("1-1"),
 })
+def cbw(tag, length, direction_in, cdb):
+    return struct.pack("<IIIBBB", 0x43425355, tag, length, 0x80 if direction_in else 0, 0,
+                       len(cdb)) + cdb.ljust(16, b"\0")
+
+
+def storage_io(blocks=128):
+    """Enumerate a disk, WRITE(10) then READ(10) `blocks` blocks: payloads
+    large enough for the spliced data path (src/conn.c)."""
+    n = blocks * 512
+    w = struct.pack(">BBIBHB", 0x2A, 0, 8, 0, blocks, 0)
+    r = struct.pack(">BBIBHB", 0x28, 0, 8, 0, blocks, 0)
+    s = ctrl(1, 0x80, 6, 0x0100, 0, 64) + ctrl(2, 0x80, 6, 0x0200, 0, 255)
+    s += ctrl(3, 0x00, 9, 1, 0, 0) + ctrl(4, 0xA1, 0xFE, 0, 0, 1)
+    s += submit(5, 2, False, 31, data=cbw(1, n, False, w))
+    s += submit(6, 2, False, n, data=bytes(i * 7 & 0xFF for i in range(n)))
+    s += submit(7, 1, True, 13)
+    s += submit(8, 2, False, 31, data=cbw(2, n, True, r))
+    s += submit(9, 1, True, n) + submit(10, 1, True, 13)
+    # A host that sends more than it announced, then unlinks a pending read.
+    s += submit(11, 2, False, 31, data=cbw(3, n // 2, False, w))
+    s += submit(12, 2, False, n, data=b"\xa5" * n) + submit(13, 1, True, 13)
+    s += submit(14, 2, False, 31, data=cbw(4, n, True, r)) + submit(15, 1, True, n)
+    s += unlink(16, 15)
+    return s
+
+
 write("conn", {
     "mouse": b"\0" + hid,
     "keyboard": b"\1" + kbd,
     "tablet": b"\2" + hid,
     "odd": b"\0" + odd,
+    "storage": b"\3" + storage_io(),
+    "storage-small": b"\3" + storage_io(8),
 })
 
 dev = bytes([18, 1, 0, 2, 0, 0, 0, 8, 0x09, 0x12, 0x01, 0x00, 0x00, 0x01, 1, 2, 0, 1])
