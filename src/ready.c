@@ -225,12 +225,9 @@ static int look(struct ready_watch *w, struct strbuf *why)
 	}
 	settle_build(w->table, w->st);
 	settle_read_authorized(w->syspath, w->st);
-	/* Opened for the devices being waited for, closed once none is
-	 * (release_after_ready). Without it, only HID and storage interfaces
-	 * expect a driver: still right for every device vusb makes. */
-	if (!r->kmod && vhci_kmod_new(&r->kmod) < 0)
-		r->kmod = NULL;
-	settle_expect(w->st, r->kmod);
+	/* libkmod, if a question needs it, stays open while devices are
+	 * waited for (release_after_ready closes it). */
+	settle_expect(w->st, &r->kmod);
 	done = settle_judge(w->st, why) && settle_udev_done(w->st, w->syspath, r->udev, why);
 	if (!done || !w->polling)
 		return done;

@@ -445,17 +445,29 @@ const char *settle_class_name(int cls, char buf[16])
 	}
 }
 
-void settle_expect(struct settle_state *st, struct kmod_ctx *kmod)
+/* The context, opened now if it was not (NULL if it cannot be). */
+static struct kmod_ctx *need_kmod(struct kmod_ctx **kmod)
 {
+	if (!*kmod && vhci_kmod_new(kmod) < 0)
+		*kmod = NULL;
+	return *kmod;
+}
+
+void settle_expect(struct settle_state *st, struct kmod_ctx **kmod)
+{
+	struct kmod_ctx *k;
 	unsigned int i;
 
 	for (i = 0; i < st->niface; i++) {
 		struct settle_iface *f = &st->iface[i];
 
-		f->expect_driver = f->cls == USB_CLASS_HID || f->cls == USB_CLASS_MASS_STORAGE ||
-				   (kmod && f->modalias[0] && vhci_kmod_have_driver(kmod, f->modalias));
+		f->expect_driver = f->cls == USB_CLASS_HID || f->cls == USB_CLASS_MASS_STORAGE;
+		if (!f->expect_driver && kmod && f->modalias[0] && (k = need_kmod(kmod)))
+			f->expect_driver = vhci_kmod_have_driver(k, f->modalias);
 	}
-	st->expect_evdev = kmod && vhci_kmod_have_module(kmod, "evdev");
+	/* Loaded (the usual case, asked of sysfs), or builtin or installed. */
+	st->expect_evdev = kmod && (access("/sys/module/evdev", F_OK) == 0 ||
+				    ((k = need_kmod(kmod)) && vhci_kmod_have_module(k, "evdev")));
 }
 
 static int not_yet(struct strbuf *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -126,12 +126,14 @@ struct kmod_ctx;
 
 /*
  * Fill the expect_* fields: HID and mass storage interfaces always expect
- * a driver; others when kmod (may be NULL: then never) finds a module
- * for the interface's modalias, blacklist applied, or a builtin one.
- * Input devices expect an event node when evdev is builtin, loaded or
- * installed (kmod NULL: never).
+ * a driver; others when libkmod finds a module for the interface's
+ * modalias, blacklist applied, or a builtin one. Input devices expect an
+ * event node when evdev is loaded, builtin or installed. *kmod is the
+ * context to ask, opened here only when a question needs it (so that
+ * serving a mouse maps no libkmod); kmod NULL: never ask, expect only
+ * what the class says.
  */
-void settle_expect(struct settle_state *st, struct kmod_ctx *kmod);
+void settle_expect(struct settle_state *st, struct kmod_ctx **kmod);
 
 /*
  * Pure: 1 when the kernel is done with the device as described above,
