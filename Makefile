@@ -81,6 +81,13 @@ $(FAKEHOST_TESTS): $(BUILD)/tests/%: tests/%.c $(BUILD)/tests/unit/fakehost.o $(
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LIB) $(LIBS) $(TEST_LIBS)
 
+# Loop tests that play the host of a USB/IP stream with the shared helpers.
+URBSCRIPT_TESTS := $(addprefix $(BUILD)/tests/loop/,test_conn test_limits test_server)
+
+$(URBSCRIPT_TESTS): $(BUILD)/tests/%: tests/%.c $(BUILD)/tests/loop/urbscript.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LIB) $(LIBS) $(TEST_LIBS)
+
 $(BUILD)/tests/vm/%: tests/vm/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<

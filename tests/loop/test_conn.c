@@ -33,6 +33,7 @@
 #include "src/loop.h"
 #include "src/usbdev.h"
 #include "src/usbip.h"
+#include "tests/loop/urbscript.h"
 #include "tests/loop/usbip-check.h"
 
 /* The checker is shared with the VM tests, which build it on its own. */
@@ -62,21 +63,9 @@ static const uint8_t config_desc[CONFIG_LEN] = {
 #define TC_GET 0x01 /* class IN: 4 bytes */
 #define TC_SET 0x09 /* class OUT: stores the data */
 
-struct reply {
-	uint32_t command;
-	uint32_t seqnum;
-	int32_t status;
-	uint32_t actual;
-	uint32_t unlink_target;
-	uint8_t *data;
-	size_t len;
-};
-
 struct fixture {
 	struct loop *loop;
-	struct loop_timer *timer;
-	bool timed_out;
-	bool (*until)(struct fixture *fx);
+	struct runner run;
 	unsigned int want;
 
 	/* the kernel's end */
@@ -84,8 +73,7 @@ struct fixture {
 	struct loop_io *kio;
 	bool keof;
 	struct usbip_check *chk;
-	struct reply *reps;
-	size_t nreps, reps_cap;
+	struct reply_log reps;
 	uint64_t kread; /* bytes read from the device */
 	uint64_t kwritten;
 
@@ -298,56 +286,24 @@ static const struct usb_host_ops host_ops = {
 
 /* ---- running the loop ---- */
 
-static void check_done(struct fixture *fx)
-{
-	if (fx->until && fx->until(fx))
-		loop_quit(fx->loop, 0);
-}
-
-static void on_timer(struct loop_timer *t, void *data)
+static bool have_replies(void *data)
 {
 	struct fixture *fx = data;
 
-	fx->timed_out = true;
-	loop_quit(fx->loop, 0);
+	return fx->reps.n >= fx->want || usbip_check_error(fx->chk);
 }
 
-static bool never(struct fixture *fx)
+static bool kernel_eof(void *data)
 {
-	return false;
-}
+	struct fixture *fx = data;
 
-/* Run the loop until `until` holds or `ms` pass; true if it holds. */
-static bool run_until(struct fixture *fx, bool (*until)(struct fixture *fx), unsigned int ms)
-{
-	if (until(fx))
-		return true;
-	fx->until = until;
-	fx->timed_out = false;
-	assert_int_equal(loop_timer_arm(fx->timer, ms), 0);
-	assert_int_equal(loop_run(fx->loop), 0);
-	assert_int_equal(loop_timer_arm(fx->timer, 0), 0);
-	fx->until = NULL;
-	return until(fx);
-}
-
-static void run_for(struct fixture *fx, unsigned int ms)
-{
-	run_until(fx, never, ms);
-}
-
-static bool have_replies(struct fixture *fx)
-{
-	return fx->nreps >= fx->want || usbip_check_error(fx->chk);
-}
-
-static bool kernel_eof(struct fixture *fx)
-{
 	return fx->keof;
 }
 
-static bool is_closed(struct fixture *fx)
+static bool is_closed(void *data)
 {
+	struct fixture *fx = data;
+
 	return fx->closed_calls > 0;
 }
 
@@ -363,61 +319,29 @@ static void assert_no_violation(struct fixture *fx)
 static void wait_replies(struct fixture *fx, size_t n)
 {
 	fx->want = (unsigned int)n;
-	run_until(fx, have_replies, WAIT_MS);
+	run_until(&fx->run, have_replies, fx, WAIT_MS);
 	assert_no_violation(fx);
-	if (fx->nreps < n)
-		fail_msg("%zu replies after %d ms, want %zu", fx->nreps, WAIT_MS, n);
+	if (fx->reps.n < n)
+		fail_msg("%zu replies after %d ms, want %zu", fx->reps.n, WAIT_MS, n);
 }
 
 /* Nothing more arrives for QUIET_MS. */
 static void assert_quiet(struct fixture *fx)
 {
-	size_t n = fx->nreps;
+	size_t n = fx->reps.n;
 
-	run_for(fx, QUIET_MS);
+	run_for(&fx->run, QUIET_MS);
 	assert_no_violation(fx);
-	assert_int_equal(fx->nreps, n);
+	assert_int_equal(fx->reps.n, n);
 }
 
 static void wait_closed(struct fixture *fx)
 {
-	run_until(fx, is_closed, WAIT_MS);
+	run_until(&fx->run, is_closed, fx, WAIT_MS);
 	assert_int_equal(fx->closed_calls, 1);
 }
 
 /* ---- the kernel's end ---- */
-
-static void on_reply(const struct usbip_check_reply *r, void *data)
-{
-	struct fixture *fx = data;
-	struct reply *rep;
-
-	if (fx->nreps == fx->reps_cap) {
-		size_t cap = fx->reps_cap ? 2 * fx->reps_cap : 64;
-		struct reply *p = realloc(fx->reps, cap * sizeof(*p));
-
-		assert_non_null(p);
-		fx->reps = p;
-		fx->reps_cap = cap;
-	}
-	rep = &fx->reps[fx->nreps++];
-	memset(rep, 0, sizeof(*rep));
-	rep->command = r->hdr.command;
-	rep->seqnum = r->hdr.seqnum;
-	if (r->hdr.command == USBIP_RET_SUBMIT) {
-		rep->status = r->hdr.u.ret_submit.status;
-		rep->actual = (uint32_t)r->hdr.u.ret_submit.actual_length;
-	} else {
-		rep->status = r->hdr.u.ret_unlink.status;
-		rep->unlink_target = r->unlink_target;
-	}
-	if (r->len) {
-		rep->data = malloc(r->len);
-		assert_non_null(rep->data);
-		memcpy(rep->data, r->data, r->len);
-		rep->len = r->len;
-	}
-}
 
 static void kernel_read(struct loop_io *io, uint32_t events, void *data)
 {
@@ -442,7 +366,7 @@ static void kernel_read(struct loop_io *io, uint32_t events, void *data)
 		loop_io_remove(fx->kio);
 		fx->kio = NULL;
 	}
-	check_done(fx);
+	runner_check(&fx->run);
 }
 
 /* Stop or resume reading replies, as a kernel that is busy would. */
@@ -462,7 +386,7 @@ static void kwrite_raw(struct fixture *fx, const void *buf, size_t len)
 
 		if (n < 0 && errno == EAGAIN) {
 			/* the device has not read yet: let it */
-			run_for(fx, 1);
+			run_for(&fx->run, 1);
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -481,62 +405,6 @@ static void kwrite(struct fixture *fx, const void *buf, size_t len)
 	kwrite_raw(fx, buf, len);
 }
 
-/* Commands are built in a byte buffer, then written in one go or in pieces. */
-struct cmdbuf {
-	uint8_t *p;
-	size_t len, cap;
-};
-
-static uint8_t *cmd_grow(struct cmdbuf *b, size_t n)
-{
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		b->p = realloc(b->p, cap);
-		assert_non_null(b->p);
-		b->cap = cap;
-	}
-	b->len += n;
-	return b->p + b->len - n;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-#define DEVID 0x00010002
-
-/* CMD_SUBMIT written out by hand, as vhci_tx.c does (not with usbip.c). */
-static void put_submit_iso(struct cmdbuf *b, uint32_t seq, bool in, uint32_t ep, uint32_t length,
-			   const uint8_t setup[8], int32_t npackets)
-{
-	uint8_t *h = cmd_grow(b, USBIP_HDR_SIZE);
-
-	memset(h, 0, USBIP_HDR_SIZE);
-	put32(h, USBIP_CMD_SUBMIT);
-	put32(h + 4, seq);
-	put32(h + 8, DEVID);
-	put32(h + 12, in ? USBIP_DIR_IN : USBIP_DIR_OUT);
-	put32(h + 16, ep);
-	put32(h + 20, in ? 0x200 : 0);
-	put32(h + 24, length);
-	put32(h + 32, (uint32_t)npackets);
-	if (setup)
-		memcpy(h + 40, setup, 8);
-}
-
-static void put_submit(struct cmdbuf *b, uint32_t seq, bool in, uint32_t ep, uint32_t length,
-		       const uint8_t setup[8])
-{
-	put_submit_iso(b, seq, in, ep, length, setup, 0);
-}
-
 /* `len` bytes of out_pattern(). */
 static void put_out_data(struct cmdbuf *b, size_t len)
 {
@@ -547,42 +415,10 @@ static void put_out_data(struct cmdbuf *b, size_t len)
 		p[i] = out_pattern(i);
 }
 
-static void put_unlink(struct cmdbuf *b, uint32_t seq, uint32_t target)
-{
-	uint8_t *h = cmd_grow(b, USBIP_HDR_SIZE);
-
-	memset(h, 0, USBIP_HDR_SIZE);
-	put32(h, USBIP_CMD_UNLINK);
-	put32(h + 4, seq);
-	put32(h + 8, DEVID);
-	put32(h + 20, target);
-}
-
-/* A control transfer: IN with room for wLength, or OUT with `data`. */
-static void put_control(struct cmdbuf *b, uint32_t seq, uint8_t bm, uint8_t req, uint16_t value,
-			uint16_t index, uint16_t wlength, const void *data)
-{
-	const uint8_t setup[8] = {
-		bm, req, U16_LE(value), U16_LE(index), U16_LE(wlength),
-	};
-	bool in = bm & USB_DIR_IN;
-
-	put_submit(b, seq, in, 0, wlength, setup);
-	if (!in && wlength)
-		memcpy(cmd_grow(b, wlength), data, wlength);
-}
-
 static void cmd_send(struct fixture *fx, struct cmdbuf *b)
 {
 	kwrite(fx, b->p, b->len);
 	b->len = 0;
-}
-
-static void cmd_free(struct cmdbuf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
 }
 
 static void get_descriptor(struct fixture *fx, uint32_t seq, uint8_t type, uint8_t index,
@@ -620,8 +456,8 @@ static const struct reply *assert_ret_submit(struct fixture *fx, size_t i, uint3
 {
 	const struct reply *r;
 
-	assert_true(i < fx->nreps);
-	r = &fx->reps[i];
+	assert_true(i < fx->reps.n);
+	r = &fx->reps.v[i];
 	assert_int_equal(r->command, USBIP_RET_SUBMIT);
 	assert_int_equal(r->seqnum, seq);
 	assert_int_equal(r->status, status);
@@ -633,8 +469,8 @@ static void assert_ret_unlink(struct fixture *fx, size_t i, uint32_t seq, int32_
 {
 	const struct reply *r;
 
-	assert_true(i < fx->nreps);
-	r = &fx->reps[i];
+	assert_true(i < fx->reps.n);
+	r = &fx->reps.v[i];
 	assert_int_equal(r->command, USBIP_RET_UNLINK);
 	assert_int_equal(r->seqnum, seq);
 	assert_int_equal(r->status, status);
@@ -660,7 +496,7 @@ static void on_closed(struct usbip_conn *c, int err, const char *why, void *data
 	fx->closed_calls++;
 	fx->closed_err = err;
 	fx->closed_why = why;
-	check_done(fx);
+	runner_check(&fx->run);
 }
 
 static const struct usbip_conn_ops conn_ops = {
@@ -678,22 +514,13 @@ static void connect_device(struct fixture *fx)
 	assert_int_equal(usbip_conn_new(fx->loop, sv[1], &fx->dev, &conn_ops, fx, &fx->conn), 0);
 	assert_int_equal(loop_io_add(fx->loop, fx->kfd, EPOLLIN, kernel_read, fx, NULL, &fx->kio),
 			 0);
-	assert_int_equal(usbip_check_new(on_reply, fx, &fx->chk), 0);
+	assert_int_equal(usbip_check_new(reply_log_add, &fx->reps, &fx->chk), 0);
 	fx->keof = false;
 	fx->closed_calls = 0;
 	fx->closed_err = 1;
 	fx->closed_why = NULL;
 	fx->kread = fx->kwritten = 0;
 	fx->kw_hash = FNV_INIT;
-}
-
-static void clear_replies(struct fixture *fx)
-{
-	size_t i;
-
-	for (i = 0; i < fx->nreps; i++)
-		free(fx->reps[i].data);
-	fx->nreps = 0;
 }
 
 static void disconnect_device(struct fixture *fx)
@@ -707,7 +534,7 @@ static void disconnect_device(struct fixture *fx)
 	fx->kfd = -1;
 	usbip_check_free(fx->chk);
 	fx->chk = NULL;
-	clear_replies(fx);
+	reply_log_clear(&fx->reps);
 }
 
 static int setup(void **state)
@@ -718,9 +545,9 @@ static int setup(void **state)
 		return -1;
 	fx->kfd = -1;
 	fx->file_fd = -1;
-	if (loop_new(&fx->loop) < 0 ||
-	    loop_timer_add(fx->loop, on_timer, fx, NULL, &fx->timer) < 0)
+	if (loop_new(&fx->loop) < 0)
 		return -1;
+	runner_init(&fx->run, fx->loop, 0);
 	usb_device_init(&fx->dev);
 	memcpy(fx->dev.desc, device_desc, sizeof(device_desc));
 	fx->dev.config = config_desc;
@@ -753,7 +580,7 @@ static int teardown(void **state)
 	if (fx->file_fd >= 0)
 		close(fx->file_fd);
 	loop_free(fx->loop);
-	free(fx->reps);
+	reply_log_free(&fx->reps);
 	free(fx);
 	return r;
 }
@@ -762,7 +589,7 @@ static int teardown(void **state)
 static void configure(struct fixture *fx, uint32_t seq)
 {
 	struct cmdbuf b = { 0 };
-	size_t n = fx->nreps;
+	size_t n = fx->reps.n;
 
 	put_control(&b, seq, USB_DIR_OUT, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL);
 	cmd_send(fx, &b);
@@ -845,7 +672,7 @@ static void test_interrupt_in_waits_for_data(void **state)
 	/* No data: no reply, however long (zero-length replies would flood
 	 * the host). */
 	assert_quiet(fx);
-	assert_int_equal(fx->nreps, 1);
+	assert_int_equal(fx->reps.n, 1);
 	assert_int_equal(usb_ep_pending(&fx->dev, 0x81), 1);
 
 	int_data(fx, "\x01\x02\x03", 3);
@@ -871,7 +698,7 @@ static void test_unlink_pending(void **state)
 	wait_replies(fx, 2);
 	/* Answered with the unlink's own seqnum. */
 	assert_ret_unlink(fx, 1, 101, -ECONNRESET);
-	assert_int_equal(fx->reps[1].unlink_target, 100);
+	assert_int_equal(fx->reps.v[1].unlink_target, 100);
 	assert_int_equal(usb_ep_pending(&fx->dev, 0x81), 0);
 
 	/* Data now must not produce a RET_SUBMIT for 100 (the checker
@@ -953,10 +780,10 @@ static void test_out_transfer(void **state)
 	wait_replies(fx, 4);
 	/* actual_length says what was taken; the checker saw no payload. */
 	assert_ret_submit(fx, 1, 2, 0, 1000);
-	assert_int_equal(fx->reps[1].len, 0);
+	assert_int_equal(fx->reps.v[1].len, 0);
 	assert_ret_submit(fx, 2, 3, 0, 0);
 	assert_ret_submit(fx, 3, 4, 0, 5);
-	assert_int_equal(fx->reps[3].len, 0);
+	assert_int_equal(fx->reps.v[3].len, 0);
 
 	assert_int_equal(fx->out_urbs, 2);
 	assert_int_equal(fx->out_bytes, 1000);
@@ -996,7 +823,7 @@ static void test_in_never_longer_than_asked(void **state)
 	wait_replies(fx, 6);
 	assert_ret_submit(fx, 4, 5, 0, 10);
 	for (i = 0; i < 10; i++)
-		assert_int_equal(fx->reps[4].data[i], in_pattern(5, i));
+		assert_int_equal(fx->reps.v[4].data[i], in_pattern(5, i));
 	assert_ret_submit(fx, 5, 6, 0, 0);
 }
 
@@ -1041,9 +868,9 @@ static void test_header_split(void **state)
 			wait_replies(fx, i == b.len - 1 ? 3 : 2);
 			continue;
 		}
-		run_for(fx, 1);
+		run_for(&fx->run, 1);
 		assert_no_violation(fx);
-		assert_int_equal(fx->nreps, i < USBIP_HDR_SIZE + 5 ? 1 : 2);
+		assert_int_equal(fx->reps.n, i < USBIP_HDR_SIZE + 5 ? 1 : 2);
 	}
 	cmd_free(&b);
 	wait_replies(fx, 3);
@@ -1059,7 +886,7 @@ static void test_header_split(void **state)
 	assert_int_equal(usbip_check_host(fx->chk, b.p, b.len), 0);
 	for (i = 0; i < b.len; i += 37) {
 		kwrite_raw(fx, b.p + i, b.len - i < 37 ? b.len - i : 37);
-		run_for(fx, 1);
+		run_for(&fx->run, 1);
 	}
 	cmd_free(&b);
 	wait_replies(fx, 5);
@@ -1107,7 +934,7 @@ static void test_many_urbs_in_one_write(void **state)
 			break;
 		case 2:
 			assert_ret_submit(fx, i, seq, 0, 64);
-			assert_int_equal(fx->reps[i].data[63], in_pattern(seq, 63));
+			assert_int_equal(fx->reps.v[i].data[63], in_pattern(seq, 63));
 			break;
 		case 3:
 			assert_ret_submit(fx, i, seq, -EPIPE, 0);
@@ -1169,15 +996,15 @@ static void test_malformed_header_closes(void **state)
 		assert_int_equal(fx->closed_err, -EBADMSG);
 		assert_string_equal(fx->closed_why, "malformed USB/IP header");
 		/* Nothing after the bad header was served. */
-		run_for(fx, 10);
-		assert_int_equal(fx->nreps, 1);
+		run_for(&fx->run, 10);
+		assert_int_equal(fx->reps.n, 1);
 		assert_no_violation(fx);
 		assert_int_equal(fx->closed_calls, 1);
 
 		/* The owner frees it; the kernel sees the end of the stream. */
 		usbip_conn_free(fx->conn);
 		fx->conn = NULL;
-		assert_true(run_until(fx, kernel_eof, WAIT_MS));
+		assert_true(run_until(&fx->run, kernel_eof, fx, WAIT_MS));
 		assert_int_equal(usbip_check_end(fx->chk), 0);
 		disconnect_device(fx);
 		connect_device(fx);
@@ -1192,13 +1019,13 @@ static void test_eof_mid_header(void **state)
 	put_control(&b, 1, USB_DIR_IN, USB_REQ_GET_DESCRIPTOR, USB_DT_DEVICE << 8, 0, 18, NULL);
 	kwrite_raw(fx, b.p, 20);
 	cmd_free(&b);
-	run_for(fx, 10);
+	run_for(&fx->run, 10);
 	assert_int_equal(fx->closed_calls, 0);
 	assert_int_equal(shutdown(fx->kfd, SHUT_WR), 0);
 	wait_closed(fx);
 	assert_int_equal(fx->closed_err, -EBADMSG);
 	assert_non_null(fx->closed_why);
-	assert_int_equal(fx->nreps, 0);
+	assert_int_equal(fx->reps.n, 0);
 }
 
 static void test_eof_mid_payload(void **state)
@@ -1211,14 +1038,14 @@ static void test_eof_mid_payload(void **state)
 	put_out_data(&b, 50);
 	kwrite_raw(fx, b.p, b.len);
 	cmd_free(&b);
-	run_for(fx, 10);
+	run_for(&fx->run, 10);
 	assert_int_equal(fx->closed_calls, 0);
 	assert_int_equal(shutdown(fx->kfd, SHUT_WR), 0);
 	wait_closed(fx);
 	assert_int_equal(fx->closed_err, -EBADMSG);
 	assert_non_null(fx->closed_why);
 	assert_int_equal(fx->out_urbs, 0);
-	assert_int_equal(fx->nreps, 1);
+	assert_int_equal(fx->reps.n, 1);
 }
 
 static void test_eof_mid_iso_descriptors(void **state)
@@ -1234,7 +1061,7 @@ static void test_eof_mid_iso_descriptors(void **state)
 	assert_int_equal(shutdown(fx->kfd, SHUT_WR), 0);
 	wait_closed(fx);
 	assert_int_equal(fx->closed_err, -EBADMSG);
-	assert_int_equal(fx->nreps, 0);
+	assert_int_equal(fx->reps.n, 0);
 }
 
 static void test_clean_eof(void **state)
@@ -1248,7 +1075,7 @@ static void test_clean_eof(void **state)
 	assert_int_equal(fx->closed_err, 0);
 	assert_null(fx->closed_why);
 	/* Once only, however long the loop runs. */
-	run_for(fx, 20);
+	run_for(&fx->run, 20);
 	assert_int_equal(fx->closed_calls, 1);
 }
 
@@ -1309,7 +1136,7 @@ static void test_oversized_out(void **state)
 
 		assert_int_equal(usbip_check_host(fx->chk, data, n), 0);
 		kwrite_raw(fx, data, n);
-		run_for(fx, 1);
+		run_for(&fx->run, 1);
 		if (heap_in_use() > peak)
 			peak = heap_in_use();
 	}
@@ -1368,9 +1195,9 @@ static void test_oversized_in_capped(void **state)
 	assert_int_equal(fx->bulk_length, USBIP_MAX_TRANSFER);
 	assert_int_equal(fx->bulk_cap, USBIP_MAX_TRANSFER);
 	assert_ret_submit(fx, 1, 2, 0, USBIP_MAX_TRANSFER);
-	assert_int_equal(fx->reps[1].len, USBIP_MAX_TRANSFER);
+	assert_int_equal(fx->reps.v[1].len, USBIP_MAX_TRANSFER);
 	for (i = 0; i < USBIP_MAX_TRANSFER; i += 4093)
-		assert_int_equal(fx->reps[1].data[i], in_pattern(2, i));
+		assert_int_equal(fx->reps.v[1].data[i], in_pattern(2, i));
 
 	/* A control IN that large is answered with what the device has. */
 	get_descriptor(fx, 3, USB_DT_CONFIG, 0, 0xffff);
@@ -1404,7 +1231,7 @@ static void test_peer_stops_reading(void **state)
 	/* An interrupt URB, completed while the queue is blocked. */
 	put_submit(&b, 60, true, 1, 8, NULL);
 	cmd_send(fx, &b);
-	run_for(fx, QUIET_MS);
+	run_for(&fx->run, QUIET_MS);
 	int_data(fx, "\x99", 1);
 	/* More input still gets read and answered behind the rest. */
 	put_submit(&b, 61, false, 2, 3, NULL);
@@ -1412,7 +1239,7 @@ static void test_peer_stops_reading(void **state)
 	put_unlink(&b, 62, 61);
 	cmd_send(fx, &b);
 	cmd_free(&b);
-	run_for(fx, QUIET_MS);
+	run_for(&fx->run, QUIET_MS);
 
 	/* The device wrote what fit and is holding the rest. */
 	queued = unread_bytes(fx);
@@ -1524,7 +1351,7 @@ static void test_splice_in_peer_slow(void **state)
 	 * spliced one too, as the kernel reads. */
 	for (k = 0; k < 4; k++) {
 		submit_in(fx, 10 + k, 3, size);
-		run_for(fx, QUIET_MS / 4);
+		run_for(&fx->run, QUIET_MS / 4);
 	}
 	kernel_reading(fx, true);
 	wait_replies(fx, 5);
@@ -1641,7 +1468,7 @@ static void test_splice_out(void **state)
 	assert_int_equal(usbip_check_host(fx->chk, b.p, b.len), 0);
 	for (n = 0; n < b.len; n += 7000) {
 		kwrite_raw(fx, b.p + n, b.len - n < 7000 ? b.len - n : 7000);
-		run_for(fx, 2);
+		run_for(&fx->run, 2);
 	}
 	cmd_free(&b);
 	wait_replies(fx, 8);
@@ -1694,7 +1521,7 @@ static void test_splice_out_partial_and_errors(void **state)
 	/* Unlinked while it waits with its payload in the pipe. */
 	fx->out_hold = true;
 	submit_out(fx, 14, size);
-	run_for(fx, QUIET_MS);
+	run_for(&fx->run, QUIET_MS);
 	send_unlink(fx, 15, 14);
 	wait_replies(fx, 6);
 	assert_ret_unlink(fx, 5, 15, -ECONNRESET);
