@@ -41,6 +41,7 @@
 #include "src/usbip.h"
 #include "src/usbip_op.h"
 #include "src/vusb.h"
+#include "tests/loop/urbscript.h"
 #include "tests/loop/usbip-check.h"
 
 /* The checker is shared with test_conn and the VM tests. */
@@ -55,14 +56,6 @@
 #define MOUSE_PID 0x0001
 #define KBD_PID 0x0002
 
-struct reply {
-	uint32_t command;
-	uint32_t seqnum;
-	int32_t status;
-	uint32_t actual;
-	uint8_t data[64];
-};
-
 struct fixture;
 
 /* One remote client. */
@@ -75,8 +68,8 @@ struct peer {
 	size_t rx_len, rx_cap;
 	bool eof;
 	struct usbip_check *chk; /* URB phase */
-	struct reply *reps;
-	size_t nreps, reps_cap;
+	struct cmdbuf cmd;
+	struct reply_log reps;
 	uint64_t bytes_in;
 	/* Counting mode, for floods the checker would take long over: IN
 	 * replies are parsed here and must come in seqnum order. */
@@ -90,64 +83,13 @@ struct peer {
 
 struct fixture {
 	struct loop *loop;
-	struct loop_timer *timer;
-	bool (*until)(struct fixture *fx);
+	struct runner run;
 	struct peer *wait_peer;
 	size_t wait_n;
 	const char *wait_name, *wait_state;
 	struct vusb *vusb;
 	uint16_t port;
 };
-
-/* ---- the loop ---- */
-
-static void check_done(struct fixture *fx)
-{
-	if (fx->until && fx->until(fx))
-		loop_quit(fx->loop, 0);
-}
-
-static void on_timer(struct loop_timer *t, void *data)
-{
-	loop_quit(((struct fixture *)data)->loop, 0);
-}
-
-/* Another round every few ms, so that conditions outside the loop (the
- * device's state) are seen too. */
-static void on_tick(struct loop_timer *t, void *data)
-{
-	struct fixture *fx = data;
-
-	check_done(fx);
-	loop_timer_arm(t, 5);
-}
-
-static bool never(struct fixture *fx)
-{
-	return false;
-}
-
-static bool run_until(struct fixture *fx, bool (*until)(struct fixture *fx), unsigned int ms)
-{
-	struct loop_timer *tick;
-
-	if (until(fx))
-		return true;
-	fx->until = until;
-	assert_int_equal(loop_timer_add(fx->loop, on_tick, fx, NULL, &tick), 0);
-	assert_int_equal(loop_timer_arm(tick, 5), 0);
-	assert_int_equal(loop_timer_arm(fx->timer, ms), 0);
-	assert_int_equal(loop_run(fx->loop), 0);
-	assert_int_equal(loop_timer_arm(fx->timer, 0), 0);
-	loop_timer_remove(tick);
-	fx->until = NULL;
-	return until(fx);
-}
-
-static void run_for(struct fixture *fx, unsigned int ms)
-{
-	run_until(fx, never, ms);
-}
 
 /* ---- capturing the log ---- */
 
@@ -224,8 +166,10 @@ static const char *dev_state(struct fixture *fx, const char *name)
 	return row_field(fx, name, 4);
 }
 
-static bool state_reached(struct fixture *fx)
+static bool state_reached(void *data)
 {
+	struct fixture *fx = data;
+
 	return strcmp(dev_state(fx, fx->wait_name), fx->wait_state) == 0;
 }
 
@@ -233,7 +177,7 @@ static void wait_state(struct fixture *fx, const char *name, const char *state)
 {
 	fx->wait_name = name;
 	fx->wait_state = state;
-	if (!run_until(fx, state_reached, WAIT_MS))
+	if (!run_until(&fx->run, state_reached, fx, WAIT_MS))
 		fail_msg("%s is %s after %d ms, want %s", name, dev_state(fx, name), WAIT_MS,
 			 state);
 }
@@ -263,9 +207,10 @@ static int setup_with(void **state, const char *const *allow, size_t nallow)
 	if (!fx)
 		return -1;
 	vusb_log_level = LOG_NOTICE;
-	if (loop_new(&fx->loop) < 0 ||
-	    loop_timer_add(fx->loop, on_timer, fx, NULL, &fx->timer) < 0)
+	if (loop_new(&fx->loop) < 0)
 		return -1;
+	/* Ticks, so that the device's state is seen to change too. */
+	runner_init(&fx->run, fx->loop, 5);
 	if (server_parse_listen("127.0.0.1:0", &cfg.listen) < 0)
 		return -1;
 	for (i = 0; i < nallow; i++)
@@ -312,32 +257,6 @@ static int teardown(void **state)
 }
 
 /* ---- remote clients ---- */
-
-static void on_reply(const struct usbip_check_reply *r, void *data)
-{
-	struct peer *p = data;
-	struct reply *rep;
-
-	if (p->nreps == p->reps_cap) {
-		size_t cap = p->reps_cap ? 2 * p->reps_cap : 64;
-		struct reply *n = realloc(p->reps, cap * sizeof(*n));
-
-		assert_non_null(n);
-		p->reps = n;
-		p->reps_cap = cap;
-	}
-	rep = &p->reps[p->nreps++];
-	memset(rep, 0, sizeof(*rep));
-	rep->command = r->hdr.command;
-	rep->seqnum = r->hdr.seqnum;
-	if (r->hdr.command == USBIP_RET_SUBMIT) {
-		rep->status = r->hdr.u.ret_submit.status;
-		rep->actual = (uint32_t)r->hdr.u.ret_submit.actual_length;
-	} else {
-		rep->status = r->hdr.u.ret_unlink.status;
-	}
-	memcpy(rep->data, r->data, r->len < sizeof(rep->data) ? r->len : sizeof(rep->data));
-}
 
 static uint32_t get32(const uint8_t *p)
 {
@@ -420,7 +339,7 @@ static void peer_read(struct loop_io *io, uint32_t events, void *data)
 		loop_io_remove(p->io);
 		p->io = NULL;
 	}
-	check_done(p->fx);
+	runner_check(&p->fx->run);
 }
 
 static struct peer *peer_connect(struct fixture *fx)
@@ -452,7 +371,8 @@ static void peer_free(struct peer *p)
 		close(p->fd);
 	usbip_check_free(p->chk);
 	free(p->rx);
-	free(p->reps);
+	cmd_free(&p->cmd);
+	reply_log_free(&p->reps);
 	free(p);
 }
 
@@ -470,7 +390,7 @@ static void peer_send(struct peer *p, const void *buf, size_t len)
 		ssize_t n = send(p->fd, b, len, MSG_NOSIGNAL);
 
 		if (n < 0 && errno == EAGAIN) {
-			run_for(p->fx, 1);
+			run_for(&p->fx->run, 1);
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -481,28 +401,36 @@ static void peer_send(struct peer *p, const void *buf, size_t len)
 	}
 }
 
-static bool peer_has_bytes(struct fixture *fx)
+static bool peer_has_bytes(void *data)
 {
+	struct fixture *fx = data;
+
 	return fx->wait_peer->rx_len >= fx->wait_n || fx->wait_peer->eof;
 }
 
-static bool peer_has_eof(struct fixture *fx)
+static bool peer_has_eof(void *data)
 {
+	struct fixture *fx = data;
+
 	return fx->wait_peer->eof;
 }
 
-static bool peer_has_counted(struct fixture *fx)
+static bool peer_has_counted(void *data)
 {
+	struct fixture *fx = data;
+
 	struct peer *p = fx->wait_peer;
 
 	return p->c_count >= fx->wait_n || p->eof || p->c_bad;
 }
 
-static bool peer_has_replies(struct fixture *fx)
+static bool peer_has_replies(void *data)
 {
+	struct fixture *fx = data;
+
 	struct peer *p = fx->wait_peer;
 
-	return p->nreps >= fx->wait_n || p->eof || usbip_check_error(p->chk);
+	return p->reps.n >= fx->wait_n || p->eof || usbip_check_error(p->chk);
 }
 
 /* n bytes of set-up reply, taken from the front. */
@@ -510,7 +438,7 @@ static void peer_take(struct peer *p, void *buf, size_t n)
 {
 	p->fx->wait_peer = p;
 	p->fx->wait_n = n;
-	run_until(p->fx, peer_has_bytes, WAIT_MS);
+	run_until(&p->fx->run, peer_has_bytes, p->fx, WAIT_MS);
 	if (p->rx_len < n)
 		fail_msg("%zu bytes from the server, want %zu%s", p->rx_len, n,
 			 p->eof ? " (it closed the connection)" : "");
@@ -523,14 +451,14 @@ static void peer_take(struct peer *p, void *buf, size_t n)
 static void assert_closed(struct peer *p, unsigned int ms)
 {
 	p->fx->wait_peer = p;
-	if (!run_until(p->fx, peer_has_eof, ms))
+	if (!run_until(&p->fx->run, peer_has_eof, p->fx, ms))
 		fail_msg("the server did not close the connection within %u ms", ms);
 	assert_int_equal(p->rx_len, 0);
 }
 
 static void assert_open(struct peer *p)
 {
-	run_for(p->fx, QUIET_MS);
+	run_for(&p->fx->run, QUIET_MS);
 	assert_false(p->eof);
 }
 
@@ -614,7 +542,7 @@ static struct peer *import(struct fixture *fx, const char *busid, uint32_t want)
 	/* usbip attach compares the busid it asked for with this one. */
 	assert_string_equal(d.busid, busid);
 	assert_int_equal(d.idVendor, MOUSE_VID);
-	assert_int_equal(usbip_check_new(on_reply, p, &p->chk), 0);
+	assert_int_equal(usbip_check_new(reply_log_add, &p->reps, &p->chk), 0);
 	if (p->rx_len)
 		usbip_check_device(p->chk, p->rx, p->rx_len);
 	p->rx_len = 0;
@@ -623,70 +551,44 @@ static struct peer *import(struct fixture *fx, const char *busid, uint32_t want)
 
 /* ---- URBs, as vhci_tx.c writes them ---- */
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void submit_hdr(uint8_t h[USBIP_HDR_SIZE], uint32_t seq, bool in, uint32_t ep,
-		       uint32_t length, const uint8_t setup[8])
-{
-	memset(h, 0, USBIP_HDR_SIZE);
-	put32(h, USBIP_CMD_SUBMIT);
-	put32(h + 4, seq);
-	put32(h + 8, 0x00010001);
-	put32(h + 12, in ? USBIP_DIR_IN : USBIP_DIR_OUT);
-	put32(h + 16, ep);
-	put32(h + 24, length);
-	put32(h + 32, 0xffffffff); /* -1: not ISO, as vhci sends */
-	if (setup)
-		memcpy(h + 40, setup, 8);
-}
-
 static void urb_send(struct peer *p, const void *buf, size_t len)
 {
 	assert_int_equal(usbip_check_host(p->chk, buf, len), 0);
 	peer_send(p, buf, len);
 }
 
+/* What the peer's command buffer holds, through the checker. */
+static void urb_flush(struct peer *p)
+{
+	urb_send(p, p->cmd.p, p->cmd.len);
+	p->cmd.len = 0;
+}
+
 static void control_in(struct peer *p, uint32_t seq, uint8_t bm, uint8_t req, uint16_t value,
 		       uint16_t index, uint16_t wlength, uint32_t length)
 {
 	const uint8_t setup[8] = { bm, req, U16_LE(value), U16_LE(index), U16_LE(wlength) };
-	uint8_t h[USBIP_HDR_SIZE];
 
-	submit_hdr(h, seq, true, 0, length, setup);
-	urb_send(p, h, sizeof(h));
+	put_submit(&p->cmd, seq, true, 0, length, setup);
+	urb_flush(p);
 }
 
 static void set_configuration(struct peer *p, uint32_t seq)
 {
-	const uint8_t setup[8] = { 0, USB_REQ_SET_CONFIGURATION, U16_LE(1), 0, 0, 0, 0 };
-	uint8_t h[USBIP_HDR_SIZE];
-
-	submit_hdr(h, seq, false, 0, 0, setup);
-	urb_send(p, h, sizeof(h));
+	put_control(&p->cmd, seq, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL);
+	urb_flush(p);
 }
 
 static void interrupt_in(struct peer *p, uint32_t seq, uint32_t length)
 {
-	uint8_t h[USBIP_HDR_SIZE];
-
-	submit_hdr(h, seq, true, 1, length, NULL);
-	urb_send(p, h, sizeof(h));
+	put_submit(&p->cmd, seq, true, 1, length, NULL);
+	urb_flush(p);
 }
 
 static void unlink_urb(struct peer *p, uint32_t seq, uint32_t target)
 {
-	uint8_t h[USBIP_HDR_SIZE] = { 0 };
-
-	put32(h, USBIP_CMD_UNLINK);
-	put32(h + 4, seq);
-	put32(h + 20, target);
-	urb_send(p, h, sizeof(h));
+	put_unlink(&p->cmd, seq, target);
+	urb_flush(p);
 }
 
 static void wait_replies(struct peer *p, size_t n)
@@ -695,27 +597,28 @@ static void wait_replies(struct peer *p, size_t n)
 
 	p->fx->wait_peer = p;
 	p->fx->wait_n = n;
-	run_until(p->fx, peer_has_replies, WAIT_MS);
+	run_until(&p->fx->run, peer_has_replies, p->fx, WAIT_MS);
 	err = usbip_check_error(p->chk);
 	if (err)
 		fail_msg("protocol violation: %s", err);
-	if (p->nreps < n)
-		fail_msg("%zu replies, want %zu%s", p->nreps, n, p->eof ? " (connection closed)" : "");
+	if (p->reps.n < n)
+		fail_msg("%zu replies, want %zu%s", p->reps.n, n,
+			 p->eof ? " (connection closed)" : "");
 }
 
 static const struct reply *assert_reply(struct peer *p, size_t i, uint32_t seq, int32_t status)
 {
-	assert_true(i < p->nreps);
-	assert_int_equal(p->reps[i].seqnum, seq);
-	assert_int_equal(p->reps[i].status, status);
-	return &p->reps[i];
+	assert_true(i < p->reps.n);
+	assert_int_equal(p->reps.v[i].seqnum, seq);
+	assert_int_equal(p->reps.v[i].status, status);
+	return &p->reps.v[i];
 }
 
 /* Enumerate enough for the HID class: device descriptor, configured. */
 static void enumerate(struct peer *p, uint16_t pid)
 {
 	const struct reply *r;
-	size_t n = p->nreps;
+	size_t n = p->reps.n;
 
 	control_in(p, 1, USB_DIR_IN, USB_REQ_GET_DESCRIPTOR, USB_DT_DEVICE << 8, 0, 18, 18);
 	set_configuration(p, 2);
@@ -730,14 +633,14 @@ static void enumerate(struct peer *p, uint16_t pid)
 /* The mouse moves, and the importer's pending interrupt URB carries it. */
 static void assert_mouse_works(struct fixture *fx, struct peer *p, uint32_t seq)
 {
-	size_t n = p->nreps;
+	size_t n = p->reps.n;
 
 	interrupt_in(p, seq, 8);
-	run_for(fx, 10);
-	assert_int_equal(p->nreps, n);
+	run_for(&fx->run, 10);
+	assert_int_equal(p->reps.n, n);
 	assert_int_equal(command(fx, "mouse0", "move", "5", "-3"), 0);
 	wait_replies(p, n + 1);
-	assert_true(p->reps[n].actual > 0);
+	assert_true(p->reps.v[n].actual > 0);
 	assert_reply(p, n, seq, 0);
 }
 
@@ -793,7 +696,7 @@ static void test_import_and_use(void **state)
 	interrupt_in(p, 4, 8);
 	unlink_urb(p, 5, 4);
 	wait_replies(p, 4);
-	assert_int_equal(p->reps[3].command, USBIP_RET_UNLINK);
+	assert_int_equal(p->reps.v[3].command, USBIP_RET_UNLINK);
 	assert_reply(p, 3, 5, -ECONNRESET);
 
 	/* The keyboard is untouched by all this. */
@@ -909,7 +812,6 @@ static void test_disconnect_in_every_phase(void **state)
 {
 	struct fixture *fx = *state;
 	uint8_t req[USBIP_OP_IMPORT_REQ_SIZE];
-	uint8_t h[USBIP_HDR_SIZE];
 	struct peer *p;
 	size_t cut;
 
@@ -919,14 +821,14 @@ static void test_disconnect_in_every_phase(void **state)
 		p = peer_connect(fx);
 		if (cut)
 			peer_send(p, req, cut);
-		run_for(fx, 2);
+		run_for(&fx->run, 2);
 		peer_free(p);
 	}
 	/* The whole request, gone before reading the reply. */
 	p = peer_connect(fx);
 	peer_send(p, req, sizeof(req));
 	peer_free(p);
-	run_for(fx, 20);
+	run_for(&fx->run, 20);
 	wait_state(fx, "mouse0", "exported");
 	/* A list request, gone before reading it. */
 	p = peer_connect(fx);
@@ -941,15 +843,15 @@ static void test_disconnect_in_every_phase(void **state)
 		p = import(fx, "1-1", USBIP_ST_OK);
 		wait_state(fx, "mouse0", "imported");
 		if (cut == 1) {
-			submit_hdr(h, 1, true, 0, 18, NULL);
-			peer_send(p, h, 20);
+			put_submit(&p->cmd, 1, true, 0, 18, NULL);
+			peer_send(p, p->cmd.p, 20);
 		} else if (cut == 2) {
 			enumerate(p, MOUSE_PID);
 			/* SET_REPORT with 1 byte announced, none sent */
-			submit_hdr(h, 3, false, 0, 1, setup);
-			peer_send(p, h, sizeof(h));
+			put_submit(&p->cmd, 3, false, 0, 1, setup);
+			peer_send(p, p->cmd.p, p->cmd.len);
 		}
-		run_for(fx, 5);
+		run_for(&fx->run, 5);
 		peer_free(p);
 		wait_state(fx, "mouse0", "exported");
 	}
@@ -998,7 +900,7 @@ static void test_too_many_peers(void **state)
 	imp = import(fx, "1-1", USBIP_ST_OK);
 	for (i = 0; i < MAX_CLIENTS; i++)
 		p[i] = peer_connect(fx);
-	run_for(fx, 20);
+	run_for(&fx->run, 20);
 	for (i = 0; i < MAX_CLIENTS; i++)
 		assert_false(p[i]->eof);
 
@@ -1015,7 +917,7 @@ static void test_too_many_peers(void **state)
 	for (i = 0; i < MAX_CLIENTS; i++)
 		peer_free(p[i]);
 	/* ... and once they are gone there is room again. */
-	run_for(fx, 20);
+	run_for(&fx->run, 20);
 	list_devices(fx, &l);
 	assert_int_equal(l.n, 2);
 	enumerate(imp, MOUSE_PID);
@@ -1038,7 +940,6 @@ static void test_malformed_urb_header(void **state)
 	};
 	struct peer *kbd, *p;
 	struct capture cap;
-	uint8_t h[USBIP_HDR_SIZE];
 	size_t k;
 	char from[64];
 
@@ -1049,9 +950,9 @@ static void test_malformed_urb_header(void **state)
 		p = import(fx, "1-1", USBIP_ST_OK);
 		enumerate(p, MOUSE_PID);
 		capture_start(&cap);
-		submit_hdr(h, 9, true, 0, 18, NULL);
-		put32(h + bad[k].off, bad[k].v);
-		peer_send(p, h, sizeof(h));
+		put_submit(&p->cmd, 9, true, 0, 18, NULL);
+		put32(p->cmd.p + bad[k].off, bad[k].v);
+		peer_send(p, p->cmd.p, p->cmd.len);
 		assert_closed(p, WAIT_MS);
 		wait_state(fx, "mouse0", "exported");
 		/* One line, naming the peer and the reason. */
@@ -1079,7 +980,6 @@ static size_t heap_in_use(void)
 static void test_huge_lengths(void **state)
 {
 	struct fixture *fx = *state;
-	uint8_t h[USBIP_HDR_SIZE];
 	const size_t chunk = 1 << 16;
 	uint8_t *junk = calloc(1, chunk);
 	size_t base, peak = 0, off, big = USBIP_MAX_TRANSFER + 1;
@@ -1099,8 +999,8 @@ static void test_huge_lengths(void **state)
 
 	/* OUT past the limit: the data is read and dropped, -EOVERFLOW. */
 	base = heap_in_use();
-	submit_hdr(h, 4, false, 2, (uint32_t)big, NULL);
-	urb_send(p, h, sizeof(h));
+	put_submit(&p->cmd, 4, false, 2, (uint32_t)big, NULL);
+	urb_flush(p);
 	for (off = 0; off < big; off += chunk) {
 		size_t n = big - off < chunk ? big - off : chunk;
 
@@ -1114,9 +1014,8 @@ static void test_huge_lengths(void **state)
 		fail_msg("heap grew by %zu bytes for an oversized OUT", peak - base);
 
 	/* ISO: refused, its descriptors passed over, no buffer. */
-	submit_hdr(h, 5, false, 1, 1 << 20, NULL);
-	put32(h + 32, 1024);
-	urb_send(p, h, sizeof(h));
+	put_submit_iso(&p->cmd, 5, false, 1, 1 << 20, NULL, 1024);
+	urb_flush(p);
 	for (off = 0; off < (1u << 20) + 1024 * USBIP_ISO_DESC_SIZE; off += chunk) {
 		size_t n = (1u << 20) + 1024 * USBIP_ISO_DESC_SIZE - off;
 
@@ -1134,19 +1033,17 @@ static void test_too_many_urbs(void **state)
 {
 	struct fixture *fx = *state;
 	const unsigned int limit = 1024; /* CONN_MAX_HELD */
-	uint8_t *buf = malloc((limit + 1) * USBIP_HDR_SIZE);
 	struct peer *p;
 	unsigned int i;
 
-	assert_non_null(buf);
 	p = import(fx, "1-1", USBIP_ST_OK);
 	enumerate(p, MOUSE_PID);
 	/* As many interrupt URBs as allowed wait for data... */
 	for (i = 0; i < limit; i++)
-		submit_hdr(buf + i * USBIP_HDR_SIZE, 100 + i, true, 1, 8, NULL);
-	urb_send(p, buf, limit * USBIP_HDR_SIZE);
-	run_for(fx, 50);
-	assert_int_equal(p->nreps, 2);
+		put_submit(&p->cmd, 100 + i, true, 1, 8, NULL);
+	urb_flush(p);
+	run_for(&fx->run, 50);
+	assert_int_equal(p->reps.n, 2);
 	/* ... the next is answered at once with -ENOMEM, the connection stays. */
 	interrupt_in(p, 5000, 8);
 	wait_replies(p, 3);
@@ -1157,13 +1054,12 @@ static void test_too_many_urbs(void **state)
 	wait_replies(p, 4);
 	assert_reply(p, 3, 5001, -ECONNRESET);
 	interrupt_in(p, 5002, 8);
-	run_for(fx, 50);
-	assert_int_equal(p->nreps, 4);
+	run_for(&fx->run, 50);
+	assert_int_equal(p->reps.n, 4);
 	/* Data completes the oldest. */
 	assert_int_equal(command(fx, "mouse0", "move", "1", "0"), 0);
 	wait_replies(p, 5);
 	assert_reply(p, 4, 101, 0);
-	free(buf);
 	peer_free(p);
 	wait_state(fx, "mouse0", "exported");
 
@@ -1172,8 +1068,8 @@ static void test_too_many_urbs(void **state)
 	enumerate(p, MOUSE_PID);
 	for (i = 0; i < 16; i++)
 		interrupt_in(p, 10 + i, USBIP_MAX_TRANSFER);
-	run_for(fx, 50);
-	assert_int_equal(p->nreps, 2);
+	run_for(&fx->run, 50);
+	assert_int_equal(p->reps.n, 2);
 	interrupt_in(p, 30, 8);
 	wait_replies(p, 3);
 	assert_reply(p, 2, 30, -ENOMEM);
@@ -1182,8 +1078,8 @@ static void test_too_many_urbs(void **state)
 	wait_replies(p, 4);
 	assert_reply(p, 3, 31, -ECONNRESET);
 	interrupt_in(p, 32, 8);
-	run_for(fx, 50);
-	assert_int_equal(p->nreps, 4);
+	run_for(&fx->run, 50);
+	assert_int_equal(p->reps.n, 4);
 	peer_free(p);
 }
 
@@ -1191,12 +1087,11 @@ static void test_peer_that_does_not_read(void **state)
 {
 	struct fixture *fx = *state;
 	const size_t batch = 4096;
-	uint8_t *buf = malloc(batch * USBIP_HDR_SIZE);
+	struct cmdbuf b = { 0 };
 	struct peer *p, *kbd;
 	size_t sent = 0, base, i;
 	int stuck = 0;
 
-	assert_non_null(buf);
 	p = import(fx, "1-1", USBIP_ST_OK);
 	kbd = import(fx, "1-2", USBIP_ST_OK);
 	enumerate(p, MOUSE_PID);
@@ -1211,19 +1106,18 @@ static void test_peer_that_does_not_read(void **state)
 	while (stuck < 20) {
 		size_t off = 0;
 
+		b.len = 0;
 		for (i = 0; i < batch; i++) {
 			const uint8_t setup[8] = { USB_DIR_IN, USB_REQ_GET_DESCRIPTOR,
 						   U16_LE(USB_DT_CONFIG << 8), 0, 0, U16_LE(255) };
 
-			submit_hdr(buf + i * USBIP_HDR_SIZE, (uint32_t)(1000 + sent + i), true, 0,
-				   255, setup);
+			put_submit(&b, (uint32_t)(1000 + sent + i), true, 0, 255, setup);
 		}
-		while (off < batch * USBIP_HDR_SIZE) {
-			ssize_t n = send(p->fd, buf + off, batch * USBIP_HDR_SIZE - off,
-					 MSG_NOSIGNAL);
+		while (off < b.len) {
+			ssize_t n = send(p->fd, b.p + off, b.len - off, MSG_NOSIGNAL);
 
 			if (n < 0 && errno == EAGAIN) {
-				run_for(fx, 5);
+				run_for(&fx->run, 5);
 				if (++stuck >= 20)
 					break;
 				continue;
@@ -1252,16 +1146,16 @@ static void test_peer_that_does_not_read(void **state)
 	peer_reading(p, true);
 	p->fx->wait_peer = p;
 	fx->wait_n = sent;
-	run_until(fx, peer_has_counted, 10000);
+	run_until(&fx->run, peer_has_counted, fx, 10000);
 	assert_false(p->c_bad);
 	assert_false(p->eof);
 	if (p->c_count != sent)
 		fail_msg("%zu replies to %zu requests", p->c_count, sent);
 	/* More than fit in the reply budget at once: it was paused and resumed. */
 	assert_true(sent > (16u << 20) / 512);
-	run_for(fx, QUIET_MS);
+	run_for(&fx->run, QUIET_MS);
 	assert_int_equal(p->c_count, sent);
-	free(buf);
+	cmd_free(&b);
 	peer_free(p);
 	peer_free(kbd);
 }
@@ -1317,7 +1211,7 @@ static void test_detach_while_imported(void **state)
 	assert_int_equal(command(fx, "mouse0", "detach", NULL, NULL), 0);
 	/* The importer sees the end of its stream, cleanly. */
 	p->fx->wait_peer = p;
-	assert_true(run_until(fx, peer_has_eof, WAIT_MS));
+	assert_true(run_until(&fx->run, peer_has_eof, fx, WAIT_MS));
 	assert_null(usbip_check_error(p->chk));
 	peer_free(p);
 	list_devices(fx, &l);
