@@ -31,6 +31,7 @@
 #include "src/log.h"
 #include "src/loop.h"
 #include "src/usbip.h"
+#include "tests/loop/urbscript.h"
 #include "tests/loop/usbip-check.h"
 
 /* The checker is built into each test that uses it. */
@@ -48,7 +49,7 @@
 
 struct fixture {
 	struct loop *loop;
-	struct loop_timer *timer;
+	struct runner run;
 	struct usb_device *dev;
 	struct usbip_conn *conn;
 	struct loop_io *pio;
@@ -56,6 +57,7 @@ struct fixture {
 	bool reading;
 	bool closed;
 	struct usbip_check *chk;
+	struct cmdbuf cmd;
 	uint32_t seq;
 	uint64_t rng;
 	uint8_t *junk;
@@ -129,24 +131,10 @@ static void set_reading(struct fixture *fx, bool on)
 	assert_int_equal(loop_io_modify(fx->pio, on ? EPOLLIN : 0), 0);
 }
 
-static void on_timer(struct loop_timer *t, void *data)
+static void run_sampled(struct fixture *fx, unsigned int ms)
 {
-	loop_quit(((struct fixture *)data)->loop, 0);
-}
-
-static void run_for(struct fixture *fx, unsigned int ms)
-{
-	assert_int_equal(loop_timer_arm(fx->timer, ms), 0);
-	assert_int_equal(loop_run(fx->loop), 0);
+	run_for(&fx->run, ms);
 	sample(fx);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
 }
 
 /* Write it all; while the connection does not read (throttled), read. */
@@ -163,7 +151,7 @@ static void peer_write(struct fixture *fx, const void *buf, size_t len)
 			/* Backpressure: what a peer that wants to go on does. */
 			if (!fx->reading)
 				set_reading(fx, true);
-			run_for(fx, 2);
+			run_sampled(fx, 2);
 			continue;
 		}
 		assert_true(n > 0);
@@ -191,42 +179,28 @@ static bool try_header(struct fixture *fx, const uint8_t h[USBIP_HDR_SIZE])
 	return true;
 }
 
-static void make_submit(uint8_t h[USBIP_HDR_SIZE], uint32_t seq, bool in, uint32_t ep,
-			uint32_t len, const uint8_t setup[8])
+/* What the command buffer holds. */
+static void cmd_send(struct fixture *fx)
 {
-	memset(h, 0, USBIP_HDR_SIZE);
-	put32(h, USBIP_CMD_SUBMIT);
-	put32(h + 4, seq);
-	put32(h + 8, 0x10002);
-	put32(h + 12, in ? USBIP_DIR_IN : USBIP_DIR_OUT);
-	put32(h + 16, ep);
-	put32(h + 24, len);
-	put32(h + 32, 0xffffffff);
-	if (setup)
-		memcpy(h + 40, setup, 8);
+	peer_write(fx, fx->cmd.p, fx->cmd.len);
+	fx->cmd.len = 0;
 }
 
 static void submit(struct fixture *fx, uint32_t seq, bool in, uint32_t ep, uint32_t len,
 		   const uint8_t setup[8])
 {
-	uint8_t h[USBIP_HDR_SIZE];
 	size_t off;
 
-	make_submit(h, seq, in, ep, len, setup);
-	peer_write(fx, h, sizeof(h));
+	put_submit(&fx->cmd, seq, in, ep, len, setup);
+	cmd_send(fx);
 	for (off = 0; !in && off < len; off += MIB)
 		peer_write(fx, fx->junk, len - off < MIB ? len - off : MIB);
 }
 
 static void unlink_urb(struct fixture *fx, uint32_t target)
 {
-	uint8_t h[USBIP_HDR_SIZE] = { 0 };
-
-	put32(h, USBIP_CMD_UNLINK);
-	put32(h + 4, ++fx->seq);
-	put32(h + 8, 0x10002);
-	put32(h + 20, target);
-	peer_write(fx, h, sizeof(h));
+	put_unlink(&fx->cmd, ++fx->seq, target);
+	cmd_send(fx);
 }
 
 static void control(struct fixture *fx, uint8_t bm, uint8_t req, uint16_t value, uint16_t wlen,
@@ -260,7 +234,7 @@ static int setup(void **state)
 	fx->junk = calloc(1, MIB);
 	assert_non_null(fx->junk);
 	assert_int_equal(loop_new(&fx->loop), 0);
-	assert_int_equal(loop_timer_add(fx->loop, on_timer, fx, NULL, &fx->timer), 0);
+	runner_init(&fx->run, fx->loop, 0);
 	assert_int_equal(hid_mouse_model.create(&fx->dev, &o, &err), 0);
 	strbuf_free(&err);
 	fx->dev->host = &host_ops;
@@ -285,9 +259,9 @@ static int teardown(void **state)
 	struct fixture *fx = *state;
 
 	usbip_check_free(fx->chk);
+	cmd_free(&fx->cmd);
 	usbip_conn_free(fx->conn);
 	hid_mouse_model.destroy(fx->dev);
-	loop_timer_remove(fx->timer);
 	loop_free(fx->loop);
 	free(fx->junk);
 	free(fx);
@@ -303,30 +277,34 @@ static int teardown(void **state)
  */
 static size_t worst_case(struct fixture *fx)
 {
-	static const uint8_t get_dev[8] = { USB_DIR_IN, USB_REQ_GET_DESCRIPTOR, 0, USB_DT_DEVICE,
-					    0, 0, 0xff, 0xff };
-	uint8_t h[USBIP_HDR_SIZE];
+	static const uint8_t get_dev[8] = {
+		USB_DIR_IN, USB_REQ_GET_DESCRIPTOR, 0, USB_DT_DEVICE, 0, 0, 0xff, 0xff
+	};
 	unsigned int i;
+	bool sent;
 
 	for (i = 0; i < 15; i++)
 		submit(fx, ++fx->seq, true, 1, USBIP_MAX_TRANSFER, NULL);
-	run_for(fx, 5);
+	run_sampled(fx, 5);
 	set_reading(fx, false);
 	for (i = 0; i < 100000; i++) {
-		make_submit(h, fx->seq + 1, true, 0, i < 4000 ? 18 : USBIP_MAX_TRANSFER, get_dev);
-		if (!try_header(fx, h))
+		put_submit(&fx->cmd, fx->seq + 1, true, 0, i < 4000 ? 18 : USBIP_MAX_TRANSFER,
+			   get_dev);
+		sent = try_header(fx, fx->cmd.p);
+		fx->cmd.len = 0;
+		if (!sent)
 			break;
 		fx->seq++;
 		if (i % 64 == 0)
-			run_for(fx, 1);
+			run_sampled(fx, 1);
 	}
-	run_for(fx, 20);
+	run_sampled(fx, 20);
 	for (i = 0; i < 20; i++)
 		mouse_move(fx);
-	run_for(fx, 5);
+	run_sampled(fx, 5);
 	print_message("worst case: the heap grew by %zu MiB\n", (fx->peak - fx->base) / MIB);
 	set_reading(fx, true);
-	run_for(fx, 200);
+	run_sampled(fx, 200);
 	return fx->peak - fx->base;
 }
 
@@ -342,7 +320,7 @@ static void test_hostile_peer_within_bound(void **state)
 	/* Enumerated and configured, as a real importer would. */
 	control(fx, USB_DIR_IN, USB_REQ_GET_DESCRIPTOR, USB_DT_DEVICE << 8, 18, 18);
 	control(fx, USB_DIR_OUT, USB_REQ_SET_CONFIGURATION, 1, 0, 0);
-	run_for(fx, 5);
+	run_sampled(fx, 5);
 	/* A test that never came near the limits would prove nothing (but
 	 * mallinfo sees nothing under ASan). */
 	if (worst_case(fx) < 60u * MIB && fx->base)
@@ -387,7 +365,7 @@ static void test_hostile_peer_within_bound(void **state)
 			set_reading(fx, !fx->reading);
 			break;
 		}
-		run_for(fx, 1);
+		run_sampled(fx, 1);
 		if (fx->peak - fx->base > BOUND)
 			fail_msg("step %u: the heap grew by %zu MiB, more than the bound of %u MiB",
 				 step, (fx->peak - fx->base) / MIB, BOUND / MIB);
@@ -400,11 +378,11 @@ static void test_hostile_peer_within_bound(void **state)
 
 	/* The peer goes: everything held for it is given back. */
 	set_reading(fx, true);
-	run_for(fx, 20);
+	run_sampled(fx, 20);
 	loop_io_remove(fx->pio);
 	close(fx->peer);
 	for (i = 0; i < 100 && !fx->closed; i++)
-		run_for(fx, 5);
+		run_sampled(fx, 5);
 	assert_true(fx->closed);
 	usbip_conn_free(fx->conn);
 	fx->conn = NULL;
