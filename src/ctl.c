@@ -188,6 +188,57 @@ static ssize_t send_with_fd(int fd, const char *buf, size_t len, int pass)
 	return sendmsg(fd, &msg, MSG_NOSIGNAL);
 }
 
+/* Write all of buf, the first bytes with `pass` attached when >= 0. */
+static int send_all(int fd, const char *buf, size_t len, int pass)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t w = off == 0 && pass >= 0 ? send_with_fd(fd, buf, len, pass) :
+						    send(fd, buf + off, len - off, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+/* Read exactly len bytes by the deadline. */
+static int recv_all(int fd, void *buf, size_t len, int64_t deadline)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		int64_t left = deadline - now_ms();
+		ssize_t n;
+		int r;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		r = poll(&pf, 1, (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			continue;
+		n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EPIPE;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int ctl_call(const char *path, int argc, char *const *argv, int timeout_ms,
 	     struct strbuf *reply)
 {
@@ -199,7 +250,6 @@ int ctl_call_fd(const char *path, int argc, char *const *argv, int pass_fd, int 
 {
 	struct strbuf req = { 0 };
 	int64_t deadline = now_ms() + timeout_ms;
-	size_t off = 0;
 	int fd, r;
 
 	r = ctl_request_encode(argc, argv, &req);
@@ -210,19 +260,9 @@ int ctl_call_fd(const char *path, int argc, char *const *argv, int pass_fd, int 
 		r = fd;
 		goto out_free;
 	}
-	while (off < req.len) {
-		ssize_t w = off == 0 && pass_fd >= 0 ?
-				    send_with_fd(fd, req.buf, req.len, pass_fd) :
-				    send(fd, req.buf + off, req.len - off, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			r = -errno;
-			goto out_close;
-		}
-		off += (size_t)w;
-	}
+	r = send_all(fd, req.buf, req.len, pass_fd);
+	if (r < 0)
+		goto out_close;
 	shutdown(fd, SHUT_WR);
 
 	for (;;) {
@@ -267,6 +307,67 @@ out_free:
 	return r;
 }
 
+int ctl_session_open(const char *path)
+{
+	int fd = connect_unix(path), r;
+
+	if (fd < 0)
+		return fd;
+	r = send_all(fd, CTL_SESSION_MAGIC, sizeof(CTL_SESSION_MAGIC), -1);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int ctl_session_call(int fd, int argc, char *const *argv, int pass_fd, int timeout_ms,
+		     struct strbuf *reply)
+{
+	struct strbuf req = { 0 };
+	int64_t deadline = now_ms() + timeout_ms;
+	uint8_t len[4];
+	uint32_t n;
+	int r;
+
+	strbuf_add(&req, "\0\0\0\0", 4);
+	r = ctl_request_encode(argc, argv, &req);
+	if (r == 0 && req.len - 4 > CTL_MAX_REQUEST - 4)
+		r = -E2BIG;
+	if (r < 0)
+		goto out;
+	n = (uint32_t)(req.len - 4);
+	req.buf[0] = (char)n;
+	req.buf[1] = (char)(n >> 8);
+	req.buf[2] = (char)(n >> 16);
+	req.buf[3] = (char)(n >> 24);
+	r = send_all(fd, req.buf, req.len, pass_fd);
+	if (r == 0)
+		r = recv_all(fd, len, 4, deadline);
+	if (r < 0)
+		goto out;
+	n = (uint32_t)len[0] | (uint32_t)len[1] << 8 | (uint32_t)len[2] << 16 |
+	    (uint32_t)len[3] << 24;
+	if (n > CTL_MAX_REPLY) {
+		r = -EBADMSG;
+		goto out;
+	}
+	while (n) {
+		char buf[4096];
+		size_t k = n < sizeof(buf) ? n : sizeof(buf);
+
+		r = recv_all(fd, buf, k, deadline);
+		if (r < 0)
+			goto out;
+		strbuf_add(reply, buf, k);
+		n -= (uint32_t)k;
+	}
+	r = reply->err;
+out:
+	strbuf_free(&req);
+	return r;
+}
+
 /* ---- server ---- */
 
 struct ctl_client {
@@ -275,6 +376,9 @@ struct ctl_client {
 	struct loop_io *io;
 	int fd;
 	int passed_fd; /* sent with the request, -1: none */
+	bool session; /* many framed requests (CTL_SESSION_MAGIC) */
+	bool eof; /* of a session: answer what came, then close */
+	uint32_t events; /* what epoll watches for now */
 	char req[CTL_MAX_REQUEST];
 	size_t req_len;
 	struct strbuf reply;
@@ -354,14 +458,14 @@ static ssize_t client_read(struct ctl_client *c)
 
 static void client_ready(struct loop_io *io, uint32_t events, void *data);
 
-/* Returns false when the client was freed. */
-static bool client_answer(struct ctl_client *c)
+/* Run one request, and append its reply (status line, output) to `reply`. */
+static void answer(struct ctl_client *c, char *req, size_t len, struct strbuf *reply)
 {
 	struct strbuf out = { 0 }, err = { 0 };
 	char *argv[CTL_MAX_ARGS];
 	int argc, code;
 
-	argc = ctl_request_parse(c->req, c->req_len, argv, CTL_MAX_ARGS);
+	argc = ctl_request_parse(req, len, argv, CTL_MAX_ARGS);
 	if (argc <= 0) {
 		code = EXIT_USAGE;
 		strbuf_printf(&err, "malformed request");
@@ -370,23 +474,112 @@ static bool client_answer(struct ctl_client *c)
 		c->passed_fd = -1;
 	}
 	if (code == 0) {
-		strbuf_printf(&c->reply, "OK\n");
+		strbuf_printf(reply, "OK\n");
 	} else {
 		/* The message is one line. */
 		char *nl = strchr(strbuf_str(&err), '\n');
 
 		if (nl)
 			*nl = '\0';
-		strbuf_printf(&c->reply, "ERR %d %s\n", code, strbuf_str(&err));
+		strbuf_printf(reply, "ERR %d %s\n", code, strbuf_str(&err));
 	}
-	strbuf_add(&c->reply, strbuf_str(&out), out.len);
+	strbuf_add(reply, strbuf_str(&out), out.len);
 	strbuf_free(&out);
 	strbuf_free(&err);
-	if (c->reply.err) {
-		client_free(c);
-		return false;
+}
+
+/* Write what the socket takes of the replies. -1 when the client was freed. */
+static int client_send(struct ctl_client *c)
+{
+	while (c->sent < c->reply.len) {
+		ssize_t n = send(c->fd, c->reply.buf + c->sent, c->reply.len - c->sent,
+				 MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n <= 0) {
+			client_free(c);
+			return -1;
+		}
+		c->sent += (size_t)n;
 	}
-	return true;
+	strbuf_reset(&c->reply);
+	c->sent = 0;
+	return 0;
+}
+
+static uint32_t get_le32(const char *p)
+{
+	const uint8_t *u = (const uint8_t *)p;
+
+	return (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
+}
+
+/*
+ * A session: answer every whole frame read so far, each reply framed the
+ * same way, write what the socket takes, and read on only while the
+ * replies not taken yet are below CTL_MAX_REPLY.
+ */
+static void session_ready(struct ctl_client *c, uint32_t events)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	if (!c->eof && events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP) && c->reply.len < CTL_MAX_REPLY) {
+		n = client_read(c);
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			client_free(c);
+			return;
+		}
+		if (n == 0)
+			c->eof = true;
+		if (n > 0)
+			c->req_len += (size_t)n;
+	}
+	while (c->req_len - off >= 4 && c->reply.len < CTL_MAX_REPLY) {
+		uint32_t len = get_le32(c->req + off);
+		size_t at;
+
+		if (len > sizeof(c->req) - 4) {
+			client_free(c); /* not our protocol: hang up */
+			return;
+		}
+		if (c->req_len - off - 4 < len)
+			break;
+		at = c->reply.len;
+		strbuf_add(&c->reply, "\0\0\0\0", 4);
+		answer(c, c->req + off + 4, len, &c->reply);
+		if (c->reply.err) {
+			client_free(c);
+			return;
+		}
+		n = (ssize_t)(c->reply.len - at - 4);
+		c->reply.buf[at] = (char)n;
+		c->reply.buf[at + 1] = (char)(n >> 8);
+		c->reply.buf[at + 2] = (char)(n >> 16);
+		c->reply.buf[at + 3] = (char)(n >> 24);
+		off += 4 + len;
+	}
+	memmove(c->req, c->req + off, c->req_len - off);
+	c->req_len -= off;
+	if (client_send(c) < 0)
+		return;
+	if (c->eof && !c->reply.len) {
+		client_free(c);
+		return;
+	}
+	/* Usually unchanged (reading, all sent): no system call then. */
+	events = (!c->eof && c->reply.len < CTL_MAX_REPLY ? EPOLLIN | EPOLLRDHUP : 0) |
+		 (c->reply.len ? EPOLLOUT : 0);
+	if (events != c->events) {
+		if (loop_io_modify(c->io, events) < 0) {
+			client_free(c);
+			return;
+		}
+		c->events = events;
+	}
 }
 
 static void client_ready(struct loop_io *io, uint32_t events, void *data)
@@ -394,6 +587,10 @@ static void client_ready(struct loop_io *io, uint32_t events, void *data)
 	struct ctl_client *c = data;
 	ssize_t n;
 
+	if (c->session) {
+		session_ready(c, events);
+		return;
+	}
 	if (c->reply.len == 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP))) {
 		n = client_read(c);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -403,15 +600,24 @@ static void client_ready(struct loop_io *io, uint32_t events, void *data)
 			return;
 		}
 		c->req_len += (size_t)n;
+		if (c->req_len >= sizeof(CTL_SESSION_MAGIC) &&
+		    memcmp(c->req, CTL_SESSION_MAGIC, sizeof(CTL_SESSION_MAGIC)) == 0) {
+			c->session = true;
+			c->eof = n == 0;
+			c->req_len -= sizeof(CTL_SESSION_MAGIC);
+			memmove(c->req, c->req + sizeof(CTL_SESSION_MAGIC), c->req_len);
+			session_ready(c, 0);
+			return;
+		}
 		if (n > 0 && c->req_len < sizeof(c->req))
 			return;
 		if (n > 0) {
 			/* Too long: refuse rather than act on half a request. */
 			c->req_len = 0;
 		}
-		if (!client_answer(c))
-			return;
-		if (loop_io_modify(c->io, EPOLLOUT) < 0) {
+		answer(c, c->req, c->req_len, &c->reply);
+		c->events = EPOLLOUT;
+		if (c->reply.err || loop_io_modify(c->io, c->events) < 0) {
 			client_free(c);
 			return;
 		}
@@ -421,12 +627,7 @@ static void client_ready(struct loop_io *io, uint32_t events, void *data)
 		return;
 	}
 	if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) {
-		n = send(c->fd, c->reply.buf + c->sent, c->reply.len - c->sent, MSG_NOSIGNAL);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		if (n > 0)
-			c->sent += (size_t)n;
-		if (n <= 0 || c->sent == c->reply.len)
+		if (client_send(c) == 0 && c->reply.len == 0)
 			client_free(c);
 	}
 }
@@ -452,7 +653,8 @@ static void server_ready(struct loop_io *io, uint32_t events, void *data)
 	c->fd = fd;
 	c->passed_fd = -1;
 	c->server = s;
-	if (loop_io_add(s->loop, fd, EPOLLIN | EPOLLRDHUP, client_ready, c, NULL, &c->io) < 0) {
+	c->events = EPOLLIN | EPOLLRDHUP;
+	if (loop_io_add(s->loop, fd, c->events, client_ready, c, NULL, &c->io) < 0) {
 		close(fd);
 		free(c);
 		return;

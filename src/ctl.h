@@ -16,6 +16,14 @@
  *	ERR <exit code> <message>\n<output>
  *
  * and closes the connection.
+ *
+ * A session carries many requests, for a program that drives devices at
+ * a high rate (a connection per request costs more than the request).
+ * The client opens it with CTL_SESSION_MAGIC and its NUL (not a valid
+ * device name); from then on each request and each reply is a frame: a
+ * 32-bit little-endian length, then a request or a reply as above. Replies
+ * come in the order of the requests; the server keeps the connection
+ * until the client closes it.
  */
 #ifndef VUSB_CTL_H
 #define VUSB_CTL_H
@@ -30,6 +38,7 @@
 #define CTL_MAX_ARGS 64
 #define CTL_MAX_REPLY (1 << 20)
 #define CTL_NAME_MAX 32
+#define CTL_SESSION_MAGIC "-session"
 
 /* Exit codes shared by vusb-attach, vusbctl and replies. */
 enum {
@@ -113,6 +122,17 @@ void ctl_server_release(struct ctl_server *s, const char *name);
  */
 int ctl_call(const char *path, int argc, char *const *argv, int timeout_ms,
 	     struct strbuf *reply);
+
+/* Open a session with the instance at `path`: its socket, or -errno. */
+int ctl_session_open(const char *path);
+
+/*
+ * One request of a session: as ctl_call_fd() (pass_fd -1: none), on the
+ * socket ctl_session_open() returned, which stays open. -EPIPE when the
+ * instance has gone, -EBADMSG for a reply that is not a frame.
+ */
+int ctl_session_call(int fd, int argc, char *const *argv, int pass_fd, int timeout_ms,
+		     struct strbuf *reply);
 
 /* As ctl_call(), sending `fd` along with the request (the server gets a copy). */
 int ctl_call_fd(const char *path, int argc, char *const *argv, int fd, int timeout_ms,

@@ -24,6 +24,7 @@ static void usage(FILE *f)
 		"       vusbctl NAME COMMAND [ARGS...]\n"
 		"       vusbctl detach NAME\n"
 		"       vusbctl suspend | resume\n"
+		"       vusbctl batch       (NAME COMMAND [ARGS...] lines on standard input)\n"
 		"\n"
 		"Control the virtual USB devices of running vusb-attach instances.\n"
 		"\n"
@@ -39,6 +40,8 @@ static void usage(FILE *f)
 		"\n"
 		"suspend detaches every attached device of every instance from vhci_hcd\n"
 		"(before system sleep), resume attaches them again.\n"
+		"batch runs a command a line, quoted as on vusb-attach's terminal, each\n"
+		"instance's over one connection: for programs that send many.\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help     show this help\n"
@@ -50,31 +53,55 @@ static void usage(FILE *f)
 		ctl_rundir());
 }
 
-static int explain_connect(int r, const char *what)
+/* "vusbctl: ", and with batch's line number. */
+static void prefix(unsigned int line)
 {
+	if (line)
+		fprintf(stderr, "vusbctl: line %u: ", line);
+	else
+		fprintf(stderr, "vusbctl: ");
+}
+
+static int explain_connect_at(int r, const char *what, unsigned int line)
+{
+	prefix(line);
 	if (r == -EACCES || r == -EPERM) {
-		fprintf(stderr, "vusbctl: %s: permission denied (run as root)\n", what);
+		fprintf(stderr, "%s: permission denied (run as root)\n", what);
 		return EXIT_PERMISSION;
 	}
 	if (r == -ENOENT || r == -ECONNREFUSED) {
-		fprintf(stderr, "vusbctl: no device named '%s' (see 'vusbctl list')\n", what);
+		fprintf(stderr, "no device named '%s' (see 'vusbctl list')\n", what);
 		return EXIT_NO_DEVICE;
 	}
-	fprintf(stderr, "vusbctl: %s: %s\n", what, strerror(-r));
+	fprintf(stderr, "%s: %s\n", what, strerror(-r));
 	return EXIT_FAILURE_;
 }
 
-/* Send argv (and fd, if >= 0) to the instance behind `path`, print its answer. */
-static int call(const char *path, const char *what, int argc, char **argv, int fd)
+static int explain_connect(int r, const char *what)
+{
+	return explain_connect_at(r, what, 0);
+}
+
+/*
+ * Send argv (and fd, if >= 0) to the instance behind `path`, on its own
+ * connection or on the session `session` (>= 0), and print its answer
+ * (errors with batch's line number, if not 0). *failed, if given, says
+ * whether the connection failed (the session is no good then).
+ */
+static int call_on(const char *path, int session, unsigned int line, const char *what, int argc,
+		   char **argv, int fd, bool *failed)
 {
 	struct strbuf reply = { 0 };
 	const char *msg, *body;
 	int r, code;
 
-	r = ctl_call_fd(path, argc, argv, fd, TIMEOUT_MS, &reply);
+	r = session >= 0 ? ctl_session_call(session, argc, argv, fd, TIMEOUT_MS, &reply) :
+			   ctl_call_fd(path, argc, argv, fd, TIMEOUT_MS, &reply);
+	if (failed)
+		*failed = r < 0;
 	if (r < 0) {
 		strbuf_free(&reply);
-		return explain_connect(r, what);
+		return explain_connect_at(r, what, line);
 	}
 	if (ctl_reply_parse(reply.buf, reply.len, &code, &msg, &body) < 0) {
 		fprintf(stderr, "vusbctl: malformed reply from %s\n", path);
@@ -82,10 +109,48 @@ static int call(const char *path, const char *what, int argc, char **argv, int f
 		return EXIT_FAILURE_;
 	}
 	fputs(body, stdout);
-	if (code)
-		fprintf(stderr, "vusbctl: %s\n", msg);
+	if (code) {
+		prefix(line);
+		fprintf(stderr, "%s\n", msg);
+	}
 	strbuf_free(&reply);
 	return code;
+}
+
+static int call(const char *path, const char *what, int argc, char **argv, int fd)
+{
+	return call_on(path, -1, 0, what, argc, argv, fd, NULL);
+}
+
+/*
+ * Open FILE for "insert" with the rights of whoever runs vusbctl (see
+ * insert()), and its absolute path into abs. The descriptor, or an exit
+ * code (negated) with the reason printed.
+ */
+static int open_image(const char *file, char abs[PATH_MAX])
+{
+	const int flags = O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	int fd;
+
+	fd = open(file, O_RDWR | flags);
+	if (fd < 0 && (errno == EACCES || errno == EPERM || errno == EROFS))
+		fd = open(file, O_RDONLY | flags);
+	if (fd < 0 && errno == ENOENT) {
+		fprintf(stderr, "vusbctl: %s: no such file\n", file);
+		return -EXIT_FAILURE_;
+	}
+	if (fd < 0 && (errno == EACCES || errno == EPERM)) {
+		fprintf(stderr, "vusbctl: %s: permission denied (it is opened with your rights)\n",
+			file);
+		return -EXIT_PERMISSION;
+	}
+	if (fd < 0) {
+		fprintf(stderr, "vusbctl: %s: %s\n", file, strerror(errno));
+		return -EXIT_FAILURE_;
+	}
+	if (!realpath(file, abs))
+		snprintf(abs, PATH_MAX, "%s", file);
+	return fd;
 }
 
 /*
@@ -98,30 +163,116 @@ static int call(const char *path, const char *what, int argc, char **argv, int f
 static int insert(const char *path, char **argv)
 {
 	char abs[PATH_MAX], *args[3] = { argv[1], argv[2], abs };
-	const int flags = O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 	int fd, code;
 
-	fd = open(argv[3], O_RDWR | flags);
-	if (fd < 0 && (errno == EACCES || errno == EPERM || errno == EROFS))
-		fd = open(argv[3], O_RDONLY | flags);
-	if (fd < 0 && errno == ENOENT) {
-		fprintf(stderr, "vusbctl: %s: no such file\n", argv[3]);
-		return EXIT_FAILURE_;
-	}
-	if (fd < 0 && (errno == EACCES || errno == EPERM)) {
-		fprintf(stderr, "vusbctl: %s: permission denied (it is opened with your rights)\n",
-			argv[3]);
-		return EXIT_PERMISSION;
-	}
-	if (fd < 0) {
-		fprintf(stderr, "vusbctl: %s: %s\n", argv[3], strerror(errno));
-		return EXIT_FAILURE_;
-	}
-	if (!realpath(argv[3], abs))
-		snprintf(abs, sizeof(abs), "%s", argv[3]);
+	fd = open_image(argv[3], abs);
+	if (fd < 0)
+		return -fd;
 	code = call(path, argv[1], 3, args, fd);
 	close(fd);
 	return code;
+}
+
+#define MAX_SESSIONS 16
+
+struct session {
+	char path[PATH_MAX]; /* the instance's socket */
+	int fd;
+};
+
+/* The session with the instance that has device `name`, opened if need be. */
+static struct session *session_for(struct session *s, unsigned int *n, const char *name,
+				   unsigned int line, int *code)
+{
+	char link[PATH_MAX], real[PATH_MAX];
+	unsigned int i;
+	int fd;
+
+	snprintf(link, sizeof(link), "%s/dev/%s", ctl_rundir(), name);
+	if (!realpath(link, real)) {
+		*code = explain_connect_at(-errno, name, line);
+		return NULL;
+	}
+	for (i = 0; i < *n; i++)
+		if (strcmp(s[i].path, real) == 0)
+			return &s[i];
+	if (*n == MAX_SESSIONS) {
+		/* Many instances: let the oldest session go. */
+		close(s[0].fd);
+		memmove(s, s + 1, (MAX_SESSIONS - 1) * sizeof(*s));
+		(*n)--;
+	}
+	fd = ctl_session_open(real);
+	if (fd < 0) {
+		*code = explain_connect_at(fd, name, line);
+		return NULL;
+	}
+	snprintf(s[*n].path, sizeof(s[*n].path), "%s", real);
+	s[*n].fd = fd;
+	return &s[(*n)++];
+}
+
+/*
+ * vusbctl batch: a command a line from standard input ("NAME COMMAND
+ * ARGS...", blanks and quotes as on vusb-attach's terminal; empty lines
+ * and # comments skipped), each device's over one session with its
+ * instance instead of a connection per command: what a program that
+ * moves a pointer or types a lot wants. Goes on after a failure, which
+ * it reports with its line number; the exit status is the first
+ * failure's.
+ */
+static int batch(void)
+{
+	struct session sessions[MAX_SESSIONS];
+	unsigned int nsessions = 0, lineno = 0, i;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int first = EXIT_OK;
+
+	while ((len = getline(&line, &cap, stdin)) >= 0) {
+		char *av[CTL_MAX_ARGS], abs[PATH_MAX];
+		struct session *s;
+		int ac, code = EXIT_OK, fd = -1;
+		bool failed;
+
+		lineno++;
+		if (len && line[len - 1] == '\n')
+			line[--len] = '\0';
+		ac = ctl_split_line(line, av, CTL_MAX_ARGS);
+		if (ac == 0 || (ac > 0 && av[0][0] == '#'))
+			continue;
+		if (ac < 2 || !ctl_name_valid(av[0])) {
+			fprintf(stderr, "vusbctl: line %u: %s\n", lineno,
+				ac < 0 ? "unterminated quote, or too many words" :
+					 "not NAME COMMAND [ARGS...]");
+			code = EXIT_USAGE;
+		} else if ((s = session_for(sessions, &nsessions, av[0], lineno, &code))) {
+			if (ac == 3 && strcmp(av[1], "insert") == 0) {
+				fd = open_image(av[2], abs);
+				if (fd < 0)
+					code = -fd;
+				av[2] = abs;
+			}
+			if (code == EXIT_OK) {
+				code = call_on(s->path, s->fd, lineno, av[0], ac, av, fd, &failed);
+				if (failed) {
+					/* The instance has gone: forget its session. */
+					close(s->fd);
+					*s = sessions[--nsessions];
+				}
+			}
+			if (fd >= 0)
+				close(fd);
+		}
+		if (code != EXIT_OK && first == EXIT_OK)
+			first = code;
+		fflush(stdout);
+	}
+	free(line);
+	for (i = 0; i < nsessions; i++)
+		close(sessions[i].fd);
+	return first;
 }
 
 static int list(bool json)
@@ -229,6 +380,13 @@ int main(int argc, char **argv)
 			}
 		}
 		return list(json);
+	}
+	if (strcmp(argv[1], "batch") == 0) {
+		if (argc != 2) {
+			fprintf(stderr, "vusbctl: usage: vusbctl batch (commands on standard input)\n");
+			return EXIT_USAGE;
+		}
+		return batch();
 	}
 	if ((strcmp(argv[1], "suspend") == 0 || strcmp(argv[1], "resume") == 0) && argc == 2)
 		return all_instances(argv[1]);

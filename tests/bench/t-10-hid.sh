@@ -39,7 +39,7 @@ latency() {
 	# usbhid opens the interrupt pipe with the first reader; let the hub
 	# and input layers settle first.
 	sleep 1
-	if ! inputlat -n "$N" -w 50 "$2" "$3" >/tmp/lat.$1 2>&1; then
+	if ! inputlat -n "$N" -w 50 ${4:-} "$2" "$3" >/tmp/lat.$1 2>&1; then
 		fail "$1: inputlat" "$(cat /tmp/lat.$1)"
 		return 1
 	fi
@@ -120,6 +120,7 @@ if [ -n "${pid:-}" ] && kill -0 "$pid" 2>/dev/null; then
 	     END { for (k in r) if (r[k]) printf "# rss %5d kB %s\n", r[k], k }' \
 		/proc/$pid/smaps | sort -k3 -rn | head -n 24
 	latency direct direct "$node"
+	latency direct_session direct "$node" -s
 	kill -TERM "$pid"
 	wait_for "$T" sh -c "! kill -0 $pid 2>/dev/null"
 fi
@@ -141,7 +142,8 @@ if command -v usbip >/dev/null; then
 			sleep 0.5
 		done
 		attach_result usbip
-		[ -n "$pid" ] && latency usbip remote "$node"
+		[ -n "$pid" ] && latency usbip remote "$node" &&
+			latency usbip_session remote "$node" -s
 		detach_all
 	else
 		fail "vusb-attach --listen" "$(cat /tmp/remote.out)"

@@ -162,6 +162,76 @@ static int client_fd(const char *path)
 	return code;
 }
 
+/* Many requests on one connection, answered in order; a file passed too. */
+static int client_session(const char *path)
+{
+	char *echo[] = { "kb0", "type", "x" }, *fail[] = { "fail" }, *ins[] = { "s0", "insert" };
+	const char *msg, *body;
+	struct strbuf reply = { 0 };
+	int fd, i, code, pfd[2];
+
+	fd = ctl_session_open(path);
+	if (fd < 0)
+		return 10;
+	for (i = 0; i < 200; i++) {
+		char n[16];
+
+		snprintf(n, sizeof(n), "%d", i);
+		echo[2] = n;
+		strbuf_reset(&reply);
+		if (ctl_session_call(fd, 3, echo, -1, 5000, &reply) < 0 ||
+		    ctl_reply_parse(reply.buf, reply.len, &code, &msg, &body) < 0 || code)
+			return 11;
+		if (strcmp(body, i == 7 ? "[kb0][type][7]\n" : body) != 0)
+			return 12;
+		if (i == 7 && strcmp(body, "[kb0][type][7]\n") != 0)
+			return 12;
+	}
+	strbuf_reset(&reply);
+	if (ctl_session_call(fd, 1, fail, -1, 5000, &reply) < 0 ||
+	    ctl_reply_parse(reply.buf, reply.len, &code, &msg, &body) < 0 ||
+	    code != EXIT_NO_DEVICE || strcmp(msg, "it failed") != 0)
+		return 13;
+	/* A descriptor with a request of the session. */
+	if (pipe(pfd) < 0 || write(pfd[1], "piped", 5) != 5)
+		return 14;
+	close(pfd[1]);
+	strbuf_reset(&reply);
+	if (ctl_session_call(fd, 2, ins, pfd[0], 5000, &reply) < 0 ||
+	    ctl_reply_parse(reply.buf, reply.len, &code, &msg, &body) < 0 ||
+	    strcmp(body, "[fd:][s0][insert]\n") != 0)
+		return 15;
+	close(pfd[0]);
+	/* Still open after all that: one more. */
+	strbuf_reset(&reply);
+	echo[2] = "last";
+	if (ctl_session_call(fd, 3, echo, -1, 5000, &reply) < 0 ||
+	    ctl_reply_parse(reply.buf, reply.len, &code, &msg, &body) < 0 ||
+	    strcmp(body, "[kb0][type][last]\n") != 0)
+		return 16;
+	strbuf_free(&reply);
+	close(fd);
+	return 0;
+}
+
+/* A session whose frames lie about their length is hung up on. */
+static int client_bad_frame(const char *path)
+{
+	int fd = ctl_session_open(path);
+	const uint8_t huge[4] = { 0xff, 0xff, 0xff, 0x7f };
+	char c;
+
+	if (fd < 0)
+		return 10;
+	if (write(fd, huge, 4) != 4)
+		return 11;
+	/* The server closes: read sees the end. */
+	if (read(fd, &c, 1) != 0)
+		return 12;
+	close(fd);
+	return 0;
+}
+
 static void serve(void **state)
 {
 	struct ctl_server *s;
@@ -180,6 +250,10 @@ static void serve(void **state)
 	assert_int_equal(with_client(loop, client_fail, ctl_server_path(s)), 0);
 	assert_int_equal(with_client(loop, client_fd, ctl_server_path(s)), 0);
 	assert_int_equal(calls, 3);
+	assert_int_equal(with_client(loop, client_session, ctl_server_path(s)), 0);
+	assert_int_equal(calls, 3 + 200 + 3);
+	assert_int_equal(with_client(loop, client_bad_frame, ctl_server_path(s)), 0);
+	assert_int_equal(calls, 3 + 200 + 3);
 	ctl_server_free(s);
 	loop_free(loop);
 }

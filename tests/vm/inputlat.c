@@ -8,7 +8,11 @@
  * time just before connect(): control socket, device model, the USB/IP
  * stream (socketpair or TCP), vhci, usbhid, evdev.
  *
- * Usage: inputlat [-n COUNT] [-w WARMUP] [-g GAP_MS] [-v] NAME DEVICE
+ * With -s the moves go over one control session (src/ctl.h: "-session",
+ * then length-framed requests and replies), as `vusbctl batch` sends
+ * them, and the round is timed from just before the request's write().
+ *
+ * Usage: inputlat [-n COUNT] [-w WARMUP] [-g GAP_MS] [-s] [-v] NAME DEVICE
  *
  * NAME may also be the path of a configfs HID gadget's /dev/hidgN (a
  * mouse with vusb's 5-byte report, see tests/bench): the report is
@@ -75,6 +79,66 @@ static int send_move(const char *name, int d)
 	return 0;
 }
 
+/* Connect to NAME's instance and open a session: the socket, or -1. */
+static int session_open(const char *name)
+{
+	const char *rundir = getenv("VUSB_RUNDIR");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	static const char magic[] = "-session";
+	int fd;
+
+	if (!rundir || !*rundir)
+		rundir = "/run/vusb";
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/dev/%s", rundir, name);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    write(fd, magic, sizeof(magic)) != (ssize_t)sizeof(magic)) {
+		fprintf(stderr, "inputlat: %s: %s\n", sa.sun_path, strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+static int read_all(int fd, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = read(fd, p, len);
+
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* "NAME move D 0" as one frame of the session; 0 once "OK" came back. */
+static int session_move(int fd, const char *name, int d)
+{
+	char req[132], rep[256];
+	uint32_t n;
+	int len;
+
+	len = snprintf(req + 4, sizeof(req) - 4, "%s%cmove%c%d%c0%c", name, 0, 0, d, 0, 0);
+	req[0] = (char)len;
+	req[1] = req[2] = req[3] = 0;
+	if (write(fd, req, (size_t)len + 4) != len + 4)
+		return -1;
+	if (read_all(fd, rep, 4) < 0)
+		return -1;
+	n = (uint32_t)(uint8_t)rep[0] | (uint32_t)(uint8_t)rep[1] << 8;
+	if (n >= sizeof(rep) || read_all(fd, rep, n) < 0)
+		return -1;
+	rep[n] = '\0';
+	if (strncmp(rep, "OK\n", 3) != 0) {
+		fprintf(stderr, "inputlat: %s move: %s\n", name, rep);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * A mouse report (buttons, X, Y, wheel, pan) to a gadget's /dev/hidgN,
  * open already (`fd`) as a gadget's program keeps it.
@@ -125,11 +189,11 @@ static int cmp(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	int count = 300, warmup = 20, gap_ms = 10, verbose = 0, clk = CLOCK_MONOTONIC, opt, fd, i, r;
-	int gadget = -1;
+	int gadget = -1, session = -1, use_session = 0;
 	long long *lat;
 	struct input_event drain[64];
 
-	while ((opt = getopt(argc, argv, "n:w:g:v")) != -1) {
+	while ((opt = getopt(argc, argv, "n:w:g:sv")) != -1) {
 		switch (opt) {
 		case 'n':
 			count = atoi(optarg);
@@ -139,6 +203,9 @@ int main(int argc, char **argv)
 			break;
 		case 'g':
 			gap_ms = atoi(optarg);
+			break;
+		case 's':
+			use_session = 1;
 			break;
 		case 'v':
 			verbose = 1;
@@ -156,6 +223,11 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (gadget < 0 && use_session) {
+		session = session_open(argv[optind]);
+		if (session < 0)
+			return 2;
+	}
 	fd = open(argv[optind + 1], O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 || ioctl(fd, EVIOCSCLOCKID, &clk) < 0) {
 		fprintf(stderr, "inputlat: %s: %s\n", argv[optind + 1], strerror(errno));
@@ -171,8 +243,9 @@ int main(int argc, char **argv)
 		while (read(fd, drain, sizeof(drain)) > 0)
 			;
 		t0 = now_us();
-		r = gadget >= 0 ? send_report(gadget, argv[optind], i & 1 ? -1 : 1) :
-				  send_move(argv[optind], i & 1 ? -1 : 1);
+		r = gadget >= 0  ? send_report(gadget, argv[optind], i & 1 ? -1 : 1) :
+		    session >= 0 ? session_move(session, argv[optind], i & 1 ? -1 : 1) :
+				   send_move(argv[optind], i & 1 ? -1 : 1);
 		if (r < 0)
 			return 2;
 		t = wait_rel_x(fd, 2000);
@@ -195,6 +268,6 @@ int main(int argc, char **argv)
 	free(lat);
 	return 0;
 usage:
-	fprintf(stderr, "usage: inputlat [-n COUNT] [-w WARMUP] [-g GAP_MS] [-v] NAME DEVICE\n");
+	fprintf(stderr, "usage: inputlat [-n COUNT] [-w WARMUP] [-g GAP_MS] [-s] [-v] NAME DEVICE\n");
 	return 2;
 }

@@ -118,6 +118,24 @@ check "the mouse still works after bad commands" sh -c '
 	vusbctl mouse0 move 1 0
 	wait $p'
 
+# vusbctl batch: many commands over one connection, in order; a bad line
+# is reported with its number and sets the exit status, the rest still run.
+check "vusbctl batch: 50 moves over one session reach evdev" sh -c '
+	evread -n 50 -t '"$T"' --ready-file /tmp/ev.r7 '"$ev"' >/tmp/ev7 &
+	p=$!
+	while [ ! -e /tmp/ev.r7 ]; do sleep 0.1; done
+	i=0; while [ $i -lt 50 ]; do echo "mouse0 move 2 0"; i=$((i + 1)); done | vusbctl batch
+	wait $p
+	awk "/REL_X/ { s += \$3 } END { exit s != 100 }" /tmp/ev7'
+evread -n 1 -t $T --ready-file /tmp/ev.r8 "$ev" >/tmp/ev8 &
+ER=$!
+wait_for $T test -e /tmp/ev.r8
+printf '# a comment\nmouse0 move\nmouse0 move 3 0\n' | vusbctl batch 2>/tmp/b8.err
+check "vusbctl batch: a bad line makes exit status 2" test $? -eq 2
+wait $ER
+check_match "... says which line" '^vusbctl: line 2: usage' cat /tmp/b8.err
+check_match "... and the lines after it still run" '^EV_REL REL_X 3$' cat /tmp/ev8
+
 rss=$(awk '/VmRSS/ { print $2 }' /proc/$VA/status)
 note "vusb-attach serving a mouse: VmRSS ${rss} kB"
 check_match "vusbctl list shows the mouse" "^mouse0 +mouse +[0-9]+ +[0-9]+-[0-9.]+ +ready" vusbctl list
