@@ -50,7 +50,8 @@ struct cli {
 
 /*
  * Parse argv (argv[0] is the program). 0, or -EINVAL with the reason in
- * err. Strings in *ret point into argv.
+ * err. Strings in *ret point into argv. Entries of devices[] past
+ * ndevices are left as they were.
  */
 int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err);
 
