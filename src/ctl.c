@@ -661,6 +661,9 @@ static void server_ready(struct loop_io *io, uint32_t events, void *data)
 	}
 	list_add_tail(&c->link, &s->clients);
 	s->nclients++;
+	/* vusbctl has written its request by now, as a rule: take it at
+	 * once instead of after another round of the loop. */
+	client_ready(c->io, EPOLLIN, c);
 }
 
 static int mkdir_p(const char *path, mode_t mode)
