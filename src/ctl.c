@@ -635,13 +635,22 @@ static void client_ready(struct loop_io *io, uint32_t events, void *data)
 static void server_ready(struct loop_io *io, uint32_t events, void *data)
 {
 	struct ctl_server *s = data;
-	struct ctl_client *c;
 	int fd;
 
 	fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
+	if (fd >= 0)
+		ctl_server_add_client(s, fd);
+}
+
+void ctl_server_add_client(struct ctl_server *s, int fd)
+{
+	struct ctl_client *c;
+
 	if (s->nclients >= MAX_CLIENTS) {
+		close(fd);
+		return;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
 		close(fd);
 		return;
 	}

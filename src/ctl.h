@@ -101,6 +101,12 @@ typedef int (*ctl_handler)(int argc, char **argv, int fd, struct strbuf *out, st
 
 /* Listen on RUNDIR/PID.sock. 0 or -errno. */
 int ctl_server_new(struct loop *loop, ctl_handler handler, void *data, struct ctl_server **ret);
+/*
+ * Serve a client connected some other way than through the socket (a
+ * fuzzer's socketpair): `fd` is the server's from now on.
+ */
+void ctl_server_add_client(struct ctl_server *s, int fd);
+
 /* Stop listening, remove the socket and every name link. NULL-safe. */
 void ctl_server_free(struct ctl_server *s);
 const char *ctl_server_path(const struct ctl_server *s);

@@ -121,6 +121,19 @@ cfg = bytes([9, 2, 34, 0, 1, 1, 0, 0xA0, 50,
              7, 5, 0x81, 3, 8, 0, 10])
 rec = b"vusb/mouse0".ljust(256, b"\0") + b"1-1".ljust(32, b"\0") \
     + struct.pack(">IIIHHHBBBBBB", 1, 1, 2, 0x1209, 1, 0x100, 0, 0, 0, 1, 1, 1)
+def frame(*args):
+    body = b"".join(a.encode() + b"\0" for a in args)
+    return struct.pack("<I", len(body)) + body
+
+
+write("session", {
+    "one-shot": b"mouse0\0move\0" + b"1\0" + b"2\0",
+    "session": b"-session\0" + frame("mouse0", "move", "1", "2") + frame("fail")
+    + frame("kb0", "type", "a b", "") + frame("list"),
+    "session-partial": b"-session\0" + frame("mouse0", "click") + b"\x10\0\0\0mouse0\0",
+    "session-huge": b"-session\0" + b"\xff\xff\xff\x7f",
+})
+
 write("op", {
     "req-devlist": b"\0" + op(0x8005),
     "req-import": b"\0" + import_req("1-1"),
