@@ -275,46 +275,91 @@ static int batch(void)
 	return first;
 }
 
-static int list(bool json)
+/*
+ * Call fn(socket path, data) for every instance's control socket in the
+ * run directory, until it returns non-zero. 0, or that value, or an exit
+ * code when the directory cannot be read.
+ */
+static int each_instance(int (*fn)(const char *path, void *data), void *data)
 {
-	struct strbuf rows = { 0 }, out = { 0 };
 	char path[PATH_MAX];
-	char *argv[] = { "list" };
 	struct dirent *de;
-	int code = EXIT_OK;
+	int r = 0;
 	DIR *d;
 
 	d = opendir(ctl_rundir());
-	if (!d && errno != ENOENT) {
+	if (!d && errno == ENOENT)
+		return 0;
+	if (!d) {
 		fprintf(stderr, "vusbctl: %s: %s\n", ctl_rundir(), strerror(errno));
 		return errno == EACCES ? EXIT_PERMISSION : EXIT_FAILURE_;
 	}
-	while (d && (de = readdir(d))) {
-		struct strbuf reply = { 0 };
-		const char *msg, *body;
+	while (r == 0 && (de = readdir(d))) {
 		size_t n = strlen(de->d_name);
-		int r, rc;
 
 		if (n < 6 || strcmp(de->d_name + n - 5, ".sock") != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", ctl_rundir(), de->d_name);
-		r = ctl_call(path, 1, argv, TIMEOUT_MS, &reply);
-		if (r == -EACCES || r == -EPERM) {
-			code = explain_connect(r, path);
-		} else if (r == 0 && ctl_reply_parse(reply.buf, reply.len, &rc, &msg, &body) == 0 &&
-			   rc == 0) {
-			strbuf_printf(&rows, "%s", body);
-		}
-		/* Anything else is an instance that has just gone: skip it. */
-		strbuf_free(&reply);
+		r = fn(path, data);
 	}
-	if (d)
-		closedir(d);
-	vusb_format_list(strbuf_str(&rows), json, &out);
+	closedir(d);
+	return r;
+}
+
+struct listing {
+	struct strbuf rows;
+	int code;
+};
+
+static int list_one(const char *path, void *data)
+{
+	struct listing *l = data;
+	struct strbuf reply = { 0 };
+	char *argv[] = { "list" };
+	const char *msg, *body;
+	int r, rc;
+
+	r = ctl_call(path, 1, argv, TIMEOUT_MS, &reply);
+	if (r == -EACCES || r == -EPERM) {
+		l->code = explain_connect(r, path);
+	} else if (r == 0 && ctl_reply_parse(reply.buf, reply.len, &rc, &msg, &body) == 0 &&
+		   rc == 0) {
+		strbuf_printf(&l->rows, "%s", body);
+	}
+	/* Anything else is an instance that has just gone: skip it. */
+	strbuf_free(&reply);
+	return 0;
+}
+
+static int list(bool json)
+{
+	struct listing l = { { 0 }, EXIT_OK };
+	struct strbuf out = { 0 };
+	int r;
+
+	r = each_instance(list_one, &l);
+	vusb_format_list(strbuf_str(&l.rows), json, &out);
 	fputs(strbuf_str(&out), stdout);
-	strbuf_free(&rows);
+	strbuf_free(&l.rows);
 	strbuf_free(&out);
-	return code;
+	return r ? r : l.code;
+}
+
+struct broadcast {
+	char *cmd;
+	int code;
+};
+
+static int broadcast_one(const char *path, void *data)
+{
+	struct broadcast *b = data;
+	char *argv[] = { b->cmd };
+	int r = call(path, path, 1, argv, -1);
+
+	/* An instance that has just ended is no failure. */
+	if (r && r != EXIT_NO_DEVICE && !b->code)
+		b->code = r;
+	return 0;
 }
 
 /*
@@ -323,32 +368,10 @@ static int list(bool json)
  */
 static int all_instances(char *cmd)
 {
-	char path[PATH_MAX];
-	char *argv[] = { cmd };
-	struct dirent *de;
-	int code = EXIT_OK;
-	DIR *d;
+	struct broadcast b = { cmd, EXIT_OK };
+	int r = each_instance(broadcast_one, &b);
 
-	d = opendir(ctl_rundir());
-	if (!d && errno != ENOENT) {
-		fprintf(stderr, "vusbctl: %s: %s\n", ctl_rundir(), strerror(errno));
-		return errno == EACCES ? EXIT_PERMISSION : EXIT_FAILURE_;
-	}
-	while (d && (de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-		int r;
-
-		if (n < 6 || strcmp(de->d_name + n - 5, ".sock") != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", ctl_rundir(), de->d_name);
-		r = call(path, path, 1, argv, -1);
-		/* An instance that has just ended is no failure. */
-		if (r && r != EXIT_NO_DEVICE && !code)
-			code = r;
-	}
-	if (d)
-		closedir(d);
-	return code;
+	return r ? r : b.code;
 }
 
 int main(int argc, char **argv)
