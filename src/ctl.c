@@ -336,7 +336,7 @@ int ctl_session_call(int fd, int argc, char *const *argv, int pass_fd, int timeo
 		r = -E2BIG;
 	if (r < 0)
 		goto out;
-	n = (uint32_t)(req.len - 4);
+	n = (uint32_t)(req.len - 4) | (pass_fd >= 0 ? CTL_FRAME_FD : 0);
 	req.buf[0] = (char)n;
 	req.buf[1] = (char)(n >> 8);
 	req.buf[2] = (char)(n >> 16);
@@ -375,7 +375,8 @@ struct ctl_client {
 	struct ctl_server *server;
 	struct loop_io *io;
 	int fd;
-	int passed_fd; /* sent with the request, -1: none */
+	int fds[CTL_MAX_FDS]; /* descriptors received, oldest first */
+	unsigned int nfds;
 	bool session; /* many framed requests (CTL_SESSION_MAGIC) */
 	bool eof; /* of a session: answer what came, then close */
 	uint32_t events; /* what epoll watches for now */
@@ -411,15 +412,15 @@ static void client_free(struct ctl_client *c)
 	c->server->nclients--;
 	loop_io_remove(c->io);
 	close(c->fd);
-	if (c->passed_fd >= 0)
-		close(c->passed_fd);
+	while (c->nfds)
+		close(c->fds[--c->nfds]);
 	strbuf_free(&c->reply);
 	free(c);
 }
 
 /*
- * Read more of the request, keeping a descriptor that comes with it (the
- * first; any more are closed, as is anything that is not SCM_RIGHTS).
+ * Read more of the request, keeping the descriptors that come with it
+ * (up to CTL_MAX_FDS waiting; any more are closed).
  */
 static ssize_t client_read(struct ctl_client *c)
 {
@@ -447,8 +448,8 @@ static ssize_t client_read(struct ctl_client *c)
 			int fd;
 
 			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			if (c->passed_fd < 0)
-				c->passed_fd = fd;
+			if (c->nfds < CTL_MAX_FDS)
+				c->fds[c->nfds++] = fd;
 			else
 				close(fd);
 		}
@@ -458,8 +459,11 @@ static ssize_t client_read(struct ctl_client *c)
 
 static void client_ready(struct loop_io *io, uint32_t events, void *data);
 
-/* Run one request, and append its reply (status line, output) to `reply`. */
-static void answer(struct ctl_client *c, char *req, size_t len, struct strbuf *reply)
+/*
+ * Run one request, and append its reply (status line, output) to
+ * `reply`. fd: a descriptor sent with it, or -1; the handler owns it.
+ */
+static void answer(struct ctl_client *c, char *req, size_t len, int fd, struct strbuf *reply)
 {
 	struct strbuf out = { 0 }, err = { 0 };
 	char *argv[CTL_MAX_ARGS];
@@ -467,11 +471,13 @@ static void answer(struct ctl_client *c, char *req, size_t len, struct strbuf *r
 
 	argc = ctl_request_parse(req, len, argv, CTL_MAX_ARGS);
 	if (argc <= 0) {
+		if (fd >= 0)
+			close(fd);
 		code = EXIT_USAGE;
 		strbuf_printf(&err, "malformed request");
 	} else {
-		code = c->server->handler(argc, argv, c->passed_fd, &out, &err, c->server->data);
-		c->passed_fd = -1;
+		code = c->server->handler(argc, argv, fd, &out, &err, c->server->data);
+		fd = -1;
 	}
 	if (code == 0) {
 		strbuf_printf(reply, "OK\n");
@@ -525,6 +531,7 @@ static uint32_t get_le32(const char *p)
 static void session_ready(struct ctl_client *c, uint32_t events)
 {
 	size_t off = 0;
+	int fd;
 	ssize_t n;
 
 	if (!c->eof && events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP) && c->reply.len < CTL_MAX_REPLY) {
@@ -539,9 +546,10 @@ static void session_ready(struct ctl_client *c, uint32_t events)
 			c->req_len += (size_t)n;
 	}
 	while (c->req_len - off >= 4 && c->reply.len < CTL_MAX_REPLY) {
-		uint32_t len = get_le32(c->req + off);
+		uint32_t len = get_le32(c->req + off), flags = len & CTL_FRAME_FLAGS;
 		size_t at;
 
+		len &= ~CTL_FRAME_FLAGS;
 		if (len > sizeof(c->req) - 4) {
 			client_free(c); /* not our protocol: hang up */
 			return;
@@ -550,7 +558,14 @@ static void session_ready(struct ctl_client *c, uint32_t events)
 			break;
 		at = c->reply.len;
 		strbuf_add(&c->reply, "\0\0\0\0", 4);
-		answer(c, c->req + off + 4, len, &c->reply);
+		/* A frame that says it carries a descriptor takes the oldest
+		 * one received: it came with the frame's bytes, or before. */
+		fd = -1;
+		if ((flags & CTL_FRAME_FD) && c->nfds) {
+			fd = c->fds[0];
+			memmove(c->fds, c->fds + 1, --c->nfds * sizeof(c->fds[0]));
+		}
+		answer(c, c->req + off + 4, len, fd, &c->reply);
 		if (c->reply.err) {
 			client_free(c);
 			return;
@@ -615,7 +630,11 @@ static void client_ready(struct loop_io *io, uint32_t events, void *data)
 			/* Too long: refuse rather than act on half a request. */
 			c->req_len = 0;
 		}
-		answer(c, c->req, c->req_len, &c->reply);
+		/* One request: the first descriptor is its, the others none's. */
+		answer(c, c->req, c->req_len, c->nfds ? c->fds[0] : -1, &c->reply);
+		while (c->nfds > 1)
+			close(c->fds[--c->nfds]);
+		c->nfds = 0;
 		c->events = EPOLLOUT;
 		if (c->reply.err || loop_io_modify(c->io, c->events) < 0) {
 			client_free(c);
@@ -660,7 +679,6 @@ void ctl_server_add_client(struct ctl_server *s, int fd)
 		return;
 	}
 	c->fd = fd;
-	c->passed_fd = -1;
 	c->server = s;
 	c->events = EPOLLIN | EPOLLRDHUP;
 	if (loop_io_add(s->loop, fd, c->events, client_ready, c, NULL, &c->io) < 0) {

@@ -21,9 +21,11 @@
  * a high rate (a connection per request costs more than the request).
  * The client opens it with CTL_SESSION_MAGIC and its NUL (not a valid
  * device name); from then on each request and each reply is a frame: a
- * 32-bit little-endian length, then a request or a reply as above. Replies
- * come in the order of the requests; the server keeps the connection
- * until the client closes it.
+ * 32-bit little-endian length, then a request or a reply as above. In a
+ * request's length, bit 31 (CTL_FRAME_FD) says that a descriptor was
+ * sent with the frame's bytes (SCM_RIGHTS): the server gives it the
+ * oldest descriptor it holds. Replies come in the order of the requests;
+ * the server keeps the connection until the client closes it.
  */
 #ifndef VUSB_CTL_H
 #define VUSB_CTL_H
@@ -39,6 +41,9 @@
 #define CTL_MAX_REPLY (1 << 20)
 #define CTL_NAME_MAX 32
 #define CTL_SESSION_MAGIC "-session"
+#define CTL_FRAME_FD (1u << 31)
+#define CTL_FRAME_FLAGS CTL_FRAME_FD
+#define CTL_MAX_FDS 4 /* descriptors a client may have waiting */
 
 /* Exit codes shared by vusb-attach, vusbctl and replies. */
 enum {

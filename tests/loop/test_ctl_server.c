@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -214,6 +215,74 @@ static int client_session(const char *path)
 	return 0;
 }
 
+/* frame: a session request from NUL-separated args of total length n */
+static size_t frame(uint8_t *out, const char *args, size_t n)
+{
+	out[0] = (uint8_t)n;
+	out[1] = (uint8_t)(n >> 8);
+	out[2] = out[3] = 0;
+	memcpy(out + 4, args, n);
+	return n + 4;
+}
+
+static int read_reply(int fd, char *buf, size_t cap)
+{
+	uint8_t h[4];
+	size_t n;
+
+	if (read(fd, h, 4) != 4)
+		return -1;
+	n = h[0] | h[1] << 8;
+	if (n >= cap || read(fd, buf, n) != (ssize_t)n)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+/*
+ * Two frames written back to back, the descriptor with the second: the
+ * server reads them (and the descriptor) in one go, and still gives it
+ * to the second, the one whose length says it carries one.
+ */
+static int client_pipelined_fd(const char *path)
+{
+	static const char a[] = "kb0\0type\0a", b[] = "s0\0insert";
+	uint8_t fa[64], fb[64];
+	size_t na = frame(fa, a, sizeof(a)), nb = frame(fb, b, sizeof(b));
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov = { fb, nb };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	char rep[256];
+	int fd, pfd[2];
+
+	fd = ctl_session_open(path);
+	if (fd < 0 || pipe(pfd) < 0 || write(pfd[1], "piped", 5) != 5)
+		return 10;
+	close(pfd[1]);
+	fb[3] |= 0x80; /* CTL_FRAME_FD */
+	memset(&u, 0, sizeof(u));
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof(u.buf);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &pfd[0], sizeof(int));
+	if (write(fd, fa, na) != (ssize_t)na || sendmsg(fd, &msg, 0) != (ssize_t)nb)
+		return 11;
+	close(pfd[0]);
+	if (read_reply(fd, rep, sizeof(rep)) < 0 || strcmp(rep, "OK\n[kb0][type][a]\n") != 0)
+		return 12;
+	if (read_reply(fd, rep, sizeof(rep)) < 0 || strcmp(rep, "OK\n[fd:][s0][insert]\n") != 0)
+		return 13;
+	close(fd);
+	return 0;
+}
+
 /* A session whose frames lie about their length is hung up on. */
 static int client_bad_frame(const char *path)
 {
@@ -254,6 +323,8 @@ static void serve(void **state)
 	assert_int_equal(calls, 3 + 200 + 3);
 	assert_int_equal(with_client(loop, client_bad_frame, ctl_server_path(s)), 0);
 	assert_int_equal(calls, 3 + 200 + 3);
+	assert_int_equal(with_client(loop, client_pipelined_fd, ctl_server_path(s)), 0);
+	assert_int_equal(calls, 3 + 200 + 3 + 2);
 	ctl_server_free(s);
 	loop_free(loop);
 }
