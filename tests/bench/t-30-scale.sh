@@ -42,8 +42,9 @@ hubs_idle() {
 	wait_for 30 sh -c '! cat /sys/devices/platform/vhci_hcd.*/usb*/power/runtime_status | grep -qv "^suspended$"'
 }
 
+# Rss of /proc/PID/smaps_rollup: exact, where VmRSS lags (t-10-hid.sh).
 rss_of() {
-	sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"
+	sed -n 's/^Rss:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/smaps_rollup"
 }
 
 # run KEY COUNT ARGS...: start vusb-attach ARGS, wait for COUNT ready lines.
@@ -72,7 +73,7 @@ run() {
 	_cpu=$(awk '{ printf "%.2f", ($14 + $15) / 100 }' /proc/$_pid/stat)
 	_hs=$(ports hs 1)
 	_ss=$(ports ss 1)
-	ok "$_k: $_n devices ready in $(((_t1 - _t0) / 100)).$(printf %02d $(((_t1 - _t0) % 100))) s, ports used: hs $_hs, ss $_ss, VmRSS $rss kB, CPU $_cpu s"
+	ok "$_k: $_n devices ready in $(((_t1 - _t0) / 100)).$(printf %02d $(((_t1 - _t0) % 100))) s, ports used: hs $_hs, ss $_ss, RSS $rss kB, CPU $_cpu s"
 	bench "scale.$_k.devices $_n"
 	bench "scale.$_k.ports_used $((_hs + _ss))"
 	bench "scale.$_k.enumerate_s $(((_t1 - _t0) / 100)).$(printf %02d $(((_t1 - _t0) % 100)))"

@@ -114,10 +114,14 @@ END {
 	    "storage.cpu_s_per_gib.vusb", "storage.cpu_s_per_gib.vusb_usbip", "-", "-", "", "")
 
 	# Memory and scale
-	row("Resident memory, process serving one mouse (KiB)", "%d", "mem.one_mouse.vmrss_kb",
-	    "-", "-", "-", "<= 2048", le("mem.one_mouse.vmrss_kb", 2048))
+	row("Resident memory, process serving one mouse (KiB)", "%d", "mem.one_mouse.rss_kb",
+	    "-", "-", "-", "<= 2048", le("mem.one_mouse.rss_kb", 2048))
+	row("... its proportional share (Pss) / its own, anonymous (KiB)", "%s",
+	    "mem.one_mouse.pss_anon", "-", "-", "-", "", "")
+	if (has("mem.one_mouse.pss_kb"))
+		rc[n, 1] = v["mem.one_mouse.pss_kb"] " / " v["mem.one_mouse.anonymous_kb"]
 	row("Resident memory of an idle libc-only program, for scale (KiB)", "%d",
-	    "mem.libc_program.vmrss_kb", "-", "-", "-", "", "")
+	    "mem.libc_program.rss_kb", "-", "-", "-", "", "")
 	row("Resident memory per further mouse (KiB)", "%d", "scale.hs.per_device_kb", "-", "-",
 	    "-", "<= 64", le("scale.hs.per_device_kb", 64))
 	row("Resident memory per further SuperSpeed drive (KiB)", "%d",
