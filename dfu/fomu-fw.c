@@ -511,23 +511,14 @@ static bool idle_check(struct fomu_fw *fw)
 	return false;
 }
 
+static void log_line(void *ctx, const char *line)
+{
+	fw_log(ctx, "%s", line);
+}
+
 static void report_halt(struct fomu_fw *fw)
 {
-	const struct rv32 *cpu = &fw->soc.cpu;
-	char text[64];
-	unsigned int i;
-
-	if (cpu->halt.cause == RV32_CAUSE_FETCH_FAULT)
-		snprintf(text, sizeof(text), "no memory to fetch from");
-	else
-		rv32_disasm(cpu->halt.insn, cpu->halt.pc, text, sizeof(text));
-	fw_log(fw, "trap with no handler (mtvec 0): %s (mcause %u) at pc 0x%08x, mtval 0x%08x: %s",
-	       rv32_cause_name(cpu->halt.cause), cpu->halt.cause, cpu->halt.pc, cpu->halt.tval,
-	       text);
-	for (i = 0; i < 32; i += 4)
-		fw_log(fw, "  %-4s %08x  %-4s %08x  %-4s %08x  %-4s %08x", rv32_reg_name(i),
-		       cpu->x[i], rv32_reg_name(i + 1), cpu->x[i + 1], rv32_reg_name(i + 2),
-		       cpu->x[i + 2], rv32_reg_name(i + 3), cpu->x[i + 3]);
+	rv32_describe_halt(&fw->soc.cpu, log_line, fw);
 	fw_log(fw, "core halted after %llu instructions; vusbctl's reset powers the board again",
 	       (unsigned long long)fw->executed);
 }

@@ -256,23 +256,16 @@ static void flush_suppressed(struct fomu *f, bool now)
 	f->suppressed = 0;
 }
 
+static void log_line(void *ctx, const char *line)
+{
+	fomu_log(ctx, "%s", line);
+}
+
 static void report_halt(struct fomu *f)
 {
 	const struct rv32 *cpu = &f->soc.cpu;
-	char text[64];
-	unsigned int i;
 
-	if (cpu->halt.cause == RV32_CAUSE_FETCH_FAULT)
-		snprintf(text, sizeof(text), "no memory to fetch from");
-	else
-		rv32_disasm(cpu->halt.insn, cpu->halt.pc, text, sizeof(text));
-	fomu_log(f, "trap with no handler (mtvec 0): %s (mcause %u) at pc 0x%08x, mtval 0x%08x: %s",
-		 rv32_cause_name(cpu->halt.cause), cpu->halt.cause, cpu->halt.pc, cpu->halt.tval,
-		 text);
-	for (i = 0; i < 32; i += 4)
-		fomu_log(f, "  %-4s %08x  %-4s %08x  %-4s %08x  %-4s %08x", rv32_reg_name(i),
-			 cpu->x[i], rv32_reg_name(i + 1), cpu->x[i + 1], rv32_reg_name(i + 2),
-			 cpu->x[i + 2], rv32_reg_name(i + 3), cpu->x[i + 3]);
+	rv32_describe_halt(cpu, log_line, f);
 	fomu_log(f, "  mstatus %08x  mepc %08x  mcause %08x  mtval %08x", cpu->mstatus, cpu->mepc,
 		 cpu->mcause, cpu->mtval);
 	fomu_log(f, "core halted after %llu instructions; 'vusbctl %s reset' returns to the "
@@ -618,13 +611,8 @@ static void fomu_destroy(struct usb_device *dev)
 
 /* --- --firmware: the firmware's own USB device ---------------------------- */
 
-static void fw_log(void *ctx, const char *line)
-{
-	fomu_log(ctx, "%s", line);
-}
-
 static const struct fomu_fw_ops fw_ops = {
-	.log = fw_log,
+	.log = log_line,
 };
 
 static int fw_raw_control(struct usb_device *dev, struct usb_urb *urb)

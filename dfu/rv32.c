@@ -939,3 +939,26 @@ void rv32_disasm(uint32_t insn, uint32_t pc, char *buf, size_t len)
 	}
 	snprintf(buf, len, "illegal 0x%08x", insn);
 }
+
+void rv32_describe_halt(const struct rv32 *cpu, void (*line)(void *data, const char *text),
+			void *data)
+{
+	char insn[64], text[160];
+	unsigned int i;
+
+	if (cpu->halt.cause == RV32_CAUSE_FETCH_FAULT)
+		snprintf(insn, sizeof(insn), "no memory to fetch from");
+	else
+		rv32_disasm(cpu->halt.insn, cpu->halt.pc, insn, sizeof(insn));
+	snprintf(text, sizeof(text),
+		 "trap with no handler (mtvec 0): %s (mcause %u) at pc 0x%08x, mtval 0x%08x: %s",
+		 rv32_cause_name(cpu->halt.cause), cpu->halt.cause, cpu->halt.pc, cpu->halt.tval,
+		 insn);
+	line(data, text);
+	for (i = 0; i < 32; i += 4) {
+		snprintf(text, sizeof(text), "  %-4s %08x  %-4s %08x  %-4s %08x  %-4s %08x",
+			 rv32_reg_name(i), cpu->x[i], rv32_reg_name(i + 1), cpu->x[i + 1],
+			 rv32_reg_name(i + 2), cpu->x[i + 2], rv32_reg_name(i + 3), cpu->x[i + 3]);
+		line(data, text);
+	}
+}

@@ -238,4 +238,12 @@ const char *rv32_reg_name(unsigned int i);
 /* "illegal instruction", "load address misaligned", ... */
 const char *rv32_cause_name(uint32_t mcause);
 
+/*
+ * Why a halted core stopped (a trap with no handler), as log lines: the
+ * cause, pc, mtval and the instruction, then the 32 registers four to a
+ * line. line(data, text) gets each.
+ */
+void rv32_describe_halt(const struct rv32 *cpu, void (*line)(void *data, const char *text),
+			void *data);
+
 #endif
