@@ -21,6 +21,8 @@
 #   need_cmd NAME...            skip_all if a tool is not in the VM image
 #   need_module NAME...         modprobe, skip_all if the kernel lacks it
 #   vhci_attach_file            path of vhci_hcd.0/attach (after modprobe)
+#   port_state PORT             vhci's state of PORT (4 free, 6 in use)
+#   port_free PORT              PORT's state is free
 #   usb_dev_for VID PID         sysfs directory of a USB device
 #   evdev_for VID PID [IFNUM]   its /dev/input/eventN, one per line; waits
 #                               up to $VM_EVDEV_WAIT s (default 5, x4 under
@@ -155,6 +157,16 @@ vhci_attach_file() {
 		return 0
 	done
 	return 1
+}
+
+# Every status file of controller 0 (status, status.1: hs and ss ports).
+port_state() {
+	cat "$(dirname "$(vhci_attach_file)")"/status* 2>/dev/null |
+		awk -v p="$1" '($1 == "hs" || $1 == "ss") && $2 + 0 == p + 0 { print $3 + 0 }'
+}
+
+port_free() {
+	[ "$(port_state "$1")" = 4 ]
 }
 
 # "0x1D6B" and "1d6b" alike, as sysfs prints them.

@@ -54,11 +54,6 @@ port_of_last_ready() {
 	sed -n 's/^fomu0: ready, port \([0-9]*\),.*/\1/p' /tmp/f.out | tail -n 1
 }
 
-port_free() {
-	awk -v p="$1" '($1 == "hs" || $1 == "ss") && $2 + 0 == p + 0 && $3 != "004" { bad = 1 }
-		END { exit bad }' "$(dirname "$(vhci_attach_file)")/status"
-}
-
 start() {
 	vusb-attach --no-stdin fomu --flash /tmp/fomu.flash >/tmp/f.out 2>/tmp/f.err &
 	VA=$!

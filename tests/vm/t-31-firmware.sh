@@ -111,11 +111,6 @@ in_log() {
 	grep -qF -- "$1" /tmp/w.err
 }
 
-port_free() {
-	awk -v p="$1" '($1 == "hs" || $1 == "ss") && $2 + 0 == p + 0 && $3 != "004" { bad = 1 }
-		END { exit bad }' "$(dirname "$(vhci_attach_file)")/status"
-}
-
 cpu_ticks() {
 	awk '{ print $14 + $15 }' /proc/$VA/stat
 }

@@ -12,7 +12,6 @@ need_module vhci-hcd
 
 T=$((20 * VM_SLOW))
 RUN=${VUSB_RUNDIR:-/run/vusb}
-VHCI=$(dirname "$(vhci_attach_file)")
 
 cp /etc/passwd /tmp/passwd.orig
 cp /etc/group /tmp/group.orig
@@ -34,15 +33,6 @@ field() {
 }
 
 # port_state PORT: vhci's state of the port (4 free, 6 used)
-port_state() {
-	cat "$VHCI"/status* 2>/dev/null |
-		awk -v p="$1" '($1 == "hs" || $1 == "ss") && $2 + 0 == p { print $3 + 0 }'
-}
-
-port_free() {
-	[ "$(port_state "$1")" = 4 ]
-}
-
 # ready_port FILE NAME: the port of NAME's ready line
 ready_port() {
 	sed -n "s/^$2: ready, port \([0-9]*\),.*/\1/p" "$1" | tail -n 1

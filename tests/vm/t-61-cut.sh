@@ -14,15 +14,6 @@ need_module vhci-hcd
 T=$((20 * VM_SLOW))
 VHCI=$(dirname "$(vhci_attach_file)")
 
-port_state() {
-	cat "$VHCI"/status* 2>/dev/null |
-		awk -v p="$1" '($1 == "hs" || $1 == "ss") && $2 + 0 == p { print $3 + 0 }'
-}
-
-port_free() {
-	[ "$(port_state "$1")" = 4 ]
-}
-
 # The first port in use, as vhci's status says (before any ready line).
 used_port() {
 	cat "$VHCI"/status* 2>/dev/null |

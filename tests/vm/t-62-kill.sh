@@ -12,16 +12,6 @@ need_cmd vusb-attach vusbctl evread
 need_module vhci-hcd
 
 T=$((20 * VM_SLOW))
-VHCI=$(dirname "$(vhci_attach_file)")
-
-port_state() {
-	cat "$VHCI"/status* 2>/dev/null |
-		awk -v p="$1" '($1 == "hs" || $1 == "ss") && $2 + 0 == p { print $3 + 0 }'
-}
-
-port_free() {
-	[ "$(port_state "$1")" = 4 ]
-}
 
 no_device() {
 	! usb_dev_for "$1" "$2" >/dev/null
