@@ -35,7 +35,8 @@ static unsigned long hex(const char *s, const char *what)
 	return v;
 }
 
-static unsigned long sysfs_hex(const char *dir, const char *name)
+/* A number from a USB device's sysfs attribute, ~0 when it has none. */
+static unsigned long sysfs_num(const char *dir, const char *name, int base)
 {
 	char path[512], buf[32];
 	FILE *f;
@@ -47,22 +48,7 @@ static unsigned long sysfs_hex(const char *dir, const char *name)
 	if (!fgets(buf, sizeof(buf), f))
 		buf[0] = '\0';
 	fclose(f);
-	return strtoul(buf, NULL, 16);
-}
-
-static unsigned long sysfs_dec(const char *dir, const char *name)
-{
-	char path[512], buf[32];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/%s", dir, name);
-	f = fopen(path, "r");
-	if (!f)
-		return ~0ul;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	return strtoul(buf, NULL, 10);
+	return strtoul(buf, NULL, base);
 }
 
 /* /dev/bus/usb/BBB/DDD of the first device with vid:pid. */
@@ -77,11 +63,11 @@ static int find(unsigned long vid, unsigned long pid, char *node, size_t len)
 	while (!found && (e = readdir(d))) {
 		if (e->d_name[0] == '.' || strchr(e->d_name, ':'))
 			continue;
-		if (sysfs_hex(e->d_name, "idVendor") != vid ||
-		    sysfs_hex(e->d_name, "idProduct") != pid)
+		if (sysfs_num(e->d_name, "idVendor", 16) != vid ||
+		    sysfs_num(e->d_name, "idProduct", 16) != pid)
 			continue;
-		snprintf(node, len, "/dev/bus/usb/%03lu/%03lu", sysfs_dec(e->d_name, "busnum"),
-			 sysfs_dec(e->d_name, "devnum"));
+		snprintf(node, len, "/dev/bus/usb/%03lu/%03lu", sysfs_num(e->d_name, "busnum", 10),
+			 sysfs_num(e->d_name, "devnum", 10));
 		found = 1;
 	}
 	closedir(d);
