@@ -294,11 +294,14 @@ static void pipe_drain(struct usbip_conn *c, uint8_t *scratch, size_t cap, size_
 	c->pipe_owner = NULL;
 }
 
-/* Read all of n bytes from the pipe into buf (there are as many). */
-static int pipe_read(struct usbip_conn *c, uint8_t *buf, size_t n)
+/*
+ * Move all of n bytes between buf and the pipe: into it (`in`, there is
+ * room for them) or out of it (there are as many).
+ */
+static int pipe_copy(struct usbip_conn *c, uint8_t *buf, size_t n, bool in)
 {
 	while (n) {
-		ssize_t r = read(c->pipe[0], buf, n);
+		ssize_t r = in ? write(c->pipe[1], buf, n) : read(c->pipe[0], buf, n);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -306,24 +309,10 @@ static int pipe_read(struct usbip_conn *c, uint8_t *buf, size_t n)
 			return r < 0 ? -errno : -EIO;
 		buf += r;
 		n -= (size_t)r;
-		c->piped -= (size_t)r;
-	}
-	return 0;
-}
-
-/* Write all of n bytes into the pipe, which has room for them. */
-static int pipe_write(struct usbip_conn *c, const uint8_t *buf, size_t n)
-{
-	while (n) {
-		ssize_t r = write(c->pipe[1], buf, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? -errno : -EIO;
-		buf += r;
-		n -= (size_t)r;
-		c->piped += (size_t)r;
+		if (in)
+			c->piped += (size_t)r;
+		else
+			c->piped -= (size_t)r;
 	}
 	return 0;
 }
@@ -400,7 +389,7 @@ static int unpipe_rx(struct usbip_conn *c)
 	size_t have = c->piped;
 	int r;
 
-	r = pipe_read(c, cu->urb.buf + (cu->urb.actual - c->rx_need - have), have);
+	r = pipe_copy(c, cu->urb.buf + (cu->urb.actual - c->rx_need - have), have, false);
 	if (r < 0)
 		return r;
 	if (c->tap >= 0)
@@ -419,9 +408,9 @@ static int tap_piped(struct usbip_conn *c)
 	int r;
 
 	/* Out and back in: the pipe is empty in between and takes it all. */
-	r = pipe_read(c, cu->urb.buf, n);
+	r = pipe_copy(c, cu->urb.buf, n, false);
 	if (r == 0)
-		r = pipe_write(c, cu->urb.buf, n);
+		r = pipe_copy(c, cu->urb.buf, n, true);
 	if (r == 0)
 		tap(c, 'H', cu->urb.buf + c->rx_staged, n - c->rx_staged);
 	return r;
@@ -438,7 +427,7 @@ static ssize_t rx_pipe(struct usbip_conn *c)
 		/* What came with the header (the tap has it already). */
 		if (n > c->rx_need)
 			n = c->rx_need;
-		r = pipe_write(c, c->staging + c->st_off, n);
+		r = pipe_copy(c, c->staging + c->st_off, n, true);
 		if (r < 0)
 			return r;
 		c->st_off += n;
@@ -501,7 +490,7 @@ int usbip_conn_out_data(struct usbip_conn *c, struct usb_urb *urb)
 
 	if (!cu->piped || c->pipe_owner != cu)
 		return 0;
-	r = pipe_read(c, urb->buf + urb->actual - have, have);
+	r = pipe_copy(c, urb->buf + urb->actual - have, have, false);
 	cu->piped = false;
 	c->pipe_owner = NULL;
 	return r;
