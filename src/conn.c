@@ -51,7 +51,6 @@ struct conn_urb {
 	struct usb_urb urb;
 	uint8_t hdr[USBIP_HDR_SIZE];
 	bool header_only; /* RET_UNLINK, or a reply with no payload */
-	bool piped; /* its data waits in the connection's pipe, not in buf */
 	size_t alloc; /* bytes allocated after the struct, >= urb.cap */
 };
 
@@ -97,7 +96,7 @@ struct usbip_conn {
 	/* IN data spliced from a file (usbip_conn_splice_in), made at first use */
 	int pipe[2];
 	size_t pipe_size;
-	struct conn_urb *pipe_owner; /* the one URB whose data is in it */
+	struct conn_urb *pipe_owner; /* the one URB whose data is in it, not in its buf */
 	size_t piped; /* bytes in it */
 	size_t rx_staged; /* of an OUT payload being piped: bytes from staging */
 	bool no_splice; /* the files served cannot be spliced: stop trying */
@@ -289,8 +288,6 @@ static void pipe_drain(struct usbip_conn *c, uint8_t *scratch, size_t cap, size_
 		n -= (size_t)r;
 	}
 	c->piped = 0;
-	if (c->pipe_owner)
-		c->pipe_owner->piped = false;
 	c->pipe_owner = NULL;
 }
 
@@ -354,7 +351,6 @@ int usbip_conn_splice_in(struct usbip_conn *c, struct usb_urb *urb, int fd, uint
 	/* The wire tap records what the peer gets: read it for the tap. */
 	if (c->tap >= 0 && pread(fd, urb->buf, len, (off_t)off) != (ssize_t)len)
 		memset(urb->buf, 0, len);
-	cu->piped = true;
 	c->piped = len;
 	c->pipe_owner = cu;
 	return 0;
@@ -394,7 +390,6 @@ static int unpipe_rx(struct usbip_conn *c)
 		return r;
 	if (c->tap >= 0)
 		tap(c, 'H', cu->urb.buf + c->rx_staged, have - c->rx_staged);
-	cu->piped = false;
 	c->pipe_owner = NULL;
 	c->rx = RX_PAYLOAD;
 	return 0;
@@ -460,7 +455,7 @@ int usbip_conn_splice_out(struct usbip_conn *c, struct usb_urb *urb, int fd, uin
 	loff_t pos = (loff_t)off;
 	size_t done = 0;
 
-	if (!cu->piped || c->pipe_owner != cu)
+	if (c->pipe_owner != cu)
 		return -EOPNOTSUPP;
 	if (len > c->piped)
 		return -EINVAL;
@@ -488,10 +483,9 @@ int usbip_conn_out_data(struct usbip_conn *c, struct usb_urb *urb)
 	size_t have = c->piped;
 	int r;
 
-	if (!cu->piped || c->pipe_owner != cu)
+	if (c->pipe_owner != cu)
 		return 0;
 	r = pipe_copy(c, urb->buf + urb->actual - have, have, false);
-	cu->piped = false;
 	c->pipe_owner = NULL;
 	return r;
 }
@@ -537,10 +531,8 @@ static ssize_t send_piped(struct usbip_conn *c, struct conn_urb *cu, size_t skip
 		c->piped -= (size_t)w;
 		if (c->tap >= 0)
 			tap(c, 'D', cu->urb.buf + skip, (size_t)w);
-		if (!c->piped) {
-			cu->piped = false;
+		if (!c->piped)
 			c->pipe_owner = NULL;
-		}
 	}
 	return w;
 }
@@ -570,7 +562,7 @@ static void flush(struct usbip_conn *c)
 			} else {
 				skip -= hlen;
 			}
-			if (plen && cu->piped) {
+			if (plen && c->pipe_owner == cu) {
 				/* Its header goes with what is before it; its
 				 * data, once they are out, by splice. */
 				if (!n) {
@@ -644,10 +636,10 @@ void usbip_conn_complete(struct usbip_conn *c, struct usb_urb *urb)
 	}
 	c->held--;
 	c->held_bytes -= urb->cap;
-	if (cu->piped && !urb->in) {
+	if (c->pipe_owner == cu && !urb->in) {
 		/* What the class did not take of it is dropped. */
 		pipe_drain(c, urb->buf, urb->cap, c->piped);
-	} else if (cu->piped && (urb->status || urb->actual != c->piped)) {
+	} else if (c->pipe_owner == cu && (urb->status || urb->actual != c->piped)) {
 		/* Spliced, then failed or cut by its class: the data goes. */
 		pipe_drain(c, urb->buf, urb->cap, c->piped);
 		urb->actual = 0;
@@ -670,7 +662,7 @@ static void handle_unlink(struct usbip_conn *c, const struct usbip_header *h)
 		 * RET_UNLINK so that no RET_SUBMIT can ever follow. */
 		cu = container_of(urb, struct conn_urb, urb);
 		status = -ECONNRESET;
-		if (cu->piped)
+		if (c->pipe_owner == cu)
 			pipe_drain(c, urb->buf, urb->cap, c->piped);
 		c->held--;
 		c->held_bytes -= urb->cap;
@@ -750,7 +742,6 @@ static int handle_submit(struct usbip_conn *c, const struct usbip_header *h)
 		cu->urb.actual = (uint32_t)c->rx_need;
 	c->rx = RX_PAYLOAD;
 	if (!in && !c->rx_status && pipe_out(c, cu, len)) {
-		cu->piped = true;
 		c->pipe_owner = cu;
 		c->rx_staged = 0;
 		c->rx = RX_PIPE;
