@@ -1,7 +1,7 @@
 # vusb: virtual USB devices through vhci_hcd.
 #
 #   make              build bin/vusb-attach and bin/vusbctl
-#   make check        unit, loop and host tests (no kernel module needed)
+#   make check        unit, loop and host tests, the layer check (no kernel module needed)
 #   make vm-check     real-kernel tests in a qemu VM (tests/vm/README.md)
 #   make check-asan   all tests again with ASan and UBSan (build-asan/)
 #   make check-all    all three
@@ -44,8 +44,8 @@ TEST_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka)
 # Everything but the main()s goes into one static library that the
 # programs, the tests and the fuzzers link.
 PROGS      := vusb-attach vusbctl
-MAINS      := $(PROGS:%=src/%.c)
-LIB_SRCS   := $(filter-out $(MAINS),$(wildcard src/*.c hid/*.c dfu/*.c sysfs/*.c))
+MAINS      := $(PROGS:%=src/app/%.c)
+LIB_SRCS   := $(filter-out $(MAINS),$(wildcard src/*/*.c hid/*.c dfu/*.c dfu/*/*.c sysfs/*.c))
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB        := $(BUILD)/libvusb.a
 
@@ -58,7 +58,7 @@ VM_TOOLS   := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,$(wildcard tests/vm/*.
 
 all: $(PROGS:%=$(BIN)/%)
 
-$(BIN)/%: $(BUILD)/src/%.o $(LIB)
+$(BIN)/%: $(BUILD)/src/app/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -96,8 +96,12 @@ $(BUILD)/tests/vm/%: tests/vm/%.c
 # (tests/host/usbip-client.sh: Debian's usbip against --listen).
 HOST_TESTS := $(wildcard tests/host/*.sh)
 
-check: all $(TEST_BINS)
+check: all $(TEST_BINS) check-layers
 	@tests/run-tests $(TEST_BINS) $(HOST_TESTS)
+
+# No include runs up a layer (tests/layers: the rules, bottom-up).
+check-layers:
+	@tests/layers
 
 vm-check: all $(VM_TOOLS)
 	tests/vm/run
@@ -216,7 +220,7 @@ format:
 clean:
 	rm -rf $(BUILD) bin $(ASAN_BUILD)
 
-.PHONY: all check check-asan vm-check check-all fuzz-replay demo bench bench-storage deps install format clean fuzz
+.PHONY: all check check-layers check-asan vm-check check-all fuzz-replay demo bench bench-storage deps install format clean fuzz
 .SECONDARY:
 
 # Dependency files only: the VM images under $(BUILD)/vm hold directories

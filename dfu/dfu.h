@@ -42,7 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "src/usbdev.h"
+#include "src/usb/usbdev.h"
 
 /* bRequest */
 #define DFU_REQ_DETACH 0

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "src/usbdev.h"
+#include "src/usb/usbdev.h"
 
 /* Class requests (HID 1.11 7.2) */
 #define HID_REQ_GET_REPORT 0x01

@@ -11,10 +11,10 @@
 #include <stdint.h>
 
 #include "hid/hid.h"
-#include "src/list.h"
-#include "src/model.h"
-#include "src/strbuf.h"
-#include "src/usbdev.h"
+#include "src/base/list.h"
+#include "src/usb/model.h"
+#include "src/base/strbuf.h"
+#include "src/usb/usbdev.h"
 
 /* pid.codes test VID; PIDs 0x0001.. of its test range. */
 #define HID_VID_PIDCODES 0x1209

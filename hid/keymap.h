@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "src/strbuf.h"
+#include "src/base/strbuf.h"
 
 /* Modifier bits, byte 0 of a boot keyboard report (HID 1.11 B.1). */
 #define KEYMAP_MOD_LCTRL 0x01

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The HID device models, for the registry in src/model.c. */
+/* The HID device models, for the registry in src/app/models.c. */
 #ifndef VUSB_HID_MODELS_H
 #define VUSB_HID_MODELS_H
 
-#include "src/model.h"
+#include "src/usb/model.h"
 
 extern const struct vusb_model hid_mouse_model;
 extern const struct vusb_model hid_keyboard_model;

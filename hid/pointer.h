@@ -10,8 +10,8 @@
 #include <stdint.h>
 
 #include "hid/hiddev.h"
-#include "src/strbuf.h"
-#include "src/usbdev.h"
+#include "src/base/strbuf.h"
+#include "src/usb/usbdev.h"
 
 /* buttons, X, Y, wheel, AC pan: the first three bytes are the boot report */
 #define MOUSE_REPORT_SIZE 5

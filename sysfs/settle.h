@@ -33,7 +33,7 @@
 
 #include <stdbool.h>
 
-#include "src/strbuf.h"
+#include "src/base/strbuf.h"
 #include "sysfs/uevent.h"
 
 #define SETTLE_MAX_ENTRIES 256

@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "src/usb.h"
+#include "src/usb/usb.h"
 
 /* Kernel limits: USBIP_VHCI_NR_HCS <= 128, USBIP_VHCI_HC_PORTS <= 31. */
 #define VHCI_MAX_CONTROLLERS 128

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "dfu/fomu-soc.h"
+#include "dfu/fomu/soc.h"
 
 /* The loops, as assembled by riscv64-unknown-elf-as -march=rv32im. */
 static const uint32_t mix[] = {

@@ -19,7 +19,7 @@ need_cmd vusb-attach inputlat attachtime
 need_module vhci-hcd usbhid hid-generic evdev
 
 N=1000
-# The harness's wire tap (src/conn.c) would copy every byte vusb sends and
+# The harness's wire tap (src/usbip/conn.c) would copy every byte vusb sends and
 # receives to a file: not what is measured here.
 unset VUSB_WIRE_DIR
 T=$((20 * VM_SLOW))

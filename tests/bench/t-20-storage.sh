@@ -26,7 +26,7 @@
 need_cmd vusb-attach vusbctl dd
 need_module vhci-hcd usb-storage sd_mod
 
-# The test harness's wire tap (src/conn.c) copies every byte to a file:
+# The test harness's wire tap (src/usbip/conn.c) copies every byte to a file:
 # not what is measured here.
 unset VUSB_WIRE_DIR
 

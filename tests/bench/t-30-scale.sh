@@ -16,7 +16,7 @@ need_cmd vusb-attach
 need_module vhci-hcd usbhid hid-generic evdev usb-storage sd_mod
 
 T=120
-# The harness's wire tap (src/conn.c) would copy every byte vusb sends and
+# The harness's wire tap (src/usbip/conn.c) would copy every byte vusb sends and
 # receives to a file: not what is measured here.
 unset VUSB_WIRE_DIR
 

@@ -3,7 +3,7 @@
  * urbcost: what serving one URB costs vusb in userspace, for callgrind.
  * No kernel: a forked child plays vhci_hcd on the other end of a
  * socketpair, and the parent serves a real device model through the real
- * connection (src/conn.c) and event loop, as vusb-attach does.
+ * connection (src/usbip/conn.c) and event loop, as vusb-attach does.
  *
  *   urbcost hid COUNT          COUNT interrupt IN URBs of a mouse, each
  *                              answered with one 5-byte report, queued
@@ -40,10 +40,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "src/conn.h"
-#include "src/loop.h"
-#include "src/model.h"
-#include "src/usbip.h"
+#include "src/app/models.h"
+#include "src/usbip/conn.h"
+#include "src/base/loop.h"
+#include "src/usb/model.h"
+#include "src/usbip/usbip.h"
 
 #define READ_SIZE (128u << 10)
 #define IMAGE_SIZE (16u << 20)
@@ -98,7 +99,7 @@ static void host_plug(struct usb_device *dev, bool connected)
 {
 }
 
-/* As src/vusb.c routes it: storage reads are spliced where they can be. */
+/* As src/app/vusb.c routes it: storage reads are spliced where they can be. */
 static int host_splice_in(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
 			  size_t len)
 {

@@ -5,7 +5,7 @@
  * interrupt transfers on any endpoint, unlinks of pending URBs, the
  * device's timer firing, a disconnect, and the model's own commands (what
  * vusbctl would run) in between. No socket and no loop: URBs go straight
- * into the real device core (src/usbdev.c) and its class.
+ * into the real device core (src/usb/usbdev.c) and its class.
  *
  * The host side checks what the kernel relies on (tests/loop/usbip-check.h
  * checks the same on the wire): every URB is given back exactly once,
@@ -29,9 +29,9 @@
 
 #include <string.h>
 
-#include "src/log.h"
-#include "src/model.h"
-#include "src/usbdev.h"
+#include "src/base/log.h"
+#include "src/usb/model.h"
+#include "src/usb/usbdev.h"
 #include "tests/fuzz/fuzz.h"
 
 #define DS_MAX_PENDING 64

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * vusb-attach's command line (src/cli.c): the input is argv, arguments
+ * vusb-attach's command line (src/app/cli.c): the input is argv, arguments
  * ended by NULs (argv[0] is added). Checked: a refusal comes with a
  * reason; an accepted line names models that exist, counts that add up
  * and options that fit their tables.
@@ -8,7 +8,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "src/cli.h"
+#include "src/app/models.h"
+#include "src/app/cli.h"
 #include "tests/fuzz/fuzz.h"
 
 #define MAX_ARGS 128

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Configuration files (src/config.c): the input is the text of a file.
+ * Configuration files (src/app/config.c): the input is the text of a file.
  * Checked: a refusal names the file (and a line when it gives one, within
  * the file's lines); an accepted file has at least one device, each of a
  * model that exists, with as many devices in all as the counts add up to,
@@ -10,7 +10,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "src/config.h"
+#include "src/app/models.h"
+#include "src/app/config.h"
 #include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The URB stream: bytes a hostile peer sends after an import (or vhci
- * would send), through src/conn.c into a real device model over a
+ * would send), through src/usbip/conn.c into a real device model over a
  * socketpair. The first byte picks the device (mouse, keyboard, tablet).
  * Whatever comes in, the connection must answer or close, never crash,
  * leak or hang.

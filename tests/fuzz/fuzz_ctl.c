@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Control-socket requests (src/ctl.c's ctl_request_parse, then
- * vusb_command in src/vusb.c) against an offline instance holding one
+ * Control-socket requests (src/ctl/ctl.c's ctl_request_parse, then
+ * vusb_command in src/app/vusb.c) against an offline instance holding one
  * device of every model (tests/fuzz/offline.h). The input is a sequence
  * of requests, each a u16 length and that many bytes (arguments ended by
  * NULs, as vusbctl sends them), so that state carries from one to the

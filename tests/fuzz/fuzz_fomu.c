@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The Fomu (dfu/fomu.c over dfu/dfu.c) through the real device core: DFU
+ * The Fomu (dfu/fomu/fomu.c over dfu/dfu.c) through the real device core: DFU
  * class requests in any order and state (DNLOAD blocks of any size and
  * number, GETSTATUS, CLRSTATUS, ABORT, DETACH), foboot's vendor and
  * Microsoft OS descriptor requests, SET_INTERFACE, unlinks, resets, and
@@ -8,7 +8,7 @@
  * RV32 core (tests/fuzz/devscript.h). The flash is a fresh temporary file
  * for every input.
  */
-#include "dfu/fomu.h"
+#include "dfu/fomu/fomu.h"
 #include "tests/fuzz/devscript.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "src/usbip_op.h"
+#include "src/usbip/op.h"
 #include "tests/fuzz/fuzz.h"
 
 static void requests(const uint8_t *data, size_t size)

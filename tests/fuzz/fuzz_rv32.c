@@ -14,7 +14,7 @@
  */
 #include <string.h>
 
-#include "dfu/rv32.h"
+#include "dfu/rv32/rv32.h"
 #include "tests/fuzz/fuzz.h"
 
 #define RAM_SIZE (64u << 10)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * SCSI (src/scsi.c) by itself: any sequence of CDBs, each with its data
+ * SCSI (src/storage/scsi.c) by itself: any sequence of CDBs, each with its data
  * phase moved in chunks of any size and perhaps cut short, as the
  * bulk-only transport may do, over a backend that fails reads, writes or
  * flushes when the input says so (EIO, ENOSPC). Media come and go in
@@ -18,7 +18,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "src/scsi.h"
+#include "src/storage/scsi.h"
 #include "tests/fuzz/fuzz.h"
 
 #define MEM_SIZE (1u << 20)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * A network peer from its first byte: the USB/IP set-up (src/server.c,
- * src/usbip_op.c) and, after an import, the URB stream (src/conn.c) into
+ * A network peer from its first byte: the USB/IP set-up (src/usbip/server.c,
+ * src/usbip/op.c) and, after an import, the URB stream (src/usbip/conn.c) into
  * a real mouse (1-1), keyboard (1-2) or tablet (1-3). The input is what
  * the peer sends before it closes its writing side; the run ends when
  * the server has closed the connection, which it must always do.
@@ -9,8 +9,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include "src/server.h"
-#include "src/usbip_op.h"
+#include "src/usbip/server.h"
+#include "src/usbip/op.h"
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/harness.h"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * A control client from its first byte (src/ctl.c's server): a one-shot
+ * A control client from its first byte (src/ctl/ctl.c's server): a one-shot
  * request, or "-session" and then length-framed requests, whatever the
  * frames say about their lengths. The handler only echoes (commands are
  * fuzz_ctl's); what is under test is the framing, the reply queue and
@@ -9,7 +9,7 @@
  */
 #include <sys/stat.h>
 
-#include "src/ctl.h"
+#include "src/ctl/ctl.h"
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/harness.h"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * USB mass storage (src/storage.c, src/msc.c, src/scsi.c) through the real
+ * USB mass storage (src/storage/storage.c, src/storage/msc.c, src/storage/scsi.c) through the real
  * device core: command block wrappers with any CDB on the bulk OUT
  * endpoint, data and status phases of any length, class requests (Bulk-Only
  * Mass Storage Reset, Get Max LUN), CLEAR_FEATURE(HALT), unlinks and
@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "src/storage.h"
+#include "src/storage/storage.h"
 #include "tests/fuzz/devscript.h"
 
 #define IMAGE_SIZE (256u << 10)

@@ -19,10 +19,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "src/conn.h"
-#include "src/log.h"
-#include "src/loop.h"
-#include "src/model.h"
+#include "src/app/models.h"
+#include "src/usbip/conn.h"
+#include "src/base/log.h"
+#include "src/base/loop.h"
+#include "src/usb/model.h"
 
 #define FUZZ_NDEVS 4
 /* An input that has not been dealt with after this long is a hang. */

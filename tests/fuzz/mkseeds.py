@@ -86,7 +86,7 @@ def cbw(tag, length, direction_in, cdb):
 
 def storage_io(blocks=128):
     """Enumerate a disk, WRITE(10) then READ(10) `blocks` blocks: payloads
-    large enough for the spliced data path (src/conn.c)."""
+    large enough for the spliced data path (src/usbip/conn.c)."""
     n = blocks * 512
     w = struct.pack(">BBIBHB", 0x2A, 0, 8, 0, blocks, 0)
     r = struct.pack(">BBIBHB", 0x28, 0, 8, 0, blocks, 0)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * An offline vusb instance for the command fuzzers: the models, created
- * as vusb-attach would (src/vusb.c) but attached nowhere (no vhci) and
+ * as vusb-attach would (src/app/vusb.c) but attached nowhere (no vhci) and
  * with no control socket, so that vusb_command() runs the real dispatch
  * and the models' real commands with no kernel and no files but a memfd
  * image. Made afresh for each input; the loop lives across inputs and is
@@ -16,9 +16,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "src/ctl.h"
-#include "src/log.h"
-#include "src/vusb.h"
+#include "src/app/models.h"
+#include "src/ctl/ctl.h"
+#include "src/base/log.h"
+#include "src/app/vusb.h"
 #include "tests/fuzz/fuzz.h"
 
 static struct loop *off_loop;

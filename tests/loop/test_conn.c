@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The real event loop (src/loop.c) and connection (src/conn.c) serving a
+ * The real event loop (src/base/loop.c) and connection (src/usbip/conn.c) serving a
  * test device on one end of an AF_UNIX stream socketpair. The test plays
  * the kernel on the other end: it writes CMD_SUBMIT/CMD_UNLINK bytes and
  * reads replies through a watch in the same loop, which it runs between
@@ -29,10 +29,10 @@
 
 #include <cmocka.h>
 
-#include "src/conn.h"
-#include "src/loop.h"
-#include "src/usbdev.h"
-#include "src/usbip.h"
+#include "src/usbip/conn.h"
+#include "src/base/loop.h"
+#include "src/usb/usbdev.h"
+#include "src/usbip/usbip.h"
 #include "tests/loop/urbscript.h"
 #include "tests/loop/usbip-check.h"
 

@@ -18,8 +18,8 @@
 
 #include <cmocka.h>
 
-#include "src/ctl.h"
-#include "src/loop.h"
+#include "src/ctl/ctl.h"
+#include "src/base/loop.h"
 
 static char rundir[64];
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * What one hostile peer can make a connection (src/conn.c) hold, all
+ * What one hostile peer can make a connection (src/usbip/conn.c) hold, all
  * limits at once: a seeded random mix of the costliest things a USB/IP
  * peer can send a mouse (4 MiB IN requests the device answers with 18
  * bytes, 4 MiB interrupt URBs left pending, OUT payloads to endpoints
@@ -27,10 +27,10 @@
 #include <cmocka.h>
 
 #include "hid/models.h"
-#include "src/conn.h"
-#include "src/log.h"
-#include "src/loop.h"
-#include "src/usbip.h"
+#include "src/usbip/conn.h"
+#include "src/base/log.h"
+#include "src/base/loop.h"
+#include "src/usbip/usbip.h"
 #include "tests/loop/urbscript.h"
 #include "tests/loop/usbip-check.h"
 

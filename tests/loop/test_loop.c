@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The event loop's promises (src/loop.h): callbacks for ready fds,
+ * The event loop's promises (src/base/loop.h): callbacks for ready fds,
  * removal from inside any callback (of the watch itself or of one whose
  * event is already in the same round), destroy callbacks exactly once,
  * deferred calls after the round, one-shot timers, signals, and the exit
@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "src/loop.h"
+#include "src/base/loop.h"
 
 struct fixture;
 

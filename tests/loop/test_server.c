@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * `vusb-attach --listen` end to end on the build machine: the real
- * instance (src/vusb.c, without vhci), its USB/IP server (src/server.c)
- * and the URB stream (src/conn.c) serving a real mouse and keyboard, on
+ * instance (src/app/vusb.c, without vhci), its USB/IP server (src/usbip/server.c)
+ * and the URB stream (src/usbip/conn.c) serving a real mouse and keyboard, on
  * 127.0.0.1 with a port the kernel picks. The test plays remote usbip
  * clients over real TCP sockets in the same event loop, written byte by
  * byte from the protocol documentation, and checks every URB reply with
@@ -33,14 +33,15 @@
 
 #include <cmocka.h>
 
-#include "src/ctl.h"
-#include "src/log.h"
-#include "src/loop.h"
-#include "src/model.h"
-#include "src/server.h"
-#include "src/usbip.h"
-#include "src/usbip_op.h"
-#include "src/vusb.h"
+#include "src/app/models.h"
+#include "src/ctl/ctl.h"
+#include "src/base/log.h"
+#include "src/base/loop.h"
+#include "src/usb/model.h"
+#include "src/usbip/server.h"
+#include "src/usbip/usbip.h"
+#include "src/usbip/op.h"
+#include "src/app/vusb.h"
 #include "tests/loop/urbscript.h"
 #include "tests/loop/usbip-check.h"
 

@@ -7,8 +7,8 @@
 
 #include <cmocka.h>
 
-#include "src/usb.h"
-#include "src/usbip.h"
+#include "src/usb/usb.h"
+#include "src/usbip/usbip.h"
 #include "tests/loop/urbscript.h"
 
 /* ---- running the loop ---- */
@@ -107,7 +107,7 @@ void put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-/* Written out by hand from the protocol, not with src/usbip.c. */
+/* Written out by hand from the protocol, not with src/usbip/usbip.c. */
 void put_submit_iso(struct cmdbuf *b, uint32_t seq, bool in, uint32_t ep, uint32_t length,
 		    const uint8_t setup[8], int32_t npackets)
 {

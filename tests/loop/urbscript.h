@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "src/loop.h"
+#include "src/base/loop.h"
 #include "tests/loop/usbip-check.h"
 
 /* ---- running the loop ---- */

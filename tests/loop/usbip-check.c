@@ -2,7 +2,7 @@
 /*
  * The protocol checker of usbip-check.h. It parses both streams itself,
  * from the byte layout in Documentation/usb/usbip_protocol.rst, rather
- * than with src/usbip.c: a checker that shared the encoder's mistakes
+ * than with src/usbip/usbip.c: a checker that shared the encoder's mistakes
  * would approve of them.
  */
 #include <errno.h>

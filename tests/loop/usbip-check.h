@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "src/usbip.h"
+#include "src/usbip/usbip.h"
 
 struct usbip_check;
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A fake host for unit tests that drive a device through the real core
- * (src/usbdev.c): it stands where conn.c stands, behind struct
+ * (src/usb/usbdev.c): it stands where conn.c stands, behind struct
  * usb_host_ops, and records what the device tells it: completed URBs,
  * events, plug requests and the timer. It also sends control transfers
  * as the kernel would.
@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#include "src/usbdev.h"
+#include "src/usb/usbdev.h"
 
 #define FAKEHOST_MAX_DONE 8
 #define FAKEHOST_MAX_EVENTS 4096

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "src/config.h"
+#include "src/app/config.h"
 
 static char *default_argv[] = { "vusb-attach", "--config", "desk", NULL };
 

@@ -11,11 +11,12 @@
 
 #include <cmocka.h>
 
-#include "src/cli.h"
-#include "src/ctl.h"
-#include "src/loop.h"
-#include "src/strbuf.h"
-#include "src/vusb.h"
+#include "src/app/models.h"
+#include "src/app/cli.h"
+#include "src/ctl/ctl.h"
+#include "src/base/loop.h"
+#include "src/base/strbuf.h"
+#include "src/app/vusb.h"
 
 static void request_round_trip(void **state)
 {

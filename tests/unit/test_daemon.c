@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "src/daemon.h"
+#include "src/app/daemon.h"
 
 static void test_notify_addr(void **state)
 {

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "dfu/dfu.h"
-#include "src/usbdev.h"
+#include "src/usb/usbdev.h"
 #include "tests/unit/fakehost.h"
 
 #define OUT 0x21

@@ -19,8 +19,8 @@
 
 #include <cmocka.h>
 
-#include "dfu/elf.h"
-#include "dfu/fomu-soc.h"
+#include "dfu/rv32/elf.h"
+#include "dfu/fomu/soc.h"
 
 #define MAX_FILE 4096
 

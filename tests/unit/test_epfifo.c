@@ -19,8 +19,8 @@
 
 #include <cmocka.h>
 
-#include "dfu/ctlxfer.h"
-#include "dfu/epfifo.h"
+#include "dfu/fomu/ctlxfer.h"
+#include "dfu/fomu/epfifo.h"
 
 #define O(ep, reg) ((ep) + EPFIFO_##reg)
 

@@ -22,12 +22,13 @@
 
 #include <cmocka.h>
 
+#include "src/app/models.h"
 #include "dfu/dfu.h"
-#include "dfu/flash.h"
-#include "dfu/fomu-soc.h"
-#include "dfu/fomu.h"
-#include "src/model.h"
-#include "src/usbdev.h"
+#include "dfu/fomu/nor.h"
+#include "dfu/fomu/soc.h"
+#include "dfu/fomu/fomu.h"
+#include "src/usb/model.h"
+#include "src/usb/usbdev.h"
 #include "tests/unit/fakehost.h"
 
 #define FLASH_SIZE (2u * 1024 * 1024)

@@ -33,9 +33,9 @@
 #include <cmocka.h>
 
 #include "dfu/dfu.h"
-#include "dfu/fomu.h"
-#include "src/model.h"
-#include "src/usbdev.h"
+#include "dfu/fomu/fomu.h"
+#include "src/usb/model.h"
+#include "src/usb/usbdev.h"
 #include "tests/unit/fakehost.h"
 
 #define FLASH_SIZE (2u * 1024 * 1024)

@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "dfu/fomu-periph.h"
-#include "dfu/fomu-soc.h"
+#include "dfu/fomu/periph.h"
+#include "dfu/fomu/soc.h"
 
 struct t {
 	struct fomu_soc soc;

@@ -16,12 +16,13 @@
 
 #include <cmocka.h>
 
+#include "src/app/models.h"
 #include "hid/hid.h"
 #include "hid/hiddev.h"
 #include "hid/models.h"
 #include "hid/pointer.h"
-#include "src/model.h"
-#include "src/usbdev.h"
+#include "src/usb/model.h"
+#include "src/usb/usbdev.h"
 
 #define MAX_DONE 64
 #define KBD_TYPE_TEST (HID_QUEUE_LEN / 2)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * --listen and --allow: address and CIDR parsing (src/server.c's pure
+ * --listen and --allow: address and CIDR parsing (src/usbip/server.c's pure
  * part), matching peers, and how vusb-attach's command line takes them
  * with --local.
  */
@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "src/cli.h"
-#include "src/server.h"
+#include "src/app/cli.h"
+#include "src/usbip/server.h"
 
 /* The address parsed from spec, formatted back. */
 static const char *listen_str(const char *spec)

@@ -9,7 +9,7 @@
 
 #include "tests/unit/test_msc_host.h"
 
-#include "src/scsi.h"
+#include "src/storage/scsi.h"
 
 #define BLOCKS 32
 

@@ -18,8 +18,8 @@
 
 #include <cmocka.h>
 
-#include "src/msc.h"
-#include "src/usbdev.h"
+#include "src/storage/msc.h"
+#include "src/usb/usbdev.h"
 
 #define HOST_MAX_DONE 64
 #define EP_BULK_IN 0x81

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * src/privs.c without a VM: the cleaner removes exactly the server's
+ * src/app/privs.c without a VM: the cleaner removes exactly the server's
  * socket, name links and pidfile (on request, at the end, after a
  * SIGKILL) and nothing else; the seccomp filter refuses what it lists and
  * lets the rest through; dropping root leaves no way back (as root only:
@@ -27,7 +27,7 @@
 
 #include <cmocka.h>
 
-#include "src/privs.h"
+#include "src/app/privs.h"
 
 struct fixture {
 	char dir[64];

@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "dfu/rv32.h"
+#include "dfu/rv32/rv32.h"
 
 #define CODE 0x1000u
 #define DATA 0x8000u

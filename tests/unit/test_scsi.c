@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "src/scsi.h"
+#include "src/storage/scsi.h"
 
 #define MEM_BLOCKS 64
 

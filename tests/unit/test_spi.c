@@ -20,10 +20,10 @@
 
 #include <cmocka.h>
 
-#include "dfu/flash.h"
-#include "dfu/fomu-periph.h"
-#include "dfu/fomu-soc.h"
-#include "dfu/spiflash.h"
+#include "dfu/fomu/nor.h"
+#include "dfu/fomu/periph.h"
+#include "dfu/fomu/soc.h"
+#include "dfu/fomu/nor-spi.h"
 
 #define CFG1 (FOMU_SPI_BASE + 0x00)
 #define CFG2 (FOMU_SPI_BASE + 0x04)

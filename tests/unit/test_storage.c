@@ -14,11 +14,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "src/app/models.h"
 #include "tests/unit/test_msc_host.h"
 
-#include "src/model.h"
-#include "src/scsi.h"
-#include "src/storage.h"
+#include "src/usb/model.h"
+#include "src/storage/scsi.h"
+#include "src/storage/storage.h"
 
 struct dev {
 	struct usb_device *usb;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The device model (src/usbdev.c) driven the way a transport drives it:
+ * The device model (src/usb/usbdev.c) driven the way a transport drives it:
  * URBs in through usb_device_submit(), completions out through fake host
  * ops that record them. A test device with two functions of a test class
  * covers endpoint 0, routing to classes and the endpoint queues.
@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "src/usbdev.h"
+#include "src/usb/usbdev.h"
 
 #define CANARY 16
 #define CANARY_BYTE 0xa5

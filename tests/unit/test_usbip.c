@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "src/usbip.h"
+#include "src/usbip/usbip.h"
 
 /* GET_DESCRIPTOR(device, 64) as vhci sends it on a fresh port. */
 static const uint8_t cmd_submit_bytes[USBIP_HDR_SIZE] = {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The USB/IP set-up codec (src/usbip_op.c) against bytes written out by
+ * The USB/IP set-up codec (src/usbip/op.c) against bytes written out by
  * hand from Documentation/usb/usbip_protocol.rst and tools/usb/usbip's
  * structs, not with the encoder under test.
  */
@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "src/usb.h"
-#include "src/usbip_op.h"
+#include "src/usb/usb.h"
+#include "src/usbip/op.h"
 
 /* A boot mouse: one HID interface. */
 static const uint8_t mouse_dev[USB_DT_DEVICE_SIZE] = {

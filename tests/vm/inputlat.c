@@ -8,7 +8,7 @@
  * time just before connect(): control socket, device model, the USB/IP
  * stream (socketpair or TCP), vhci, usbhid, evdev.
  *
- * With -s the moves go over one control session (src/ctl.h: "-session",
+ * With -s the moves go over one control session (src/ctl/ctl.h: "-session",
  * then length-framed requests and replies), as `vusbctl batch` sends
  * them, and the round is timed from just before the request's write().
  *
@@ -22,7 +22,7 @@
  * Prints "inputlat: N samples, median M us, p10 A us, p90 B us, min C us,
  * max D us, p99 E us" (and each sample with -v). Exit status 0, 1 on a
  * timeout, 2 on an error. Built on its own for the VM (no libvusb): the
- * control protocol is written out here, from src/ctl.h.
+ * control protocol is written out here, from src/ctl/ctl.h.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -2,7 +2,7 @@
 /*
  * wirecheck [-v] FILE|DIR...: the USB/IP protocol checker
  * (tests/loop/usbip-check.c) over the files vusb's wire tap writes when
- * VUSB_WIRE_DIR is set (src/conn.c): each holds both directions of one
+ * VUSB_WIRE_DIR is set (src/usbip/conn.c): each holds both directions of one
  * connection, in the order vusb read and wrote them, as records of a
  * direction byte ('H' host, 'D' device, 'E' connection freed: its byte is
  * 1 when that cut a reply short), a 32-bit little-endian length and the

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Fomu's small CSR peripherals, as the gateware foboot v1.9 runs on
+ * has them (LiteX, 8-bit CSRs in 32-bit words: a register's byte is the
+ * low byte of its word, bytes 1-3 read 0; multi-byte registers are one
+ * byte per word, most significant first):
+ *
+ *	0xe0000000 ctrl      reset, scratch, bus_errors
+ *	0xe0002800 timer0    LiteX timer: load, reload, en, update_value,
+ *	                     value, ev_status/pending/enable; IRQ 1
+ *	0xe0005000 picorvspi PicoRV32 spimemio: cfg1..4, stat1..4; bit-bang
+ *	                     mode drives a struct spi_nor
+ *	0xe0005800 touch     o, oe, i
+ *	0xe0006000 reboot    ctrl (image | key 0xac: FPGA warm boot), addr
+ *	0xe0006800 rgb       dat, addr, ctrl (SB_LEDDA_IP registers)
+ *	0xe0007000 version   major, minor, revision, gitrev, gitextra,
+ *	                     dirty, model, seed: v1.9-11-gc7ee25b on a PVT
+ *
+ * USB (0xe0004800) is dfu/fomu/epfifo.h. Each peripheral plugs into a
+ * struct fomu_soc with its attach function. What one asks of the board
+ * (a reset, a warm boot) it records in `request` and makes the core
+ * yield, so the board acts between two instructions.
+ */
+#ifndef VUSB_DFU_FOMU_PERIPH_H
+#define VUSB_DFU_FOMU_PERIPH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dfu/fomu/soc.h"
+#include "dfu/fomu/nor-spi.h"
+
+#define FOMU_CTRL_BASE 0xe0000000u
+#define FOMU_TIMER0_BASE 0xe0002800u
+#define FOMU_USB_BASE 0xe0004800u
+#define FOMU_SPI_BASE 0xe0005000u
+#define FOMU_TOUCH_BASE 0xe0005800u
+#define FOMU_REBOOT_BASE 0xe0006000u
+#define FOMU_RGB_BASE 0xe0006800u
+#define FOMU_VERSION_BASE 0xe0007000u
+/* Interrupt lines, from the generated csr.h of foboot's epfifo and
+ * picorvspi gateware (NMI 0, TIMER0 1, UART 2, USB 3). */
+#define FOMU_IRQ_TIMER0 1
+#define FOMU_IRQ_USB 3
+
+/* --- ctrl ---------------------------------------------------------------- */
+
+#define FOMU_CTRL_SCRATCH_RESET 0x12345678u
+
+struct fomu_ctrl {
+	struct fomu_soc *soc;
+	uint32_t scratch;
+	bool reset_request; /* 1 was written to reset: the SoC resets */
+};
+
+int fomu_ctrl_attach(struct fomu_ctrl *c, struct fomu_soc *soc);
+
+/* --- timer0 -------------------------------------------------------------- */
+
+/*
+ * Counts down one per system clock, which is the core's cycle counter
+ * (cpu.cycle: one instruction per cycle, plus the time the board slept).
+ * While disabled the value follows `load`; enabled, it counts to 0, then
+ * reloads from `reload` (0: stays at 0). Reaching 0 sets the zero event.
+ * All of it is computed from the cycle count when asked, never ticked.
+ */
+struct fomu_timer {
+	struct fomu_soc *soc;
+	uint32_t load;
+	uint32_t reload;
+	uint32_t latched; /* value as update_value last saw it */
+	bool en;
+	uint8_t pending;
+	uint8_t enable;
+	uint64_t base_cycle; /* en: the value was base_value at base_cycle */
+	uint32_t base_value;
+	uint64_t synced; /* zero events accounted up to this cycle */
+};
+
+int fomu_timer_attach(struct fomu_timer *t, struct fomu_soc *soc);
+/* The count now (cpu.cycle). */
+uint32_t fomu_timer_value(const struct fomu_timer *t);
+/* Account for the time that passed: the zero event, the IRQ line. */
+void fomu_timer_sync(struct fomu_timer *t);
+/* Cycles from now to the next zero event that would raise the IRQ;
+ * UINT64_MAX when none will. */
+uint64_t fomu_timer_next_irq(const struct fomu_timer *t);
+
+/* --- picorvspi ----------------------------------------------------------- */
+
+#define FOMU_SPI_CFG1_MOSI 0x01u
+#define FOMU_SPI_CFG1_MISO 0x02u
+#define FOMU_SPI_CFG1_CLK 0x10u
+#define FOMU_SPI_CFG1_CS_N 0x20u
+#define FOMU_SPI_CFG4_MEMIO 0x80u
+
+struct fomu_spi {
+	struct fomu_soc *soc;
+	struct spi_nor *nor;
+	uint8_t cfg[4];
+};
+
+int fomu_spi_attach(struct fomu_spi *s, struct fomu_soc *soc, struct spi_nor *nor);
+
+/* --- touch --------------------------------------------------------------- */
+
+struct fomu_touch {
+	uint8_t o;
+	uint8_t oe;
+};
+
+int fomu_touch_attach(struct fomu_touch *t, struct fomu_soc *soc);
+
+/* --- reboot -------------------------------------------------------------- */
+
+#define FOMU_REBOOT_KEY 0xacu
+
+struct fomu_reboot {
+	struct fomu_soc *soc;
+	uint8_t ctrl;
+	uint32_t addr;
+	int request; /* -1, or the image to warm-boot the FPGA into */
+};
+
+int fomu_reboot_attach(struct fomu_reboot *r, struct fomu_soc *soc);
+
+/* --- rgb ----------------------------------------------------------------- */
+
+struct fomu_rgb {
+	uint8_t dat;
+	uint8_t addr;
+	uint8_t ctrl;
+	uint8_t regs[16]; /* SB_LEDDA_IP: 1, 2, 3 are the PWM of red, green, blue */
+	uint64_t writes;
+};
+
+int fomu_rgb_attach(struct fomu_rgb *r, struct fomu_soc *soc);
+
+/* --- version ------------------------------------------------------------- */
+
+#define FOMU_VERSION_MAJOR 1
+#define FOMU_VERSION_MINOR 9
+#define FOMU_VERSION_REVISION 0
+#define FOMU_VERSION_GITREV 0x0c7ee25bu
+#define FOMU_VERSION_GITEXTRA 11
+#define FOMU_VERSION_MODEL 'P' /* PVT */
+
+int fomu_version_attach(struct fomu_soc *soc);
+
+#endif

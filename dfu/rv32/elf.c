@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dfu/rv32/elf.h"
+
+#define EHDR_SIZE 52
+#define PHDR_SIZE 32
+
+#define ET_EXEC 2
+#define PT_LOAD 1
+#define PT_DYNAMIC 2
+#define PT_INTERP 3
+
+/* e_flags */
+#define EF_RISCV_RVC 0x1u
+#define EF_RISCV_FLOAT_ABI 0x6u
+#define EF_RISCV_RVE 0x8u
+
+static uint16_t le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static int bad(struct strbuf *err, int r, const char *what)
+{
+	strbuf_printf(err, "%s", what);
+	return r;
+}
+
+static int check_header(const uint8_t *b, size_t len, struct strbuf *err)
+{
+	uint32_t flags;
+
+	if (len < 4 || memcmp(b, "\x7f" "ELF", 4) != 0)
+		return bad(err, -EINVAL, "not an ELF file");
+	if (len < EHDR_SIZE)
+		return bad(err, -EINVAL, "truncated ELF header");
+	if (b[4] == 2)
+		return bad(err, -EINVAL, "a 64-bit ELF: build for RV32 (-march=rv32i -mabi=ilp32)");
+	if (b[4] != 1) {
+		strbuf_printf(err, "unknown ELF class %u", b[4]);
+		return -EINVAL;
+	}
+	if (b[5] != 1)
+		return bad(err, -EINVAL, "a big-endian ELF: RISC-V is little-endian");
+	if (b[6] != 1 || le32(b + 20) != 1)
+		return bad(err, -EINVAL, "unknown ELF version");
+	if (le16(b + 18) != ELF_EM_RISCV) {
+		strbuf_printf(err, "an ELF for machine %u, not RISC-V (%u)", le16(b + 18),
+			      ELF_EM_RISCV);
+		return -EINVAL;
+	}
+	if (le16(b + 16) != ET_EXEC) {
+		strbuf_printf(err, "ELF type %u is not an executable: link it first", le16(b + 16));
+		return -EINVAL;
+	}
+	flags = le32(b + 36);
+	if (flags & EF_RISCV_RVC)
+		return bad(err, -EINVAL,
+			   "built with compressed instructions (RVC), which the core does not "
+			   "run: build with -march=rv32i");
+	if (flags & EF_RISCV_FLOAT_ABI)
+		return bad(err, -EINVAL, "built for a hard-float ABI: build with -mabi=ilp32");
+	if (flags & EF_RISCV_RVE)
+		return bad(err, -EINVAL, "built for RV32E: build with -march=rv32i");
+	if (le16(b + 40) != EHDR_SIZE)
+		return bad(err, -EINVAL, "bad ELF header size");
+	return 0;
+}
+
+static bool overlap(const struct elf_segment *a, const struct elf_segment *b)
+{
+	return (uint64_t)a->paddr < (uint64_t)b->paddr + b->memsz &&
+	       (uint64_t)b->paddr < (uint64_t)a->paddr + a->memsz;
+}
+
+int elf_parse_rv32(const uint8_t *buf, size_t len, struct elf_image *ret, struct strbuf *err)
+{
+	struct elf_image img = { 0 };
+	uint32_t phoff;
+	unsigned int phnum, i, j;
+	int r;
+
+	r = check_header(buf, len, err);
+	if (r < 0)
+		return r;
+	img.entry = le32(buf + 24);
+	phoff = le32(buf + 28);
+	phnum = le16(buf + 44);
+	if (phnum == 0)
+		return bad(err, -EINVAL, "no program headers: nothing to load");
+	if (le16(buf + 42) != PHDR_SIZE)
+		return bad(err, -EINVAL, "bad program header size");
+	if (phoff > len || (size_t)phnum * PHDR_SIZE > len - phoff)
+		return bad(err, -EINVAL, "program headers beyond the end of the file");
+	for (i = 0; i < phnum; i++) {
+		const uint8_t *ph = buf + phoff + (size_t)i * PHDR_SIZE;
+		uint32_t type = le32(ph);
+		struct elf_segment s = {
+			.offset = le32(ph + 4),
+			.paddr = le32(ph + 12),
+			.filesz = le32(ph + 16),
+			.memsz = le32(ph + 20),
+			.flags = le32(ph + 24),
+		};
+
+		if (type == PT_INTERP || type == PT_DYNAMIC)
+			return bad(err, -EINVAL, "dynamically linked: link it static");
+		if (type != PT_LOAD || s.memsz == 0)
+			continue;
+		if (s.filesz > s.memsz) {
+			strbuf_printf(err, "segment %u: file size 0x%x larger than its memory size 0x%x",
+				      i, s.filesz, s.memsz);
+			return -EINVAL;
+		}
+		if (s.offset > len || s.filesz > len - s.offset) {
+			strbuf_printf(err, "segment %u: its bytes are beyond the end of the file", i);
+			return -EINVAL;
+		}
+		if ((uint64_t)s.paddr + s.memsz > 0x100000000ull) {
+			strbuf_printf(err, "segment %u: 0x%08x + 0x%x wraps around 4 GiB", i, s.paddr,
+				      s.memsz);
+			return -EINVAL;
+		}
+		if (img.nsegs == ELF_MAX_SEGMENTS) {
+			strbuf_printf(err, "more than %u loadable segments", ELF_MAX_SEGMENTS);
+			return -E2BIG;
+		}
+		for (j = 0; j < img.nsegs; j++) {
+			const struct elf_segment *o = &img.segs[j];
+
+			if (overlap(o, &s)) {
+				strbuf_printf(err,
+					      "segments overlap: 0x%08x-0x%08x and 0x%08x-0x%08x",
+					      o->paddr, o->paddr + o->memsz - 1, s.paddr,
+					      s.paddr + s.memsz - 1);
+				return -EINVAL;
+			}
+		}
+		img.segs[img.nsegs++] = s;
+	}
+	if (img.nsegs == 0)
+		return bad(err, -EINVAL, "no loadable segment");
+	if (img.entry & 3) {
+		strbuf_printf(err, "entry point 0x%08x is not 4-byte aligned", img.entry);
+		return -EINVAL;
+	}
+	*ret = img;
+	return 0;
+}
+
+int elf_read_file(const char *path, uint8_t **ret_buf, size_t *ret_len, struct strbuf *err)
+{
+	struct stat st;
+	uint8_t *buf;
+	size_t done = 0;
+	int fd, e;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		strbuf_printf(err, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	if (fstat(fd, &st) < 0) {
+		e = errno;
+		close(fd);
+		strbuf_printf(err, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		strbuf_printf(err, "%s: not a regular file", path);
+		return -EINVAL;
+	}
+	if (st.st_size > (off_t)ELF_MAX_FILE_SIZE) {
+		close(fd);
+		strbuf_printf(err, "%s: larger than %u MiB: not a Fomu firmware", path,
+			      ELF_MAX_FILE_SIZE >> 20);
+		return -EFBIG;
+	}
+	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (done < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			e = n < 0 ? errno : EIO;
+			free(buf);
+			close(fd);
+			strbuf_printf(err, "%s: %s", path, n < 0 ? strerror(e) : "shorter than it was");
+			return -e;
+		}
+		done += (size_t)n;
+	}
+	close(fd);
+	*ret_buf = buf;
+	*ret_len = done;
+	return 0;
+}

@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "src/app/models.h"
+#include "src/app/cli.h"
+#include "src/ctl/ctl.h"
+
+int cli_parse_id(const char *s, int *ret)
+{
+	char *end;
+	unsigned long v;
+
+	if (strncmp(s, "0x", 2) == 0 || strncmp(s, "0X", 2) == 0)
+		s += 2;
+	if (!*s || strlen(s) > 4)
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 16);
+	if (errno || *end || v > 0xffff)
+		return -EINVAL;
+	*ret = (int)v;
+	return 0;
+}
+
+static int parse_speed(const char *s, enum usb_speed *ret)
+{
+	static const struct {
+		const char *name;
+		enum usb_speed speed;
+	} speeds[] = {
+		{ "low", USB_SPEED_LOW },     { "full", USB_SPEED_FULL },
+		{ "high", USB_SPEED_HIGH },   { "super", USB_SPEED_SUPER },
+		{ "super-plus", USB_SPEED_SUPER_PLUS },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(speeds) / sizeof(speeds[0]); i++) {
+		if (strcmp(s, speeds[i].name) == 0) {
+			*ret = speeds[i].speed;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Does this option take a value? */
+static bool needs_value(const char *opt)
+{
+	static const char *const with_value[] = {
+		"--name", "--vid", "--pid", "--serial", "--product", "--manufacturer",
+		"--speed", "--count",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
+		if (strcmp(opt, with_value[i]) == 0)
+			return true;
+	return false;
+}
+
+static int device_option(struct cli_device *d, const char *opt, const char *val,
+			 struct strbuf *err)
+{
+	if (strcmp(opt, "--name") == 0) {
+		if (!ctl_name_valid(val)) {
+			strbuf_printf(err, "invalid --name '%s': use up to %d letters, digits, '_', '.' or '-'",
+				      val, CTL_NAME_MAX - 1);
+			return -EINVAL;
+		}
+		d->opts.name = val;
+	} else if (strcmp(opt, "--vid") == 0 || strcmp(opt, "--pid") == 0) {
+		int *dst = opt[2] == 'v' ? &d->opts.vid : &d->opts.pid;
+
+		if (cli_parse_id(val, dst) < 0) {
+			strbuf_printf(err, "invalid %s '%s': expected a hexadecimal ID such as 1209", opt, val);
+			return -EINVAL;
+		}
+	} else if (strcmp(opt, "--serial") == 0) {
+		d->opts.serial = val;
+	} else if (strcmp(opt, "--product") == 0) {
+		d->opts.product = val;
+	} else if (strcmp(opt, "--manufacturer") == 0) {
+		d->opts.manufacturer = val;
+	} else if (strcmp(opt, "--speed") == 0) {
+		if (parse_speed(val, &d->opts.speed) < 0) {
+			strbuf_printf(err, "invalid --speed '%s': use low, full, high, super or super-plus", val);
+			return -EINVAL;
+		}
+	} else if (strcmp(opt, "--count") == 0) {
+		char *end;
+		long n;
+
+		errno = 0;
+		n = strtol(val, &end, 10);
+		if (errno || *end || n < 1 || n > CLI_MAX_DEVICES) {
+			strbuf_printf(err, "invalid --count '%s': 1 to %d", val, CLI_MAX_DEVICES);
+			return -EINVAL;
+		}
+		d->count = (unsigned int)n;
+	} else {
+		strbuf_printf(err, "unknown option '%s' for %s", opt, d->model->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Does this word look like --listen's optional value rather than a DEVICE? */
+static bool listen_value(const char *arg)
+{
+	return (arg[0] >= '0' && arg[0] <= '9') || arg[0] == ':' || arg[0] == '[';
+}
+
+static int listen_option(struct cli *c, const char *opt, const char *val, struct strbuf *err)
+{
+	if (strcmp(opt, "--listen") == 0) {
+		if (server_parse_listen(val, &c->server.listen) < 0) {
+			strbuf_printf(err, "invalid --listen '%s': use [ADDR][:PORT] with a numeric address, e.g. :3240, 0.0.0.0:3240 or [::]:3240",
+				      val);
+			return -EINVAL;
+		}
+		c->listen = true;
+		return 0;
+	}
+	if (c->server.nallow >= SERVER_MAX_ALLOW) {
+		strbuf_printf(err, "too many --allow (at most %d)", SERVER_MAX_ALLOW);
+		return -EINVAL;
+	}
+	if (server_parse_cidr(val, &c->server.allow[c->server.nallow]) < 0) {
+		strbuf_printf(err, "invalid --allow '%s': use an address or ADDR/PREFIX, such as 192.168.1.0/24 or fd00::/8",
+			      val);
+		return -EINVAL;
+	}
+	c->server.nallow++;
+	return 0;
+}
+
+static int global_option(struct cli *c, const char *opt, struct strbuf *err)
+{
+	if (strcmp(opt, "-h") == 0 || strcmp(opt, "--help") == 0)
+		c->help = true;
+	else if (strcmp(opt, "-V") == 0 || strcmp(opt, "--version") == 0)
+		c->version = true;
+	else if (strcmp(opt, "-v") == 0 || strcmp(opt, "--verbose") == 0)
+		c->verbosity++;
+	else if (strcmp(opt, "-q") == 0 || strcmp(opt, "--quiet") == 0)
+		c->verbosity--;
+	else if (strcmp(opt, "--no-stdin") == 0)
+		c->no_stdin = true;
+	else if (strcmp(opt, "--no-load") == 0)
+		c->no_load = true;
+	else if (strcmp(opt, "-d") == 0 || strcmp(opt, "--daemon") == 0)
+		c->daemon = true;
+	else {
+		strbuf_printf(err, "unknown option '%s'", opt);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* --pidfile FILE, --config NAME, --user NAME, --wait-ready[=SECONDS]. */
+static int service_option(struct cli *c, const char *opt, const char *val, struct strbuf *err)
+{
+	char *end;
+	long n;
+
+	if (strcmp(opt, "--pidfile") == 0) {
+		if (!*val) {
+			strbuf_printf(err, "--pidfile needs a file name");
+			return -EINVAL;
+		}
+		c->pidfile = val;
+		return 0;
+	}
+	if (strcmp(opt, "--user") == 0) {
+		if (!*val || strlen(val) > 32 || val[0] == '-') {
+			strbuf_printf(err, "invalid --user '%s': a user name", val);
+			return -EINVAL;
+		}
+		c->user = val;
+		return 0;
+	}
+	if (strcmp(opt, "--config") == 0) {
+		if (!*val) {
+			strbuf_printf(err, "--config needs a name (or a path)");
+			return -EINVAL;
+		}
+		c->config = val;
+		return 0;
+	}
+	if (!val) {
+		c->wait_ready = CLI_WAIT_READY_DEFAULT;
+		return 0;
+	}
+	errno = 0;
+	n = strtol(val, &end, 10);
+	if (errno || !*val || *end || n < 0 || n > 86400) {
+		strbuf_printf(err, "invalid --wait-ready '%s': seconds, 0 to 86400 (0: no limit)", val);
+		return -EINVAL;
+	}
+	c->wait_ready = (int)n;
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
+{
+	struct cli *c = calloc(1, sizeof(*c));
+	struct cli_device *cur = NULL;
+	int i, r = 0;
+
+	if (!c)
+		return -ENOMEM;
+	c->wait_ready = -1;
+	for (i = 1; i < argc && r == 0; i++) {
+		const char *arg = argv[i];
+		char opt[32];
+		const char *val = NULL, *eq;
+
+		if (cur && cur->model->positional && !cur->opts.positional &&
+		    (arg[0] != '-' || arg[1] == '\0') &&
+		    !(cur->model->positional_optional && vusb_model_find(arg))) {
+			/* The model's argument: "storage disk.img". */
+			cur->opts.positional = arg;
+			continue;
+		}
+		if (arg[0] != '-' || arg[1] == '\0') {
+			const struct vusb_model *m = vusb_model_find(arg);
+
+			if (!m) {
+				strbuf_printf(err, "unknown device '%s' (see --help)", arg);
+				r = -EINVAL;
+				break;
+			}
+			if (c->ndevices >= CLI_MAX_DEVICES) {
+				strbuf_printf(err, "too many devices (at most %d)", CLI_MAX_DEVICES);
+				r = -EINVAL;
+				break;
+			}
+			if (cur && cur->model->positional && !cur->opts.positional &&
+			    !cur->model->positional_optional) {
+				strbuf_printf(err, "%s needs %s", cur->model->name,
+					      cur->model->positional);
+				r = -EINVAL;
+				break;
+			}
+			cur = &c->devices[c->ndevices++];
+			cur->model = m;
+			cur->opts.vid = -1;
+			cur->opts.pid = -1;
+			cur->count = 1;
+			continue;
+		}
+
+		eq = strchr(arg, '=');
+		if (strncmp(arg, "--", 2) == 0 && eq) {
+			if ((size_t)(eq - arg) >= sizeof(opt)) {
+				strbuf_printf(err, "unknown option '%s'", arg);
+				r = -EINVAL;
+				break;
+			}
+			memcpy(opt, arg, (size_t)(eq - arg));
+			opt[eq - arg] = '\0';
+			val = eq + 1;
+		} else {
+			snprintf(opt, sizeof(opt), "%s", arg);
+		}
+
+		if (strcmp(opt, "--pidfile") == 0 || strcmp(opt, "--config") == 0 ||
+		    strcmp(opt, "--user") == 0 || strcmp(opt, "--wait-ready") == 0) {
+			if (cur) {
+				strbuf_printf(err, "option '%s' belongs before the devices", opt);
+				r = -EINVAL;
+				break;
+			}
+			if (!val && opt[2] != 'w') {
+				if (i + 1 >= argc) {
+					strbuf_printf(err, "option '%s' needs a value", opt);
+					r = -EINVAL;
+					break;
+				}
+				val = argv[++i];
+			}
+			r = service_option(c, opt, val, err);
+			continue;
+		}
+		if (strcmp(opt, "--listen") == 0 || strcmp(opt, "--allow") == 0) {
+			if (cur) {
+				strbuf_printf(err, "option '%s' belongs before the devices", opt);
+				r = -EINVAL;
+				break;
+			}
+			if (!val && opt[2] == 'a') {
+				if (i + 1 >= argc) {
+					strbuf_printf(err, "option '%s' needs a value", opt);
+					r = -EINVAL;
+					break;
+				}
+				val = argv[++i];
+			} else if (!val && i + 1 < argc && listen_value(argv[i + 1])) {
+				val = argv[++i];
+			}
+			r = listen_option(c, opt, val ? val : "", err);
+			continue;
+		}
+		if (cur && strcmp(opt, "--local") == 0) {
+			if (val) {
+				strbuf_printf(err, "option '%s' takes no value", opt);
+				r = -EINVAL;
+				break;
+			}
+			cur->local = true;
+			continue;
+		}
+		if (cur && vusb_model_option(cur->model, opt)) {
+			const struct vusb_model_option *mo = vusb_model_option(cur->model, opt);
+
+			if (mo->arg && !val) {
+				if (i + 1 >= argc) {
+					strbuf_printf(err, "option '%s' needs %s", opt, mo->arg);
+					r = -EINVAL;
+					break;
+				}
+				val = argv[++i];
+			} else if (!mo->arg && val) {
+				strbuf_printf(err, "option '%s' takes no value", opt);
+				r = -EINVAL;
+				break;
+			}
+			if (cur->opts.nextra >= VUSB_MAX_MODEL_OPTS) {
+				strbuf_printf(err, "too many options for %s", cur->model->name);
+				r = -EINVAL;
+				break;
+			}
+			cur->opts.extra[cur->opts.nextra].name = mo->name;
+			cur->opts.extra[cur->opts.nextra++].value = val ? val : "";
+			continue;
+		}
+		if (!cur || !needs_value(opt)) {
+			if (val || needs_value(opt)) {
+				strbuf_printf(err, needs_value(opt) ?
+						   "option '%s' belongs after the device it applies to" :
+						   "option '%s' takes no value", opt);
+				r = -EINVAL;
+				break;
+			}
+			r = global_option(c, opt, err);
+			continue;
+		}
+		if (!val) {
+			if (i + 1 >= argc) {
+				strbuf_printf(err, "option '%s' needs a value", opt);
+				r = -EINVAL;
+				break;
+			}
+			val = argv[++i];
+		}
+		r = device_option(cur, opt, val, err);
+	}
+
+	if (r == 0 && c->config && c->ndevices) {
+		strbuf_printf(err, "--config takes the devices from the file: give no DEVICE here");
+		r = -EINVAL;
+	}
+	if (r == 0 && !c->help && !c->version && !c->config && c->ndevices == 0) {
+		strbuf_printf(err, "no device given (try: vusb-attach mouse)");
+		r = -EINVAL;
+	}
+	for (i = 0; r == 0 && (unsigned int)i < c->ndevices; i++) {
+		struct cli_device *d = &c->devices[i];
+
+		if (d->model->positional && !d->opts.positional && !d->model->positional_optional) {
+			strbuf_printf(err, "%s needs %s", d->model->name, d->model->positional);
+			r = -EINVAL;
+			break;
+		}
+
+		if (d->local && !c->listen) {
+			strbuf_printf(err, "--local only makes sense with --listen");
+			r = -EINVAL;
+			break;
+		}
+		if (d->count > 1 && (d->opts.name || d->opts.serial)) {
+			strbuf_printf(err, "--count cannot be combined with --name or --serial");
+			r = -EINVAL;
+		}
+		c->total += d->count;
+	}
+	if (r == 0 && c->server.nallow && !c->listen) {
+		strbuf_printf(err, "--allow only makes sense with --listen");
+		r = -EINVAL;
+	}
+	if (r == 0 && c->total > CLI_MAX_DEVICES) {
+		strbuf_printf(err, "too many devices (at most %d)", CLI_MAX_DEVICES);
+		r = -EINVAL;
+	}
+	if (r == 0) {
+		/* What is used only: devices[] is 90 KiB and mostly empty, and
+		 * pages never written cost the process no memory. */
+		memcpy(ret, c, offsetof(struct cli, devices));
+		memcpy(ret->devices, c->devices, c->ndevices * sizeof(c->devices[0]));
+		ret->ndevices = c->ndevices;
+		ret->total = c->total;
+	}
+	free(c);
+	return r;
+}
+
+void cli_usage(struct strbuf *out)
+{
+	const struct vusb_model *const *m;
+
+	strbuf_printf(out,
+		      "Usage: vusb-attach [OPTIONS] DEVICE [DEVICE-OPTIONS] [DEVICE [DEVICE-OPTIONS]]...\n"
+		      "\n"
+		      "Make virtual USB devices appear on this machine through the kernel's\n"
+		      "vhci_hcd (loaded when needed), serve them until interrupted, then detach.\n"
+		      "\n"
+		      "Devices:\n");
+	for (m = vusb_models; *m; m++) {
+		const struct vusb_model_option *o;
+		char head[64];
+
+		snprintf(head, sizeof(head), "%s%s%s", (*m)->name, (*m)->positional ? " " : "",
+			 (*m)->positional ? (*m)->positional : "");
+		strbuf_printf(out, "  %-20s %s\n", head, (*m)->summary);
+		for (o = (*m)->options; o && o->name; o++) {
+			snprintf(head, sizeof(head), "%s%s%s", o->name, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
+			strbuf_printf(out, "      %-18s %s\n", head, o->help);
+		}
+	}
+	strbuf_printf(out,
+		      "\n"
+		      "Options:\n"
+		      "  -h, --help           show this help and exit\n"
+		      "  -V, --version        show the version and exit\n"
+		      "  -v, --verbose        log more (twice: every request)\n"
+		      "  -q, --quiet          log errors only\n"
+		      "      --no-stdin       do not read commands from the terminal\n"
+		      "      --no-load        do not load vhci-hcd; fail if it is absent\n"
+		      "  -d, --daemon         go to the background once every device is ready\n"
+		      "                       (exit 0), or fail with the reason; log to syslog\n"
+		      "      --pidfile FILE   write the process id to FILE (and lock it)\n"
+		      "      --user NAME      once attached, run as NAME, without capabilities\n"
+		      "                       (default: vusb, else nobody; root: stay root)\n"
+		      "      --wait-ready[=SECONDS]\n"
+		      "                       fail when the kernel has not bound a device's\n"
+		      "                       drivers within SECONDS (default 30; 0: no limit)\n"
+		      "      --config NAME    the devices and options of /etc/vusb/NAME.conf\n"
+		      "                       ($VUSB_CONFDIR), or of the file NAME if it has a /\n"
+		      "      --listen [ADDR][:PORT]\n"
+		      "                       export the devices to USB/IP clients instead of\n"
+		      "                       attaching them here (default 127.0.0.1:3240; IPv6\n"
+		      "                       in brackets, [::]:3240; port 0 picks a free one)\n"
+		      "      --allow CIDR     with --listen: accept only these peers, e.g.\n"
+		      "                       192.168.1.0/24 or fd00::/8 (repeatable)\n"
+		      "\n"
+		      "Device options (after the DEVICE they apply to):\n"
+		      "      --name NAME      name for vusbctl (default: KIND0, KIND1, ...)\n"
+		      "      --vid ID         USB vendor ID, hexadecimal (default 1209, pid.codes)\n"
+		      "      --pid ID         USB product ID, hexadecimal\n"
+		      "      --serial TEXT    serial number string (default: vusb-NAME)\n"
+		      "      --product TEXT   product string\n"
+		      "      --manufacturer TEXT  manufacturer string\n"
+		      "      --speed SPEED    low, full, high, super or super-plus\n"
+		      "      --count N        attach N devices like this one\n"
+		      "      --local          with --listen: attach this one here, not exported\n"
+		      "\n"
+		      "Once the kernel has configured a device, vusb-attach prints\n"
+		      "  NAME: ready, port PORT, busid BUSID\n"
+		      "on standard output, and once it has bound the drivers and made the\n"
+		      "device nodes (and udevd, where it runs, has handled them)\n"
+		      "  NAME: nodes /dev/hidraw0 /dev/input/event3\n"
+		      "(the list may be empty). Control running devices with vusbctl(1), or type the\n"
+		      "same commands here when standard input is a terminal, e.g. 'move 100 100'\n"
+		      "or 'keyboard0 type Hello'. 'help' lists them.\n"
+		      "\n"
+		      "With --listen, every device not marked --local is exported over USB/IP\n"
+		      "as bus id 1-1, 1-2, ... in command-line order, and vusb-attach prints\n"
+		      "  listening on ADDR:PORT\n"
+		      "  NAME: exported, busid BUSID\n"
+		      "Another machine imports one with 'usbip attach -r HOST -b BUSID'\n"
+		      "(usbip --tcp-port PORT ... for another port); it is offered again when\n"
+		      "that client detaches. For example\n"
+		      "  vusb-attach --listen mouse keyboard --local\n"
+		      "exports the mouse on 127.0.0.1:3240 and attaches the keyboard here.\n"
+		      "USB/IP has no authentication and no encryption: keep to loopback (the\n"
+		      "default), or use --allow on a network you trust.\n"
+		      "\n"
+		      "Exit status: 0 stopped cleanly (signal, detach), 1 failure, 2 usage,\n"
+		      "3 vhci_hcd unavailable, 5 permission denied.\n");
+}

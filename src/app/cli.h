@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vusb-attach's command line, parsed by a pure function:
+ *
+ *	vusb-attach [OPTIONS] DEVICE [DEVICE-OPTIONS] [DEVICE [DEVICE-OPTIONS]]...
+ *
+ * Options before the first DEVICE apply to the program; options after a
+ * DEVICE apply to that device.
+ */
+#ifndef VUSB_CLI_H
+#define VUSB_CLI_H
+
+#include <stdbool.h>
+
+#include "src/usb/model.h"
+#include "src/usbip/server.h"
+#include "src/base/strbuf.h"
+
+/* --wait-ready without a value, in seconds. */
+#define CLI_WAIT_READY_DEFAULT 30
+
+/* One process can fill every port of the Debian kernel's vhci (240). */
+#define CLI_MAX_DEVICES 256
+
+struct cli_device {
+	const struct vusb_model *model;
+	struct vusb_dev_opts opts;
+	unsigned int count; /* --count: this many of the same */
+	bool local; /* --local: attached here even with --listen */
+};
+
+struct cli {
+	bool help;
+	bool version;
+	int verbosity; /* -v: +1, -q: -1 */
+	bool no_stdin;
+	bool no_load;
+	bool daemon; /* -d, --daemon */
+	const char *pidfile; /* --pidfile FILE */
+	const char *config; /* --config NAME */
+	const char *user; /* --user NAME: run as NAME once attached */
+	int wait_ready; /* --wait-ready[=SECONDS]: -1 not given, 0 no limit */
+	/* --listen: devices not marked --local are exported over USB/IP */
+	bool listen;
+	struct server_config server; /* the address and --allow entries */
+	struct cli_device devices[CLI_MAX_DEVICES];
+	unsigned int ndevices;
+	unsigned int total; /* devices including counts */
+};
+
+/*
+ * Parse argv (argv[0] is the program). 0, or -EINVAL with the reason in
+ * err. Strings in *ret point into argv. Entries of devices[] past
+ * ndevices are left as they were.
+ */
+int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err);
+
+/* The --help text. */
+void cli_usage(struct strbuf *out);
+
+/* Parse a USB ID ("1209", "0x1209"): 0 and *ret, or -EINVAL. */
+int cli_parse_id(const char *s, int *ret);
+
+#endif

@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: MIT
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/audit.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#include "src/app/privs.h"
+
+/* Sanitizer builds (make check-asan): LeakSanitizer stops the process
+ * with ptrace at exit, which needs both the call and a dumpable process. */
+#if defined(__SANITIZE_ADDRESS__)
+#define PRIVS_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PRIVS_SANITIZER 1
+#endif
+#endif
+
+int privs_find_user(const char *name, struct privs_user *ret)
+{
+	struct passwd *pw;
+
+	if (name && strlen(name) >= sizeof(ret->name))
+		return -EINVAL;
+	errno = 0;
+	pw = getpwnam(name ? name : PRIVS_USER);
+	if (!pw && !name) {
+		errno = 0;
+		pw = getpwnam(PRIVS_FALLBACK_USER);
+	}
+	if (!pw)
+		return errno && errno != ENOENT && errno != ESRCH ? -errno : -ENOENT;
+	if (strlen(pw->pw_name) >= sizeof(ret->name))
+		return -EINVAL;
+	snprintf(ret->name, sizeof(ret->name), "%s", pw->pw_name);
+	ret->uid = pw->pw_uid;
+	ret->gid = pw->pw_gid;
+	return 0;
+}
+
+int privs_share_socket(const char *path)
+{
+	struct group *gr;
+
+	errno = 0;
+	gr = getgrnam(PRIVS_GROUP);
+	if (!gr)
+		return errno && errno != ENOENT && errno != ESRCH ? -errno : 0;
+	if (chown(path, (uid_t)-1, gr->gr_gid) < 0 || chmod(path, 0660) < 0)
+		return -errno;
+	return 1;
+}
+
+/* ---- the cleaner ---- */
+
+/* Does a server answer on the socket `path`? */
+static bool socket_alive(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, r;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return false;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	return r == 0;
+}
+
+/* Remove devdir/name if it is a link to the server's socket. */
+static void unlink_ours(const char *devdir, const char *name, const char *sock)
+{
+	char target[PATH_MAX], link[PATH_MAX], buf[PATH_MAX];
+	const char *base = strrchr(sock, '/');
+	ssize_t n;
+
+	base = base ? base + 1 : sock;
+	if ((size_t)snprintf(target, sizeof(target), "../%s", base) >= sizeof(target) ||
+	    (size_t)snprintf(link, sizeof(link), "%s/%s", devdir, name) >= sizeof(link))
+		return;
+	n = readlink(link, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return;
+	buf[n] = '\0';
+	if (strcmp(buf, target) == 0)
+		unlink(link);
+}
+
+/* A name as ctl.c accepts them: no '/', no "..", nothing to escape devdir. */
+static bool name_ok(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (n == 0 || n >= 64 || name[0] == '.' || name[0] == '-')
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static void clean(const char *sock, const char *devdir, const char *pidfile, pid_t server)
+{
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	struct dirent *de;
+	char buf[32];
+	int fd, i;
+	DIR *d;
+
+	/*
+	 * A killed server's pipe may close before its listening socket
+	 * does (the kernel releases an exiting task's files in reverse
+	 * order): give the socket a second to go. One that still answers
+	 * is not ours (another process got our pid): leave it all alone.
+	 */
+	for (i = 0; socket_alive(sock); i++) {
+		if (i == 100)
+			return;
+		nanosleep(&tick, NULL);
+	}
+	d = opendir(devdir);
+	while (d && (de = readdir(d)))
+		if (name_ok(de->d_name))
+			unlink_ours(devdir, de->d_name, sock);
+	if (d)
+		closedir(d);
+	unlink(sock);
+	if (!pidfile)
+		return;
+	fd = open(pidfile, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			if (strtol(buf, NULL, 10) == (long)server)
+				unlink(pidfile);
+		}
+	}
+}
+
+static void close_from(int first)
+{
+	int fd, max = (int)sysconf(_SC_OPEN_MAX);
+
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned int)first, ~0u, 0u) == 0)
+		return;
+#endif
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (fd = first; fd < max; fd++)
+		close(fd);
+}
+
+static void cleaner_main(int rfd, const char *sock, const char *devdir, const char *pidfile,
+			 pid_t server)
+{
+	static const int ignored[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP };
+	char line[256];
+	size_t len = 0;
+	sigset_t none;
+	unsigned int i;
+	int null;
+
+	/* The same stop (Ctrl-C, systemd's SIGTERM to the group) reaches
+	 * us too: we end when the server does, not before. */
+	for (i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		signal(ignored[i], SIG_IGN);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	prctl(PR_SET_NAME, "vusb-cleaner", 0, 0, 0);
+	/* Hold nothing of the server's: no socket, no terminal, no pipe a
+	 * caller waits on for EOF. */
+	if (dup2(rfd, 3) < 0)
+		_exit(1);
+	close_from(4);
+	null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 3)
+			close(null);
+	}
+	/* Lines of names to release, until the server's end goes. */
+	for (;;) {
+		ssize_t n = read(3, line + len, sizeof(line) - 1 - len);
+		char *nl;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		line[len] = '\0';
+		while ((nl = memchr(line, '\n', len))) {
+			*nl = '\0';
+			if (name_ok(line))
+				unlink_ours(devdir, line, sock);
+			len -= (size_t)(nl + 1 - line);
+			memmove(line, nl + 1, len);
+		}
+		if (len == sizeof(line) - 1)
+			len = 0; /* not a name: drop it */
+	}
+	clean(sock, devdir, pidfile, server);
+	_exit(0);
+}
+
+int privs_cleaner_start(struct privs_cleaner *c, const char *sock, const char *devdir,
+			const char *pidfile)
+{
+	pid_t server = getpid(), pid;
+	int p[2];
+
+	c->pid = 0;
+	c->fd = -1;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	if (fcntl(p[1], F_SETFL, O_NONBLOCK) < 0) {
+		int r = -errno;
+
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
+	pid = fork();
+	if (pid < 0) {
+		int r = -errno;
+
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
+	if (pid == 0) {
+		close(p[1]);
+		cleaner_main(p[0], sock, devdir, pidfile, server);
+	}
+	close(p[0]);
+	c->pid = pid;
+	c->fd = p[1];
+	return 0;
+}
+
+void privs_cleaner_release(struct privs_cleaner *c, const char *name)
+{
+	char line[128];
+	ssize_t w;
+	int n;
+
+	if (!c || !c->pid || c->fd < 0)
+		return;
+	n = snprintf(line, sizeof(line), "%s\n", name);
+	if (n <= 0 || (size_t)n >= sizeof(line))
+		return;
+	/* One short write to a pipe is atomic, and never blocks (O_NONBLOCK):
+	 * a full pipe only leaves the link to the final clean-up. */
+	w = write(c->fd, line, (size_t)n);
+	(void)w;
+}
+
+void privs_cleaner_finish(struct privs_cleaner *c)
+{
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	int i, status;
+
+	if (!c || !c->pid)
+		return;
+	close(c->fd);
+	c->fd = -1;
+	for (i = 0; i < 100; i++) {
+		pid_t r = waitpid(c->pid, &status, WNOHANG);
+
+		if (r == c->pid || (r < 0 && errno != EINTR))
+			break;
+		nanosleep(&tick, NULL);
+	}
+	c->pid = 0;
+}
+
+/* ---- dropping root ---- */
+
+/* Are the permitted and effective capability sets empty? */
+static bool no_capabilities(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		return false;
+	return !d[0].effective && !d[1].effective && !d[0].permitted && !d[1].permitted;
+}
+
+int privs_drop(const struct privs_user *u)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	int cap;
+
+	if (u->uid == 0)
+		return -EINVAL;
+	if (initgroups(u->name, u->gid) < 0)
+		return -errno;
+	/* Nothing this process or a child could ever get back. */
+	for (cap = 0; prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0; cap++)
+		;
+	if (errno != EINVAL)
+		return -errno;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return -errno;
+	if (setresgid(u->gid, u->gid, u->gid) < 0 || setresuid(u->uid, u->uid, u->uid) < 0)
+		return -errno;
+	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0)
+		return -errno;
+	if (ru != u->uid || eu != u->uid || su != u->uid || rg != u->gid || eg != u->gid ||
+	    sg != u->gid)
+		return -EPERM;
+	/* The proof: root cannot be had back, and no capability is left. */
+	if (setresuid(0, 0, 0) == 0 || !no_capabilities())
+		return -EPERM;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+#ifdef PRIVS_SANITIZER
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+#endif
+	return 0;
+}
+
+/* ---- seccomp ---- */
+
+#if defined(__x86_64__)
+#define PRIVS_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define PRIVS_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+#ifdef PRIVS_AUDIT_ARCH
+static const long denied[] = {
+	SYS_execve, SYS_execveat,
+#ifndef PRIVS_SANITIZER
+	SYS_ptrace, SYS_process_vm_readv, SYS_process_vm_writev,
+#endif
+	SYS_mount, SYS_umount2, SYS_pivot_root, SYS_chroot, SYS_unshare, SYS_setns,
+	SYS_open_by_handle_at, SYS_name_to_handle_at,
+	SYS_init_module, SYS_finit_module, SYS_delete_module, SYS_kexec_load,
+#ifdef SYS_kexec_file_load
+	SYS_kexec_file_load,
+#endif
+	SYS_bpf, SYS_perf_event_open, SYS_userfaultfd,
+	SYS_keyctl, SYS_add_key, SYS_request_key,
+	SYS_reboot, SYS_swapon, SYS_swapoff, SYS_acct, SYS_quotactl, SYS_syslog, SYS_vhangup,
+	SYS_settimeofday, SYS_clock_settime, SYS_adjtimex, SYS_clock_adjtime,
+	SYS_setuid, SYS_setgid, SYS_setreuid, SYS_setregid, SYS_setresuid, SYS_setresgid,
+	SYS_setgroups, SYS_setfsuid, SYS_setfsgid, SYS_capset,
+	SYS_mknodat, SYS_fanotify_init,
+#ifdef SYS_io_uring_setup
+	SYS_io_uring_setup,
+#endif
+#ifdef SYS_fsopen
+	SYS_fsopen, SYS_fsmount, SYS_move_mount, SYS_open_tree, SYS_fspick,
+#endif
+#if defined(__x86_64__)
+	SYS_iopl, SYS_ioperm, SYS_mknod,
+#endif
+};
+
+#define NDENIED (sizeof(denied) / sizeof(denied[0]))
+#endif
+
+int privs_seccomp(void)
+{
+#ifdef PRIVS_AUDIT_ARCH
+	struct sock_filter f[NDENIED + 8];
+	struct sock_fprog prog = { 0 };
+	unsigned int n = 0, i;
+
+	/* Another architecture's system calls (int 0x80 on x86-64) have
+	 * other numbers: refuse them all. */
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, arch));
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PRIVS_AUDIT_ARCH, 1, 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, nr));
+#if defined(__x86_64__)
+	/* The x32 ABI: the same numbers with bit 30 set. */
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+#endif
+	/* Each denied number jumps to the EPERM at the end. */
+	for (i = 0; i < NDENIED; i++)
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)denied[i],
+						      (uint8_t)(NDENIED - i), 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+	prog.len = (unsigned short)n;
+	prog.filter = f;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+		return -errno;
+	return 0;
+#else
+	return -ENOTSUP;
+#endif
+}

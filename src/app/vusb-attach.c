@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vusb-attach: make virtual USB devices appear on this machine.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "src/app/cli.h"
+#include "src/app/config.h"
+#include "src/ctl/ctl.h"
+#include "src/app/daemon.h"
+#include "src/base/log.h"
+#include "src/base/loop.h"
+#include "src/app/privs.h"
+#include "src/usbip/server.h"
+#include "src/app/vusb.h"
+#include "sysfs/vhci.h"
+
+#define LINE_MAX_ 4096
+
+struct terminal {
+	struct vusb *vusb;
+	struct loop *loop;
+	struct loop_io *io;
+	char line[LINE_MAX_];
+	size_t len;
+};
+
+static void on_signal(struct loop *loop, int signo, void *data)
+{
+	log_notice("%s: detaching", strsignal(signo));
+	loop_quit(loop, EXIT_OK);
+}
+
+static void terminal_line(struct terminal *t, char *line)
+{
+	struct strbuf out = { 0 }, err = { 0 };
+	char *argv[CTL_MAX_ARGS];
+	int argc, code;
+
+	argc = ctl_split_line(line, argv, CTL_MAX_ARGS);
+	if (argc == 0)
+		return;
+	if (argc < 0) {
+		fprintf(stderr, "error: unbalanced quotes or too many words\n");
+		return;
+	}
+	if (strcmp(argv[0], "quit") == 0 || strcmp(argv[0], "exit") == 0) {
+		loop_quit(t->loop, EXIT_OK);
+		return;
+	}
+	code = vusb_command(t->vusb, argc, argv, true, &out, &err);
+	fputs(strbuf_str(&out), stdout);
+	fflush(stdout);
+	if (code)
+		fprintf(stderr, "error: %s\n", strbuf_str(&err));
+	strbuf_free(&out);
+	strbuf_free(&err);
+}
+
+static void terminal_ready(struct loop_io *io, uint32_t events, void *data)
+{
+	struct terminal *t = data;
+	ssize_t n;
+	char *nl;
+
+	n = read(STDIN_FILENO, t->line + t->len, sizeof(t->line) - 1 - t->len);
+	if (n <= 0) {
+		/* EOF (Ctrl-D) on a terminal ends the session like a shell;
+		 * EIO means we were put in the background: stop reading. */
+		loop_io_remove(t->io);
+		t->io = NULL;
+		if (n == 0)
+			loop_quit(t->loop, EXIT_OK);
+		return;
+	}
+	t->len += (size_t)n;
+	t->line[t->len] = '\0';
+	while ((nl = strchr(t->line, '\n'))) {
+		size_t used = (size_t)(nl - t->line) + 1;
+
+		*nl = '\0';
+		terminal_line(t, t->line);
+		memmove(t->line, t->line + used, t->len - used + 1);
+		t->len -= used;
+	}
+	if (t->len == sizeof(t->line) - 1) {
+		fprintf(stderr, "error: line too long\n");
+		t->len = 0;
+	}
+}
+
+/* Does any device go to this machine's vhci_hcd? */
+static bool any_local(const struct cli *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->ndevices; i++)
+		if (!c->listen || c->devices[i].local)
+			return true;
+	return false;
+}
+
+/* --listen: bind, and say where. EXIT_* */
+static int start_server(struct vusb *vusb, const struct cli *c)
+{
+	char addr[SERVER_ADDR_STRLEN];
+	int r;
+
+	server_addr_format((const struct sockaddr *)&c->server.listen.ss, c->server.listen.len,
+			   addr, sizeof(addr));
+	r = vusb_serve(vusb, &c->server);
+	if (r < 0) {
+		log_err("cannot listen on %s: %s", addr,
+			r == -EADDRINUSE ? "the address is in use (another usbipd or vusb-attach?)" :
+					   strerror(-r));
+		return r == -EACCES ? EXIT_PERMISSION : EXIT_FAILURE_;
+	}
+	if (!server_addr_is_loopback(&c->server.listen))
+		log_warn("listening on %s: USB/IP has no authentication or encryption; anyone who can reach it can import the devices%s",
+			 addr, c->server.nallow ? "" : " (limit peers with --allow)");
+	vusb_server_addr(vusb, addr, sizeof(addr));
+	printf("listening on %s\n", addr);
+	fflush(stdout);
+	return EXIT_OK;
+}
+
+static int open_vhci(const struct cli *c, struct vhci **ret)
+{
+	enum vhci_step step;
+	struct vhci_host host;
+	char msg[VHCI_EXPLAIN_MAX];
+	int r;
+
+	r = vhci_open(ret, c->no_load ? VHCI_NO_LOAD : 0, &step);
+	if (r == 0)
+		return 0;
+	vhci_host_read(&host);
+	vhci_explain(r, step, &host, msg, sizeof(msg));
+	log_err("%s", msg);
+	return (r == -EPERM || r == -EACCES) && !host.is_root ? EXIT_PERMISSION : EXIT_NO_VHCI;
+}
+
+/* --config NAME: the devices and options of a file. EXIT_* */
+static int load_config(int argc, char **argv, struct cli *cli, struct config **ret_cf)
+{
+	struct strbuf err = { 0 };
+	char path[PATH_MAX], *text;
+	size_t len;
+	int r;
+
+	r = config_path(cli->config, path, sizeof(path));
+	if (r < 0) {
+		fprintf(stderr, "vusb-attach: invalid --config '%s': a name of letters, digits and '_.-@' (for %s/NAME.conf), or a path with a '/'\n",
+			cli->config, CONFIG_DIR);
+		return EXIT_USAGE;
+	}
+	r = config_read(path, &text, &len);
+	if (r < 0) {
+		fprintf(stderr, "vusb-attach: %s: %s\n", path,
+			r == -EFBIG ? "larger than 64 KiB: not a configuration file" : strerror(-r));
+		return EXIT_USAGE;
+	}
+	r = config_parse(text, len, path, argc, argv, ret_cf, cli, &err);
+	free(text);
+	if (r < 0) {
+		fprintf(stderr, "vusb-attach: %s\n", err.len ? strbuf_str(&err) : strerror(-r));
+		strbuf_free(&err);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+/* ---- Running as a service: --daemon, --pidfile, systemd ---- */
+
+struct service {
+	struct loop *loop;
+	struct daemon_pipe report; /* --daemon: the waiting original process, until ready */
+	bool strict; /* a device not ready in time ends us */
+	char pidfile[PATH_MAX];
+	int pidfile_fd;
+};
+
+static void service_ready(struct vusb *v, int err, const char *why, void *data)
+{
+	struct service *s = data;
+	char state[128];
+	unsigned int n = vusb_count(v);
+
+	if (err) {
+		if (!s->strict) {
+			log_warn("%s (still waiting)", why);
+			return;
+		}
+		log_err("%s", why);
+		loop_quit(s->loop, EXIT_FAILURE_);
+		return;
+	}
+	log_info("every device is ready");
+	snprintf(state, sizeof(state), "READY=1\nSTATUS=Serving %u device%s\nMAINPID=%ld", n,
+		 n == 1 ? "" : "s", (long)getpid());
+	if (notify_send(state) < 0)
+		log_warn("cannot tell systemd we are ready (NOTIFY_SOCKET)");
+	if (s->report.fd >= 0) {
+		/* Relative paths were used up; hold no directory busy. */
+		if (chdir("/") < 0)
+			log_warn("cannot change to /: %s", strerror(errno));
+		/* Nobody reads our standard error from now on. */
+		vusb_log_set_sink(VUSB_LOG_SYSLOG);
+		daemon_report(&s->report, 0);
+	}
+}
+
+/*
+ * --daemon and --pidfile, and where the log goes. In the original process
+ * of --daemon, the exit code it should end with; else -1: carry on.
+ */
+static int service_start(const struct cli *cli, struct service *s)
+{
+	pid_t owner = 0;
+	int r, status = EXIT_FAILURE_;
+
+	s->pidfile_fd = -1;
+	if (cli->daemon) {
+		r = daemon_start(&s->report, &status);
+		if (r == -EPIPE) {
+			fprintf(stderr, "vusb-attach: the daemon ended before its devices were ready (see the system log)\n");
+			return EXIT_FAILURE_;
+		}
+		if (r < 0) {
+			log_err("cannot go to the background: %s", strerror(-r));
+			return EXIT_FAILURE_;
+		}
+		if (r == 1)
+			return status;
+		openlog("vusb-attach", LOG_PID, LOG_DAEMON);
+		/* Until ready, errors also reach whoever started us. */
+		vusb_log_set_sink(VUSB_LOG_STDERR | VUSB_LOG_SYSLOG);
+	} else if (journal_stream_is_stderr()) {
+		vusb_log_set_sink(VUSB_LOG_STDERR | VUSB_LOG_PRIORITY);
+	}
+	s->strict = cli->wait_ready >= 0 || cli->daemon || getenv("NOTIFY_SOCKET");
+	if (!cli->pidfile)
+		return -1;
+	if (cli->pidfile[0] == '/' || !getcwd(s->pidfile, sizeof(s->pidfile)))
+		s->pidfile[0] = '\0';
+	if (strlen(s->pidfile) + strlen(cli->pidfile) + 2 > sizeof(s->pidfile)) {
+		log_err("--pidfile %s: path too long", cli->pidfile);
+		return EXIT_USAGE;
+	}
+	if (s->pidfile[0])
+		strcat(s->pidfile, "/");
+	strcat(s->pidfile, cli->pidfile);
+	r = pidfile_create(s->pidfile, &s->pidfile_fd, &owner);
+	if (r == -EEXIST) {
+		if (owner)
+			log_err("%s: another vusb-attach (pid %ld) holds it", s->pidfile, (long)owner);
+		else
+			log_err("%s: another process holds it", s->pidfile);
+		return EXIT_FAILURE_;
+	}
+	if (r < 0) {
+		log_err("cannot write %s: %s", s->pidfile, strerror(-r));
+		return r == -EACCES || r == -EPERM ? EXIT_PERMISSION : EXIT_FAILURE_;
+	}
+	return -1;
+}
+
+static void release_name(const char *name, void *data)
+{
+	privs_cleaner_release(data, name);
+}
+
+/*
+ * Everything that needs root is done (vhci_hcd loaded, attach and detach
+ * open, devices attached, control socket and images open): become --user
+ * (default vusb, else nobody) with no capabilities and a seccomp filter,
+ * leaving a cleaner with root to remove the control socket, the name
+ * links and the pidfile once we are gone. Root stays root with --user
+ * root. Nothing needs root later: storage's insert gets the image as a
+ * descriptor vusbctl opened. EXIT_*.
+ */
+static int drop_privileges(const struct cli *cli, struct vusb *vusb, const struct service *svc,
+			   struct privs_cleaner *cleaner)
+{
+	const char *sock = vusb_ctl_path(vusb);
+	struct privs_user u;
+	char devdir[PATH_MAX];
+	int r;
+
+	if (geteuid() != 0 || (cli->user && strcmp(cli->user, "root") == 0))
+		return EXIT_OK;
+	r = privs_find_user(cli->user, &u);
+	if (r < 0) {
+		if (cli->user) {
+			log_err("--user %s: %s", cli->user, r == -ENOENT ? "no such user" : strerror(-r));
+			return EXIT_USAGE;
+		}
+		log_warn("staying root: there is neither a user %s nor %s", PRIVS_USER,
+			 PRIVS_FALLBACK_USER);
+		return EXIT_OK;
+	}
+	if (u.uid == 0)
+		return EXIT_OK;
+	if (sock) {
+		r = privs_share_socket(sock);
+		if (r < 0)
+			log_warn("cannot give %s to group %s: %s", sock, PRIVS_GROUP, strerror(-r));
+		snprintf(devdir, sizeof(devdir), "%s/dev", ctl_rundir());
+		r = privs_cleaner_start(cleaner, sock, devdir, svc->pidfile[0] ? svc->pidfile : NULL);
+		if (r < 0) {
+			log_err("cannot start the cleaner: %s", strerror(-r));
+			return EXIT_FAILURE_;
+		}
+		vusb_set_release_hook(vusb, release_name, cleaner);
+	}
+	r = privs_drop(&u);
+	if (r < 0) {
+		log_err("cannot run as %s: %s", u.name, strerror(-r));
+		return EXIT_FAILURE_;
+	}
+	r = privs_seccomp();
+	if (r < 0 && r != -ENOTSUP)
+		log_warn("no seccomp filter: %s", strerror(-r));
+	log_info("running as %s (uid %u, gid %u), without capabilities", u.name, (unsigned int)u.uid,
+		 (unsigned int)u.gid);
+	return EXIT_OK;
+}
+
+static void service_stop(struct service *s, int code)
+{
+	if (s->report.fd >= 0) {
+		if (code == EXIT_OK)
+			log_err("the devices went away before they were ready");
+		daemon_report(&s->report, code ? code : EXIT_FAILURE_);
+	}
+	pidfile_remove(s->pidfile, s->pidfile_fd);
+	s->pidfile_fd = -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct strbuf err = { 0 }, out = { 0 };
+	struct terminal term = { 0 };
+	struct vhci *vhci = NULL;
+	struct vusb *vusb = NULL;
+	struct loop *loop = NULL;
+	struct config *cf = NULL;
+	struct service svc = { .report = DAEMON_PIPE_INIT, .pidfile_fd = -1 };
+	struct privs_cleaner cleaner = { 0 };
+	struct privs_user user;
+	static struct cli cli;
+	unsigned int i, k;
+	int r, code;
+
+	if (cli_parse(argc, argv, &cli, &err) < 0) {
+		fprintf(stderr, "vusb-attach: %s\n", strbuf_str(&err));
+		strbuf_free(&err);
+		return EXIT_USAGE;
+	}
+	if (cli.help) {
+		cli_usage(&out);
+		fputs(strbuf_str(&out), stdout);
+		strbuf_free(&out);
+		return EXIT_OK;
+	}
+	if (cli.version) {
+		printf("vusb-attach %s\n", VUSB_VERSION);
+		return EXIT_OK;
+	}
+	if (cli.config) {
+		code = load_config(argc, argv, &cli, &cf);
+		if (code)
+			return code;
+	}
+	/* An unknown --user is a usage error before anything is attached. */
+	if (cli.user && strcmp(cli.user, "root") != 0 && geteuid() == 0 &&
+	    privs_find_user(cli.user, &user) < 0) {
+		fprintf(stderr, "vusb-attach: --user %s: no such user\n", cli.user);
+		config_free(cf);
+		return EXIT_USAGE;
+	}
+	/* A daemon's standard input is the caller's until it is ready. */
+	if (cli.daemon)
+		cli.no_stdin = true;
+	vusb_log_level = LOG_NOTICE + cli.verbosity;
+	if (cli.verbosity < 0)
+		vusb_log_level = LOG_ERR;
+
+	/* A control client that goes away must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+	/* Reading the terminal from the background fails with EIO instead. */
+	signal(SIGTTIN, SIG_IGN);
+
+	code = service_start(&cli, &svc);
+	if (code >= 0) {
+		service_stop(&svc, code);
+		config_free(cf);
+		return code;
+	}
+	code = EXIT_OK;
+	r = loop_new(&loop);
+	if (r < 0) {
+		log_err("cannot create the event loop: %s", strerror(-r));
+		code = EXIT_FAILURE_;
+		goto out;
+	}
+	svc.loop = loop;
+	/* Exporting needs no vhci_hcd. */
+	if (any_local(&cli)) {
+		code = open_vhci(&cli, &vhci);
+		if (code)
+			goto out;
+	}
+	r = vusb_new(loop, vhci, &vusb);
+	if (r == 0) {
+		vusb_set_ready_cb(vusb,
+				  cli.wait_ready > 0 ? (unsigned int)cli.wait_ready * 1000 :
+				  cli.wait_ready == 0 ? 0 : VUSB_READY_TIMEOUT_MS,
+				  service_ready, &svc);
+		r = vusb_listen(vusb);
+	}
+	if (r == -EACCES || r == -EPERM) {
+		log_err("cannot create the control socket in %s: permission denied (vusb-attach needs root: try sudo)",
+			ctl_rundir());
+		code = EXIT_PERMISSION;
+		goto out;
+	}
+	if (r < 0) {
+		log_err("cannot create the control socket in %s: %s", ctl_rundir(), strerror(-r));
+		code = EXIT_FAILURE_;
+		goto out;
+	}
+	if (cli.listen) {
+		code = start_server(vusb, &cli);
+		if (code)
+			goto out;
+	}
+	if (loop_signal_add(loop, SIGINT, on_signal, NULL) < 0 ||
+	    loop_signal_add(loop, SIGTERM, on_signal, NULL) < 0 ||
+	    loop_signal_add(loop, SIGHUP, on_signal, NULL) < 0) {
+		log_err("cannot handle signals");
+		code = EXIT_FAILURE_;
+		goto out;
+	}
+
+	for (i = 0; i < cli.ndevices; i++) {
+		for (k = 0; k < cli.devices[i].count; k++) {
+			strbuf_reset(&err);
+			if (cli.listen && !cli.devices[i].local)
+				code = vusb_export(vusb, cli.devices[i].model, &cli.devices[i].opts,
+						   &err);
+			else
+				code = vusb_add(vusb, cli.devices[i].model, &cli.devices[i].opts,
+						&err);
+			if (code) {
+				log_err("%s: %s", cli.devices[i].model->name, strbuf_str(&err));
+				goto out;
+			}
+		}
+	}
+
+	if (!cli.no_stdin && isatty(STDIN_FILENO)) {
+		term.vusb = vusb;
+		term.loop = loop;
+		if (loop_io_add(loop, STDIN_FILENO, EPOLLIN, terminal_ready, &term, NULL, &term.io) <
+		    0)
+			log_warn("cannot read commands from the terminal");
+	}
+
+	code = drop_privileges(&cli, vusb, &svc, &cleaner);
+	if (code)
+		goto out;
+	r = loop_run(loop);
+	code = r < 0 ? EXIT_FAILURE_ : r;
+out:
+	if (term.io)
+		loop_io_remove(term.io);
+	notify_send("STOPPING=1");
+	vusb_free(vusb);
+	vhci_close(vhci);
+	loop_free(loop);
+	service_stop(&svc, code);
+	/* What we could not remove ourselves, unprivileged. */
+	privs_cleaner_finish(&cleaner);
+	config_free(cf);
+	strbuf_free(&err);
+	return code;
+}

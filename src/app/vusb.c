@@ -1,0 +1,1051 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "src/usbip/conn.h"
+#include "src/ctl/ctl.h"
+#include "src/base/list.h"
+#include "src/base/log.h"
+#include "sysfs/ready.h"
+#include "src/usbip/server.h"
+#include "src/usbip/op.h"
+#include "src/app/vusb.h"
+#include "sysfs/vhci.h"
+
+enum vdev_state {
+	VDEV_ATTACHED, /* the kernel has it, not configured yet */
+	VDEV_READY, /* configured by the host */
+	VDEV_OFFLINE, /* not attached (no vhci: tests) */
+	VDEV_EXPORTED, /* offered to USB/IP clients, nobody has it */
+	VDEV_IMPORTED, /* a USB/IP client has it */
+	VDEV_SUSPENDED, /* detached for a system suspend (vusbctl suspend) */
+};
+
+struct vdev {
+	struct list_head link;
+	struct vusb *vusb;
+	const struct vusb_model *model;
+	struct usb_device *dev;
+	char name[CTL_NAME_MAX];
+	enum vdev_state state;
+	bool announced; /* the ready line was printed */
+	struct ready_watch *watch; /* the kernel's drivers and nodes, from attach on */
+	bool nodes_ready; /* the nodes line was printed */
+	bool attached; /* a vhci port is ours */
+	unsigned int port;
+	char busid[VHCI_BUSID_SIZE];
+	struct usbip_conn *conn;
+	struct loop_timer *timer;
+	struct loop_defer *replug; /* a plug request waiting for the loop */
+	bool want_connected;
+	struct server_export *export; /* offered by the server instead of attached */
+	char peer[SERVER_ADDR_STRLEN]; /* the importer */
+};
+
+struct vusb {
+	struct loop *loop;
+	struct vhci *vhci;
+	struct ctl_server *ctl;
+	struct list_head devs;
+	unsigned int ndevs;
+	unsigned int serial; /* devices made so far, for devids */
+	struct server *server; /* --listen */
+	/* connection messages in the current second, and those left out */
+	uint64_t log_second;
+	unsigned int log_lines, log_dropped;
+	/* readiness: the kernel's uevents, and who wants to know */
+	struct ready *ready;
+	unsigned int ready_timeout_ms;
+	vusb_ready_cb ready_cb;
+	void *ready_data;
+	struct loop_defer *ready_check;
+	bool all_ready; /* ready_cb(0) was called */
+	/* a device's name was given up (vusb_set_release_hook) */
+	void (*released)(const char *name, void *data);
+	void *released_data;
+};
+
+static const char *state_name(enum vdev_state s)
+{
+	switch (s) {
+	case VDEV_ATTACHED:
+		return "attached";
+	case VDEV_READY:
+		return "ready";
+	case VDEV_EXPORTED:
+		return "exported";
+	case VDEV_IMPORTED:
+		return "imported";
+	case VDEV_SUSPENDED:
+		return "suspended";
+	default:
+		return "offline";
+	}
+}
+
+static struct vdev *vdev_of(struct usb_device *dev)
+{
+	return dev->host_data;
+}
+
+static void host_complete(struct usb_device *dev, struct usb_urb *urb)
+{
+	usbip_conn_complete(vdev_of(dev)->conn, urb);
+}
+
+static int host_splice_in(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
+			  size_t len)
+{
+	struct vdev *vd = vdev_of(dev);
+
+	return vd->conn ? usbip_conn_splice_in(vd->conn, urb, fd, off, len) : -EOPNOTSUPP;
+}
+
+static int host_splice_out(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
+			   size_t len)
+{
+	struct vdev *vd = vdev_of(dev);
+
+	return vd->conn ? usbip_conn_splice_out(vd->conn, urb, fd, off, len) : -EOPNOTSUPP;
+}
+
+static int host_out_data(struct usb_device *dev, struct usb_urb *urb)
+{
+	struct vdev *vd = vdev_of(dev);
+
+	return vd->conn ? usbip_conn_out_data(vd->conn, urb) : 0;
+}
+
+static void timer_fired(struct loop_timer *t, void *data)
+{
+	struct vdev *vd = data;
+
+	usb_device_timer(vd->dev);
+}
+
+static void host_arm_timer(struct usb_device *dev, unsigned int ms)
+{
+	struct vdev *vd = vdev_of(dev);
+
+	if (!vd->timer) {
+		if (ms == 0)
+			return;
+		if (loop_timer_add(vd->vusb->loop, timer_fired, vd, NULL, &vd->timer) < 0) {
+			log_err("%s: cannot create a timer: out of resources", vd->name);
+			return;
+		}
+	}
+	loop_timer_arm(vd->timer, ms);
+}
+
+static void host_event(struct usb_device *dev, const char *what)
+{
+	struct vdev *vd = vdev_of(dev);
+
+	if (strcmp(what, "configured") != 0) {
+		log_notice("%s: %s", vd->name, what);
+		return;
+	}
+	if (vd->export) {
+		/* Configured by the importer: stays "imported". */
+		log_info("%s: configured by %s", vd->name, vd->peer);
+		return;
+	}
+	vd->state = VDEV_READY;
+	if (vd->announced)
+		return;
+	vd->announced = true;
+	if (vd->attached &&
+	    vhci_port_busid(vd->vusb->vhci, vd->port, vd->busid, sizeof(vd->busid)) < 0)
+		snprintf(vd->busid, sizeof(vd->busid), "?");
+	/* The line scripts wait for: on standard output, once. */
+	printf("%s: ready, port %u, busid %s\n", vd->name, vd->port, vd->busid);
+	fflush(stdout);
+}
+
+static int attach(struct vusb *v, struct vdev *vd, struct strbuf *err);
+static void unplug(struct vdev *vd);
+
+static void replug_now(void *data)
+{
+	struct vdev *vd = data;
+	struct strbuf err = { 0 };
+
+	vd->replug = NULL;
+	if (!vd->want_connected) {
+		unplug(vd);
+		log_notice("%s: disconnected from the bus", vd->name);
+		return;
+	}
+	if (vd->export) {
+		/* Back on the bus: offered again; the old importer is gone
+		 * (USB/IP has no reconnect) and must import it anew. */
+		if (vd->state == VDEV_OFFLINE) {
+			server_export_set_offered(vd->export, true);
+			vd->state = VDEV_EXPORTED;
+			log_notice("%s: offered again as %s", vd->name,
+				   server_export_busid(vd->export));
+		}
+		return;
+	}
+	if (vd->attached || !vd->vusb->vhci)
+		return;
+	if (attach(vd->vusb, vd, &err))
+		log_err("%s: cannot reconnect: %s", vd->name, strbuf_str(&err));
+	else
+		log_notice("%s: reconnected on vhci port %u", vd->name, vd->port);
+	strbuf_free(&err);
+}
+
+static void host_plug(struct usb_device *dev, bool connected)
+{
+	struct vdev *vd = vdev_of(dev);
+
+	vd->want_connected = connected;
+	if (!vd->replug && loop_defer(vd->vusb->loop, replug_now, vd, &vd->replug) < 0)
+		log_err("%s: cannot %s: out of memory", vd->name,
+			connected ? "reconnect" : "disconnect");
+}
+
+static const struct usb_host_ops vdev_host_ops = {
+	.complete = host_complete,
+	.splice_in = host_splice_in,
+	.splice_out = host_splice_out,
+	.out_data = host_out_data,
+	.arm_timer = host_arm_timer,
+	.event = host_event,
+	.plug = host_plug,
+};
+
+/* Give the port back; the device stays, offline, until plugged again. */
+static void unplug(struct vdev *vd)
+{
+	struct vusb *v = vd->vusb;
+	int r;
+
+	if (vd->attached) {
+		/* Detach first: the kernel stops talking, then our end closes. */
+		r = vhci_detach(v->vhci, vd->port, VHCI_DETACH_TIMEOUT_MS);
+		if (r == -ETIMEDOUT) {
+			/* Its sender may be stuck on our full socket: closing
+			 * our end unblocks it, then the port frees. */
+			usbip_conn_free(vd->conn);
+			vd->conn = NULL;
+			r = vhci_detach(v->vhci, vd->port, VHCI_DETACH_TIMEOUT_MS);
+		}
+		if (r < 0 && r != -ENODEV)
+			log_warn("%s: detaching vhci port %u: %s", vd->name, vd->port, strerror(-r));
+	}
+	usbip_conn_free(vd->conn);
+	vd->conn = NULL;
+	ready_watch_remove(vd->watch);
+	vd->watch = NULL;
+	vd->nodes_ready = false;
+	vd->attached = false;
+	vd->announced = false;
+	vd->state = VDEV_OFFLINE;
+	snprintf(vd->busid, sizeof(vd->busid), "-");
+	if (vd->export) {
+		/* Off the bus: the importer loses it, and nobody can import it. */
+		server_export_release(vd->export);
+		server_export_set_offered(vd->export, false);
+	}
+}
+
+static void vdev_free(struct vdev *vd)
+{
+	struct vusb *v = vd->vusb;
+
+	unplug(vd);
+	server_export_remove(vd->export);
+	loop_defer_cancel(vd->replug);
+	loop_timer_remove(vd->timer);
+	if (v->ctl)
+		ctl_server_release(v->ctl, vd->name);
+	if (v->released)
+		v->released(vd->name, v->released_data);
+	list_del(&vd->link);
+	v->ndevs--;
+	vd->model->destroy(vd->dev);
+	free(vd);
+}
+
+static void schedule_ready_check(struct vusb *v);
+
+static void vdev_remove(struct vdev *vd)
+{
+	struct vusb *v = vd->vusb;
+
+	vdev_free(vd);
+	if (v->ndevs == 0)
+		loop_quit(v->loop, EXIT_OK);
+	else
+		schedule_ready_check(v);
+}
+
+static void conn_closed(struct usbip_conn *c, int err, const char *why, void *data)
+{
+	struct vdev *vd = data;
+
+	if (!vd->want_connected) {
+		/* It asked to leave; the replug in flight finishes the job. */
+		return;
+	}
+	if (vd->export) {
+		/* The importer has gone: offer the device again. */
+		if (err == 0)
+			log_notice("%s: %s closed the connection; %s is offered again", vd->name,
+				   vd->peer, server_export_busid(vd->export));
+		else
+			log_warn("%s: dropped %s: %s; %s is offered again", vd->name, vd->peer,
+				 why ? why : strerror(-err), server_export_busid(vd->export));
+		usbip_conn_free(vd->conn);
+		vd->conn = NULL;
+		vd->state = VDEV_EXPORTED;
+		server_export_release(vd->export);
+		return;
+	}
+	if (err == 0)
+		log_notice("%s: the kernel closed the connection (port %u detached)", vd->name,
+			   vd->port);
+	else
+		log_err("%s: connection dropped: %s", vd->name, why ? why : strerror(-err));
+	vdev_remove(vd);
+}
+
+static const struct usbip_conn_ops vdev_conn_ops = {
+	.closed = conn_closed,
+};
+
+int vusb_new(struct loop *loop, struct vhci *vhci, struct vusb **ret)
+{
+	struct vusb *v = calloc(1, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	v->loop = loop;
+	v->vhci = vhci;
+	v->ready_timeout_ms = VUSB_READY_TIMEOUT_MS;
+	list_init(&v->devs);
+	*ret = v;
+	return 0;
+}
+
+void vusb_free(struct vusb *v)
+{
+	if (!v)
+		return;
+	while (!list_empty(&v->devs))
+		vdev_free(list_first_entry(&v->devs, struct vdev, link));
+	loop_defer_cancel(v->ready_check);
+	ready_free(v->ready);
+	server_free(v->server);
+	ctl_server_free(v->ctl);
+	free(v);
+}
+
+static void ctl_send_rows(struct vusb *v, struct strbuf *out);
+
+static int command(struct vusb *v, int argc, char **argv, int fd, bool terminal,
+		   struct strbuf *out, struct strbuf *err);
+
+static int ctl_handle(int argc, char **argv, int fd, struct strbuf *out, struct strbuf *err,
+		      void *data)
+{
+	return command(data, argc, argv, fd, false, out, err);
+}
+
+int vusb_listen(struct vusb *v)
+{
+	return ctl_server_new(v->loop, ctl_handle, v, &v->ctl);
+}
+
+const char *vusb_ctl_path(const struct vusb *v)
+{
+	return v->ctl ? ctl_server_path(v->ctl) : NULL;
+}
+
+void vusb_set_release_hook(struct vusb *v, void (*released)(const char *name, void *data),
+			   void *data)
+{
+	v->released = released;
+	v->released_data = data;
+}
+
+unsigned int vusb_count(const struct vusb *v)
+{
+	return v->ndevs;
+}
+
+static struct vdev *find_dev(struct vusb *v, const char *name)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &v->devs) {
+		struct vdev *vd = list_entry(pos, struct vdev, link);
+
+		if (strcmp(vd->name, name) == 0)
+			return vd;
+	}
+	return NULL;
+}
+
+/* Reserve a name: the given one, or the first free KINDn. */
+static int pick_name(struct vusb *v, struct vdev *vd, const char *want, struct strbuf *err)
+{
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < 10000; i++) {
+		if (want)
+			snprintf(vd->name, sizeof(vd->name), "%s", want);
+		else
+			snprintf(vd->name, sizeof(vd->name), "%s%u", vd->model->name, i);
+		r = find_dev(v, vd->name) ? -EEXIST : 0;
+		if (r == 0 && v->ctl)
+			r = ctl_server_claim(v->ctl, vd->name);
+		if (r == 0)
+			return 0;
+		if (r != -EEXIST || want)
+			break;
+	}
+	if (r == -EEXIST)
+		strbuf_printf(err, "the name '%s' is in use by another device", vd->name);
+	else
+		strbuf_printf(err, "cannot register the name '%s' in %s: %s", vd->name,
+			      ctl_rundir(), strerror(-r));
+	return r == -EACCES || r == -EPERM ? EXIT_PERMISSION : EXIT_FAILURE_;
+}
+
+/* ---- readiness: the kernel's drivers and nodes (sysfs/ready.h) ---- */
+
+static void check_all_ready(void *data)
+{
+	struct vusb *v = data;
+	struct list_head *pos;
+
+	v->ready_check = NULL;
+	if (v->all_ready || v->ndevs == 0)
+		return;
+	list_for_each(pos, &v->devs) {
+		struct vdev *vd = list_entry(pos, struct vdev, link);
+
+		/* Exported devices are ready once offered; without vhci
+		 * (tests of the command layer) nothing is attached. */
+		if (vd->export || !v->vhci)
+			continue;
+		if (!vd->attached || !vd->nodes_ready)
+			return;
+	}
+	v->all_ready = true;
+	if (v->ready_cb)
+		v->ready_cb(v, 0, NULL, v->ready_data);
+}
+
+static void schedule_ready_check(struct vusb *v)
+{
+	if (v->all_ready || v->ready_check)
+		return;
+	if (loop_defer(v->loop, check_all_ready, v, &v->ready_check) < 0)
+		log_err("cannot check readiness: out of memory");
+}
+
+void vusb_set_ready_cb(struct vusb *v, unsigned int timeout_ms, vusb_ready_cb cb, void *data)
+{
+	v->ready_timeout_ms = timeout_ms;
+	v->ready_cb = cb;
+	v->ready_data = data;
+	schedule_ready_check(v);
+}
+
+/*
+ * Asked for every unlocated watch on every USB device uevent: from the
+ * root hubs' bus numbers when they are known, with no sysfs read (reading
+ * vhci's status files each time made bringing up 60 mice cost 8 s of
+ * CPU under qemu, growing with the square of the count).
+ */
+static int watch_busid(void *data, char *buf, size_t size)
+{
+	struct vdev *vd = data;
+
+	if (vhci_port_busid_predict(vd->vusb->vhci, vd->port, buf, size) == 0)
+		return 0;
+	return vhci_port_busid(vd->vusb->vhci, vd->port, buf, size);
+}
+
+static void watch_done(void *data, int err, const char *text)
+{
+	struct vdev *vd = data;
+	struct vusb *v = vd->vusb;
+	struct strbuf why = { 0 };
+
+	if (err == 0) {
+		vd->nodes_ready = true;
+		/* The second line scripts wait for: what the drivers made. */
+		printf("%s: nodes%s%s\n", vd->name, *text ? " " : "", text);
+		fflush(stdout);
+		if (vusb_log_level >= LOG_INFO) {
+			struct strbuf d = { 0 };
+			const char *line = NULL, *nl;
+
+			ready_watch_describe(vd->watch, &d);
+			for (line = strbuf_str(&d); *line; line = nl + 1) {
+				nl = strchr(line, '\n');
+				if (!nl)
+					break;
+				log_info("%s: %.*s", vd->name, (int)(nl - line), line);
+			}
+			strbuf_free(&d);
+		}
+		schedule_ready_check(v);
+		return;
+	}
+	strbuf_printf(&why, "%s: the kernel is not done with it after %u s: %s", vd->name,
+		      (v->ready_timeout_ms + 999) / 1000, text);
+	if (v->ready_cb)
+		v->ready_cb(v, err, strbuf_str(&why), v->ready_data);
+	else
+		log_warn("%s (still waiting)", strbuf_str(&why));
+	strbuf_free(&why);
+}
+
+static void watch_start(struct vusb *v, struct vdev *vd)
+{
+	int r = 0;
+
+	if (!v->ready) {
+		r = ready_new(v->loop, &v->ready);
+		if (r == 0)
+			log_debug("readiness from %s", ready_mode(v->ready));
+	}
+	if (r == 0)
+		r = ready_watch_add(v->ready, v->ready_timeout_ms, watch_busid, watch_done, vd,
+				    &vd->watch);
+	if (r < 0) {
+		/* The device works; only its nodes go unreported. */
+		log_err("%s: cannot watch for the kernel's drivers: %s", vd->name, strerror(-r));
+		vd->nodes_ready = true;
+		schedule_ready_check(v);
+	}
+}
+
+static int attach(struct vusb *v, struct vdev *vd, struct strbuf *err)
+{
+	uint32_t devid = vhci_devid(1, v->serial % 255 + 1);
+	int sv[2], r;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		strbuf_printf(err, "socketpair: %s", strerror(errno));
+		return EXIT_FAILURE_;
+	}
+	r = vhci_attach(v->vhci, sv[1], devid, vd->dev->speed, &vd->port);
+	/* The kernel holds its own reference to its end now. */
+	close(sv[1]);
+	if (r < 0) {
+		close(sv[0]);
+		if (r == -EBUSY) {
+			strbuf_printf(err, "every vhci port for %s devices is in use",
+				      usb_speed_name(vd->dev->speed));
+			return EXIT_FAILURE_;
+		}
+		if (r == -EACCES || r == -EPERM) {
+			strbuf_printf(err, "attaching to vhci_hcd needs root (try sudo)");
+			return EXIT_PERMISSION;
+		}
+		strbuf_printf(err, "attaching to vhci_hcd: %s", strerror(-r));
+		return EXIT_FAILURE_;
+	}
+	vd->attached = true;
+	vd->want_connected = true;
+	vd->state = VDEV_ATTACHED;
+	r = usbip_conn_new(v->loop, sv[0], vd->dev, &vdev_conn_ops, vd, &vd->conn);
+	if (r < 0) {
+		strbuf_printf(err, "serving the connection: %s", strerror(-r));
+		return EXIT_FAILURE_;
+	}
+	watch_start(v, vd);
+	return 0;
+}
+
+/* A device of `model`, named and listed, attached nowhere yet. 0 or EXIT_*. */
+static int vdev_create(struct vusb *v, const struct vusb_model *model,
+		       const struct vusb_dev_opts *opts, struct strbuf *err, struct vdev **ret)
+{
+	struct vusb_dev_opts o = *opts;
+	struct vdev *vd;
+	int r;
+
+	vd = calloc(1, sizeof(*vd));
+	if (!vd) {
+		strbuf_printf(err, "out of memory");
+		return EXIT_FAILURE_;
+	}
+	vd->vusb = v;
+	vd->model = model;
+	vd->state = VDEV_OFFLINE;
+	snprintf(vd->busid, sizeof(vd->busid), "-");
+	r = pick_name(v, vd, opts->name, err);
+	if (r) {
+		free(vd);
+		return r;
+	}
+	o.name = vd->name;
+	o.instance = v->serial;
+	r = model->create(&vd->dev, &o, err);
+	if (r < 0) {
+		if (v->ctl)
+			ctl_server_release(v->ctl, vd->name);
+		free(vd);
+		if (!err->len)
+			strbuf_printf(err, "%s", strerror(-r));
+		return r == -EINVAL ? EXIT_USAGE : EXIT_FAILURE_;
+	}
+	vd->dev->host = &vdev_host_ops;
+	vd->dev->host_data = vd;
+	list_add_tail(&vd->link, &v->devs);
+	v->ndevs++;
+	v->serial++;
+	*ret = vd;
+	return 0;
+}
+
+int vusb_add(struct vusb *v, const struct vusb_model *model, const struct vusb_dev_opts *opts,
+	     struct strbuf *err)
+{
+	struct vdev *vd;
+	int r;
+
+	r = vdev_create(v, model, opts, err, &vd);
+	if (r)
+		return r;
+	if (!v->vhci)
+		return 0;
+	r = attach(v, vd, err);
+	if (r) {
+		vdev_free(vd);
+		return r;
+	}
+	log_info("%s: attached to vhci port %u as a %s %s", vd->name, vd->port,
+		 usb_speed_name(vd->dev->speed), model->name);
+	return 0;
+}
+
+/* ---- export over USB/IP (--listen) ---- */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * One line per connection, but a peer that opens thousands must not fill
+ * the log: a few lines a second, and a count of the rest.
+ */
+#define SERVER_LOG_PER_SECOND 5
+
+static void server_event(const char *peer, int err, const char *what, void *data)
+{
+	struct vusb *v = data;
+	uint64_t second = now_ms() / 1000;
+
+	if (second != v->log_second) {
+		if (v->log_dropped)
+			log_warn("listener: %u more connection messages left out", v->log_dropped);
+		v->log_second = second;
+		v->log_lines = 0;
+		v->log_dropped = 0;
+	}
+	if (v->log_lines >= SERVER_LOG_PER_SECOND) {
+		v->log_dropped++;
+		return;
+	}
+	v->log_lines++;
+	if (err == 0)
+		log_info("%s: %s", peer, what);
+	else
+		log_warn("%s: %s", peer, what);
+}
+
+static int server_import(struct server_export *e, int fd, const char *peer, void *data)
+{
+	struct vdev *vd = server_export_data(e);
+	int r;
+
+	r = usbip_conn_new(vd->vusb->loop, fd, vd->dev, &vdev_conn_ops, vd, &vd->conn);
+	if (r < 0)
+		return r;
+	snprintf(vd->peer, sizeof(vd->peer), "%s", peer);
+	vd->state = VDEV_IMPORTED;
+	log_notice("%s: imported by %s as %s", vd->name, peer, server_export_busid(e));
+	return 0;
+}
+
+static const struct server_ops vusb_server_ops = {
+	.import = server_import,
+	.event = server_event,
+};
+
+int vusb_serve(struct vusb *v, const struct server_config *cfg)
+{
+	if (v->server)
+		return -EALREADY;
+	return server_new(v->loop, cfg, &vusb_server_ops, v, &v->server);
+}
+
+void vusb_server_addr(const struct vusb *v, char *buf, size_t size)
+{
+	if (v->server)
+		server_local_addr(v->server, buf, size);
+	else
+		snprintf(buf, size, "-");
+}
+
+int vusb_export(struct vusb *v, const struct vusb_model *model, const struct vusb_dev_opts *opts,
+		struct strbuf *err)
+{
+	struct usbip_op_device info = { 0 };
+	const uint8_t *cfg;
+	struct vdev *vd;
+	int r;
+
+	if (!v->server) {
+		strbuf_printf(err, "no --listen address to export on");
+		return EXIT_USAGE;
+	}
+	r = vdev_create(v, model, opts, err, &vd);
+	if (r)
+		return r;
+	cfg = vd->dev->config;
+	r = usbip_op_device_from_descriptors(&info, vd->dev->desc, cfg,
+					     cfg ? (size_t)(cfg[2] | cfg[3] << 8) : 0,
+					     vd->dev->speed);
+	if (r == 0) {
+		snprintf(info.path, sizeof(info.path), "vusb/%s", vd->name);
+		r = server_export_add(v->server, &info, vd, &vd->export);
+	}
+	if (r < 0) {
+		strbuf_printf(err, "cannot export: %s",
+			      r == -EINVAL ? "its descriptors do not fit USB/IP" : strerror(-r));
+		vdev_free(vd);
+		return EXIT_FAILURE_;
+	}
+	vd->want_connected = true;
+	vd->state = VDEV_EXPORTED;
+	snprintf(vd->busid, sizeof(vd->busid), "%s", server_export_busid(vd->export));
+	log_info("%s: a %s %s", vd->name, usb_speed_name(vd->dev->speed), model->name);
+	/* The line scripts wait for, like "ready" for an attached device. */
+	printf("%s: exported, busid %s\n", vd->name, vd->busid);
+	fflush(stdout);
+	return 0;
+}
+
+static void ctl_send_rows(struct vusb *v, struct strbuf *out)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &v->devs) {
+		struct vdev *vd = list_entry(pos, struct vdev, link);
+		struct strbuf details = { 0 };
+
+		if (vd->model->describe)
+			vd->model->describe(vd->dev, &details);
+		if (vd->export && vd->state != VDEV_OFFLINE)
+			strbuf_printf(out, "%s\t%s\t-\t%s\t%s\t%s%s%s%s\n", vd->name,
+				      vd->model->name, server_export_busid(vd->export),
+				      state_name(vd->state), vd->conn ? "from " : "",
+				      vd->conn ? vd->peer : "", vd->conn && details.len ? " " : "",
+				      strbuf_str(&details));
+		else if (vd->attached)
+			strbuf_printf(out, "%s\t%s\t%u\t%s\t%s\t%s\n", vd->name, vd->model->name,
+				      vd->port, vd->busid, state_name(vd->state),
+				      strbuf_str(&details));
+		else
+			strbuf_printf(out, "%s\t%s\t-\t-\t%s\t%s\n", vd->name, vd->model->name,
+				      state_name(vd->state), strbuf_str(&details));
+		strbuf_free(&details);
+	}
+}
+
+void vusb_format_list(const char *rows, bool json, struct strbuf *out)
+{
+	const char *line = rows;
+	bool first = true;
+
+	if (json)
+		strbuf_printf(out, "[");
+	else
+		strbuf_printf(out, "%-16s %-10s %-5s %-8s %-9s %s\n", "NAME", "KIND", "PORT", "BUSID",
+			      "STATE", "DETAILS");
+	while (*line) {
+		const char *end = strchr(line, '\n');
+		char buf[512], *f[6], *save = NULL, *tok;
+		size_t n = end ? (size_t)(end - line) : strlen(line);
+		int nf = 0;
+
+		if (n >= sizeof(buf))
+			n = sizeof(buf) - 1;
+		memcpy(buf, line, n);
+		buf[n] = '\0';
+		line = end ? end + 1 : line + strlen(line);
+		/* strtok would merge the empty details field; split by hand. */
+		for (tok = buf; nf < 6; nf++) {
+			f[nf] = tok;
+			save = strchr(tok, '\t');
+			if (!save) {
+				nf++;
+				break;
+			}
+			*save = '\0';
+			tok = save + 1;
+		}
+		if (nf < 5)
+			continue;
+		if (nf == 5)
+			f[5] = "";
+		if (!json) {
+			strbuf_printf(out, "%-16s %-10s %-5s %-8s %-9s %s\n", f[0], f[1], f[2], f[3], f[4],
+				      f[5]);
+			continue;
+		}
+		strbuf_printf(out, "%s{\"name\":", first ? "" : ",");
+		strbuf_json_str(out, f[0]);
+		strbuf_printf(out, ",\"kind\":");
+		strbuf_json_str(out, f[1]);
+		if (strcmp(f[2], "-") == 0)
+			strbuf_printf(out, ",\"port\":null");
+		else
+			strbuf_printf(out, ",\"port\":%s", f[2]);
+		/* An exported device has a busid but no port. */
+		if (strcmp(f[3], "-") == 0) {
+			strbuf_printf(out, ",\"busid\":null");
+		} else {
+			strbuf_printf(out, ",\"busid\":");
+			strbuf_json_str(out, f[3]);
+		}
+		strbuf_printf(out, ",\"state\":");
+		strbuf_json_str(out, f[4]);
+		strbuf_printf(out, ",\"details\":");
+		strbuf_json_str(out, f[5]);
+		strbuf_printf(out, "}");
+		first = false;
+	}
+	if (json)
+		strbuf_printf(out, "]\n");
+}
+
+static void help(struct vusb *v, struct strbuf *out)
+{
+	const struct vusb_model *seen[16];
+	struct list_head *pos;
+	unsigned int nseen = 0, i;
+
+	strbuf_printf(out, "list [--json]              the devices and their state\n"
+			   "detach NAME                detach a device\n"
+			   "suspend, resume            detach every attached device from\n"
+			   "                           vhci_hcd and attach it again (system sleep)\n"
+			   "NAME COMMAND [ARGS...]     run a device's command:\n");
+	list_for_each(pos, &v->devs) {
+		const struct vusb_model *m = list_entry(pos, struct vdev, link)->model;
+		const struct vusb_command *c;
+
+		for (i = 0; i < nseen && seen[i] != m; i++)
+			;
+		if (i < nseen || nseen == 16)
+			continue;
+		seen[nseen++] = m;
+		strbuf_printf(out, "  %s:\n", m->name);
+		for (c = m->commands; c && c->name; c++)
+			strbuf_printf(out, "    %-10s %-16s %s\n", c->name, c->args ? c->args : "",
+				      c->help ? c->help : "");
+	}
+}
+
+/*
+ * System sleep: a vhci port with a device on it can hang the suspend, so
+ * every attached device leaves the bus first and comes back after.
+ * Exported devices stay as they are: their importer's kernel decides.
+ */
+static int suspend_all(struct vusb *v, struct strbuf *out)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &v->devs) {
+		struct vdev *vd = list_entry(pos, struct vdev, link);
+
+		if (!vd->attached || vd->export)
+			continue;
+		vd->want_connected = false;
+		loop_defer_cancel(vd->replug);
+		vd->replug = NULL;
+		unplug(vd);
+		vd->state = VDEV_SUSPENDED;
+		log_notice("%s: detached for suspend", vd->name);
+		strbuf_printf(out, "%s: suspended\n", vd->name);
+	}
+	return 0;
+}
+
+static int resume_all(struct vusb *v, struct strbuf *out, struct strbuf *err)
+{
+	struct list_head *pos;
+	int code = 0;
+
+	list_for_each(pos, &v->devs) {
+		struct vdev *vd = list_entry(pos, struct vdev, link);
+		struct strbuf e = { 0 };
+		int r;
+
+		if (vd->state != VDEV_SUSPENDED)
+			continue;
+		r = attach(v, vd, &e);
+		if (r) {
+			log_err("%s: cannot attach again after suspend: %s", vd->name, strbuf_str(&e));
+			strbuf_printf(err, "%s%s: %s", code ? "; " : "", vd->name, strbuf_str(&e));
+			code = r;
+		} else {
+			log_notice("%s: attached again on vhci port %u", vd->name, vd->port);
+			strbuf_printf(out, "%s: resumed on port %u\n", vd->name, vd->port);
+		}
+		strbuf_free(&e);
+	}
+	return code;
+}
+
+static int run_device_command(struct vdev *vd, int argc, char **argv, int fd,
+			      struct strbuf *out, struct strbuf *err)
+{
+	const struct vusb_command *c = vusb_model_command(vd->model, argv[0]);
+	int r;
+
+	if (!c || !c->run_fd) {
+		/* A descriptor sent with a command that takes none: dropped. */
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	if (!c) {
+		strbuf_printf(err, "%s: unknown command '%s' for a %s", vd->name, argv[0],
+			      vd->model->name);
+		return EXIT_USAGE;
+	}
+	if (argc - 1 < c->min_args || (c->max_args >= 0 && argc - 1 > c->max_args)) {
+		if (fd >= 0)
+			close(fd);
+		strbuf_printf(err, "usage: %s %s %s", vd->name, c->name, c->args ? c->args : "");
+		return EXIT_USAGE;
+	}
+	r = c->run_fd ? c->run_fd(vd->dev, argc, argv, fd, out) : c->run(vd->dev, argc, argv, out);
+	switch (r) {
+	case 0:
+		return 0;
+	case -EINVAL:
+		strbuf_printf(err, "%s: %s", vd->name, out->len ? strbuf_str(out) : "invalid arguments");
+		strbuf_reset(out);
+		return EXIT_USAGE;
+	case -EAGAIN:
+		strbuf_printf(err, "%s: too many reports queued: the host is not reading them",
+			      vd->name);
+		return EXIT_FAILURE_;
+	case -ENOTCONN:
+		strbuf_printf(err, "%s: the host has not configured the device yet", vd->name);
+		return EXIT_FAILURE_;
+	default:
+		strbuf_printf(err, "%s: %s", vd->name, strerror(-r));
+		return EXIT_FAILURE_;
+	}
+}
+
+int vusb_command(struct vusb *v, int argc, char **argv, bool terminal, struct strbuf *out,
+		 struct strbuf *err)
+{
+	return command(v, argc, argv, -1, terminal, out, err);
+}
+
+/* As vusb_command(), with a descriptor the client sent along (or -1), owned. */
+static int command(struct vusb *v, int argc, char **argv, int fd, bool terminal,
+		   struct strbuf *out, struct strbuf *err)
+{
+	struct vdev *vd;
+	struct list_head *pos;
+
+	/* Only a device's own command may take it. */
+	if (fd >= 0 && (argc < 2 || !find_dev(v, argv[0]))) {
+		close(fd);
+		fd = -1;
+	}
+	if (argc < 1) {
+		strbuf_printf(err, "no command");
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[0], "list") == 0) {
+		struct strbuf rows = { 0 };
+		bool json = argc > 1 && strcmp(argv[1], "--json") == 0;
+
+		if (argc > 2 || (argc == 2 && !json)) {
+			strbuf_printf(err, "usage: list [--json]");
+			return EXIT_USAGE;
+		}
+		ctl_send_rows(v, &rows);
+		/* vusbctl merges the rows of every instance and formats them. */
+		if (terminal)
+			vusb_format_list(strbuf_str(&rows), json, out);
+		else
+			strbuf_add(out, strbuf_str(&rows), rows.len);
+		strbuf_free(&rows);
+		return 0;
+	}
+	if (strcmp(argv[0], "help") == 0) {
+		help(v, out);
+		return 0;
+	}
+	if (argc == 1 && strcmp(argv[0], "suspend") == 0)
+		return suspend_all(v, out);
+	if (argc == 1 && strcmp(argv[0], "resume") == 0)
+		return resume_all(v, out, err);
+	if (strcmp(argv[0], "detach") == 0) {
+		if (argc != 2) {
+			strbuf_printf(err, "usage: detach NAME");
+			return EXIT_USAGE;
+		}
+		vd = find_dev(v, argv[1]);
+		if (!vd) {
+			strbuf_printf(err, "no device named '%s'", argv[1]);
+			return EXIT_NO_DEVICE;
+		}
+		vdev_remove(vd);
+		return 0;
+	}
+
+	vd = find_dev(v, argv[0]);
+	if (vd) {
+		if (argc < 2) {
+			strbuf_printf(err, "usage: %s COMMAND [ARGS...] (try 'help')", argv[0]);
+			return EXIT_USAGE;
+		}
+		if (strcmp(argv[1], "detach") == 0 && argc == 2) {
+			if (fd >= 0)
+				close(fd);
+			vdev_remove(vd);
+			return 0;
+		}
+		return run_device_command(vd, argc - 1, argv + 1, fd, out, err);
+	}
+	if (terminal) {
+		/* "move 10 10": the first device that knows the command. */
+		list_for_each(pos, &v->devs) {
+			vd = list_entry(pos, struct vdev, link);
+			if (vusb_model_command(vd->model, argv[0]))
+				return run_device_command(vd, argc, argv, -1, out, err);
+		}
+	}
+	strbuf_printf(err, "no device or command '%s' (try 'help')", argv[0]);
+	return EXIT_NO_DEVICE;
+}

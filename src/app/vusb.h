@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A running vusb-attach: the devices it serves, how each is attached to
+ * the kernel, and the commands that reach them (control socket, terminal).
+ */
+#ifndef VUSB_VUSB_H
+#define VUSB_VUSB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "src/base/loop.h"
+#include "src/usb/model.h"
+#include "src/base/strbuf.h"
+
+struct vusb;
+struct vhci;
+
+/*
+ * A new instance on `loop`. vhci may be NULL: devices are then created
+ * but not attached (tests of the command layer). 0 or -errno.
+ */
+int vusb_new(struct loop *loop, struct vhci *vhci, struct vusb **ret);
+
+/* Detach every device (writing vhci's detach file), then free. NULL-safe. */
+void vusb_free(struct vusb *v);
+
+/* Listen on the control socket. 0 or -errno. */
+int vusb_listen(struct vusb *v);
+
+/* The control socket's path once vusb_listen() succeeded, else NULL. */
+const char *vusb_ctl_path(const struct vusb *v);
+
+/*
+ * Call `released` when a device goes and its name link is given up: an
+ * unprivileged vusb-attach cannot remove the link itself (src/app/privs.h).
+ */
+void vusb_set_release_hook(struct vusb *v, void (*released)(const char *name, void *data),
+			   void *data);
+
+/*
+ * Create a device of `model` and attach it. opts->name NULL picks the
+ * next free KINDn. 0, or an exit code (EXIT_*) with the reason in err.
+ */
+int vusb_add(struct vusb *v, const struct vusb_model *model, const struct vusb_dev_opts *opts,
+	     struct strbuf *err);
+
+struct server_config;
+
+/*
+ * Listen for USB/IP clients (vusb-attach --listen): devices added with
+ * vusb_export() are offered there. 0 or -errno (-EADDRINUSE, ...).
+ */
+int vusb_serve(struct vusb *v, const struct server_config *cfg);
+
+/* The address vusb_serve() bound, port included ("-" before). */
+void vusb_server_addr(const struct vusb *v, char *buf, size_t size);
+
+/*
+ * Create a device like vusb_add(), but offer it to USB/IP clients as the
+ * next bus id (1-1, 1-2, ...) instead of attaching it: one importer at a
+ * time, offered again when the importer goes. Prints "NAME: exported,
+ * busid BUSID" on standard output. Needs vusb_serve() first. 0, or an
+ * exit code with the reason in err.
+ */
+int vusb_export(struct vusb *v, const struct vusb_model *model, const struct vusb_dev_opts *opts,
+		struct strbuf *err);
+
+/*
+ * Readiness. An attached device is ready once the kernel has bound its
+ * drivers and made its device nodes (and udevd, where it runs, has
+ * processed them): vusb-attach then prints
+ *	NAME: nodes /dev/hidraw0 /dev/input/event3
+ * (the list may be empty) after the "ready" line. An exported device is
+ * ready once offered.
+ *
+ * cb(v, 0, NULL, data) is called once, when every device is ready; and
+ * cb(v, -ETIMEDOUT, "NAME: what is missing", data) for each attached
+ * device that is not ready timeout_ms after it was attached (0: never);
+ * that device is still watched and may become ready later. Without a
+ * callback, a timeout after VUSB_READY_TIMEOUT_MS is logged as a warning.
+ */
+#define VUSB_READY_TIMEOUT_MS 30000
+typedef void (*vusb_ready_cb)(struct vusb *v, int err, const char *why, void *data);
+void vusb_set_ready_cb(struct vusb *v, unsigned int timeout_ms, vusb_ready_cb cb, void *data);
+
+/* Number of devices still served. */
+unsigned int vusb_count(const struct vusb *v);
+
+/*
+ * Run one command (argv as from vusbctl or a terminal line). terminal
+ * allows the short form "move 1 2", which picks the first device whose
+ * model knows the command. 0 with output in out, or an exit code with a
+ * one-line reason in err.
+ */
+int vusb_command(struct vusb *v, int argc, char **argv, bool terminal, struct strbuf *out,
+		 struct strbuf *err);
+
+/*
+ * Format `list` rows (tab-separated: name kind port busid state details)
+ * as a table or as JSON.
+ */
+void vusb_format_list(const char *rows, bool json, struct strbuf *out);
+
+#endif

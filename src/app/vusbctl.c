@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vusbctl: control the devices of running vusb-attach instances.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "src/ctl/ctl.h"
+#include "src/base/strbuf.h"
+#include "src/app/vusb.h"
+
+#define TIMEOUT_MS 10000
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vusbctl list [--json]\n"
+		"       vusbctl NAME COMMAND [ARGS...]\n"
+		"       vusbctl detach NAME\n"
+		"       vusbctl suspend | resume\n"
+		"       vusbctl batch       (NAME COMMAND [ARGS...] lines on standard input)\n"
+		"\n"
+		"Control the virtual USB devices of running vusb-attach instances.\n"
+		"\n"
+		"Commands of a mouse:    move DX DY, click [BUTTON], press BUTTON,\n"
+		"                        release BUTTON, scroll N, hscroll N\n"
+		"                        (BUTTON: left, right, middle, side, extra)\n"
+		"Commands of a keyboard: type TEXT, key COMBO... (e.g. ctrl+alt+t),\n"
+		"                        press KEY, release KEY, leds\n"
+		"Commands of a tablet:   move X Y (0..32767), click, press, release, scroll\n"
+		"Commands of a storage:  eject [--force], insert FILE (opened with your rights), info\n"
+		"Commands of a fomu:     reset, log\n"
+		"Any device:             detach\n"
+		"\n"
+		"suspend detaches every attached device of every instance from vhci_hcd\n"
+		"(before system sleep), resume attaches them again.\n"
+		"batch runs a command a line, quoted as on vusb-attach's terminal, each\n"
+		"instance's over one connection: for programs that send many.\n"
+		"\n"
+		"Options:\n"
+		"  -h, --help     show this help\n"
+		"  -V, --version  show the version\n"
+		"\n"
+		"Sockets live in %s ($VUSB_RUNDIR overrides).\n"
+		"Exit status: 0 done, 1 the command failed, 2 usage, 4 no such device,\n"
+		"5 permission denied.\n",
+		ctl_rundir());
+}
+
+/* "vusbctl: ", and with batch's line number. */
+static void prefix(unsigned int line)
+{
+	if (line)
+		fprintf(stderr, "vusbctl: line %u: ", line);
+	else
+		fprintf(stderr, "vusbctl: ");
+}
+
+static int explain_connect_at(int r, const char *what, unsigned int line)
+{
+	prefix(line);
+	if (r == -EACCES || r == -EPERM) {
+		fprintf(stderr, "%s: permission denied (run as root)\n", what);
+		return EXIT_PERMISSION;
+	}
+	if (r == -ENOENT || r == -ECONNREFUSED) {
+		fprintf(stderr, "no device named '%s' (see 'vusbctl list')\n", what);
+		return EXIT_NO_DEVICE;
+	}
+	fprintf(stderr, "%s: %s\n", what, strerror(-r));
+	return EXIT_FAILURE_;
+}
+
+static int explain_connect(int r, const char *what)
+{
+	return explain_connect_at(r, what, 0);
+}
+
+/*
+ * Send argv (and fd, if >= 0) to the instance behind `path`, on its own
+ * connection or on the session `session` (>= 0), and print its answer
+ * (errors with batch's line number, if not 0). *failed, if given, says
+ * whether the connection failed (the session is no good then).
+ */
+static int call_on(const char *path, int session, unsigned int line, const char *what, int argc,
+		   char **argv, int fd, bool *failed)
+{
+	struct strbuf reply = { 0 };
+	const char *msg, *body;
+	int r, code;
+
+	r = session >= 0 ? ctl_session_call(session, argc, argv, fd, TIMEOUT_MS, &reply) :
+			   ctl_call_fd(path, argc, argv, fd, TIMEOUT_MS, &reply);
+	if (failed)
+		*failed = r < 0;
+	if (r < 0) {
+		strbuf_free(&reply);
+		return explain_connect_at(r, what, line);
+	}
+	if (ctl_reply_parse(reply.buf, reply.len, &code, &msg, &body) < 0) {
+		fprintf(stderr, "vusbctl: malformed reply from %s\n", path);
+		strbuf_free(&reply);
+		return EXIT_FAILURE_;
+	}
+	fputs(body, stdout);
+	if (code) {
+		prefix(line);
+		fprintf(stderr, "%s\n", msg);
+	}
+	strbuf_free(&reply);
+	return code;
+}
+
+static int call(const char *path, const char *what, int argc, char **argv, int fd)
+{
+	return call_on(path, -1, 0, what, argc, argv, fd, NULL);
+}
+
+/*
+ * Open FILE for "insert" with the rights of whoever runs vusbctl (see
+ * insert()), and its absolute path into abs. The descriptor, or an exit
+ * code (negated) with the reason printed.
+ */
+static int open_image(const char *file, char abs[PATH_MAX])
+{
+	const int flags = O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	int fd;
+
+	fd = open(file, O_RDWR | flags);
+	if (fd < 0 && (errno == EACCES || errno == EPERM || errno == EROFS))
+		fd = open(file, O_RDONLY | flags);
+	if (fd < 0 && errno == ENOENT) {
+		fprintf(stderr, "vusbctl: %s: no such file\n", file);
+		return -EXIT_FAILURE_;
+	}
+	if (fd < 0 && (errno == EACCES || errno == EPERM)) {
+		fprintf(stderr, "vusbctl: %s: permission denied (it is opened with your rights)\n",
+			file);
+		return -EXIT_PERMISSION;
+	}
+	if (fd < 0) {
+		fprintf(stderr, "vusbctl: %s: %s\n", file, strerror(errno));
+		return -EXIT_FAILURE_;
+	}
+	if (!realpath(file, abs))
+		snprintf(abs, PATH_MAX, "%s", file);
+	return fd;
+}
+
+/*
+ * NAME insert FILE: FILE is opened here, with the rights of whoever runs
+ * vusbctl, and the descriptor goes along: vusb-attach may run as an
+ * unprivileged user, and may open nothing of yours by itself. Read-write
+ * where you may write it (the drive decides what it needs), else
+ * read-only. The path it shows is the absolute one.
+ */
+static int insert(const char *path, char **argv)
+{
+	char abs[PATH_MAX], *args[3] = { argv[1], argv[2], abs };
+	int fd, code;
+
+	fd = open_image(argv[3], abs);
+	if (fd < 0)
+		return -fd;
+	code = call(path, argv[1], 3, args, fd);
+	close(fd);
+	return code;
+}
+
+#define MAX_SESSIONS 16
+
+struct session {
+	char path[PATH_MAX]; /* the instance's socket */
+	int fd;
+};
+
+/* The session with the instance that has device `name`, opened if need be. */
+static struct session *session_for(struct session *s, unsigned int *n, const char *name,
+				   unsigned int line, int *code)
+{
+	char link[PATH_MAX], real[PATH_MAX];
+	unsigned int i;
+	int fd;
+
+	snprintf(link, sizeof(link), "%s/dev/%s", ctl_rundir(), name);
+	if (!realpath(link, real)) {
+		*code = explain_connect_at(-errno, name, line);
+		return NULL;
+	}
+	for (i = 0; i < *n; i++)
+		if (strcmp(s[i].path, real) == 0)
+			return &s[i];
+	if (*n == MAX_SESSIONS) {
+		/* Many instances: let the oldest session go. */
+		close(s[0].fd);
+		memmove(s, s + 1, (MAX_SESSIONS - 1) * sizeof(*s));
+		(*n)--;
+	}
+	fd = ctl_session_open(real);
+	if (fd < 0) {
+		*code = explain_connect_at(fd, name, line);
+		return NULL;
+	}
+	snprintf(s[*n].path, sizeof(s[*n].path), "%s", real);
+	s[*n].fd = fd;
+	return &s[(*n)++];
+}
+
+/*
+ * vusbctl batch: a command a line from standard input ("NAME COMMAND
+ * ARGS...", blanks and quotes as on vusb-attach's terminal; empty lines
+ * and # comments skipped), each device's over one session with its
+ * instance instead of a connection per command: what a program that
+ * moves a pointer or types a lot wants. Goes on after a failure, which
+ * it reports with its line number; the exit status is the first
+ * failure's.
+ */
+static int batch(void)
+{
+	struct session sessions[MAX_SESSIONS];
+	unsigned int nsessions = 0, lineno = 0, i;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int first = EXIT_OK;
+
+	while ((len = getline(&line, &cap, stdin)) >= 0) {
+		char *av[CTL_MAX_ARGS], abs[PATH_MAX];
+		struct session *s;
+		int ac, code = EXIT_OK, fd = -1;
+		bool failed;
+
+		lineno++;
+		if (len && line[len - 1] == '\n')
+			line[--len] = '\0';
+		ac = ctl_split_line(line, av, CTL_MAX_ARGS);
+		if (ac == 0 || (ac > 0 && av[0][0] == '#'))
+			continue;
+		if (ac < 2 || !ctl_name_valid(av[0])) {
+			fprintf(stderr, "vusbctl: line %u: %s\n", lineno,
+				ac < 0 ? "unterminated quote, or too many words" :
+					 "not NAME COMMAND [ARGS...]");
+			code = EXIT_USAGE;
+		} else if ((s = session_for(sessions, &nsessions, av[0], lineno, &code))) {
+			if (ac == 3 && strcmp(av[1], "insert") == 0) {
+				fd = open_image(av[2], abs);
+				if (fd < 0)
+					code = -fd;
+				av[2] = abs;
+			}
+			if (code == EXIT_OK) {
+				code = call_on(s->path, s->fd, lineno, av[0], ac, av, fd, &failed);
+				if (failed) {
+					/* The instance has gone: forget its session. */
+					close(s->fd);
+					*s = sessions[--nsessions];
+				}
+			}
+			if (fd >= 0)
+				close(fd);
+		}
+		if (code != EXIT_OK && first == EXIT_OK)
+			first = code;
+		fflush(stdout);
+	}
+	free(line);
+	for (i = 0; i < nsessions; i++)
+		close(sessions[i].fd);
+	return first;
+}
+
+/*
+ * Call fn(socket path, data) for every instance's control socket in the
+ * run directory, until it returns non-zero. 0, or that value, or an exit
+ * code when the directory cannot be read.
+ */
+static int each_instance(int (*fn)(const char *path, void *data), void *data)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	int r = 0;
+	DIR *d;
+
+	d = opendir(ctl_rundir());
+	if (!d && errno == ENOENT)
+		return 0;
+	if (!d) {
+		fprintf(stderr, "vusbctl: %s: %s\n", ctl_rundir(), strerror(errno));
+		return errno == EACCES ? EXIT_PERMISSION : EXIT_FAILURE_;
+	}
+	while (r == 0 && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+
+		if (n < 6 || strcmp(de->d_name + n - 5, ".sock") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", ctl_rundir(), de->d_name);
+		r = fn(path, data);
+	}
+	closedir(d);
+	return r;
+}
+
+struct listing {
+	struct strbuf rows;
+	int code;
+};
+
+static int list_one(const char *path, void *data)
+{
+	struct listing *l = data;
+	struct strbuf reply = { 0 };
+	char *argv[] = { "list" };
+	const char *msg, *body;
+	int r, rc;
+
+	r = ctl_call(path, 1, argv, TIMEOUT_MS, &reply);
+	if (r == -EACCES || r == -EPERM) {
+		l->code = explain_connect(r, path);
+	} else if (r == 0 && ctl_reply_parse(reply.buf, reply.len, &rc, &msg, &body) == 0 &&
+		   rc == 0) {
+		strbuf_printf(&l->rows, "%s", body);
+	}
+	/* Anything else is an instance that has just gone: skip it. */
+	strbuf_free(&reply);
+	return 0;
+}
+
+static int list(bool json)
+{
+	struct listing l = { { 0 }, EXIT_OK };
+	struct strbuf out = { 0 };
+	int r;
+
+	r = each_instance(list_one, &l);
+	vusb_format_list(strbuf_str(&l.rows), json, &out);
+	fputs(strbuf_str(&out), stdout);
+	strbuf_free(&l.rows);
+	strbuf_free(&out);
+	return r ? r : l.code;
+}
+
+struct broadcast {
+	char *cmd;
+	int code;
+};
+
+static int broadcast_one(const char *path, void *data)
+{
+	struct broadcast *b = data;
+	char *argv[] = { b->cmd };
+	int r = call(path, path, 1, argv, -1);
+
+	/* An instance that has just ended is no failure. */
+	if (r && r != EXIT_NO_DEVICE && !b->code)
+		b->code = r;
+	return 0;
+}
+
+/*
+ * suspend, resume: every instance, foreground or daemon, in turn. Exit
+ * status: the first failure's, 0 when all (or none) succeeded.
+ */
+static int all_instances(char *cmd)
+{
+	struct broadcast b = { cmd, EXIT_OK };
+	int r = each_instance(broadcast_one, &b);
+
+	return r ? r : b.code;
+}
+
+int main(int argc, char **argv)
+{
+	char path[PATH_MAX];
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("vusbctl %s\n", VUSB_VERSION);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "list") == 0 || strcmp(argv[1], "--json") == 0) {
+		bool json = false;
+		int i;
+
+		for (i = 1; i < argc; i++) {
+			if (strcmp(argv[i], "--json") == 0) {
+				json = true;
+			} else if (strcmp(argv[i], "list") != 0) {
+				fprintf(stderr, "vusbctl: usage: vusbctl list [--json]\n");
+				return EXIT_USAGE;
+			}
+		}
+		return list(json);
+	}
+	if (strcmp(argv[1], "batch") == 0) {
+		if (argc != 2) {
+			fprintf(stderr, "vusbctl: usage: vusbctl batch (commands on standard input)\n");
+			return EXIT_USAGE;
+		}
+		return batch();
+	}
+	if ((strcmp(argv[1], "suspend") == 0 || strcmp(argv[1], "resume") == 0) && argc == 2)
+		return all_instances(argv[1]);
+	if (strcmp(argv[1], "detach") == 0) {
+		if (argc != 3) {
+			fprintf(stderr, "vusbctl: usage: vusbctl detach NAME\n");
+			return EXIT_USAGE;
+		}
+		if (!ctl_name_valid(argv[2]))
+			return explain_connect(-ENOENT, argv[2]);
+		snprintf(path, sizeof(path), "%s/dev/%s", ctl_rundir(), argv[2]);
+		return call(path, argv[2], 2, argv + 1, -1);
+	}
+	if (argv[1][0] == '-') {
+		fprintf(stderr, "vusbctl: unknown option '%s' (see --help)\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	if (!ctl_name_valid(argv[1]))
+		return explain_connect(-ENOENT, argv[1]);
+	if (argc < 3) {
+		fprintf(stderr, "vusbctl: usage: vusbctl %s COMMAND [ARGS...]\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	snprintf(path, sizeof(path), "%s/dev/%s", ctl_rundir(), argv[1]);
+	if (strcmp(argv[2], "insert") == 0 && argc == 4)
+		return insert(path, argv);
+	return call(path, argv[1], argc - 1, argv + 1, -1);
+}

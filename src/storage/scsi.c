@@ -1,0 +1,972 @@
+// SPDX-License-Identifier: MIT
+/*
+ * SCSI commands for one logical unit. Every field of a CDB is checked
+ * before it is used; every LBA range is checked against the medium before
+ * the backend sees it, so no command reaches outside the image.
+ *
+ * References: SPC-4 (INQUIRY, REQUEST SENSE, MODE SENSE, REPORT LUNS),
+ * SBC-3 (READ/WRITE, READ CAPACITY, SYNCHRONIZE CACHE, VERIFY, START STOP
+ * UNIT), MMC-5 (READ TOC, GET CONFIGURATION, GET EVENT STATUS
+ * NOTIFICATION, the capabilities mode page), and what Linux's sd, sr and
+ * usb-storage ask.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+
+#include "src/storage/scsi.h"
+
+#define CD_BLOCK_SIZE 2048
+#define DISK_BLOCK_SIZE 512
+
+/* Mode pages */
+#define MODE_PAGE_CACHING 0x08
+#define MODE_PAGE_CAPABILITIES 0x2a /* MMC: CD/DVD capabilities */
+#define MODE_PAGE_ALL 0x3f
+#define MODE_PC_SAVED 3
+
+/* MMC profile and features */
+#define MMC_PROFILE_NONE 0x0000
+#define MMC_PROFILE_CDROM 0x0008
+#define MMC_FEATURE_PROFILE_LIST 0x0000
+#define MMC_FEATURE_CORE 0x0001
+#define MMC_FEATURE_REMOVABLE 0x0003
+#define MMC_FEATURE_RANDOM_READ 0x0010
+#define MMC_FEATURE_CD_READ 0x001e
+#define MMC_INTERFACE_USB 8
+/* Removable medium feature / capabilities page: a tray that ejects and locks */
+#define MMC_MECH_TRAY_EJECT_LOCK 0x29
+
+#define TOC_CONTROL_DATA 0x14 /* ADR 1 (Q sub-channel position), data track */
+#define TOC_LEADOUT 0xaa
+
+static uint16_t get_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
+}
+
+static void put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	put_be16(p, (uint16_t)(v >> 16));
+	put_be16(p + 2, (uint16_t)v);
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	put_be32(p, (uint32_t)(v >> 32));
+	put_be32(p + 4, (uint32_t)v);
+}
+
+static void set_field(char *dst, size_t width, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i < width; i++) {
+		char c = src && *src ? *src++ : ' ';
+
+		dst[i] = c >= 0x20 && c < 0x7f ? c : '_';
+	}
+	dst[width] = '\0';
+}
+
+void scsi_lun_init(struct scsi_lun *lun, enum scsi_type type)
+{
+	memset(lun, 0, sizeof(*lun));
+	lun->type = type;
+	lun->block_size = type == SCSI_TYPE_CDROM ? CD_BLOCK_SIZE : DISK_BLOCK_SIZE;
+	set_field(lun->vendor, 8, "vusb");
+	set_field(lun->product, 16, type == SCSI_TYPE_CDROM ? "Virtual CD-ROM" : "Virtual Disk");
+	set_field(lun->revision, 4, "1.00");
+	lun->state = SCSI_MEDIUM_NONE;
+}
+
+void scsi_lun_set_ident(struct scsi_lun *lun, const char *vendor, const char *product,
+			const char *revision, const char *serial)
+{
+	size_t i;
+
+	if (vendor)
+		set_field(lun->vendor, 8, vendor);
+	if (product)
+		set_field(lun->product, 16, product);
+	if (revision)
+		set_field(lun->revision, 4, revision);
+	if (serial) {
+		for (i = 0; i < SCSI_SERIAL_MAX && serial[i]; i++)
+			lun->serial[i] = serial[i] > 0x20 && serial[i] < 0x7f ? serial[i] : '_';
+		lun->serial[i] = '\0';
+	}
+}
+
+void scsi_medium_insert(struct scsi_lun *lun, const struct scsi_medium *medium)
+{
+	assert(medium->nblocks > 0 && medium->ops);
+	lun->medium = *medium;
+	lun->state = SCSI_MEDIUM_PRESENT;
+	lun->unit_attention = true;
+	lun->media_event = SCSI_MEDIA_EVENT_NEW_MEDIA;
+	lun->flush_error = 0;
+}
+
+int scsi_medium_remove(struct scsi_lun *lun, bool force)
+{
+	if (lun->state == SCSI_MEDIUM_PRESENT && lun->prevent && !force)
+		return -EBUSY;
+	if (lun->state != SCSI_MEDIUM_NONE)
+		lun->media_event = SCSI_MEDIA_EVENT_REMOVAL;
+	memset(&lun->medium, 0, sizeof(lun->medium));
+	lun->state = SCSI_MEDIUM_NONE;
+	lun->unit_attention = false;
+	lun->prevent = false;
+	lun->flush_error = 0;
+	return 0;
+}
+
+void scsi_sense_bytes(const struct scsi_lun *lun, uint8_t out[SCSI_SENSE_SIZE])
+{
+	memset(out, 0, SCSI_SENSE_SIZE);
+	out[0] = 0x70; /* current error, fixed format */
+	out[2] = lun->sense_key;
+	out[7] = SCSI_SENSE_SIZE - 8; /* additional sense length */
+	out[12] = (uint8_t)(lun->asc >> 8);
+	out[13] = (uint8_t)lun->asc;
+}
+
+/* End the command with CHECK CONDITION; no data phase follows. */
+static void fail(struct scsi_lun *lun, struct scsi_cmd *cmd, uint8_t key, uint16_t asc)
+{
+	lun->sense_key = key;
+	lun->asc = asc;
+	cmd->status = SCSI_STATUS_CHECK_CONDITION;
+	cmd->dir = SCSI_DIR_NONE;
+	cmd->length = 0;
+	cmd->media = false;
+}
+
+static void invalid_field(struct scsi_lun *lun, struct scsi_cmd *cmd)
+{
+	fail(lun, cmd, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_FIELD_IN_CDB);
+}
+
+/* An IN reply of `len` bytes prepared in cmd->reply, cut to what the
+ * host allocated. */
+static void reply(struct scsi_cmd *cmd, size_t len, uint32_t alloc)
+{
+	assert(len <= SCSI_REPLY_MAX);
+	cmd->dir = SCSI_DIR_IN;
+	cmd->length = len < alloc ? len : alloc;
+	if (cmd->length == 0)
+		cmd->dir = SCSI_DIR_NONE;
+}
+
+/* Commands that need a medium fail without one. */
+static bool need_medium(struct scsi_lun *lun, struct scsi_cmd *cmd)
+{
+	if (lun->state == SCSI_MEDIUM_PRESENT)
+		return true;
+	fail(lun, cmd, SCSI_SENSE_NOT_READY,
+	     lun->state == SCSI_MEDIUM_EJECTED ? SCSI_ASC_MEDIUM_NOT_PRESENT_TRAY_OPEN :
+						 SCSI_ASC_MEDIUM_NOT_PRESENT);
+	return false;
+}
+
+/* Is [lba, lba + n) on the medium? Fails the command if not. */
+static bool check_range(struct scsi_lun *lun, struct scsi_cmd *cmd, uint64_t lba, uint64_t n)
+{
+	if (lba > lun->medium.nblocks || n > lun->medium.nblocks - lba) {
+		fail(lun, cmd, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_LBA_OUT_OF_RANGE);
+		return false;
+	}
+	return true;
+}
+
+static void flush_medium(struct scsi_lun *lun, struct scsi_cmd *cmd)
+{
+	int r;
+
+	if (lun->flush_error) {
+		fail(lun, cmd, SCSI_SENSE_MEDIUM_ERROR, SCSI_ASC_WRITE_ERROR);
+		return;
+	}
+	r = lun->medium.ops->flush ? lun->medium.ops->flush(lun->medium.ctx) : 0;
+	if (r < 0) {
+		lun->flush_error = r;
+		fail(lun, cmd, SCSI_SENSE_MEDIUM_ERROR, SCSI_ASC_WRITE_ERROR);
+	}
+}
+
+/* ---- READ / WRITE / VERIFY / SYNCHRONIZE CACHE ---- */
+
+static void rw(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
+{
+	bool write = false;
+	uint64_t lba, n;
+	uint8_t protect = 0;
+
+	switch (cdb[0]) {
+	case SCSI_WRITE_6:
+		write = true;
+		/* fall through */
+	case SCSI_READ_6:
+		lba = (uint64_t)(cdb[1] & 0x1f) << 16 | get_be16(cdb + 2);
+		n = cdb[4] ? cdb[4] : 256; /* SBC-3 5.7: 0 means 256 */
+		break;
+	case SCSI_WRITE_10:
+		write = true;
+		/* fall through */
+	case SCSI_READ_10:
+		lba = get_be32(cdb + 2);
+		n = get_be16(cdb + 7);
+		protect = cdb[1] >> 5;
+		cmd->fua = cdb[1] & 0x08;
+		break;
+	case SCSI_WRITE_12:
+		write = true;
+		/* fall through */
+	case SCSI_READ_12:
+		lba = get_be32(cdb + 2);
+		n = get_be32(cdb + 6);
+		protect = cdb[1] >> 5;
+		cmd->fua = cdb[1] & 0x08;
+		break;
+	case SCSI_WRITE_16:
+		write = true;
+		/* fall through */
+	default: /* SCSI_READ_16 */
+		lba = get_be64(cdb + 2);
+		n = get_be32(cdb + 10);
+		protect = cdb[1] >> 5;
+		cmd->fua = cdb[1] & 0x08;
+		break;
+	}
+	/* No protection information on this medium (SBC-3 4.18). */
+	if (protect) {
+		invalid_field(lun, cmd);
+		return;
+	}
+	if (!need_medium(lun, cmd) || !check_range(lun, cmd, lba, n))
+		return;
+	if (write && lun->medium.readonly) {
+		fail(lun, cmd, SCSI_SENSE_DATA_PROTECT, SCSI_ASC_WRITE_PROTECTED);
+		return;
+	}
+	if (n == 0)
+		return; /* no transfer, not an error */
+	cmd->media = true;
+	cmd->dir = write ? SCSI_DIR_OUT : SCSI_DIR_IN;
+	cmd->offset = lba * lun->block_size;
+	cmd->length = n * lun->block_size;
+}
+
+static void verify(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
+{
+	bool v16 = cdb[0] == SCSI_VERIFY_16;
+	uint64_t lba = v16 ? get_be64(cdb + 2) : get_be32(cdb + 2);
+	uint64_t n = v16 ? get_be32(cdb + 10) : get_be16(cdb + 7);
+
+	/* VRPROTECT, and BYTCHK: comparing data the host sends is not supported. */
+	if ((cdb[1] >> 5) || (cdb[1] & 0x06)) {
+		invalid_field(lun, cmd);
+		return;
+	}
+	if (need_medium(lun, cmd))
+		check_range(lun, cmd, lba, n);
+}
+
+static void synchronize_cache(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
+{
+	bool s16 = cdb[0] == SCSI_SYNCHRONIZE_CACHE_16;
+	uint64_t lba = s16 ? get_be64(cdb + 2) : get_be32(cdb + 2);
+	uint64_t n = s16 ? get_be32(cdb + 10) : get_be16(cdb + 7);
+
+	if (!need_medium(lun, cmd) || !check_range(lun, cmd, lba, n))
+		return;
+	/* Whole-file fdatasync whatever the range; answered only after
+	 * it returned, IMMED or not. */
+	flush_medium(lun, cmd);
+}
+
+/* ---- capacity ---- */
+
+static void read_capacity_10(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
+{
+	uint64_t last;
+
+	/* PMI is obsolete; with it clear the LBA must be zero (SBC-3 5.15). */
+	if (!(cdb[8] & 0x01) && get_be32(cdb + 2)) {
+		invalid_field(lun, cmd);
+		return;
+	}
+	if (!need_medium(lun, cmd))
+		return;
+	last = lun->medium.nblocks - 1;
+	/* Larger: the host must ask READ CAPACITY(16). */
+	put_be32(cmd->reply, last > 0xfffffffe ? 0xffffffff : (uint32_t)last);
+	put_be32(cmd->reply + 4, lun->block_size);
+	reply(cmd, 8, 8);
+}
+
+static void service_action_in(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
+{
+	if ((cdb[1] & 0x1f) != SCSI_SAI_READ_CAPACITY_16) {
+		invalid_field(lun, cmd);
+		return;
+	}
+	if (!need_medium(lun, cmd))
+		return;
+	memset(cmd->reply, 0, 32);
+	put_be64(cmd->reply, lun->medium.nblocks - 1);
+	put_be32(cmd->reply + 8, lun->block_size);
+	reply(cmd, 32, get_be32(cdb + 10));
+}
+
+static void read_format_capacities(struct scsi_lun *lun, struct scsi_cmd *cmd,
+				   const uint8_t *cdb)
+{
+	uint8_t *r = cmd->reply;
+	uint64_t n = lun->state == SCSI_MEDIUM_PRESENT ? lun->medium.nblocks : 0;
+
+	memset(r, 0, 12);
+	r[3] = 8; /* capacity list length: one descriptor */
+	put_be32(r + 4, n > 0xffffffff ? 0xffffffff : (uint32_t)n);
+	r[8] = lun->state == SCSI_MEDIUM_PRESENT ? 0x02 /* formatted */ : 0x03 /* no medium */;
+	r[9] = (uint8_t)(lun->block_size >> 16);
+	r[10] = (uint8_t)(lun->block_size >> 8);
+	r[11] = (uint8_t)lun->block_size;
+	reply(cmd, 12, get_be16(cdb + 7));
+}
+
+/* ---- INQUIRY ---- */
+
+static size_t vpd_page(struct scsi_lun *lun, uint8_t page, uint8_t *r)
+{
+	size_t slen = strlen(lun->serial), n;
+
+	r[0] = (uint8_t)lun->type;
+	r[1] = page;
+	r[2] = 0;
+	switch (page) {
+	case 0x00: /* supported pages */
+		r[3] = 3;
+		r[4] = 0x00;
+		r[5] = 0x80;
+		r[6] = 0x83;
+		return 7;
+	case 0x80: /* unit serial number */
+		r[3] = (uint8_t)slen;
+		memcpy(r + 4, lun->serial, slen);
+		return 4 + slen;
+	case 0x83: /* device identification: one T10 vendor ID designator */
+		n = 8 + slen;
+		r[4] = 0x02; /* code set: ASCII */
+		r[5] = 0x01; /* associated with the LU, type T10 vendor ID */
+		r[6] = 0;
+		r[7] = (uint8_t)n;
+		memcpy(r + 8, lun->vendor, 8);
+		memcpy(r + 16, lun->serial, slen);
+		put_be16(r + 2, (uint16_t)(4 + n));
+		return 8 + n;
+	default:
+		return 0;
+	}
+}
+
+static void inquiry(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
+{
+	uint32_t alloc = get_be16(cdb + 3);
+	uint8_t *r = cmd->reply;
+	size_t n;
+
+	if (cdb[1] & 0x02) { /* CMDDT, obsolete */
+		invalid_field(lun, cmd);
+		return;
+	}
+	if (cdb[1] & 0x01) {
+		n = vpd_page(lun, cdb[2], r);
+		if (!n)
+			invalid_field(lun, cmd);
+		else
+			reply(cmd, n, alloc);
+		return;
+	}
+	if (cdb[2]) {
+		invalid_field(lun, cmd);
+		return;
+	}
+	memset(r, 0, 36);
+	r[0] = (uint8_t)lun->type;
+	r[1] = 0x80; /* RMB: removable medium */
+	r[2] = 0x06; /* SPC-4 */
+	r[3] = 0x02; /* response data format 2 */
+	r[4] = 36 - 5; /* additional length */
+	memcpy(r + 8, lun->vendor, 8);
+	memcpy(r + 16, lun->product, 16);
+	memcpy(r + 32, lun->revision, 4);
+	reply(cmd, 36, alloc);
+}
+
+/* ---- REQUEST SENSE ---- */
+
+static void request_sense(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
+{
+	if (cdb[1] & 0x01) { /* DESC: descriptor format is not supported */
+		invalid_field(lun, cmd);
+		return;
+	}
+	if (lun->sense_key == SCSI_SENSE_NO_SENSE && lun->unit_attention) {
+		lun->sense_key = SCSI_SENSE_UNIT_ATTENTION;
+		lun->asc = SCSI_ASC_MEDIUM_CHANGED;
+		lun->unit_attention = false;
+	}
+	scsi_sense_bytes(lun, cmd->reply);
+	/* Reported: gone (SPC-4 5.10). */
+	lun->sense_key = SCSI_SENSE_NO_SENSE;
+	lun->asc = SCSI_ASC_NONE;
+	reply(cmd, SCSI_SENSE_SIZE, cdb[4]);
+}
+
+/* ---- MODE SENSE ---- */
+
+static size_t mode_page(struct scsi_lun *lun, uint8_t page, bool changeable, uint8_t *p)
+{
+	if (page == MODE_PAGE_CACHING && lun->type == SCSI_TYPE_DISK) {
+		memset(p, 0, 20);
+		p[0] = MODE_PAGE_CACHING;
+		p[1] = 18;
+		/* WCE: writes land in the page cache, so Linux sends
+		 * SYNCHRONIZE CACHE when it needs them durable. Nothing
+		 * here is changeable. */
+		if (!changeable)
+			p[2] = 0x04;
+		return 20;
+	}
+	if (page == MODE_PAGE_CAPABILITIES && lun->type == SCSI_TYPE_CDROM) {
+		memset(p, 0, 22);
+		p[0] = MODE_PAGE_CAPABILITIES;
+		p[1] = 20;
+		if (changeable)
+			return 22;
+		/* Reads CD-ROM only; no audio, no writing. */
+		p[6] = MMC_MECH_TRAY_EJECT_LOCK | (lun->prevent ? 0x02 : 0);
+		put_be16(p + 8, 7056); /* maximum read speed, kB/s (40x) */
+		put_be16(p + 14, 7056); /* current read speed */
+		return 22;
+	}
+	return 0;
+}
+
+static void mode_sense(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
+{
+	bool ten = cdb[0] == SCSI_MODE_SENSE_10;
+	uint8_t pc = cdb[2] >> 6, page = cdb[2] & 0x3f, subpage = cdb[3];
+	size_t hlen = ten ? 8 : 4, len = hlen;
+	uint8_t *r = cmd->reply;
+	uint8_t dev_specific = 0;
+	uint32_t alloc = ten ? get_be16(cdb + 7) : cdb[4];
+
+	if (pc == MODE_PC_SAVED) {
+		fail(lun, cmd, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_SAVING_NOT_SUPPORTED);
+		return;
+	}
+	memset(r, 0, hlen);
+	if (page == MODE_PAGE_ALL) {
+		if (subpage != 0x00 && subpage != 0xff) {
+			invalid_field(lun, cmd);
+			return;
+		}
+		len += mode_page(lun, MODE_PAGE_CACHING, pc == 1, r + len);
+		len += mode_page(lun, MODE_PAGE_CAPABILITIES, pc == 1, r + len);
+	} else {
+		size_t n = subpage ? 0 : mode_page(lun, page, pc == 1, r + len);
+
+		if (!n) {
+			invalid_field(lun, cmd);
+			return;
+		}
+		len += n;
+	}
+	/* Disks say write-protected here (SBC-3 6.4.1); for MMC it is reserved. */
+	if (lun->type == SCSI_TYPE_DISK && lun->state == SCSI_MEDIUM_PRESENT &&
+	    lun->medium.readonly)
+		dev_specific = 0x80;
+	/* No block descriptors, DBD or not: allowed, and Linux needs none. */
+	if (ten) {
+		put_be16(r, (uint16_t)(len - 2));
+		r[3] = dev_specific;
+	} else {
+		r[0] = (uint8_t)(len - 1);
+		r[2] = dev_specific;
+	}
+	reply(cmd, len, alloc);
+}
+
+/* ---- START STOP UNIT, PREVENT ALLOW MEDIUM REMOVAL ---- */
+
+static void start_stop_unit(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
+{
+	bool loej = cdb[4] & 0x02, start = cdb[4] & 0x01;
+
+	/* A power condition makes LOEJ and START be ignored (SBC-3 5.25);
+	 * without LOEJ there is no motor to start or stop. */
+	if ((cdb[4] >> 4) || !loej)
+		return;
+	if (start) {
+		/* Load: the medium the host ejected comes back. */
+		if (lun->state == SCSI_MEDIUM_EJECTED) {
+			lun->state = SCSI_MEDIUM_PRESENT;
+			lun->unit_attention = true;
+			lun->media_event = SCSI_MEDIA_EVENT_NEW_MEDIA;
+		}
+		return;
+	}
+	if (lun->state != SCSI_MEDIUM_PRESENT)
+		return;
+	if (lun->prevent) {
+		fail(lun, cmd, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_MEDIUM_REMOVAL_PREVENTED);
+		return;
+	}
+	/* Whatever the host wrote is on the medium before it goes. */
+	flush_medium(lun, cmd);
+	if (cmd->status != SCSI_STATUS_GOOD)
+		return;
+	lun->state = SCSI_MEDIUM_EJECTED;
+	lun->media_event = SCSI_MEDIA_EVENT_REMOVAL;
+}
+
+/* ---- MMC: READ TOC, GET CONFIGURATION, GET EVENT STATUS NOTIFICATION ---- */
+
+/* LBA as MSF, 2 seconds of pre-gap included (MMC-5 6.26.3.2.3). */
+static void put_address(uint8_t *p, uint64_t lba, bool msf)
+{
+	uint64_t f = lba + 150;
+	uint64_t m = f / (60 * 75);
+
+	if (!msf) {
+		put_be32(p, (uint32_t)lba);
+		return;
+	}
+	p[0] = 0;
+	p[1] = m > 0xff ? 0xff : (uint8_t)m;
+	p[2] = (uint8_t)(f / 75 % 60);
+	p[3] = (uint8_t)(f % 75);
+}
+
+static size_t toc_descriptor(uint8_t *p, uint8_t track, uint64_t lba, bool msf)
+{
+	p[0] = 0;
+	p[1] = TOC_CONTROL_DATA;
+	p[2] = track;
+	p[3] = 0;
+	put_address(p + 4, lba, msf);
+	return 8;
+}
+
+static void read_toc(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
+{
+	bool msf = cdb[1] & 0x02;
+	uint8_t format = cdb[2] & 0x0f, track = cdb[6];
+	uint8_t *r = cmd->reply;
+	size_t len = 4;
+
+	/* SFF-8020 hosts (Linux's sr for the session info) put the format
+	 * in the top bits of the control byte. */
+	if (!format)
+		format = cdb[9] >> 6;
+	if (!need_medium(lun, cmd))
+		return;
+	switch (format) {
+	case 0: /* TOC: one data track, then the lead-out */
+		if (track > 1 && track != TOC_LEADOUT) {
+			invalid_field(lun, cmd);
+			return;
+		}
+		if (track <= 1)
+			len += toc_descriptor(r + len, 1, 0, msf);
+		len += toc_descriptor(r + len, TOC_LEADOUT, lun->medium.nblocks, msf);
+		break;
+	case 1: /* session information: one session starting at track 1 */
+		len += toc_descriptor(r + len, 1, 0, msf);
+		break;
+	default:
+		invalid_field(lun, cmd);
+		return;
+	}
+	put_be16(r, (uint16_t)(len - 2));
+	r[2] = 1; /* first track or session */
+	r[3] = 1; /* last */
+	reply(cmd, len, get_be16(cdb + 7));
+}
+
+struct feature {
+	uint16_t code;
+	bool current;
+};
+
+static size_t put_feature(struct scsi_lun *lun, uint16_t code, bool current, uint8_t *p)
+{
+	size_t n = 4;
+
+	put_be16(p, code);
+	p[2] = current ? 0x01 : 0;
+	switch (code) {
+	case MMC_FEATURE_PROFILE_LIST:
+		p[2] |= 0x02; /* persistent */
+		put_be16(p + 4, MMC_PROFILE_CDROM);
+		p[6] = lun->state == SCSI_MEDIUM_PRESENT;
+		p[7] = 0;
+		n += 4;
+		break;
+	case MMC_FEATURE_CORE:
+		p[2] |= 0x08 | 0x02; /* version 2, persistent */
+		put_be32(p + 4, MMC_INTERFACE_USB);
+		p[8] = 0x01; /* DBE: device busy events */
+		p[9] = p[10] = p[11] = 0;
+		n += 8;
+		break;
+	case MMC_FEATURE_REMOVABLE:
+		p[2] |= 0x02;
+		p[4] = MMC_MECH_TRAY_EJECT_LOCK | (lun->prevent ? 0x02 : 0);
+		p[5] = p[6] = p[7] = 0;
+		n += 4;
+		break;
+	case MMC_FEATURE_RANDOM_READ:
+		put_be32(p + 4, lun->block_size);
+		put_be16(p + 8, 1); /* blocking */
+		p[10] = p[11] = 0;
+		n += 8;
+		break;
+	default: /* MMC_FEATURE_CD_READ */
+		p[2] |= 0x08; /* version 2 */
+		p[4] = p[5] = p[6] = p[7] = 0;
+		n += 4;
+		break;
+	}
+	p[3] = (uint8_t)(n - 4);
+	return n;
+}
+
+static void get_configuration(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
+{
+	bool present = lun->state == SCSI_MEDIUM_PRESENT;
+	const struct feature features[] = {
+		{ MMC_FEATURE_PROFILE_LIST, true },
+		{ MMC_FEATURE_CORE, true },
+		{ MMC_FEATURE_REMOVABLE, true },
+		{ MMC_FEATURE_RANDOM_READ, present },
+		{ MMC_FEATURE_CD_READ, present },
+	};
+	uint8_t rt = cdb[1] & 0x03, *r = cmd->reply;
+	uint16_t first = get_be16(cdb + 2);
+	size_t len = 8, i;
+
+	if (rt == 3) {
+		invalid_field(lun, cmd);
+		return;
+	}
+	memset(r, 0, 8);
+	for (i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
+		const struct feature *f = &features[i];
+
+		/* RT 0: all from `first` on; 1: the current ones; 2: just `first`. */
+		if (f->code < first || (rt == 1 && !f->current) || (rt == 2 && f->code != first))
+			continue;
+		len += put_feature(lun, f->code, f->current, r + len);
+	}
+	put_be32(r, (uint32_t)(len - 4));
+	put_be16(r + 6, present ? MMC_PROFILE_CDROM : MMC_PROFILE_NONE);
+	reply(cmd, len, get_be16(cdb + 7));
+}
+
+static void get_event_status(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
+{
+	uint8_t *r = cmd->reply;
+
+	/* Only polled operation (MMC-5 6.6.1). */
+	if (!(cdb[1] & 0x01)) {
+		invalid_field(lun, cmd);
+		return;
+	}
+	r[3] = 0x10; /* supported event classes: media */
+	if (!(cdb[4] & 0x10)) {
+		put_be16(r, 2);
+		r[2] = 0x80; /* NEA: no event of a requested class is available */
+		reply(cmd, 4, get_be16(cdb + 7));
+		return;
+	}
+	put_be16(r, 6);
+	r[2] = 0x04; /* media class */
+	r[4] = lun->media_event;
+	r[5] = (lun->state == SCSI_MEDIUM_PRESENT ? 0x02 : 0) |
+	       (lun->state == SCSI_MEDIUM_EJECTED ? 0x01 : 0); /* present, tray open */
+	r[6] = r[7] = 0;
+	lun->media_event = SCSI_MEDIA_EVENT_NONE;
+	reply(cmd, 8, get_be16(cdb + 7));
+}
+
+/* ---- dispatch ---- */
+
+static size_t cdb_length(uint8_t opcode)
+{
+	switch (opcode >> 5) {
+	case 0:
+		return 6;
+	case 1:
+	case 2:
+		return 10;
+	case 4:
+		return 16;
+	case 5:
+		return 12;
+	default:
+		return 0; /* reserved and vendor groups: none of ours */
+	}
+}
+
+/* Commands the host may send while a UNIT ATTENTION is pending
+ * (SPC-4 5.14; MMC-5 for the event and configuration ones). */
+static bool ignores_unit_attention(uint8_t opcode)
+{
+	switch (opcode) {
+	case SCSI_INQUIRY:
+	case SCSI_REQUEST_SENSE:
+	case SCSI_REPORT_LUNS:
+	case SCSI_GET_CONFIGURATION:
+	case SCSI_GET_EVENT_STATUS_NOTIFICATION:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool cdrom_only(uint8_t opcode)
+{
+	return opcode == SCSI_READ_TOC || opcode == SCSI_GET_CONFIGURATION ||
+	       opcode == SCSI_GET_EVENT_STATUS_NOTIFICATION;
+}
+
+void scsi_cmd_start(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb,
+		    size_t cdb_len)
+{
+	uint8_t op;
+	size_t need;
+
+	memset(cmd, 0, offsetof(struct scsi_cmd, reply));
+	cmd->dir = SCSI_DIR_NONE;
+	cmd->status = SCSI_STATUS_GOOD;
+	if (!cdb_len) {
+		fail(lun, cmd, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_OPCODE);
+		return;
+	}
+	op = cmd->opcode = cdb[0];
+	/* REQUEST SENSE reports the previous command's sense; every other
+	 * command starts afresh. */
+	if (op != SCSI_REQUEST_SENSE) {
+		lun->sense_key = SCSI_SENSE_NO_SENSE;
+		lun->asc = SCSI_ASC_NONE;
+	}
+	need = cdb_length(op);
+	if (!need || (lun->type != SCSI_TYPE_CDROM && cdrom_only(op))) {
+		fail(lun, cmd, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_OPCODE);
+		return;
+	}
+	if (cdb_len < need) {
+		invalid_field(lun, cmd);
+		return;
+	}
+	if (lun->unit_attention && !ignores_unit_attention(op)) {
+		lun->unit_attention = false;
+		fail(lun, cmd, SCSI_SENSE_UNIT_ATTENTION, SCSI_ASC_MEDIUM_CHANGED);
+		return;
+	}
+
+	switch (op) {
+	case SCSI_TEST_UNIT_READY:
+		need_medium(lun, cmd);
+		break;
+	case SCSI_REQUEST_SENSE:
+		request_sense(lun, cmd, cdb);
+		break;
+	case SCSI_INQUIRY:
+		inquiry(lun, cmd, cdb);
+		break;
+	case SCSI_MODE_SENSE_6:
+	case SCSI_MODE_SENSE_10:
+		mode_sense(lun, cmd, cdb);
+		break;
+	case SCSI_START_STOP_UNIT:
+		start_stop_unit(lun, cmd, cdb);
+		break;
+	case SCSI_PREVENT_ALLOW_MEDIUM_REMOVAL:
+		lun->prevent = cdb[4] & 0x01;
+		break;
+	case SCSI_READ_FORMAT_CAPACITIES:
+		read_format_capacities(lun, cmd, cdb);
+		break;
+	case SCSI_READ_CAPACITY_10:
+		read_capacity_10(lun, cmd, cdb);
+		break;
+	case SCSI_SERVICE_ACTION_IN_16:
+		service_action_in(lun, cmd, cdb);
+		break;
+	case SCSI_READ_6:
+	case SCSI_READ_10:
+	case SCSI_READ_12:
+	case SCSI_READ_16:
+	case SCSI_WRITE_6:
+	case SCSI_WRITE_10:
+	case SCSI_WRITE_12:
+	case SCSI_WRITE_16:
+		rw(lun, cmd, cdb);
+		break;
+	case SCSI_VERIFY_10:
+	case SCSI_VERIFY_16:
+		verify(lun, cmd, cdb);
+		break;
+	case SCSI_SYNCHRONIZE_CACHE_10:
+	case SCSI_SYNCHRONIZE_CACHE_16:
+		synchronize_cache(lun, cmd, cdb);
+		break;
+	case SCSI_REPORT_LUNS:
+		if (get_be32(cdb + 6) < 16 || cdb[2] > 2) {
+			invalid_field(lun, cmd);
+			break;
+		}
+		memset(cmd->reply, 0, 16);
+		put_be32(cmd->reply, 8); /* one LUN: 0 */
+		reply(cmd, 16, get_be32(cdb + 6));
+		break;
+	case SCSI_READ_TOC:
+		read_toc(lun, cmd, cdb);
+		break;
+	case SCSI_GET_CONFIGURATION:
+		get_configuration(lun, cmd, cdb);
+		break;
+	case SCSI_GET_EVENT_STATUS_NOTIFICATION:
+		get_event_status(lun, cmd, cdb);
+		break;
+	default:
+		fail(lun, cmd, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_OPCODE);
+		break;
+	}
+}
+
+/* The medium went away (ejected by the user) in the middle of a transfer. */
+static bool still_present(struct scsi_lun *lun, struct scsi_cmd *cmd)
+{
+	if (lun->state == SCSI_MEDIUM_PRESENT)
+		return true;
+	lun->sense_key = SCSI_SENSE_NOT_READY;
+	lun->asc = SCSI_ASC_MEDIUM_NOT_PRESENT;
+	cmd->status = SCSI_STATUS_CHECK_CONDITION;
+	return false;
+}
+
+int scsi_cmd_read(struct scsi_lun *lun, struct scsi_cmd *cmd, uint8_t *buf, size_t len)
+{
+	int r;
+
+	assert(cmd->dir == SCSI_DIR_IN && len <= cmd->length - cmd->done);
+	if (!cmd->media) {
+		memcpy(buf, cmd->reply + cmd->done, len);
+		cmd->done += len;
+		return 0;
+	}
+	if (!still_present(lun, cmd))
+		return -ENOMEDIUM;
+	r = lun->medium.ops->read(lun->medium.ctx, buf, len, cmd->offset + cmd->done);
+	if (r < 0) {
+		lun->sense_key = SCSI_SENSE_MEDIUM_ERROR;
+		lun->asc = SCSI_ASC_UNRECOVERED_READ_ERROR;
+		cmd->status = SCSI_STATUS_CHECK_CONDITION;
+		return r;
+	}
+	cmd->done += len;
+	return 0;
+}
+
+/* For scsi_cmd_read_file() and scsi_cmd_write_file(). */
+static int move_file(struct scsi_lun *lun, struct scsi_cmd *cmd, size_t len, bool write,
+		     int (*move)(void *arg, int fd, uint64_t off, size_t len), void *arg)
+{
+	uint64_t off = cmd->offset + cmd->done;
+	int fd, r;
+
+	if (!cmd->media)
+		return -EOPNOTSUPP;
+	if (!still_present(lun, cmd))
+		return -ENOMEDIUM;
+	if (!lun->medium.ops->file)
+		return -EOPNOTSUPP;
+	fd = lun->medium.ops->file(lun->medium.ctx, off, len, write);
+	if (fd < 0)
+		return -EOPNOTSUPP;
+	r = move(arg, fd, off, len);
+	if (r == -EOPNOTSUPP)
+		return r;
+	if (r < 0) {
+		/* As a backend error in scsi_cmd_read() or scsi_cmd_write(). */
+		lun->sense_key = SCSI_SENSE_MEDIUM_ERROR;
+		lun->asc = write ? SCSI_ASC_WRITE_ERROR : SCSI_ASC_UNRECOVERED_READ_ERROR;
+		cmd->status = SCSI_STATUS_CHECK_CONDITION;
+		return r;
+	}
+	cmd->done += len;
+	return 0;
+}
+
+int scsi_cmd_read_file(struct scsi_lun *lun, struct scsi_cmd *cmd, size_t len,
+		       int (*move)(void *arg, int fd, uint64_t off, size_t len), void *arg)
+{
+	assert(cmd->dir == SCSI_DIR_IN && len <= cmd->length - cmd->done);
+	return move_file(lun, cmd, len, false, move, arg);
+}
+
+int scsi_cmd_write_file(struct scsi_lun *lun, struct scsi_cmd *cmd, size_t len,
+			int (*move)(void *arg, int fd, uint64_t off, size_t len), void *arg)
+{
+	assert(cmd->dir == SCSI_DIR_OUT && cmd->media && len <= cmd->length - cmd->done);
+	return move_file(lun, cmd, len, true, move, arg);
+}
+
+int scsi_cmd_write(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *buf, size_t len)
+{
+	int r;
+
+	assert(cmd->dir == SCSI_DIR_OUT && cmd->media && len <= cmd->length - cmd->done);
+	if (!still_present(lun, cmd))
+		return -ENOMEDIUM;
+	r = lun->medium.ops->write(lun->medium.ctx, buf, len, cmd->offset + cmd->done);
+	if (r < 0) {
+		/* EIO, ENOSPC: the host must hear of it, never a silent success. */
+		lun->sense_key = SCSI_SENSE_MEDIUM_ERROR;
+		lun->asc = SCSI_ASC_WRITE_ERROR;
+		cmd->status = SCSI_STATUS_CHECK_CONDITION;
+		return r;
+	}
+	cmd->done += len;
+	return 0;
+}
+
+uint8_t scsi_cmd_finish(struct scsi_lun *lun, struct scsi_cmd *cmd)
+{
+	if (cmd->status == SCSI_STATUS_GOOD && cmd->media && cmd->dir == SCSI_DIR_OUT &&
+	    cmd->fua && cmd->done && still_present(lun, cmd))
+		flush_medium(lun, cmd);
+	return cmd->status;
+}

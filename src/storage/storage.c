@@ -1,0 +1,949 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The storage model: descriptors for full, high and SuperSpeed, the image
+ * behind the SCSI unit, and the commands that change it.
+ *
+ * The image is reached at the offsets the host asks for: large READs and
+ * WRITEs by splice between the image and the connection's socket (the
+ * transport's pipe in between holds page references, not copies; see
+ * image_file and src/usbip/conn.c), the rest with pread/pwrite straight into
+ * and out of the URB buffers, as are a snapshot's writes (copy on write
+ * into the overlay) and any file that cannot splice. Writes go to the
+ * page cache;
+ * the caching mode page says so (WCE), so the host sends SYNCHRONIZE
+ * CACHE when it needs data durable, and that is answered only after
+ * fdatasync. Detaching, SIGTERM and eject flush too.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "src/storage/msc.h"
+#include "src/storage/scsi.h"
+#include "src/storage/storage.h"
+
+/* ---- descriptors ---- */
+
+#define EP_IN 0x81
+#define EP_OUT 0x02
+
+/* Room for a string of 126 UTF-16 units given as UTF-8, and the NUL. */
+#define STRING_MAX VUSB_STRING_MAX
+
+static const uint8_t device_desc[] = {
+	USB_DT_DEVICE_SIZE, USB_DT_DEVICE, U16_LE(0x0200) /* bcdUSB, patched */,
+	USB_CLASS_PER_INTERFACE, 0, 0, 64 /* bMaxPacketSize0, patched */,
+	U16_LE(STORAGE_VID), U16_LE(STORAGE_PID), U16_LE(0x0100) /* bcdDevice */,
+	1 /* iManufacturer */, 2 /* iProduct */, 3 /* iSerialNumber */, 1 /* configurations */,
+};
+static_assert(sizeof(device_desc) == USB_DT_DEVICE_SIZE, "device descriptor");
+
+#define DEV_BCDUSB 2
+#define DEV_MAXPACKET0 7
+#define DEV_VENDOR 8
+#define DEV_PRODUCT 10
+
+#define CONFIG_SIZE (USB_DT_CONFIG_SIZE + USB_DT_INTERFACE_SIZE + 2 * USB_DT_ENDPOINT_SIZE)
+#define CONFIG_SS_SIZE (CONFIG_SIZE + 2 * USB_DT_SS_EP_COMP_SIZE)
+
+#define CONFIG_HEADER(total, power)                                                   \
+	USB_DT_CONFIG_SIZE, USB_DT_CONFIG, U16_LE(total), 1 /* interfaces */,          \
+		1 /* bConfigurationValue */, 0, USB_CONFIG_ATT_ONE, (power),            \
+		USB_DT_INTERFACE_SIZE, USB_DT_INTERFACE, 0, 0, 2 /* endpoints */,       \
+		USB_CLASS_MASS_STORAGE, MSC_SUBCLASS_SCSI, MSC_PROTOCOL_BOT, 0
+
+#define BULK_EP(addr, size) \
+	USB_DT_ENDPOINT_SIZE, USB_DT_ENDPOINT, (addr), USB_ENDPOINT_XFER_BULK, U16_LE(size), 0
+
+/* bMaxBurst 15: sixteen 1024-byte packets per burst; no streams. */
+#define SS_COMPANION USB_DT_SS_EP_COMP_SIZE, USB_DT_SS_ENDPOINT_COMP, 15, 0, U16_LE(0)
+
+static const uint8_t config_fs[] = {
+	CONFIG_HEADER(CONFIG_SIZE, 100 /* 200 mA */),
+	BULK_EP(EP_IN, 64),
+	BULK_EP(EP_OUT, 64),
+};
+static_assert(sizeof(config_fs) == CONFIG_SIZE, "full-speed configuration");
+
+static const uint8_t config_hs[] = {
+	CONFIG_HEADER(CONFIG_SIZE, 100 /* 200 mA */),
+	BULK_EP(EP_IN, 512),
+	BULK_EP(EP_OUT, 512),
+};
+static_assert(sizeof(config_hs) == CONFIG_SIZE, "high-speed configuration");
+
+static const uint8_t config_ss[] = {
+	CONFIG_HEADER(CONFIG_SS_SIZE, 25 /* 8 mA units: 200 mA */),
+	BULK_EP(EP_IN, 1024),
+	SS_COMPANION,
+	BULK_EP(EP_OUT, 1024),
+	SS_COMPANION,
+};
+static_assert(sizeof(config_ss) == CONFIG_SS_SIZE, "SuperSpeed configuration");
+
+#define BOS_SIZE (USB_DT_BOS_SIZE + USB_DT_USB_EXT_CAP_SIZE + USB_DT_SS_CAP_SIZE)
+
+/* USB 3.2 9.6.2: a SuperSpeed device has a USB 2.0 extension (LPM set)
+ * and a SuperSpeed capability. */
+static const uint8_t bos_ss[] = {
+	USB_DT_BOS_SIZE, USB_DT_BOS, U16_LE(BOS_SIZE), 2 /* capabilities */,
+	USB_DT_USB_EXT_CAP_SIZE, USB_DT_DEVICE_CAPABILITY, USB_CAP_TYPE_EXT,
+	0x02, 0, 0, 0 /* bmAttributes: LPM */,
+	USB_DT_SS_CAP_SIZE, USB_DT_DEVICE_CAPABILITY, USB_SS_CAP_TYPE,
+	0 /* no LTM */, U16_LE(0x000e) /* full, high, super */, 1 /* full works */,
+	10 /* bU1DevExitLat, us */, U16_LE(2047) /* wU2DevExitLat, us */,
+};
+static_assert(sizeof(bos_ss) == BOS_SIZE, "BOS");
+
+/* A high-speed device also works at full speed. */
+static const uint8_t qualifier_desc[] = {
+	USB_DT_QUALIFIER_SIZE, USB_DT_DEVICE_QUALIFIER, U16_LE(0x0200),
+	USB_CLASS_PER_INTERFACE, 0, 0, 64 /* bMaxPacketSize0 */, 1 /* configurations */, 0,
+};
+static_assert(sizeof(qualifier_desc) == USB_DT_QUALIFIER_SIZE, "device qualifier");
+
+/* ---- the image ---- */
+
+/*
+ * --snapshot keeps the host's writes in an unlinked temporary file the
+ * size of the image, one bit per chunk saying which file holds it. A
+ * write to a chunk not yet in the overlay copies the chunk up first,
+ * unless it covers all of it.
+ */
+#define OVERLAY_CHUNK (64 * 1024)
+
+struct image {
+	int fd; /* -1: no image */
+	char *path;
+	uint64_t size;
+	bool writable; /* opened for writing, and write-locked */
+	bool locked;
+
+	int ovl_fd; /* -1 unless --snapshot */
+	uint8_t *ovl_map;
+	uint8_t *cow; /* OVERLAY_CHUNK bytes for copying up */
+};
+
+struct image_opts {
+	bool readonly; /* --ro, --cdrom */
+	bool snapshot;
+	uint32_t block_size;
+};
+
+static int pread_full(int fd, void *buf, size_t len, uint64_t off)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t r = pread(fd, p, len, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EIO; /* the image shrank under us */
+		p += r;
+		len -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+static int pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t r = pwrite(fd, p, len, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EIO;
+		p += r;
+		len -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+static bool ovl_has(const struct image *img, uint64_t chunk)
+{
+	return img->ovl_map[chunk / 8] & (1u << (chunk % 8));
+}
+
+static int ovl_read(struct image *img, uint8_t *buf, size_t len, uint64_t off)
+{
+	while (len) {
+		uint64_t chunk = off / OVERLAY_CHUNK, end = (chunk + 1) * OVERLAY_CHUNK;
+		bool in_ovl = ovl_has(img, chunk);
+		size_t n;
+		int r;
+
+		/* A run of chunks that live in the same file: one pread. */
+		while (end < off + len && ovl_has(img, end / OVERLAY_CHUNK) == in_ovl)
+			end += OVERLAY_CHUNK;
+		n = end - off < len ? (size_t)(end - off) : len;
+		r = pread_full(in_ovl ? img->ovl_fd : img->fd, buf, n, off);
+		if (r < 0)
+			return r;
+		buf += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int ovl_write(struct image *img, const uint8_t *buf, size_t len, uint64_t off)
+{
+	uint64_t chunk, last = (off + len - 1) / OVERLAY_CHUNK;
+	int r;
+
+	for (chunk = off / OVERLAY_CHUNK; chunk <= last; chunk++) {
+		uint64_t start = chunk * OVERLAY_CHUNK;
+		uint64_t clen = img->size - start < OVERLAY_CHUNK ? img->size - start : OVERLAY_CHUNK;
+
+		if (ovl_has(img, chunk))
+			continue;
+		if (off > start || off + len < start + clen) {
+			r = pread_full(img->fd, img->cow, (size_t)clen, start);
+			if (r == 0)
+				r = pwrite_full(img->ovl_fd, img->cow, (size_t)clen, start);
+			if (r < 0)
+				return r;
+		}
+		img->ovl_map[chunk / 8] |= (uint8_t)(1u << (chunk % 8));
+	}
+	return pwrite_full(img->ovl_fd, buf, len, off);
+}
+
+static int image_read(void *ctx, void *buf, size_t len, uint64_t off)
+{
+	struct image *img = ctx;
+
+	if (img->ovl_fd >= 0)
+		return ovl_read(img, buf, len, off);
+	return pread_full(img->fd, buf, len, off);
+}
+
+static int image_write(void *ctx, const void *buf, size_t len, uint64_t off)
+{
+	struct image *img = ctx;
+
+	if (img->ovl_fd >= 0)
+		return ovl_write(img, buf, len, off);
+	if (!img->writable)
+		return -EROFS; /* the SCSI layer stops writes first */
+	return pwrite_full(img->fd, buf, len, off);
+}
+
+static int image_flush(void *ctx)
+{
+	struct image *img = ctx;
+
+	/* The overlay is thrown away at the end: nothing to make durable. */
+	if (img->ovl_fd >= 0 || !img->writable)
+		return 0;
+	return fdatasync(img->fd) < 0 ? -errno : 0;
+}
+
+static int image_file(void *ctx, uint64_t off, size_t len, bool write)
+{
+	struct image *img = ctx;
+	uint64_t chunk, last = (off + len - 1) / OVERLAY_CHUNK;
+	bool in_ovl;
+
+	if (img->ovl_fd < 0 || !len)
+		return !write || img->writable ? img->fd : -EOPNOTSUPP;
+	if (write)
+		return -EOPNOTSUPP; /* the overlay's copy-on-write: image_write() */
+	/* A snapshot: a range that lies wholly in one of the two files. */
+	in_ovl = ovl_has(img, off / OVERLAY_CHUNK);
+	for (chunk = off / OVERLAY_CHUNK + 1; chunk <= last; chunk++)
+		if (ovl_has(img, chunk) != in_ovl)
+			return -EOPNOTSUPP;
+	return in_ovl ? img->ovl_fd : img->fd;
+}
+
+static const struct scsi_backend_ops image_ops = {
+	.read = image_read,
+	.write = image_write,
+	.flush = image_flush,
+	.file = image_file,
+};
+
+static void image_init(struct image *img)
+{
+	memset(img, 0, sizeof(*img));
+	img->fd = -1;
+	img->ovl_fd = -1;
+}
+
+/* Flush and let go. 0, or the flush's -errno (the image is closed anyway). */
+static int image_close(struct image *img)
+{
+	int r = 0;
+
+	if (img->fd >= 0) {
+		r = image_flush(img);
+		/* The OFD lock goes with the last descriptor. */
+		close(img->fd);
+	}
+	if (img->ovl_fd >= 0)
+		close(img->ovl_fd);
+	free(img->ovl_map);
+	free(img->cow);
+	free(img->path);
+	image_init(img);
+	return r;
+}
+
+static const char *tmp_dir(void)
+{
+	const char *d = getenv("TMPDIR");
+
+	return d && *d ? d : "/var/tmp";
+}
+
+static int overlay_open(struct image *img, struct strbuf *err)
+{
+	const char *dirs[] = { tmp_dir(), "/tmp" };
+	uint64_t chunks = (img->size + OVERLAY_CHUNK - 1) / OVERLAY_CHUNK;
+	unsigned int i;
+	int fd = -1, r = -ENOENT;
+
+	for (i = 0; i < 2 && fd < 0; i++) {
+		fd = open(dirs[i], O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		if (fd < 0)
+			r = -errno;
+	}
+	if (fd < 0) {
+		strbuf_printf(err, "--snapshot: cannot create a temporary overlay in %s: %s",
+			      tmp_dir(), strerror(-r));
+		return r;
+	}
+	/* Sparse: it grows with what the host writes. */
+	if (ftruncate(fd, (off_t)img->size) < 0) {
+		r = -errno;
+		close(fd);
+		strbuf_printf(err, "--snapshot: cannot size the overlay in %s: %s", tmp_dir(),
+			      strerror(-r));
+		return r;
+	}
+	img->ovl_map = calloc(1, (size_t)(chunks + 7) / 8);
+	img->cow = malloc(OVERLAY_CHUNK);
+	if (!img->ovl_map || !img->cow) {
+		close(fd);
+		strbuf_printf(err, "out of memory");
+		return -ENOMEM;
+	}
+	img->ovl_fd = fd;
+	return 0;
+}
+
+static int explain_open(const char *path, int r, bool want_write, struct strbuf *err)
+{
+	switch (r) {
+	case -ENOENT:
+		strbuf_printf(err, "%s: no such file (--create SIZE makes a new image)", path);
+		break;
+	case -EISDIR:
+		strbuf_printf(err, "%s is a directory, not an image", path);
+		break;
+	case -EACCES:
+	case -EPERM:
+		strbuf_printf(err, "%s: permission denied%s", path,
+			      want_write ? " (opening it for writing; --ro and --snapshot only read)" :
+					   "");
+		break;
+	case -EROFS:
+		strbuf_printf(err, "%s is on a read-only file system: use --ro or --snapshot", path);
+		break;
+	default:
+		strbuf_printf(err, "%s: %s", path, strerror(-r));
+		break;
+	}
+	return r;
+}
+
+/*
+ * Check an image opened as `fd` (which it owns from now on; -1: open
+ * `path` here). Nothing about it is changed: a size that does not fit the
+ * block size is refused, never rounded by growing or truncating the
+ * user's file.
+ */
+static int image_open_fd(struct image *img, int fd, const char *path, const struct image_opts *o,
+			 struct strbuf *err)
+{
+	bool want_write = !o->readonly && !o->snapshot;
+	struct flock lk = { .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+	struct stat st;
+	uint64_t size;
+	int r;
+
+	image_init(img);
+	/* O_NONBLOCK: a FIFO must not hang the open; it is refused below. */
+	if (fd < 0)
+		fd = open(path, (want_write ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return explain_open(path, -errno, want_write, err);
+	if (want_write && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY) {
+		/* Sent by a client that may only read it. */
+		close(fd);
+		return explain_open(path, -EACCES, want_write, err);
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		close(fd);
+		return explain_open(path, r, want_write, err);
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		return explain_open(path, -EISDIR, want_write, err);
+	}
+	if (S_ISREG(st.st_mode)) {
+		size = (uint64_t)st.st_size;
+	} else if (S_ISBLK(st.st_mode)) {
+		if (ioctl(fd, BLKGETSIZE64, &size) < 0) {
+			r = -errno;
+			close(fd);
+			strbuf_printf(err, "%s: cannot get the size of the block device: %s", path,
+				      strerror(-r));
+			return r;
+		}
+	} else {
+		close(fd);
+		strbuf_printf(err, "%s is not a regular file or a block device", path);
+		return -EINVAL;
+	}
+	if (size == 0 || size % o->block_size) {
+		close(fd);
+		if (size == 0)
+			strbuf_printf(err, "%s is empty (--create SIZE makes a new image)", path);
+		else
+			strbuf_printf(err,
+				      "%s: its size, %llu bytes, is not a multiple of the %u-byte block; "
+				      "vusb does not resize images (truncate -s %llu %s pads it)",
+				      path, (unsigned long long)size, o->block_size,
+				      (unsigned long long)(size / o->block_size + 1) * o->block_size,
+				      path);
+		return -EINVAL;
+	}
+	/* Open file description locks: whole file, shared for readers,
+	 * exclusive for a writer. They conflict with QEMU's, which are the
+	 * same kind, and go away with the descriptor. */
+	lk.l_type = want_write ? F_WRLCK : F_RDLCK;
+	if (fcntl(fd, F_OFD_SETLK, &lk) == 0) {
+		img->locked = true;
+	} else if (errno == EAGAIN || errno == EACCES) {
+		close(fd);
+		strbuf_printf(err, "%s is in use by another program (another vusb-attach, qemu, ...): "
+				   "it holds a lock on it", path);
+		return -EBUSY;
+	}
+	/* Other failures (a file system without locks): serve it unlocked. */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		r = -errno;
+		close(fd);
+		return explain_open(path, r, want_write, err);
+	}
+
+	img->fd = fd;
+	img->size = size;
+	img->writable = want_write;
+	img->path = strdup(path);
+	if (!img->path) {
+		image_close(img);
+		strbuf_printf(err, "out of memory");
+		return -ENOMEM;
+	}
+	if (o->snapshot) {
+		r = overlay_open(img, err);
+		if (r < 0) {
+			image_close(img);
+			return r;
+		}
+	}
+	return 0;
+}
+
+static int image_open(struct image *img, const char *path, const struct image_opts *o,
+		      struct strbuf *err)
+{
+	return image_open_fd(img, -1, path, o, err);
+}
+
+/* --create: a new sparse file; an existing one is never touched. */
+static int image_create(const char *path, uint64_t size, struct strbuf *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0644);
+	int r;
+
+	if (fd < 0) {
+		r = -errno;
+		if (r == -EEXIST)
+			strbuf_printf(err, "%s exists already: --create makes a new image and never "
+					   "overwrites one (leave --create out to use it)", path);
+		else
+			explain_open(path, r, true, err);
+		return r;
+	}
+	if (ftruncate(fd, (off_t)size) < 0) {
+		r = -errno;
+		close(fd);
+		unlink(path);
+		strbuf_printf(err, "%s: cannot make it %llu bytes: %s", path,
+			      (unsigned long long)size, strerror(-r));
+		return r;
+	}
+	close(fd);
+	return 0;
+}
+
+int storage_parse_size(const char *s, uint64_t *ret)
+{
+	static const char units[] = "KMGTP";
+	uint64_t v = 0, mult = 1;
+	const char *p = s, *u;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p) {
+		u = strchr(units, *p >= 'a' ? *p - 'a' + 'A' : *p);
+		if (!u)
+			return -EINVAL;
+		mult = 1ull << (10 * (u - units + 1));
+		p++;
+		/* "M", "MB", "MiB": all powers of 1024. */
+		if (*p == 'i')
+			p++;
+		if (*p == 'B' || *p == 'b')
+			p++;
+		if (*p)
+			return -EINVAL;
+	}
+	if (v == 0 || v > (1ull << 62) / mult)
+		return -EINVAL;
+	*ret = v * mult;
+	return 0;
+}
+
+/* ---- the device ---- */
+
+struct storage {
+	struct usb_device usb;
+	struct msc msc;
+	struct scsi_lun lun;
+	struct image img;
+	struct image_opts io;
+	bool cdrom;
+	char manufacturer[STRING_MAX];
+	char product[STRING_MAX];
+	char serial[STRING_MAX];
+};
+
+static struct storage *storage_of(struct usb_device *dev)
+{
+	return container_of(dev, struct storage, usb);
+}
+
+static const char *mode_name(const struct storage *s)
+{
+	if (s->cdrom)
+		return "cdrom";
+	if (s->io.snapshot)
+		return "snapshot";
+	return s->io.readonly ? "ro" : "rw";
+}
+
+/* Put the open image into the drive. */
+static void load(struct storage *s, bool unit_attention)
+{
+	struct scsi_medium m = {
+		.ops = &image_ops,
+		.ctx = &s->img,
+		.nblocks = s->img.size / s->lun.block_size,
+		.readonly = s->io.readonly,
+	};
+
+	scsi_medium_insert(&s->lun, &m);
+	if (!unit_attention) {
+		/* There from power-on: not a change the host must hear of. */
+		s->lun.unit_attention = false;
+		s->lun.media_event = SCSI_MEDIA_EVENT_NONE;
+	}
+}
+
+/*
+ * Mass storage wants a serial number of at least 12 hexadecimal digits
+ * (BOT 4.1.1) that is unique per device: a hash of the device's name,
+ * which is unique on the machine, and stable across runs.
+ */
+static void default_serial(const struct vusb_dev_opts *opts, char *out, size_t len)
+{
+	char name[64];
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+	const char *p;
+
+	if (opts->name)
+		snprintf(name, sizeof(name), "%s", opts->name);
+	else
+		snprintf(name, sizeof(name), "storage%u", opts->instance);
+	for (p = name; *p; p++) {
+		h ^= (uint8_t)*p;
+		h *= 0x100000001b3ull;
+	}
+	snprintf(out, len, "%016llX", (unsigned long long)h);
+}
+
+static int setup_speed(struct storage *s, const struct vusb_dev_opts *opts, bool superspeed,
+		       struct strbuf *err)
+{
+	struct usb_device *dev = &s->usb;
+	enum usb_speed speed = opts->speed;
+
+	if (superspeed) {
+		if (speed != USB_SPEED_UNKNOWN && speed != USB_SPEED_SUPER) {
+			strbuf_printf(err, "--superspeed and --speed (%s) contradict each other",
+				      usb_speed_name(speed));
+			return -EINVAL;
+		}
+		speed = USB_SPEED_SUPER;
+	}
+	switch (speed) {
+	case USB_SPEED_UNKNOWN:
+	case USB_SPEED_HIGH:
+		speed = USB_SPEED_HIGH;
+		dev->config = config_hs;
+		dev->qualifier = qualifier_desc;
+		break;
+	case USB_SPEED_FULL:
+		dev->config = config_fs;
+		break;
+	case USB_SPEED_SUPER:
+		usb_put_le16(dev->desc + DEV_BCDUSB, 0x0320);
+		dev->desc[DEV_MAXPACKET0] = 9; /* 2^9 = 512 bytes */
+		dev->config = config_ss;
+		dev->bos = bos_ss;
+		break;
+	default:
+		strbuf_printf(err, "a storage device cannot be %s: use --speed full or high, or "
+				   "--superspeed", usb_speed_name(speed));
+		return -EINVAL;
+	}
+	dev->speed = speed;
+	return 0;
+}
+
+static int check_vendor(const char *v, struct strbuf *err)
+{
+	size_t i, n = strlen(v);
+
+	for (i = 0; i < n; i++)
+		if (v[i] < 0x20 || v[i] > 0x7e)
+			break;
+	if (n == 0 || n > 8 || i < n) {
+		strbuf_printf(err, "--vendor must be 1 to 8 printable ASCII characters (a SCSI "
+				   "vendor identification)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int storage_create(struct usb_device **ret, const struct vusb_dev_opts *opts,
+			  struct strbuf *err)
+{
+	const char *create = vusb_dev_opt(opts, "--create");
+	const char *vendor = vusb_dev_opt(opts, "--vendor");
+	bool superspeed = vusb_dev_opt(opts, "--superspeed") != NULL;
+	struct storage *s;
+	uint64_t size = 0;
+	char serial[64];
+	int r;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	image_init(&s->img);
+	s->cdrom = vusb_dev_opt(opts, "--cdrom") != NULL;
+	s->io.readonly = s->cdrom || vusb_dev_opt(opts, "--ro");
+	s->io.snapshot = vusb_dev_opt(opts, "--snapshot") != NULL;
+	s->io.block_size = s->cdrom ? 2048 : 512;
+
+	r = -EINVAL;
+	if (create && s->cdrom) {
+		strbuf_printf(err, "--create makes a disk image; a CD image comes from an ISO 9660 "
+				   "tool (genisoimage, xorriso)");
+		goto fail;
+	}
+	if (create && !opts->positional) {
+		strbuf_printf(err, "--create needs the IMAGE to create");
+		goto fail;
+	}
+	if (create && (storage_parse_size(create, &size) < 0 || size % 512)) {
+		strbuf_printf(err, "invalid --create size '%s': a multiple of 512 bytes such as "
+				   "64M, 4G or 1T", create);
+		goto fail;
+	}
+	if (vendor && check_vendor(vendor, err) < 0)
+		goto fail;
+
+	usb_device_init(&s->usb);
+	memcpy(s->usb.desc, device_desc, sizeof(device_desc));
+	r = setup_speed(s, opts, superspeed, err);
+	if (r < 0)
+		goto fail;
+	r = vusb_dev_set_id("vendor id", opts->vid, STORAGE_VID, s->usb.desc + DEV_VENDOR, err);
+	if (r < 0)
+		goto fail;
+	r = vusb_dev_set_id("product id", opts->pid, STORAGE_PID, s->usb.desc + DEV_PRODUCT, err);
+	if (r < 0)
+		goto fail;
+	default_serial(opts, serial, sizeof(serial));
+	r = vusb_dev_set_string("manufacturer",
+		       opts->manufacturer ? opts->manufacturer : vendor ? vendor : "vusb",
+		       s->manufacturer, err);
+	if (r == 0)
+		r = vusb_dev_set_string("product",
+			       opts->product ? opts->product :
+			       s->cdrom      ? "Virtual CD-ROM" :
+					       "Virtual Disk",
+			       s->product, err);
+	if (r == 0)
+		r = vusb_dev_set_string("serial", opts->serial ? opts->serial : serial, s->serial, err);
+	if (r < 0)
+		goto fail;
+	s->usb.strings[1] = s->manufacturer;
+	s->usb.strings[2] = s->product;
+	s->usb.strings[3] = s->serial;
+
+	scsi_lun_init(&s->lun, s->cdrom ? SCSI_TYPE_CDROM : SCSI_TYPE_DISK);
+	scsi_lun_set_ident(&s->lun, vendor ? vendor : "vusb", s->product, NULL, s->serial);
+
+	r = msc_attach(&s->msc, &s->lun, &s->usb, 0);
+	if (r == 0)
+		r = usb_device_validate(&s->usb);
+	if (r < 0) {
+		/* Our descriptors: a bug, but say so rather than crash. */
+		strbuf_printf(err, "storage: internal error: invalid descriptors (%d)", r);
+		goto fail;
+	}
+
+	/* The image last: nothing is created or locked for a device that
+	 * fails for another reason. */
+	if (create) {
+		r = image_create(opts->positional, size, err);
+		if (r < 0)
+			goto fail;
+	}
+	if (opts->positional) {
+		r = image_open(&s->img, opts->positional, &s->io, err);
+		if (r < 0)
+			goto fail;
+		load(s, false);
+	}
+	*ret = &s->usb;
+	return 0;
+fail:
+	free(s);
+	return r;
+}
+
+static void storage_destroy(struct usb_device *dev)
+{
+	struct storage *s;
+	char msg[160];
+	int r;
+
+	if (!dev)
+		return;
+	s = storage_of(dev);
+	if (s->img.fd >= 0) {
+		r = image_close(&s->img);
+		if (r < 0) {
+			snprintf(msg, sizeof(msg), "flushing the image failed: %s", strerror(-r));
+			usb_device_event(dev, msg);
+		}
+	}
+	free(s);
+}
+
+/* ---- commands ---- */
+
+static void put_size(struct strbuf *out, uint64_t size)
+{
+	static const char units[] = "KMGTP";
+	unsigned int i = 0;
+
+	while (i < 5 && size >= (1024ull << (10 * i)) && size % (1024ull << (10 * i)) == 0)
+		i++;
+	if (i == 0)
+		strbuf_printf(out, "%llu bytes", (unsigned long long)size);
+	else
+		strbuf_printf(out, "%llu %ciB", (unsigned long long)(size >> (10 * i)),
+			      units[i - 1]);
+}
+
+/* A path in one line of `vusbctl list`: no tabs, no newlines. */
+static void put_path(struct strbuf *out, const char *path)
+{
+	const char *p;
+
+	for (p = path; *p; p++)
+		strbuf_printf(out, "%c", (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p);
+}
+
+static void storage_describe(struct usb_device *dev, struct strbuf *out)
+{
+	struct storage *s = storage_of(dev);
+
+	switch (s->lun.state) {
+	case SCSI_MEDIUM_NONE:
+		strbuf_printf(out, "no medium");
+		return;
+	case SCSI_MEDIUM_EJECTED:
+		strbuf_printf(out, "ejected by host: ");
+		put_path(out, s->img.path);
+		return;
+	case SCSI_MEDIUM_PRESENT:
+		put_path(out, s->img.path);
+		strbuf_printf(out, " ");
+		put_size(out, s->img.size);
+		strbuf_printf(out, " %s%s", mode_name(s), s->lun.prevent ? " locked" : "");
+		return;
+	}
+}
+
+static int cmd_eject(struct usb_device *dev, int argc, char **argv, struct strbuf *out)
+{
+	struct storage *s = storage_of(dev);
+	bool force = false;
+	int r;
+
+	if (argc == 2) {
+		if (strcmp(argv[1], "--force") != 0) {
+			strbuf_printf(out, "usage: eject [--force]");
+			return -EINVAL;
+		}
+		force = true;
+	}
+	if (s->lun.state == SCSI_MEDIUM_NONE) {
+		strbuf_printf(out, "the drive is empty\n");
+		return -ENOMEDIUM;
+	}
+	r = scsi_medium_remove(&s->lun, force);
+	if (r == -EBUSY) {
+		strbuf_printf(out, "the host has locked the medium (mounted?): unmount it first, "
+				   "or 'eject --force'\n");
+		return r;
+	}
+	r = image_close(&s->img);
+	if (r < 0) {
+		strbuf_printf(out, "ejected, but flushing the image failed: %s\n", strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+/*
+ * insert FILE: vusbctl opens FILE with the rights of whoever runs it and
+ * sends the descriptor (fd), so that vusb-attach needs no rights of its
+ * own on the user's files and may drop root. Typed on vusb-attach's
+ * terminal (fd -1), FILE is opened here, with vusb-attach's rights.
+ */
+static int cmd_insert(struct usb_device *dev, int argc, char **argv, int fd, struct strbuf *out)
+{
+	struct storage *s = storage_of(dev);
+	struct image img;
+	int r;
+
+	if (fd < 0 && argv[1][0] != '/') {
+		/* Typed here, but meant for where vusb-attach was started? */
+		strbuf_printf(out, "insert: '%s' is not an absolute path (try \"$(realpath %s)\")",
+			      argv[1], argv[1]);
+		return -EINVAL;
+	}
+	if (s->lun.state == SCSI_MEDIUM_PRESENT) {
+		if (fd >= 0)
+			close(fd);
+		strbuf_printf(out, "there is a medium in the drive: eject it first\n");
+		return -EBUSY;
+	}
+	r = image_open_fd(&img, fd, argv[1], &s->io, out);
+	if (r < 0) {
+		strbuf_printf(out, "\n");
+		return r;
+	}
+	/* What the host ejected is still held: let go of it now. */
+	scsi_medium_remove(&s->lun, true);
+	image_close(&s->img);
+	s->img = img;
+	load(s, true);
+	return 0;
+}
+
+static int cmd_info(struct usb_device *dev, int argc, char **argv, struct strbuf *out)
+{
+	struct storage *s = storage_of(dev);
+
+	strbuf_printf(out, "medium: ");
+	storage_describe(dev, out);
+	strbuf_printf(out, "\ntype: %s, %u-byte blocks\n", s->cdrom ? "cdrom" : "disk",
+		      s->lun.block_size);
+	if (s->img.fd >= 0)
+		strbuf_printf(out, "lock: %s\n",
+			      !s->img.locked ? "none (the file system has no locks)" :
+			      s->img.writable ? "exclusive" :
+						"shared");
+	strbuf_printf(out, "host: %s%s\n", s->lun.prevent ? "prevents removal" : "allows removal",
+		      s->lun.flush_error ? ", a flush failed" : "");
+	strbuf_printf(out, "commands: %llu, phase errors: %llu, resets: %llu\n",
+		      (unsigned long long)s->msc.commands, (unsigned long long)s->msc.phase_errors,
+		      (unsigned long long)s->msc.resets);
+	return 0;
+}
+
+static const struct vusb_command storage_commands[] = {
+	{ "eject", "[--force]", "take the medium out (--force: even if the host has it locked)", 0,
+	  1, cmd_eject, NULL },
+	{ "insert", "FILE", "put an image in the empty drive", 1, 1, NULL, cmd_insert },
+	{ "info", "", "the medium, its lock, and command counters", 0, 0, cmd_info, NULL },
+	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
+};
+
+static const struct vusb_model_option storage_options[] = {
+	{ "--ro", NULL, "write-protected: the host cannot write (DATA PROTECT)" },
+	{ "--snapshot", NULL, "writes go to a temporary overlay; the image is never modified" },
+	{ "--cdrom", NULL, "an ISO 9660 image as a CD-ROM (read-only, 2048-byte blocks)" },
+	{ "--create", "SIZE", "make IMAGE first, a new sparse file of SIZE (64M, 4G, 3T)" },
+	{ "--vendor", "TEXT", "SCSI vendor, up to 8 characters (default vusb)" },
+	{ "--superspeed", NULL, "USB 3 SuperSpeed: an ss port, 1024-byte bulk packets" },
+	{ NULL, NULL, NULL },
+};
+
+const struct vusb_model storage_model = {
+	.name = "storage",
+	.summary = "USB mass storage (bulk-only, SCSI) from an image file or block device",
+	.create = storage_create,
+	.destroy = storage_destroy,
+	.commands = storage_commands,
+	.options = storage_options,
+	.positional = "IMAGE",
+	.positional_optional = true,
+	.describe = storage_describe,
+};

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device models: what `vusb-attach DEVICE` can make (mouse, keyboard, ...)
+ * and the commands each answers from vusbctl or the terminal. The core
+ * finds a model by name and never knows more about it than this table.
+ */
+#ifndef VUSB_MODEL_H
+#define VUSB_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "src/base/strbuf.h"
+#include "src/usb/usbdev.h"
+
+#define VUSB_MAX_MODEL_OPTS 16
+
+/* An option only some models take ("--ro" for storage), after the DEVICE. */
+struct vusb_model_option {
+	const char *name; /* "--ro" */
+	const char *arg; /* NULL for a flag, else the value's name: "SIZE" */
+	const char *help;
+};
+
+/* What the command line says about one device. Unset fields are 0/NULL. */
+struct vusb_dev_opts {
+	const char *name; /* "mouse0"; set by the core before create */
+	unsigned int instance; /* process-wide device number, for serials */
+	int vid; /* -1: the model's default */
+	int pid;
+	const char *serial;
+	const char *product;
+	const char *manufacturer;
+	enum usb_speed speed; /* USB_SPEED_UNKNOWN: the model's default */
+	const char *positional; /* the model's argument ("disk.img"), or NULL */
+	/* Model options as given: value "" for a flag. */
+	struct {
+		const char *name;
+		const char *value;
+	} extra[VUSB_MAX_MODEL_OPTS];
+	unsigned int nextra;
+};
+
+/* Room for the text of any string descriptor (126 UTF-16 units as UTF-8). */
+#define VUSB_STRING_MAX 384
+
+/*
+ * Helpers for a model's create(): put `v` (opts->vid/pid, -1 for the
+ * model's default `def`) into a descriptor's 16-bit field; copy a string
+ * option into dst after checking that it makes a valid string descriptor.
+ * 0, or -EINVAL with the reason ("vendor id ...") in err.
+ */
+int vusb_dev_set_id(const char *what, int v, uint16_t def, uint8_t *field, struct strbuf *err);
+int vusb_dev_set_string(const char *what, const char *src, char dst[VUSB_STRING_MAX],
+			struct strbuf *err);
+
+/* The value of model option `name` ("--ro"): "" for a flag, NULL if absent. */
+const char *vusb_dev_opt(const struct vusb_dev_opts *opts, const char *name);
+
+/*
+ * A command: `vusbctl NAME move 10 20` runs the "move" entry of NAME's
+ * model with argv = {"move", "10", "20"}. run() returns 0 (with optional
+ * output in out), -EINVAL for bad arguments (with the reason in out), or
+ * another -errno (-EAGAIN: too many reports queued; -ENOTCONN: the host
+ * has not configured the device).
+ */
+struct vusb_command {
+	const char *name;
+	const char *args; /* usage, e.g. "DX DY" */
+	const char *help;
+	int min_args;
+	int max_args;
+	int (*run)(struct usb_device *dev, int argc, char **argv, struct strbuf *out);
+	/*
+	 * Optional, called instead of run when set: for a command that takes
+	 * a file the client opened with its own rights and sent along (fd,
+	 * which it then owns), or -1 when none came (typed on vusb-attach's
+	 * terminal): storage's insert.
+	 */
+	int (*run_fd)(struct usb_device *dev, int argc, char **argv, int fd, struct strbuf *out);
+};
+
+struct vusb_model {
+	const char *name;
+	const char *summary;
+	/* Build a device (descriptors, functions, validated). 0 or -errno,
+	 * with a reason in err for -EINVAL. */
+	int (*create)(struct usb_device **ret, const struct vusb_dev_opts *opts,
+		      struct strbuf *err);
+	void (*destroy)(struct usb_device *dev);
+	const struct vusb_command *commands; /* ends with a NULL name */
+	/* Model options, ending with a NULL name; NULL when none. */
+	const struct vusb_model_option *options;
+	/* One argument after the DEVICE word ("IMAGE"), NULL when none;
+	 * positional_optional: it may be left out. */
+	const char *positional;
+	bool positional_optional;
+	/* Optional one-line state for `vusbctl list` (e.g. "leds=caps_lock"). */
+	void (*describe)(struct usb_device *dev, struct strbuf *out);
+};
+
+/* A model option of `model` by name ("--ro"), or NULL. */
+const struct vusb_model_option *vusb_model_option(const struct vusb_model *model,
+						  const char *name);
+
+/* A command of `model` by name, or NULL. */
+const struct vusb_command *vusb_model_command(const struct vusb_model *model,
+					      const char *name);
+
+#endif

@@ -1,0 +1,828 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Endpoint 0's standard requests, and routing of everything else to the
+ * class functions. See usbdev.h for the ownership rules of URBs.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "src/usb/usbdev.h"
+
+#define EP_IN(addr) (((addr) & USB_DIR_IN) != 0)
+#define EP_NUM(addr) ((addr) & 0x0f)
+
+static struct usb_ep *ep_of(struct usb_device *dev, uint8_t epaddr)
+{
+	return &dev->ep[EP_IN(epaddr)][EP_NUM(epaddr)];
+}
+
+static uint16_t get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+void usb_device_init(struct usb_device *dev)
+{
+	unsigned int dir, n;
+
+	memset(dev, 0, sizeof(*dev));
+	for (dir = 0; dir < 2; dir++)
+		for (n = 0; n < USB_MAX_ENDPOINTS; n++)
+			list_init(&dev->ep[dir][n].queue);
+}
+
+struct usb_function *usb_device_add_function(struct usb_device *dev,
+					     const struct usb_class_ops *ops,
+					     unsigned int first_intf,
+					     unsigned int num_intf, void *data)
+{
+	struct usb_function *f;
+	unsigned int i;
+
+	if (dev->nfuncs >= USB_MAX_FUNCTIONS || num_intf == 0 ||
+	    first_intf + num_intf > USB_MAX_INTERFACES)
+		return NULL;
+	for (i = first_intf; i < first_intf + num_intf; i++)
+		if (dev->intf_func[i])
+			return NULL;
+
+	f = &dev->funcs[dev->nfuncs++];
+	f->ops = ops;
+	f->dev = dev;
+	f->first_intf = first_intf;
+	f->num_intf = num_intf;
+	f->data = data;
+	for (i = first_intf; i < first_intf + num_intf; i++)
+		dev->intf_func[i] = f;
+	return f;
+}
+
+void usb_config_begin(struct usb_config_cursor *c, const uint8_t *config)
+{
+	c->p = config;
+	c->off = 0;
+	c->total = get_le16(config + 2);
+	c->err = 0;
+}
+
+const uint8_t *usb_config_next(struct usb_config_cursor *c)
+{
+	const uint8_t *d;
+
+	if (c->off >= c->total)
+		return NULL;
+	d = c->p + c->off;
+	if (c->total - c->off < 2 || d[0] < 2 || d[0] > c->total - c->off) {
+		c->err = -EINVAL;
+		return NULL;
+	}
+	c->off += d[0];
+	return d;
+}
+
+/* Does the configuration have interface `intf` with alternate setting `alt`? */
+static bool config_has_alt(const uint8_t *config, unsigned int intf, unsigned int alt)
+{
+	struct usb_config_cursor c;
+	const uint8_t *d;
+
+	usb_config_begin(&c, config);
+	while ((d = usb_config_next(&c)))
+		if (d[1] == USB_DT_INTERFACE && d[0] >= USB_DT_INTERFACE_SIZE &&
+		    d[2] == intf && d[3] == alt)
+			return true;
+	return false;
+}
+
+/*
+ * Point the endpoints of interface `intf`, alternate setting `alt`, at
+ * their function; with func NULL, unbind them.
+ */
+static void bind_endpoints(struct usb_device *dev, unsigned int intf, unsigned int alt,
+			   struct usb_function *func)
+{
+	struct usb_config_cursor c;
+	const uint8_t *d;
+	bool inside = false;
+
+	usb_config_begin(&c, dev->config);
+	while ((d = usb_config_next(&c))) {
+		if (d[1] == USB_DT_INTERFACE && d[0] >= USB_DT_INTERFACE_SIZE) {
+			inside = d[2] == intf && d[3] == alt;
+		} else if (inside && d[1] == USB_DT_ENDPOINT && d[0] >= USB_DT_ENDPOINT_SIZE) {
+			struct usb_ep *ep = ep_of(dev, d[2]);
+
+			ep->func = func;
+			ep->type = d[3] & 0x03;
+			ep->maxpacket = get_le16(d + 4) & 0x7ff;
+			ep->halted = false;
+		}
+	}
+}
+
+int usb_device_validate(struct usb_device *dev)
+{
+	struct usb_config_cursor c;
+	const uint8_t *d;
+	bool seen[USB_MAX_INTERFACES] = { false };
+	unsigned int i, nintf = 0;
+
+	if (dev->desc[0] != USB_DT_DEVICE_SIZE || dev->desc[1] != USB_DT_DEVICE)
+		return -EINVAL;
+	if (!dev->config || dev->config[0] != USB_DT_CONFIG_SIZE ||
+	    dev->config[1] != USB_DT_CONFIG || get_le16(dev->config + 2) < USB_DT_CONFIG_SIZE)
+		return -EINVAL;
+	if (dev->bos && (dev->bos[1] != USB_DT_BOS || get_le16(dev->bos + 2) < USB_DT_BOS_SIZE))
+		return -EINVAL;
+
+	usb_config_begin(&c, dev->config);
+	while ((d = usb_config_next(&c))) {
+		if (d[1] == USB_DT_INTERFACE) {
+			if (d[0] < USB_DT_INTERFACE_SIZE || d[2] >= USB_MAX_INTERFACES ||
+			    !dev->intf_func[d[2]])
+				return -EINVAL;
+			if (!seen[d[2]])
+				nintf++;
+			seen[d[2]] = true;
+		} else if (d[1] == USB_DT_ENDPOINT) {
+			if (d[0] < USB_DT_ENDPOINT_SIZE || EP_NUM(d[2]) == 0 || (d[2] & 0x70))
+				return -EINVAL;
+		}
+	}
+	if (c.err || nintf != dev->config[4])
+		return -EINVAL;
+	for (i = 0; i < USB_MAX_INTERFACES; i++)
+		if (dev->intf_func[i] && !seen[i])
+			return -EINVAL;
+	return 0;
+}
+
+static void urb_complete(struct usb_device *dev, struct usb_urb *urb, int status)
+{
+	urb->status = status;
+	if (!urb->in)
+		urb->actual = status ? 0 : urb->actual;
+	/* Never more IN data than the host asked for. */
+	assert(!urb->in || urb->actual <= urb->length);
+	if (urb->actual > urb->length)
+		urb->actual = urb->length;
+	dev->host->complete(dev, urb);
+}
+
+/* Put `len` bytes of `src` into an IN reply, as much as the host asked for. */
+static int reply(struct usb_urb *urb, const void *src, size_t len)
+{
+	size_t n = len;
+
+	if (n > urb->setup.wLength)
+		n = urb->setup.wLength;
+	if (n > urb->cap)
+		n = urb->cap;
+	memcpy(urb->buf, src, n);
+	return (int)n;
+}
+
+/*
+ * A string the table does not hold: the first function may have it as
+ * raw bytes (Microsoft's OS string at 0xEE, strings that must carry a
+ * terminating NUL as some firmware sends them), through get_descriptor.
+ */
+static int function_string(struct usb_device *dev, struct usb_urb *urb)
+{
+	struct usb_function *f = dev->nfuncs ? &dev->funcs[0] : NULL;
+	size_t len = urb->setup.wLength < urb->cap ? urb->setup.wLength : urb->cap;
+	int r;
+
+	if (!f || !f->ops->get_descriptor)
+		return -EPIPE;
+	r = f->ops->get_descriptor(f, &urb->setup, urb->buf, len);
+	if (r < 0 || r > (int)len)
+		return -EPIPE;
+	return r;
+}
+
+static int get_string(struct usb_device *dev, struct usb_urb *urb, unsigned int index)
+{
+	static const uint8_t langids[] = { 4, USB_DT_STRING, U16_LE(0x0409) };
+	uint8_t desc[256];
+	int len;
+
+	if (index == 0)
+		return reply(urb, langids, sizeof(langids));
+	if (index >= USB_MAX_STRINGS || !dev->strings[index])
+		return function_string(dev, urb);
+	len = usb_string_descriptor(dev->strings[index], desc, sizeof(desc));
+	if (len < 0)
+		return -EPIPE;
+	return reply(urb, desc, (size_t)len);
+}
+
+static int get_descriptor(struct usb_device *dev, struct usb_urb *urb)
+{
+	unsigned int type = urb->setup.wValue >> 8, index = urb->setup.wValue & 0xff;
+
+	switch (type) {
+	case USB_DT_DEVICE:
+		return reply(urb, dev->desc, sizeof(dev->desc));
+	case USB_DT_CONFIG:
+		if (index != 0)
+			return -EPIPE;
+		return reply(urb, dev->config, get_le16(dev->config + 2));
+	case USB_DT_STRING:
+		return get_string(dev, urb, index);
+	case USB_DT_BOS:
+		if (!dev->bos || get_le16(dev->desc + 2) < 0x0201)
+			return -EPIPE;
+		return reply(urb, dev->bos, get_le16(dev->bos + 2));
+	case USB_DT_DEVICE_QUALIFIER:
+		if (!dev->qualifier)
+			return -EPIPE;
+		return reply(urb, dev->qualifier, dev->qualifier[0]);
+	default:
+		return -EPIPE;
+	}
+}
+
+static void reset_functions(struct usb_device *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->nfuncs; i++)
+		if (dev->funcs[i].ops->reset)
+			dev->funcs[i].ops->reset(&dev->funcs[i]);
+}
+
+/* Complete every URB queued on a non-control endpoint with `status`. */
+static void flush_endpoints(struct usb_device *dev, int status)
+{
+	struct list_head *pos, *tmp;
+	unsigned int dir, n;
+
+	for (dir = 0; dir < 2; dir++) {
+		for (n = 1; n < USB_MAX_ENDPOINTS; n++) {
+			struct usb_ep *ep = &dev->ep[dir][n];
+
+			list_for_each_safe(pos, tmp, &ep->queue) {
+				struct usb_urb *urb = list_entry(pos, struct usb_urb, link);
+
+				list_del(&urb->link);
+				urb_complete(dev, urb, status);
+			}
+			ep->func = NULL;
+			ep->halted = false;
+		}
+	}
+}
+
+static int set_configuration(struct usb_device *dev, unsigned int value)
+{
+	unsigned int i;
+
+	if (value != 0 && value != dev->config[5])
+		return -EPIPE;
+
+	/* The host cancels its URBs before it changes configuration; a
+	 * peer that did not gets them back rather than lost. */
+	flush_endpoints(dev, -ESHUTDOWN);
+	memset(dev->alt, 0, sizeof(dev->alt));
+	dev->configuration = (uint8_t)value;
+	reset_functions(dev);
+	if (value == 0)
+		return 0;
+	for (i = 0; i < USB_MAX_INTERFACES; i++)
+		if (dev->intf_func[i])
+			bind_endpoints(dev, i, 0, dev->intf_func[i]);
+	usb_device_event(dev, "configured");
+	return 0;
+}
+
+static int set_interface(struct usb_device *dev, unsigned int intf, unsigned int alt)
+{
+	struct usb_function *f;
+	int r;
+
+	if (!usb_device_configured(dev) || intf >= USB_MAX_INTERFACES || !dev->intf_func[intf] ||
+	    alt > 0xff || !config_has_alt(dev->config, intf, alt))
+		return -EPIPE;
+	f = dev->intf_func[intf];
+	if (f->ops->set_alt) {
+		r = f->ops->set_alt(f, intf, alt);
+		if (r < 0)
+			return -EPIPE;
+	} else if (alt != 0) {
+		return -EPIPE;
+	}
+	bind_endpoints(dev, intf, dev->alt[intf], NULL);
+	dev->alt[intf] = (uint8_t)alt;
+	bind_endpoints(dev, intf, alt, f);
+	return 0;
+}
+
+/* The function a class/vendor request is for, by its recipient. */
+static struct usb_function *request_target(struct usb_device *dev, const struct usb_setup *s)
+{
+	unsigned int recip = s->bmRequestType & USB_RECIP_MASK;
+	unsigned int intf = s->wIndex & 0xff;
+
+	switch (recip) {
+	case USB_RECIP_DEVICE:
+		/* Device-wide class/vendor requests (Microsoft OS
+		 * descriptors, DFU on single-function devices) go to the
+		 * first function. */
+		return dev->nfuncs ? &dev->funcs[0] : NULL;
+	case USB_RECIP_INTERFACE:
+		return intf < USB_MAX_INTERFACES ? dev->intf_func[intf] : NULL;
+	case USB_RECIP_ENDPOINT:
+		return ep_of(dev, s->wIndex & 0xff)->func;
+	default:
+		return NULL;
+	}
+}
+
+static int standard_device(struct usb_device *dev, struct usb_urb *urb)
+{
+	const struct usb_setup *s = &urb->setup;
+	uint8_t b[2];
+
+	switch (s->bRequest) {
+	case USB_REQ_GET_STATUS:
+		b[0] = (dev->config[7] & USB_CONFIG_ATT_SELFPOWER ? 1 : 0) |
+		       (dev->remote_wakeup ? 2 : 0);
+		b[1] = 0;
+		return reply(urb, b, 2);
+	case USB_REQ_CLEAR_FEATURE:
+	case USB_REQ_SET_FEATURE:
+		switch (s->wValue) {
+		case USB_DEVICE_REMOTE_WAKEUP:
+			dev->remote_wakeup = s->bRequest == USB_REQ_SET_FEATURE;
+			return 0;
+		case USB_DEVICE_U1_ENABLE:
+		case USB_DEVICE_U2_ENABLE:
+			return dev->speed >= USB_SPEED_SUPER ? 0 : -EPIPE;
+		default:
+			return -EPIPE;
+		}
+	case USB_REQ_SET_ADDRESS:
+		return 0; /* vhci answers it itself; accept one from a peer */
+	case USB_REQ_GET_DESCRIPTOR:
+		return get_descriptor(dev, urb);
+	case USB_REQ_GET_CONFIGURATION:
+		b[0] = dev->configuration;
+		return reply(urb, b, 1);
+	case USB_REQ_SET_CONFIGURATION:
+		return set_configuration(dev, s->wValue);
+	case USB_REQ_SET_SEL:
+	case USB_REQ_SET_ISOCH_DELAY:
+		return dev->speed >= USB_SPEED_SUPER ? 0 : -EPIPE;
+	default:
+		return -EPIPE;
+	}
+}
+
+static int standard_interface(struct usb_device *dev, struct usb_urb *urb)
+{
+	const struct usb_setup *s = &urb->setup;
+	unsigned int intf = s->wIndex & 0xff;
+	struct usb_function *f;
+	uint8_t b[2] = { 0, 0 };
+
+	if (intf >= USB_MAX_INTERFACES || !(f = dev->intf_func[intf]))
+		return -EPIPE;
+
+	switch (s->bRequest) {
+	case USB_REQ_GET_DESCRIPTOR:
+		/* Class descriptors (a HID report descriptor) are read
+		 * before SET_CONFIGURATION by some hosts: allow it. */
+		if (!f->ops->get_descriptor)
+			return -EPIPE;
+		{
+			size_t len = s->wLength < urb->cap ? s->wLength : urb->cap;
+			int r = f->ops->get_descriptor(f, s, urb->buf, len);
+
+			/* More than asked is a class bug: stall, never send it. */
+			return r == -EOPNOTSUPP || r > (int)len ? -EPIPE : r;
+		}
+	}
+
+	if (!usb_device_configured(dev))
+		return -EPIPE;
+	switch (s->bRequest) {
+	case USB_REQ_GET_STATUS:
+		return reply(urb, b, 2);
+	case USB_REQ_GET_INTERFACE:
+		b[0] = dev->alt[intf];
+		return reply(urb, b, 1);
+	case USB_REQ_SET_INTERFACE:
+		return set_interface(dev, intf, s->wValue);
+	default:
+		return -EPIPE;
+	}
+}
+
+static int standard_endpoint(struct usb_device *dev, struct usb_urb *urb)
+{
+	const struct usb_setup *s = &urb->setup;
+	uint8_t epaddr = s->wIndex & 0xff;
+	struct usb_ep *ep = ep_of(dev, epaddr);
+	uint8_t b[2] = { 0, 0 };
+
+	if (EP_NUM(epaddr) == 0) {
+		/* Endpoint 0 halts only for one request; it is never halted. */
+		if (s->bRequest == USB_REQ_GET_STATUS)
+			return reply(urb, b, 2);
+		return s->bRequest == USB_REQ_CLEAR_FEATURE ? 0 : -EPIPE;
+	}
+
+	switch (s->bRequest) {
+	case USB_REQ_GET_STATUS:
+		if (!ep->func)
+			return -EPIPE;
+		b[0] = ep->halted;
+		return reply(urb, b, 2);
+	case USB_REQ_CLEAR_FEATURE:
+		if (s->wValue != USB_ENDPOINT_HALT)
+			return -EPIPE;
+		/* Always acknowledged: the host clears halts it never saw
+		 * (usb_clear_halt after a timeout, a reset recovery). */
+		ep->halted = false;
+		if (ep->func && ep->func->ops->clear_halt)
+			ep->func->ops->clear_halt(ep->func, epaddr);
+		if (ep->func)
+			usb_ep_wake(dev, epaddr);
+		return 0;
+	case USB_REQ_SET_FEATURE:
+		if (s->wValue != USB_ENDPOINT_HALT || !ep->func)
+			return -EPIPE;
+		/* URBs already queued fail too, as they would on the bus. */
+		usb_ep_set_halt(dev, epaddr);
+		return 0;
+	default:
+		return -EPIPE;
+	}
+}
+
+static int class_request(struct usb_device *dev, struct usb_urb *urb)
+{
+	const struct usb_setup *s = &urb->setup;
+	struct usb_function *f = request_target(dev, s);
+	size_t len;
+	int r;
+
+	if (!f || !f->ops->control)
+		return -EPIPE;
+	if (s->bmRequestType & USB_DIR_IN)
+		len = s->wLength < urb->cap ? s->wLength : urb->cap;
+	else
+		len = urb->actual;
+	r = f->ops->control(f, s, urb->buf, len);
+	if (r == -EOPNOTSUPP)
+		return -EPIPE;
+	if (r > (int)len)
+		return -EPIPE; /* a class bug; do not send what was not asked */
+	return r;
+}
+
+static void control_submit(struct usb_device *dev, struct usb_urb *urb)
+{
+	const struct usb_setup *s = &urb->setup;
+	int r;
+
+	usb_setup_decode(&urb->setup, urb->setup_raw);
+	if (dev->raw_control) {
+		/* IN and OUT alike: one queue keeps them in order */
+		list_add_tail(&urb->link, &dev->ep[0][0].queue);
+		usb_ep_wake(dev, 0);
+		return;
+	}
+	if ((s->bmRequestType & USB_TYPE_MASK) != USB_TYPE_STANDARD) {
+		r = class_request(dev, urb);
+	} else {
+		switch (s->bmRequestType & USB_RECIP_MASK) {
+		case USB_RECIP_DEVICE:
+			r = standard_device(dev, urb);
+			break;
+		case USB_RECIP_INTERFACE:
+			r = standard_interface(dev, urb);
+			break;
+		case USB_RECIP_ENDPOINT:
+			r = standard_endpoint(dev, urb);
+			break;
+		default:
+			r = -EPIPE;
+			break;
+		}
+	}
+
+	if (r < 0) {
+		urb->actual = 0;
+		urb_complete(dev, urb, r);
+		return;
+	}
+	if (s->bmRequestType & USB_DIR_IN)
+		urb->actual = (uint32_t)r;
+	urb_complete(dev, urb, 0);
+}
+
+void usb_device_submit(struct usb_device *dev, struct usb_urb *urb)
+{
+	struct usb_ep *ep;
+
+	list_init(&urb->link);
+	if (urb->ep == 0) {
+		control_submit(dev, urb);
+		return;
+	}
+
+	ep = &dev->ep[urb->in][urb->ep & 0x0f];
+	if (!usb_device_configured(dev) || !ep->func) {
+		/* No such endpoint in this configuration: what a device
+		 * answers with a STALL handshake. */
+		urb->actual = 0;
+		urb_complete(dev, urb, -EPIPE);
+		return;
+	}
+	list_add_tail(&urb->link, &ep->queue);
+	usb_ep_wake(dev, (uint8_t)((urb->in ? USB_DIR_IN : 0) | urb->ep));
+}
+
+/* What the firmware did with a standard request that the core tracks. */
+static void raw_control_done(struct usb_device *dev, const struct usb_urb *urb)
+{
+	const struct usb_setup *s = &urb->setup;
+
+	if (s->bmRequestType != (USB_DIR_OUT | USB_TYPE_STANDARD | USB_RECIP_DEVICE) ||
+	    s->bRequest != USB_REQ_SET_CONFIGURATION || s->wValue > 0xff)
+		return;
+	dev->configuration = (uint8_t)s->wValue;
+	if (s->wValue)
+		usb_device_event(dev, "configured");
+}
+
+int usb_urb_splice_in(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
+		      size_t len)
+{
+	int r;
+
+	if (!urb->in || len > urb->length || len > urb->cap || !dev->host->splice_in)
+		return -EOPNOTSUPP;
+	r = dev->host->splice_in(dev, urb, fd, off, len);
+	if (r == 0)
+		urb->actual = (uint32_t)len;
+	return r;
+}
+
+bool usb_device_splices_out(struct usb_device *dev, uint8_t ep)
+{
+	struct usb_ep *e = ep_of(dev, EP_NUM(ep));
+
+	return EP_NUM(ep) && e->func && e->func->ops->splice_out &&
+	       e->type == USB_ENDPOINT_XFER_BULK && dev->host->splice_out && dev->host->out_data;
+}
+
+int usb_urb_splice_out(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
+		       size_t len)
+{
+	if (urb->in || !dev->host->splice_out)
+		return -EOPNOTSUPP;
+	return dev->host->splice_out(dev, urb, fd, off, len);
+}
+
+int usb_urb_out_data(struct usb_device *dev, struct usb_urb *urb)
+{
+	if (urb->in || !dev->host->out_data)
+		return 0;
+	return dev->host->out_data(dev, urb);
+}
+
+void usb_ep_wake(struct usb_device *dev, uint8_t epaddr)
+{
+	struct usb_ep *ep = ep_of(dev, epaddr);
+
+	/* A class may produce data from inside its own xfer(); the loop
+	 * below is still running then and will see it. */
+	if (ep->waking)
+		return;
+	ep->waking = true;
+	while (!list_empty(&ep->queue)) {
+		struct usb_urb *urb = list_first_entry(&ep->queue, struct usb_urb, link);
+		int r;
+
+		if (EP_NUM(epaddr) == 0 && dev->raw_control) {
+			if (urb->in)
+				urb->actual = 0;
+			r = dev->raw_control(dev, urb);
+			if (r == -EAGAIN)
+				break;
+			if (r == 0)
+				raw_control_done(dev, urb);
+		} else if (ep->halted || !ep->func || !ep->func->ops->xfer) {
+			r = -EPIPE;
+		} else {
+			if (urb->in)
+				urb->actual = 0;
+			r = ep->func->ops->xfer(ep->func, urb);
+			if (r == -EAGAIN)
+				break;
+			if (r == -EPIPE)
+				ep->halted = true;
+		}
+		list_del(&urb->link);
+		if (r < 0 && urb->in)
+			urb->actual = 0;
+		urb_complete(dev, urb, r < 0 ? r : 0);
+	}
+	ep->waking = false;
+}
+
+unsigned int usb_ep_pending(const struct usb_device *dev, uint8_t epaddr)
+{
+	const struct list_head *h = &dev->ep[EP_IN(epaddr)][EP_NUM(epaddr)].queue;
+	const struct list_head *pos;
+	unsigned int n = 0;
+
+	list_for_each(pos, h)
+		n++;
+	return n;
+}
+
+void usb_ep_set_halt(struct usb_device *dev, uint8_t epaddr)
+{
+	if (EP_NUM(epaddr) == 0)
+		return;
+	ep_of(dev, epaddr)->halted = true;
+	usb_ep_wake(dev, epaddr);
+}
+
+struct usb_urb *usb_device_unlink(struct usb_device *dev, uint32_t seqnum)
+{
+	struct list_head *pos;
+	unsigned int dir, n;
+
+	for (dir = 0; dir < 2; dir++) {
+		for (n = 0; n < USB_MAX_ENDPOINTS; n++) {
+			list_for_each(pos, &dev->ep[dir][n].queue) {
+				struct usb_urb *urb = list_entry(pos, struct usb_urb, link);
+
+				if (urb->seqnum == seqnum) {
+					list_del(&urb->link);
+					return urb;
+				}
+			}
+		}
+	}
+	return NULL;
+}
+
+static uint64_t now_ms(void);
+static void rearm(struct usb_device *dev, uint64_t now);
+
+void usb_device_disconnect(struct usb_device *dev,
+			   void (*drop)(struct usb_urb *urb, void *data), void *data)
+{
+	struct list_head *pos, *tmp;
+	unsigned int dir, n;
+
+	for (dir = 0; dir < 2; dir++) {
+		for (n = 0; n < USB_MAX_ENDPOINTS; n++) {
+			struct usb_ep *ep = &dev->ep[dir][n];
+
+			list_for_each_safe(pos, tmp, &ep->queue) {
+				struct usb_urb *urb = list_entry(pos, struct usb_urb, link);
+
+				list_del(&urb->link);
+				drop(urb, data);
+			}
+			if (n)
+				ep->func = NULL;
+			ep->halted = false;
+		}
+	}
+	dev->configuration = 0;
+	dev->remote_wakeup = false;
+	memset(dev->alt, 0, sizeof(dev->alt));
+	memset(dev->deadline_ms, 0, sizeof(dev->deadline_ms));
+	/* A function may arm its timer again from reset: a board that left
+	 * the bus keeps running (the Fomu's core after a DFU detach). */
+	reset_functions(dev);
+	rearm(dev, now_ms());
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Arm the host's one timer for the earliest deadline of any function. */
+static void rearm(struct usb_device *dev, uint64_t now)
+{
+	uint64_t next = 0;
+	unsigned int i;
+
+	for (i = 0; i < dev->nfuncs; i++)
+		if (dev->deadline_ms[i] && (!next || dev->deadline_ms[i] < next))
+			next = dev->deadline_ms[i];
+	if (!dev->host || !dev->host->arm_timer)
+		return;
+	if (!next)
+		dev->host->arm_timer(dev, 0);
+	else
+		dev->host->arm_timer(dev, next > now ? (unsigned int)(next - now) : 1);
+}
+
+void usb_function_arm_timer(struct usb_function *f, unsigned int ms)
+{
+	struct usb_device *dev = f->dev;
+	uint64_t now = now_ms();
+
+	dev->deadline_ms[f - dev->funcs] = ms ? now + ms : 0;
+	rearm(dev, now);
+}
+
+void usb_device_timer(struct usb_device *dev)
+{
+	uint64_t now = now_ms();
+	unsigned int i;
+
+	for (i = 0; i < dev->nfuncs; i++) {
+		if (!dev->deadline_ms[i] || dev->deadline_ms[i] > now)
+			continue;
+		dev->deadline_ms[i] = 0;
+		if (dev->funcs[i].ops->timer)
+			dev->funcs[i].ops->timer(&dev->funcs[i]);
+	}
+	rearm(dev, now);
+}
+
+void usb_device_plug(struct usb_device *dev, bool connected)
+{
+	if (dev->host && dev->host->plug)
+		dev->host->plug(dev, connected);
+}
+
+void usb_device_event(struct usb_device *dev, const char *what)
+{
+	if (dev->host && dev->host->event)
+		dev->host->event(dev, what);
+}
+
+int usb_string_descriptor(const char *utf8, uint8_t *buf, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)utf8;
+	uint8_t out[256];
+	size_t n = 2;
+
+	while (*s) {
+		uint32_t cp;
+		unsigned int extra, i;
+
+		if (*s < 0x80) {
+			cp = *s;
+			extra = 0;
+		} else if ((*s & 0xe0) == 0xc0) {
+			cp = *s & 0x1f;
+			extra = 1;
+		} else if ((*s & 0xf0) == 0xe0) {
+			cp = *s & 0x0f;
+			extra = 2;
+		} else if ((*s & 0xf8) == 0xf0) {
+			cp = *s & 0x07;
+			extra = 3;
+		} else {
+			return -EINVAL;
+		}
+		s++;
+		for (i = 0; i < extra; i++, s++) {
+			if ((*s & 0xc0) != 0x80)
+				return -EINVAL;
+			cp = cp << 6 | (*s & 0x3f);
+		}
+		if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) ||
+		    (extra == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return -EINVAL;
+		if (cp >= 0x10000) {
+			uint32_t v = cp - 0x10000;
+
+			if (n + 4 > 254)
+				return -EINVAL;
+			out[n++] = (uint8_t)((0xd800 | v >> 10) & 0xff);
+			out[n++] = (uint8_t)((0xd800 | v >> 10) >> 8);
+			out[n++] = (uint8_t)((0xdc00 | (v & 0x3ff)) & 0xff);
+			out[n++] = (uint8_t)((0xdc00 | (v & 0x3ff)) >> 8);
+		} else {
+			if (n + 2 > 254)
+				return -EINVAL;
+			out[n++] = (uint8_t)(cp & 0xff);
+			out[n++] = (uint8_t)(cp >> 8);
+		}
+	}
+	out[0] = (uint8_t)n;
+	out[1] = USB_DT_STRING;
+	memcpy(buf, out, n < len ? n : len);
+	return (int)n;
+}

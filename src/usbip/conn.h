@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A USB/IP connection: one stream socket (a vhci socketpair, or a TCP
+ * connection after OP_REQ_IMPORT) serving one device. It reads CMD_SUBMIT
+ * and CMD_UNLINK, hands URBs to the device, and writes RET_SUBMIT and
+ * RET_UNLINK back in order, without blocking the loop.
+ *
+ * The rules the kernel holds a device server to (every CMD_UNLINK
+ * answered, no RET_SUBMIT after a successful unlink, never more IN data
+ * than asked for, no payload on OUT replies) are kept here and in the
+ * device model; a peer that breaks the protocol is dropped.
+ */
+#ifndef VUSB_CONN_H
+#define VUSB_CONN_H
+
+#include <stdint.h>
+
+#include "src/base/loop.h"
+#include "src/usb/usbdev.h"
+
+struct usbip_conn;
+
+struct usbip_conn_ops {
+	/*
+	 * The connection is over: err 0 when the peer closed it, -errno on
+	 * an I/O error or -EBADMSG with `why` when the peer broke the
+	 * protocol. The callee frees the connection (usbip_conn_free) when
+	 * it likes, not necessarily from inside this call.
+	 */
+	void (*closed)(struct usbip_conn *c, int err, const char *why, void *data);
+};
+
+/*
+ * Serve `dev` on `fd` (made non-blocking; owned by the connection from
+ * now on, closed by usbip_conn_free even on failure). The device's host
+ * ops must route complete() to usbip_conn_complete(). 0 or -errno.
+ */
+int usbip_conn_new(struct loop *loop, int fd, struct usb_device *dev,
+		   const struct usbip_conn_ops *ops, void *data, struct usbip_conn **ret);
+
+/* Give back pending URBs, close the socket, free. NULL-safe. */
+void usbip_conn_free(struct usbip_conn *c);
+
+/* The device completed `urb`: queue its RET_SUBMIT. */
+void usbip_conn_complete(struct usbip_conn *c, struct usb_urb *urb);
+
+/*
+ * The host op splice_in (src/usb/usbdev.h) of a device served here: `len`
+ * bytes of `fd` at `off` go into the connection's pipe now (page
+ * references, no copy) and from there to the socket after urb's reply
+ * header. Only while no earlier reply's data waits in the pipe, so that
+ * a failed read leaves nothing behind; otherwise -EOPNOTSUPP.
+ */
+int usbip_conn_splice_in(struct usbip_conn *c, struct usb_urb *urb, int fd, uint64_t off,
+			 size_t len);
+
+/* The host ops splice_out and out_data (src/usb/usbdev.h) of a device served here. */
+int usbip_conn_splice_out(struct usbip_conn *c, struct usb_urb *urb, int fd, uint64_t off,
+			  size_t len);
+int usbip_conn_out_data(struct usbip_conn *c, struct usb_urb *urb);
+
+/* URBs received and replies sent, for `vusbctl list` and benchmarks. */
+struct usbip_conn_stats {
+	uint64_t submitted;
+	uint64_t completed;
+	uint64_t unlinked;
+	uint64_t bytes_in;
+	uint64_t bytes_out;
+};
+void usbip_conn_get_stats(const struct usbip_conn *c, struct usbip_conn_stats *ret);
+
+#endif

@@ -1,0 +1,874 @@
+// SPDX-License-Identifier: MIT
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "src/base/list.h"
+#include "src/usbip/server.h"
+
+/* A half-open importer is noticed after 30 s idle + 3 probes 10 s apart. */
+#define KEEPALIVE_IDLE_S 30
+#define KEEPALIVE_INTVL_S 10
+#define KEEPALIVE_CNT 3
+/* Data the peer does not acknowledge for this long ends the connection. */
+#define USER_TIMEOUT_MS 60000
+/* accept() out of file descriptors: try again after this long. */
+#define ACCEPT_RETRY_MS 100
+#define LISTEN_BACKLOG 64
+#define MAX_EXPORTS (255 * 255)
+
+enum export_state {
+	EXPORT_OFFERED,
+	EXPORT_RESERVED, /* a client's import reply is being written */
+	EXPORT_IMPORTED,
+};
+
+struct server_export {
+	struct list_head link;
+	struct server *srv;
+	struct usbip_op_device info;
+	enum export_state state;
+	bool offered; /* false: hidden (off the bus) */
+	struct client *client; /* EXPORT_RESERVED: whose */
+	void *data;
+};
+
+/* A connection in the set-up: one request, one reply. */
+struct client {
+	struct list_head link;
+	struct server *srv;
+	int fd;
+	struct loop_io *io;
+	struct loop_timer *timer;
+	char peer[SERVER_ADDR_STRLEN];
+	uint8_t rx[USBIP_OP_IMPORT_REQ_SIZE];
+	size_t rx_len, rx_need;
+	uint8_t *tx;
+	size_t tx_len, tx_off;
+	bool replied; /* the request was read; nothing more is */
+	struct server_export *importing; /* handed over once tx is written */
+	/* reported when the connection ends */
+	int err;
+	char what[128];
+};
+
+struct server {
+	struct loop *loop;
+	struct server_config cfg;
+	const struct server_ops *ops;
+	void *data;
+	int fd;
+	struct loop_io *io;
+	struct loop_timer *retry;
+	struct list_head clients;
+	unsigned int nclients;
+	struct list_head exports;
+	unsigned int nexports; /* ever added: numbers are not reused */
+};
+
+/* ---- addresses ---- */
+
+static int parse_port(const char *s, uint16_t *ret)
+{
+	unsigned long v = 0;
+	const char *p;
+
+	if (!*s || strlen(s) > 5)
+		return -EINVAL;
+	for (p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v > 65535)
+		return -EINVAL;
+	*ret = (uint16_t)v;
+	return 0;
+}
+
+static void set_v4(struct server_addr *a, const struct in_addr *in, uint16_t port)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&a->ss;
+
+	memset(a, 0, sizeof(*a));
+	sin->sin_family = AF_INET;
+	sin->sin_addr = *in;
+	sin->sin_port = htons(port);
+	a->len = sizeof(*sin);
+}
+
+static void set_v6(struct server_addr *a, const struct in6_addr *in6, uint16_t port)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a->ss;
+
+	memset(a, 0, sizeof(*a));
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_addr = *in6;
+	sin6->sin6_port = htons(port);
+	a->len = sizeof(*sin6);
+}
+
+int server_parse_listen(const char *spec, struct server_addr *ret)
+{
+	char host[INET6_ADDRSTRLEN];
+	uint16_t port = SERVER_DEFAULT_PORT;
+	struct in_addr in;
+	struct in6_addr in6;
+	const char *colon, *end;
+	size_t n;
+
+	if (!spec)
+		spec = "";
+	if (spec[0] == '[') {
+		end = strchr(spec, ']');
+		if (!end)
+			return -EINVAL;
+		n = (size_t)(end - spec - 1);
+		if (n == 0 || n >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, spec + 1, n);
+		host[n] = '\0';
+		if (end[1] == ':') {
+			if (parse_port(end + 2, &port) < 0)
+				return -EINVAL;
+		} else if (end[1] != '\0') {
+			return -EINVAL;
+		}
+		if (inet_pton(AF_INET6, host, &in6) != 1)
+			return -EINVAL;
+		set_v6(ret, &in6, port);
+		return 0;
+	}
+	colon = strchr(spec, ':');
+	if (colon && strchr(colon + 1, ':')) {
+		/* Two colons or more: an IPv6 address without a port. */
+		if (inet_pton(AF_INET6, spec, &in6) != 1)
+			return -EINVAL;
+		set_v6(ret, &in6, port);
+		return 0;
+	}
+	n = colon ? (size_t)(colon - spec) : strlen(spec);
+	if (n >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, spec, n);
+	host[n] = '\0';
+	if (colon && parse_port(colon + 1, &port) < 0)
+		return -EINVAL;
+	if (n == 0)
+		snprintf(host, sizeof(host), "127.0.0.1");
+	if (inet_pton(AF_INET, host, &in) != 1)
+		return -EINVAL;
+	set_v4(ret, &in, port);
+	return 0;
+}
+
+int server_parse_cidr(const char *spec, struct server_cidr *ret)
+{
+	char host[INET6_ADDRSTRLEN];
+	struct server_cidr c;
+	const char *slash = strchr(spec, '/');
+	size_t n = slash ? (size_t)(slash - spec) : strlen(spec);
+	unsigned int max;
+
+	if (n == 0 || n >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, spec, n);
+	host[n] = '\0';
+	memset(&c, 0, sizeof(c));
+	if (inet_pton(AF_INET, host, c.addr) == 1) {
+		c.family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, host, c.addr) == 1) {
+		c.family = AF_INET6;
+		max = 128;
+	} else {
+		return -EINVAL;
+	}
+	c.prefix = max;
+	if (slash) {
+		uint16_t v;
+
+		if (parse_port(slash + 1, &v) < 0 || v > max)
+			return -EINVAL;
+		c.prefix = v;
+	}
+	/* ::ffff:10.0.0.0/104 is 10.0.0.0/8: peers are compared as IPv4. */
+	if (c.family == AF_INET6 && IN6_IS_ADDR_V4MAPPED((struct in6_addr *)c.addr) &&
+	    c.prefix >= 96) {
+		memmove(c.addr, c.addr + 12, 4);
+		memset(c.addr + 4, 0, 12);
+		c.family = AF_INET;
+		c.prefix -= 96;
+	}
+	*ret = c;
+	return 0;
+}
+
+/* The peer's family and address bytes, IPv4-mapped IPv6 as IPv4. */
+static int peer_bytes(const struct sockaddr *sa, socklen_t len, const uint8_t **ret)
+{
+	if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+		*ret = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+		return AF_INET;
+	}
+	if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+		if (IN6_IS_ADDR_V4MAPPED(a)) {
+			*ret = a->s6_addr + 12;
+			return AF_INET;
+		}
+		*ret = a->s6_addr;
+		return AF_INET6;
+	}
+	return AF_UNSPEC;
+}
+
+bool server_cidr_match(const struct server_cidr *c, const struct sockaddr *sa, socklen_t len)
+{
+	const uint8_t *p = NULL;
+	unsigned int bits = c->prefix, i;
+
+	if (peer_bytes(sa, len, &p) != c->family)
+		return false;
+	for (i = 0; bits >= 8; i++, bits -= 8)
+		if (p[i] != c->addr[i])
+			return false;
+	if (bits) {
+		uint8_t mask = (uint8_t)(0xff << (8 - bits));
+
+		if ((p[i] & mask) != (c->addr[i] & mask))
+			return false;
+	}
+	return true;
+}
+
+bool server_addr_is_loopback(const struct server_addr *a)
+{
+	const uint8_t *p = NULL;
+
+	switch (peer_bytes((const struct sockaddr *)&a->ss, a->len, &p)) {
+	case AF_INET:
+		return p[0] == 127;
+	case AF_INET6:
+		return IN6_IS_ADDR_LOOPBACK((const struct in6_addr *)p);
+	default:
+		return false;
+	}
+}
+
+void server_addr_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
+{
+	char host[INET6_ADDRSTRLEN];
+	const uint8_t *p = NULL;
+	uint16_t port = 0;
+	int family = peer_bytes(sa, len, &p);
+
+	if (family == AF_UNSPEC || !inet_ntop(family, p, host, sizeof(host))) {
+		snprintf(buf, size, "unix");
+		return;
+	}
+	if (sa->sa_family == AF_INET)
+		port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	else
+		port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	snprintf(buf, size, family == AF_INET6 ? "[%s]:%u" : "%s:%u", host, port);
+}
+
+/* ---- clients in the set-up ---- */
+
+static void event(struct server *s, const char *peer, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void event(struct server *s, const char *peer, int err, const char *fmt, ...)
+{
+	char what[160];
+	va_list ap;
+
+	if (!s->ops->event)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	s->ops->event(peer, err, what, s->data);
+}
+
+/* Say what happened when the connection ends: the last word counts. */
+static void client_note(struct client *c, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void client_note(struct client *c, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->err = err;
+	va_start(ap, fmt);
+	vsnprintf(c->what, sizeof(c->what), fmt, ap);
+	va_end(ap);
+}
+
+static void client_free(struct client *c)
+{
+	struct server *s = c->srv;
+
+	if (c->importing) {
+		c->importing->state = EXPORT_OFFERED;
+		c->importing->client = NULL;
+	}
+	loop_io_remove(c->io);
+	loop_timer_remove(c->timer);
+	if (c->fd >= 0)
+		close(c->fd);
+	list_del(&c->link);
+	s->nclients--;
+	free(c->tx);
+	free(c);
+}
+
+/* End the connection, with its one event. */
+static void client_close(struct client *c)
+{
+	struct server *s = c->srv;
+	char peer[SERVER_ADDR_STRLEN], what[sizeof(c->what)];
+	int err = c->err;
+
+	memcpy(peer, c->peer, sizeof(peer));
+	memcpy(what, c->what, sizeof(what));
+	client_free(c);
+	event(s, peer, err, "%s", what);
+}
+
+/* The import reply is out: the socket becomes the device's. */
+static void hand_over(struct client *c)
+{
+	struct server *s = c->srv;
+	struct server_export *e = c->importing;
+	char peer[SERVER_ADDR_STRLEN];
+	int fd = c->fd, r;
+
+	memcpy(peer, c->peer, sizeof(peer));
+	e->state = EXPORT_IMPORTED;
+	e->client = NULL;
+	c->importing = NULL;
+	c->fd = -1;
+	client_free(c);
+	r = s->ops->import(e, fd, peer, s->data);
+	if (r < 0) {
+		e->state = EXPORT_OFFERED;
+		event(s, peer, r, "import of %s failed: %s", e->info.busid, strerror(-r));
+	}
+	/* A successful import is the owner's to announce. */
+}
+
+static void client_update(struct client *c)
+{
+	uint32_t ev = 0;
+
+	if (!c->replied)
+		ev |= EPOLLIN | EPOLLRDHUP;
+	if (c->tx_off < c->tx_len)
+		ev |= EPOLLOUT;
+	if (loop_io_modify(c->io, ev) < 0) {
+		client_note(c, -errno, "epoll: %s", strerror(errno));
+		client_close(c);
+	}
+}
+
+/* Write what the socket takes; when all is out, hand over or close. */
+static void client_flush(struct client *c)
+{
+	while (c->tx_off < c->tx_len) {
+		ssize_t w = send(c->fd, c->tx + c->tx_off, c->tx_len - c->tx_off, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN) {
+			client_update(c);
+			return;
+		}
+		if (w < 0) {
+			client_note(c, -errno, "gone before reading the reply (%s)", strerror(errno));
+			client_close(c);
+			return;
+		}
+		c->tx_off += (size_t)w;
+	}
+	if (c->importing) {
+		hand_over(c);
+		return;
+	}
+	client_close(c);
+}
+
+static int reply(struct client *c, size_t len)
+{
+	c->tx = malloc(len);
+	if (!c->tx)
+		return -ENOMEM;
+	c->tx_len = len;
+	c->tx_off = 0;
+	c->replied = true;
+	return 0;
+}
+
+static bool visible(const struct server_export *e)
+{
+	return e->offered;
+}
+
+static int answer_devlist(struct client *c)
+{
+	struct server *s = c->srv;
+	struct usbip_op_device *devs;
+	struct list_head *pos;
+	size_t n = 0;
+	int r;
+
+	devs = calloc(s->nexports ? s->nexports : 1, sizeof(*devs));
+	if (!devs)
+		return -ENOMEM;
+	list_for_each(pos, &s->exports) {
+		struct server_export *e = list_entry(pos, struct server_export, link);
+
+		if (visible(e))
+			devs[n++] = e->info;
+	}
+	r = reply(c, usbip_op_devlist_size(devs, n));
+	if (r == 0)
+		usbip_op_devlist_encode(devs, n, c->tx);
+	free(devs);
+	if (r == 0)
+		client_note(c, 0, "listed %zu device%s", n, n == 1 ? "" : "s");
+	return r;
+}
+
+static struct server_export *find_export(struct server *s, const char *busid)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &s->exports) {
+		struct server_export *e = list_entry(pos, struct server_export, link);
+
+		if (visible(e) && strcmp(e->info.busid, busid) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* For logs: the busid as sent, printable. */
+static void printable(const char *in, char *out, size_t size)
+{
+	size_t i;
+
+	for (i = 0; in[i] && i + 1 < size; i++)
+		out[i] = in[i] >= 0x20 && in[i] < 0x7f ? in[i] : '?';
+	out[i] = '\0';
+}
+
+static int answer_import(struct client *c, const char *busid)
+{
+	struct server_export *e = find_export(c->srv, busid);
+	char shown[USBIP_BUSID_SIZE + 1];
+	uint32_t status = USBIP_ST_OK;
+	int r;
+
+	printable(busid, shown, sizeof(shown));
+	if (!e) {
+		status = USBIP_ST_NODEV;
+		client_note(c, -ENODEV, "import of unknown bus id '%s' refused", shown);
+	} else if (e->state != EXPORT_OFFERED) {
+		status = USBIP_ST_DEV_BUSY;
+		client_note(c, -EBUSY, "import of %s refused: already imported", shown);
+	}
+	r = reply(c, USBIP_OP_IMPORT_REP_SIZE);
+	if (r < 0)
+		return r;
+	c->tx_len = usbip_op_import_reply(c->tx, status, e ? &e->info : NULL);
+	if (status == USBIP_ST_OK) {
+		e->state = EXPORT_RESERVED;
+		e->client = c;
+		c->importing = e;
+	}
+	return 0;
+}
+
+static void handle_request(struct client *c)
+{
+	struct usbip_op_request req;
+	size_t need = 0;
+	int r = usbip_op_request_parse(c->rx, c->rx_len, &req, &need);
+
+	if (r == -EAGAIN) {
+		c->rx_need = need;
+		return;
+	}
+	if (r == -EPROTONOSUPPORT && req.code != USBIP_OP_REQ_DEVLIST &&
+	    req.code != USBIP_OP_REQ_IMPORT) {
+		client_note(c, -EBADMSG, "not a USB/IP request (starts %02x %02x %02x %02x)",
+			    c->rx[0], c->rx[1], c->rx[2], c->rx[3]);
+		client_close(c);
+		return;
+	}
+	if (r == -EPROTONOSUPPORT) {
+		/* Refused with an answer its own version can make sense of:
+		 * ours, and an error status. */
+		client_note(c, r, "USB/IP version %x.%02x refused (want %x.%02x)", req.version >> 8,
+			    req.version & 0xff, USBIP_VERSION >> 8, USBIP_VERSION & 0xff);
+		r = reply(c, USBIP_OP_COMMON_SIZE);
+		if (r == 0)
+			usbip_op_common_encode(c->tx, USBIP_VERSION, req.code & 0x7fff,
+					       USBIP_ST_ERROR);
+	} else if (r < 0) {
+		client_note(c, r, "unknown request code 0x%04x", req.code);
+		client_close(c);
+		return;
+	} else if (req.code == USBIP_OP_REQ_DEVLIST) {
+		r = answer_devlist(c);
+	} else {
+		r = answer_import(c, req.busid);
+	}
+	if (r < 0) {
+		client_note(c, r, "cannot answer: %s", strerror(-r));
+		client_close(c);
+		return;
+	}
+	client_flush(c);
+}
+
+static void client_read(struct client *c)
+{
+	while (!c->replied) {
+		ssize_t n = recv(c->fd, c->rx + c->rx_len, c->rx_need - c->rx_len, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			if (n == 0)
+				client_note(c, -EPIPE,
+					    c->rx_len ? "closed the connection inside a request" :
+							"closed the connection without a request");
+			else
+				client_note(c, -errno, "read: %s", strerror(errno));
+			client_close(c);
+			return;
+		}
+		c->rx_len += (size_t)n;
+		if (c->rx_len < c->rx_need)
+			continue;
+		/* Exactly what the request takes is read, so bytes a client
+		 * sends after OP_REQ_IMPORT stay for the URB stream. */
+		handle_request(c);
+		return;
+	}
+}
+
+static void client_ready(struct loop_io *io, uint32_t events, void *data)
+{
+	struct client *c = data;
+
+	if (events & EPOLLIN) {
+		client_read(c);
+		return; /* c may be gone */
+	}
+	if (events & EPOLLOUT) {
+		client_flush(c);
+		return;
+	}
+	if (events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)) {
+		client_note(c, -EPIPE, "connection lost during the set-up");
+		client_close(c);
+	}
+}
+
+static void client_timeout(struct loop_timer *t, void *data)
+{
+	struct client *c = data;
+
+	if (c->replied)
+		client_note(c, -ETIMEDOUT, "did not read the reply within %u ms",
+			    c->srv->cfg.handshake_ms);
+	else
+		client_note(c, -ETIMEDOUT, "sent no complete request within %u ms",
+			    c->srv->cfg.handshake_ms);
+	client_close(c);
+}
+
+static void tune_socket(int fd, int family)
+{
+	const int one = 1, idle = KEEPALIVE_IDLE_S, intvl = KEEPALIVE_INTVL_S,
+		  cnt = KEEPALIVE_CNT, uto = USER_TIMEOUT_MS;
+
+	if (family != AF_INET && family != AF_INET6)
+		return;
+	/* Failures only cost latency or a late hang-up notice: go on. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &uto, sizeof(uto));
+}
+
+static bool allowed(const struct server *s, const struct sockaddr *sa, socklen_t len)
+{
+	unsigned int i;
+
+	if (s->cfg.nallow == 0)
+		return true;
+	for (i = 0; i < s->cfg.nallow; i++)
+		if (server_cidr_match(&s->cfg.allow[i], sa, len))
+			return true;
+	return false;
+}
+
+int server_add_peer(struct server *s, int fd, const struct sockaddr *sa, socklen_t len)
+{
+	char peer[SERVER_ADDR_STRLEN];
+	struct client *c;
+	int flags, r;
+
+	server_addr_format(sa, len, peer, sizeof(peer));
+	if (!allowed(s, sa, len)) {
+		close(fd);
+		event(s, peer, -EACCES, "refused: not in --allow");
+		return -EACCES;
+	}
+	if (s->nclients >= s->cfg.max_clients) {
+		close(fd);
+		event(s, peer, -EUSERS, "refused: %u connections in the set-up already",
+		      s->nclients);
+		return -EUSERS;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	tune_socket(fd, sa->sa_family);
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return -ENOMEM;
+	}
+	c->srv = s;
+	c->fd = fd;
+	c->rx_need = USBIP_OP_COMMON_SIZE;
+	memcpy(c->peer, peer, sizeof(peer));
+	list_add_tail(&c->link, &s->clients);
+	s->nclients++;
+	r = loop_io_add(s->loop, fd, EPOLLIN | EPOLLRDHUP, client_ready, c, NULL, &c->io);
+	if (r == 0)
+		r = loop_timer_add(s->loop, client_timeout, c, NULL, &c->timer);
+	if (r == 0)
+		r = loop_timer_arm(c->timer, s->cfg.handshake_ms);
+	if (r < 0) {
+		client_free(c);
+		return r;
+	}
+	return 0;
+}
+
+/* ---- the listener ---- */
+
+static void listen_ready(struct loop_io *io, uint32_t events, void *data)
+{
+	struct server *s = data;
+
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int fd = accept4(s->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EAGAIN)
+				return;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				/* The connection stays queued and the socket
+				 * readable: pause rather than spin. */
+				event(s, "-", -errno, "cannot accept: %s", strerror(errno));
+				if (loop_io_modify(s->io, 0) == 0 &&
+				    loop_timer_arm(s->retry, ACCEPT_RETRY_MS) < 0)
+					loop_io_modify(s->io, EPOLLIN);
+				return;
+			}
+			event(s, "-", -errno, "accept: %s", strerror(errno));
+			return;
+		}
+		server_add_peer(s, fd, (struct sockaddr *)&ss, len);
+	}
+}
+
+static void retry_accept(struct loop_timer *t, void *data)
+{
+	struct server *s = data;
+
+	loop_io_modify(s->io, EPOLLIN);
+}
+
+int server_new(struct loop *loop, const struct server_config *cfg, const struct server_ops *ops,
+	       void *data, struct server **ret)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&cfg->listen.ss;
+	struct server *s;
+	const int one = 1, zero = 0;
+	int r;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->loop = loop;
+	s->cfg = *cfg;
+	if (!s->cfg.max_clients)
+		s->cfg.max_clients = SERVER_DEFAULT_MAX_CLIENTS;
+	if (!s->cfg.handshake_ms)
+		s->cfg.handshake_ms = SERVER_DEFAULT_HANDSHAKE_MS;
+	if (s->cfg.nallow > SERVER_MAX_ALLOW)
+		s->cfg.nallow = SERVER_MAX_ALLOW;
+	s->ops = ops;
+	s->data = data;
+	list_init(&s->clients);
+	list_init(&s->exports);
+
+	s->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0) {
+		r = -errno;
+		free(s);
+		return r;
+	}
+	setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* "::" means every address, IPv4 ones too, whatever bindv6only says. */
+	if (sa->sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)sa)->sin6_addr))
+		setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(s->fd, sa, cfg->listen.len) < 0 || listen(s->fd, LISTEN_BACKLOG) < 0) {
+		r = -errno;
+		close(s->fd);
+		free(s);
+		return r;
+	}
+	r = loop_io_add(loop, s->fd, EPOLLIN, listen_ready, s, NULL, &s->io);
+	if (r == 0)
+		r = loop_timer_add(loop, retry_accept, s, NULL, &s->retry);
+	if (r < 0) {
+		server_free(s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+void server_free(struct server *s)
+{
+	if (!s)
+		return;
+	while (!list_empty(&s->clients))
+		client_free(list_first_entry(&s->clients, struct client, link));
+	while (!list_empty(&s->exports)) {
+		struct server_export *e = list_first_entry(&s->exports, struct server_export, link);
+
+		list_del(&e->link);
+		free(e);
+	}
+	loop_io_remove(s->io);
+	loop_timer_remove(s->retry);
+	close(s->fd);
+	free(s);
+}
+
+void server_local_addr(const struct server *s, char *buf, size_t size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(s->fd, (struct sockaddr *)&ss, &len) < 0) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	server_addr_format((struct sockaddr *)&ss, len, buf, size);
+}
+
+/* ---- exports ---- */
+
+int server_export_add(struct server *s, const struct usbip_op_device *info, void *data,
+		      struct server_export **ret)
+{
+	struct server_export *e;
+	unsigned int k = s->nexports;
+
+	if (k >= MAX_EXPORTS)
+		return -ENOSPC;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->srv = s;
+	e->info = *info;
+	/* devid = busnum << 16 | devnum goes to vhci: keep both below 256. */
+	e->info.busnum = k / 255 + 1;
+	e->info.devnum = k % 255 + 1;
+	snprintf(e->info.busid, sizeof(e->info.busid), "%u-%u", e->info.busnum, e->info.devnum);
+	e->offered = true;
+	e->data = data;
+	list_add_tail(&e->link, &s->exports);
+	s->nexports++;
+	*ret = e;
+	return 0;
+}
+
+/* A client about to receive e is told nothing more: it is closed. */
+static void drop_importer(struct server_export *e)
+{
+	struct client *c = e->client;
+
+	if (!c)
+		return;
+	c->importing = NULL;
+	e->client = NULL;
+	e->state = EXPORT_OFFERED;
+	client_note(c, -ENODEV, "%s went away during the import", e->info.busid);
+	client_close(c);
+}
+
+void server_export_remove(struct server_export *e)
+{
+	if (!e)
+		return;
+	drop_importer(e);
+	list_del(&e->link);
+	free(e);
+}
+
+void server_export_release(struct server_export *e)
+{
+	if (e->state == EXPORT_IMPORTED)
+		e->state = EXPORT_OFFERED;
+}
+
+void server_export_set_offered(struct server_export *e, bool offered)
+{
+	if (!offered)
+		drop_importer(e);
+	e->offered = offered;
+}
+
+const char *server_export_busid(const struct server_export *e)
+{
+	return e->info.busid;
+}
+
+void *server_export_data(const struct server_export *e)
+{
+	return e->data;
+}

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The USB/IP server behind `vusb-attach --listen`: a TCP listener that
+ * offers exported devices to the standard client (usbip list -r HOST,
+ * usbip attach -r HOST -b BUSID). It speaks the connection set-up
+ * (src/usbip/op.h) itself; once a client has imported a device, the
+ * socket goes to the owner, which serves the URB stream with the same
+ * struct usbip_conn as a local vhci attach: only the transport differs.
+ *
+ * Every socket is non-blocking and every client has its own buffers, so
+ * a slow or silent peer holds up nobody else. Hard limits: clients still
+ * in the set-up (max_clients; more are closed on accept), time to send
+ * the request and read the reply (handshake_ms), one request per
+ * connection, one importer per device. Peers outside the allow list are
+ * closed before a byte is read. Accepted sockets get TCP_NODELAY and
+ * keepalive (a half-open importer is found within about a minute).
+ *
+ * The server never logs: what a log would want to hear (a peer refused,
+ * dropped or served) goes to ops->event, one call per connection.
+ */
+#ifndef VUSB_SERVER_H
+#define VUSB_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "src/base/loop.h"
+#include "src/usbip/op.h"
+
+#define SERVER_DEFAULT_PORT 3240
+#define SERVER_MAX_ALLOW 64
+#define SERVER_DEFAULT_MAX_CLIENTS 64
+#define SERVER_DEFAULT_HANDSHAKE_MS 10000
+/* "[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535" and a NUL */
+#define SERVER_ADDR_STRLEN 64
+
+struct server_addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+};
+
+/* An --allow entry: address family, network bytes, prefix length. */
+struct server_cidr {
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	unsigned int prefix;
+};
+
+/*
+ * Parse --listen's value: "[ADDR][:PORT]". ADDR is a numeric IPv4
+ * address, or an IPv6 one, in brackets when a port follows ("[::1]:3240";
+ * "::" alone is fine). Defaults 127.0.0.1 and SERVER_DEFAULT_PORT; NULL
+ * or "" means both. Port 0 picks a free one. 0, or -EINVAL.
+ */
+int server_parse_listen(const char *spec, struct server_addr *ret);
+
+/* Parse "ADDR[/PREFIX]" (IPv4 or IPv6; no prefix: one host). 0 or -EINVAL. */
+int server_parse_cidr(const char *spec, struct server_cidr *ret);
+
+/* Does the peer address fall in c? IPv4-mapped IPv6 peers match IPv4 entries. */
+bool server_cidr_match(const struct server_cidr *c, const struct sockaddr *sa, socklen_t len);
+
+/* 127.0.0.0/8 or ::1 (or IPv4-mapped 127/8). */
+bool server_addr_is_loopback(const struct server_addr *a);
+
+/* "1.2.3.4:5", "[::1]:5" ("unix" for anything else), always NUL-terminated. */
+void server_addr_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size);
+
+struct server_config {
+	struct server_addr listen;
+	struct server_cidr allow[SERVER_MAX_ALLOW];
+	unsigned int nallow; /* 0: any peer */
+	unsigned int max_clients; /* connections in the set-up at once; 0: default */
+	unsigned int handshake_ms; /* 0: default */
+};
+
+struct server;
+struct server_export;
+
+struct server_ops {
+	/*
+	 * A client imported e: serve the URB stream on fd, which belongs to
+	 * the callee from now on, even when it fails. Return 0, or -errno:
+	 * e is then offered again. Call server_export_release() when the
+	 * importer has gone.
+	 */
+	int (*import)(struct server_export *e, int fd, const char *peer, void *data);
+	/*
+	 * What happened to one connection, for one log line: err 0 when it
+	 * was served (a list, an import), -errno when it was refused or
+	 * dropped (-EACCES not allowed, -EUSERS too many clients, -ETIMEDOUT,
+	 * -EBADMSG a broken request, -EPROTONOSUPPORT another version,
+	 * -ENODEV/-EBUSY an import refused, -EPIPE gone mid-way, ...).
+	 */
+	void (*event)(const char *peer, int err, const char *what, void *data);
+};
+
+/* Listen on cfg->listen. 0, or -errno (-EADDRINUSE, -EACCES, ...). */
+int server_new(struct loop *loop, const struct server_config *cfg, const struct server_ops *ops,
+	       void *data, struct server **ret);
+
+/* Close the listener and every client still in the set-up. NULL-safe. */
+void server_free(struct server *s);
+
+/* The address actually bound (with the port picked for port 0). */
+void server_local_addr(const struct server *s, char *buf, size_t size);
+
+/*
+ * Serve a connected stream socket as if it had been accepted from `sa`
+ * (the allow list and limits apply). For tests and fuzzers; fd is the
+ * server's from now on. 0, or -errno when it was refused (and closed).
+ */
+int server_add_peer(struct server *s, int fd, const struct sockaddr *sa, socklen_t len);
+
+/*
+ * Offer a device. info describes it (usbip_op_device_from_descriptors,
+ * and a path); the server numbers exports 1-1, 1-2, ... in the order they
+ * are added and fills busid, busnum and devnum. `data` is the owner's.
+ * 0, or -ENOMEM, or -ENOSPC past 255 x 255 exports.
+ */
+int server_export_add(struct server *s, const struct usbip_op_device *info, void *data,
+		      struct server_export **ret);
+
+/* Stop offering e and free it; a client importing it right now is closed. NULL-safe. */
+void server_export_remove(struct server_export *e);
+
+/* The importer has gone: offer e again. */
+void server_export_release(struct server_export *e);
+
+/*
+ * Hide e from lists and imports (false), as a device that left the bus,
+ * or show it again (true). A client importing it right now is closed.
+ */
+void server_export_set_offered(struct server_export *e, bool offered);
+
+const char *server_export_busid(const struct server_export *e);
+void *server_export_data(const struct server_export *e);
+
+#endif
