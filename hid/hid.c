@@ -20,11 +20,11 @@ static size_t min_size(size_t a, size_t b)
 }
 
 /* Input report length in the protocol the host chose. */
-static size_t report_len(const struct hid *h)
+static size_t report_len(const struct hid *h, size_t len)
 {
 	if (h->protocol == HID_PROTOCOL_BOOT && h->params->boot_len)
 		return h->params->boot_len;
-	return h->params->in_len;
+	return len;
 }
 
 static void reset_state(struct hid *h)
@@ -35,6 +35,7 @@ static void reset_state(struct hid *h)
 	h->idle = h->params->default_idle;
 	h->repeat_due = false;
 	memset(h->last, 0, sizeof(h->last));
+	h->last_len = h->params->in_len;
 }
 
 int hid_attach(struct hid *h, const struct hid_params *params, struct usb_device *dev,
@@ -42,13 +43,14 @@ int hid_attach(struct hid *h, const struct hid_params *params, struct usb_device
 {
 	const uint8_t *d, *hid_desc = NULL;
 	struct usb_config_cursor c;
-	uint8_t ep_in = 0;
+	uint8_t ep_in = 0, ep_out = 0;
 	bool inside = false;
 	struct usb_function *f;
 
 	assert(params->in_len > 0 && params->in_len <= HID_REPORT_MAX);
 	assert(params->boot_len <= params->in_len && params->out_len <= HID_REPORT_MAX);
 	assert(!params->out_len || params->output);
+	assert(!params->get_report == !params->set_report);
 	if (!dev->config)
 		return -EINVAL;
 
@@ -63,7 +65,12 @@ int hid_attach(struct hid *h, const struct hid_params *params, struct usb_device
 		else if (inside && d[1] == USB_DT_ENDPOINT && d[0] >= USB_DT_ENDPOINT_SIZE &&
 			 (d[2] & USB_DIR_IN) && (d[3] & 0x03) == USB_ENDPOINT_XFER_INT && !ep_in)
 			ep_in = d[2];
+		else if (inside && d[1] == USB_DT_ENDPOINT && d[0] >= USB_DT_ENDPOINT_SIZE &&
+			 !(d[2] & USB_DIR_IN) && (d[3] & 0x03) == USB_ENDPOINT_XFER_INT && !ep_out)
+			ep_out = d[2];
 	}
+	if (ep_out && !params->set_report)
+		return -EINVAL;
 	if (c.err || !hid_desc || !ep_in)
 		return -EINVAL;
 	if (hid_desc[0] != HID_DT_HID_SIZE || hid_desc[5] != 1 || hid_desc[6] != USB_DT_REPORT ||
@@ -78,6 +85,7 @@ int hid_attach(struct hid *h, const struct hid_params *params, struct usb_device
 	h->func = f;
 	h->hid_desc = hid_desc;
 	h->ep_in = ep_in;
+	h->ep_out = ep_out;
 	reset_state(h);
 	return 0;
 }
@@ -91,17 +99,28 @@ int hid_can_send(const struct hid *h, unsigned int n)
 	return 0;
 }
 
-int hid_send(struct hid *h, const uint8_t *report)
+int hid_send_len(struct hid *h, const uint8_t *report, size_t len)
 {
+	unsigned int tail;
 	int r = hid_can_send(h, 1);
 
 	if (r < 0)
 		return r;
-	memcpy(h->queue[(h->head + h->count) % HID_QUEUE_LEN], report, h->params->in_len);
+	if (!len || len > HID_REPORT_MAX)
+		return -EINVAL;
+	tail = (h->head + h->count) % HID_QUEUE_LEN;
+	memcpy(h->queue[tail], report, len);
+	h->qlen[tail] = (uint8_t)len;
 	h->count++;
-	memcpy(h->last, report, h->params->in_len);
+	memcpy(h->last, report, len);
+	h->last_len = (uint8_t)len;
 	usb_ep_wake(h->func->dev, h->ep_in);
 	return 0;
+}
+
+int hid_send(struct hid *h, const uint8_t *report)
+{
+	return hid_send_len(h, report, h->params->in_len);
 }
 
 unsigned int hid_queued(const struct hid *h)
@@ -117,26 +136,39 @@ static void arm_idle(struct hid *h)
 static int hid_xfer(struct usb_function *f, struct usb_urb *urb)
 {
 	struct hid *h = f->data;
+	int r;
 	const uint8_t *report;
-	size_t n;
+	size_t n, len;
 
-	if (!urb->in)
-		return -EPIPE;
+	if (!urb->in) {
+		/* An output report on the interrupt OUT endpoint. */
+		if (!h->ep_out || urb->ep != (h->ep_out & 0x0f) || !urb->actual)
+			return -EPIPE;
+		r = h->params->set_report(h, HID_REPORT_OUTPUT,
+					  h->params->report_ids ? urb->buf[0] : 0, urb->buf,
+					  urb->actual);
+		if (r < 0)
+			return r;
+		urb->status = 0;
+		return 0;
+	}
 	/* Nothing fits in zero bytes; taking a report would lose it. */
 	if (!urb->length || !urb->cap)
 		return -EOVERFLOW;
 	if (h->count) {
 		report = h->queue[h->head];
+		len = h->qlen[h->head];
 		h->head = (h->head + 1) % HID_QUEUE_LEN;
 		h->count--;
 	} else if (h->repeat_due) {
 		report = h->last;
+		len = h->last_len;
 	} else {
 		return -EAGAIN;
 	}
 	h->repeat_due = false;
 
-	n = min_size(min_size(report_len(h), urb->length), urb->cap);
+	n = min_size(min_size(report_len(h, len), urb->length), urb->cap);
 	memcpy(urb->buf, report, n);
 	urb->actual = (uint32_t)n;
 	urb->status = 0;
@@ -181,7 +213,7 @@ static int get_report(struct hid *h, unsigned int type, uint8_t *data, size_t le
 
 	switch (type) {
 	case HID_REPORT_INPUT:
-		n = min_size(report_len(h), len);
+		n = min_size(report_len(h, h->params->in_len), len);
 		memcpy(data, h->last, n);
 		return (int)n;
 	case HID_REPORT_OUTPUT:
@@ -228,12 +260,21 @@ static int hid_control(struct usb_function *f, const struct usb_setup *s, uint8_
 
 	switch (s->bRequest) {
 	case HID_REQ_GET_REPORT:
+		if (!in)
+			return -EPIPE;
+		if (h->params->get_report)
+			return h->params->get_report(h, s->wValue >> 8, report_id, data, len);
 		/* Our reports have no IDs: only ID 0 exists. */
 		if (!in || report_id)
 			return -EPIPE;
 		return get_report(h, s->wValue >> 8, data, len);
 	case HID_REQ_SET_REPORT:
-		if (in || report_id)
+		if (in)
+			return -EPIPE;
+		if (h->params->set_report)
+			return h->params->set_report(h, s->wValue >> 8, report_id, data,
+						     min_size(len, s->wLength));
+		if (report_id)
 			return -EPIPE;
 		return set_report(h, s, data, len);
 	case HID_REQ_GET_IDLE:

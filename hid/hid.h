@@ -8,8 +8,12 @@
  * hid_params, attaches it to an interface with hid_attach() and calls
  * hid_send() for every input report. The class answers the HID requests
  * (GET/SET_REPORT, GET/SET_IDLE, GET/SET_PROTOCOL, the HID and report
- * descriptors) and feeds the interrupt endpoint from the queue. Reports
- * carry no report ID: one input report, at most one output report.
+ * descriptors) and feeds the interrupt endpoint from the queue. A fixed
+ * model's reports carry no report ID: one input report, at most one output
+ * report. A model that takes any report descriptor (hid/custom.c) sets
+ * the get_report/set_report hooks instead: it then answers GET_REPORT and
+ * SET_REPORT for every type and ID itself, takes what the host writes to
+ * an interrupt OUT endpoint, and queues reports of any length.
  */
 #ifndef VUSB_HID_H
 #define VUSB_HID_H
@@ -68,6 +72,19 @@ struct hid_params {
 	void (*output)(struct hid *h, const uint8_t *report);
 	/* The host reset or reconfigured the device: forget held keys. */
 	void (*reset)(struct hid *h);
+	/*
+	 * Optional, both or neither. GET_REPORT(type, id) into data (room
+	 * for len bytes): the count, or -EPIPE (STALL) when there is no such
+	 * report. SET_REPORT(type, id) of len bytes, and every interrupt OUT
+	 * transfer (type HID_REPORT_OUTPUT, id the first byte when the
+	 * model uses IDs, else 0): 0, or -EPIPE when the report is not one
+	 * of the descriptor's. id is wValue's low byte, unchecked.
+	 */
+	int (*get_report)(struct hid *h, unsigned int type, unsigned int id, uint8_t *data,
+			  size_t len);
+	int (*set_report)(struct hid *h, unsigned int type, unsigned int id, const uint8_t *data,
+			  size_t len);
+	bool report_ids; /* the interrupt OUT report starts with its ID */
 };
 
 /* Per-function state; embed it in the model's device. */
@@ -76,12 +93,15 @@ struct hid {
 	struct usb_function *func;
 	const uint8_t *hid_desc; /* inside the configuration descriptor */
 	uint8_t ep_in; /* 0x81 style */
+	uint8_t ep_out; /* interrupt OUT, 0x02 style; 0: none */
 	uint8_t protocol;
 	uint8_t idle; /* 4 ms units */
 	bool repeat_due; /* idle period over: repeat `last` */
 	uint8_t last[HID_REPORT_MAX]; /* the current input state */
 	uint8_t out[HID_REPORT_MAX]; /* the last output report */
+	uint8_t last_len;
 	unsigned int head, count;
+	uint8_t qlen[HID_QUEUE_LEN];
 	uint8_t queue[HID_QUEUE_LEN][HID_REPORT_MAX];
 };
 
@@ -90,8 +110,9 @@ extern const struct usb_class_ops hid_class_ops;
 /*
  * Bind `h` to interface `intf` of dev, whose configuration descriptor
  * must be in place: it is searched for the interface's HID descriptor
- * (whose report descriptor length must match params) and its interrupt IN
- * endpoint. Call before usb_device_validate(). 0, -EINVAL when the
+ * (whose report descriptor length must match params), its interrupt IN
+ * endpoint and, when params has set_report, an interrupt OUT endpoint if
+ * the interface has one. Call before usb_device_validate(). 0, -EINVAL when the
  * descriptors do not fit params, -ENOSPC when the device has no function
  * slot left.
  */
@@ -112,6 +133,10 @@ int hid_can_send(const struct hid *h, unsigned int n);
  * 0, -ENOTCONN, or -EAGAIN when the queue is full.
  */
 int hid_send(struct hid *h, const uint8_t *report);
+
+/* The same for a report of len bytes (1..HID_REPORT_MAX), for a model
+ * with several input reports: it checks len against its descriptor. */
+int hid_send_len(struct hid *h, const uint8_t *report, size_t len);
 
 /* Reports queued and not yet taken by the host. */
 unsigned int hid_queued(const struct hid *h);

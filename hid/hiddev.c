@@ -42,13 +42,14 @@ int hid_device_setup(struct hid_device *hd, const struct hid_model_info *info,
 {
 	struct usb_device *dev = &hd->usb;
 	enum usb_speed speed = opts->speed;
-	unsigned int interval = info->config[HID_CONFIG_BINTERVAL];
+	size_t total = (size_t)(info->config[2] | info->config[3] << 8), off;
 	char serial[HID_STRING_MAX];
 	int r;
 
+	assert(total >= HID_CONFIG_SIZE && total <= HID_CONFIG_MAX);
 	usb_device_init(dev);
 	memcpy(dev->desc, device_desc, sizeof(device_desc));
-	memcpy(hd->config, info->config, HID_CONFIG_SIZE);
+	memcpy(hd->config, info->config, total);
 
 	switch (speed) {
 	case USB_SPEED_UNKNOWN:
@@ -56,12 +57,9 @@ int hid_device_setup(struct hid_device *hd, const struct hid_model_info *info,
 		speed = USB_SPEED_FULL;
 		break;
 	case USB_SPEED_LOW:
-		/* USB 1.1 wants 10..255 ms for low-speed interrupt endpoints. */
 		dev->desc[DEV_MAXPACKET0] = 8;
-		hd->config[HID_CONFIG_BINTERVAL] = interval < 10 ? 10 : (uint8_t)interval;
 		break;
 	case USB_SPEED_HIGH:
-		hd->config[HID_CONFIG_BINTERVAL] = high_speed_interval(interval);
 		memcpy(hd->qualifier, qualifier_desc, sizeof(qualifier_desc));
 		dev->qualifier = hd->qualifier;
 		break;
@@ -71,6 +69,17 @@ int hid_device_setup(struct hid_device *hd, const struct hid_model_info *info,
 		return -EINVAL;
 	}
 	dev->speed = speed;
+	/* Every endpoint's bInterval, given in full-speed milliseconds. */
+	for (off = 0; off + 1 < total && hd->config[off]; off += hd->config[off]) {
+		uint8_t *b = &hd->config[off + USB_DT_ENDPOINT_SIZE - 1];
+
+		if (hd->config[off + 1] != USB_DT_ENDPOINT || off + USB_DT_ENDPOINT_SIZE > total)
+			continue;
+		if (speed == USB_SPEED_LOW) /* USB 1.1: 10..255 ms at low speed */
+			*b = *b < 10 ? 10 : *b;
+		else if (speed == USB_SPEED_HIGH)
+			*b = high_speed_interval(*b);
+	}
 
 	r = vusb_dev_set_id("vendor id", opts->vid, HID_VID_PIDCODES, dev->desc + DEV_VENDOR, err);
 	if (r < 0)

@@ -27,6 +27,9 @@
 /* The endpoint's bInterval: the last byte of the configuration. */
 #define HID_CONFIG_BINTERVAL (HID_CONFIG_SIZE - 1)
 
+/* Room for a configuration with an interrupt OUT endpoint too. */
+#define HID_CONFIG_MAX (HID_CONFIG_SIZE + USB_DT_ENDPOINT_SIZE)
+
 /* Room for a string of 126 UTF-16 units given as UTF-8, and the NUL. */
 #define HID_STRING_MAX VUSB_STRING_MAX
 
@@ -53,14 +56,16 @@ struct hid_model_info {
 	const char *name; /* "mouse": in messages and the default serial */
 	const char *product; /* default iProduct */
 	uint16_t pid; /* default idProduct under HID_VID_PIDCODES */
-	const uint8_t *config; /* HID_CONFIG_DESC(...), HID_CONFIG_SIZE bytes */
+	/* HID_CONFIG_DESC(...), HID_CONFIG_SIZE bytes, or up to
+	 * HID_CONFIG_MAX (wTotalLength says) with an OUT endpoint. */
+	const uint8_t *config;
 	const struct hid_params *params;
 };
 
 struct hid_device {
 	struct usb_device usb;
 	struct hid hid;
-	uint8_t config[HID_CONFIG_SIZE];
+	uint8_t config[HID_CONFIG_MAX];
 	uint8_t qualifier[USB_DT_QUALIFIER_SIZE];
 	char manufacturer[HID_STRING_MAX];
 	char product[HID_STRING_MAX];
