@@ -35,7 +35,8 @@ static void reset_state(struct hid *h)
 	h->idle = h->params->default_idle;
 	h->repeat_due = false;
 	memset(h->last, 0, sizeof(h->last));
-	h->last_len = h->params->in_len;
+	/* A model with hooks has no input state before its first report. */
+	h->last_len = h->params->get_report ? 0 : h->params->in_len;
 }
 
 int hid_attach(struct hid *h, const struct hid_params *params, struct usb_device *dev,
@@ -160,7 +161,7 @@ static int hid_xfer(struct usb_function *f, struct usb_urb *urb)
 		len = h->qlen[h->head];
 		h->head = (h->head + 1) % HID_QUEUE_LEN;
 		h->count--;
-	} else if (h->repeat_due) {
+	} else if (h->repeat_due && h->last_len) {
 		report = h->last;
 		len = h->last_len;
 	} else {

@@ -69,6 +69,7 @@ static int fail(struct hid_rdesc_error *err, size_t off, const char *fmt, ...)
 	va_list ap;
 
 	err->offset = off;
+	err->text = false;
 	va_start(ap, fmt);
 	vsnprintf(err->reason, sizeof(err->reason), fmt, ap);
 	va_end(ap);
@@ -337,17 +338,11 @@ static int hexval(uint8_t c)
 	return -1;
 }
 
-int hid_rdesc_load(const uint8_t *f, size_t len, uint8_t out[HID_RDESC_MAX],
-		   struct hid_rdesc_error *err)
+static int load_text(const uint8_t *f, size_t len, uint8_t out[HID_RDESC_MAX],
+		     struct hid_rdesc_error *err)
 {
 	size_t i = 0, n = 0;
 
-	if (!is_text(f, len)) {
-		if (len > HID_RDESC_MAX)
-			return fail(err, HID_RDESC_MAX, "over %d bytes", HID_RDESC_MAX);
-		memcpy(out, f, len);
-		return (int)len;
-	}
 	if (len > HID_RDESC_TEXT_MAX)
 		return fail(err, HID_RDESC_TEXT_MAX, "hex text over %d bytes", HID_RDESC_TEXT_MAX);
 
@@ -391,4 +386,20 @@ int hid_rdesc_load(const uint8_t *f, size_t len, uint8_t out[HID_RDESC_MAX],
 	if (!n)
 		return fail(err, 0, "no hex bytes in the text");
 	return (int)n;
+}
+
+int hid_rdesc_load(const uint8_t *f, size_t len, uint8_t out[HID_RDESC_MAX],
+		   struct hid_rdesc_error *err)
+{
+	int r;
+
+	if (!is_text(f, len)) {
+		if (len > HID_RDESC_MAX)
+			return fail(err, HID_RDESC_MAX, "over %d bytes", HID_RDESC_MAX);
+		memcpy(out, f, len);
+		return (int)len;
+	}
+	r = load_text(f, len, out, err);
+	err->text = true;
+	return r;
 }

@@ -53,6 +53,7 @@ struct hid_rdesc_limits {
 /* Why a descriptor was refused: the item's offset and a sentence. */
 struct hid_rdesc_error {
 	size_t offset;
+	bool text; /* hid_rdesc_load: offset is in hex text */
 	char reason[128];
 };
 

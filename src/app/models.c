@@ -14,6 +14,7 @@ const struct vusb_model *const vusb_models[] = {
 	&hid_mouse_model,
 	&hid_keyboard_model,
 	&hid_tablet_model,
+	&hid_custom_model,
 	&storage_model,
 	&fomu_model,
 	NULL,
