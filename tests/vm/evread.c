@@ -7,6 +7,7 @@
  *
  * Usage: evread [-n COUNT] [-t SECONDS] [-s] [-m] [--ready-file FILE] DEVICE
  *        evread --set-led NAME=0|1 DEVICE
+ *        evread --caps DEVICE
  *
  *   -n COUNT            exit after COUNT printed events (default: no limit)
  *   -t SECONDS          give up after SECONDS (decimals allowed)
@@ -15,6 +16,9 @@
  *   --ready-file FILE   create FILE (holding the device name) once DEVICE
  *                       is open: start evread in the background, wait for
  *                       FILE, then cause the events
+ *   --caps              print what DEVICE can send and exit: a line
+ *                       "EV_KEY NAME" per key, "EV_ABS NAME MIN MAX" per
+ *                       axis
  *   --set-led NAME=V    write an EV_LED event (CAPSL, NUML, SCROLLL,
  *                       COMPOSE, KANA, with or without LED_) and a
  *                       SYN_REPORT to DEVICE, as a desktop sets caps lock,
@@ -118,6 +122,12 @@ static const char *const key_names[KEY_CNT] = {
 	N(BTN_EXTRA), N(BTN_FORWARD), N(BTN_BACK), N(BTN_TASK),
 	N(BTN_TOOL_PEN), N(BTN_TOOL_RUBBER), N(BTN_TOOL_FINGER),
 	N(BTN_TOUCH), N(BTN_STYLUS), N(BTN_STYLUS2),
+	N(BTN_SOUTH), N(BTN_EAST), N(BTN_C), N(BTN_NORTH), N(BTN_WEST),
+	N(BTN_Z), N(BTN_TL), N(BTN_TR), N(BTN_TL2), N(BTN_TR2),
+	N(BTN_SELECT), N(BTN_START), N(BTN_MODE), N(BTN_THUMBL),
+	N(BTN_THUMBR), N(BTN_TRIGGER_HAPPY1), N(BTN_TRIGGER_HAPPY2),
+	N(BTN_TRIGGER_HAPPY3), N(BTN_TRIGGER_HAPPY4),
+	N(BTN_DPAD_UP), N(BTN_DPAD_DOWN), N(BTN_DPAD_LEFT), N(BTN_DPAD_RIGHT),
 };
 
 #undef N
@@ -185,8 +195,9 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: %s [-n COUNT] [-t SECONDS] [-s] [-m] [--ready-file FILE] DEVICE\n"
-		"       %s --set-led NAME=0|1 DEVICE\n",
-		prog, prog);
+		"       %s --set-led NAME=0|1 DEVICE\n"
+		"       %s --caps DEVICE\n",
+		prog, prog, prog);
 	return EXIT_ERROR;
 }
 
@@ -282,9 +293,53 @@ static int write_ready_file(const char *path, int devfd)
 	return err;
 }
 
+static int test_bit(const unsigned long *bits, unsigned int n)
+{
+	return (bits[n / (8 * sizeof(long))] >> (n % (8 * sizeof(long)))) & 1;
+}
+
+static int print_caps(const char *dev)
+{
+	unsigned long keys[KEY_CNT / (8 * sizeof(long)) + 1] = { 0 };
+	unsigned long abs[ABS_CNT / (8 * sizeof(long)) + 1] = { 0 };
+	struct input_absinfo ai;
+	unsigned int c;
+	int fd = open(dev, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || ioctl(fd, EVIOCGBIT(EV_KEY, sizeof(keys)), keys) < 0 ||
+	    ioctl(fd, EVIOCGBIT(EV_ABS, sizeof(abs)), abs) < 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, dev, strerror(errno));
+		return EXIT_ERROR;
+	}
+	for (c = 0; c < KEY_CNT; c++) {
+		const char *name = code_name(EV_KEY, c);
+
+		if (!test_bit(keys, c))
+			continue;
+		if (name)
+			printf("EV_KEY %s\n", name);
+		else
+			printf("EV_KEY %u\n", c);
+	}
+	for (c = 0; c < ABS_CNT; c++) {
+		const char *name = code_name(EV_ABS, c);
+
+		if (!test_bit(abs, c) || ioctl(fd, EVIOCGABS(c), &ai) < 0)
+			continue;
+		if (name)
+			printf("EV_ABS %s %d %d\n", name, ai.minimum,
+			       ai.maximum);
+		else
+			printf("EV_ABS %u %d %d\n", c, ai.minimum, ai.maximum);
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "caps", no_argument, NULL, 'c' },
 		{ "ready-file", required_argument, NULL, 'r' },
 		{ "set-led", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
@@ -293,7 +348,7 @@ int main(int argc, char **argv)
 	const char *ready = NULL, *led = NULL, *dev;
 	long long deadline = -1;
 	long count = -1, seen = 0;
-	int show_syn = 0, show_msc = 0, fd, opt, err;
+	int show_syn = 0, show_msc = 0, caps = 0, fd, opt, err;
 	char *end;
 
 	while ((opt = getopt_long(argc, argv, "n:t:smh", longopts, NULL)) != -1) {
@@ -327,6 +382,9 @@ int main(int argc, char **argv)
 		case 'L':
 			led = optarg;
 			break;
+		case 'c':
+			caps = 1;
+			break;
 		default:
 			return usage();
 		}
@@ -336,6 +394,8 @@ int main(int argc, char **argv)
 	dev = argv[optind];
 	if (led)
 		return set_led(dev, led);
+	if (caps)
+		return print_caps(dev);
 
 	fd = open(dev, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
