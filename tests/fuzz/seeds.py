@@ -308,6 +308,32 @@ def vhci_seeds():
           b'VERSION_ID="24.04"\n')
 
 
+def rdesc_seeds():
+    # The examples users start from, as the hex text they are shipped in
+    # and as the binary the kernel's report_descriptor file gives.
+    ex = os.path.join(TOP, "..", "..", "contrib", "examples")
+    for name in sorted(os.listdir(ex)):
+        if not name.endswith(".hid"):
+            continue
+        with open(os.path.join(ex, name), "rb") as f:
+            text = f.read()
+        write("rdesc", name[:-4] + "-text", text)
+        words = []
+        for line in text.decode().splitlines():
+            words += line.split("#")[0].split()
+        write("rdesc", name[:-4] + "-binary", bytes(int(w, 16) for w in words))
+    mouse = bytes.fromhex("05010902a1010901a1000509190129051500250195057501810295017503"
+                          "81010501093009310938158125 7f750895038106050c0a380295018106c0c0"
+                          .replace(" ", ""))
+    write("rdesc", "mouse", mouse)
+    write("rdesc", "c-array", b"0x05, 0x01, /* Usage Page */\n0x09, 0x02, // Usage\n"
+          b"0xa1, 0x01, 0x85, 0x02, 0x75, 0x08, 0x95, 0x01, 0x81, 0x02, 0xa4, 0xb4, 0xc0\n")
+    write("rdesc", "items", bytes([0x0b, 1, 0, 1, 0, 0xa1, 1, 0xa9, 1, 0x19, 1, 0x29, 3,
+                                   0xa9, 0, 0x76, 8, 0, 0x97, 2, 0, 0, 0, 0x91, 2,
+                                   0xb2, 2, 0, 0xc0]))
+    write("rdesc", "unbalanced", b"05 01 09 05 a1 01 75 08 95 01 81 02 c0 c0\n")
+
+
 if __name__ == "__main__":
     hid_seeds()
     storage_seeds()
@@ -320,3 +346,4 @@ if __name__ == "__main__":
     line_seeds()
     cli_seeds()
     vhci_seeds()
+    rdesc_seeds()
