@@ -210,6 +210,7 @@ install: all
 	install -m 0644 contrib/bash-completion/vusb-attach contrib/bash-completion/vusbctl \
 		$(DESTDIR)$(COMPLDIR)/
 	install -m 0644 contrib/udev/61-vusb-hotplug.rules.example contrib/examples/*.conf \
+		contrib/examples/*.hid \
 		$(DESTDIR)$(DATADIR)/doc/vusb/examples/
 
 # Lays out the lines changed since HEAD (.clang-format); the tables laid
