@@ -75,7 +75,7 @@ $(BUILD)/tests/%: tests/%.c $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS) $(TEST_LIBS)
 
 # Unit tests that drive a device through the shared fake host.
-FAKEHOST_TESTS := $(addprefix $(BUILD)/tests/unit/,test_dfu test_fomu test_fomu_fw test_hid_custom)
+FAKEHOST_TESTS := $(addprefix $(BUILD)/tests/unit/,test_dfu test_fomu test_fomu_fw test_hid_custom test_gamepad)
 
 $(FAKEHOST_TESTS): $(BUILD)/tests/%: tests/%.c $(BUILD)/tests/unit/fakehost.o $(LIB)
 	@mkdir -p $(@D)

@@ -9,5 +9,6 @@ extern const struct vusb_model hid_mouse_model;
 extern const struct vusb_model hid_keyboard_model;
 extern const struct vusb_model hid_tablet_model;
 extern const struct vusb_model hid_custom_model;
+extern const struct vusb_model gamepad_model;
 
 #endif

@@ -15,6 +15,7 @@ const struct vusb_model *const vusb_models[] = {
 	&hid_keyboard_model,
 	&hid_tablet_model,
 	&hid_custom_model,
+	&gamepad_model,
 	&storage_model,
 	&fomu_model,
 	NULL,
