@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The HID models (mouse, keyboard, tablet) through the real device core:
+ * The HID models (mouse, keyboard, tablet) and the Xbox 360 gamepad
+ * (its rumble and LED messages on the OUT endpoint) through the real
+ * device core:
  * any SETUP packet and data stage into endpoint 0 (standard requests and
  * HID class requests: GET_REPORT, SET_REPORT with LED bits, SET_IDLE,
  * SET_PROTOCOL), interrupt transfers, unlinks, resets and vusbctl
@@ -16,6 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		&hid_mouse_model,
 		&hid_keyboard_model,
 		&hid_tablet_model,
+		&gamepad_model,
 	};
 	static const enum usb_speed speeds[] = {
 		USB_SPEED_UNKNOWN,
@@ -28,6 +31,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t sel = fuzz_u8(&in);
 
 	o.speed = speeds[(sel >> 2) % 4];
-	ds_run(models[(sel & 3) % 3], &o, &in);
+	/* A real Xbox 360 pad is full speed only; create refuses others. */
+	if (models[sel & 3] == &gamepad_model && o.speed != USB_SPEED_UNKNOWN)
+		o.speed = USB_SPEED_FULL;
+	ds_run(models[sel & 3], &o, &in);
 	return 0;
 }

@@ -98,6 +98,22 @@ def hid_seeds():
             xin(1, 8),
         ])
         write("hid", model, s)
+    # The gamepad as xpad drives it: its start-up request, the LED and
+    # rumble messages on the OUT endpoint, reports from the commands.
+    s = bytes([3]) + enumerate_device() + b"".join([
+        ctrl(0xc1, 1, 0x0100, 0, 20),
+        xout(1, b"\x01\x03\x02"),
+        xin(1, 64),
+        cmd(0, "a", "lb"),
+        cmd(2, "left", "0.5", "-1"),
+        cmd(3, "right", "1"),
+        xout(1, b"\x00\x08\x00\xff\x80\x00\x00\x00"),
+        xin(1, 64),
+        cmd(4),
+        unlink(0),
+        DISCONNECT,
+    ])
+    write("hid", "gamepad", s)
 
 
 def cbw(tag, length, direction_in, cdb):
