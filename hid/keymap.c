@@ -58,7 +58,12 @@ struct key_name {
 	uint8_t mods;
 };
 
-/* Names as xdotool, evdev and the HID tables spell them. */
+/*
+ * Names as evdev and the HID tables spell them, then the aliases xdotool
+ * (X keysyms) and QEMU (sendkey's qcodes) use. Compared after
+ * normalising: case and '_' do not count ("Caps_Lock", "caps_lock"
+ * as `leds` prints it, "capslock" are one name).
+ */
 static const struct key_name key_names[] = {
 	{ "enter", 0x28, 0 },
 	{ "return", 0x28, 0 },
@@ -150,7 +155,55 @@ static const struct key_name key_names[] = {
 	{ "rwin", 0, KEYMAP_MOD_RGUI },
 	{ "rgui", 0, KEYMAP_MOD_RGUI },
 	{ "rightmeta", 0, KEYMAP_MOD_RGUI },
+
+	/* xdotool: X keysym names. */
+	{ "prior", 0x4b, 0 },
+	{ "next", 0x4e, 0 },
+	{ "kpadd", 0x57, 0 },
+	{ "kpsubtract", 0x56, 0 },
+	{ "kpmultiply", 0x55, 0 },
+	{ "kpdivide", 0x54, 0 },
+	{ "kpdecimal", 0x63, 0 },
+	{ "controll", 0, KEYMAP_MOD_LCTRL },
+	{ "controlr", 0, KEYMAP_MOD_RCTRL },
+	{ "shiftl", 0, KEYMAP_MOD_LSHIFT },
+	{ "shiftr", 0, KEYMAP_MOD_RSHIFT },
+	{ "altl", 0, KEYMAP_MOD_LALT },
+	{ "altr", 0, KEYMAP_MOD_RALT },
+	{ "isolevel3shift", 0, KEYMAP_MOD_RALT },
+	{ "superl", 0, KEYMAP_MOD_LGUI },
+	{ "superr", 0, KEYMAP_MOD_RGUI },
+	{ "metal", 0, KEYMAP_MOD_LGUI },
+	{ "metar", 0, KEYMAP_MOD_RGUI },
+	{ "xf86audiomute", 0x7f, 0 },
+	{ "xf86audioraisevolume", 0x80, 0 },
+	{ "xf86audiolowervolume", 0x81, 0 },
+	/* QEMU: qcode names. */
+	{ "ret", 0x28, 0 },
+	{ "spc", 0x2c, 0 },
+	{ "graveaccent", 0x35, 0 },
+	{ "less", 0x64, 0 },
+	{ "kpequals", 0x67, 0 },
+	{ "ctrlr", 0, KEYMAP_MOD_RCTRL },
+	{ "audiomute", 0x7f, 0 },
 };
+
+/* The name without case and '_' into out (room for len): its length,
+ * or 0 when it does not fit. */
+static size_t normalise(const char *name, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (; *name; name++) {
+		if (*name == '_')
+			continue;
+		if (n + 1 >= len)
+			return 0;
+		out[n++] = (char)(*name >= 'A' && *name <= 'Z' ? *name + 'a' - 'A' : *name);
+	}
+	out[n] = '\0';
+	return n;
+}
 
 int keymap_from_char(int c, struct keymap_key *ret)
 {
@@ -195,10 +248,12 @@ static unsigned int parse_small(const char *s, unsigned int max)
 
 int keymap_from_name(const char *name, struct keymap_key *ret)
 {
+	char norm[KEYMAP_NAME_MAX];
 	struct keymap_key k;
 	unsigned int n;
 	size_t i;
 
+	/* "_" alone is not a key (shift+minus); "-" is. */
 	if (name[0] && !name[1]) {
 		int c = name[0];
 
@@ -210,7 +265,10 @@ int keymap_from_name(const char *name, struct keymap_key *ret)
 		*ret = k;
 		return 0;
 	}
-	if (name[0] == 'f' || name[0] == 'F') {
+	if (!normalise(name, norm, sizeof(norm)))
+		return -EINVAL;
+	name = norm;
+	if (name[0] == 'f') {
 		n = parse_small(name + 1, 24);
 		if (n) {
 			/* F13..F24 are not contiguous with F1..F12. */
@@ -219,20 +277,66 @@ int keymap_from_name(const char *name, struct keymap_key *ret)
 			return 0;
 		}
 	}
-	if (!strncasecmp(name, "kp", 2) && name[2] >= '0' && name[2] <= '9' && !name[3]) {
+	if (!strncmp(name, "kp", 2) && name[2] >= '0' && name[2] <= '9' && !name[3]) {
 		/* Keypad 1..9 then 0, like the top row. */
 		ret->usage = (uint8_t)(name[2] == '0' ? 0x62 : 0x59 + name[2] - '1');
 		ret->mods = 0;
 		return 0;
 	}
 	for (i = 0; i < sizeof(key_names) / sizeof(key_names[0]); i++) {
-		if (!strcasecmp(name, key_names[i].name)) {
+		if (!strcmp(name, key_names[i].name)) {
 			ret->usage = key_names[i].usage;
 			ret->mods = key_names[i].mods;
 			return 0;
 		}
 	}
 	return -EINVAL;
+}
+
+/* Edit distance of two short strings (each under KEYMAP_NAME_MAX). */
+static unsigned int distance(const char *a, const char *b)
+{
+	unsigned int row[KEYMAP_NAME_MAX + 1], i, j, diag, up;
+	size_t la = strlen(a), lb = strlen(b);
+
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			up = row[j];
+			row[j] = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < row[j])
+				row[j] = up + 1;
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+const char *keymap_suggest(const char *name)
+{
+	char norm[KEYMAP_NAME_MAX];
+	const char *best = NULL;
+	unsigned int d, best_d = 3;
+	size_t i, n = normalise(name, norm, sizeof(norm));
+
+	/* Two letters off in a short name is another name, not a typo. */
+	if (n < 3)
+		return NULL;
+	if (n < 6)
+		best_d = 2;
+	for (i = 0; i < sizeof(key_names) / sizeof(key_names[0]); i++) {
+		d = distance(norm, key_names[i].name);
+		if (d < best_d) {
+			best_d = d;
+			best = key_names[i].name;
+		}
+	}
+	return best;
 }
 
 int keymap_parse_combo(const char *s, struct keymap_combo *ret, struct strbuf *err)
@@ -260,7 +364,12 @@ int keymap_parse_combo(const char *s, struct keymap_combo *ret, struct strbuf *e
 		memcpy(name, p, len);
 		name[len] = '\0';
 		if (keymap_from_name(name, &k) < 0) {
-			if (err)
+			const char *hint = keymap_suggest(name);
+
+			if (err && hint)
+				strbuf_printf(err, "unknown key '%s' (did you mean '%s'?)", name,
+					      hint);
+			else if (err)
 				strbuf_printf(err, "unknown key '%s'", name);
 			return -EINVAL;
 		}

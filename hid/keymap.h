@@ -31,6 +31,9 @@
 #define KEYMAP_REPORT_SIZE 8
 #define KEYMAP_REPORT_KEYS 6
 
+/* Longest key name, with its NUL. */
+#define KEYMAP_NAME_MAX 32
+
 /* Most non-modifier keys one combo may name. */
 #define KEYMAP_COMBO_MAX 6
 
@@ -57,9 +60,19 @@ int keymap_from_char(int c, struct keymap_key *ret);
  * A key by name, case-insensitive: "a".."z", "0".."9", other unshifted US
  * characters ("-", "/", ...), "f1".."f24", "enter", "esc", "pageup",
  * "kp5", ..., or a modifier ("ctrl", "rshift", "super", ...), which gives
- * usage 0 and one modifier bit. 0, or -EINVAL when unknown.
+ * usage 0 and one modifier bit. Longer names may have '_' in them
+ * ("caps_lock", as `leds` prints it); xdotool's (X keysyms: "Return",
+ * "Page_Up", "Control_L", "KP_Add", "XF86AudioMute") and QEMU's
+ * ("ret", "spc", "ctrl_r", "kp_add"... as sendkey takes them) are
+ * aliases. 0, or -EINVAL when unknown.
  */
 int keymap_from_name(const char *name, struct keymap_key *ret);
+
+/*
+ * The known name nearest to an unknown one, for "did you mean": within
+ * two edits (one for names under six letters), or NULL.
+ */
+const char *keymap_suggest(const char *name);
 
 /*
  * Parse a combo like "ctrl+alt+t" or "shift+f1": '+'-separated key names,

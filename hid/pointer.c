@@ -10,6 +10,15 @@
  * BTN_SIDE and BTN_EXTRA. */
 static const char *const button_names[] = { "left", "right", "middle", "side", "extra" };
 
+/* Other names for them: xdotool's click numbers (1 left, 2 middle,
+ * 3 right, 8 back, 9 forward) and what browsers call side and extra. */
+static const struct {
+	const char *name;
+	unsigned int index;
+} button_aliases[] = {
+	{ "1", 0 }, { "2", 2 }, { "3", 1 }, { "8", 3 }, { "9", 4 }, { "back", 3 }, { "forward", 4 },
+};
+
 int pointer_create(struct usb_device **ret, const struct hid_model_info *info, bool absolute,
 		   unsigned int nbuttons, const struct vusb_dev_opts *opts, struct strbuf *err)
 {
@@ -70,6 +79,9 @@ int pointer_button(const char *name, unsigned int nbuttons)
 	for (i = 0; i < nbuttons && i < sizeof(button_names) / sizeof(button_names[0]); i++)
 		if (!strcasecmp(name, button_names[i]))
 			return 1 << i;
+	for (i = 0; i < sizeof(button_aliases) / sizeof(button_aliases[0]); i++)
+		if (!strcasecmp(name, button_aliases[i].name) && button_aliases[i].index < nbuttons)
+			return 1 << button_aliases[i].index;
 	return -EINVAL;
 }
 

@@ -61,7 +61,8 @@ int pointer_parse_int(const char *what, const char *s, long min, long max, long 
 
 /*
  * A button name ("left", "right", "middle", "side", "extra",
- * case-insensitive) among the first `nbuttons`: its bit, or -EINVAL.
+ * case-insensitive; also xdotool's numbers 1, 2, 3, 8, 9 and "back",
+ * "forward") among the first `nbuttons`: its bit, or -EINVAL.
  */
 int pointer_button(const char *name, unsigned int nbuttons);
 

@@ -666,6 +666,16 @@ static void test_pointer_pure(void **state)
 	assert_int_equal(pointer_button("side", 3), -EINVAL);
 	assert_int_equal(pointer_button("lef", 5), -EINVAL);
 	assert_int_equal(pointer_button("", 5), -EINVAL);
+	/* xdotool's click numbers, a browser's back and forward */
+	assert_int_equal(pointer_button("1", 5), 0x01);
+	assert_int_equal(pointer_button("2", 5), 0x04);
+	assert_int_equal(pointer_button("3", 5), 0x02);
+	assert_int_equal(pointer_button("8", 5), 0x08);
+	assert_int_equal(pointer_button("9", 5), 0x10);
+	assert_int_equal(pointer_button("Back", 5), 0x08);
+	assert_int_equal(pointer_button("forward", 5), 0x10);
+	assert_int_equal(pointer_button("8", 3), -EINVAL);
+	assert_int_equal(pointer_button("4", 5), -EINVAL);
 }
 
 static void test_parse_int(void **state)

@@ -137,6 +137,59 @@ static void test_names_bad(void **state)
 	}
 }
 
+/* The names `leds` prints, xdotool's keysyms and QEMU's qcodes. */
+static void test_aliases(void **state)
+{
+	static const struct {
+		const char *name;
+		uint8_t usage, mods;
+	} cases[] = {
+		{ "caps_lock", 0x39, 0 },     { "num_lock", 0x53, 0 },   { "scroll_lock", 0x47, 0 },
+		{ "Caps_Lock", 0x39, 0 },     { "BackSpace", 0x2a, 0 },  { "Page_Up", 0x4b, 0 },
+		{ "Prior", 0x4b, 0 },         { "Next", 0x4e, 0 },       { "Control_L", 0, 0x01 },
+		{ "Control_R", 0, 0x10 },     { "Shift_R", 0, 0x20 },    { "Alt_L", 0, 0x04 },
+		{ "Super_L", 0, 0x08 },       { "ISO_Level3_Shift", 0, 0x40 },
+		{ "KP_Enter", 0x58, 0 },      { "KP_Add", 0x57, 0 },     { "KP_7", 0x5f, 0 },
+		{ "XF86AudioMute", 0x7f, 0 }, { "XF86AudioRaiseVolume", 0x80, 0 },
+		{ "ret", 0x28, 0 },           { "spc", 0x2c, 0 },        { "ctrl_r", 0, 0x10 },
+		{ "alt_r", 0, 0x40 },         { "meta_l", 0, 0x08 },     { "kp_0", 0x62, 0 },
+		{ "kp_divide", 0x54, 0 },     { "grave_accent", 0x35, 0 }, { "bracket_left", 0x2f, 0 },
+		{ "less", 0x64, 0 },          { "kp_equals", 0x67, 0 },  { "F_12", 0x45, 0 },
+	};
+	struct keymap_key k;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (keymap_from_name(cases[i].name, &k) < 0)
+			fail_msg("'%s' not known", cases[i].name);
+		if (k.usage != cases[i].usage || k.mods != cases[i].mods)
+			fail_msg("'%s': usage %#x mods %#x", cases[i].name, k.usage, k.mods);
+	}
+	assert_int_equal(keymap_from_name("_", &k), -EINVAL);
+	assert_int_equal(keymap_from_name("caps lock", &k), -EINVAL);
+}
+
+static void test_suggest(void **state)
+{
+	struct keymap_combo c;
+	struct strbuf err = { 0 };
+
+	assert_string_equal(keymap_suggest("captslock"), "capslock");
+	assert_string_equal(keymap_suggest("Caps_Lok"), "capslock");
+	assert_string_equal(keymap_suggest("entr"), "enter");
+	assert_string_equal(keymap_suggest("bakspace"), "backspace");
+	assert_string_equal(keymap_suggest("pgae_up"), "pageup");
+	assert_null(keymap_suggest("xyzzy"));
+	assert_null(keymap_suggest("qq"));
+	assert_null(keymap_suggest("averyveryveryverylongnamethatdoesnotfit"));
+	assert_int_equal(keymap_parse_combo("ctrl+escpe", &c, &err), -EINVAL);
+	assert_string_equal(strbuf_str(&err), "unknown key 'escpe' (did you mean 'escape'?)");
+	strbuf_reset(&err);
+	assert_int_equal(keymap_parse_combo("ctrl+xyzzy", &c, &err), -EINVAL);
+	assert_string_equal(strbuf_str(&err), "unknown key 'xyzzy'");
+	strbuf_free(&err);
+}
+
 static void test_combo(void **state)
 {
 	struct keymap_combo c;
@@ -236,6 +289,8 @@ int main(void)
 		cmocka_unit_test(test_char_untypable),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_names_bad),
+		cmocka_unit_test(test_aliases),
+		cmocka_unit_test(test_suggest),
 		cmocka_unit_test(test_combo),
 		cmocka_unit_test(test_combo_bad),
 		cmocka_unit_test(test_report),
