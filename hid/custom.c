@@ -21,6 +21,7 @@
 #include "hid/hiddev.h"
 #include "hid/models.h"
 #include "hid/rdesc.h"
+#include "hid/watch.h"
 
 #define CUSTOM_EP_OUT 0x02
 /* Arguments of hex a command takes (the control socket passes up to 64
@@ -37,6 +38,7 @@ struct hid_custom {
 	/* The current value of each report, as it travels; NULL: none. */
 	uint8_t *value[3][HID_RDESC_IDS];
 	uint8_t *blob;
+	struct hid_watchers watchers;
 };
 
 static struct hid_custom *custom_of(struct usb_device *dev)
@@ -50,6 +52,9 @@ static struct hid_custom *custom_of_hid(struct hid *h)
 }
 
 static const char *const type_names[] = { "input", "output", "feature" };
+
+static void emit_watch(struct hid_custom *c, unsigned int type, unsigned int id,
+		       const uint8_t *data, size_t n, const char *text);
 
 static int hexdigit(char c)
 {
@@ -127,6 +132,23 @@ static void list_ids(const struct hid_custom *c, unsigned int type, struct strbu
 		strbuf_printf(out, "none");
 }
 
+/* The line watchers get: the event's text, or JSON with the ID and the
+ * report as one hex string. */
+static void emit_watch(struct hid_custom *c, unsigned int type, unsigned int id,
+		       const uint8_t *data, size_t n, const char *text)
+{
+	struct strbuf js = { 0 };
+	size_t i;
+
+	strbuf_printf(&js, "{\"type\":\"%s\",\"id\":%u,\"report\":\"", type_names[type - 1], id);
+	for (i = 0; i < n; i++)
+		strbuf_printf(&js, "%02x", data[i]);
+	strbuf_printf(&js, "\"}");
+	if (!js.err)
+		hid_watchers_emit(&c->watchers, text, strbuf_str(&js));
+	strbuf_free(&js);
+}
+
 static int custom_get_report(struct hid *h, unsigned int type, unsigned int id, uint8_t *data,
 			     size_t len)
 {
@@ -159,6 +181,7 @@ static int custom_set_report(struct hid *h, unsigned int type, unsigned int id, 
 	/* On -ENOMEM the event is lost; the value is still kept. */
 	if (!sb.err)
 		usb_device_event(&c->hd.usb, strbuf_str(&sb));
+	emit_watch(c, type, id, data, n, strbuf_str(&sb));
 	strbuf_free(&sb);
 	return 0;
 }
@@ -272,6 +295,12 @@ static int custom_cmd_get_report(struct usb_device *dev, int argc, char **argv, 
 		return r;
 	hex_text(c->value[type - 1][id], report_len(c, type, id), out);
 	return 0;
+}
+
+static int custom_cmd_watch(struct usb_device *dev, int argc, char **argv, int fd,
+			    struct strbuf *out)
+{
+	return hid_watch_command(&custom_of(dev)->watchers, "device", argc, argv, fd, out);
 }
 
 static int read_descriptor_file(const char *path, uint8_t **ret, size_t *ret_len,
@@ -455,6 +484,7 @@ static int custom_create(struct usb_device **ret, const struct vusb_dev_opts *op
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
+	hid_watchers_init(&c->watchers);
 	n = load_descriptor(c, path, ep_size, err);
 	if (n < 0) {
 		r = n;
@@ -531,6 +561,7 @@ static void custom_destroy(struct usb_device *dev)
 {
 	struct hid_custom *c = custom_of(dev);
 
+	hid_watchers_free(&c->watchers);
 	free(c->blob);
 	free(c);
 }
@@ -551,6 +582,8 @@ static const struct vusb_command custom_commands[] = {
 	  1 + CUSTOM_HEX_ARGS, custom_cmd_feature, NULL },
 	{ "get-report", "input|output|feature [ID]", "print a report's current value", 1, 2,
 	  custom_cmd_get_report, NULL },
+	{ "watch", "[--json]", "print each output or feature report the host sends, until ^C", 0, 1,
+	  NULL, custom_cmd_watch },
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
 };
 

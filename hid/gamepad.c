@@ -24,6 +24,7 @@
 
 #include "hid/gamepad.h"
 #include "hid/models.h"
+#include "hid/watch.h"
 
 #define GP_VID 0x045e
 #define GP_PID 0x028e
@@ -69,6 +70,7 @@ struct gamepad {
 	/* What the host set. */
 	uint8_t strong, weak;
 	int led; /* -1: never set */
+	struct hid_watchers watchers;
 	unsigned int head, count;
 	uint8_t queue[GP_QUEUE_LEN][GAMEPAD_REPORT_SIZE];
 	char manufacturer[VUSB_STRING_MAX];
@@ -154,7 +156,7 @@ static void state_text(const struct gamepad *gp, const char *sep, struct strbuf 
 /* A message on the OUT endpoint: rumble or LED. */
 static void host_message(struct gamepad *gp, const uint8_t *d, size_t len)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = { 0 }, js = { 0 };
 	size_t i;
 
 	if (len >= 5 && d[0] == 0x00 && d[1] == 0x08) {
@@ -163,17 +165,28 @@ static void host_message(struct gamepad *gp, const uint8_t *d, size_t len)
 		gp->strong = d[3];
 		gp->weak = d[4];
 		strbuf_printf(&sb, "rumble strong %u weak %u", gp->strong, gp->weak);
+		strbuf_printf(&js, "{\"type\":\"rumble\",\"strong\":%u,\"weak\":%u}", gp->strong,
+			      gp->weak);
 	} else if (len >= 3 && d[0] == 0x01 && d[1] == 0x03) {
 		gp->led = d[2] & 0x0f;
 		strbuf_printf(&sb, "led %d (%s)", gp->led, led_patterns[gp->led]);
+		strbuf_printf(&js, "{\"type\":\"led\",\"pattern\":%d,\"name\":\"%s\"}", gp->led,
+			      led_patterns[gp->led]);
 	} else {
 		strbuf_printf(&sb, "unknown message from the host:");
-		for (i = 0; i < len && i < 32; i++)
+		strbuf_printf(&js, "{\"type\":\"unknown\",\"data\":\"");
+		for (i = 0; i < len && i < 32; i++) {
 			strbuf_printf(&sb, " %02x", d[i]);
+			strbuf_printf(&js, "%02x", d[i]);
+		}
+		strbuf_printf(&js, "\"}");
 	}
 	if (!sb.err)
 		usb_device_event(&gp->usb, strbuf_str(&sb));
+	if (!sb.err && !js.err)
+		hid_watchers_emit(&gp->watchers, strbuf_str(&sb), strbuf_str(&js));
 	strbuf_free(&sb);
+	strbuf_free(&js);
 }
 
 static int gp_xfer(struct usb_function *f, struct usb_urb *urb)
@@ -253,6 +266,7 @@ static int gp_create(struct usb_device **ret, const struct vusb_dev_opts *opts, 
 	if (!gp)
 		return -ENOMEM;
 	gp->led = -1;
+	hid_watchers_init(&gp->watchers);
 	usb_device_init(&gp->usb);
 	memcpy(gp->usb.desc, device_desc, sizeof(device_desc));
 	gp->usb.speed = USB_SPEED_FULL;
@@ -298,6 +312,7 @@ static int gp_create(struct usb_device **ret, const struct vusb_dev_opts *opts, 
 
 static void gp_destroy(struct usb_device *dev)
 {
+	hid_watchers_free(&gp_of(dev)->watchers);
 	free(gp_of(dev));
 }
 
@@ -405,6 +420,11 @@ static int cmd_state(struct usb_device *dev, int argc, char **argv, struct strbu
 	return 0;
 }
 
+static int cmd_watch(struct usb_device *dev, int argc, char **argv, int fd, struct strbuf *out)
+{
+	return hid_watch_command(&gp_of(dev)->watchers, "gamepad", argc, argv, fd, out);
+}
+
 static void gp_describe(struct usb_device *dev, struct strbuf *out)
 {
 	state_text(gp_of(dev), ", ", out);
@@ -420,6 +440,8 @@ static const struct vusb_command gamepad_commands[] = {
 	{ "trigger", "left|right V", "pull a trigger: 0..1.0", 2, 2, cmd_trigger, NULL },
 	{ "state", "", "what the host set: rumble strong and weak (0..255), LED pattern", 0, 0,
 	  cmd_state, NULL },
+	{ "watch", "[--json]", "print each rumble and LED change the host makes, until ^C", 0, 1,
+	  NULL, cmd_watch },
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
 };
 

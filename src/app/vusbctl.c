@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "src/ctl/ctl.h"
@@ -45,10 +46,11 @@ static void usage(FILE *f)
 		"                        too: Return, Page_Up, Control_L, ret, ctrl_r)\n"
 		"Commands of a tablet:   move X Y (0..32767), click, press, release, scroll\n"
 		"Commands of a hid:      send HEX, feature ID HEX,\n"
-		"                        get-report input|output|feature [ID]\n"
+		"                        get-report input|output|feature [ID], watch [--json]\n"
 		"Commands of a gamepad:  press BUTTON..., release BUTTON..., stick left|right X Y,\n"
-		"                        trigger left|right V, state (BUTTON: a b x y lb rb\n"
-		"                        back start guide ls rs up down left right)\n"
+		"                        trigger left|right V, state, watch [--json]\n"
+		"                        (BUTTON: a b x y lb rb back start guide ls rs\n"
+		"                        up down left right)\n"
 		"Commands of a storage:  eject [--force], insert FILE (opened with your rights), info\n"
 		"Commands of a fomu:     reset, log\n"
 		"Any device:             detach\n"
@@ -186,6 +188,45 @@ static int insert(const char *path, char **argv)
 	code = call(path, argv[1], 3, args, fd);
 	close(fd);
 	return code;
+}
+
+/*
+ * NAME watch [--json]: one end of a socketpair goes along with the
+ * command; the device writes a line to it for each report, rumble or LED
+ * the host sends, printed here as it comes until interrupted. The stream
+ * ends when the device goes, or lets a watcher go that does not read.
+ */
+static int watch(const char *path, int argc, char **argv)
+{
+	char buf[4096];
+	int sv[2], code;
+	ssize_t n;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		fprintf(stderr, "vusbctl: socketpair: %s\n", strerror(errno));
+		return EXIT_FAILURE_;
+	}
+	code = call(path, argv[1], argc - 1, argv + 1, sv[1]);
+	close(sv[1]);
+	if (code) {
+		close(sv[0]);
+		return code;
+	}
+	for (;;) {
+		n = read(sv[0], buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n || fflush(stdout) != 0)
+			break;
+	}
+	close(sv[0]);
+	fprintf(stderr,
+		"vusbctl: %s: the watch ended: the device went away, or did not get its "
+		"lines read in time\n",
+		argv[1]);
+	return EXIT_FAILURE_;
 }
 
 #define MAX_SESSIONS 16
@@ -451,5 +492,7 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/dev/%s", ctl_rundir(), argv[1]);
 	if (strcmp(argv[2], "insert") == 0 && argc == 4)
 		return insert(path, argv);
+	if (strcmp(argv[2], "watch") == 0)
+		return watch(path, argc, argv);
 	return call(path, argv[1], argc - 1, argv + 1, -1);
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -20,6 +21,7 @@
 #include "hid/custom.h"
 #include "hid/hid.h"
 #include "hid/models.h"
+#include "hid/watch.h"
 #include "src/usb/model.h"
 #include "src/usb/usbdev.h"
 #include "tests/unit/fakehost.h"
@@ -293,6 +295,71 @@ static void test_output(void **state)
 	t_free(t);
 }
 
+/* vusbctl NAME watch [--json] with one end of a socketpair: 0 or -errno. */
+static int watch(struct t *t, bool json, int fd)
+{
+	char *argv[] = { "watch", "--json", NULL };
+	const struct vusb_command *c = vusb_model_command(&hid_custom_model, "watch");
+
+	assert_non_null(c);
+	assert_non_null(c->run_fd);
+	strbuf_reset(&t->out);
+	return c->run_fd(t->dev, json ? 2 : 1, argv, fd, &t->out);
+}
+
+static void expect_line(int fd, const char *want)
+{
+	char buf[256];
+	ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, want);
+}
+
+static void test_watch(void **state)
+{
+	static const char *const opts[] = { "--out-endpoint", "", NULL };
+	struct t *t = t_new(opts);
+	int a[2], b[2], c[2], i, fds[HID_WATCHERS_MAX][2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, a), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, b), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, c), 0);
+	assert_int_equal(watch(t, false, a[1]), 0);
+	assert_int_equal(watch(t, true, b[1]), 0);
+	assert_int_equal(watch(t, false, c[1]), 0);
+	close(c[0]); /* this client went away: let go, no SIGPIPE */
+	usb_device_submit(t->dev, int_urb(t, 2, false, 3, ((uint8_t[]){ 2, 0x11, 0x22 })));
+	assert_int_equal(take_done(t, NULL, NULL), 0);
+	assert_int_equal(fakehost_control(&t->host, OUT_CLASS, HID_REQ_SET_REPORT, 0x0303, 0, 5,
+					  ((uint8_t[]){ 3, 1, 2, 3, 4 }), NULL, NULL),
+			 0);
+	expect_line(a[0], "output 02 11 22\nfeature 03 01 02 03 04\n");
+	expect_line(b[0], "{\"type\":\"output\",\"id\":2,\"report\":\"021122\"}\n"
+			  "{\"type\":\"feature\",\"id\":3,\"report\":\"0301020304\"}\n");
+
+	/* From the terminal there is no client to write to. */
+	assert_int_equal(watch(t, false, -1), -EINVAL);
+	expect_out(t, "watch: only through vusbctl");
+	/* Full: two are watching now; six more fit, the ninth is refused. */
+	for (i = 0; i < HID_WATCHERS_MAX; i++)
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, fds[i]), 0);
+	for (i = 0; i < HID_WATCHERS_MAX - 2; i++)
+		assert_int_equal(watch(t, false, fds[i][1]), 0);
+	assert_int_equal(watch(t, false, fds[i][1]), -EINVAL);
+	expect_out(t, "8 clients watch this device already");
+	t_free(t);
+	/* The device went: every client sees the stream end. */
+	assert_int_equal(recv(a[0], (char[8]){ 0 }, 8, 0), 0);
+	assert_int_equal(recv(fds[0][0], (char[8]){ 0 }, 8, 0), 0);
+	close(a[0]);
+	close(b[0]);
+	for (i = 0; i < HID_WATCHERS_MAX; i++)
+		close(fds[i][0]);
+	close(fds[HID_WATCHERS_MAX - 1][1]);
+}
+
 static void test_no_ids(void **state)
 {
 	/* A 2-byte input report, no IDs: ID 0 everywhere. */
@@ -392,6 +459,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_descriptors), cmocka_unit_test(test_send),
 		cmocka_unit_test(test_feature),	    cmocka_unit_test(test_output),
+		cmocka_unit_test(test_watch),
 		cmocka_unit_test(test_no_ids),	    cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_missing),
 	};

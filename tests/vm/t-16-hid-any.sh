@@ -108,6 +108,15 @@ if [ -z "$hr" ]; then
 fi
 ok "hidraw has a node for the device ($hr)"
 
+# Watchers of what the host sends, in text and in JSON, until the end.
+vusbctl hid0 watch >/tmp/w.txt 2>/tmp/w.err &
+W1=$!
+vusbctl hid0 watch --json >/tmp/wj.txt 2>/tmp/wj.err &
+W2=$!
+# They are registered once the command returned; a report from the host
+# before then would not be theirs. Wait for the server to have both.
+sleep $VM_SLOW
+
 # An output report: with an interrupt OUT endpoint, usbhid writes there.
 check "hidraw writes output report 2" hidraw "$hr" write 02a1b2
 wait_for $T grep -q "hid0: output 02 a1 b2" /tmp/g.err
@@ -124,6 +133,18 @@ check_match "get-report feature 3 shows what the host set" "^03 01 02 03 04$" \
 	vusbctl hid0 get-report feature 3
 check_match "... and HIDIOCGFEATURE reads it back" "^03 01 02 03 04$" \
 	hidraw "$hr" get-feature 3 5
+wait_for $T grep -q "^feature 03 01 02 03 04$" /tmp/w.txt
+check "watch prints the output report, then the feature report, a line each" \
+	test "$(cat /tmp/w.txt)" = "$(printf 'output 02 a1 b2\nfeature 03 01 02 03 04')"
+wait_for $T grep -q feature /tmp/wj.txt
+check_match "watch --json prints them as JSON lines" \
+	'^\{"type":"output","id":2,"report":"02a1b2"\}$' cat /tmp/wj.txt
+check_match "... the feature report too" \
+	'^\{"type":"feature","id":3,"report":"0301020304"\}$' cat /tmp/wj.txt
+check_match "watch on a device that has none says so" "unknown command 'watch' for a" \
+	sh -c 'vusb-attach --no-stdin mouse --name m9 >/dev/null 2>&1 & p=$!
+		for i in $(seq 50); do [ -e /run/vusb/dev/m9 ] && break; sleep 0.2; done
+		vusbctl m9 watch 2>&1; r=$?; kill $p; wait $p; [ $r -ne 0 ]'
 check "HIDIOCGFEATURE of a report the descriptor lacks fails" \
 	sh -c "! hidraw $hr get-feature 9 5"
 
@@ -138,3 +159,8 @@ check_match "vusbctl list describes the reports" \
 kill $VA
 wait $VA
 check "vusb-attach exits 0 on SIGTERM" test $? -eq 0
+wait $W1
+check "watch ends when the device goes (exit 1)" test $? -eq 1
+check_match "... and says so" "hid0: the watch ended: the device went away" cat /tmp/w.err
+wait $W2
+check "the JSON watch ends too" test $? -eq 1

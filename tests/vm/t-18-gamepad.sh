@@ -78,6 +78,10 @@ check_match "an unknown button is refused with the names" "unknown button 'z': a
 check_match "a stick beyond 1.0 is refused" "from -1.0 to 1.0" \
 	sh -c 'vusbctl gamepad0 stick left 2 0 2>&1; [ $? -ne 0 ]'
 
+vusbctl gamepad0 watch >/tmp/gw.txt 2>&1 &
+GW=$!
+sleep $VM_SLOW
+
 # A game's rumble: EVIOCSFF and play; xpad sends it on the OUT endpoint.
 ffrumble "$ev" 65535 32768 $((3 * VM_SLOW * 1000)) >/tmp/ff.out 2>&1 &
 FF=$!
@@ -106,6 +110,12 @@ else
 	fail "an LED set through /sys/class/leds shows in state (6)" "$(vusbctl gamepad0 state)"
 fi
 
+check "watch prints the rumble, its end and the LED as they come" test \
+	"$(grep -v '^vusbctl' /tmp/gw.txt)" = \
+	"$(printf 'rumble strong 255 weak 128\nrumble strong 0 weak 0\nled 6 (1 on)')"
+
 kill $VA
 wait $VA
 check "vusb-attach exits 0 on SIGTERM" test $? -eq 0
+wait $GW
+check "the watch ends with the device" test $? -eq 1
