@@ -12,7 +12,7 @@
 
 #include "src/app/cli.h"
 #include "src/app/config.h"
-#include "src/ctl/ctl.h"
+#include "src/ctl/server.h"
 #include "src/app/daemon.h"
 #include "src/base/log.h"
 #include "src/base/loop.h"

@@ -8,7 +8,8 @@
 #include <unistd.h>
 
 #include "src/usbip/conn.h"
-#include "src/ctl/ctl.h"
+#include "src/ctl/format.h"
+#include "src/ctl/server.h"
 #include "src/base/list.h"
 #include "src/base/log.h"
 #include "sysfs/ready.h"
@@ -774,73 +775,6 @@ static void ctl_send_rows(struct vusb *v, struct strbuf *out)
 	}
 }
 
-void vusb_format_list(const char *rows, bool json, struct strbuf *out)
-{
-	const char *line = rows;
-	bool first = true;
-
-	if (json)
-		strbuf_printf(out, "[");
-	else
-		strbuf_printf(out, "%-16s %-10s %-5s %-8s %-9s %s\n", "NAME", "KIND", "PORT", "BUSID",
-			      "STATE", "DETAILS");
-	while (*line) {
-		const char *end = strchr(line, '\n');
-		char buf[512], *f[6], *save = NULL, *tok;
-		size_t n = end ? (size_t)(end - line) : strlen(line);
-		int nf = 0;
-
-		if (n >= sizeof(buf))
-			n = sizeof(buf) - 1;
-		memcpy(buf, line, n);
-		buf[n] = '\0';
-		line = end ? end + 1 : line + strlen(line);
-		/* strtok would merge the empty details field; split by hand. */
-		for (tok = buf; nf < 6; nf++) {
-			f[nf] = tok;
-			save = strchr(tok, '\t');
-			if (!save) {
-				nf++;
-				break;
-			}
-			*save = '\0';
-			tok = save + 1;
-		}
-		if (nf < 5)
-			continue;
-		if (nf == 5)
-			f[5] = "";
-		if (!json) {
-			strbuf_printf(out, "%-16s %-10s %-5s %-8s %-9s %s\n", f[0], f[1], f[2], f[3], f[4],
-				      f[5]);
-			continue;
-		}
-		strbuf_printf(out, "%s{\"name\":", first ? "" : ",");
-		strbuf_json_str(out, f[0]);
-		strbuf_printf(out, ",\"kind\":");
-		strbuf_json_str(out, f[1]);
-		if (strcmp(f[2], "-") == 0)
-			strbuf_printf(out, ",\"port\":null");
-		else
-			strbuf_printf(out, ",\"port\":%s", f[2]);
-		/* An exported device has a busid but no port. */
-		if (strcmp(f[3], "-") == 0) {
-			strbuf_printf(out, ",\"busid\":null");
-		} else {
-			strbuf_printf(out, ",\"busid\":");
-			strbuf_json_str(out, f[3]);
-		}
-		strbuf_printf(out, ",\"state\":");
-		strbuf_json_str(out, f[4]);
-		strbuf_printf(out, ",\"details\":");
-		strbuf_json_str(out, f[5]);
-		strbuf_printf(out, "}");
-		first = false;
-	}
-	if (json)
-		strbuf_printf(out, "]\n");
-}
-
 static void help(struct vusb *v, struct strbuf *out)
 {
 	const struct vusb_model *seen[16];
@@ -996,7 +930,7 @@ static int command(struct vusb *v, int argc, char **argv, int fd, bool terminal,
 		ctl_send_rows(v, &rows);
 		/* vusbctl merges the rows of every instance and formats them. */
 		if (terminal)
-			vusb_format_list(strbuf_str(&rows), json, out);
+			ctl_format_list(strbuf_str(&rows), json, out);
 		else
 			strbuf_add(out, strbuf_str(&rows), rows.len);
 		strbuf_free(&rows);

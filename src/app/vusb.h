@@ -96,10 +96,4 @@ unsigned int vusb_count(const struct vusb *v);
 int vusb_command(struct vusb *v, int argc, char **argv, bool terminal, struct strbuf *out,
 		 struct strbuf *err);
 
-/*
- * Format `list` rows (tab-separated: name kind port busid state details)
- * as a table or as JSON.
- */
-void vusb_format_list(const char *rows, bool json, struct strbuf *out);
-
 #endif

@@ -12,9 +12,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "src/ctl/ctl.h"
 #include "src/base/strbuf.h"
-#include "src/app/vusb.h"
+#include "src/ctl/client.h"
+#include "src/ctl/format.h"
 
 #define TIMEOUT_MS 10000
 
@@ -394,7 +394,7 @@ static int list(bool json)
 	int r;
 
 	r = each_instance(list_one, &l);
-	vusb_format_list(strbuf_str(&l.rows), json, &out);
+	ctl_format_list(strbuf_str(&l.rows), json, &out);
 	fputs(strbuf_str(&out), stdout);
 	strbuf_free(&l.rows);
 	strbuf_free(&out);

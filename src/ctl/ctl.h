@@ -33,7 +33,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "src/base/loop.h"
 #include "src/base/strbuf.h"
 
 #define CTL_MAX_REQUEST 8192
@@ -54,6 +53,9 @@ enum {
 	EXIT_NO_DEVICE = 4, /* no such device / no instance running */
 	EXIT_PERMISSION = 5, /* not allowed (not root) */
 };
+
+/* Connect to the stream socket at `path`: the socket, or -errno. */
+int ctl_connect(const char *path);
 
 /* The directory of sockets: $VUSB_RUNDIR or /run/vusb. */
 const char *ctl_rundir(void);
@@ -89,64 +91,5 @@ int ctl_split_line(char *line, char **argv, int max);
  * [A-Za-z0-9_.-], not starting with '.' or '-'.
  */
 bool ctl_name_valid(const char *name);
-
-/* ---- The server, in a vusb-attach. ---- */
-
-struct ctl_server;
-
-/*
- * Handle one request. `fd` is a file descriptor the client sent with it
- * (SCM_RIGHTS: a file it opened with its own rights, for storage's
- * insert), or -1; the handler owns it. Return 0 with the output in out,
- * or an exit code (EXIT_USAGE, EXIT_NO_DEVICE, ...) with a one-line
- * reason in err.
- */
-typedef int (*ctl_handler)(int argc, char **argv, int fd, struct strbuf *out, struct strbuf *err,
-			   void *data);
-
-/* Listen on RUNDIR/PID.sock. 0 or -errno. */
-int ctl_server_new(struct loop *loop, ctl_handler handler, void *data, struct ctl_server **ret);
-/*
- * Serve a client connected some other way than through the socket (a
- * fuzzer's socketpair): `fd` is the server's from now on.
- */
-void ctl_server_add_client(struct ctl_server *s, int fd);
-
-/* Stop listening, remove the socket and every name link. NULL-safe. */
-void ctl_server_free(struct ctl_server *s);
-const char *ctl_server_path(const struct ctl_server *s);
-
-/*
- * Reserve `name` for this server (RUNDIR/dev/NAME). A link left by an
- * instance that is gone is replaced. 0, -EEXIST if a live instance has
- * it, -EINVAL for a bad name, or -errno.
- */
-int ctl_server_claim(struct ctl_server *s, const char *name);
-void ctl_server_release(struct ctl_server *s, const char *name);
-
-/* ---- The client, in vusbctl. ---- */
-
-/*
- * Send argv to the socket at `path`, wait up to timeout_ms for the reply
- * and store it in reply. 0, or -errno (-ECONNREFUSED/-ENOENT: nobody
- * listens there; -ETIMEDOUT).
- */
-int ctl_call(const char *path, int argc, char *const *argv, int timeout_ms,
-	     struct strbuf *reply);
-
-/* Open a session with the instance at `path`: its socket, or -errno. */
-int ctl_session_open(const char *path);
-
-/*
- * One request of a session: as ctl_call_fd() (pass_fd -1: none), on the
- * socket ctl_session_open() returned, which stays open. -EPIPE when the
- * instance has gone, -EBADMSG for a reply that is not a frame.
- */
-int ctl_session_call(int fd, int argc, char *const *argv, int pass_fd, int timeout_ms,
-		     struct strbuf *reply);
-
-/* As ctl_call(), sending `fd` along with the request (the server gets a copy). */
-int ctl_call_fd(const char *path, int argc, char *const *argv, int fd, int timeout_ms,
-		struct strbuf *reply);
 
 #endif

@@ -9,7 +9,7 @@
  */
 #include <sys/stat.h>
 
-#include "src/ctl/ctl.h"
+#include "src/ctl/server.h"
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/harness.h"
 

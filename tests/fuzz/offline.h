@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "src/app/models.h"
-#include "src/ctl/ctl.h"
+#include "src/ctl/server.h"
 #include "src/base/log.h"
 #include "src/app/vusb.h"
 #include "tests/fuzz/fuzz.h"

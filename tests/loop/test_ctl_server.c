@@ -18,7 +18,8 @@
 
 #include <cmocka.h>
 
-#include "src/ctl/ctl.h"
+#include "src/ctl/client.h"
+#include "src/ctl/server.h"
 #include "src/base/loop.h"
 
 static char rundir[64];

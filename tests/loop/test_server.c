@@ -34,7 +34,7 @@
 #include <cmocka.h>
 
 #include "src/app/models.h"
-#include "src/ctl/ctl.h"
+#include "src/ctl/server.h"
 #include "src/base/log.h"
 #include "src/base/loop.h"
 #include "src/usb/model.h"

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The control socket's client, in vusbctl: one-shot requests and
+ * sessions (the protocol: src/ctl/ctl.h).
+ */
+#ifndef VUSB_CTL_CLIENT_H
+#define VUSB_CTL_CLIENT_H
+
+#include "src/ctl/ctl.h"
+
+
+/*
+ * Send argv to the socket at `path`, wait up to timeout_ms for the reply
+ * and store it in reply. 0, or -errno (-ECONNREFUSED/-ENOENT: nobody
+ * listens there; -ETIMEDOUT).
+ */
+int ctl_call(const char *path, int argc, char *const *argv, int timeout_ms,
+	     struct strbuf *reply);
+
+/* Open a session with the instance at `path`: its socket, or -errno. */
+int ctl_session_open(const char *path);
+
+/*
+ * One request of a session: as ctl_call_fd() (pass_fd -1: none), on the
+ * socket ctl_session_open() returned, which stays open. -EPIPE when the
+ * instance has gone, -EBADMSG for a reply that is not a frame.
+ */
+int ctl_session_call(int fd, int argc, char *const *argv, int pass_fd, int timeout_ms,
+		     struct strbuf *reply);
+
+/* As ctl_call(), sending `fd` along with the request (the server gets a copy). */
+int ctl_call_fd(const char *path, int argc, char *const *argv, int fd, int timeout_ms,
+		struct strbuf *reply);
+
+#endif

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The control socket's server, in a vusb-attach: it listens on
+ * RUNDIR/PID.sock, reserves device names as links in RUNDIR/dev, and hands
+ * each request to the application's handler (the protocol: src/ctl/ctl.h).
+ */
+#ifndef VUSB_CTL_SERVER_H
+#define VUSB_CTL_SERVER_H
+
+#include "src/base/loop.h"
+#include "src/ctl/ctl.h"
+
+
+struct ctl_server;
+
+/*
+ * Handle one request. `fd` is a file descriptor the client sent with it
+ * (SCM_RIGHTS: a file it opened with its own rights, for storage's
+ * insert), or -1; the handler owns it. Return 0 with the output in out,
+ * or an exit code (EXIT_USAGE, EXIT_NO_DEVICE, ...) with a one-line
+ * reason in err.
+ */
+typedef int (*ctl_handler)(int argc, char **argv, int fd, struct strbuf *out, struct strbuf *err,
+			   void *data);
+
+/* Listen on RUNDIR/PID.sock. 0 or -errno. */
+int ctl_server_new(struct loop *loop, ctl_handler handler, void *data, struct ctl_server **ret);
+/*
+ * Serve a client connected some other way than through the socket (a
+ * fuzzer's socketpair): `fd` is the server's from now on.
+ */
+void ctl_server_add_client(struct ctl_server *s, int fd);
+
+/* Stop listening, remove the socket and every name link. NULL-safe. */
+void ctl_server_free(struct ctl_server *s);
+const char *ctl_server_path(const struct ctl_server *s);
+
+/*
+ * Reserve `name` for this server (RUNDIR/dev/NAME). A link left by an
+ * instance that is gone is replaced. 0, -EEXIST if a live instance has
+ * it, -EINVAL for a bad name, or -errno.
+ */
+int ctl_server_claim(struct ctl_server *s, const char *name);
+void ctl_server_release(struct ctl_server *s, const char *name);
+
+#endif
