@@ -72,11 +72,11 @@ int fomu_fw_new(struct fomu_fw **ret, const char *path, struct nor_flash *flash,
 		bool trace, const struct fomu_fw_ops *ops, void *ctx, struct strbuf *err);
 void fomu_fw_free(struct fomu_fw *fw);
 
-/* The device it answers for (raw_control) and the function whose timer it
+/* The device it answers for (through a class with .ep0) and the function whose timer it
  * runs on; before anything else. */
 void fomu_fw_bind(struct fomu_fw *fw, struct usb_device *dev, struct usb_function *func);
 
-/* usb_device.raw_control: one control URB (see src/usb/usbdev.h). */
+/* A class xfer() on endpoint 0 (usb_class_ops.ep0): one control URB (see src/usb/usbdev.h). */
 int fomu_fw_control(struct fomu_fw *fw, struct usb_urb *urb);
 /* The function's timer fired. */
 void fomu_fw_timer(struct fomu_fw *fw);

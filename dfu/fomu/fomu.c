@@ -23,7 +23,7 @@
  *
  * With --firmware FILE none of the above runs: the board is
  * dfu/fomu/firmware.c's, and its USB device is whatever the firmware makes of
- * endpoint 0 (usb_device.raw_control). This file keeps the model's face:
+ * endpoint 0 (a class with .ep0). This file keeps the model's face:
  * options, commands, the log.
  */
 #include <assert.h>
@@ -615,9 +615,9 @@ static const struct fomu_fw_ops fw_ops = {
 	.log = log_line,
 };
 
-static int fw_raw_control(struct usb_device *dev, struct usb_urb *urb)
+static int fw_class_xfer(struct usb_function *func, struct usb_urb *urb)
 {
-	return fomu_fw_control(fomu_of(dev)->fw, urb);
+	return fomu_fw_control(((struct fomu *)func->data)->fw, urb);
 }
 
 static void fw_class_timer(struct usb_function *func)
@@ -630,16 +630,18 @@ static void fw_class_reset(struct usb_function *func)
 	fomu_fw_bus_gone(((struct fomu *)func->data)->fw);
 }
 
-/* A class with no requests: it holds the board's timer. */
+/* The firmware's side of the board: endpoint 0 (its own USB stack) and the timer. */
 static const struct usb_class_ops fw_class = {
 	.name = "fomu-firmware",
+	.xfer = fw_class_xfer,
 	.timer = fw_class_timer,
 	.reset = fw_class_reset,
+	.ep0 = true,
 };
 
 /*
  * The descriptors the core holds are foboot's, placeholders: the host
- * never sees them (raw_control answers for the firmware); they only
+ * never sees them (the firmware answers endpoint 0); they only
  * satisfy usb_device_validate() and what an export lists before the
  * firmware has run.
  */
@@ -658,7 +660,6 @@ static int fw_create(struct fomu *f, const struct vusb_dev_opts *opts, const cha
 	f->usb.config = fomu_config;
 	f->usb.bos = fomu_bos;
 	f->usb.speed = USB_SPEED_FULL;
-	f->usb.raw_control = fw_raw_control;
 	f->fw_func = usb_device_add_function(&f->usb, &fw_class, 0, 1, f);
 	r = f->fw_func ? usb_device_validate(&f->usb) : -ENOSPC;
 	if (r < 0) {

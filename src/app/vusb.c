@@ -94,34 +94,6 @@ static struct vdev *vdev_of(struct usb_device *dev)
 	return dev->host_data;
 }
 
-static void host_complete(struct usb_device *dev, struct usb_urb *urb)
-{
-	usbip_conn_complete(vdev_of(dev)->conn, urb);
-}
-
-static int host_splice_in(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
-			  size_t len)
-{
-	struct vdev *vd = vdev_of(dev);
-
-	return vd->conn ? usbip_conn_splice_in(vd->conn, urb, fd, off, len) : -EOPNOTSUPP;
-}
-
-static int host_splice_out(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
-			   size_t len)
-{
-	struct vdev *vd = vdev_of(dev);
-
-	return vd->conn ? usbip_conn_splice_out(vd->conn, urb, fd, off, len) : -EOPNOTSUPP;
-}
-
-static int host_out_data(struct usb_device *dev, struct usb_urb *urb)
-{
-	struct vdev *vd = vdev_of(dev);
-
-	return vd->conn ? usbip_conn_out_data(vd->conn, urb) : 0;
-}
-
 static void timer_fired(struct loop_timer *t, void *data)
 {
 	struct vdev *vd = data;
@@ -214,10 +186,6 @@ static void host_plug(struct usb_device *dev, bool connected)
 }
 
 static const struct usb_host_ops vdev_host_ops = {
-	.complete = host_complete,
-	.splice_in = host_splice_in,
-	.splice_out = host_splice_out,
-	.out_data = host_out_data,
 	.arm_timer = host_arm_timer,
 	.event = host_event,
 	.plug = host_plug,

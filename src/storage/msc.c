@@ -152,8 +152,7 @@ static void start_command(struct msc *m)
 
 static int take_cbw(struct msc *m, struct usb_urb *urb)
 {
-	if (usb_urb_out_data(m->func->dev, urb) < 0 ||
-	    msc_cbw_parse(urb->buf, urb->actual, &m->cbw) < 0) {
+	if (msc_cbw_parse(urb->buf, urb->actual, &m->cbw) < 0) {
 		/* BOT 6.6.1: the CBW was received, but both pipes stall
 		 * until a Reset Recovery. */
 		m->state = MSC_NEED_RESET;
@@ -225,11 +224,8 @@ static int data_out(struct msc *m, struct usb_urb *urb)
 	 * through urb->buf where it can; what is not used is dropped. */
 	if (use) {
 		r = scsi_cmd_write_file(m->lun, &m->cmd, use, splice_from_urb, &t);
-		if (r == -EOPNOTSUPP) {
-			r = usb_urb_out_data(t.dev, urb);
-			if (r == 0)
-				r = scsi_cmd_write(m->lun, &m->cmd, urb->buf, use);
-		}
+		if (r == -EOPNOTSUPP) /* the payload is in urb->buf */
+			r = scsi_cmd_write(m->lun, &m->cmd, urb->buf, use);
 	}
 	if (r < 0) {
 		m->failed = true;
@@ -344,13 +340,21 @@ static int msc_control(struct usb_function *f, const struct usb_setup *s, uint8_
 	}
 }
 
+/* WRITE data may go from the transport to the image; a CBW comes in urb->buf. */
+static bool msc_splice_out(struct usb_function *f, const struct usb_urb *urb)
+{
+	const struct msc *m = f->data;
+
+	return m->state == MSC_DATA_OUT;
+}
+
 const struct usb_class_ops msc_class_ops = {
 	.name = "msc",
 	.control = msc_control,
 	.xfer = msc_xfer,
 	.clear_halt = msc_clear_halt,
 	.reset = msc_reset,
-	.splice_out = true,
+	.splice_out = msc_splice_out,
 };
 
 int msc_attach(struct msc *m, struct scsi_lun *lun, struct usb_device *dev, unsigned int intf)

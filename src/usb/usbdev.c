@@ -56,7 +56,19 @@ struct usb_function *usb_device_add_function(struct usb_device *dev,
 	f->data = data;
 	for (i = first_intf; i < first_intf + num_intf; i++)
 		dev->intf_func[i] = f;
+	if (ops->ep0) {
+		assert(!dev->ep[0][0].func);
+		dev->ep[0][0].func = f;
+		dev->ep[0][0].type = USB_ENDPOINT_XFER_CONTROL;
+	}
 	return f;
+}
+
+void usb_device_set_transport(struct usb_device *dev, const struct usb_transport_ops *ops,
+			      void *transport)
+{
+	dev->transport = ops;
+	dev->transport_data = transport;
 }
 
 void usb_config_begin(struct usb_config_cursor *c, const uint8_t *config)
@@ -168,7 +180,7 @@ static void urb_complete(struct usb_device *dev, struct usb_urb *urb, int status
 	assert(!urb->in || urb->actual <= urb->length);
 	if (urb->actual > urb->length)
 		urb->actual = urb->length;
-	dev->host->complete(dev, urb);
+	dev->transport->complete(dev->transport_data, urb);
 }
 
 /* Put `len` bytes of `src` into an IN reply, as much as the host asked for. */
@@ -490,7 +502,7 @@ static void control_submit(struct usb_device *dev, struct usb_urb *urb)
 	int r;
 
 	usb_setup_decode(&urb->setup, urb->setup_raw);
-	if (dev->raw_control) {
+	if (dev->ep[0][0].func) {
 		/* IN and OUT alike: one queue keeps them in order */
 		list_add_tail(&urb->link, &dev->ep[0][0].queue);
 		usb_ep_wake(dev, 0);
@@ -547,8 +559,8 @@ void usb_device_submit(struct usb_device *dev, struct usb_urb *urb)
 	usb_ep_wake(dev, (uint8_t)((urb->in ? USB_DIR_IN : 0) | urb->ep));
 }
 
-/* What the firmware did with a standard request that the core tracks. */
-static void raw_control_done(struct usb_device *dev, const struct usb_urb *urb)
+/* What a class answering endpoint 0 did with a request the core tracks. */
+static void ep0_done(struct usb_device *dev, const struct usb_urb *urb)
 {
 	const struct usb_setup *s = &urb->setup;
 
@@ -565,35 +577,53 @@ int usb_urb_splice_in(struct usb_device *dev, struct usb_urb *urb, int fd, uint6
 {
 	int r;
 
-	if (!urb->in || len > urb->length || len > urb->cap || !dev->host->splice_in)
+	if (!urb->in || len > urb->length || len > urb->cap || !dev->transport->splice_in)
 		return -EOPNOTSUPP;
-	r = dev->host->splice_in(dev, urb, fd, off, len);
+	r = dev->transport->splice_in(dev->transport_data, urb, fd, off, len);
 	if (r == 0)
 		urb->actual = (uint32_t)len;
 	return r;
 }
 
-bool usb_device_splices_out(struct usb_device *dev, uint8_t ep)
+/* Bring the payload the transport still holds into urb->buf. */
+static int out_data(struct usb_device *dev, struct usb_urb *urb)
 {
-	struct usb_ep *e = ep_of(dev, EP_NUM(ep));
+	if (urb->in || !dev->transport->out_data)
+		return 0;
+	return dev->transport->out_data(dev->transport_data, urb);
+}
 
-	return EP_NUM(ep) && e->func && e->func->ops->splice_out &&
-	       e->type == USB_ENDPOINT_XFER_BULK && dev->host->splice_out && dev->host->out_data;
+/* Will the class bound to the URB's endpoint splice its payload out? */
+static bool class_splices(struct usb_device *dev, const struct usb_urb *urb)
+{
+	struct usb_ep *e = &dev->ep[0][urb->ep & 0x0f];
+
+	return !urb->in && urb->ep && e->func && e->func->ops->splice_out &&
+	       e->type == USB_ENDPOINT_XFER_BULK && e->func->ops->splice_out(e->func, urb);
+}
+
+bool usb_device_splices_out(struct usb_device *dev, const struct usb_urb *urb)
+{
+	return dev->transport && dev->transport->splice_out && dev->transport->out_data &&
+	       class_splices(dev, urb);
 }
 
 int usb_urb_splice_out(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
 		       size_t len)
 {
-	if (urb->in || !dev->host->splice_out)
-		return -EOPNOTSUPP;
-	return dev->host->splice_out(dev, urb, fd, off, len);
-}
+	int r = -EOPNOTSUPP;
 
-int usb_urb_out_data(struct usb_device *dev, struct usb_urb *urb)
-{
-	if (urb->in || !dev->host->out_data)
-		return 0;
-	return dev->host->out_data(dev, urb);
+	if (urb->in)
+		return -EOPNOTSUPP;
+	if (dev->transport->splice_out)
+		r = dev->transport->splice_out(dev->transport_data, urb, fd, off, len);
+	if (r == -EOPNOTSUPP) {
+		int e = out_data(dev, urb);
+
+		if (e < 0)
+			return e;
+	}
+	return r;
 }
 
 void usb_ep_wake(struct usb_device *dev, uint8_t epaddr)
@@ -609,25 +639,23 @@ void usb_ep_wake(struct usb_device *dev, uint8_t epaddr)
 		struct usb_urb *urb = list_first_entry(&ep->queue, struct usb_urb, link);
 		int r;
 
-		if (EP_NUM(epaddr) == 0 && dev->raw_control) {
-			if (urb->in)
-				urb->actual = 0;
-			r = dev->raw_control(dev, urb);
-			if (r == -EAGAIN)
-				break;
-			if (r == 0)
-				raw_control_done(dev, urb);
-		} else if (ep->halted || !ep->func || !ep->func->ops->xfer) {
+		if (ep->halted || !ep->func || !ep->func->ops->xfer) {
 			r = -EPIPE;
 		} else {
 			if (urb->in)
 				urb->actual = 0;
+			else if (!class_splices(dev, urb) && (r = out_data(dev, urb)) < 0)
+				goto done;
 			r = ep->func->ops->xfer(ep->func, urb);
 			if (r == -EAGAIN)
 				break;
-			if (r == -EPIPE)
+			/* Endpoint 0 is never halted: a STALL ends one request. */
+			if (r == -EPIPE && EP_NUM(epaddr))
 				ep->halted = true;
+			if (r == 0 && EP_NUM(epaddr) == 0)
+				ep0_done(dev, urb);
 		}
+done:
 		list_del(&urb->link);
 		if (r < 0 && urb->in)
 			urb->actual = 0;

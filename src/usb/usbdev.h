@@ -5,8 +5,8 @@
  *
  * A device never sees a socket. A transport (vhci socketpair, TCP import)
  * hands it URBs with usb_device_submit() and gets them back through the
- * host ops it installed: every URB submitted is given back exactly once,
- * either completed (host->complete) or cancelled (usb_device_unlink()).
+ * transport ops it installed: every URB submitted is given back exactly once,
+ * either completed (transport->complete) or cancelled (usb_device_unlink()).
  *
  * A class function is bound to a run of interfaces and implements
  * struct usb_class_ops. Transfers on its endpoints are "pulled": the core
@@ -81,11 +81,27 @@ struct usb_class_ops {
 	/* the timer armed with usb_function_arm_timer() expired */
 	void (*timer)(struct usb_function *f);
 	/*
-	 * The payload of a large bulk OUT URB may be left with the
-	 * transport: the class takes it with usb_urb_splice_out(), or calls
-	 * usb_urb_out_data() before it reads urb->buf.
+	 * Optional: whether the class will take the payload of this bulk
+	 * OUT URB with usb_urb_splice_out() (from the transport straight
+	 * into a file). Asked when the URB arrives, so that the transport
+	 * can leave a large payload in its pipe, and again before xfer():
+	 * for every OUT URB it says no to, the core has the payload in
+	 * urb->buf before xfer() sees it.
 	 */
-	bool splice_out;
+	bool (*splice_out)(struct usb_function *f, const struct usb_urb *urb);
+	/*
+	 * The class answers endpoint 0 itself, standard requests included:
+	 * an emulated microcontroller with its own USB stack (dfu/fomu's
+	 * firmware runner). Endpoint 0 is then bound to this function like
+	 * any other endpoint and its URBs are pulled through xfer(), one at a
+	 * time, in order (-EAGAIN leaves one queued until usb_ep_wake(dev,
+	 * 0); -EPIPE is a STALL, and endpoint 0 is never halted). The core
+	 * still follows what the class accepted: a SET_CONFIGURATION it
+	 * completes sets `configuration` and sends the "configured" event.
+	 * SET_ADDRESS never comes (vhci answers it): addressing its firmware
+	 * is the model's job. At most one function of a device has it.
+	 */
+	bool ep0;
 };
 
 struct usb_function {
@@ -96,10 +112,32 @@ struct usb_function {
 	void *data; /* the class's */
 };
 
-/* What the device needs from whoever runs it. */
-struct usb_host_ops {
+/*
+ * The transport that carries the device's URBs (src/usbip/conn.c): it
+ * installs these with usb_device_set_transport() when it takes the
+ * device, and every URB it submits comes back through them.
+ */
+struct usb_transport_ops {
 	/* An URB is done: send RET_SUBMIT and free it. */
-	void (*complete)(struct usb_device *dev, struct usb_urb *urb);
+	void (*complete)(void *transport, struct usb_urb *urb);
+	/*
+	 * Optional; see usb_urb_splice_in(). The transport takes `len`
+	 * bytes of `fd` at `off` as the data of `urb` without a copy
+	 * through user space: 0, -EOPNOTSUPP (not now, nothing changed),
+	 * or another -errno when reading the file failed (nothing kept).
+	 */
+	int (*splice_in)(void *transport, struct usb_urb *urb, int fd, uint64_t off, size_t len);
+	/*
+	 * Optional, both or neither. splice_out: see usb_urb_splice_out().
+	 * out_data: make urb->buf hold the payload the transport still
+	 * holds (0 or -errno).
+	 */
+	int (*splice_out)(void *transport, struct usb_urb *urb, int fd, uint64_t off, size_t len);
+	int (*out_data)(void *transport, struct usb_urb *urb);
+};
+
+/* What the device needs from the application that runs it. */
+struct usb_host_ops {
 	/* Call usb_device_timer() in `ms` milliseconds; 0 cancels. */
 	void (*arm_timer)(struct usb_device *dev, unsigned int ms);
 	/* Something the user should see (LED state, configuration). */
@@ -110,18 +148,6 @@ struct usb_host_ops {
 	 * pending URBs are dropped on the way out.
 	 */
 	void (*plug)(struct usb_device *dev, bool connected);
-	/*
-	 * Optional; see usb_urb_splice_in(). The transport takes `len`
-	 * bytes of `fd` at `off` as the data of `urb` without a copy
-	 * through user space: 0, -EOPNOTSUPP (not now, nothing changed),
-	 * or another -errno when reading the file failed (nothing kept).
-	 */
-	int (*splice_in)(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
-			 size_t len);
-	/* Optional, both or neither; see usb_urb_splice_out(), usb_urb_out_data(). */
-	int (*splice_out)(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
-			  size_t len);
-	int (*out_data)(struct usb_device *dev, struct usb_urb *urb);
 };
 
 struct usb_ep {
@@ -153,24 +179,10 @@ struct usb_device {
 	struct usb_ep ep[2][USB_MAX_ENDPOINTS]; /* [in][number] */
 	uint64_t deadline_ms[USB_MAX_FUNCTIONS]; /* CLOCK_MONOTONIC, 0: unarmed */
 
-	const struct usb_host_ops *host;
+	const struct usb_host_ops *host; /* the application's */
 	void *host_data;
-
-	/*
-	 * Set by a model whose endpoint 0 is answered by firmware (an
-	 * emulated microcontroller with its own USB stack, dfu/fomu/firmware.c):
-	 * every endpoint-0 URB then goes here, standard requests included,
-	 * instead of the core's own answers. Pulled like a class's xfer(),
-	 * one URB at a time, in order: 0 completes it (urb->actual set for
-	 * IN), -EAGAIN leaves it queued on endpoint 0 until
-	 * usb_ep_wake(dev, 0), another -errno completes it with that status
-	 * (-EPIPE: a STALL; endpoint 0 is never halted). The core still
-	 * follows what the firmware accepted: a SET_CONFIGURATION it
-	 * completes sets `configuration` and sends the "configured" event.
-	 * SET_ADDRESS never comes (vhci answers it): addressing its firmware
-	 * is the model's job. NULL for every other device.
-	 */
-	int (*raw_control)(struct usb_device *dev, struct usb_urb *urb);
+	const struct usb_transport_ops *transport; /* NULL while off the bus */
+	void *transport_data;
 };
 
 /* Zero the device state; the model fills the descriptors afterwards. */
@@ -208,8 +220,15 @@ const uint8_t *usb_config_next(struct usb_config_cursor *c);
 int usb_device_validate(struct usb_device *dev);
 
 /*
- * Take an URB from the host. It is completed through host->complete, now
- * or later. The device owns it until then.
+ * Install the transport that carries the device's URBs (NULL: none; the
+ * device must have no URB pending then).
+ */
+void usb_device_set_transport(struct usb_device *dev, const struct usb_transport_ops *ops,
+			      void *transport);
+
+/*
+ * Take an URB from the transport. It is completed through
+ * transport->complete, now or later. The device owns it until then.
  */
 void usb_device_submit(struct usb_device *dev, struct usb_urb *urb);
 
@@ -248,27 +267,23 @@ int usb_urb_splice_in(struct usb_device *dev, struct usb_urb *urb, int fd, uint6
 		      size_t len);
 
 /*
- * For the transport: whether OUT endpoint `ep` (0..15) belongs to a class
- * that takes payloads by usb_urb_splice_out() (ops->splice_out).
+ * For the transport, when an OUT URB arrives: whether its payload may
+ * stay with the transport, for the class to take by usb_urb_splice_out()
+ * (a bulk endpoint whose class says so through ops->splice_out).
  */
-bool usb_device_splices_out(struct usb_device *dev, uint8_t ep);
+bool usb_device_splices_out(struct usb_device *dev, const struct usb_urb *urb);
 
 /*
- * For a class with ops->splice_out, in xfer() on an OUT URB: write the
- * next `len` bytes of its payload to file `fd` at `off` without a copy
- * through user space. 0; -EOPNOTSUPP when the payload is in urb->buf
- * (or the file cannot take it this way), nothing written: call
- * usb_urb_out_data() and write from urb->buf; another -errno from the
- * write (-ENOSPC, -EIO), after which what was written stays written.
+ * For a class with ops->splice_out, in xfer() on an OUT URB it said yes
+ * to: write the next `len` bytes of its payload to file `fd` at `off`
+ * without a copy through user space. 0; -EOPNOTSUPP when that cannot be
+ * done (the payload came in urb->buf, or the file cannot take it this
+ * way): nothing was written, and the payload is in urb->buf now, to
+ * write from there; another -errno from the write (-ENOSPC, -EIO), after
+ * which what was written stays written.
  */
 int usb_urb_splice_out(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
 		       size_t len);
-
-/*
- * For a class with ops->splice_out: make urb->buf hold the OUT payload
- * (the part usb_urb_splice_out() has not taken). 0 or -errno.
- */
-int usb_urb_out_data(struct usb_device *dev, struct usb_urb *urb);
 
 /* Number of URBs waiting on `epaddr`. */
 unsigned int usb_ep_pending(const struct usb_device *dev, uint8_t epaddr);

@@ -58,7 +58,7 @@ enum rx_state {
 	RX_HEADER,
 	RX_PAYLOAD, /* OUT data into urb->buf */
 	RX_SKIP, /* bytes to throw away: ISO descriptors, oversized OUT data */
-	RX_PIPE, /* OUT data into the pipe, for usbip_conn_splice_out() */
+	RX_PIPE, /* OUT data into the pipe, for conn_splice_out() */
 };
 
 struct usbip_conn {
@@ -314,7 +314,7 @@ static int pipe_copy(struct usbip_conn *c, uint8_t *buf, size_t n, bool in)
 	return 0;
 }
 
-int usbip_conn_splice_in(struct usbip_conn *c, struct usb_urb *urb, int fd, uint64_t off,
+static int conn_splice_in(struct usbip_conn *c, struct usb_urb *urb, int fd, uint64_t off,
 			 size_t len)
 {
 	struct conn_urb *cu = container_of(urb, struct conn_urb, urb);
@@ -361,13 +361,13 @@ int usbip_conn_splice_in(struct usbip_conn *c, struct usb_urb *urb, int fd, uint
  * an endpoint whose class asks for it (usb_device_splices_out) is spliced
  * from the socket into the pipe (references to the socket's pages), and
  * by the class from there into the image (usb_urb_splice_out): one copy
- * into the page cache instead of a receive and a pwrite. A class that
- * wants the bytes after all gets them with usb_urb_out_data().
+ * into the page cache instead of a receive and a pwrite. When the class
+ * wants the bytes after all, the core takes them with the out_data op.
  */
 static bool pipe_out(struct usbip_conn *c, struct conn_urb *cu, size_t len)
 {
 	if (c->no_splice || c->pipe_owner || len < SPLICE_MIN ||
-	    !usb_device_splices_out(c->dev, cu->urb.ep))
+	    !usb_device_splices_out(c->dev, &cu->urb))
 		return false;
 	if (c->pipe[0] < 0 && pipe_open(c) < 0)
 		return false;
@@ -448,7 +448,7 @@ static ssize_t rx_pipe(struct usbip_conn *c)
 	return r < 0 ? r : -EINTR; /* go on, into the buffer */
 }
 
-int usbip_conn_splice_out(struct usbip_conn *c, struct usb_urb *urb, int fd, uint64_t off,
+static int conn_splice_out(struct usbip_conn *c, struct usb_urb *urb, int fd, uint64_t off,
 			  size_t len)
 {
 	struct conn_urb *cu = container_of(urb, struct conn_urb, urb);
@@ -470,14 +470,14 @@ int usbip_conn_splice_out(struct usbip_conn *c, struct usb_urb *urb, int fd, uin
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && !done && (errno == EINVAL || errno == ESPIPE))
-			return -EOPNOTSUPP; /* a file that cannot: usb_urb_out_data() */
+			return -EOPNOTSUPP; /* a file that cannot: out_data */
 		/* ENOSPC, EIO: what was written stays written, as with pwrite. */
 		return r < 0 ? -errno : -EIO;
 	}
 	return 0;
 }
 
-int usbip_conn_out_data(struct usbip_conn *c, struct usb_urb *urb)
+static int conn_out_data(struct usbip_conn *c, struct usb_urb *urb)
 {
 	struct conn_urb *cu = container_of(urb, struct conn_urb, urb);
 	size_t have = c->piped;
@@ -626,7 +626,7 @@ static void queue_reply(struct usbip_conn *c, struct conn_urb *cu)
 		flush(c);
 }
 
-void usbip_conn_complete(struct usbip_conn *c, struct usb_urb *urb)
+static void conn_complete(struct usbip_conn *c, struct usb_urb *urb)
 {
 	struct conn_urb *cu = container_of(urb, struct conn_urb, urb);
 
@@ -690,7 +690,7 @@ static void submit_received(struct usbip_conn *c)
 	if (c->rx_status) {
 		cu->urb.actual = 0;
 		cu->urb.status = c->rx_status;
-		usbip_conn_complete(c, &cu->urb);
+		conn_complete(c, &cu->urb);
 		return;
 	}
 	usb_device_submit(c->dev, &cu->urb);
@@ -912,6 +912,34 @@ static void conn_ready(struct loop_io *io, uint32_t events, void *data)
 		conn_fail(c, 0, NULL);
 }
 
+/* The device's transport (src/usb/usbdev.h): completions come back here. */
+static void transport_complete(void *t, struct usb_urb *urb)
+{
+	conn_complete(t, urb);
+}
+
+static int transport_splice_in(void *t, struct usb_urb *urb, int fd, uint64_t off, size_t len)
+{
+	return conn_splice_in(t, urb, fd, off, len);
+}
+
+static int transport_splice_out(void *t, struct usb_urb *urb, int fd, uint64_t off, size_t len)
+{
+	return conn_splice_out(t, urb, fd, off, len);
+}
+
+static int transport_out_data(void *t, struct usb_urb *urb)
+{
+	return conn_out_data(t, urb);
+}
+
+static const struct usb_transport_ops conn_transport = {
+	.complete = transport_complete,
+	.splice_in = transport_splice_in,
+	.splice_out = transport_splice_out,
+	.out_data = transport_out_data,
+};
+
 int usbip_conn_new(struct loop *loop, int fd, struct usb_device *dev,
 		   const struct usbip_conn_ops *ops, void *data, struct usbip_conn **ret)
 {
@@ -943,6 +971,7 @@ int usbip_conn_new(struct loop *loop, int fd, struct usb_device *dev,
 		return r;
 	}
 	tap_open(c);
+	usb_device_set_transport(dev, &conn_transport, c);
 	*ret = c;
 	return 0;
 }
@@ -963,6 +992,7 @@ void usbip_conn_free(struct usbip_conn *c)
 	loop_defer_cancel(c->notify);
 	loop_defer_cancel(c->resume);
 	usb_device_disconnect(c->dev, drop_urb, c);
+	usb_device_set_transport(c->dev, NULL, NULL);
 	while (!list_empty(&c->txq)) {
 		struct conn_urb *cu = list_first_entry(&c->txq, struct conn_urb, urb.link);
 

@@ -32,32 +32,16 @@ struct usbip_conn_ops {
 
 /*
  * Serve `dev` on `fd` (made non-blocking; owned by the connection from
- * now on, closed by usbip_conn_free even on failure). The device's host
- * ops must route complete() to usbip_conn_complete(). 0 or -errno.
+ * now on, closed by usbip_conn_free even on failure). The connection
+ * installs itself as the device's transport (usb_device_set_transport):
+ * the device completes its URBs straight into it, splices its storage
+ * data through it, and nothing in between relays them. 0 or -errno.
  */
 int usbip_conn_new(struct loop *loop, int fd, struct usb_device *dev,
 		   const struct usbip_conn_ops *ops, void *data, struct usbip_conn **ret);
 
 /* Give back pending URBs, close the socket, free. NULL-safe. */
 void usbip_conn_free(struct usbip_conn *c);
-
-/* The device completed `urb`: queue its RET_SUBMIT. */
-void usbip_conn_complete(struct usbip_conn *c, struct usb_urb *urb);
-
-/*
- * The host op splice_in (src/usb/usbdev.h) of a device served here: `len`
- * bytes of `fd` at `off` go into the connection's pipe now (page
- * references, no copy) and from there to the socket after urb's reply
- * header. Only while no earlier reply's data waits in the pipe, so that
- * a failed read leaves nothing behind; otherwise -EOPNOTSUPP.
- */
-int usbip_conn_splice_in(struct usbip_conn *c, struct usb_urb *urb, int fd, uint64_t off,
-			 size_t len);
-
-/* The host ops splice_out and out_data (src/usb/usbdev.h) of a device served here. */
-int usbip_conn_splice_out(struct usbip_conn *c, struct usb_urb *urb, int fd, uint64_t off,
-			  size_t len);
-int usbip_conn_out_data(struct usbip_conn *c, struct usb_urb *urb);
 
 /* URBs received and replies sent, for `vusbctl list` and benchmarks. */
 struct usbip_conn_stats {

@@ -55,6 +55,8 @@ struct bench {
 	struct usb_device *dev;
 	const struct vusb_model *model;
 	struct usbip_conn *conn;
+	const struct usb_transport_ops *conn_transport; /* the connection's own */
+	void *conn_transport_data;
 	const char *mode;
 	uint8_t ep_in, ep_out; /* endpoint numbers, no direction bit */
 	int status;
@@ -74,13 +76,17 @@ static void queue_report(struct bench *b)
 	strbuf_free(&out);
 }
 
-static void host_complete(struct usb_device *dev, struct usb_urb *urb)
+/*
+ * The connection installs itself as the device's transport; the bench
+ * stands in front of it, as a capture would, to see report URBs done.
+ */
+static void tap_complete(void *transport, struct usb_urb *urb)
 {
-	struct bench *b = dev->host_data;
+	struct bench *b = transport;
 	bool report = strcmp(b->mode, "hid") == 0 &&
 		      (urb->ep == b->ep_in || (urb->ep == 0 && urb->setup_raw[1] == 0x09));
 
-	usbip_conn_complete(b->conn, urb);
+	b->conn_transport->complete(b->conn_transport_data, urb);
 	/* The next report waits for the next URB, as one queued by a
 	 * command that came just before it would. */
 	if (report)
@@ -99,18 +105,19 @@ static void host_plug(struct usb_device *dev, bool connected)
 {
 }
 
-/* As src/app/vusb.c routes it: storage reads are spliced where they can be. */
-static int host_splice_in(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
-			  size_t len)
+static int tap_splice_in(void *transport, struct usb_urb *urb, int fd, uint64_t off, size_t len)
 {
-	struct bench *b = dev->host_data;
+	struct bench *b = transport;
 
-	return usbip_conn_splice_in(b->conn, urb, fd, off, len);
+	return b->conn_transport->splice_in(b->conn_transport_data, urb, fd, off, len);
 }
 
+static const struct usb_transport_ops tap_transport = {
+	.complete = tap_complete,
+	.splice_in = tap_splice_in,
+};
+
 static const struct usb_host_ops host_ops = {
-	.complete = host_complete,
-	.splice_in = host_splice_in,
 	.arm_timer = host_arm_timer,
 	.event = host_event,
 	.plug = host_plug,
@@ -415,6 +422,9 @@ int main(int argc, char **argv)
 		kill(child, SIGTERM);
 		goto fail;
 	}
+	b.conn_transport = b.dev->transport;
+	b.conn_transport_data = b.dev->transport_data;
+	usb_device_set_transport(b.dev, &tap_transport, &b);
 	urbcost_serve(b.loop);
 	usbip_conn_free(b.conn);
 	loop_free(b.loop);

@@ -65,7 +65,7 @@ static void ds_forget(unsigned int i)
 	ds.pending[i] = ds.pending[--ds.npending];
 }
 
-static void ds_complete(struct usb_device *dev, struct usb_urb *urb)
+static void ds_complete(void *transport, struct usb_urb *urb)
 {
 	int i = ds_find(urb);
 
@@ -97,8 +97,11 @@ static void ds_plug(struct usb_device *dev, bool connected)
 		ds.unplug = true;
 }
 
-static const struct usb_host_ops ds_host_ops = {
+static const struct usb_transport_ops ds_transport = {
 	.complete = ds_complete,
+};
+
+static const struct usb_host_ops ds_host_ops = {
 	.arm_timer = ds_arm_timer,
 	.event = ds_event,
 	.plug = ds_plug,
@@ -287,6 +290,7 @@ static void ds_run(const struct vusb_model *model, const struct vusb_dev_opts *o
 	strbuf_free(&err);
 	ds.dev->host = &ds_host_ops;
 	ds.dev->host_data = &ds;
+	usb_device_set_transport(ds.dev, &ds_transport, &ds);
 
 	while (!fuzz_empty(in)) {
 		switch (fuzz_u8(in) % 8) {

@@ -49,11 +49,6 @@ static struct fuzz_dev *fz_of(struct usb_device *dev)
 	return dev->host_data;
 }
 
-static void fz_complete(struct usb_device *dev, struct usb_urb *urb)
-{
-	usbip_conn_complete(fz_of(dev)->conn, urb);
-}
-
 static void fz_timer_fired(struct loop_timer *t, void *data)
 {
 	usb_device_timer(((struct fuzz_dev *)data)->dev);
@@ -76,28 +71,7 @@ static void fz_plug(struct usb_device *dev, bool connected)
 {
 }
 
-static int fz_splice_in(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
-			size_t len)
-{
-	return usbip_conn_splice_in(fz_of(dev)->conn, urb, fd, off, len);
-}
-
-static int fz_splice_out(struct usb_device *dev, struct usb_urb *urb, int fd, uint64_t off,
-			 size_t len)
-{
-	return usbip_conn_splice_out(fz_of(dev)->conn, urb, fd, off, len);
-}
-
-static int fz_out_data(struct usb_device *dev, struct usb_urb *urb)
-{
-	return usbip_conn_out_data(fz_of(dev)->conn, urb);
-}
-
 static const struct usb_host_ops fz_host_ops = {
-	.complete = fz_complete,
-	.splice_in = fz_splice_in,
-	.splice_out = fz_splice_out,
-	.out_data = fz_out_data,
 	.arm_timer = fz_arm_timer,
 	.event = fz_event,
 	.plug = fz_plug,

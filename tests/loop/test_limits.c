@@ -88,17 +88,6 @@ static uint32_t rnd(struct fixture *fx)
 	return (uint32_t)fx->rng;
 }
 
-static void host_complete(struct usb_device *dev, struct usb_urb *urb)
-{
-	struct fixture *fx = dev->host_data;
-
-	usbip_conn_complete(fx->conn, urb);
-}
-
-static const struct usb_host_ops host_ops = {
-	.complete = host_complete,
-};
-
 static void conn_closed(struct usbip_conn *c, int err, const char *why, void *data)
 {
 	struct fixture *fx = data;
@@ -237,8 +226,6 @@ static int setup(void **state)
 	runner_init(&fx->run, fx->loop, 0);
 	assert_int_equal(hid_mouse_model.create(&fx->dev, &o, &err), 0);
 	strbuf_free(&err);
-	fx->dev->host = &host_ops;
-	fx->dev->host_data = fx;
 	assert_int_equal(usbip_check_new(NULL, NULL, &fx->chk), 0);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	/* Small socket buffers, as a slow network would have. */

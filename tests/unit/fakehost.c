@@ -11,9 +11,9 @@
 
 #include "tests/unit/fakehost.h"
 
-static void host_complete(struct usb_device *dev, struct usb_urb *urb)
+static void host_complete(void *transport, struct usb_urb *urb)
 {
-	struct fakehost *h = dev->host_data;
+	struct fakehost *h = transport;
 
 	assert_true(h->ndone < FAKEHOST_MAX_DONE);
 	h->done[h->ndone++] = urb;
@@ -44,8 +44,11 @@ static void host_plug(struct usb_device *dev, bool connected)
 	h->nplugs++;
 }
 
-static const struct usb_host_ops host_ops = {
+static const struct usb_transport_ops transport_ops = {
 	.complete = host_complete,
+};
+
+static const struct usb_host_ops host_ops = {
 	.arm_timer = host_arm_timer,
 	.event = host_event,
 	.plug = host_plug,
@@ -62,6 +65,7 @@ void fakehost_bind(struct fakehost *h, struct usb_device *dev)
 	h->dev = dev;
 	dev->host = &host_ops;
 	dev->host_data = h;
+	usb_device_set_transport(dev, &transport_ops, h);
 }
 
 static void drop_urb(struct usb_urb *urb, void *data)

@@ -39,9 +39,9 @@ struct fake_host {
 	unsigned int ntimer;
 };
 
-static void fake_complete(struct usb_device *dev, struct usb_urb *urb)
+static void fake_complete(void *transport, struct usb_urb *urb)
 {
-	struct fake_host *h = dev->host_data;
+	struct fake_host *h = transport;
 
 	assert_true(h->ndone < MAX_DONE);
 	h->done[h->ndone++] = urb;
@@ -63,8 +63,11 @@ static void fake_event(struct usb_device *dev, const char *what)
 	snprintf(h->events[h->nevents++], sizeof(h->events[0]), "%s", what);
 }
 
-static const struct usb_host_ops fake_ops = {
+static const struct usb_transport_ops fake_transport = {
 	.complete = fake_complete,
+};
+
+static const struct usb_host_ops fake_ops = {
 	.arm_timer = fake_arm_timer,
 	.event = fake_event,
 };
@@ -112,6 +115,7 @@ static struct t *t_new(const struct vusb_model *model, const struct vusb_dev_opt
 	strbuf_free(&err);
 	t->dev->host = &fake_ops;
 	t->dev->host_data = &t->host;
+	usb_device_set_transport(t->dev, &fake_transport, &t->host);
 	return t;
 }
 

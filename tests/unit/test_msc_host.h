@@ -32,9 +32,9 @@ struct fake_host {
 	char last_event[128];
 };
 
-static inline void fake_complete(struct usb_device *dev, struct usb_urb *urb)
+static inline void fake_complete(void *transport, struct usb_urb *urb)
 {
-	struct fake_host *h = dev->host_data;
+	struct fake_host *h = transport;
 
 	assert_true(h->ndone < HOST_MAX_DONE);
 	h->done[h->ndone++] = urb;
@@ -48,8 +48,11 @@ static inline void fake_event(struct usb_device *dev, const char *what)
 	strncpy(h->last_event, what, sizeof(h->last_event) - 1);
 }
 
-static const struct usb_host_ops fake_host_ops = {
+static const struct usb_transport_ops fake_transport = {
 	.complete = fake_complete,
+};
+
+static const struct usb_host_ops fake_host_ops = {
 	.event = fake_event,
 };
 
@@ -58,6 +61,7 @@ static inline void host_bind(struct usb_device *dev, struct fake_host *h)
 	memset(h, 0, sizeof(*h));
 	dev->host = &fake_host_ops;
 	dev->host_data = h;
+	usb_device_set_transport(dev, &fake_transport, h);
 }
 
 static inline struct usb_urb *urb_new(uint8_t ep, bool in, uint32_t length)

@@ -291,9 +291,9 @@ static void urb_free(struct fixture *fx, struct usb_urb *urb)
 	free(urb);
 }
 
-static void host_complete(struct usb_device *dev, struct usb_urb *urb)
+static void host_complete(void *transport, struct usb_urb *urb)
 {
-	struct fixture *fx = dev->host_data;
+	struct fixture *fx = transport;
 	struct done *d;
 
 	assert_true(fx->ndone < MAX_DONE);
@@ -326,8 +326,11 @@ static void host_event(struct usb_device *dev, const char *what)
 	snprintf(fx->last_event, sizeof(fx->last_event), "%s", what);
 }
 
-static const struct usb_host_ops host_ops = {
+static const struct usb_transport_ops transport_ops = {
 	.complete = host_complete,
+};
+
+static const struct usb_host_ops host_ops = {
 	.arm_timer = host_arm_timer,
 	.event = host_event,
 };
@@ -501,6 +504,7 @@ static void fixture_device(struct fixture *fx)
 	dev->strings[3] = "bad \xc3"; /* truncated UTF-8 */
 	dev->host = &host_ops;
 	dev->host_data = fx;
+	usb_device_set_transport(dev, &transport_ops, fx);
 }
 
 static int setup(void **state)
@@ -1099,9 +1103,9 @@ static void test_interface_get_descriptor(void **state)
 /* ---- endpoint queues ---- */
 
 /* A firmware-driven endpoint 0: it answers 0xf0 0xf1 ... to IN requests. */
-static int raw_control(struct usb_device *dev, struct usb_urb *urb)
+static int raw_control(struct usb_function *f, struct usb_urb *urb)
 {
-	struct fixture *fx = dev->host_data;
+	struct fixture *fx = f->data;
 	uint32_t i;
 
 	fx->raw_calls++;
@@ -1115,6 +1119,13 @@ static int raw_control(struct usb_device *dev, struct usb_urb *urb)
 	return fx->raw_answer;
 }
 
+/* A class that answers endpoint 0 itself, as firmware with its own USB stack. */
+static const struct usb_class_ops raw_ops = {
+	.name = "raw",
+	.xfer = raw_control,
+	.ep0 = true,
+};
+
 static struct usb_urb *ctl_urb(struct fixture *fx, uint8_t bm, uint8_t req, uint16_t value,
 			       uint16_t wlength)
 {
@@ -1126,7 +1137,7 @@ static struct usb_urb *ctl_urb(struct fixture *fx, uint8_t bm, uint8_t req, uint
 }
 
 /*
- * raw_control takes every control URB, standard ones too, in order, one
+ * A class with .ep0 takes every control URB, standard ones too, in order, one
  * at a time, completing when the firmware has answered; the core follows
  * the configuration it accepted; a STALL does not halt endpoint 0.
  */
@@ -1137,7 +1148,7 @@ static void test_raw_control(void **state)
 	uint32_t s1, s2, s3;
 	unsigned int events;
 
-	fx->dev.raw_control = raw_control;
+	assert_non_null(usb_device_add_function(&fx->dev, &raw_ops, USB_MAX_INTERFACES - 1, 1, fx));
 	fx->raw_answer = -EAGAIN;
 	s1 = submit(fx, ctl_urb(fx, 0x80, USB_REQ_GET_DESCRIPTOR, USB_DT_DEVICE << 8, 18));
 	/* not answered by the core from its descriptors: held for the firmware */
