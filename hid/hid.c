@@ -8,11 +8,7 @@
 #include <string.h>
 
 #include "hid/hid.h"
-
-static uint16_t get_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
+#include "src/base/bytes.h"
 
 static size_t min_size(size_t a, size_t b)
 {

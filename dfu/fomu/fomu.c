@@ -40,6 +40,7 @@
 #include "dfu/fomu/soc.h"
 #include "dfu/fomu/fomu.h"
 #include "src/base/list.h"
+#include "src/base/bytes.h"
 
 #define FOMU_VID 0x1209
 #define FOMU_PID 0x5bf0
@@ -328,11 +329,6 @@ static void run_slice(struct fomu *f)
 		f->mode = FOMU_STOPPED;
 		return;
 	}
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 /* Leave the bus and start the image, as foboot's reboot does. */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "dfu/rv32/elf.h"
+#include "src/base/bytes.h"
 
 #define EHDR_SIZE 52
 #define PHDR_SIZE 32
@@ -21,16 +22,6 @@
 #define EF_RISCV_RVC 0x1u
 #define EF_RISCV_FLOAT_ABI 0x6u
 #define EF_RISCV_RVE 0x8u
-
-static uint16_t le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static int bad(struct strbuf *err, int r, const char *what)
 {
@@ -54,18 +45,18 @@ static int check_header(const uint8_t *b, size_t len, struct strbuf *err)
 	}
 	if (b[5] != 1)
 		return bad(err, -EINVAL, "a big-endian ELF: RISC-V is little-endian");
-	if (b[6] != 1 || le32(b + 20) != 1)
+	if (b[6] != 1 || get_le32(b + 20) != 1)
 		return bad(err, -EINVAL, "unknown ELF version");
-	if (le16(b + 18) != ELF_EM_RISCV) {
-		strbuf_printf(err, "an ELF for machine %u, not RISC-V (%u)", le16(b + 18),
+	if (get_le16(b + 18) != ELF_EM_RISCV) {
+		strbuf_printf(err, "an ELF for machine %u, not RISC-V (%u)", get_le16(b + 18),
 			      ELF_EM_RISCV);
 		return -EINVAL;
 	}
-	if (le16(b + 16) != ET_EXEC) {
-		strbuf_printf(err, "ELF type %u is not an executable: link it first", le16(b + 16));
+	if (get_le16(b + 16) != ET_EXEC) {
+		strbuf_printf(err, "ELF type %u is not an executable: link it first", get_le16(b + 16));
 		return -EINVAL;
 	}
-	flags = le32(b + 36);
+	flags = get_le32(b + 36);
 	if (flags & EF_RISCV_RVC)
 		return bad(err, -EINVAL,
 			   "built with compressed instructions (RVC), which the core does not "
@@ -74,7 +65,7 @@ static int check_header(const uint8_t *b, size_t len, struct strbuf *err)
 		return bad(err, -EINVAL, "built for a hard-float ABI: build with -mabi=ilp32");
 	if (flags & EF_RISCV_RVE)
 		return bad(err, -EINVAL, "built for RV32E: build with -march=rv32i");
-	if (le16(b + 40) != EHDR_SIZE)
+	if (get_le16(b + 40) != EHDR_SIZE)
 		return bad(err, -EINVAL, "bad ELF header size");
 	return 0;
 }
@@ -95,24 +86,24 @@ int elf_parse_rv32(const uint8_t *buf, size_t len, struct elf_image *ret, struct
 	r = check_header(buf, len, err);
 	if (r < 0)
 		return r;
-	img.entry = le32(buf + 24);
-	phoff = le32(buf + 28);
-	phnum = le16(buf + 44);
+	img.entry = get_le32(buf + 24);
+	phoff = get_le32(buf + 28);
+	phnum = get_le16(buf + 44);
 	if (phnum == 0)
 		return bad(err, -EINVAL, "no program headers: nothing to load");
-	if (le16(buf + 42) != PHDR_SIZE)
+	if (get_le16(buf + 42) != PHDR_SIZE)
 		return bad(err, -EINVAL, "bad program header size");
 	if (phoff > len || (size_t)phnum * PHDR_SIZE > len - phoff)
 		return bad(err, -EINVAL, "program headers beyond the end of the file");
 	for (i = 0; i < phnum; i++) {
 		const uint8_t *ph = buf + phoff + (size_t)i * PHDR_SIZE;
-		uint32_t type = le32(ph);
+		uint32_t type = get_le32(ph);
 		struct elf_segment s = {
-			.offset = le32(ph + 4),
-			.paddr = le32(ph + 12),
-			.filesz = le32(ph + 16),
-			.memsz = le32(ph + 20),
-			.flags = le32(ph + 24),
+			.offset = get_le32(ph + 4),
+			.paddr = get_le32(ph + 12),
+			.filesz = get_le32(ph + 16),
+			.memsz = get_le32(ph + 20),
+			.flags = get_le32(ph + 24),
 		};
 
 		if (type == PT_INTERP || type == PT_DYNAMIC)

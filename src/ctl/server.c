@@ -17,6 +17,7 @@
 
 #include "src/base/list.h"
 #include "src/ctl/server.h"
+#include "src/base/bytes.h"
 
 #define MAX_CLIENTS 16
 
@@ -165,13 +166,6 @@ static int client_send(struct ctl_client *c)
 	strbuf_reset(&c->reply);
 	c->sent = 0;
 	return 0;
-}
-
-static uint32_t get_le32(const char *p)
-{
-	const uint8_t *u = (const uint8_t *)p;
-
-	return (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
 }
 
 /*

@@ -32,19 +32,7 @@
 #include <string.h>
 
 #include "src/storage/msc.h"
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
+#include "src/base/bytes.h"
 
 int msc_cbw_parse(const uint8_t *buf, size_t len, struct msc_cbw *ret)
 {

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "src/storage/scsi.h"
+#include "src/base/bytes.h"
 
 #define CD_BLOCK_SIZE 2048
 #define DISK_BLOCK_SIZE 512
@@ -39,39 +40,6 @@
 
 #define TOC_CONTROL_DATA 0x14 /* ADR 1 (Q sub-channel position), data track */
 #define TOC_LEADOUT 0xaa
-
-static uint16_t get_be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
-}
-
-static void put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	put_be16(p, (uint16_t)(v >> 16));
-	put_be16(p + 2, (uint16_t)v);
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	put_be32(p, (uint32_t)(v >> 32));
-	put_be32(p + 4, (uint32_t)v);
-}
 
 static void set_field(char *dst, size_t width, const char *src)
 {

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "src/base/bytes.h"
 #include "src/storage/msc.h"
 #include "src/storage/scsi.h"
 #include "src/storage/storage.h"
@@ -636,7 +637,7 @@ static int setup_speed(struct storage *s, const struct vusb_dev_opts *opts, bool
 		dev->config = config_fs;
 		break;
 	case USB_SPEED_SUPER:
-		usb_put_le16(dev->desc + DEV_BCDUSB, 0x0320);
+		put_le16(dev->desc + DEV_BCDUSB, 0x0320);
 		dev->desc[DEV_MAXPACKET0] = 9; /* 2^9 = 512 bytes */
 		dev->config = config_ss;
 		dev->bos = bos_ss;

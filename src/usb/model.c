@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "src/base/bytes.h"
 #include "src/usb/model.h"
 
 const struct vusb_command *vusb_model_command(const struct vusb_model *model, const char *name)
@@ -43,14 +44,14 @@ const struct vusb_model_option *vusb_model_option(const struct vusb_model *m, co
 int vusb_dev_set_id(const char *what, int v, uint16_t def, uint8_t *field, struct strbuf *err)
 {
 	if (v < 0) {
-		usb_put_le16(field, def);
+		put_le16(field, def);
 		return 0;
 	}
 	if (v > 0xffff) {
 		strbuf_printf(err, "%s %#x does not fit in 16 bits", what, (unsigned int)v);
 		return -EINVAL;
 	}
-	usb_put_le16(field, (uint16_t)v);
+	put_le16(field, (uint16_t)v);
 	return 0;
 }
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "src/base/bytes.h"
 #include "src/usb/usb.h"
 
 const char *usb_speed_name(enum usb_speed speed)
@@ -23,19 +24,16 @@ void usb_setup_decode(struct usb_setup *ret, const uint8_t raw[8])
 {
 	ret->bmRequestType = raw[0];
 	ret->bRequest = raw[1];
-	ret->wValue = (uint16_t)(raw[2] | raw[3] << 8);
-	ret->wIndex = (uint16_t)(raw[4] | raw[5] << 8);
-	ret->wLength = (uint16_t)(raw[6] | raw[7] << 8);
+	ret->wValue = get_le16(raw + 2);
+	ret->wIndex = get_le16(raw + 4);
+	ret->wLength = get_le16(raw + 6);
 }
 
 void usb_setup_encode(const struct usb_setup *s, uint8_t raw[8])
 {
 	raw[0] = s->bmRequestType;
 	raw[1] = s->bRequest;
-	raw[2] = s->wValue & 0xff;
-	raw[3] = s->wValue >> 8;
-	raw[4] = s->wIndex & 0xff;
-	raw[5] = s->wIndex >> 8;
-	raw[6] = s->wLength & 0xff;
-	raw[7] = s->wLength >> 8;
+	put_le16(raw + 2, s->wValue);
+	put_le16(raw + 4, s->wIndex);
+	put_le16(raw + 6, s->wLength);
 }

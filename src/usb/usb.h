@@ -116,13 +116,6 @@ struct usb_setup {
 	uint16_t wLength;
 };
 
-/* Store v little-endian at p, as descriptors want it. */
-static inline void usb_put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v & 0xff);
-	p[1] = (uint8_t)(v >> 8);
-}
-
 /* Decode the raw 8 bytes of a SETUP packet (little-endian fields). */
 void usb_setup_decode(struct usb_setup *ret, const uint8_t raw[8]);
 void usb_setup_encode(const struct usb_setup *s, uint8_t raw[8]);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "src/usb/usbdev.h"
+#include "src/base/bytes.h"
 
 #define EP_IN(addr) (((addr) & USB_DIR_IN) != 0)
 #define EP_NUM(addr) ((addr) & 0x0f)
@@ -16,11 +17,6 @@
 static struct usb_ep *ep_of(struct usb_device *dev, uint8_t epaddr)
 {
 	return &dev->ep[EP_IN(epaddr)][EP_NUM(epaddr)];
-}
-
-static uint16_t get_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
 }
 
 void usb_device_init(struct usb_device *dev)
