@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "hid/pointer.h"
+#include "src/base/num.h"
 
 /* Button N of the HID Button page is bit N-1; Linux maps 4 and 5 to
  * BTN_SIDE and BTN_EXTRA. */
@@ -54,20 +55,12 @@ void pointer_hid_reset(struct hid *h)
 int pointer_parse_int(const char *what, const char *s, long min, long max, long *ret,
 		      struct strbuf *err)
 {
-	const char *digits = *s == '-' || *s == '+' ? s + 1 : s;
-	char *end;
-	long v;
+	long long v;
 
-	/* strtol alone would skip blanks and take "" or "12abc". */
-	if (*digits < '0' || *digits > '9')
-		goto bad;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		goto bad;
-	*ret = v;
-	return 0;
-bad:
+	if (num_parse(s, 10, min, max, &v) == 0) {
+		*ret = (long)v;
+		return 0;
+	}
 	strbuf_printf(err, "%s: '%s' is not a number from %ld to %ld", what, s, min, max);
 	return -EINVAL;
 }

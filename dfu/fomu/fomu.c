@@ -39,6 +39,7 @@
 #include "dfu/fomu/firmware.h"
 #include "dfu/fomu/soc.h"
 #include "dfu/fomu/fomu.h"
+#include "src/base/num.h"
 #include "src/base/list.h"
 #include "src/base/bytes.h"
 
@@ -579,12 +580,9 @@ static void fomu_describe(struct usb_device *dev, struct strbuf *out)
 
 static int parse_ips(const char *s, uint64_t *ret, struct strbuf *err)
 {
-	unsigned long long v;
-	char *end;
+	long long v;
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v < 1000 || v > 4000000000ull) {
+	if (num_parse(s, 10, 1000, 4000000000ll, &v) < 0) {
 		strbuf_printf(err, "invalid --ips '%s': instructions per second, 1000..4000000000",
 			      s);
 		return -EINVAL;

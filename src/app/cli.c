@@ -7,20 +7,17 @@
 
 #include "src/app/models.h"
 #include "src/app/cli.h"
+#include "src/base/num.h"
 #include "src/ctl/ctl.h"
 
 int cli_parse_id(const char *s, int *ret)
 {
-	char *end;
-	unsigned long v;
+	long long v;
 
-	if (strncmp(s, "0x", 2) == 0 || strncmp(s, "0X", 2) == 0)
-		s += 2;
-	if (!*s || strlen(s) > 4)
+	/* Four hex digits at most, as IDs are written (an optional 0x). */
+	if (strlen(s) > (strncasecmp(s, "0x", 2) ? 4u : 6u))
 		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 16);
-	if (errno || *end || v > 0xffff)
+	if (num_parse(s, 16, 0, 0xffff, &v) < 0)
 		return -EINVAL;
 	*ret = (int)v;
 	return 0;
@@ -91,12 +88,9 @@ static int device_option(struct cli_device *d, const char *opt, const char *val,
 			return -EINVAL;
 		}
 	} else if (strcmp(opt, "--count") == 0) {
-		char *end;
-		long n;
+		long long n;
 
-		errno = 0;
-		n = strtol(val, &end, 10);
-		if (errno || *end || n < 1 || n > CLI_MAX_DEVICES) {
+		if (num_parse(val, 10, 1, CLI_MAX_DEVICES, &n) < 0) {
 			strbuf_printf(err, "invalid --count '%s': 1 to %d", val, CLI_MAX_DEVICES);
 			return -EINVAL;
 		}
@@ -164,8 +158,7 @@ static int global_option(struct cli *c, const char *opt, struct strbuf *err)
 /* --pidfile FILE, --config NAME, --user NAME, --wait-ready[=SECONDS]. */
 static int service_option(struct cli *c, const char *opt, const char *val, struct strbuf *err)
 {
-	char *end;
-	long n;
+	long long n;
 
 	if (strcmp(opt, "--pidfile") == 0) {
 		if (!*val) {
@@ -195,9 +188,7 @@ static int service_option(struct cli *c, const char *opt, const char *val, struc
 		c->wait_ready = CLI_WAIT_READY_DEFAULT;
 		return 0;
 	}
-	errno = 0;
-	n = strtol(val, &end, 10);
-	if (errno || !*val || *end || n < 0 || n > 86400) {
+	if (num_parse(val, 10, 0, 86400, &n) < 0) {
 		strbuf_printf(err, "invalid --wait-ready '%s': seconds, 0 to 86400 (0: no limit)", val);
 		return -EINVAL;
 	}

@@ -12,6 +12,7 @@
 
 #include "src/base/list.h"
 #include "src/usbip/server.h"
+#include "src/base/num.h"
 
 /* A half-open importer is noticed after 30 s idle + 3 probes 10 s apart. */
 #define KEEPALIVE_IDLE_S 30
@@ -77,17 +78,10 @@ struct server {
 
 static int parse_port(const char *s, uint16_t *ret)
 {
-	unsigned long v = 0;
-	const char *p;
+	long long v;
 
-	if (!*s || strlen(s) > 5)
-		return -EINVAL;
-	for (p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		v = v * 10 + (unsigned long)(*p - '0');
-	}
-	if (v > 65535)
+	/* Five digits at most, and no sign: a port is written as it is. */
+	if (*s < '0' || *s > '9' || strlen(s) > 5 || num_parse(s, 10, 0, 65535, &v) < 0)
 		return -EINVAL;
 	*ret = (uint16_t)v;
 	return 0;
