@@ -85,6 +85,12 @@ static inline uint32_t vhci_devid(unsigned int busnum, unsigned int devnum)
 int vhci_status_parse_line(const char *line, struct vhci_port *ret);
 
 /*
+ * The nports file: an even number of ports, one line. 0, or -EBADMSG for
+ * anything else.
+ */
+int vhci_parse_nports(const char *s, unsigned int *ret);
+
+/*
  * Parse the whole text of one status file: a header line, then one row per
  * port. Fills ports[0..count-1] and returns count; ports may be NULL when n
  * is 0, to count only. Returns -EBADMSG if any line is malformed or the
