@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The image behind a drive (storage.c): a file or block device, opened,
+ * locked and size-checked with a message a person can act on, read and
+ * written for SCSI through scsi_backend_ops, and the --snapshot overlay
+ * that keeps the host's writes out of the file.
+ */
+#ifndef VUSB_STORAGE_IMAGE_H
+#define VUSB_STORAGE_IMAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "src/base/strbuf.h"
+#include "src/storage/scsi.h"
+
+/*
+ * --snapshot keeps the host's writes in an unlinked temporary file the
+ * size of the image, one bit per chunk saying which file holds it. A
+ * write to a chunk not yet in the overlay copies the chunk up first,
+ * unless it covers all of it.
+ */
+#define OVERLAY_CHUNK (64 * 1024)
+
+struct image {
+	int fd; /* -1: no image */
+	char *path;
+	uint64_t size;
+	bool writable; /* opened for writing, and write-locked */
+	bool locked;
+
+	int ovl_fd; /* -1 unless --snapshot */
+	uint8_t *ovl_map;
+	uint8_t *cow; /* OVERLAY_CHUNK bytes for copying up */
+};
+
+struct image_opts {
+	bool readonly; /* --ro, --cdrom */
+	bool snapshot;
+	uint32_t block_size;
+};
+
+/* The SCSI backend over a struct image (ctx). */
+extern const struct scsi_backend_ops image_ops;
+
+/* No image: fd -1. */
+void image_init(struct image *img);
+
+/* Flush and let go. 0, or the flush's -errno (the image is closed anyway). */
+int image_close(struct image *img);
+
+/*
+ * Open the image at `path` with the options `o` (or take `fd`, a
+ * descriptor of it a client opened; -1: open `path` here): checked,
+ * locked, and with an overlay for --snapshot. 0, or -errno with the
+ * reason in err; fd is closed on failure.
+ */
+int image_open_fd(struct image *img, int fd, const char *path, const struct image_opts *o,
+		  struct strbuf *err);
+
+/* As image_open_fd(), opening `path` first. */
+int image_open(struct image *img, const char *path, const struct image_opts *o,
+	       struct strbuf *err);
+
+/* Create `path`, a sparse file of `size` bytes (--create). 0 or -errno, with err. */
+int image_create(const char *path, uint64_t size, struct strbuf *err);
+
+#endif
