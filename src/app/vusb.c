@@ -15,63 +15,11 @@
 #include "sysfs/ready.h"
 #include "src/usbip/server.h"
 #include "src/usbip/op.h"
+#include "src/app/instance.h"
 #include "src/app/vusb.h"
 #include "sysfs/vhci.h"
 
-enum vdev_state {
-	VDEV_ATTACHED, /* the kernel has it, not configured yet */
-	VDEV_READY, /* configured by the host */
-	VDEV_OFFLINE, /* not attached (no vhci: tests) */
-	VDEV_EXPORTED, /* offered to USB/IP clients, nobody has it */
-	VDEV_IMPORTED, /* a USB/IP client has it */
-	VDEV_SUSPENDED, /* detached for a system suspend (vusbctl suspend) */
-};
-
-struct vdev {
-	struct list_head link;
-	struct vusb *vusb;
-	const struct vusb_model *model;
-	struct usb_device *dev;
-	char name[CTL_NAME_MAX];
-	enum vdev_state state;
-	bool announced; /* the ready line was printed */
-	struct ready_watch *watch; /* the kernel's drivers and nodes, from attach on */
-	bool nodes_ready; /* the nodes line was printed */
-	bool attached; /* a vhci port is ours */
-	unsigned int port;
-	char busid[VHCI_BUSID_SIZE];
-	struct usbip_conn *conn;
-	struct loop_timer *timer;
-	struct loop_defer *replug; /* a plug request waiting for the loop */
-	bool want_connected;
-	struct server_export *export; /* offered by the server instead of attached */
-	char peer[SERVER_ADDR_STRLEN]; /* the importer */
-};
-
-struct vusb {
-	struct loop *loop;
-	struct vhci *vhci;
-	struct ctl_server *ctl;
-	struct list_head devs;
-	unsigned int ndevs;
-	unsigned int serial; /* devices made so far, for devids */
-	struct server *server; /* --listen */
-	/* connection messages in the current second, and those left out */
-	uint64_t log_second;
-	unsigned int log_lines, log_dropped;
-	/* readiness: the kernel's uevents, and who wants to know */
-	struct ready *ready;
-	unsigned int ready_timeout_ms;
-	vusb_ready_cb ready_cb;
-	void *ready_data;
-	struct loop_defer *ready_check;
-	bool all_ready; /* ready_cb(0) was called */
-	/* a device's name was given up (vusb_set_release_hook) */
-	void (*released)(const char *name, void *data);
-	void *released_data;
-};
-
-static const char *state_name(enum vdev_state s)
+const char *vdev_state_name(enum vdev_state s)
 {
 	switch (s) {
 	case VDEV_ATTACHED:
@@ -141,8 +89,8 @@ static void host_event(struct usb_device *dev, const char *what)
 	fflush(stdout);
 }
 
-static int attach(struct vusb *v, struct vdev *vd, struct strbuf *err);
-static void unplug(struct vdev *vd);
+int vdev_attach(struct vusb *v, struct vdev *vd, struct strbuf *err);
+void vdev_unplug(struct vdev *vd);
 
 static void replug_now(void *data)
 {
@@ -151,7 +99,7 @@ static void replug_now(void *data)
 
 	vd->replug = NULL;
 	if (!vd->want_connected) {
-		unplug(vd);
+		vdev_unplug(vd);
 		log_notice("%s: disconnected from the bus", vd->name);
 		return;
 	}
@@ -168,7 +116,7 @@ static void replug_now(void *data)
 	}
 	if (vd->attached || !vd->vusb->vhci)
 		return;
-	if (attach(vd->vusb, vd, &err))
+	if (vdev_attach(vd->vusb, vd, &err))
 		log_err("%s: cannot reconnect: %s", vd->name, strbuf_str(&err));
 	else
 		log_notice("%s: reconnected on vhci port %u", vd->name, vd->port);
@@ -192,7 +140,7 @@ static const struct usb_host_ops vdev_host_ops = {
 };
 
 /* Give the port back; the device stays, offline, until plugged again. */
-static void unplug(struct vdev *vd)
+void vdev_unplug(struct vdev *vd)
 {
 	struct vusb *v = vd->vusb;
 	int r;
@@ -226,11 +174,11 @@ static void unplug(struct vdev *vd)
 	}
 }
 
-static void vdev_free(struct vdev *vd)
+void vdev_free(struct vdev *vd)
 {
 	struct vusb *v = vd->vusb;
 
-	unplug(vd);
+	vdev_unplug(vd);
 	server_export_remove(vd->export);
 	loop_defer_cancel(vd->replug);
 	loop_timer_remove(vd->timer);
@@ -244,9 +192,9 @@ static void vdev_free(struct vdev *vd)
 	free(vd);
 }
 
-static void schedule_ready_check(struct vusb *v);
+void vusb_schedule_ready_check(struct vusb *v);
 
-static void vdev_remove(struct vdev *vd)
+void vdev_remove(struct vdev *vd)
 {
 	struct vusb *v = vd->vusb;
 
@@ -254,7 +202,7 @@ static void vdev_remove(struct vdev *vd)
 	if (v->ndevs == 0)
 		loop_quit(v->loop, EXIT_OK);
 	else
-		schedule_ready_check(v);
+		vusb_schedule_ready_check(v);
 }
 
 static void conn_closed(struct usbip_conn *c, int err, const char *why, void *data)
@@ -287,7 +235,7 @@ static void conn_closed(struct usbip_conn *c, int err, const char *why, void *da
 	vdev_remove(vd);
 }
 
-static const struct usbip_conn_ops vdev_conn_ops = {
+const struct usbip_conn_ops vdev_conn_ops = {
 	.closed = conn_closed,
 };
 
@@ -318,20 +266,9 @@ void vusb_free(struct vusb *v)
 	free(v);
 }
 
-static void ctl_send_rows(struct vusb *v, struct strbuf *out);
-
-static int command(struct vusb *v, int argc, char **argv, int fd, bool terminal,
-		   struct strbuf *out, struct strbuf *err);
-
-static int ctl_handle(int argc, char **argv, int fd, struct strbuf *out, struct strbuf *err,
-		      void *data)
-{
-	return command(data, argc, argv, fd, false, out, err);
-}
-
 int vusb_listen(struct vusb *v)
 {
-	return ctl_server_new(v->loop, ctl_handle, v, &v->ctl);
+	return ctl_server_new(v->loop, vusb_ctl_handle, v, &v->ctl);
 }
 
 const char *vusb_ctl_path(const struct vusb *v)
@@ -351,7 +288,7 @@ unsigned int vusb_count(const struct vusb *v)
 	return v->ndevs;
 }
 
-static struct vdev *find_dev(struct vusb *v, const char *name)
+struct vdev *vdev_find(struct vusb *v, const char *name)
 {
 	struct list_head *pos;
 
@@ -375,7 +312,7 @@ static int pick_name(struct vusb *v, struct vdev *vd, const char *want, struct s
 			snprintf(vd->name, sizeof(vd->name), "%s", want);
 		else
 			snprintf(vd->name, sizeof(vd->name), "%s%u", vd->model->name, i);
-		r = find_dev(v, vd->name) ? -EEXIST : 0;
+		r = vdev_find(v, vd->name) ? -EEXIST : 0;
 		if (r == 0 && v->ctl)
 			r = ctl_server_claim(v->ctl, vd->name);
 		if (r == 0)
@@ -416,7 +353,7 @@ static void check_all_ready(void *data)
 		v->ready_cb(v, 0, NULL, v->ready_data);
 }
 
-static void schedule_ready_check(struct vusb *v)
+void vusb_schedule_ready_check(struct vusb *v)
 {
 	if (v->all_ready || v->ready_check)
 		return;
@@ -429,7 +366,7 @@ void vusb_set_ready_cb(struct vusb *v, unsigned int timeout_ms, vusb_ready_cb cb
 	v->ready_timeout_ms = timeout_ms;
 	v->ready_cb = cb;
 	v->ready_data = data;
-	schedule_ready_check(v);
+	vusb_schedule_ready_check(v);
 }
 
 /*
@@ -471,7 +408,7 @@ static void watch_done(void *data, int err, const char *text)
 			}
 			strbuf_free(&d);
 		}
-		schedule_ready_check(v);
+		vusb_schedule_ready_check(v);
 		return;
 	}
 	strbuf_printf(&why, "%s: the kernel is not done with it after %u s: %s", vd->name,
@@ -499,11 +436,11 @@ static void watch_start(struct vusb *v, struct vdev *vd)
 		/* The device works; only its nodes go unreported. */
 		log_err("%s: cannot watch for the kernel's drivers: %s", vd->name, strerror(-r));
 		vd->nodes_ready = true;
-		schedule_ready_check(v);
+		vusb_schedule_ready_check(v);
 	}
 }
 
-static int attach(struct vusb *v, struct vdev *vd, struct strbuf *err)
+int vdev_attach(struct vusb *v, struct vdev *vd, struct strbuf *err)
 {
 	uint32_t devid = vhci_devid(1, v->serial % 255 + 1);
 	int sv[2], r;
@@ -542,8 +479,8 @@ static int attach(struct vusb *v, struct vdev *vd, struct strbuf *err)
 }
 
 /* A device of `model`, named and listed, attached nowhere yet. 0 or EXIT_*. */
-static int vdev_create(struct vusb *v, const struct vusb_model *model,
-		       const struct vusb_dev_opts *opts, struct strbuf *err, struct vdev **ret)
+int vdev_create(struct vusb *v, const struct vusb_model *model, const struct vusb_dev_opts *opts,
+		struct strbuf *err, struct vdev **ret)
 {
 	struct vusb_dev_opts o = *opts;
 	struct vdev *vd;
@@ -594,7 +531,7 @@ int vusb_add(struct vusb *v, const struct vusb_model *model, const struct vusb_d
 		return r;
 	if (!v->vhci)
 		return 0;
-	r = attach(v, vd, err);
+	r = vdev_attach(v, vd, err);
 	if (r) {
 		vdev_free(vd);
 		return r;
@@ -602,352 +539,4 @@ int vusb_add(struct vusb *v, const struct vusb_model *model, const struct vusb_d
 	log_info("%s: attached to vhci port %u as a %s %s", vd->name, vd->port,
 		 usb_speed_name(vd->dev->speed), model->name);
 	return 0;
-}
-
-/* ---- export over USB/IP (--listen) ---- */
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/*
- * One line per connection, but a peer that opens thousands must not fill
- * the log: a few lines a second, and a count of the rest.
- */
-#define SERVER_LOG_PER_SECOND 5
-
-static void server_event(const char *peer, int err, const char *what, void *data)
-{
-	struct vusb *v = data;
-	uint64_t second = now_ms() / 1000;
-
-	if (second != v->log_second) {
-		if (v->log_dropped)
-			log_warn("listener: %u more connection messages left out", v->log_dropped);
-		v->log_second = second;
-		v->log_lines = 0;
-		v->log_dropped = 0;
-	}
-	if (v->log_lines >= SERVER_LOG_PER_SECOND) {
-		v->log_dropped++;
-		return;
-	}
-	v->log_lines++;
-	if (err == 0)
-		log_info("%s: %s", peer, what);
-	else
-		log_warn("%s: %s", peer, what);
-}
-
-static int server_import(struct server_export *e, int fd, const char *peer, void *data)
-{
-	struct vdev *vd = server_export_data(e);
-	int r;
-
-	r = usbip_conn_new(vd->vusb->loop, fd, vd->dev, &vdev_conn_ops, vd, &vd->conn);
-	if (r < 0)
-		return r;
-	snprintf(vd->peer, sizeof(vd->peer), "%s", peer);
-	vd->state = VDEV_IMPORTED;
-	log_notice("%s: imported by %s as %s", vd->name, peer, server_export_busid(e));
-	return 0;
-}
-
-static const struct server_ops vusb_server_ops = {
-	.import = server_import,
-	.event = server_event,
-};
-
-int vusb_serve(struct vusb *v, const struct server_config *cfg)
-{
-	if (v->server)
-		return -EALREADY;
-	return server_new(v->loop, cfg, &vusb_server_ops, v, &v->server);
-}
-
-void vusb_server_addr(const struct vusb *v, char *buf, size_t size)
-{
-	if (v->server)
-		server_local_addr(v->server, buf, size);
-	else
-		snprintf(buf, size, "-");
-}
-
-int vusb_export(struct vusb *v, const struct vusb_model *model, const struct vusb_dev_opts *opts,
-		struct strbuf *err)
-{
-	struct usbip_op_device info = { 0 };
-	const uint8_t *cfg;
-	struct vdev *vd;
-	int r;
-
-	if (!v->server) {
-		strbuf_printf(err, "no --listen address to export on");
-		return EXIT_USAGE;
-	}
-	r = vdev_create(v, model, opts, err, &vd);
-	if (r)
-		return r;
-	cfg = vd->dev->config;
-	r = usbip_op_device_from_descriptors(&info, vd->dev->desc, cfg,
-					     cfg ? (size_t)(cfg[2] | cfg[3] << 8) : 0,
-					     vd->dev->speed);
-	if (r == 0) {
-		snprintf(info.path, sizeof(info.path), "vusb/%s", vd->name);
-		r = server_export_add(v->server, &info, vd, &vd->export);
-	}
-	if (r < 0) {
-		strbuf_printf(err, "cannot export: %s",
-			      r == -EINVAL ? "its descriptors do not fit USB/IP" : strerror(-r));
-		vdev_free(vd);
-		return EXIT_FAILURE_;
-	}
-	vd->want_connected = true;
-	vd->state = VDEV_EXPORTED;
-	snprintf(vd->busid, sizeof(vd->busid), "%s", server_export_busid(vd->export));
-	log_info("%s: a %s %s", vd->name, usb_speed_name(vd->dev->speed), model->name);
-	/* The line scripts wait for, like "ready" for an attached device. */
-	printf("%s: exported, busid %s\n", vd->name, vd->busid);
-	fflush(stdout);
-	return 0;
-}
-
-static void ctl_send_rows(struct vusb *v, struct strbuf *out)
-{
-	struct list_head *pos;
-
-	list_for_each(pos, &v->devs) {
-		struct vdev *vd = list_entry(pos, struct vdev, link);
-		struct strbuf details = { 0 };
-
-		if (vd->model->describe)
-			vd->model->describe(vd->dev, &details);
-		if (vd->export && vd->state != VDEV_OFFLINE)
-			strbuf_printf(out, "%s\t%s\t-\t%s\t%s\t%s%s%s%s\n", vd->name,
-				      vd->model->name, server_export_busid(vd->export),
-				      state_name(vd->state), vd->conn ? "from " : "",
-				      vd->conn ? vd->peer : "", vd->conn && details.len ? " " : "",
-				      strbuf_str(&details));
-		else if (vd->attached)
-			strbuf_printf(out, "%s\t%s\t%u\t%s\t%s\t%s\n", vd->name, vd->model->name,
-				      vd->port, vd->busid, state_name(vd->state),
-				      strbuf_str(&details));
-		else
-			strbuf_printf(out, "%s\t%s\t-\t-\t%s\t%s\n", vd->name, vd->model->name,
-				      state_name(vd->state), strbuf_str(&details));
-		strbuf_free(&details);
-	}
-}
-
-static void help(struct vusb *v, struct strbuf *out)
-{
-	const struct vusb_model *seen[16];
-	struct list_head *pos;
-	unsigned int nseen = 0, i;
-
-	strbuf_printf(out, "list [--json]              the devices and their state\n"
-			   "detach NAME                detach a device\n"
-			   "suspend, resume            detach every attached device from\n"
-			   "                           vhci_hcd and attach it again (system sleep)\n"
-			   "NAME COMMAND [ARGS...]     run a device's command:\n");
-	list_for_each(pos, &v->devs) {
-		const struct vusb_model *m = list_entry(pos, struct vdev, link)->model;
-		const struct vusb_command *c;
-
-		for (i = 0; i < nseen && seen[i] != m; i++)
-			;
-		if (i < nseen || nseen == 16)
-			continue;
-		seen[nseen++] = m;
-		strbuf_printf(out, "  %s:\n", m->name);
-		for (c = m->commands; c && c->name; c++)
-			strbuf_printf(out, "    %-10s %-16s %s\n", c->name, c->args ? c->args : "",
-				      c->help ? c->help : "");
-	}
-}
-
-/*
- * System sleep: a vhci port with a device on it can hang the suspend, so
- * every attached device leaves the bus first and comes back after.
- * Exported devices stay as they are: their importer's kernel decides.
- */
-static int suspend_all(struct vusb *v, struct strbuf *out)
-{
-	struct list_head *pos;
-
-	list_for_each(pos, &v->devs) {
-		struct vdev *vd = list_entry(pos, struct vdev, link);
-
-		if (!vd->attached || vd->export)
-			continue;
-		vd->want_connected = false;
-		loop_defer_cancel(vd->replug);
-		vd->replug = NULL;
-		unplug(vd);
-		vd->state = VDEV_SUSPENDED;
-		log_notice("%s: detached for suspend", vd->name);
-		strbuf_printf(out, "%s: suspended\n", vd->name);
-	}
-	return 0;
-}
-
-static int resume_all(struct vusb *v, struct strbuf *out, struct strbuf *err)
-{
-	struct list_head *pos;
-	int code = 0;
-
-	list_for_each(pos, &v->devs) {
-		struct vdev *vd = list_entry(pos, struct vdev, link);
-		struct strbuf e = { 0 };
-		int r;
-
-		if (vd->state != VDEV_SUSPENDED)
-			continue;
-		r = attach(v, vd, &e);
-		if (r) {
-			log_err("%s: cannot attach again after suspend: %s", vd->name, strbuf_str(&e));
-			strbuf_printf(err, "%s%s: %s", code ? "; " : "", vd->name, strbuf_str(&e));
-			code = r;
-		} else {
-			log_notice("%s: attached again on vhci port %u", vd->name, vd->port);
-			strbuf_printf(out, "%s: resumed on port %u\n", vd->name, vd->port);
-		}
-		strbuf_free(&e);
-	}
-	return code;
-}
-
-static int run_device_command(struct vdev *vd, int argc, char **argv, int fd,
-			      struct strbuf *out, struct strbuf *err)
-{
-	const struct vusb_command *c = vusb_model_command(vd->model, argv[0]);
-	int r;
-
-	if (!c || !c->run_fd) {
-		/* A descriptor sent with a command that takes none: dropped. */
-		if (fd >= 0)
-			close(fd);
-		fd = -1;
-	}
-	if (!c) {
-		strbuf_printf(err, "%s: unknown command '%s' for a %s", vd->name, argv[0],
-			      vd->model->name);
-		return EXIT_USAGE;
-	}
-	if (argc - 1 < c->min_args || (c->max_args >= 0 && argc - 1 > c->max_args)) {
-		if (fd >= 0)
-			close(fd);
-		strbuf_printf(err, "usage: %s %s %s", vd->name, c->name, c->args ? c->args : "");
-		return EXIT_USAGE;
-	}
-	r = c->run_fd ? c->run_fd(vd->dev, argc, argv, fd, out) : c->run(vd->dev, argc, argv, out);
-	switch (r) {
-	case 0:
-		return 0;
-	case -EINVAL:
-		strbuf_printf(err, "%s: %s", vd->name, out->len ? strbuf_str(out) : "invalid arguments");
-		strbuf_reset(out);
-		return EXIT_USAGE;
-	case -EAGAIN:
-		strbuf_printf(err, "%s: too many reports queued: the host is not reading them",
-			      vd->name);
-		return EXIT_FAILURE_;
-	case -ENOTCONN:
-		strbuf_printf(err, "%s: the host has not configured the device yet", vd->name);
-		return EXIT_FAILURE_;
-	default:
-		strbuf_printf(err, "%s: %s", vd->name, strerror(-r));
-		return EXIT_FAILURE_;
-	}
-}
-
-int vusb_command(struct vusb *v, int argc, char **argv, bool terminal, struct strbuf *out,
-		 struct strbuf *err)
-{
-	return command(v, argc, argv, -1, terminal, out, err);
-}
-
-/* As vusb_command(), with a descriptor the client sent along (or -1), owned. */
-static int command(struct vusb *v, int argc, char **argv, int fd, bool terminal,
-		   struct strbuf *out, struct strbuf *err)
-{
-	struct vdev *vd;
-	struct list_head *pos;
-
-	/* Only a device's own command may take it. */
-	if (fd >= 0 && (argc < 2 || !find_dev(v, argv[0]))) {
-		close(fd);
-		fd = -1;
-	}
-	if (argc < 1) {
-		strbuf_printf(err, "no command");
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[0], "list") == 0) {
-		struct strbuf rows = { 0 };
-		bool json = argc > 1 && strcmp(argv[1], "--json") == 0;
-
-		if (argc > 2 || (argc == 2 && !json)) {
-			strbuf_printf(err, "usage: list [--json]");
-			return EXIT_USAGE;
-		}
-		ctl_send_rows(v, &rows);
-		/* vusbctl merges the rows of every instance and formats them. */
-		if (terminal)
-			ctl_format_list(strbuf_str(&rows), json, out);
-		else
-			strbuf_add(out, strbuf_str(&rows), rows.len);
-		strbuf_free(&rows);
-		return 0;
-	}
-	if (strcmp(argv[0], "help") == 0) {
-		help(v, out);
-		return 0;
-	}
-	if (argc == 1 && strcmp(argv[0], "suspend") == 0)
-		return suspend_all(v, out);
-	if (argc == 1 && strcmp(argv[0], "resume") == 0)
-		return resume_all(v, out, err);
-	if (strcmp(argv[0], "detach") == 0) {
-		if (argc != 2) {
-			strbuf_printf(err, "usage: detach NAME");
-			return EXIT_USAGE;
-		}
-		vd = find_dev(v, argv[1]);
-		if (!vd) {
-			strbuf_printf(err, "no device named '%s'", argv[1]);
-			return EXIT_NO_DEVICE;
-		}
-		vdev_remove(vd);
-		return 0;
-	}
-
-	vd = find_dev(v, argv[0]);
-	if (vd) {
-		if (argc < 2) {
-			strbuf_printf(err, "usage: %s COMMAND [ARGS...] (try 'help')", argv[0]);
-			return EXIT_USAGE;
-		}
-		if (strcmp(argv[1], "detach") == 0 && argc == 2) {
-			if (fd >= 0)
-				close(fd);
-			vdev_remove(vd);
-			return 0;
-		}
-		return run_device_command(vd, argc - 1, argv + 1, fd, out, err);
-	}
-	if (terminal) {
-		/* "move 10 10": the first device that knows the command. */
-		list_for_each(pos, &v->devs) {
-			vd = list_entry(pos, struct vdev, link);
-			if (vusb_model_command(vd->model, argv[0]))
-				return run_device_command(vd, argc, argv, -1, out, err);
-		}
-	}
-	strbuf_printf(err, "no device or command '%s' (try 'help')", argv[0]);
-	return EXIT_NO_DEVICE;
 }

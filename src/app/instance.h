@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inside a running instance (src/app/vusb.h): its devices and what the
+ * files of src/app share about them. vusb.c keeps the devices' life
+ * (create, attach, plug, readiness), export.c offers them over --listen,
+ * command.c answers the control socket and the terminal.
+ */
+#ifndef VUSB_APP_INSTANCE_H
+#define VUSB_APP_INSTANCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "src/app/vusb.h"
+#include "src/base/list.h"
+#include "src/ctl/server.h"
+#include "src/usbip/conn.h"
+#include "src/usbip/server.h"
+#include "sysfs/ready.h"
+#include "sysfs/vhci.h"
+
+enum vdev_state {
+	VDEV_ATTACHED, /* the kernel has it, not configured yet */
+	VDEV_READY, /* configured by the host */
+	VDEV_OFFLINE, /* not attached (no vhci: tests) */
+	VDEV_EXPORTED, /* offered to USB/IP clients, nobody has it */
+	VDEV_IMPORTED, /* a USB/IP client has it */
+	VDEV_SUSPENDED, /* detached for a system suspend (vusbctl suspend) */
+};
+
+struct vdev {
+	struct list_head link;
+	struct vusb *vusb;
+	const struct vusb_model *model;
+	struct usb_device *dev;
+	char name[CTL_NAME_MAX];
+	enum vdev_state state;
+	bool announced; /* the ready line was printed */
+	struct ready_watch *watch; /* the kernel's drivers and nodes, from attach on */
+	bool nodes_ready; /* the nodes line was printed */
+	bool attached; /* a vhci port is ours */
+	unsigned int port;
+	char busid[VHCI_BUSID_SIZE];
+	struct usbip_conn *conn;
+	struct loop_timer *timer;
+	struct loop_defer *replug; /* a plug request waiting for the loop */
+	bool want_connected;
+	struct server_export *export; /* offered by the server instead of attached */
+	char peer[SERVER_ADDR_STRLEN]; /* the importer */
+};
+
+struct vusb {
+	struct loop *loop;
+	struct vhci *vhci;
+	struct ctl_server *ctl;
+	struct list_head devs;
+	unsigned int ndevs;
+	unsigned int serial; /* devices made so far, for devids */
+	struct server *server; /* --listen */
+	/* connection messages in the current second, and those left out */
+	uint64_t log_second;
+	unsigned int log_lines, log_dropped;
+	/* readiness: the kernel's uevents, and who wants to know */
+	struct ready *ready;
+	unsigned int ready_timeout_ms;
+	vusb_ready_cb ready_cb;
+	void *ready_data;
+	struct loop_defer *ready_check;
+	bool all_ready; /* ready_cb(0) was called */
+	/* a device's name was given up (vusb_set_release_hook) */
+	void (*released)(const char *name, void *data);
+	void *released_data;
+};
+
+/* "attached", "ready", ... as `list` shows it. */
+const char *vdev_state_name(enum vdev_state s);
+
+/* The device named `name`, or NULL. */
+struct vdev *vdev_find(struct vusb *v, const char *name);
+
+/* A device of `model`, named and listed, attached nowhere yet. 0 or EXIT_*, with err. */
+int vdev_create(struct vusb *v, const struct vusb_model *model, const struct vusb_dev_opts *opts,
+		struct strbuf *err, struct vdev **ret);
+
+/* Free the device: off the bus, its name given up. */
+void vdev_free(struct vdev *vd);
+
+/* Free the device; the instance ends when it was the last. */
+void vdev_remove(struct vdev *vd);
+
+/* Put it on a vhci port. 0 or -errno, with err. */
+int vdev_attach(struct vusb *v, struct vdev *vd, struct strbuf *err);
+
+/* Give the port back; the device stays, offline, until plugged again. */
+void vdev_unplug(struct vdev *vd);
+
+/* What a device's connection reports (it ended). */
+extern const struct usbip_conn_ops vdev_conn_ops;
+
+/* Look again whether every device is ready, from the loop. */
+void vusb_schedule_ready_check(struct vusb *v);
+
+/* The control socket's handler (command.c). */
+int vusb_ctl_handle(int argc, char **argv, int fd, struct strbuf *out, struct strbuf *err,
+		    void *data);
+
+#endif
