@@ -25,6 +25,8 @@ const char *usb_speed_name(enum usb_speed speed);
 /* bmRequestType */
 #define USB_DIR_OUT 0x00
 #define USB_DIR_IN 0x80
+/* The endpoint number of an address such as 0x81. */
+#define EP_NUM(addr) ((addr) & 0x0f)
 #define USB_TYPE_MASK 0x60
 #define USB_TYPE_STANDARD 0x00
 #define USB_TYPE_CLASS 0x20
