@@ -14,32 +14,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "src/storage/scsi.h"
 #include "src/base/bytes.h"
-
-#define CD_BLOCK_SIZE 2048
-#define DISK_BLOCK_SIZE 512
-
-/* Mode pages */
-#define MODE_PAGE_CACHING 0x08
-#define MODE_PAGE_CAPABILITIES 0x2a /* MMC: CD/DVD capabilities */
-#define MODE_PAGE_ALL 0x3f
-#define MODE_PC_SAVED 3
-
-/* MMC profile and features */
-#define MMC_PROFILE_NONE 0x0000
-#define MMC_PROFILE_CDROM 0x0008
-#define MMC_FEATURE_PROFILE_LIST 0x0000
-#define MMC_FEATURE_CORE 0x0001
-#define MMC_FEATURE_REMOVABLE 0x0003
-#define MMC_FEATURE_RANDOM_READ 0x0010
-#define MMC_FEATURE_CD_READ 0x001e
-#define MMC_INTERFACE_USB 8
-/* Removable medium feature / capabilities page: a tray that ejects and locks */
-#define MMC_MECH_TRAY_EJECT_LOCK 0x29
-
-#define TOC_CONTROL_DATA 0x14 /* ADR 1 (Q sub-channel position), data track */
-#define TOC_LEADOUT 0xaa
+#include "src/storage/scsi-private.h"
 
 static void set_field(char *dst, size_t width, const char *src)
 {
@@ -127,14 +103,14 @@ static void fail(struct scsi_lun *lun, struct scsi_cmd *cmd, uint8_t key, uint16
 	cmd->media = false;
 }
 
-static void invalid_field(struct scsi_lun *lun, struct scsi_cmd *cmd)
+void scsi_invalid_field(struct scsi_lun *lun, struct scsi_cmd *cmd)
 {
 	fail(lun, cmd, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_FIELD_IN_CDB);
 }
 
 /* An IN reply of `len` bytes prepared in cmd->reply, cut to what the
  * host allocated. */
-static void reply(struct scsi_cmd *cmd, size_t len, uint32_t alloc)
+void scsi_reply(struct scsi_cmd *cmd, size_t len, uint32_t alloc)
 {
 	assert(len <= SCSI_REPLY_MAX);
 	cmd->dir = SCSI_DIR_IN;
@@ -144,7 +120,7 @@ static void reply(struct scsi_cmd *cmd, size_t len, uint32_t alloc)
 }
 
 /* Commands that need a medium fail without one. */
-static bool need_medium(struct scsi_lun *lun, struct scsi_cmd *cmd)
+bool scsi_need_medium(struct scsi_lun *lun, struct scsi_cmd *cmd)
 {
 	if (lun->state == SCSI_MEDIUM_PRESENT)
 		return true;
@@ -225,10 +201,10 @@ static void rw(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
 	}
 	/* No protection information on this medium (SBC-3 4.18). */
 	if (protect) {
-		invalid_field(lun, cmd);
+		scsi_invalid_field(lun, cmd);
 		return;
 	}
-	if (!need_medium(lun, cmd) || !check_range(lun, cmd, lba, n))
+	if (!scsi_need_medium(lun, cmd) || !check_range(lun, cmd, lba, n))
 		return;
 	if (write && lun->medium.readonly) {
 		fail(lun, cmd, SCSI_SENSE_DATA_PROTECT, SCSI_ASC_WRITE_PROTECTED);
@@ -250,10 +226,10 @@ static void verify(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cd
 
 	/* VRPROTECT, and BYTCHK: comparing data the host sends is not supported. */
 	if ((cdb[1] >> 5) || (cdb[1] & 0x06)) {
-		invalid_field(lun, cmd);
+		scsi_invalid_field(lun, cmd);
 		return;
 	}
-	if (need_medium(lun, cmd))
+	if (scsi_need_medium(lun, cmd))
 		check_range(lun, cmd, lba, n);
 }
 
@@ -263,7 +239,7 @@ static void synchronize_cache(struct scsi_lun *lun, struct scsi_cmd *cmd, const 
 	uint64_t lba = s16 ? get_be64(cdb + 2) : get_be32(cdb + 2);
 	uint64_t n = s16 ? get_be32(cdb + 10) : get_be16(cdb + 7);
 
-	if (!need_medium(lun, cmd) || !check_range(lun, cmd, lba, n))
+	if (!scsi_need_medium(lun, cmd) || !check_range(lun, cmd, lba, n))
 		return;
 	/* Whole-file fdatasync whatever the range; answered only after
 	 * it returned, IMMED or not. */
@@ -278,30 +254,30 @@ static void read_capacity_10(struct scsi_lun *lun, struct scsi_cmd *cmd, const u
 
 	/* PMI is obsolete; with it clear the LBA must be zero (SBC-3 5.15). */
 	if (!(cdb[8] & 0x01) && get_be32(cdb + 2)) {
-		invalid_field(lun, cmd);
+		scsi_invalid_field(lun, cmd);
 		return;
 	}
-	if (!need_medium(lun, cmd))
+	if (!scsi_need_medium(lun, cmd))
 		return;
 	last = lun->medium.nblocks - 1;
 	/* Larger: the host must ask READ CAPACITY(16). */
 	put_be32(cmd->reply, last > 0xfffffffe ? 0xffffffff : (uint32_t)last);
 	put_be32(cmd->reply + 4, lun->block_size);
-	reply(cmd, 8, 8);
+	scsi_reply(cmd, 8, 8);
 }
 
 static void service_action_in(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
 {
 	if ((cdb[1] & 0x1f) != SCSI_SAI_READ_CAPACITY_16) {
-		invalid_field(lun, cmd);
+		scsi_invalid_field(lun, cmd);
 		return;
 	}
-	if (!need_medium(lun, cmd))
+	if (!scsi_need_medium(lun, cmd))
 		return;
 	memset(cmd->reply, 0, 32);
 	put_be64(cmd->reply, lun->medium.nblocks - 1);
 	put_be32(cmd->reply + 8, lun->block_size);
-	reply(cmd, 32, get_be32(cdb + 10));
+	scsi_reply(cmd, 32, get_be32(cdb + 10));
 }
 
 static void read_format_capacities(struct scsi_lun *lun, struct scsi_cmd *cmd,
@@ -317,7 +293,7 @@ static void read_format_capacities(struct scsi_lun *lun, struct scsi_cmd *cmd,
 	r[9] = (uint8_t)(lun->block_size >> 16);
 	r[10] = (uint8_t)(lun->block_size >> 8);
 	r[11] = (uint8_t)lun->block_size;
-	reply(cmd, 12, get_be16(cdb + 7));
+	scsi_reply(cmd, 12, get_be16(cdb + 7));
 }
 
 /* ---- INQUIRY ---- */
@@ -362,19 +338,19 @@ static void inquiry(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *c
 	size_t n;
 
 	if (cdb[1] & 0x02) { /* CMDDT, obsolete */
-		invalid_field(lun, cmd);
+		scsi_invalid_field(lun, cmd);
 		return;
 	}
 	if (cdb[1] & 0x01) {
 		n = vpd_page(lun, cdb[2], r);
 		if (!n)
-			invalid_field(lun, cmd);
+			scsi_invalid_field(lun, cmd);
 		else
-			reply(cmd, n, alloc);
+			scsi_reply(cmd, n, alloc);
 		return;
 	}
 	if (cdb[2]) {
-		invalid_field(lun, cmd);
+		scsi_invalid_field(lun, cmd);
 		return;
 	}
 	memset(r, 0, 36);
@@ -386,7 +362,7 @@ static void inquiry(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *c
 	memcpy(r + 8, lun->vendor, 8);
 	memcpy(r + 16, lun->product, 16);
 	memcpy(r + 32, lun->revision, 4);
-	reply(cmd, 36, alloc);
+	scsi_reply(cmd, 36, alloc);
 }
 
 /* ---- REQUEST SENSE ---- */
@@ -394,7 +370,7 @@ static void inquiry(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *c
 static void request_sense(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
 {
 	if (cdb[1] & 0x01) { /* DESC: descriptor format is not supported */
-		invalid_field(lun, cmd);
+		scsi_invalid_field(lun, cmd);
 		return;
 	}
 	if (lun->sense_key == SCSI_SENSE_NO_SENSE && lun->unit_attention) {
@@ -406,7 +382,7 @@ static void request_sense(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint
 	/* Reported: gone (SPC-4 5.10). */
 	lun->sense_key = SCSI_SENSE_NO_SENSE;
 	lun->asc = SCSI_ASC_NONE;
-	reply(cmd, SCSI_SENSE_SIZE, cdb[4]);
+	scsi_reply(cmd, SCSI_SENSE_SIZE, cdb[4]);
 }
 
 /* ---- MODE SENSE ---- */
@@ -455,7 +431,7 @@ static void mode_sense(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t
 	memset(r, 0, hlen);
 	if (page == MODE_PAGE_ALL) {
 		if (subpage != 0x00 && subpage != 0xff) {
-			invalid_field(lun, cmd);
+			scsi_invalid_field(lun, cmd);
 			return;
 		}
 		len += mode_page(lun, MODE_PAGE_CACHING, pc == 1, r + len);
@@ -464,7 +440,7 @@ static void mode_sense(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t
 		size_t n = subpage ? 0 : mode_page(lun, page, pc == 1, r + len);
 
 		if (!n) {
-			invalid_field(lun, cmd);
+			scsi_invalid_field(lun, cmd);
 			return;
 		}
 		len += n;
@@ -481,7 +457,7 @@ static void mode_sense(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t
 		r[0] = (uint8_t)(len - 1);
 		r[2] = dev_specific;
 	}
-	reply(cmd, len, alloc);
+	scsi_reply(cmd, len, alloc);
 }
 
 /* ---- START STOP UNIT, PREVENT ALLOW MEDIUM REMOVAL ---- */
@@ -515,176 +491,6 @@ static void start_stop_unit(struct scsi_lun *lun, struct scsi_cmd *cmd, const ui
 		return;
 	lun->state = SCSI_MEDIUM_EJECTED;
 	lun->media_event = SCSI_MEDIA_EVENT_REMOVAL;
-}
-
-/* ---- MMC: READ TOC, GET CONFIGURATION, GET EVENT STATUS NOTIFICATION ---- */
-
-/* LBA as MSF, 2 seconds of pre-gap included (MMC-5 6.26.3.2.3). */
-static void put_address(uint8_t *p, uint64_t lba, bool msf)
-{
-	uint64_t f = lba + 150;
-	uint64_t m = f / (60 * 75);
-
-	if (!msf) {
-		put_be32(p, (uint32_t)lba);
-		return;
-	}
-	p[0] = 0;
-	p[1] = m > 0xff ? 0xff : (uint8_t)m;
-	p[2] = (uint8_t)(f / 75 % 60);
-	p[3] = (uint8_t)(f % 75);
-}
-
-static size_t toc_descriptor(uint8_t *p, uint8_t track, uint64_t lba, bool msf)
-{
-	p[0] = 0;
-	p[1] = TOC_CONTROL_DATA;
-	p[2] = track;
-	p[3] = 0;
-	put_address(p + 4, lba, msf);
-	return 8;
-}
-
-static void read_toc(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
-{
-	bool msf = cdb[1] & 0x02;
-	uint8_t format = cdb[2] & 0x0f, track = cdb[6];
-	uint8_t *r = cmd->reply;
-	size_t len = 4;
-
-	/* SFF-8020 hosts (Linux's sr for the session info) put the format
-	 * in the top bits of the control byte. */
-	if (!format)
-		format = cdb[9] >> 6;
-	if (!need_medium(lun, cmd))
-		return;
-	switch (format) {
-	case 0: /* TOC: one data track, then the lead-out */
-		if (track > 1 && track != TOC_LEADOUT) {
-			invalid_field(lun, cmd);
-			return;
-		}
-		if (track <= 1)
-			len += toc_descriptor(r + len, 1, 0, msf);
-		len += toc_descriptor(r + len, TOC_LEADOUT, lun->medium.nblocks, msf);
-		break;
-	case 1: /* session information: one session starting at track 1 */
-		len += toc_descriptor(r + len, 1, 0, msf);
-		break;
-	default:
-		invalid_field(lun, cmd);
-		return;
-	}
-	put_be16(r, (uint16_t)(len - 2));
-	r[2] = 1; /* first track or session */
-	r[3] = 1; /* last */
-	reply(cmd, len, get_be16(cdb + 7));
-}
-
-struct feature {
-	uint16_t code;
-	bool current;
-};
-
-static size_t put_feature(struct scsi_lun *lun, uint16_t code, bool current, uint8_t *p)
-{
-	size_t n = 4;
-
-	put_be16(p, code);
-	p[2] = current ? 0x01 : 0;
-	switch (code) {
-	case MMC_FEATURE_PROFILE_LIST:
-		p[2] |= 0x02; /* persistent */
-		put_be16(p + 4, MMC_PROFILE_CDROM);
-		p[6] = lun->state == SCSI_MEDIUM_PRESENT;
-		p[7] = 0;
-		n += 4;
-		break;
-	case MMC_FEATURE_CORE:
-		p[2] |= 0x08 | 0x02; /* version 2, persistent */
-		put_be32(p + 4, MMC_INTERFACE_USB);
-		p[8] = 0x01; /* DBE: device busy events */
-		p[9] = p[10] = p[11] = 0;
-		n += 8;
-		break;
-	case MMC_FEATURE_REMOVABLE:
-		p[2] |= 0x02;
-		p[4] = MMC_MECH_TRAY_EJECT_LOCK | (lun->prevent ? 0x02 : 0);
-		p[5] = p[6] = p[7] = 0;
-		n += 4;
-		break;
-	case MMC_FEATURE_RANDOM_READ:
-		put_be32(p + 4, lun->block_size);
-		put_be16(p + 8, 1); /* blocking */
-		p[10] = p[11] = 0;
-		n += 8;
-		break;
-	default: /* MMC_FEATURE_CD_READ */
-		p[2] |= 0x08; /* version 2 */
-		p[4] = p[5] = p[6] = p[7] = 0;
-		n += 4;
-		break;
-	}
-	p[3] = (uint8_t)(n - 4);
-	return n;
-}
-
-static void get_configuration(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
-{
-	bool present = lun->state == SCSI_MEDIUM_PRESENT;
-	const struct feature features[] = {
-		{ MMC_FEATURE_PROFILE_LIST, true },
-		{ MMC_FEATURE_CORE, true },
-		{ MMC_FEATURE_REMOVABLE, true },
-		{ MMC_FEATURE_RANDOM_READ, present },
-		{ MMC_FEATURE_CD_READ, present },
-	};
-	uint8_t rt = cdb[1] & 0x03, *r = cmd->reply;
-	uint16_t first = get_be16(cdb + 2);
-	size_t len = 8, i;
-
-	if (rt == 3) {
-		invalid_field(lun, cmd);
-		return;
-	}
-	memset(r, 0, 8);
-	for (i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
-		const struct feature *f = &features[i];
-
-		/* RT 0: all from `first` on; 1: the current ones; 2: just `first`. */
-		if (f->code < first || (rt == 1 && !f->current) || (rt == 2 && f->code != first))
-			continue;
-		len += put_feature(lun, f->code, f->current, r + len);
-	}
-	put_be32(r, (uint32_t)(len - 4));
-	put_be16(r + 6, present ? MMC_PROFILE_CDROM : MMC_PROFILE_NONE);
-	reply(cmd, len, get_be16(cdb + 7));
-}
-
-static void get_event_status(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
-{
-	uint8_t *r = cmd->reply;
-
-	/* Only polled operation (MMC-5 6.6.1). */
-	if (!(cdb[1] & 0x01)) {
-		invalid_field(lun, cmd);
-		return;
-	}
-	r[3] = 0x10; /* supported event classes: media */
-	if (!(cdb[4] & 0x10)) {
-		put_be16(r, 2);
-		r[2] = 0x80; /* NEA: no event of a requested class is available */
-		reply(cmd, 4, get_be16(cdb + 7));
-		return;
-	}
-	put_be16(r, 6);
-	r[2] = 0x04; /* media class */
-	r[4] = lun->media_event;
-	r[5] = (lun->state == SCSI_MEDIUM_PRESENT ? 0x02 : 0) |
-	       (lun->state == SCSI_MEDIUM_EJECTED ? 0x01 : 0); /* present, tray open */
-	r[6] = r[7] = 0;
-	lun->media_event = SCSI_MEDIA_EVENT_NONE;
-	reply(cmd, 8, get_be16(cdb + 7));
 }
 
 /* ---- dispatch ---- */
@@ -754,7 +560,7 @@ void scsi_cmd_start(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *c
 		return;
 	}
 	if (cdb_len < need) {
-		invalid_field(lun, cmd);
+		scsi_invalid_field(lun, cmd);
 		return;
 	}
 	if (lun->unit_attention && !ignores_unit_attention(op)) {
@@ -765,7 +571,7 @@ void scsi_cmd_start(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *c
 
 	switch (op) {
 	case SCSI_TEST_UNIT_READY:
-		need_medium(lun, cmd);
+		scsi_need_medium(lun, cmd);
 		break;
 	case SCSI_REQUEST_SENSE:
 		request_sense(lun, cmd, cdb);
@@ -812,21 +618,21 @@ void scsi_cmd_start(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *c
 		break;
 	case SCSI_REPORT_LUNS:
 		if (get_be32(cdb + 6) < 16 || cdb[2] > 2) {
-			invalid_field(lun, cmd);
+			scsi_invalid_field(lun, cmd);
 			break;
 		}
 		memset(cmd->reply, 0, 16);
 		put_be32(cmd->reply, 8); /* one LUN: 0 */
-		reply(cmd, 16, get_be32(cdb + 6));
+		scsi_reply(cmd, 16, get_be32(cdb + 6));
 		break;
 	case SCSI_READ_TOC:
-		read_toc(lun, cmd, cdb);
+		scsi_read_toc(lun, cmd, cdb);
 		break;
 	case SCSI_GET_CONFIGURATION:
-		get_configuration(lun, cmd, cdb);
+		scsi_get_configuration(lun, cmd, cdb);
 		break;
 	case SCSI_GET_EVENT_STATUS_NOTIFICATION:
-		get_event_status(lun, cmd, cdb);
+		scsi_get_event_status(lun, cmd, cdb);
 		break;
 	default:
 		fail(lun, cmd, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_OPCODE);
