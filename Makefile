@@ -49,6 +49,10 @@ LIB_SRCS   := $(filter-out $(MAINS),$(wildcard src/*/*.c hid/*.c dfu/*.c dfu/*/*
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB        := $(BUILD)/libvusb.a
 
+TESTLIB_SRCS := $(wildcard tests/lib/*.c)
+TESTLIB_OBJS := $(TESTLIB_SRCS:%.c=$(BUILD)/%.o)
+TESTLIB    := $(BUILD)/libvusbtest.a
+
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 LOOP_SRCS  := $(wildcard tests/loop/test_*.c)
 TEST_BINS  := $(UNIT_SRCS:tests/%.c=$(BUILD)/tests/%) \
@@ -77,23 +81,16 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/%.c $(LIB)
+$(BUILD)/tests/%: tests/%.c $(TESTLIB) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS) $(TEST_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(TESTLIB) $(LIB) $(LIBS) $(TEST_LIBS)
 
-# Unit tests that drive a device through the shared fake host.
-FAKEHOST_TESTS := $(addprefix $(BUILD)/tests/unit/,test_dfu test_fomu test_fomu_fw test_hid_custom test_gamepad)
-
-$(FAKEHOST_TESTS): $(BUILD)/tests/%: tests/%.c $(BUILD)/tests/unit/fakehost.o $(LIB)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LIB) $(LIBS) $(TEST_LIBS)
-
-# Loop tests that play the host of a USB/IP stream with the shared helpers.
-URBSCRIPT_TESTS := $(addprefix $(BUILD)/tests/loop/,test_conn test_limits test_server)
-
-$(URBSCRIPT_TESTS): $(BUILD)/tests/%: tests/%.c $(BUILD)/tests/loop/urbscript.o $(LIB)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LIB) $(LIBS) $(TEST_LIBS)
+# What the unit and loop tests share (tests/lib: the fake host, the URB
+# stream writer and the loop runner, the protocol checker), one static
+# library that every test links: each takes only what it uses.
+$(TESTLIB): $(TESTLIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
 
 $(BUILD)/tests/vm/%: tests/vm/%.c
 	@mkdir -p $(@D)

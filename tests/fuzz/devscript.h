@@ -7,7 +7,7 @@
  * vusbctl would run) in between. No socket and no loop: URBs go straight
  * into the real device core (src/usb/usbdev.c) and its class.
  *
- * The host side checks what the kernel relies on (tests/loop/usbip-check.h
+ * The host side checks what the kernel relies on (tests/lib/usbip-check.h
  * checks the same on the wire): every URB is given back exactly once,
  * never after it was unlinked; a status is 0 or a negative errno; IN data
  * fits the buffer the host gave; nothing is left pending once the device

@@ -33,11 +33,8 @@
 #include "src/base/loop.h"
 #include "src/usb/usbdev.h"
 #include "src/usbip/usbip.h"
-#include "tests/loop/urbscript.h"
-#include "tests/loop/usbip-check.h"
-
-/* The checker is shared with the VM tests, which build it on its own. */
-#include "tests/loop/usbip-check.c"
+#include "tests/lib/urbscript.h"
+#include "tests/lib/usbip-check.h"
 
 #define WAIT_MS 2000 /* for something that must happen */
 #define QUIET_MS 100 /* for something that must not */

@@ -31,11 +31,8 @@
 #include "src/base/log.h"
 #include "src/base/loop.h"
 #include "src/usbip/usbip.h"
-#include "tests/loop/urbscript.h"
-#include "tests/loop/usbip-check.h"
-
-/* The checker is built into each test that uses it. */
-#include "tests/loop/usbip-check.c"
+#include "tests/lib/urbscript.h"
+#include "tests/lib/usbip-check.h"
 
 /*
  * The bound, as README documents it: URB buffers the device holds (64

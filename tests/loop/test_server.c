@@ -42,11 +42,8 @@
 #include "src/usbip/usbip.h"
 #include "src/usbip/op.h"
 #include "src/app/vusb.h"
-#include "tests/loop/urbscript.h"
-#include "tests/loop/usbip-check.h"
-
-/* The checker is shared with test_conn and the VM tests. */
-#include "tests/loop/usbip-check.c"
+#include "tests/lib/urbscript.h"
+#include "tests/lib/usbip-check.h"
 
 #define WAIT_MS 3000 /* for something that must happen */
 #define QUIET_MS 100 /* for something that must not */

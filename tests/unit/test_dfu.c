@@ -17,7 +17,7 @@
 
 #include "dfu/dfu.h"
 #include "src/usb/usbdev.h"
-#include "tests/unit/fakehost.h"
+#include "tests/lib/fakehost.h"
 
 #define OUT 0x21
 #define IN 0xa1

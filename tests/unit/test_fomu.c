@@ -29,7 +29,7 @@
 #include "dfu/fomu/fomu.h"
 #include "src/usb/model.h"
 #include "src/usb/usbdev.h"
-#include "tests/unit/fakehost.h"
+#include "tests/lib/fakehost.h"
 
 #define FLASH_SIZE (2u * 1024 * 1024)
 

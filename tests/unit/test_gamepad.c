@@ -19,7 +19,7 @@
 #include "hid/models.h"
 #include "src/usb/model.h"
 #include "src/usb/usbdev.h"
-#include "tests/unit/fakehost.h"
+#include "tests/lib/fakehost.h"
 
 struct t {
 	struct usb_device *dev;

@@ -24,7 +24,7 @@
 #include "hid/watch.h"
 #include "src/usb/model.h"
 #include "src/usb/usbdev.h"
-#include "tests/unit/fakehost.h"
+#include "tests/lib/fakehost.h"
 
 #define IN_CLASS 0xa1
 #define OUT_CLASS 0x21

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * wirecheck [-v] FILE|DIR...: the USB/IP protocol checker
- * (tests/loop/usbip-check.c) over the files vusb's wire tap writes when
+ * (tests/lib/usbip-check.c) over the files vusb's wire tap writes when
  * VUSB_WIRE_DIR is set (src/usbip/conn.c): each holds both directions of one
  * connection, in the order vusb read and wrote them, as records of a
  * direction byte ('H' host, 'D' device, 'E' connection freed: its byte is
@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tests/loop/usbip-check.c"
+#include "tests/lib/usbip-check.c"
 
 static int verbose;
 

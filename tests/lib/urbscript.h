@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "src/base/loop.h"
-#include "tests/loop/usbip-check.h"
+#include "tests/lib/usbip-check.h"
 
 /* ---- running the loop ---- */
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/loop/usbip-check.h"
+#include "tests/lib/usbip-check.h"
 
 struct check_urb {
 	uint32_t seqnum;

@@ -9,7 +9,7 @@
 
 #include "src/usb/usb.h"
 #include "src/usbip/usbip.h"
-#include "tests/loop/urbscript.h"
+#include "tests/lib/urbscript.h"
 
 /* ---- running the loop ---- */
 

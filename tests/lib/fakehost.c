@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "tests/unit/fakehost.h"
+#include "tests/lib/fakehost.h"
 
 static void host_complete(void *transport, struct usb_urb *urb)
 {
