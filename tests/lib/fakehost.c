@@ -11,11 +11,29 @@
 
 #include "tests/lib/fakehost.h"
 
+#define CANARY 16
+#define CANARY_BYTE 0xa5
+
+static void check_canary(const struct usb_urb *u)
+{
+	size_t i;
+
+	for (i = 0; i < CANARY; i++)
+		if (u->buf[u->cap + i] != CANARY_BYTE)
+			fail_msg("URB %u: its buffer of %u bytes was overrun", u->seqnum, u->cap);
+}
+
 static void host_complete(void *transport, struct usb_urb *urb)
 {
 	struct fakehost *h = transport;
 
+	assert_true(h->pending > 0);
+	h->pending--;
 	assert_true(h->ndone < FAKEHOST_MAX_DONE);
+	/* Given back off every queue, and within what the kernel allows. */
+	assert_ptr_equal(urb->link.next, &urb->link);
+	assert_true(urb->actual <= urb->length);
+	check_canary(urb);
 	h->done[h->ndone++] = urb;
 }
 
@@ -24,6 +42,7 @@ static void host_arm_timer(struct usb_device *dev, unsigned int ms)
 	struct fakehost *h = dev->host_data;
 
 	h->armed_ms = ms;
+	h->arm_calls++;
 }
 
 static void host_event(struct usb_device *dev, const char *what)
@@ -70,12 +89,27 @@ void fakehost_bind(struct fakehost *h, struct usb_device *dev)
 
 static void drop_urb(struct usb_urb *urb, void *data)
 {
-	free(urb);
+	struct fakehost *h = data;
+
+	assert_true(h->pending > 0);
+	h->pending--;
+	h->drops++;
+	fakehost_urb_free(h, urb);
 }
 
 void fakehost_disconnect(struct fakehost *h)
 {
-	usb_device_disconnect(h->dev, drop_urb, NULL);
+	usb_device_disconnect(h->dev, drop_urb, h);
+	assert_int_equal(h->pending, 0);
+}
+
+void fakehost_free_done(struct fakehost *h)
+{
+	unsigned int i;
+
+	for (i = 0; i < h->ndone; i++)
+		fakehost_urb_free(h, h->done[i]);
+	h->ndone = 0;
 }
 
 void fakehost_clear_events(struct fakehost *h)
@@ -85,6 +119,17 @@ void fakehost_clear_events(struct fakehost *h)
 	for (i = 0; i < h->nevents; i++)
 		free(h->events[i]);
 	h->nevents = 0;
+}
+
+void fakehost_release(struct fakehost *h)
+{
+	fakehost_free_done(h);
+	fakehost_clear_events(h);
+}
+
+const char *fakehost_last_event(const struct fakehost *h)
+{
+	return h->nevents ? h->events[h->nevents - 1] : "";
 }
 
 int fakehost_find_event(const struct fakehost *h, const char *needle)
@@ -118,36 +163,113 @@ void fakehost_expect_event(const struct fakehost *h, const char *needle)
 	fail_msg("no event with '%s'", needle);
 }
 
+struct usb_urb *fakehost_urb(struct fakehost *h, uint8_t ep, bool in, uint32_t length)
+{
+	struct usb_urb *u = calloc(1, sizeof(*u) + length + CANARY);
+
+	assert_non_null(u);
+	list_init(&u->link);
+	u->seqnum = ++h->seqnum;
+	u->ep = ep;
+	u->in = in;
+	u->length = length;
+	u->buf = (uint8_t *)(u + 1);
+	u->cap = length;
+	if (!in) {
+		memset(u->buf, 0x5a, length);
+		u->actual = length;
+	}
+	memset(u->buf + length, CANARY_BYTE, CANARY);
+	return u;
+}
+
+void fakehost_urb_free(struct fakehost *h, struct usb_urb *u)
+{
+	check_canary(u);
+	free(u);
+}
+
+uint32_t fakehost_submit(struct fakehost *h, struct usb_urb *u)
+{
+	uint32_t seqnum = u->seqnum;
+
+	h->pending++;
+	usb_device_submit(h->dev, u);
+	return seqnum;
+}
+
+struct usb_urb *fakehost_unlink(struct fakehost *h, uint32_t seqnum)
+{
+	struct usb_urb *u = usb_device_unlink(h->dev, seqnum);
+
+	if (u) {
+		assert_true(h->pending > 0);
+		h->pending--;
+	}
+	return u;
+}
+
+bool fakehost_take(struct fakehost *h, struct usb_urb *u)
+{
+	unsigned int i;
+
+	for (i = 0; i < h->ndone; i++) {
+		if (h->done[i] != u)
+			continue;
+		memmove(h->done + i, h->done + i + 1, (h->ndone - i - 1) * sizeof(h->done[0]));
+		h->ndone--;
+		return true;
+	}
+	return false;
+}
+
+int fakehost_done_index(const struct fakehost *h, uint32_t seqnum)
+{
+	unsigned int i;
+
+	for (i = 0; i < h->ndone; i++)
+		if (h->done[i]->seqnum == seqnum)
+			return (int)i;
+	return -1;
+}
+
+struct usb_urb *fakehost_done(const struct fakehost *h, uint32_t seqnum)
+{
+	int i = fakehost_done_index(h, seqnum);
+
+	return i < 0 ? NULL : h->done[i];
+}
+
+struct usb_urb *fakehost_setup_urb(struct fakehost *h, const struct usb_setup *s,
+				   uint32_t length, const void *out)
+{
+	struct usb_urb *u = fakehost_urb(h, 0, s->bmRequestType & USB_DIR_IN, length);
+
+	usb_setup_encode(s, u->setup_raw);
+	if (!u->in && length) {
+		assert_non_null(out);
+		memcpy(u->buf, out, length);
+	}
+	return u;
+}
+
 struct usb_urb *fakehost_control_urb(struct fakehost *h, uint8_t type, uint8_t request,
 				     uint16_t value, uint16_t index, uint16_t length,
 				     const void *out)
 {
 	struct usb_setup s = { type, request, value, index, length };
-	struct usb_urb *u = calloc(1, sizeof(*u) + length + 1);
 
-	assert_non_null(u);
-	u->in = type & USB_DIR_IN;
-	u->length = length;
-	u->buf = (uint8_t *)(u + 1);
-	u->cap = length;
-	u->seqnum = ++h->seqnum;
-	usb_setup_encode(&s, u->setup_raw);
-	if (!u->in && length) {
-		memcpy(u->buf, out, length);
-		u->actual = length;
-	}
-	return u;
+	return fakehost_setup_urb(h, &s, length, out);
 }
 
 int fakehost_control_end(struct fakehost *h, struct usb_urb *u, void *in, uint32_t *ret_actual)
 {
 	int status = u->status;
 
-	assert_int_equal(h->ndone, 1);
-	assert_ptr_equal(h->done[0], u);
-	h->ndone = 0;
+	assert_true(h->ndone > 0);
+	assert_ptr_equal(h->done[h->ndone - 1], u);
+	h->ndone--;
 	if (u->in) {
-		assert_true(u->actual <= u->length);
 		if (in)
 			memcpy(in, u->buf, u->actual);
 		if (ret_actual)
@@ -155,7 +277,7 @@ int fakehost_control_end(struct fakehost *h, struct usb_urb *u, void *in, uint32
 	} else {
 		assert_int_equal(u->actual, status ? 0 : u->length);
 	}
-	free(u);
+	fakehost_urb_free(h, u);
 	return status;
 }
 
@@ -164,7 +286,9 @@ int fakehost_control(struct fakehost *h, uint8_t type, uint8_t request, uint16_t
 		     uint32_t *ret_actual)
 {
 	struct usb_urb *u = fakehost_control_urb(h, type, request, value, index, length, out);
+	unsigned int before = h->ndone;
 
-	usb_device_submit(h->dev, u);
+	fakehost_submit(h, u);
+	assert_int_equal(h->ndone, before + 1);
 	return fakehost_control_end(h, u, in, ret_actual);
 }

@@ -529,7 +529,7 @@ static int dev_teardown(void **state)
 	struct t *t = *state;
 
 	fakehost_disconnect(&t->host);
-	fakehost_clear_events(&t->host);
+	fakehost_release(&t->host);
 	free(t);
 	return 0;
 }

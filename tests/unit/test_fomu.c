@@ -196,7 +196,7 @@ static int teardown(void **state)
 
 	if (t->dev)
 		destroy(t);
-	fakehost_clear_events(&t->host);
+	fakehost_release(&t->host);
 	if (t->flash_path[0])
 		unlink(t->flash_path);
 	free(t);

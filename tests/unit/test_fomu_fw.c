@@ -110,7 +110,7 @@ static int teardown(void **state)
 	struct t *t = *state;
 
 	destroy(t);
-	fakehost_clear_events(&t->host);
+	fakehost_release(&t->host);
 	unlink(t->flash);
 	free(t);
 	return 0;
@@ -139,11 +139,10 @@ static int xfer(struct t *t, uint8_t type, uint8_t req, uint16_t value, uint16_t
 		uint16_t length, const void *out, void *in, uint32_t *ret_actual)
 {
 	struct usb_urb *u = fakehost_control_urb(&t->host, type, req, value, index, length, out);
+	uint32_t seq = fakehost_submit(&t->host, u);
 	unsigned int i;
 
-	t->host.ndone = 0;
-	usb_device_submit(t->dev, u);
-	for (i = 0; i < 2000 && !t->host.ndone; i++) {
+	for (i = 0; i < 2000 && !fakehost_done(&t->host, seq); i++) {
 		if (bench_mode) {
 			uint64_t d = t->dev->deadline_ms[0], now = now_ms();
 
@@ -151,10 +150,10 @@ static int xfer(struct t *t, uint8_t type, uint8_t req, uint16_t value, uint16_t
 				usleep((useconds_t)(d - now) * 1000);
 		}
 		fire(t);
-		if (!t->host.ndone && !bench_mode)
+		if (!fakehost_done(&t->host, seq) && !bench_mode)
 			usleep(1000);
 	}
-	if (!t->host.ndone)
+	if (!fakehost_done(&t->host, seq))
 		fail_msg("request %02x %02x %04x never completed", type, req, value);
 	return fakehost_control_end(&t->host, u, in, ret_actual);
 }
@@ -424,15 +423,14 @@ static void test_no_answer(void **state)
 	enumerate(t);
 	/* HANG: accepted, never finished */
 	u = fakehost_control_urb(&t->host, 0x40, 0x06, 0, 0, 0, NULL);
-	t->host.ndone = 0;
-	usb_device_submit(t->dev, u);
+	fakehost_submit(&t->host, u);
 	for (i = 0; i < 20; i++) {
 		fire(t);
 		usleep(1000);
 	}
 	assert_int_equal(t->host.ndone, 0);
-	assert_ptr_equal(usb_device_unlink(t->dev, u->seqnum), u);
-	free(u);
+	assert_ptr_equal(fakehost_unlink(&t->host, u->seqnum), u);
+	fakehost_urb_free(&t->host, u);
 	assert_int_equal(xfer(t, 0xc0, 0x01, 0, 0, 24, NULL, info, NULL), 0);
 	assert_memory_equal(info, "vusb", 4);
 	/* FORGET: its status stage is the last thing it answers */
@@ -560,7 +558,7 @@ static void test_polling_firmware(void **state)
 
 	recreate(t, loop, sizeof(loop) / sizeof(loop[0]), 0);
 	u = fakehost_control_urb(&t->host, 0x80, USB_REQ_GET_DESCRIPTOR, 0x0100, 0, 64, NULL);
-	usb_device_submit(t->dev, u);
+	fakehost_submit(&t->host, u);
 	for (i = 0; i < 50; i++) {
 		fire(t);
 		usleep(1000);
@@ -573,8 +571,8 @@ static void test_polling_firmware(void **state)
 	assert_non_null(strstr(strbuf_str(&d), "usb=off"));
 	strbuf_free(&d);
 	/* the kernel gives up on it: unlinked, given back, not completed */
-	assert_ptr_equal(usb_device_unlink(t->dev, u->seqnum), u);
-	free(u);
+	assert_ptr_equal(fakehost_unlink(&t->host, u->seqnum), u);
+	fakehost_urb_free(&t->host, u);
 	assert_int_equal(t->host.ndone, 0);
 	fire(t);
 	assert_int_equal(t->host.ndone, 0);
