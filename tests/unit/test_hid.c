@@ -23,84 +23,18 @@
 #include "hid/pointer.h"
 #include "src/usb/model.h"
 #include "src/usb/usbdev.h"
+#include "tests/lib/fakehost.h"
 
-#define MAX_DONE 64
 #define KBD_TYPE_TEST (HID_QUEUE_LEN / 2)
 #define IN_CLASS 0xa1 /* class request to an interface, device to host */
 #define OUT_CLASS 0x21
-#define MAX_EVENTS 16
-
-struct fake_host {
-	struct usb_urb *done[MAX_DONE];
-	unsigned int ndone;
-	char events[MAX_EVENTS][64];
-	unsigned int nevents;
-	unsigned int timer_ms;
-	unsigned int ntimer;
-};
-
-static void fake_complete(void *transport, struct usb_urb *urb)
-{
-	struct fake_host *h = transport;
-
-	assert_true(h->ndone < MAX_DONE);
-	h->done[h->ndone++] = urb;
-}
-
-static void fake_arm_timer(struct usb_device *dev, unsigned int ms)
-{
-	struct fake_host *h = dev->host_data;
-
-	h->timer_ms = ms;
-	h->ntimer++;
-}
-
-static void fake_event(struct usb_device *dev, const char *what)
-{
-	struct fake_host *h = dev->host_data;
-
-	assert_true(h->nevents < MAX_EVENTS);
-	snprintf(h->events[h->nevents++], sizeof(h->events[0]), "%s", what);
-}
-
-static const struct usb_transport_ops fake_transport = {
-	.complete = fake_complete,
-};
-
-static const struct usb_host_ops fake_ops = {
-	.arm_timer = fake_arm_timer,
-	.event = fake_event,
-};
 
 struct t {
 	const struct vusb_model *model;
 	struct usb_device *dev;
-	struct fake_host host;
+	struct fakehost host;
 	struct strbuf out;
-	uint32_t seqnum;
 };
-
-static struct usb_urb *urb_new(uint8_t ep, bool in, uint32_t length)
-{
-	struct usb_urb *u = calloc(1, sizeof(*u) + (length ? length : 1));
-
-	assert_non_null(u);
-	u->ep = ep;
-	u->in = in;
-	u->length = length;
-	u->buf = (uint8_t *)(u + 1);
-	u->cap = length;
-	return u;
-}
-
-static void free_done(struct t *t)
-{
-	unsigned int i;
-
-	for (i = 0; i < t->host.ndone; i++)
-		free(t->host.done[i]);
-	t->host.ndone = 0;
-}
 
 static struct t *t_new(const struct vusb_model *model, const struct vusb_dev_opts *o)
 {
@@ -113,72 +47,31 @@ static struct t *t_new(const struct vusb_model *model, const struct vusb_dev_opt
 	if (model->create(&t->dev, o ? o : &def, &err) < 0)
 		fail_msg("create %s: %s", model->name, strbuf_str(&err));
 	strbuf_free(&err);
-	t->dev->host = &fake_ops;
-	t->dev->host_data = &t->host;
-	usb_device_set_transport(t->dev, &fake_transport, &t->host);
+	fakehost_init(&t->host);
+	fakehost_bind(&t->host, t->dev);
 	return t;
-}
-
-static void drop_urb(struct usb_urb *urb, void *data)
-{
-	free(urb);
 }
 
 static void t_free(struct t *t)
 {
 	/* Hand back anything still pending, as a transport would. */
-	usb_device_disconnect(t->dev, drop_urb, NULL);
-	free_done(t);
+	fakehost_disconnect(&t->host);
+	fakehost_release(&t->host);
 	t->model->destroy(t->dev);
 	strbuf_free(&t->out);
 	free(t);
 }
 
-/*
- * One control transfer; it must complete at once. Returns its status.
- * OUT sends `out`; IN data lands in `in` (actual bytes in *ret_actual).
- */
-static int control_xfer(struct t *t, uint8_t type, uint8_t req, uint16_t value, uint16_t index,
-			uint16_t length, const void *out, void *in, uint32_t *ret_actual)
-{
-	struct usb_setup s = { type, req, value, index, length };
-	bool is_in = type & USB_DIR_IN;
-	struct usb_urb *u = urb_new(0, is_in, length);
-	unsigned int before = t->host.ndone;
-	int status;
-
-	usb_setup_encode(&s, u->setup_raw);
-	u->seqnum = ++t->seqnum;
-	if (!is_in && length) {
-		memcpy(u->buf, out, length);
-		u->actual = length;
-	}
-	usb_device_submit(t->dev, u);
-	assert_int_equal(t->host.ndone, before + 1);
-	assert_ptr_equal(t->host.done[before], u);
-	status = u->status;
-	if (is_in) {
-		assert_true(u->actual <= length);
-		if (in)
-			memcpy(in, u->buf, u->actual);
-		if (ret_actual)
-			*ret_actual = u->actual;
-	}
-	t->host.ndone--;
-	free(u);
-	return status;
-}
-
 static int control_in(struct t *t, uint8_t type, uint8_t req, uint16_t value, uint16_t index,
 		      uint16_t length, void *data, uint32_t *ret_actual)
 {
-	return control_xfer(t, type, req, value, index, length, NULL, data, ret_actual);
+	return fakehost_control(&t->host, type, req, value, index, length, NULL, data, ret_actual);
 }
 
 static int control_out(struct t *t, uint8_t type, uint8_t req, uint16_t value, uint16_t index,
 		       uint16_t length, const void *data)
 {
-	return control_xfer(t, type, req, value, index, length, data, NULL, NULL);
+	return fakehost_control(&t->host, type, req, value, index, length, data, NULL, NULL);
 }
 
 static void configure(struct t *t)
@@ -189,10 +82,9 @@ static void configure(struct t *t)
 /* Submit an interrupt IN URB on endpoint 1. */
 static struct usb_urb *submit_in(struct t *t, uint32_t length)
 {
-	struct usb_urb *u = urb_new(1, true, length);
+	struct usb_urb *u = fakehost_urb(&t->host, 1, true, length);
 
-	u->seqnum = ++t->seqnum;
-	usb_device_submit(t->dev, u);
+	fakehost_submit(&t->host, u);
 	return u;
 }
 
@@ -208,7 +100,7 @@ static void expect_report(struct t *t, const uint8_t *want, size_t len)
 	assert_int_equal(u->actual, len);
 	assert_memory_equal(u->buf, want, len);
 	t->host.ndone--;
-	free(u);
+	fakehost_urb_free(&t->host, u);
 }
 
 #define EXPECT_REPORT(t, ...)                                          \
@@ -225,8 +117,8 @@ static void expect_no_report(struct t *t)
 
 	assert_int_equal(t->host.ndone, before);
 	assert_int_equal(usb_ep_pending(t->dev, 0x81), 1);
-	assert_ptr_equal(usb_device_unlink(t->dev, u->seqnum), u);
-	free(u);
+	assert_ptr_equal(fakehost_unlink(&t->host, u->seqnum), u);
+	fakehost_urb_free(&t->host, u);
 }
 
 /* Run a model command from words, as vusbctl would. */
@@ -587,7 +479,7 @@ static void test_not_configured(void **state)
 	u = submit_in(t, 8);
 	assert_int_equal(t->host.ndone, 1);
 	assert_int_equal(u->status, -EPIPE);
-	free_done(t);
+	fakehost_free_done(&t->host);
 	t_free(t);
 }
 
@@ -610,7 +502,7 @@ static void test_pending_then_move(void **state)
 	assert_int_equal(u->actual, 5);
 	assert_memory_equal(u->buf, want, 5);
 	assert_int_equal(hid_queued(hid_of(t)), 0);
-	free_done(t);
+	fakehost_free_done(&t->host);
 	expect_no_report(t);
 	t_free(t);
 }
@@ -780,7 +672,7 @@ static void test_truncate(void **state)
 	assert_int_equal(u->status, 0);
 	assert_int_equal(u->actual, 2);
 	assert_memory_equal(u->buf, "\x00\x05", 2);
-	free_done(t);
+	fakehost_free_done(&t->host);
 	/* the next report is whole, not the rest of the last */
 	EXPECT_REPORT(t, 0, 7, 8, 0, 0);
 
@@ -790,7 +682,7 @@ static void test_truncate(void **state)
 	assert_int_equal(t->host.ndone, 1);
 	assert_int_not_equal(u->status, 0);
 	assert_int_equal(u->actual, 0);
-	free_done(t);
+	fakehost_free_done(&t->host);
 	EXPECT_REPORT(t, 0, 9, 9, 0, 0);
 	t_free(t);
 }
@@ -835,8 +727,8 @@ static void test_unlink_and_reset(void **state)
 
 	configure(t);
 	u = submit_in(t, 8);
-	assert_ptr_equal(usb_device_unlink(t->dev, u->seqnum), u);
-	free(u);
+	assert_ptr_equal(fakehost_unlink(&t->host, u->seqnum), u);
+	fakehost_urb_free(&t->host, u);
 	/* cancelled before any report: the report waits for the next URB */
 	assert_int_equal(cmd(t, "press left"), 0);
 	assert_int_equal(cmd(t, "move 3 3"), 0);
@@ -933,7 +825,7 @@ static void test_idle(void **state)
 	assert_int_equal(control_out(t, OUT_CLASS, HID_REQ_SET_IDLE, 0, 0, 0, NULL), 0);
 	assert_int_equal(control_in(t, IN_CLASS, HID_REQ_GET_IDLE, 0, 0, 1, b, &n), 0);
 	assert_int_equal(b[0], 0);
-	assert_int_equal(t->host.timer_ms, 0);
+	assert_int_equal(t->host.armed_ms, 0);
 
 	/* report IDs do not exist */
 	assert_int_equal(control_out(t, OUT_CLASS, HID_REQ_SET_IDLE, 0x0101, 0, 0, NULL), -EPIPE);
@@ -943,7 +835,7 @@ static void test_idle(void **state)
 	assert_int_equal(cmd(t, "press shift+a"), 0);
 	EXPECT_REPORT(t, 0x02, 0, 0x04, 0, 0, 0, 0, 0);
 	assert_int_equal(control_out(t, OUT_CLASS, HID_REQ_SET_IDLE, 0x0100, 0, 0, NULL), 0);
-	assert_int_equal(t->host.timer_ms, 4);
+	assert_int_equal(t->host.armed_ms, 4);
 	assert_int_equal(control_in(t, IN_CLASS, HID_REQ_GET_IDLE, 0, 0, 1, b, &n), 0);
 	assert_int_equal(b[0], 1);
 
@@ -954,10 +846,10 @@ static void test_idle(void **state)
 	assert_int_equal(t->host.ndone, 1);
 	assert_int_equal(u->actual, 8);
 	assert_memory_equal(u->buf, "\x02\x00\x04\0\0\0\0\0", 8);
-	free_done(t);
+	fakehost_free_done(&t->host);
 	/* and the period starts again */
 	assert_true(t->dev->deadline_ms[0] != 0);
-	assert_true(t->host.timer_ms >= 4);
+	assert_true(t->host.armed_ms >= 4);
 
 	/* a change goes out first and restarts the period */
 	assert_int_equal(cmd(t, "release a"), 0);
@@ -965,20 +857,20 @@ static void test_idle(void **state)
 
 	/* with idle 0 the timer is off and nothing repeats */
 	assert_int_equal(control_out(t, OUT_CLASS, HID_REQ_SET_IDLE, 0, 0, 0, NULL), 0);
-	assert_int_equal(t->host.timer_ms, 0);
+	assert_int_equal(t->host.armed_ms, 0);
 	u = submit_in(t, 8);
 	nanosleep(&ts, NULL);
 	usb_device_timer(t->dev);
 	assert_int_equal(t->host.ndone, 0);
-	assert_ptr_equal(usb_device_unlink(t->dev, u->seqnum), u);
-	free(u);
+	assert_ptr_equal(fakehost_unlink(&t->host, u->seqnum), u);
+	fakehost_urb_free(&t->host, u);
 
 	/* SET_CONFIGURATION restores the default and stops the timer */
 	assert_int_equal(control_out(t, OUT_CLASS, HID_REQ_SET_IDLE, 0x0100, 0, 0, NULL), 0);
-	assert_int_equal(t->host.timer_ms, 4);
+	assert_int_equal(t->host.armed_ms, 4);
 	configure(t);
 	assert_int_equal(t->dev->deadline_ms[0], 0);
-	assert_int_equal(t->host.timer_ms, 0);
+	assert_int_equal(t->host.armed_ms, 0);
 	assert_int_equal(control_in(t, IN_CLASS, HID_REQ_GET_IDLE, 0, 0, 1, b, &n), 0);
 	assert_int_equal(b[0], 125);
 	t_free(t);
