@@ -6,10 +6,21 @@
  * arrive early, and backend errors in the middle of a data phase.
  */
 #include <assert.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
-#include "tests/unit/test_msc_host.h"
+#include <cmocka.h>
 
+#include "src/storage/msc.h"
 #include "src/storage/scsi.h"
+#include "src/usb/usbdev.h"
+#include "tests/lib/bot.h"
+#include "tests/lib/fakehost.h"
 
 #define BLOCKS 32
 
@@ -31,7 +42,7 @@ struct t {
 	struct usb_device dev;
 	struct msc msc;
 	struct scsi_lun lun;
-	struct fake_host host;
+	struct fakehost host;
 	uint8_t disk[BLOCKS * 512];
 	int read_err, write_err; /* from the nth call on (1-based), 0: never */
 	unsigned int reads, writes;
@@ -84,10 +95,11 @@ static int setup(void **state)
 	t->lun.unit_attention = false;
 	assert_int_equal(msc_attach(&t->msc, &t->lun, &t->dev, 0), 0);
 	assert_int_equal(usb_device_validate(&t->dev), 0);
-	host_bind(&t->dev, &t->host);
-	assert_int_equal(control(&t->dev, &t->host, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL,
-				 NULL, NULL),
-			 0);
+	fakehost_init(&t->host);
+	fakehost_bind(&t->host, &t->dev);
+	assert_int_equal(
+		fakehost_control(&t->host, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL, NULL),
+		0);
 	*state = t;
 	return 0;
 }
@@ -95,11 +107,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct t *t = *state;
-	unsigned int i;
 
-	usb_device_disconnect(&t->dev, drop_urb, NULL);
-	for (i = 0; i < t->host.ndone; i++)
-		free(t->host.done[i]);
+	fakehost_disconnect(&t->host);
+	fakehost_release(&t->host);
 	free(t);
 	return 0;
 }
@@ -108,7 +118,7 @@ static int teardown(void **state)
 
 /* usb-storage's transaction, and the CSW it ends with. */
 #define CMD(t, tag, len, in, out, ...) \
-	bot_command(&(t)->dev, &(t)->host, (tag), (len), (in), CDB(__VA_ARGS__), (out), &(t)->r)
+	bot_command(&(t)->host, (tag), (len), (in), CDB(__VA_ARGS__), (out), &(t)->r)
 
 static void expect_csw(struct t *t, uint8_t status, uint32_t residue)
 {
@@ -130,7 +140,7 @@ static void test_cbw_parse(void **state)
 	uint8_t cbw[MSC_CBW_SIZE];
 	struct msc_cbw c;
 
-	cbw_build(cbw, 0x11223344, 0x1000, true, CDB(0x28, 1, 2), 10);
+	bot_cbw_build(cbw, 0x11223344, 0x1000, true, CDB(0x28, 1, 2), 10);
 	assert_int_equal(msc_cbw_parse(cbw, sizeof(cbw), &c), 0);
 	assert_int_equal(c.tag, 0x11223344);
 	assert_int_equal(c.length, 0x1000);
@@ -178,27 +188,26 @@ static void test_class_requests(void **state)
 	const uint8_t in = USB_DIR_IN | USB_TYPE_CLASS | USB_RECIP_INTERFACE;
 	const uint8_t out = USB_DIR_OUT | USB_TYPE_CLASS | USB_RECIP_INTERFACE;
 
-	assert_int_equal(control(&t->dev, &t->host, in, MSC_REQ_GET_MAX_LUN, 0, 0, 1, NULL, b, &n),
+	assert_int_equal(fakehost_control(&t->host, in, MSC_REQ_GET_MAX_LUN, 0, 0, 1, NULL, b, &n),
 			 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(b[0], 0);
 	/* Malformed ones stall: wrong length, value, direction. */
-	assert_int_equal(control(&t->dev, &t->host, in, MSC_REQ_GET_MAX_LUN, 0, 0, 2, NULL, b,
-				 NULL),
+	assert_int_equal(
+		fakehost_control(&t->host, in, MSC_REQ_GET_MAX_LUN, 0, 0, 2, NULL, b, NULL),
+		-EPIPE);
+	assert_int_equal(
+		fakehost_control(&t->host, in, MSC_REQ_GET_MAX_LUN, 1, 0, 1, NULL, b, NULL),
+		-EPIPE);
+	assert_int_equal(
+		fakehost_control(&t->host, out, MSC_REQ_GET_MAX_LUN, 0, 0, 0, NULL, NULL, NULL),
+		-EPIPE);
+	assert_int_equal(fakehost_control(&t->host, out, MSC_REQ_RESET, 1, 0, 0, NULL, NULL, NULL),
 			 -EPIPE);
-	assert_int_equal(control(&t->dev, &t->host, in, MSC_REQ_GET_MAX_LUN, 1, 0, 1, NULL, b,
-				 NULL),
+	assert_int_equal(fakehost_control(&t->host, in, MSC_REQ_RESET, 0, 0, 1, NULL, b, NULL),
 			 -EPIPE);
-	assert_int_equal(control(&t->dev, &t->host, out, MSC_REQ_GET_MAX_LUN, 0, 0, 0, NULL, NULL,
-				 NULL),
-			 -EPIPE);
-	assert_int_equal(control(&t->dev, &t->host, out, MSC_REQ_RESET, 1, 0, 0, NULL, NULL, NULL),
-			 -EPIPE);
-	assert_int_equal(control(&t->dev, &t->host, in, MSC_REQ_RESET, 0, 0, 1, NULL, b, NULL),
-			 -EPIPE);
-	assert_int_equal(control(&t->dev, &t->host, out, 0x42, 0, 0, 0, NULL, NULL, NULL),
-			 -EPIPE);
-	assert_int_equal(bot_reset(&t->dev, &t->host), 0);
+	assert_int_equal(fakehost_control(&t->host, out, 0x42, 0, 0, 0, NULL, NULL, NULL), -EPIPE);
+	assert_int_equal(bot_reset(&t->host), 0);
 	assert_int_equal(t->msc.resets, 1);
 }
 
@@ -389,33 +398,31 @@ static void test_data_in_pieces(void **state)
 
 	for (i = 0; i < sizeof(buf); i++)
 		buf[i] = (uint8_t)(i * 13);
-	cbw_build(cbw, 20, 4096, false, CDB(SCSI_WRITE_10, 0, 0, 0, 0, 16, 0, 0, 8),
-		  10);
-	assert_int_equal(send_out(&t->dev, &t->host, cbw, sizeof(cbw)), 0);
+	bot_cbw_build(cbw, 20, 4096, false, CDB(SCSI_WRITE_10, 0, 0, 0, 0, 16, 0, 0, 8), 10);
+	assert_int_equal(bot_send_out(&t->host, cbw, sizeof(cbw)), 0);
 	/* 1000 + 1000 + 2096: not block-aligned pieces. */
-	assert_int_equal(send_out(&t->dev, &t->host, buf, 1000), 0);
-	assert_int_equal(send_out(&t->dev, &t->host, buf + 1000, 1000), 0);
-	assert_int_equal(send_out(&t->dev, &t->host, buf + 2000, 2096), 0);
-	read_csw(&t->dev, &t->host, &t->r);
+	assert_int_equal(bot_send_out(&t->host, buf, 1000), 0);
+	assert_int_equal(bot_send_out(&t->host, buf + 1000, 1000), 0);
+	assert_int_equal(bot_send_out(&t->host, buf + 2000, 2096), 0);
+	bot_read_csw(&t->host, &t->r);
 	expect_csw(t, MSC_CSW_PASSED, 0);
 	assert_memory_equal(t->disk + 16 * 512, buf, 4096);
 
 	/* Read it back through four IN URBs queued at once. */
-	cbw_build(cbw, 21, 4096, true, CDB(SCSI_READ_10, 0, 0, 0, 0, 16, 0, 0, 8),
-		  10);
-	assert_int_equal(send_out(&t->dev, &t->host, cbw, sizeof(cbw)), 0);
+	bot_cbw_build(cbw, 21, 4096, true, CDB(SCSI_READ_10, 0, 0, 0, 0, 16, 0, 0, 8), 10);
+	assert_int_equal(bot_send_out(&t->host, cbw, sizeof(cbw)), 0);
 	for (i = 0; i < 4; i++) {
-		u[i] = urb_new(1, true, 1024);
-		usb_device_submit(&t->dev, u[i]);
+		u[i] = fakehost_urb(&t->host, 1, true, 1024);
+		fakehost_submit(&t->host, u[i]);
 	}
 	for (i = 0; i < 4; i++) {
-		assert_true(urb_take(&t->host, u[i]));
+		assert_true(fakehost_take(&t->host, u[i]));
 		assert_int_equal(u[i]->status, 0);
 		assert_int_equal(u[i]->actual, 1024);
 		assert_memory_equal(u[i]->buf, buf + i * 1024, 1024);
-		free(u[i]);
+		fakehost_urb_free(&t->host, u[i]);
 	}
-	read_csw(&t->dev, &t->host, &t->r);
+	bot_read_csw(&t->host, &t->r);
 	expect_csw(t, MSC_CSW_PASSED, 0);
 }
 
@@ -425,32 +432,32 @@ static void test_early_urbs(void **state)
 {
 	struct t *t = *state;
 	uint8_t cbw[MSC_CBW_SIZE];
-	struct usb_urb *csw = urb_new(1, true, MSC_CSW_SIZE), *next;
+	struct usb_urb *csw = fakehost_urb(&t->host, 1, true, MSC_CSW_SIZE), *next;
 
-	usb_device_submit(&t->dev, csw);
+	fakehost_submit(&t->host, csw);
 	assert_int_equal(t->host.ndone, 0);
 	assert_int_equal(usb_ep_pending(&t->dev, EP_BULK_IN), 1);
-	cbw_build(cbw, 30, 0, false, CDB(SCSI_TEST_UNIT_READY), 6);
-	next = urb_new(2, false, MSC_CBW_SIZE);
+	bot_cbw_build(cbw, 30, 0, false, CDB(SCSI_TEST_UNIT_READY), 6);
+	next = fakehost_urb(&t->host, 2, false, MSC_CBW_SIZE);
 	memcpy(next->buf, cbw, sizeof(cbw));
-	assert_int_equal(send_out(&t->dev, &t->host, cbw, sizeof(cbw)), 0);
-	assert_true(urb_take(&t->host, csw));
+	assert_int_equal(bot_send_out(&t->host, cbw, sizeof(cbw)), 0);
+	assert_true(fakehost_take(&t->host, csw));
 	assert_int_equal(csw->status, 0);
-	assert_int_equal(le32_at(csw->buf + 4), 30);
-	free(csw);
+	assert_int_equal(bot_le32(csw->buf + 4), 30);
+	fakehost_urb_free(&t->host, csw);
 
 	/* A second CBW before the first CSW is read waits for it. */
-	cbw_build(cbw, 31, 0, false, CDB(SCSI_TEST_UNIT_READY), 6);
-	assert_int_equal(send_out(&t->dev, &t->host, cbw, sizeof(cbw)), 0);
-	cbw_build(next->buf, 32, 0, false, CDB(SCSI_TEST_UNIT_READY), 6);
-	usb_device_submit(&t->dev, next);
-	assert_false(urb_take(&t->host, next));
-	read_csw(&t->dev, &t->host, &t->r);
+	bot_cbw_build(cbw, 31, 0, false, CDB(SCSI_TEST_UNIT_READY), 6);
+	assert_int_equal(bot_send_out(&t->host, cbw, sizeof(cbw)), 0);
+	bot_cbw_build(next->buf, 32, 0, false, CDB(SCSI_TEST_UNIT_READY), 6);
+	fakehost_submit(&t->host, next);
+	assert_false(fakehost_take(&t->host, next));
+	bot_read_csw(&t->host, &t->r);
 	assert_int_equal(t->r.tag, 31);
-	assert_true(urb_take(&t->host, next)); /* taken once the CSW went */
+	assert_true(fakehost_take(&t->host, next)); /* taken once the CSW went */
 	assert_int_equal(next->status, 0);
-	free(next);
-	read_csw(&t->dev, &t->host, &t->r);
+	fakehost_urb_free(&t->host, next);
+	bot_read_csw(&t->host, &t->r);
 	assert_int_equal(t->r.tag, 32);
 }
 
@@ -461,41 +468,41 @@ static void test_invalid_cbw_needs_reset(void **state)
 	uint8_t cbw[MSC_CBW_SIZE];
 	struct usb_urb *u;
 
-	cbw_build(cbw, 40, 0, false, CDB(SCSI_TEST_UNIT_READY), 6);
+	bot_cbw_build(cbw, 40, 0, false, CDB(SCSI_TEST_UNIT_READY), 6);
 	cbw[3] = 'X';
-	assert_int_equal(send_out(&t->dev, &t->host, cbw, sizeof(cbw)), 0);
-	assert_true(ep_halted(&t->dev, &t->host, EP_BULK_IN));
-	assert_true(ep_halted(&t->dev, &t->host, EP_BULK_OUT));
+	assert_int_equal(bot_send_out(&t->host, cbw, sizeof(cbw)), 0);
+	assert_true(bot_ep_halted(&t->host, EP_BULK_IN));
+	assert_true(bot_ep_halted(&t->host, EP_BULK_OUT));
 	/* CLEAR_FEATURE alone does not help. */
-	assert_int_equal(clear_halt(&t->dev, &t->host, EP_BULK_IN), 0);
-	assert_int_equal(clear_halt(&t->dev, &t->host, EP_BULK_OUT), 0);
-	assert_true(ep_halted(&t->dev, &t->host, EP_BULK_IN));
+	assert_int_equal(bot_clear_halt(&t->host, EP_BULK_IN), 0);
+	assert_int_equal(bot_clear_halt(&t->host, EP_BULK_OUT), 0);
+	assert_true(bot_ep_halted(&t->host, EP_BULK_IN));
 	cbw[3] = 'C';
-	assert_int_equal(send_out(&t->dev, &t->host, cbw, sizeof(cbw)), -EPIPE);
-	u = urb_new(1, true, MSC_CSW_SIZE);
-	usb_device_submit(&t->dev, u);
-	assert_true(urb_take(&t->host, u));
+	assert_int_equal(bot_send_out(&t->host, cbw, sizeof(cbw)), -EPIPE);
+	u = fakehost_urb(&t->host, 1, true, MSC_CSW_SIZE);
+	fakehost_submit(&t->host, u);
+	assert_true(fakehost_take(&t->host, u));
 	assert_int_equal(u->status, -EPIPE);
-	free(u);
+	fakehost_urb_free(&t->host, u);
 	/* Reset Recovery: class reset, then clear both halts. */
-	assert_int_equal(bot_reset(&t->dev, &t->host), 0);
-	assert_true(ep_halted(&t->dev, &t->host, EP_BULK_IN)); /* the host clears them */
-	assert_int_equal(clear_halt(&t->dev, &t->host, EP_BULK_IN), 0);
-	assert_int_equal(clear_halt(&t->dev, &t->host, EP_BULK_OUT), 0);
-	assert_false(ep_halted(&t->dev, &t->host, EP_BULK_IN));
-	assert_false(ep_halted(&t->dev, &t->host, EP_BULK_OUT));
+	assert_int_equal(bot_reset(&t->host), 0);
+	assert_true(bot_ep_halted(&t->host, EP_BULK_IN)); /* the host clears them */
+	assert_int_equal(bot_clear_halt(&t->host, EP_BULK_IN), 0);
+	assert_int_equal(bot_clear_halt(&t->host, EP_BULK_OUT), 0);
+	assert_false(bot_ep_halted(&t->host, EP_BULK_IN));
+	assert_false(bot_ep_halted(&t->host, EP_BULK_OUT));
 	CMD(t, 41, 0, false, NULL, SCSI_TEST_UNIT_READY, 0, 0, 0, 0, 0);
 	expect_csw(t, MSC_CSW_PASSED, 0);
 
 	/* A short CBW, and one for LUN 1, are invalid too. */
-	assert_int_equal(send_out(&t->dev, &t->host, cbw, 30), 0);
-	assert_true(ep_halted(&t->dev, &t->host, EP_BULK_IN));
-	assert_int_equal(bot_reset(&t->dev, &t->host), 0);
-	clear_halt(&t->dev, &t->host, EP_BULK_IN);
-	clear_halt(&t->dev, &t->host, EP_BULK_OUT);
+	assert_int_equal(bot_send_out(&t->host, cbw, 30), 0);
+	assert_true(bot_ep_halted(&t->host, EP_BULK_IN));
+	assert_int_equal(bot_reset(&t->host), 0);
+	bot_clear_halt(&t->host, EP_BULK_IN);
+	bot_clear_halt(&t->host, EP_BULK_OUT);
 	cbw[13] = 1;
-	assert_int_equal(send_out(&t->dev, &t->host, cbw, sizeof(cbw)), 0);
-	assert_true(ep_halted(&t->dev, &t->host, EP_BULK_OUT));
+	assert_int_equal(bot_send_out(&t->host, cbw, sizeof(cbw)), 0);
+	assert_true(bot_ep_halted(&t->host, EP_BULK_OUT));
 }
 
 /* A reset in the middle of a command: the next CBW is a fresh start. */
@@ -504,19 +511,18 @@ static void test_reset_mid_command(void **state)
 	struct t *t = *state;
 	uint8_t cbw[MSC_CBW_SIZE];
 
-	cbw_build(cbw, 50, 4096, true, CDB(SCSI_READ_10, 0, 0, 0, 0, 0, 0, 0, 8),
-		  10);
-	assert_int_equal(send_out(&t->dev, &t->host, cbw, sizeof(cbw)), 0);
+	bot_cbw_build(cbw, 50, 4096, true, CDB(SCSI_READ_10, 0, 0, 0, 0, 0, 0, 0, 8), 10);
+	assert_int_equal(bot_send_out(&t->host, cbw, sizeof(cbw)), 0);
 	assert_int_equal(t->msc.state, MSC_DATA_IN);
-	assert_int_equal(bot_reset(&t->dev, &t->host), 0);
+	assert_int_equal(bot_reset(&t->host), 0);
 	assert_int_equal(t->msc.state, MSC_IDLE);
 	CMD(t, 51, 0, false, NULL, SCSI_TEST_UNIT_READY, 0, 0, 0, 0, 0);
 	expect_csw(t, MSC_CSW_PASSED, 0);
 	/* SET_CONFIGURATION (a port reset) does the same. */
-	assert_int_equal(send_out(&t->dev, &t->host, cbw, sizeof(cbw)), 0);
-	assert_int_equal(control(&t->dev, &t->host, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL,
-				 NULL, NULL),
-			 0);
+	assert_int_equal(bot_send_out(&t->host, cbw, sizeof(cbw)), 0);
+	assert_int_equal(
+		fakehost_control(&t->host, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL, NULL),
+		0);
 	assert_int_equal(t->msc.state, MSC_IDLE);
 	CMD(t, 52, 0, false, NULL, SCSI_TEST_UNIT_READY, 0, 0, 0, 0, 0);
 	expect_csw(t, MSC_CSW_PASSED, 0);
@@ -531,22 +537,21 @@ static void test_read_error_mid_transfer(void **state)
 	struct usb_urb *u1, *u2;
 
 	t->read_err = 2;
-	cbw_build(cbw, 60, 2048, true, CDB(SCSI_READ_10, 0, 0, 0, 0, 0, 0, 0, 4),
-		  10);
-	assert_int_equal(send_out(&t->dev, &t->host, cbw, sizeof(cbw)), 0);
-	u1 = urb_new(1, true, 1024);
-	u2 = urb_new(1, true, 1024);
-	usb_device_submit(&t->dev, u1);
-	usb_device_submit(&t->dev, u2);
-	assert_true(urb_take(&t->host, u1));
-	assert_true(urb_take(&t->host, u2));
+	bot_cbw_build(cbw, 60, 2048, true, CDB(SCSI_READ_10, 0, 0, 0, 0, 0, 0, 0, 4), 10);
+	assert_int_equal(bot_send_out(&t->host, cbw, sizeof(cbw)), 0);
+	u1 = fakehost_urb(&t->host, 1, true, 1024);
+	u2 = fakehost_urb(&t->host, 1, true, 1024);
+	fakehost_submit(&t->host, u1);
+	fakehost_submit(&t->host, u2);
+	assert_true(fakehost_take(&t->host, u1));
+	assert_true(fakehost_take(&t->host, u2));
 	assert_int_equal(u1->status, 0);
 	assert_int_equal(u1->actual, 1024);
 	assert_int_equal(u2->status, -EPIPE);
-	free(u1);
-	free(u2);
-	clear_halt(&t->dev, &t->host, EP_BULK_IN);
-	read_csw(&t->dev, &t->host, &t->r);
+	fakehost_urb_free(&t->host, u1);
+	fakehost_urb_free(&t->host, u2);
+	bot_clear_halt(&t->host, EP_BULK_IN);
+	bot_read_csw(&t->host, &t->r);
 	expect_csw(t, MSC_CSW_FAILED, 1024);
 	t->read_err = 0;
 	expect_sense(t, SCSI_SENSE_MEDIUM_ERROR, SCSI_ASC_UNRECOVERED_READ_ERROR);
@@ -560,14 +565,13 @@ static void test_write_error_mid_transfer(void **state)
 
 	memset(data, 0xee, sizeof(data));
 	t->write_err = 2;
-	cbw_build(cbw, 70, 2048, false, CDB(SCSI_WRITE_10, 0, 0, 0, 0, 0, 0, 0, 4),
-		  10);
-	assert_int_equal(send_out(&t->dev, &t->host, cbw, sizeof(cbw)), 0);
-	assert_int_equal(send_out(&t->dev, &t->host, data, 1024), 0);
-	assert_int_equal(send_out(&t->dev, &t->host, data, 1024), -EPIPE);
-	assert_true(ep_halted(&t->dev, &t->host, EP_BULK_OUT));
-	clear_halt(&t->dev, &t->host, EP_BULK_OUT);
-	read_csw(&t->dev, &t->host, &t->r);
+	bot_cbw_build(cbw, 70, 2048, false, CDB(SCSI_WRITE_10, 0, 0, 0, 0, 0, 0, 0, 4), 10);
+	assert_int_equal(bot_send_out(&t->host, cbw, sizeof(cbw)), 0);
+	assert_int_equal(bot_send_out(&t->host, data, 1024), 0);
+	assert_int_equal(bot_send_out(&t->host, data, 1024), -EPIPE);
+	assert_true(bot_ep_halted(&t->host, EP_BULK_OUT));
+	bot_clear_halt(&t->host, EP_BULK_OUT);
+	bot_read_csw(&t->host, &t->r);
 	expect_csw(t, MSC_CSW_FAILED, 1024);
 	assert_int_equal(t->r.csw_stalls, 0);
 	t->write_err = 0;
@@ -582,16 +586,16 @@ static void test_write_error_mid_transfer(void **state)
 static void test_unconfigured_and_disconnect(void **state)
 {
 	struct t *t = *state;
-	struct usb_urb *u = urb_new(3, true, 512);
+	struct usb_urb *u = fakehost_urb(&t->host, 3, true, 512);
 
-	usb_device_submit(&t->dev, u);
-	assert_true(urb_take(&t->host, u));
+	fakehost_submit(&t->host, u);
+	assert_true(fakehost_take(&t->host, u));
 	assert_int_equal(u->status, -EPIPE);
-	free(u);
-	u = urb_new(1, true, MSC_CSW_SIZE);
-	usb_device_submit(&t->dev, u);
+	fakehost_urb_free(&t->host, u);
+	u = fakehost_urb(&t->host, 1, true, MSC_CSW_SIZE);
+	fakehost_submit(&t->host, u);
 	assert_int_equal(usb_ep_pending(&t->dev, EP_BULK_IN), 1);
-	usb_device_disconnect(&t->dev, drop_urb, NULL);
+	fakehost_disconnect(&t->host);
 	assert_int_equal(usb_ep_pending(&t->dev, EP_BULK_IN), 0);
 	assert_int_equal(t->msc.state, MSC_IDLE);
 }
@@ -623,30 +627,30 @@ static void test_random_cbws(void **state)
 			uint8_t cb[16];
 
 			memcpy(cb, cbw + 15, sizeof(cb));
-			cbw_build(cbw, i, len, in, cb, sizeof(cb), 16);
+			bot_cbw_build(cbw, i, len, in, cb, sizeof(cb), 16);
 			cbw[14] = (uint8_t)(1 + (x >> 20) % 16);
 			if (i % 3 == 0)
 				cbw[15] = (uint8_t[]){ 0x00, 0x03, 0x12, 0x1a, 0x25, 0x28, 0x2a,
 						       0x35, 0x5a, 0x9e, 0xa0 }[i % 11];
 		}
-		st = send_out(&t->dev, &t->host, cbw, sizeof(cbw));
+		st = bot_send_out(&t->host, cbw, sizeof(cbw));
 		if (st == 0 && t->msc.state != MSC_NEED_RESET && len) {
-			u = urb_new(in ? 1 : 2, in, len);
+			u = fakehost_urb(&t->host, in ? 1 : 2, in, len);
 			memset(u->buf, 0, len);
-			usb_device_submit(&t->dev, u);
-			assert_true(urb_take(&t->host, u));
+			fakehost_submit(&t->host, u);
+			assert_true(fakehost_take(&t->host, u));
 			assert_true(u->actual <= len);
 			if (u->status == -EPIPE)
-				clear_halt(&t->dev, &t->host, in ? EP_BULK_IN : EP_BULK_OUT);
-			free(u);
+				bot_clear_halt(&t->host, in ? EP_BULK_IN : EP_BULK_OUT);
+			fakehost_urb_free(&t->host, u);
 		}
 		if (t->msc.state == MSC_NEED_RESET) {
-			assert_int_equal(bot_reset(&t->dev, &t->host), 0);
-			clear_halt(&t->dev, &t->host, EP_BULK_IN);
-			clear_halt(&t->dev, &t->host, EP_BULK_OUT);
+			assert_int_equal(bot_reset(&t->host), 0);
+			bot_clear_halt(&t->host, EP_BULK_IN);
+			bot_clear_halt(&t->host, EP_BULK_OUT);
 			continue;
 		}
-		read_csw(&t->dev, &t->host, &t->r);
+		bot_read_csw(&t->host, &t->r);
 		assert_int_equal(t->r.csw_status, 0);
 		assert_true(t->r.status <= MSC_CSW_PHASE_ERROR);
 		assert_true(t->r.residue <= len);

@@ -7,23 +7,33 @@
  * real pwrite failure (RLIMIT_FSIZE) reaching the host as a write error.
  */
 #include <assert.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "src/app/models.h"
-#include "tests/unit/test_msc_host.h"
+#include <cmocka.h>
 
-#include "src/usb/model.h"
+#include "src/app/models.h"
 #include "src/storage/scsi.h"
 #include "src/storage/storage.h"
+#include "src/usb/model.h"
+#include "src/usb/usbdev.h"
+#include "tests/lib/bot.h"
+#include "tests/lib/fakehost.h"
 
 struct dev {
 	struct usb_device *usb;
-	struct fake_host host;
+	struct fakehost host;
 	struct bot_result r;
 	uint32_t tag;
 };
@@ -93,7 +103,8 @@ static int teardown(void **state)
 
 		if (!d)
 			continue;
-		usb_device_disconnect(d->usb, drop_urb, NULL);
+		fakehost_disconnect(&d->host);
+		fakehost_release(&d->host);
 		storage_model.destroy(d->usb);
 		free(d);
 	}
@@ -143,10 +154,11 @@ static int try_create(struct fx *fx, const struct opts *o, struct dev **ret, con
 	d = calloc(1, sizeof(*d));
 	assert_non_null(d);
 	d->usb = usb;
-	host_bind(usb, &d->host);
-	assert_int_equal(control(usb, &d->host, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL,
-				 NULL),
-			 0);
+	fakehost_init(&d->host);
+	fakehost_bind(&d->host, usb);
+	assert_int_equal(
+		fakehost_control(&d->host, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL, NULL),
+		0);
 	for (i = 0; i < 4 && fx->devs[i]; i++)
 		;
 	assert_true(i < 4);
@@ -172,7 +184,8 @@ static void destroy(struct fx *fx, struct dev *d)
 	for (i = 0; i < 4; i++)
 		if (fx->devs[i] == d)
 			fx->devs[i] = NULL;
-	usb_device_disconnect(d->usb, drop_urb, NULL);
+	fakehost_disconnect(&d->host);
+	fakehost_release(&d->host);
 	storage_model.destroy(d->usb);
 	free(d);
 }
@@ -192,7 +205,7 @@ static void expect_create_error(struct fx *fx, const struct opts *o, int err, co
 
 #define CDB(...) (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ })
 #define CMD(d, len, in, out, ...) \
-	bot_command((d)->usb, &(d)->host, ++(d)->tag, (len), (in), CDB(__VA_ARGS__), (out), &(d)->r)
+	bot_command(&(d)->host, ++(d)->tag, (len), (in), CDB(__VA_ARGS__), (out), &(d)->r)
 
 static void expect_sense(struct dev *d, uint8_t key, uint16_t asc)
 {
@@ -256,8 +269,8 @@ static void describe(struct dev *d, char *out, size_t len)
 static int get_descriptor(struct dev *d, uint8_t type, uint8_t index, uint8_t *buf,
 			  uint16_t len, uint32_t *ret)
 {
-	return control(d->usb, &d->host, USB_DIR_IN, USB_REQ_GET_DESCRIPTOR, type << 8 | index, 0,
-		       len, NULL, buf, ret);
+	return fakehost_control(&d->host, USB_DIR_IN, USB_REQ_GET_DESCRIPTOR, type << 8 | index, 0,
+				len, NULL, buf, ret);
 }
 
 /* ---- tests ---- */
