@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * The device model (src/usb/usbdev.c) driven the way a transport drives it:
- * URBs in through usb_device_submit(), completions out through fake host
- * ops that record them. A test device with two functions of a test class
- * covers endpoint 0, routing to classes and the endpoint queues.
+ * URBs in through usb_device_submit(), completions out through the fake
+ * host (tests/lib/fakehost.h) that records them. A test device with two
+ * functions of a test class covers endpoint 0, routing to classes and the
+ * endpoint queues.
  *
- * Every URB buffer carries a canary after its `cap` bytes, checked on
- * completion, so an overrun fails here and not only under valgrind.
+ * Every URB buffer carries a canary after its `cap` bytes (fakehost's),
+ * checked on completion, so an overrun fails here and not only under
+ * valgrind.
  */
 #include <assert.h>
 #include <errno.h>
@@ -23,11 +25,7 @@
 #include <cmocka.h>
 
 #include "src/usb/usbdev.h"
-
-#define CANARY 16
-#define CANARY_BYTE 0xa5
-#define MAX_DONE 64
-#define DONE_DATA 512
+#include "tests/lib/fakehost.h"
 
 /* ---- the test device ---- */
 
@@ -104,28 +102,13 @@ struct tclass {
 	unsigned int timer_calls;
 };
 
-struct done {
-	uint32_t seqnum;
-	int32_t status;
-	uint32_t actual;
-	uint8_t data[DONE_DATA];
-};
-
 struct fixture {
 	struct usb_device dev;
 	struct tclass a, b;
 	struct usb_function *fa, *fb;
 	uint8_t config[128]; /* mutable copy, zero past wTotalLength */
 
-	struct done done[MAX_DONE];
-	unsigned int ndone;
-	uint32_t seq;
-	unsigned int live; /* URBs allocated and not yet freed */
-	unsigned int drops;
-	unsigned int arm_calls;
-	unsigned int last_arm_ms;
-	unsigned int nevents;
-	char last_event[32];
+	struct fakehost host;
 	/* raw_control: -EAGAIN (not yet), or what the "firmware" answers */
 	int raw_answer;
 	unsigned int raw_calls;
@@ -275,166 +258,48 @@ static const struct usb_class_ops ops_min = {
 
 /* ---- fake host ---- */
 
-static uint8_t *canary_of(struct usb_urb *urb)
-{
-	return urb->buf + urb->cap;
-}
-
-static void urb_free(struct fixture *fx, struct usb_urb *urb)
-{
-	size_t i;
-
-	for (i = 0; i < CANARY; i++)
-		assert_int_equal(canary_of(urb)[i], CANARY_BYTE);
-	assert_true(fx->live > 0);
-	fx->live--;
-	free(urb);
-}
-
-static void host_complete(void *transport, struct usb_urb *urb)
-{
-	struct fixture *fx = transport;
-	struct done *d;
-
-	assert_true(fx->ndone < MAX_DONE);
-	/* Given back off every queue. */
-	assert_ptr_equal(urb->link.next, &urb->link);
-	d = &fx->done[fx->ndone++];
-	d->seqnum = urb->seqnum;
-	d->status = urb->status;
-	d->actual = urb->actual;
-	/* The contract the kernel holds us to. */
-	assert_true(urb->actual <= urb->length);
-	if (urb->in)
-		memcpy(d->data, urb->buf, min_size(urb->actual, DONE_DATA));
-	urb_free(fx, urb);
-}
-
-static void host_arm_timer(struct usb_device *dev, unsigned int ms)
-{
-	struct fixture *fx = dev->host_data;
-
-	fx->arm_calls++;
-	fx->last_arm_ms = ms;
-}
-
-static void host_event(struct usb_device *dev, const char *what)
-{
-	struct fixture *fx = dev->host_data;
-
-	fx->nevents++;
-	snprintf(fx->last_event, sizeof(fx->last_event), "%s", what);
-}
-
-static const struct usb_transport_ops transport_ops = {
-	.complete = host_complete,
-};
-
-static const struct usb_host_ops host_ops = {
-	.arm_timer = host_arm_timer,
-	.event = host_event,
-};
-
-static void drop_urb(struct usb_urb *urb, void *data)
-{
-	struct fixture *fx = data;
-
-	fx->drops++;
-	urb_free(fx, urb);
-}
-
-static struct usb_urb *urb_new(struct fixture *fx, uint8_t epaddr, uint32_t length)
-{
-	struct usb_urb *urb = calloc(1, sizeof(*urb) + length + CANARY);
-
-	assert_non_null(urb);
-	urb->seqnum = ++fx->seq;
-	urb->ep = epaddr & 0x0f;
-	urb->in = (epaddr & USB_DIR_IN) != 0;
-	urb->length = length;
-	urb->buf = (uint8_t *)(urb + 1);
-	urb->cap = length;
-	if (!urb->in) {
-		/* what a transport does: the OUT payload is all there */
-		memset(urb->buf, 0x5a, length);
-		urb->actual = length;
-	}
-	memset(canary_of(urb), CANARY_BYTE, CANARY);
-	fx->live++;
-	return urb;
-}
-
-/* Submit `urb`; returns its seqnum (the URB may be gone afterwards). */
-static uint32_t submit(struct fixture *fx, struct usb_urb *urb)
-{
-	uint32_t seq = urb->seqnum;
-
-	usb_device_submit(&fx->dev, urb);
-	return seq;
-}
-
-/* The completion of `seq`, or NULL. */
-static const struct done *done_of(const struct fixture *fx, uint32_t seq)
-{
-	unsigned int i;
-
-	for (i = 0; i < fx->ndone; i++)
-		if (fx->done[i].seqnum == seq)
-			return &fx->done[i];
-	return NULL;
-}
-
 /*
  * One control transfer with a transfer buffer of `length` bytes (what the
  * host's URB has room for; normally wLength). Control transfers always
  * complete at once: returns the completion.
  */
-static const struct done *ctl_len(struct fixture *fx, uint32_t length, uint8_t bm, uint8_t req,
-				  uint16_t value, uint16_t index, uint16_t wlength,
-				  const void *out)
+static const struct usb_urb *ctl_len(struct fixture *fx, uint32_t length, uint8_t bm, uint8_t req,
+				     uint16_t value, uint16_t index, uint16_t wlength,
+				     const void *out)
 {
 	struct usb_setup s = { bm, req, value, index, wlength };
-	struct usb_urb *urb = urb_new(fx, (uint8_t)(bm & USB_DIR_IN), length);
-	const struct done *d;
-	uint32_t seq;
+	uint32_t seq = fakehost_submit(&fx->host, fakehost_setup_urb(&fx->host, &s, length, out));
+	const struct usb_urb *d = fakehost_done(&fx->host, seq);
 
-	usb_setup_encode(&s, urb->setup_raw);
-	if (!urb->in && length) {
-		assert_non_null(out);
-		memcpy(urb->buf, out, length);
-		urb->actual = length;
-	}
-	seq = submit(fx, urb);
-	d = done_of(fx, seq);
 	assert_non_null(d);
 	/* the control URB is the last thing given back */
-	assert_ptr_equal(d, &fx->done[fx->ndone - 1]);
+	assert_ptr_equal(d, fx->host.done[fx->host.ndone - 1]);
 	return d;
 }
 
-static const struct done *ctl(struct fixture *fx, uint8_t bm, uint8_t req, uint16_t value,
-			      uint16_t index, uint16_t wlength, const void *out)
+static const struct usb_urb *ctl(struct fixture *fx, uint8_t bm, uint8_t req, uint16_t value,
+				 uint16_t index, uint16_t wlength, const void *out)
 {
 	return ctl_len(fx, wlength, bm, req, value, index, wlength, out);
 }
 
-static void assert_stall(const struct done *d)
+static void assert_stall(const struct usb_urb *d)
 {
 	assert_int_equal(d->status, -EPIPE);
 	assert_int_equal(d->actual, 0);
 }
 
-static void assert_ok(const struct done *d)
+static void assert_ok(const struct usb_urb *d)
 {
 	assert_int_equal(d->status, 0);
 }
 
 /* Completed with exactly `len` bytes of `want`. */
-static void assert_data(const struct done *d, const void *want, size_t len)
+static void assert_data(const struct usb_urb *d, const void *want, size_t len)
 {
 	assert_int_equal(d->status, 0);
 	assert_int_equal(d->actual, len);
-	assert_memory_equal(d->data, want, len);
+	assert_memory_equal(d->buf, want, len);
 }
 
 #define REQ_IN_DEV (USB_DIR_IN | USB_TYPE_STANDARD | USB_RECIP_DEVICE)
@@ -444,8 +309,8 @@ static void assert_data(const struct done *d, const void *want, size_t len)
 #define REQ_IN_EP (USB_DIR_IN | USB_TYPE_STANDARD | USB_RECIP_ENDPOINT)
 #define REQ_OUT_EP (USB_DIR_OUT | USB_TYPE_STANDARD | USB_RECIP_ENDPOINT)
 
-static const struct done *get_desc(struct fixture *fx, uint8_t type, uint8_t index,
-				   uint16_t wlength)
+static const struct usb_urb *get_desc(struct fixture *fx, uint8_t type, uint8_t index,
+				      uint16_t wlength)
 {
 	return ctl(fx, REQ_IN_DEV, USB_REQ_GET_DESCRIPTOR, (uint16_t)(type << 8 | index),
 		   type == USB_DT_STRING && index ? 0x0409 : 0, wlength, NULL);
@@ -469,7 +334,7 @@ static void clear_halt(struct fixture *fx, uint8_t epaddr)
 /* The two status bytes of GET_STATUS; -1 when it stalled. */
 static int get_status(struct fixture *fx, uint8_t bm, uint16_t index)
 {
-	const struct done *d = ctl(fx, bm, USB_REQ_GET_STATUS, 0, index, 2, NULL);
+	const struct usb_urb *d = ctl(fx, bm, USB_REQ_GET_STATUS, 0, index, 2, NULL);
 
 	if (d->status == -EPIPE) {
 		assert_int_equal(d->actual, 0);
@@ -477,7 +342,7 @@ static int get_status(struct fixture *fx, uint8_t bm, uint16_t index)
 	}
 	assert_int_equal(d->status, 0);
 	assert_int_equal(d->actual, 2);
-	return d->data[0] | d->data[1] << 8;
+	return d->buf[0] | d->buf[1] << 8;
 }
 
 static void offer(struct fixture *fx, struct tclass *tc, uint8_t epaddr, const void *data,
@@ -502,9 +367,8 @@ static void fixture_device(struct fixture *fx)
 	dev->strings[1] = "vusb";
 	dev->strings[2] = "T\xc3\xa9st \xe2\x82\xac\xf0\x9d\x84\x9e"; /* Tést €𝄞 */
 	dev->strings[3] = "bad \xc3"; /* truncated UTF-8 */
-	dev->host = &host_ops;
-	dev->host_data = fx;
-	usb_device_set_transport(dev, &transport_ops, fx);
+	fakehost_init(&fx->host);
+	fakehost_bind(&fx->host, dev);
 }
 
 static int setup(void **state)
@@ -529,13 +393,14 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	unsigned int live;
+	unsigned int pending;
 
-	usb_device_disconnect(&fx->dev, drop_urb, fx);
-	live = fx->live;
+	fakehost_disconnect(&fx->host);
+	pending = fx->host.pending;
+	fakehost_release(&fx->host);
 	free(fx);
 	/* every URB handed to the device came back exactly once */
-	return live == 0 ? 0 : -1;
+	return pending == 0 ? 0 : -1;
 }
 
 /* ---- GET_DESCRIPTOR ---- */
@@ -743,7 +608,7 @@ static void test_unknown_requests_stall(void **state)
 static void test_set_configuration(void **state)
 {
 	struct fixture *fx = *state;
-	const struct done *d;
+	const struct usb_urb *d;
 	uint32_t seq;
 
 	d = ctl(fx, REQ_IN_DEV, USB_REQ_GET_CONFIGURATION, 0, 0, 1, NULL);
@@ -753,15 +618,15 @@ static void test_set_configuration(void **state)
 	assert_stall(ctl(fx, REQ_OUT_DEV, USB_REQ_SET_CONFIGURATION, 2, 0, 0, NULL));
 	assert_stall(ctl(fx, REQ_OUT_DEV, USB_REQ_SET_CONFIGURATION, 0x0101, 0, 0, NULL));
 	assert_false(usb_device_configured(&fx->dev));
-	assert_int_equal(fx->nevents, 0);
+	assert_int_equal(fx->host.nevents, 0);
 	assert_int_equal(fx->a.resets, 0);
 
 	set_config(fx, 1);
 	assert_true(usb_device_configured(&fx->dev));
 	assert_int_equal(fx->a.resets, 1);
 	assert_int_equal(fx->b.resets, 1);
-	assert_int_equal(fx->nevents, 1);
-	assert_string_equal(fx->last_event, "configured");
+	assert_int_equal(fx->host.nevents, 1);
+	assert_string_equal(fakehost_last_event(&fx->host), "configured");
 	assert_data(ctl(fx, REQ_IN_DEV, USB_REQ_GET_CONFIGURATION, 0, 0, 1, NULL), "\1", 1);
 
 	/* A bad value while configured changes nothing. */
@@ -770,11 +635,11 @@ static void test_set_configuration(void **state)
 	assert_int_equal(fx->a.resets, 1);
 
 	/* A pending URB is given back when the configuration goes away. */
-	seq = submit(fx, urb_new(fx, 0x81, 8));
-	assert_null(done_of(fx, seq));
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 1, true, 8));
+	assert_null(fakehost_done(&fx->host, seq));
 	set_config(fx, 0);
-	assert_int_equal(done_of(fx, seq)->status, -ESHUTDOWN);
-	assert_int_equal(done_of(fx, seq)->actual, 0);
+	assert_int_equal(fakehost_done(&fx->host, seq)->status, -ESHUTDOWN);
+	assert_int_equal(fakehost_done(&fx->host, seq)->actual, 0);
 	assert_false(usb_device_configured(&fx->dev));
 	assert_int_equal(fx->a.resets, 2);
 	assert_data(ctl(fx, REQ_IN_DEV, USB_REQ_GET_CONFIGURATION, 0, 0, 1, NULL), "\0", 1);
@@ -794,41 +659,41 @@ static void test_endpoints_bound_only_when_configured(void **state)
 	uint32_t seq;
 
 	/* Before SET_CONFIGURATION no endpoint exists but 0. */
-	seq = submit(fx, urb_new(fx, 0x02, 4));
-	assert_int_equal(done_of(fx, seq)->status, -EPIPE);
-	seq = submit(fx, urb_new(fx, 0x81, 8));
-	assert_int_equal(done_of(fx, seq)->status, -EPIPE);
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 2, false, 4));
+	assert_int_equal(fakehost_done(&fx->host, seq)->status, -EPIPE);
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 1, true, 8));
+	assert_int_equal(fakehost_done(&fx->host, seq)->status, -EPIPE);
 	assert_int_equal(fx->a.xfer_calls, 0);
 
 	set_config(fx, 1);
-	seq = submit(fx, urb_new(fx, 0x02, 4));
-	assert_int_equal(done_of(fx, seq)->status, 0);
-	assert_int_equal(done_of(fx, seq)->actual, 4);
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 2, false, 4));
+	assert_int_equal(fakehost_done(&fx->host, seq)->status, 0);
+	assert_int_equal(fakehost_done(&fx->host, seq)->actual, 4);
 	assert_int_equal(fx->a.xfer_calls, 1);
 	assert_int_equal(fx->a.last_xfer_ep, 0x02);
 	/* Function B's endpoint goes to B. */
 	fx->b.in[0] = 0x42;
 	fx->b.in_len = 1;
-	seq = submit(fx, urb_new(fx, 0x84, 64));
-	assert_data(done_of(fx, seq), "\x42", 1);
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 4, true, 64));
+	assert_data(fakehost_done(&fx->host, seq), "\x42", 1);
 	assert_int_equal(fx->b.xfer_calls, 1);
 	assert_int_equal(fx->a.xfer_calls, 1);
 
 	/* Not in the configuration: the wrong direction, an unused number,
 	 * an endpoint of an inactive alternate setting. */
-	seq = submit(fx, urb_new(fx, 0x01, 4));
-	assert_int_equal(done_of(fx, seq)->status, -EPIPE);
-	seq = submit(fx, urb_new(fx, 0x82, 4));
-	assert_int_equal(done_of(fx, seq)->status, -EPIPE);
-	seq = submit(fx, urb_new(fx, 0x8f, 4));
-	assert_int_equal(done_of(fx, seq)->status, -EPIPE);
-	seq = submit(fx, urb_new(fx, 0x83, 4));
-	assert_int_equal(done_of(fx, seq)->status, -EPIPE);
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 1, false, 4));
+	assert_int_equal(fakehost_done(&fx->host, seq)->status, -EPIPE);
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 2, true, 4));
+	assert_int_equal(fakehost_done(&fx->host, seq)->status, -EPIPE);
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 15, true, 4));
+	assert_int_equal(fakehost_done(&fx->host, seq)->status, -EPIPE);
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 3, true, 4));
+	assert_int_equal(fakehost_done(&fx->host, seq)->status, -EPIPE);
 	assert_int_equal(fx->a.xfer_calls + fx->b.xfer_calls, 2);
 
 	set_config(fx, 0);
-	seq = submit(fx, urb_new(fx, 0x02, 4));
-	assert_int_equal(done_of(fx, seq)->status, -EPIPE);
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 2, false, 4));
+	assert_int_equal(fakehost_done(&fx->host, seq)->status, -EPIPE);
 	assert_int_equal(fx->a.xfer_calls, 1);
 }
 
@@ -852,12 +717,12 @@ static void test_set_interface(void **state)
 	/* alt 1's endpoint works, alt 0's are gone */
 	fx->a.in[0] = 0x83;
 	fx->a.in_len = 1;
-	seq = submit(fx, urb_new(fx, 0x83, 64));
-	assert_data(done_of(fx, seq), "\x83", 1);
-	seq = submit(fx, urb_new(fx, 0x02, 1));
-	assert_int_equal(done_of(fx, seq)->status, -EPIPE);
-	seq = submit(fx, urb_new(fx, 0x81, 8));
-	assert_int_equal(done_of(fx, seq)->status, -EPIPE);
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 3, true, 64));
+	assert_data(fakehost_done(&fx->host, seq), "\x83", 1);
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 2, false, 1));
+	assert_int_equal(fakehost_done(&fx->host, seq)->status, -EPIPE);
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 1, true, 8));
+	assert_int_equal(fakehost_done(&fx->host, seq)->status, -EPIPE);
 
 	/* Unknown alternate settings and interfaces stall, change nothing. */
 	assert_stall(ctl(fx, REQ_OUT_INTF, USB_REQ_SET_INTERFACE, 2, 0, 0, NULL));
@@ -879,10 +744,10 @@ static void test_set_interface(void **state)
 
 	/* Back to alt 0: its endpoints return. */
 	assert_ok(ctl(fx, REQ_OUT_INTF, USB_REQ_SET_INTERFACE, 0, 0, 0, NULL));
-	seq = submit(fx, urb_new(fx, 0x02, 1));
-	assert_int_equal(done_of(fx, seq)->status, 0);
-	seq = submit(fx, urb_new(fx, 0x83, 1));
-	assert_int_equal(done_of(fx, seq)->status, -EPIPE);
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 2, false, 1));
+	assert_int_equal(fakehost_done(&fx->host, seq)->status, 0);
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 3, true, 1));
+	assert_int_equal(fakehost_done(&fx->host, seq)->status, -EPIPE);
 
 	/* SET_CONFIGURATION resets every interface to alt 0. */
 	assert_ok(ctl(fx, REQ_OUT_INTF, USB_REQ_SET_INTERFACE, 1, 0, 0, NULL));
@@ -920,27 +785,27 @@ static void test_clear_halt(void **state)
 	set_halt(fx, 0x02);
 	assert_int_equal(get_status(fx, REQ_IN_EP, 0x02), 1);
 	/* A halted endpoint fails every URB without asking the class. */
-	seq = submit(fx, urb_new(fx, 0x02, 4));
-	assert_int_equal(done_of(fx, seq)->status, -EPIPE);
-	assert_int_equal(done_of(fx, seq)->actual, 0);
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 2, false, 4));
+	assert_int_equal(fakehost_done(&fx->host, seq)->status, -EPIPE);
+	assert_int_equal(fakehost_done(&fx->host, seq)->actual, 0);
 	assert_int_equal(fx->a.xfer_calls, 0);
 
 	clear_halt(fx, 0x02);
 	assert_int_equal(fx->a.clear_halt_ep, 0x02);
 	assert_int_equal(get_status(fx, REQ_IN_EP, 0x02), 0);
-	seq = submit(fx, urb_new(fx, 0x02, 4));
-	assert_int_equal(done_of(fx, seq)->status, 0);
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 2, false, 4));
+	assert_int_equal(fakehost_done(&fx->host, seq)->status, 0);
 	assert_int_equal(fx->a.xfer_calls, 1);
 
 	/* What the class has after clear_halt() reaches waiting URBs
 	 * (a halt the host clears without one being set, too). */
-	seq = submit(fx, urb_new(fx, 0x81, 8));
-	assert_null(done_of(fx, seq));
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 1, true, 8));
+	assert_null(fakehost_done(&fx->host, seq));
 	fx->a.data_on_clear_halt = true;
 	clear_halt(fx, 0x81);
-	assert_data(done_of(fx, seq), "\xc1", 1);
+	assert_data(fakehost_done(&fx->host, seq), "\xc1", 1);
 	/* the clear's own completion comes after */
-	assert_int_equal(fx->done[fx->ndone - 2].seqnum, seq);
+	assert_int_equal(fx->host.done[fx->host.ndone - 2]->seqnum, seq);
 
 	/* Function B has no clear_halt callback: still acknowledged. */
 	set_halt(fx, 0x84);
@@ -955,34 +820,34 @@ static void test_set_halt_fails_queued_urbs(void **state)
 
 	set_config(fx, 1);
 	/* Two interrupt IN URBs waiting for data. */
-	s1 = submit(fx, urb_new(fx, 0x81, 8));
-	s2 = submit(fx, urb_new(fx, 0x81, 8));
+	s1 = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 1, true, 8));
+	s2 = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 1, true, 8));
 	assert_int_equal(usb_ep_pending(&fx->dev, 0x81), 2);
 
 	/* The host halts the endpoint: what is queued fails as it would on
 	 * the bus, with a STALL, and does not wait for data first. */
 	set_halt(fx, 0x81);
-	assert_non_null(done_of(fx, s1));
-	assert_non_null(done_of(fx, s2));
-	assert_int_equal(done_of(fx, s1)->status, -EPIPE);
-	assert_int_equal(done_of(fx, s2)->status, -EPIPE);
+	assert_non_null(fakehost_done(&fx->host, s1));
+	assert_non_null(fakehost_done(&fx->host, s2));
+	assert_int_equal(fakehost_done(&fx->host, s1)->status, -EPIPE);
+	assert_int_equal(fakehost_done(&fx->host, s2)->status, -EPIPE);
 	assert_int_equal(usb_ep_pending(&fx->dev, 0x81), 0);
 	/* ... and so does what comes after, data or not. */
 	fx->a.in_len = 1;
-	s3 = submit(fx, urb_new(fx, 0x81, 8));
-	assert_int_equal(done_of(fx, s3)->status, -EPIPE);
+	s3 = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 1, true, 8));
+	assert_int_equal(fakehost_done(&fx->host, s3)->status, -EPIPE);
 	assert_int_equal(fx->a.in_len, 1);
 
 	clear_halt(fx, 0x81);
-	s3 = submit(fx, urb_new(fx, 0x81, 8));
-	assert_int_equal(done_of(fx, s3)->status, 0);
-	assert_int_equal(done_of(fx, s3)->actual, 1);
+	s3 = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 1, true, 8));
+	assert_int_equal(fakehost_done(&fx->host, s3)->status, 0);
+	assert_int_equal(fakehost_done(&fx->host, s3)->actual, 1);
 
 	/* A class halting its own endpoint does the same. */
-	s1 = submit(fx, urb_new(fx, 0x81, 8));
-	assert_null(done_of(fx, s1));
+	s1 = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 1, true, 8));
+	assert_null(fakehost_done(&fx->host, s1));
 	usb_ep_set_halt(&fx->dev, 0x81);
-	assert_int_equal(done_of(fx, s1)->status, -EPIPE);
+	assert_int_equal(fakehost_done(&fx->host, s1)->status, -EPIPE);
 	assert_int_equal(get_status(fx, REQ_IN_EP, 0x81), 1);
 }
 
@@ -994,29 +859,29 @@ static void test_xfer_errors(void **state)
 	set_config(fx, 1);
 	/* Any error completes the URB; only -EPIPE halts. */
 	fx->a.xfer_ret = -EIO;
-	seq = submit(fx, urb_new(fx, 0x02, 4));
-	assert_int_equal(done_of(fx, seq)->status, -EIO);
-	assert_int_equal(done_of(fx, seq)->actual, 0);
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 2, false, 4));
+	assert_int_equal(fakehost_done(&fx->host, seq)->status, -EIO);
+	assert_int_equal(fakehost_done(&fx->host, seq)->actual, 0);
 	assert_int_equal(get_status(fx, REQ_IN_EP, 0x02), 0);
-	seq = submit(fx, urb_new(fx, 0x02, 4));
-	assert_int_equal(done_of(fx, seq)->status, 0);
-	assert_int_equal(done_of(fx, seq)->actual, 4);
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 2, false, 4));
+	assert_int_equal(fakehost_done(&fx->host, seq)->status, 0);
+	assert_int_equal(fakehost_done(&fx->host, seq)->actual, 4);
 
 	fx->a.xfer_ret = -EPIPE;
-	seq = submit(fx, urb_new(fx, 0x02, 4));
-	assert_int_equal(done_of(fx, seq)->status, -EPIPE);
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 2, false, 4));
+	assert_int_equal(fakehost_done(&fx->host, seq)->status, -EPIPE);
 	assert_int_equal(get_status(fx, REQ_IN_EP, 0x02), 1);
-	seq = submit(fx, urb_new(fx, 0x02, 4));
-	assert_int_equal(done_of(fx, seq)->status, -EPIPE);
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 2, false, 4));
+	assert_int_equal(fakehost_done(&fx->host, seq)->status, -EPIPE);
 	clear_halt(fx, 0x02);
-	seq = submit(fx, urb_new(fx, 0x02, 4));
-	assert_int_equal(done_of(fx, seq)->status, 0);
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 2, false, 4));
+	assert_int_equal(fakehost_done(&fx->host, seq)->status, 0);
 
 	/* An IN error carries no data even if the class wrote some. */
 	fx->a.xfer_ret = -EOVERFLOW;
-	seq = submit(fx, urb_new(fx, 0x81, 8));
-	assert_int_equal(done_of(fx, seq)->status, -EOVERFLOW);
-	assert_int_equal(done_of(fx, seq)->actual, 0);
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 1, true, 8));
+	assert_int_equal(fakehost_done(&fx->host, seq)->status, -EOVERFLOW);
+	assert_int_equal(fakehost_done(&fx->host, seq)->actual, 0);
 }
 
 /* ---- class requests ---- */
@@ -1024,7 +889,7 @@ static void test_xfer_errors(void **state)
 static void test_class_requests_by_recipient(void **state)
 {
 	struct fixture *fx = *state;
-	const struct done *d;
+	const struct usb_urb *d;
 	static const uint8_t payload[3] = { 1, 2, 3 };
 	const uint8_t cls_in = USB_DIR_IN | USB_TYPE_CLASS;
 	const uint8_t cls_out = USB_DIR_OUT | USB_TYPE_CLASS;
@@ -1129,11 +994,7 @@ static const struct usb_class_ops raw_ops = {
 static struct usb_urb *ctl_urb(struct fixture *fx, uint8_t bm, uint8_t req, uint16_t value,
 			       uint16_t wlength)
 {
-	struct usb_setup s = { bm, req, value, 0, wlength };
-	struct usb_urb *urb = urb_new(fx, (uint8_t)(bm & USB_DIR_IN), wlength);
-
-	usb_setup_encode(&s, urb->setup_raw);
-	return urb;
+	return fakehost_control_urb(&fx->host, bm, req, value, 0, wlength, NULL);
 }
 
 /*
@@ -1150,62 +1011,65 @@ static void test_raw_control(void **state)
 
 	assert_non_null(usb_device_add_function(&fx->dev, &raw_ops, USB_MAX_INTERFACES - 1, 1, fx));
 	fx->raw_answer = -EAGAIN;
-	s1 = submit(fx, ctl_urb(fx, 0x80, USB_REQ_GET_DESCRIPTOR, USB_DT_DEVICE << 8, 18));
+	s1 = fakehost_submit(&fx->host,
+			     ctl_urb(fx, 0x80, USB_REQ_GET_DESCRIPTOR, USB_DT_DEVICE << 8, 18));
 	/* not answered by the core from its descriptors: held for the firmware */
-	assert_null(done_of(fx, s1));
+	assert_null(fakehost_done(&fx->host, s1));
 	assert_int_equal(fx->raw_calls, 1);
 	assert_int_equal(usb_ep_pending(&fx->dev, 0), 1);
-	s2 = submit(fx, ctl_urb(fx, 0x00, USB_REQ_SET_CONFIGURATION, 1, 0));
+	s2 = fakehost_submit(&fx->host, ctl_urb(fx, 0x00, USB_REQ_SET_CONFIGURATION, 1, 0));
 	/* queued behind the first; only the oldest is offered */
 	assert_int_equal(fx->raw_calls, 2);
 	assert_int_equal(usb_ep_pending(&fx->dev, 0), 2);
 	assert_int_equal(fx->dev.configuration, 0);
 	/* the firmware answers: both complete, in order */
-	events = fx->nevents;
+	events = fx->host.nevents;
 	fx->raw_answer = 0;
 	usb_ep_wake(&fx->dev, 0);
-	assert_int_equal(done_of(fx, s1)->status, 0);
-	assert_int_equal(done_of(fx, s1)->actual, 4);
-	assert_int_equal(done_of(fx, s1)->data[0], 0xf0);
-	assert_int_equal(done_of(fx, s2)->status, 0);
-	assert_ptr_equal(done_of(fx, s1) + 1, done_of(fx, s2));
+	assert_int_equal(fakehost_done(&fx->host, s1)->status, 0);
+	assert_int_equal(fakehost_done(&fx->host, s1)->actual, 4);
+	assert_int_equal(fakehost_done(&fx->host, s1)->buf[0], 0xf0);
+	assert_int_equal(fakehost_done(&fx->host, s2)->status, 0);
+	assert_int_equal(fakehost_done_index(&fx->host, s1) + 1,
+			 fakehost_done_index(&fx->host, s2));
 	assert_int_equal(usb_ep_pending(&fx->dev, 0), 0);
 	/* the core follows the configuration the firmware accepted */
 	assert_int_equal(fx->dev.configuration, 1);
-	assert_int_equal(fx->nevents, events + 1);
-	assert_string_equal(fx->last_event, "configured");
+	assert_int_equal(fx->host.nevents, events + 1);
+	assert_string_equal(fakehost_last_event(&fx->host), "configured");
 	/* ... but not one it refused */
 	fx->raw_answer = -EPIPE;
-	s1 = submit(fx, ctl_urb(fx, 0x00, USB_REQ_SET_CONFIGURATION, 2, 0));
-	assert_stall(done_of(fx, s1));
+	s1 = fakehost_submit(&fx->host, ctl_urb(fx, 0x00, USB_REQ_SET_CONFIGURATION, 2, 0));
+	assert_stall(fakehost_done(&fx->host, s1));
 	assert_int_equal(fx->dev.configuration, 1);
 	/* a STALL is this transfer's: the next one is offered all the same */
 	fx->raw_answer = 0;
-	s1 = submit(fx, ctl_urb(fx, 0x80, USB_REQ_GET_STATUS, 0, 2));
-	assert_int_equal(done_of(fx, s1)->status, 0);
-	assert_int_equal(done_of(fx, s1)->actual, 2);
-	s1 = submit(fx, ctl_urb(fx, 0x00, USB_REQ_SET_CONFIGURATION, 0, 0));
-	assert_int_equal(done_of(fx, s1)->status, 0);
+	s1 = fakehost_submit(&fx->host, ctl_urb(fx, 0x80, USB_REQ_GET_STATUS, 0, 2));
+	assert_int_equal(fakehost_done(&fx->host, s1)->status, 0);
+	assert_int_equal(fakehost_done(&fx->host, s1)->actual, 2);
+	s1 = fakehost_submit(&fx->host, ctl_urb(fx, 0x00, USB_REQ_SET_CONFIGURATION, 0, 0));
+	assert_int_equal(fakehost_done(&fx->host, s1)->status, 0);
 	assert_int_equal(fx->dev.configuration, 0);
-	assert_int_equal(fx->nevents, events + 1);
+	assert_int_equal(fx->host.nevents, events + 1);
 	/* a pending one can be unlinked; then the next is the head */
 	fx->raw_answer = -EAGAIN;
-	s1 = submit(fx, ctl_urb(fx, 0xc0, 0x42, 0, 4));
-	s2 = submit(fx, ctl_urb(fx, 0xc0, 0x43, 0, 4));
-	urb = usb_device_unlink(&fx->dev, s1);
+	s1 = fakehost_submit(&fx->host, ctl_urb(fx, 0xc0, 0x42, 0, 4));
+	s2 = fakehost_submit(&fx->host, ctl_urb(fx, 0xc0, 0x43, 0, 4));
+	urb = fakehost_unlink(&fx->host, s1);
 	assert_non_null(urb);
-	urb_free(fx, urb);
+	fakehost_urb_free(&fx->host, urb);
 	fx->raw_answer = 0;
 	usb_ep_wake(&fx->dev, 0);
-	assert_null(done_of(fx, s1));
-	assert_int_equal(done_of(fx, s2)->status, 0);
+	assert_null(fakehost_done(&fx->host, s1));
+	assert_int_equal(fakehost_done(&fx->host, s2)->status, 0);
 	/* the host going away drops what is queued */
 	fx->raw_answer = -EAGAIN;
-	s3 = submit(fx, ctl_urb(fx, 0x80, USB_REQ_GET_DESCRIPTOR, USB_DT_CONFIG << 8, 9));
-	usb_device_disconnect(&fx->dev, drop_urb, fx);
-	assert_null(done_of(fx, s3));
-	assert_int_equal(fx->drops, 1);
-	assert_int_equal(fx->live, 0);
+	s3 = fakehost_submit(&fx->host,
+			     ctl_urb(fx, 0x80, USB_REQ_GET_DESCRIPTOR, USB_DT_CONFIG << 8, 9));
+	fakehost_disconnect(&fx->host);
+	assert_null(fakehost_done(&fx->host, s3));
+	assert_int_equal(fx->host.drops, 1);
+	assert_int_equal(fx->host.pending, 0);
 }
 
 static void test_pending_until_wake(void **state)
@@ -1214,34 +1078,34 @@ static void test_pending_until_wake(void **state)
 	uint32_t s1, s2, s3;
 
 	set_config(fx, 1);
-	s1 = submit(fx, urb_new(fx, 0x81, 8));
+	s1 = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 1, true, 8));
 	/* No data: the URB stays queued, nothing is completed. */
-	assert_null(done_of(fx, s1));
+	assert_null(fakehost_done(&fx->host, s1));
 	assert_int_equal(usb_ep_pending(&fx->dev, 0x81), 1);
 	assert_int_equal(fx->a.xfer_calls, 1);
 	/* A wake with still nothing to give changes nothing. */
 	usb_ep_wake(&fx->dev, 0x81);
-	assert_null(done_of(fx, s1));
+	assert_null(fakehost_done(&fx->host, s1));
 	assert_int_equal(fx->a.xfer_calls, 2);
 
-	s2 = submit(fx, urb_new(fx, 0x81, 8));
-	s3 = submit(fx, urb_new(fx, 0x81, 2));
+	s2 = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 1, true, 8));
+	s3 = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 1, true, 2));
 	assert_int_equal(usb_ep_pending(&fx->dev, 0x81), 3);
 	assert_int_equal(usb_ep_pending(&fx->dev, 0x01), 0);
 	assert_int_equal(usb_ep_pending(&fx->dev, 0x02), 0);
 
 	/* Data: the oldest URB gets it, the others keep waiting. */
 	offer(fx, &fx->a, 0x81, "\x01\x02\x03", 3);
-	assert_data(done_of(fx, s1), "\x01\x02\x03", 3);
-	assert_null(done_of(fx, s2));
+	assert_data(fakehost_done(&fx->host, s1), "\x01\x02\x03", 3);
+	assert_null(fakehost_done(&fx->host, s2));
 	assert_int_equal(usb_ep_pending(&fx->dev, 0x81), 2);
 	offer(fx, &fx->a, 0x81, "\x04", 1);
-	assert_data(done_of(fx, s2), "\x04", 1);
+	assert_data(fakehost_done(&fx->host, s2), "\x04", 1);
 	/* Never more than the URB asked for. */
 	offer(fx, &fx->a, 0x81, "\x05\x06\x07\x08", 4);
-	assert_data(done_of(fx, s3), "\x05\x06", 2);
+	assert_data(fakehost_done(&fx->host, s3), "\x05\x06", 2);
 	assert_int_equal(usb_ep_pending(&fx->dev, 0x81), 0);
-	assert_int_equal(fx->ndone, 1 + 3); /* SET_CONFIGURATION and the three */
+	assert_int_equal(fx->host.ndone, 1 + 3); /* SET_CONFIGURATION and the three */
 }
 
 static void test_unlink(void **state)
@@ -1252,38 +1116,38 @@ static void test_unlink(void **state)
 	unsigned int ndone;
 
 	set_config(fx, 1);
-	s1 = submit(fx, urb_new(fx, 0x81, 8));
-	s2 = submit(fx, urb_new(fx, 0x81, 8));
-	s3 = submit(fx, urb_new(fx, 0x02, 2));
-	assert_int_equal(done_of(fx, s3)->status, 0);
-	ndone = fx->ndone;
+	s1 = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 1, true, 8));
+	s2 = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 1, true, 8));
+	s3 = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 2, false, 2));
+	assert_int_equal(fakehost_done(&fx->host, s3)->status, 0);
+	ndone = fx->host.ndone;
 
 	/* Pending: handed back to the caller, not completed. */
-	urb = usb_device_unlink(&fx->dev, s2);
+	urb = fakehost_unlink(&fx->host, s2);
 	assert_non_null(urb);
 	assert_int_equal(urb->seqnum, s2);
-	assert_int_equal(fx->ndone, ndone);
+	assert_int_equal(fx->host.ndone, ndone);
 	assert_int_equal(usb_ep_pending(&fx->dev, 0x81), 1);
-	urb_free(fx, urb);
+	fakehost_urb_free(&fx->host, urb);
 	/* Only once. */
-	assert_null(usb_device_unlink(&fx->dev, s2));
+	assert_null(fakehost_unlink(&fx->host, s2));
 	/* Completed already, or never seen. */
-	assert_null(usb_device_unlink(&fx->dev, s3));
-	assert_null(usb_device_unlink(&fx->dev, 0xdeadbeef));
+	assert_null(fakehost_unlink(&fx->host, s3));
+	assert_null(fakehost_unlink(&fx->host, 0xdeadbeef));
 
 	/* The remaining URB is unaffected and is the one that gets data. */
 	offer(fx, &fx->a, 0x81, "\x09", 1);
-	assert_data(done_of(fx, s1), "\x09", 1);
-	assert_null(done_of(fx, s2));
+	assert_data(fakehost_done(&fx->host, s1), "\x09", 1);
+	assert_null(fakehost_done(&fx->host, s2));
 	/* The first one, unlinked while it was the head of the queue. */
-	s1 = submit(fx, urb_new(fx, 0x81, 8));
-	s2 = submit(fx, urb_new(fx, 0x81, 8));
-	urb = usb_device_unlink(&fx->dev, s1);
+	s1 = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 1, true, 8));
+	s2 = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 1, true, 8));
+	urb = fakehost_unlink(&fx->host, s1);
 	assert_non_null(urb);
-	urb_free(fx, urb);
+	fakehost_urb_free(&fx->host, urb);
 	offer(fx, &fx->a, 0x81, "\x0a", 1);
-	assert_data(done_of(fx, s2), "\x0a", 1);
-	assert_null(done_of(fx, s1));
+	assert_data(fakehost_done(&fx->host, s2), "\x0a", 1);
+	assert_null(fakehost_done(&fx->host, s1));
 }
 
 static void test_disconnect(void **state)
@@ -1295,31 +1159,31 @@ static void test_disconnect(void **state)
 	set_config(fx, 1);
 	assert_ok(ctl(fx, REQ_OUT_DEV, USB_REQ_SET_FEATURE, USB_DEVICE_REMOTE_WAKEUP, 0, 0, NULL));
 	assert_ok(ctl(fx, REQ_OUT_INTF, USB_REQ_SET_INTERFACE, 1, 0, 0, NULL));
-	submit(fx, urb_new(fx, 0x83, 8));
-	submit(fx, urb_new(fx, 0x83, 8));
-	submit(fx, urb_new(fx, 0x84, 8));
+	fakehost_submit(&fx->host, fakehost_urb(&fx->host, 3, true, 8));
+	fakehost_submit(&fx->host, fakehost_urb(&fx->host, 3, true, 8));
+	fakehost_submit(&fx->host, fakehost_urb(&fx->host, 4, true, 8));
 	assert_int_equal(usb_ep_pending(&fx->dev, 0x83), 2);
 	assert_int_equal(usb_ep_pending(&fx->dev, 0x84), 1);
-	ndone = fx->ndone;
-	arms = fx->arm_calls;
+	ndone = fx->host.ndone;
+	arms = fx->host.arm_calls;
 
-	usb_device_disconnect(&fx->dev, drop_urb, fx);
+	fakehost_disconnect(&fx->host);
 	/* Dropped, not completed: there is nobody to send RET_SUBMIT to. */
-	assert_int_equal(fx->drops, 3);
-	assert_int_equal(fx->ndone, ndone);
-	assert_int_equal(fx->live, 0);
+	assert_int_equal(fx->host.drops, 3);
+	assert_int_equal(fx->host.ndone, ndone);
+	assert_int_equal(fx->host.pending, 0);
 	assert_int_equal(usb_ep_pending(&fx->dev, 0x83), 0);
 	assert_int_equal(usb_ep_pending(&fx->dev, 0x84), 0);
 	assert_false(usb_device_configured(&fx->dev));
 	assert_int_equal(fx->a.resets, 2);
 	assert_int_equal(fx->b.resets, 2);
-	assert_int_equal(fx->arm_calls, arms + 1);
-	assert_int_equal(fx->last_arm_ms, 0);
+	assert_int_equal(fx->host.arm_calls, arms + 1);
+	assert_int_equal(fx->host.armed_ms, 0);
 
 	/* A fresh host finds an unconfigured device. */
 	assert_int_equal(get_status(fx, REQ_IN_DEV, 0), 0x0001);
-	seq = submit(fx, urb_new(fx, 0x84, 8));
-	assert_int_equal(done_of(fx, seq)->status, -EPIPE);
+	seq = fakehost_submit(&fx->host, fakehost_urb(&fx->host, 4, true, 8));
+	assert_int_equal(fakehost_done(&fx->host, seq)->status, -EPIPE);
 	set_config(fx, 1);
 	assert_data(ctl(fx, REQ_IN_INTF, USB_REQ_GET_INTERFACE, 0, 0, 1, NULL), "\0", 1);
 }
@@ -1330,48 +1194,48 @@ static void test_timer(void **state)
 	struct timespec ts = { 0, 60 * 1000000 };
 
 	usb_function_arm_timer(fx->fb, 50);
-	assert_int_equal(fx->arm_calls, 1);
-	assert_in_range(fx->last_arm_ms, 49, 50);
+	assert_int_equal(fx->host.arm_calls, 1);
+	assert_in_range(fx->host.armed_ms, 49, 50);
 	/* Early: nothing fires, the host timer is armed again. */
 	usb_device_timer(&fx->dev);
 	assert_int_equal(fx->a.timer_calls + fx->b.timer_calls, 0);
-	assert_int_equal(fx->arm_calls, 2);
-	assert_in_range(fx->last_arm_ms, 1, 50);
+	assert_int_equal(fx->host.arm_calls, 2);
+	assert_in_range(fx->host.armed_ms, 1, 50);
 
 	nanosleep(&ts, NULL);
 	usb_device_timer(&fx->dev);
 	/* B has no timer callback; A's is not armed. */
 	assert_int_equal(fx->a.timer_calls, 0);
-	assert_int_equal(fx->last_arm_ms, 0);
+	assert_int_equal(fx->host.armed_ms, 0);
 
 	usb_function_arm_timer(fx->fa, 1000);
 	usb_function_arm_timer(fx->fa, 50);
-	assert_in_range(fx->last_arm_ms, 49, 50);
+	assert_in_range(fx->host.armed_ms, 49, 50);
 	nanosleep(&ts, NULL);
 	usb_device_timer(&fx->dev);
 	assert_int_equal(fx->a.timer_calls, 1);
-	assert_int_equal(fx->last_arm_ms, 0);
+	assert_int_equal(fx->host.armed_ms, 0);
 	usb_device_timer(&fx->dev);
 	assert_int_equal(fx->a.timer_calls, 1);
 
 	usb_function_arm_timer(fx->fa, 50);
 	usb_function_arm_timer(fx->fa, 0);
-	assert_int_equal(fx->last_arm_ms, 0);
+	assert_int_equal(fx->host.armed_ms, 0);
 
 	/* Leaving the bus drops pending deadlines, but a function may arm
 	 * its timer again from reset() and keep running off the bus. */
 	usb_function_arm_timer(fx->fb, 500);
 	fx->a.arm_on_reset = 40;
-	usb_device_disconnect(&fx->dev, drop_urb, fx);
-	assert_in_range(fx->last_arm_ms, 39, 40);
+	fakehost_disconnect(&fx->host);
+	assert_in_range(fx->host.armed_ms, 39, 40);
 	nanosleep(&ts, NULL);
 	usb_device_timer(&fx->dev);
 	assert_int_equal(fx->a.timer_calls, 2);
 	/* B's deadline went with the disconnect: nothing is armed now. */
-	assert_int_equal(fx->last_arm_ms, 0);
+	assert_int_equal(fx->host.armed_ms, 0);
 	fx->a.arm_on_reset = 0;
-	usb_device_disconnect(&fx->dev, drop_urb, fx);
-	assert_int_equal(fx->last_arm_ms, 0);
+	fakehost_disconnect(&fx->host);
+	assert_int_equal(fx->host.armed_ms, 0);
 }
 
 /* ---- usb_device_validate, usb_device_add_function ---- */
