@@ -87,6 +87,33 @@ void fakehost_bind(struct fakehost *h, struct usb_device *dev)
 	usb_device_set_transport(dev, &transport_ops, h);
 }
 
+int fakehost_create(struct fakehost *h, const struct vusb_model *model,
+		    const struct vusb_dev_opts *opts, struct usb_device **ret_dev,
+		    struct strbuf *err)
+{
+	struct usb_device *dev;
+	int r = model->create(&dev, opts, err);
+
+	if (r < 0)
+		return r;
+	fakehost_bind(h, dev);
+	*ret_dev = dev;
+	return 0;
+}
+
+void fakehost_opts(struct vusb_dev_opts *o, const char *name, const char *const *pairs)
+{
+	memset(o, 0, sizeof(*o));
+	o->name = name;
+	o->vid = -1;
+	o->pid = -1;
+	for (; pairs && pairs[0]; pairs += 2) {
+		assert_true(o->nextra < VUSB_MAX_MODEL_OPTS);
+		o->extra[o->nextra].name = pairs[0];
+		o->extra[o->nextra++].value = pairs[1];
+	}
+}
+
 static void drop_urb(struct usb_urb *urb, void *data)
 {
 	struct fakehost *h = data;

@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "src/base/strbuf.h"
+#include "src/usb/model.h"
 #include "src/usb/usbdev.h"
 
 #define FAKEHOST_MAX_DONE 64
@@ -47,6 +49,21 @@ void fakehost_init(struct fakehost *h);
 
 /* Become the host of `dev` (a device created anew keeps the records). */
 void fakehost_bind(struct fakehost *h, struct usb_device *dev);
+
+/*
+ * Create a device of `model` with `opts` and become its host, keeping the
+ * records: 0, or the model's -errno (the reason in err).
+ */
+int fakehost_create(struct fakehost *h, const struct vusb_model *model,
+		    const struct vusb_dev_opts *opts, struct usb_device **ret_dev,
+		    struct strbuf *err);
+
+/*
+ * The options of a device named `name` with the model's own defaults
+ * and, as its model options, the (name, value) pairs in `pairs` up to a
+ * NULL name (pairs may be NULL).
+ */
+void fakehost_opts(struct vusb_dev_opts *o, const char *name, const char *const *pairs);
 
 /*
  * Hand back every pending URB, freed, as a transport does when it goes;

@@ -156,20 +156,14 @@ struct t {
 
 static int create(struct t *t, const char *const *opts)
 {
-	struct vusb_dev_opts o = { .name = "fomu0", .vid = -1, .pid = -1 };
+	struct vusb_dev_opts o;
 	struct strbuf err = { 0 };
 	int r;
 
-	for (; opts && opts[0]; opts += 2) {
-		o.extra[o.nextra].name = opts[0];
-		o.extra[o.nextra++].value = opts[1];
-	}
-	r = fomu_model.create(&t->dev, &o, &err);
+	fakehost_opts(&o, "fomu0", opts);
+	r = fakehost_create(&t->host, &fomu_model, &o, &t->dev, &err);
 	strbuf_free(&err);
-	if (r < 0)
-		return r;
-	fakehost_bind(&t->host, t->dev);
-	return 0;
+	return r;
 }
 
 static int setup(void **state)
@@ -203,12 +197,8 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int xfer(struct t *t, uint8_t type, uint8_t request, uint16_t value, uint16_t index,
-		uint16_t length, const void *out, void *in, uint32_t *ret_actual)
-{
-	return fakehost_control(&t->host, type, request, value, index, length, out, in,
-				ret_actual);
-}
+/* A control transfer that completes at once: fakehost_control() on t's host. */
+#define xfer(t, ...) fakehost_control(&(t)->host, __VA_ARGS__)
 
 /* IN request that must succeed with exactly `len` bytes equal to `want`. */
 static void expect_in(struct t *t, uint8_t type, uint8_t request, uint16_t value, uint16_t index,

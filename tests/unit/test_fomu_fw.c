@@ -60,20 +60,11 @@ static void src_path(char *buf, size_t len, const char *rel)
 
 static int create(struct t *t, const char *elf, const char *ips, struct strbuf *err)
 {
-	struct vusb_dev_opts o = { .name = "fomu0", .vid = -1, .pid = -1 };
-	int r;
+	const char *const opts[] = { "--firmware", elf, "--flash", t->flash, "--ips", ips, NULL };
+	struct vusb_dev_opts o;
 
-	o.extra[o.nextra].name = "--firmware";
-	o.extra[o.nextra++].value = elf;
-	o.extra[o.nextra].name = "--flash";
-	o.extra[o.nextra++].value = t->flash;
-	o.extra[o.nextra].name = "--ips";
-	o.extra[o.nextra++].value = ips;
-	r = fomu_model.create(&t->dev, &o, err);
-	if (r < 0)
-		return r;
-	fakehost_bind(&t->host, t->dev);
-	return 0;
+	fakehost_opts(&o, "fomu0", opts);
+	return fakehost_create(&t->host, &fomu_model, &o, &t->dev, err);
 }
 
 static int setup(void **state)

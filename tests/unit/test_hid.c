@@ -44,11 +44,10 @@ static struct t *t_new(const struct vusb_model *model, const struct vusb_dev_opt
 
 	assert_non_null(t);
 	t->model = model;
-	if (model->create(&t->dev, o ? o : &def, &err) < 0)
+	fakehost_init(&t->host);
+	if (fakehost_create(&t->host, model, o ? o : &def, &t->dev, &err) < 0)
 		fail_msg("create %s: %s", model->name, strbuf_str(&err));
 	strbuf_free(&err);
-	fakehost_init(&t->host);
-	fakehost_bind(&t->host, t->dev);
 	return t;
 }
 

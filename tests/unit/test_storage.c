@@ -139,23 +139,22 @@ static int try_create(struct fx *fx, const struct opts *o, struct dev **ret, con
 {
 	static char msg[512];
 	struct strbuf err = { 0 };
-	struct usb_device *usb = NULL;
 	struct dev *d;
 	unsigned int i;
 	int r;
 
-	r = storage_model.create(&usb, &o->o, &err);
+	d = calloc(1, sizeof(*d));
+	assert_non_null(d);
+	fakehost_init(&d->host);
+	r = fakehost_create(&d->host, &storage_model, &o->o, &d->usb, &err);
 	snprintf(msg, sizeof(msg), "%s", strbuf_str(&err));
 	strbuf_free(&err);
 	if (why)
 		*why = msg;
-	if (r < 0)
+	if (r < 0) {
+		free(d);
 		return r;
-	d = calloc(1, sizeof(*d));
-	assert_non_null(d);
-	d->usb = usb;
-	fakehost_init(&d->host);
-	fakehost_bind(&d->host, usb);
+	}
 	assert_int_equal(
 		fakehost_control(&d->host, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL, NULL),
 		0);
