@@ -11,12 +11,13 @@
 
 #include <cmocka.h>
 
-#include "src/app/models.h"
 #include "src/app/cli.h"
-#include "src/ctl/ctl.h"
+#include "src/app/models.h"
+#include "src/app/vusb.h"
 #include "src/base/loop.h"
 #include "src/base/strbuf.h"
-#include "src/app/vusb.h"
+#include "src/ctl/ctl.h"
+#include "tests/lib/cliargs.h"
 
 static void request_round_trip(void **state)
 {
@@ -111,28 +112,14 @@ static void names(void **state)
 	assert_false(ctl_name_valid("0123456789012345678901234567890123"));
 }
 
-static int parse(struct cli *c, struct strbuf *err, const char *first, ...)
-{
-	char *argv[32] = { "vusb-attach" };
-	int argc = 1;
-	va_list ap;
-	const char *a;
-
-	va_start(ap, first);
-	for (a = first; a; a = va_arg(ap, const char *))
-		argv[argc++] = (char *)a;
-	va_end(ap);
-	strbuf_reset(err);
-	return cli_parse(argc, argv, c, err);
-}
-
 static void cli_devices(void **state)
 {
 	static struct cli c;
 	struct strbuf err = { 0 };
 
-	assert_int_equal(parse(&c, &err, "-v", "mouse", "--name", "m", "--vid", "0x046d", "keyboard",
-			       "--pid=c31c", "--product", "K120", "--speed", "high", NULL),
+	assert_int_equal(cliargs_parse(&c, &err, "-v", "mouse", "--name", "m", "--vid", "0x046d",
+				       "keyboard", "--pid=c31c", "--product", "K120", "--speed",
+				       "high", NULL),
 			 0);
 	assert_int_equal(c.verbosity, 1);
 	assert_int_equal(c.ndevices, 2);
@@ -146,9 +133,9 @@ static void cli_devices(void **state)
 	assert_int_equal(c.devices[1].opts.speed, USB_SPEED_HIGH);
 	assert_int_equal(c.total, 2);
 
-	assert_int_equal(parse(&c, &err, "mouse", "--count", "3", "keyboard", NULL), 0);
+	assert_int_equal(cliargs_parse(&c, &err, "mouse", "--count", "3", "keyboard", NULL), 0);
 	assert_int_equal(c.total, 4);
-	assert_int_equal(parse(&c, &err, "--help", NULL), 0);
+	assert_int_equal(cliargs_parse(&c, &err, "--help", NULL), 0);
 	assert_true(c.help);
 	strbuf_free(&err);
 }
@@ -158,24 +145,25 @@ static void cli_errors(void **state)
 	static struct cli c;
 	struct strbuf err = { 0 };
 
-	assert_int_equal(parse(&c, &err, NULL), -EINVAL);
+	assert_int_equal(cliargs_parse(&c, &err, NULL), -EINVAL);
 	assert_non_null(strstr(strbuf_str(&err), "no device"));
-	assert_int_equal(parse(&c, &err, "frob", NULL), -EINVAL);
+	assert_int_equal(cliargs_parse(&c, &err, "frob", NULL), -EINVAL);
 	assert_non_null(strstr(strbuf_str(&err), "unknown device 'frob'"));
-	assert_int_equal(parse(&c, &err, "mouse", "--vid", "12345", NULL), -EINVAL);
-	assert_int_equal(parse(&c, &err, "mouse", "--vid", "xyz", NULL), -EINVAL);
-	assert_int_equal(parse(&c, &err, "mouse", "--vid", NULL), -EINVAL);
+	assert_int_equal(cliargs_parse(&c, &err, "mouse", "--vid", "12345", NULL), -EINVAL);
+	assert_int_equal(cliargs_parse(&c, &err, "mouse", "--vid", "xyz", NULL), -EINVAL);
+	assert_int_equal(cliargs_parse(&c, &err, "mouse", "--vid", NULL), -EINVAL);
 	assert_non_null(strstr(strbuf_str(&err), "needs a value"));
-	assert_int_equal(parse(&c, &err, "--vid", "1234", "mouse", NULL), -EINVAL);
+	assert_int_equal(cliargs_parse(&c, &err, "--vid", "1234", "mouse", NULL), -EINVAL);
 	assert_non_null(strstr(strbuf_str(&err), "after the device"));
-	assert_int_equal(parse(&c, &err, "mouse", "--speed", "warp", NULL), -EINVAL);
-	assert_int_equal(parse(&c, &err, "mouse", "--name", "a/b", NULL), -EINVAL);
-	assert_int_equal(parse(&c, &err, "mouse", "--frob", NULL), -EINVAL);
-	assert_int_equal(parse(&c, &err, "--quiet=1", "mouse", NULL), -EINVAL);
-	assert_int_equal(parse(&c, &err, "mouse", "--count", "0", NULL), -EINVAL);
-	assert_int_equal(parse(&c, &err, "mouse", "--count", "2", "--name", "x", NULL), -EINVAL);
-	assert_int_equal(parse(&c, &err, "mouse", "--count", "200", "keyboard", "--count", "100",
-			       NULL),
+	assert_int_equal(cliargs_parse(&c, &err, "mouse", "--speed", "warp", NULL), -EINVAL);
+	assert_int_equal(cliargs_parse(&c, &err, "mouse", "--name", "a/b", NULL), -EINVAL);
+	assert_int_equal(cliargs_parse(&c, &err, "mouse", "--frob", NULL), -EINVAL);
+	assert_int_equal(cliargs_parse(&c, &err, "--quiet=1", "mouse", NULL), -EINVAL);
+	assert_int_equal(cliargs_parse(&c, &err, "mouse", "--count", "0", NULL), -EINVAL);
+	assert_int_equal(cliargs_parse(&c, &err, "mouse", "--count", "2", "--name", "x", NULL),
+			 -EINVAL);
+	assert_int_equal(cliargs_parse(&c, &err, "mouse", "--count", "200", "keyboard", "--count",
+				       "100", NULL),
 			 -EINVAL);
 	strbuf_free(&err);
 }

@@ -17,6 +17,7 @@
 
 #include "src/app/cli.h"
 #include "src/usbip/server.h"
+#include "tests/lib/cliargs.h"
 
 /* The address parsed from spec, formatted back. */
 static const char *listen_str(const char *spec)
@@ -152,21 +153,6 @@ static void loopback(void **state)
 	}
 }
 
-static int parse(struct cli *c, struct strbuf *err, const char *first, ...)
-{
-	char *argv[32] = { "vusb-attach" };
-	int argc = 1;
-	va_list ap;
-	const char *a;
-
-	va_start(ap, first);
-	for (a = first; a; a = va_arg(ap, const char *))
-		argv[argc++] = (char *)a;
-	va_end(ap);
-	strbuf_reset(err);
-	return cli_parse(argc, argv, c, err);
-}
-
 static const char *cli_listen(const struct cli *c)
 {
 	static char buf[SERVER_ADDR_STRLEN];
@@ -182,11 +168,12 @@ static void cli_listen_options(void **state)
 	struct strbuf err = { 0 };
 
 	/* Without --listen, nothing is exported. */
-	assert_int_equal(parse(&c, &err, "mouse", NULL), 0);
+	assert_int_equal(cliargs_parse(&c, &err, "mouse", NULL), 0);
 	assert_false(c.listen);
 
 	/* A bare --listen before a DEVICE word takes the defaults. */
-	assert_int_equal(parse(&c, &err, "--listen", "mouse", "keyboard", "--local", NULL), 0);
+	assert_int_equal(cliargs_parse(&c, &err, "--listen", "mouse", "keyboard", "--local", NULL),
+			 0);
 	assert_true(c.listen);
 	assert_string_equal(cli_listen(&c), "127.0.0.1:3240");
 	assert_int_equal(c.ndevices, 2);
@@ -194,18 +181,18 @@ static void cli_listen_options(void **state)
 	assert_true(c.devices[1].local);
 	assert_int_equal(c.server.nallow, 0);
 
-	assert_int_equal(parse(&c, &err, "--listen", ":0", "mouse", NULL), 0);
+	assert_int_equal(cliargs_parse(&c, &err, "--listen", ":0", "mouse", NULL), 0);
 	assert_string_equal(cli_listen(&c), "127.0.0.1:0");
-	assert_int_equal(parse(&c, &err, "--listen", "[::]:3241", "mouse", NULL), 0);
+	assert_int_equal(cliargs_parse(&c, &err, "--listen", "[::]:3241", "mouse", NULL), 0);
 	assert_string_equal(cli_listen(&c), "[::]:3241");
-	assert_int_equal(parse(&c, &err, "--listen=0.0.0.0", "mouse", NULL), 0);
+	assert_int_equal(cliargs_parse(&c, &err, "--listen=0.0.0.0", "mouse", NULL), 0);
 	assert_string_equal(cli_listen(&c), "0.0.0.0:3240");
-	assert_int_equal(parse(&c, &err, "--listen", "-v", "mouse", NULL), 0);
+	assert_int_equal(cliargs_parse(&c, &err, "--listen", "-v", "mouse", NULL), 0);
 	assert_int_equal(c.verbosity, 1);
 	assert_string_equal(cli_listen(&c), "127.0.0.1:3240");
 
-	assert_int_equal(parse(&c, &err, "--allow", "10.0.0.0/8", "--listen", "0.0.0.0:1",
-			       "--allow=fd00::/8", "mouse", NULL),
+	assert_int_equal(cliargs_parse(&c, &err, "--allow", "10.0.0.0/8", "--listen", "0.0.0.0:1",
+				       "--allow=fd00::/8", "mouse", NULL),
 			 0);
 	assert_int_equal(c.server.nallow, 2);
 	assert_int_equal(c.server.allow[0].family, AF_INET);
@@ -219,23 +206,25 @@ static void cli_listen_errors(void **state)
 	static struct cli c;
 	struct strbuf err = { 0 };
 
-	assert_int_equal(parse(&c, &err, "--listen", "3240", "mouse", NULL), -EINVAL);
+	assert_int_equal(cliargs_parse(&c, &err, "--listen", "3240", "mouse", NULL), -EINVAL);
 	assert_non_null(strstr(strbuf_str(&err), "invalid --listen '3240'"));
-	assert_int_equal(parse(&c, &err, "--listen", "[::1]:99999", "mouse", NULL), -EINVAL);
-	assert_int_equal(parse(&c, &err, "mouse", "--listen", NULL), -EINVAL);
-	assert_non_null(strstr(strbuf_str(&err), "before the devices"));
-	assert_int_equal(parse(&c, &err, "mouse", "--allow", "1.2.3.4", NULL), -EINVAL);
-	assert_int_equal(parse(&c, &err, "--listen", "--allow", "1.2.3.4/40", "mouse", NULL),
+	assert_int_equal(cliargs_parse(&c, &err, "--listen", "[::1]:99999", "mouse", NULL),
 			 -EINVAL);
+	assert_int_equal(cliargs_parse(&c, &err, "mouse", "--listen", NULL), -EINVAL);
+	assert_non_null(strstr(strbuf_str(&err), "before the devices"));
+	assert_int_equal(cliargs_parse(&c, &err, "mouse", "--allow", "1.2.3.4", NULL), -EINVAL);
+	assert_int_equal(
+		cliargs_parse(&c, &err, "--listen", "--allow", "1.2.3.4/40", "mouse", NULL),
+		-EINVAL);
 	assert_non_null(strstr(strbuf_str(&err), "invalid --allow '1.2.3.4/40'"));
-	assert_int_equal(parse(&c, &err, "--listen", "--allow", NULL), -EINVAL);
+	assert_int_equal(cliargs_parse(&c, &err, "--listen", "--allow", NULL), -EINVAL);
 	assert_non_null(strstr(strbuf_str(&err), "needs a value"));
-	assert_int_equal(parse(&c, &err, "--allow", "1.2.3.4", "mouse", NULL), -EINVAL);
+	assert_int_equal(cliargs_parse(&c, &err, "--allow", "1.2.3.4", "mouse", NULL), -EINVAL);
 	assert_non_null(strstr(strbuf_str(&err), "only makes sense with --listen"));
-	assert_int_equal(parse(&c, &err, "mouse", "--local", NULL), -EINVAL);
+	assert_int_equal(cliargs_parse(&c, &err, "mouse", "--local", NULL), -EINVAL);
 	assert_non_null(strstr(strbuf_str(&err), "only makes sense with --listen"));
-	assert_int_equal(parse(&c, &err, "--listen", "mouse", "--local=1", NULL), -EINVAL);
-	assert_int_equal(parse(&c, &err, "--local", "--listen", "mouse", NULL), -EINVAL);
+	assert_int_equal(cliargs_parse(&c, &err, "--listen", "mouse", "--local=1", NULL), -EINVAL);
+	assert_int_equal(cliargs_parse(&c, &err, "--local", "--listen", "mouse", NULL), -EINVAL);
 	strbuf_free(&err);
 }
 
