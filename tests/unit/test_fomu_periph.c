@@ -18,6 +18,7 @@
 
 #include "dfu/fomu/periph.h"
 #include "dfu/fomu/soc.h"
+#include "tests/lib/socbus.h"
 
 struct t {
 	struct fomu_soc soc;
@@ -51,31 +52,19 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void wr(struct t *t, uint32_t addr, uint32_t v)
-{
-	t->soc.cpu.bus->store(t->soc.cpu.bus_ctx, addr, 4, v);
-}
-
-static uint32_t rd(struct t *t, uint32_t addr)
-{
-	uint32_t v = 0;
-
-	t->soc.cpu.bus->load(t->soc.cpu.bus_ctx, addr, 4, &v);
-	return v;
-}
-
 /* LiteX's accessors for a 32-bit CSR on an 8-bit CSR bus: MSB first. */
 static void wr32(struct t *t, uint32_t addr, uint32_t v)
 {
-	wr(t, addr, v >> 24);
-	wr(t, addr + 4, (v >> 16) & 0xff);
-	wr(t, addr + 8, (v >> 8) & 0xff);
-	wr(t, addr + 12, v & 0xff);
+	socbus_store(&t->soc, addr, v >> 24);
+	socbus_store(&t->soc, addr + 4, (v >> 16) & 0xff);
+	socbus_store(&t->soc, addr + 8, (v >> 8) & 0xff);
+	socbus_store(&t->soc, addr + 12, v & 0xff);
 }
 
 static uint32_t rd32(struct t *t, uint32_t addr)
 {
-	return rd(t, addr) << 24 | rd(t, addr + 4) << 16 | rd(t, addr + 8) << 8 | rd(t, addr + 12);
+	return socbus_load(&t->soc, addr) << 24 | socbus_load(&t->soc, addr + 4) << 16 |
+	       socbus_load(&t->soc, addr + 8) << 8 | socbus_load(&t->soc, addr + 12);
 }
 
 #define TIMER(off) (FOMU_TIMER0_BASE + (off))
@@ -95,7 +84,7 @@ static void tick(struct t *t, uint64_t cycles)
 
 static uint32_t value(struct t *t)
 {
-	wr(t, UPDATE, 1);
+	socbus_store(&t->soc, UPDATE, 1);
 	return rd32(t, VALUE);
 }
 
@@ -118,14 +107,14 @@ static void test_timer_one_shot(void **state)
 	assert_int_equal(rd32(t, VALUE), 1000);
 	wr32(t, LOAD, 1000);
 	/* enabled: one down per cycle */
-	wr(t, EN, 1);
+	socbus_store(&t->soc, EN, 1);
 	tick(t, 300);
 	assert_int_equal(value(t), 700);
-	assert_int_equal(rd(t, EV_STATUS), 1); /* nonzero */
-	assert_int_equal(rd(t, EV_PENDING), 0);
+	assert_int_equal(socbus_load(&t->soc, EV_STATUS), 1); /* nonzero */
+	assert_int_equal(socbus_load(&t->soc, EV_PENDING), 0);
 	/* the interrupt is not enabled: no line, and nothing to wait for */
 	assert_true(fomu_timer_next_irq(&t->timer) == UINT64_MAX);
-	wr(t, EV_ENABLE, 1);
+	socbus_store(&t->soc, EV_ENABLE, 1);
 	assert_int_equal(fomu_timer_next_irq(&t->timer), 700);
 	tick(t, 699);
 	fomu_timer_sync(&t->timer);
@@ -133,19 +122,19 @@ static void test_timer_one_shot(void **state)
 	tick(t, 1);
 	fomu_timer_sync(&t->timer);
 	assert_true(irq_line(t));
-	assert_int_equal(rd(t, EV_PENDING), 1);
-	assert_int_equal(rd(t, EV_STATUS), 0);
+	assert_int_equal(socbus_load(&t->soc, EV_PENDING), 1);
+	assert_int_equal(socbus_load(&t->soc, EV_STATUS), 0);
 	/* reload 0: it stays at 0; clearing the event drops the line */
 	tick(t, 10000);
 	assert_int_equal(value(t), 0);
-	wr(t, EV_PENDING, 1);
+	socbus_store(&t->soc, EV_PENDING, 1);
 	assert_false(irq_line(t));
-	assert_int_equal(rd(t, EV_PENDING), 0);
+	assert_int_equal(socbus_load(&t->soc, EV_PENDING), 0);
 	tick(t, 10000);
-	assert_int_equal(rd(t, EV_PENDING), 0);
+	assert_int_equal(socbus_load(&t->soc, EV_PENDING), 0);
 	assert_true(fomu_timer_next_irq(&t->timer) == UINT64_MAX);
 	/* disabling reloads from load */
-	wr(t, EN, 0);
+	socbus_store(&t->soc, EN, 0);
 	assert_int_equal(value(t), 1000);
 }
 
@@ -154,10 +143,10 @@ static void test_timer_periodic(void **state)
 	struct t *t = *state;
 
 	/* foboot's time_init: reload = load = 2 s at 12 MHz */
-	wr(t, EN, 0);
+	socbus_store(&t->soc, EN, 0);
 	wr32(t, RELOAD, 24000000);
 	wr32(t, LOAD, 24000000);
-	wr(t, EN, 1);
+	socbus_store(&t->soc, EN, 1);
 	tick(t, 24000000);
 	assert_int_equal(value(t), 0);
 	tick(t, 1);
@@ -165,12 +154,12 @@ static void test_timer_periodic(void **state)
 	tick(t, 1000);
 	assert_int_equal(value(t), 24000000 - 1000);
 	/* small numbers: load 3, reload 4: 3 2 1 0 4 3 2 1 0 4 ... */
-	wr(t, EN, 0);
+	socbus_store(&t->soc, EN, 0);
 	wr32(t, LOAD, 3);
 	wr32(t, RELOAD, 4);
-	wr(t, EV_PENDING, 1);
-	wr(t, EV_ENABLE, 1);
-	wr(t, EN, 1);
+	socbus_store(&t->soc, EV_PENDING, 1);
+	socbus_store(&t->soc, EV_ENABLE, 1);
+	socbus_store(&t->soc, EN, 1);
 	{
 		static const uint32_t want[] = { 3, 2, 1, 0, 4, 3, 2, 1, 0, 4, 3 };
 		unsigned int i;
@@ -183,7 +172,7 @@ static void test_timer_periodic(void **state)
 	/* two zeros went by: one pending event (it is a latch) */
 	fomu_timer_sync(&t->timer);
 	assert_true(irq_line(t));
-	wr(t, EV_PENDING, 1);
+	socbus_store(&t->soc, EV_PENDING, 1);
 	/* the next zero is two cycles away, the one after five */
 	assert_int_equal(fomu_timer_value(&t->timer), 2);
 	assert_int_equal(fomu_timer_next_irq(&t->timer), 2);
@@ -198,7 +187,7 @@ static void test_timer_periodic(void **state)
 	{
 		uint64_t e = t->soc.cpu.effects;
 
-		rd(t, EV_PENDING);
+		socbus_load(&t->soc, EV_PENDING);
 		assert_true(t->soc.cpu.effects > e);
 	}
 }
@@ -215,44 +204,44 @@ static void test_ctrl_touch_reboot_rgb(void **state)
 	assert_int_equal(rd32(t, FOMU_CTRL_BASE + 4), 0xcafef00d);
 	assert_int_equal(rd32(t, FOMU_CTRL_BASE + 0x14), 0); /* bus errors */
 	assert_false(t->ctrl.reset_request);
-	wr(t, FOMU_CTRL_BASE, 1);
+	socbus_store(&t->soc, FOMU_CTRL_BASE, 1);
 	assert_true(t->ctrl.reset_request);
 	assert_true(t->soc.cpu.yield); /* the board acts before the next instruction */
 	t->soc.cpu.yield = false;
 
 	/* touch: foboot's nerve pinch drives pad 2 and reads pad 0 */
-	wr(t, FOMU_TOUCH_BASE + 4, 1 << 2);
+	socbus_store(&t->soc, FOMU_TOUCH_BASE + 4, 1 << 2);
 	for (i = 0; i < 10; i++) {
-		wr(t, FOMU_TOUCH_BASE, (i & 1) << 2);
-		if ((i & 1) != (rd(t, FOMU_TOUCH_BASE + 8) & 1))
+		socbus_store(&t->soc, FOMU_TOUCH_BASE, (i & 1) << 2);
+		if ((i & 1) != (socbus_load(&t->soc, FOMU_TOUCH_BASE + 8) & 1))
 			pinch = 0;
 	}
 	assert_int_equal(pinch, 0);
 	/* a driven pad reads its own level */
-	wr(t, FOMU_TOUCH_BASE, 0x4);
-	assert_int_equal(rd(t, FOMU_TOUCH_BASE + 8), 0x4);
-	wr(t, FOMU_TOUCH_BASE + 4, 0);
-	assert_int_equal(rd(t, FOMU_TOUCH_BASE + 8), 0);
+	socbus_store(&t->soc, FOMU_TOUCH_BASE, 0x4);
+	assert_int_equal(socbus_load(&t->soc, FOMU_TOUCH_BASE + 8), 0x4);
+	socbus_store(&t->soc, FOMU_TOUCH_BASE + 4, 0);
+	assert_int_equal(socbus_load(&t->soc, FOMU_TOUCH_BASE + 8), 0);
 
 	/* reboot: the address register, and the key */
 	wr32(t, FOMU_REBOOT_BASE + 4, 0x20040000);
 	assert_int_equal(rd32(t, FOMU_REBOOT_BASE + 4), 0x20040000);
-	wr(t, FOMU_REBOOT_BASE, 0x02); /* no key: nothing */
+	socbus_store(&t->soc, FOMU_REBOOT_BASE, 0x02); /* no key: nothing */
 	assert_int_equal(t->reboot.request, -1);
-	wr(t, FOMU_REBOOT_BASE, 0xac | 2);
+	socbus_store(&t->soc, FOMU_REBOOT_BASE, 0xac | 2);
 	assert_int_equal(t->reboot.request, 2);
 	assert_true(t->soc.cpu.yield);
 	t->soc.cpu.yield = false;
 
 	/* rgb: address, then data, lands in the LED IP's register */
-	wr(t, FOMU_RGB_BASE + 4, 1);
-	wr(t, FOMU_RGB_BASE, 0x40);
-	wr(t, FOMU_RGB_BASE + 4, 3);
-	wr(t, FOMU_RGB_BASE, 0x7f);
-	wr(t, FOMU_RGB_BASE + 8, 0x06);
+	socbus_store(&t->soc, FOMU_RGB_BASE + 4, 1);
+	socbus_store(&t->soc, FOMU_RGB_BASE, 0x40);
+	socbus_store(&t->soc, FOMU_RGB_BASE + 4, 3);
+	socbus_store(&t->soc, FOMU_RGB_BASE, 0x7f);
+	socbus_store(&t->soc, FOMU_RGB_BASE + 8, 0x06);
 	assert_int_equal(t->rgb.regs[1], 0x40);
 	assert_int_equal(t->rgb.regs[3], 0x7f);
-	assert_int_equal(rd(t, FOMU_RGB_BASE + 8), 0x06);
+	assert_int_equal(socbus_load(&t->soc, FOMU_RGB_BASE + 8), 0x06);
 	assert_int_equal(t->rgb.writes, 2);
 }
 
@@ -261,16 +250,18 @@ static void test_version(void **state)
 	struct t *t = *state;
 
 	/* foboot v1.9 writes the USB address only if this says >= 1.9 */
-	assert_int_equal(rd(t, FOMU_VERSION_BASE), 1);
-	assert_int_equal(rd(t, FOMU_VERSION_BASE + 4), 9);
-	assert_int_equal(rd(t, FOMU_VERSION_BASE + 8), 0);
+	assert_int_equal(socbus_load(&t->soc, FOMU_VERSION_BASE), 1);
+	assert_int_equal(socbus_load(&t->soc, FOMU_VERSION_BASE + 4), 9);
+	assert_int_equal(socbus_load(&t->soc, FOMU_VERSION_BASE + 8), 0);
 	assert_int_equal(rd32(t, FOMU_VERSION_BASE + 0x0c), 0x0c7ee25b);
-	assert_int_equal(rd(t, FOMU_VERSION_BASE + 0x1c) << 8 | rd(t, FOMU_VERSION_BASE + 0x20), 11);
-	assert_int_equal(rd(t, FOMU_VERSION_BASE + 0x24), 0);
-	assert_int_equal(rd(t, FOMU_VERSION_BASE + 0x28), 'P');
+	assert_int_equal(socbus_load(&t->soc, FOMU_VERSION_BASE + 0x1c) << 8 |
+				 socbus_load(&t->soc, FOMU_VERSION_BASE + 0x20),
+			 11);
+	assert_int_equal(socbus_load(&t->soc, FOMU_VERSION_BASE + 0x24), 0);
+	assert_int_equal(socbus_load(&t->soc, FOMU_VERSION_BASE + 0x28), 'P');
 	/* read-only */
-	wr(t, FOMU_VERSION_BASE + 4, 3);
-	assert_int_equal(rd(t, FOMU_VERSION_BASE + 4), 9);
+	socbus_store(&t->soc, FOMU_VERSION_BASE + 4, 3);
+	assert_int_equal(socbus_load(&t->soc, FOMU_VERSION_BASE + 4), 9);
 	/* the peripherals do not overlap, and a ninth fits (usb) */
 	assert_int_equal(t->soc.nperiphs, 6);
 }

@@ -20,10 +20,11 @@
 
 #include <cmocka.h>
 
+#include "dfu/fomu/nor-spi.h"
 #include "dfu/fomu/nor.h"
 #include "dfu/fomu/periph.h"
 #include "dfu/fomu/soc.h"
-#include "dfu/fomu/nor-spi.h"
+#include "tests/lib/socbus.h"
 
 #define CFG1 (FOMU_SPI_BASE + 0x00)
 #define CFG2 (FOMU_SPI_BASE + 0x04)
@@ -76,29 +77,15 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Through the SoC's bus, as a store or load instruction would. */
-static void wr(struct t *t, uint32_t addr, uint32_t v)
-{
-	t->soc.cpu.bus->store(t->soc.cpu.bus_ctx, addr, 4, v);
-}
-
-static uint32_t rd(struct t *t, uint32_t addr)
-{
-	uint32_t v = 0;
-
-	t->soc.cpu.bus->load(t->soc.cpu.bus_ctx, addr, 4, &v);
-	return v;
-}
-
 static void pin(struct t *t, uint8_t bit, bool on)
 {
 	t->cfg1 = on ? t->cfg1 | bit : t->cfg1 & (uint8_t)~bit;
-	wr(t, CFG1, t->cfg1);
+	socbus_store(&t->soc, CFG1, t->cfg1);
 }
 
 static void begin(struct t *t)
 {
-	wr(t, CFG4, 0); /* bit-bang */
+	socbus_store(&t->soc, CFG4, 0); /* bit-bang */
 	pin(t, FOMU_SPI_CFG1_CS_N, false);
 }
 
@@ -117,12 +104,13 @@ static uint8_t xfer(struct t *t, uint8_t out)
 		bool early;
 
 		pin(t, FOMU_SPI_CFG1_MOSI, out & (1 << bit));
-		early = rd(t, STAT1) & FOMU_SPI_CFG1_MISO;
+		early = socbus_load(&t->soc, STAT1) & FOMU_SPI_CFG1_MISO;
 		pin(t, FOMU_SPI_CFG1_CLK, true);
 		if (t->miso_before_rise)
 			in |= (uint8_t)(early << bit);
 		else
-			in |= (uint8_t)(!!(rd(t, STAT1) & FOMU_SPI_CFG1_MISO) << bit);
+			in |= (uint8_t)(!!(socbus_load(&t->soc, STAT1) & FOMU_SPI_CFG1_MISO)
+					<< bit);
 		pin(t, FOMU_SPI_CFG1_CLK, false);
 	}
 	return in;
@@ -207,7 +195,7 @@ static void test_ids(void **state)
 	begin(t);
 	assert_int_equal(xfer(t, 0x9f), 0xff);
 	end(t);
-	assert_true(rd(t, STAT1) & FOMU_SPI_CFG1_MISO);
+	assert_true(socbus_load(&t->soc, STAT1) & FOMU_SPI_CFG1_MISO);
 	assert_int_equal(t->nnotes, 0);
 }
 
@@ -403,14 +391,14 @@ static void test_power_down_and_odd_commands(void **state)
 	 * half-sent is abandoned */
 	begin(t);
 	xfer(t, 0x06);
-	wr(t, CFG4, FOMU_SPI_CFG4_MEMIO);
+	socbus_store(&t->soc, CFG4, FOMU_SPI_CFG4_MEMIO);
 	assert_true(t->nor.cs_n);
 	/* the registers read back; cfg4 resets to memory-mapped */
-	wr(t, CFG2, 0x3f);
-	assert_int_equal(rd(t, CFG2), 0x3f);
-	assert_int_equal(rd(t, CFG4), FOMU_SPI_CFG4_MEMIO);
+	socbus_store(&t->soc, CFG2, 0x3f);
+	assert_int_equal(socbus_load(&t->soc, CFG2), 0x3f);
+	assert_int_equal(socbus_load(&t->soc, CFG4), FOMU_SPI_CFG4_MEMIO);
 	/* bytes 1..3 of a register's word read 0 */
-	assert_int_equal(rd(t, CFG2 + 1), 0);
+	assert_int_equal(socbus_load(&t->soc, CFG2 + 1), 0);
 }
 
 int main(void)
