@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -69,6 +71,26 @@ static bool never(void *data)
 void run_for(struct runner *r, unsigned int ms)
 {
 	run_until(r, never, NULL, ms);
+}
+
+void runner_send(struct runner *r, int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EAGAIN) {
+			/* the reader has not read yet: let it */
+			run_for(r, 1);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		assert_true(n > 0);
+		p += n;
+		len -= (size_t)n;
+	}
 }
 
 /* ---- commands ---- */

@@ -44,6 +44,12 @@ bool run_until(struct runner *r, bool (*until)(void *data), void *data, unsigned
 /* Run for `ms`. */
 void run_for(struct runner *r, unsigned int ms);
 
+/*
+ * Send all `len` bytes of buf on the non-blocking socket `fd`, running
+ * the loop while the socket is full (its reader runs in the loop).
+ */
+void runner_send(struct runner *r, int fd, const void *buf, size_t len);
+
 /* ---- commands, as the kernel writes them ---- */
 
 /* A command stream is built here, then written in one go or in pieces. */

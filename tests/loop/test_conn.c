@@ -345,24 +345,9 @@ static void kernel_reading(struct fixture *fx, bool on)
 /* Write bytes to the device without telling the checker (broken input). */
 static void kwrite_raw(struct fixture *fx, const void *buf, size_t len)
 {
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = write(fx->kfd, p, len);
-
-		if (n < 0 && errno == EAGAIN) {
-			/* the device has not read yet: let it */
-			run_for(&fx->run, 1);
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		assert_true(n > 0);
-		fx->kwritten += (uint64_t)n;
-		fx->kw_hash = fnv1a(fx->kw_hash, p, (size_t)n);
-		p += n;
-		len -= (size_t)n;
-	}
+	runner_send(&fx->run, fx->kfd, buf, len);
+	fx->kwritten += len;
+	fx->kw_hash = fnv1a(fx->kw_hash, buf, len);
 }
 
 static void kwrite(struct fixture *fx, const void *buf, size_t len)

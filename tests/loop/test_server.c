@@ -382,21 +382,7 @@ static void peer_reading(struct peer *p, bool on)
 
 static void peer_send(struct peer *p, const void *buf, size_t len)
 {
-	const uint8_t *b = buf;
-
-	while (len) {
-		ssize_t n = send(p->fd, b, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EAGAIN) {
-			run_for(&p->fx->run, 1);
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		assert_true(n > 0);
-		b += n;
-		len -= (size_t)n;
-	}
+	runner_send(&p->fx->run, p->fd, buf, len);
 }
 
 static bool peer_has_bytes(void *data)
