@@ -52,7 +52,10 @@ void runner_send(struct runner *r, int fd, const void *buf, size_t len);
 
 /* ---- commands, as the kernel writes them ---- */
 
-/* A command stream is built here, then written in one go or in pieces. */
+/*
+ * A command stream is built here, then written in one go or in pieces;
+ * or any bytes that grow at the end (what a peer received).
+ */
 struct cmdbuf {
 	uint8_t *p;
 	size_t len, cap;

@@ -62,8 +62,7 @@ struct peer {
 	int fd;
 	uint16_t port; /* its local port */
 	struct loop_io *io;
-	uint8_t *rx; /* set-up phase: bytes not taken yet */
-	size_t rx_len, rx_cap;
+	struct cmdbuf rx; /* set-up phase: bytes not taken yet */
 	bool eof;
 	struct usbip_check *chk; /* URB phase */
 	struct cmdbuf cmd;
@@ -303,17 +302,7 @@ static void peer_got(struct peer *p, const uint8_t *buf, size_t n)
 		usbip_check_device(p->chk, buf, n);
 		return;
 	}
-	if (p->rx_len + n > p->rx_cap) {
-		size_t cap = p->rx_cap ? p->rx_cap : 4096;
-
-		while (cap < p->rx_len + n)
-			cap *= 2;
-		p->rx = realloc(p->rx, cap);
-		assert_non_null(p->rx);
-		p->rx_cap = cap;
-	}
-	memcpy(p->rx + p->rx_len, buf, n);
-	p->rx_len += n;
+	memcpy(cmd_grow(&p->rx, n), buf, n);
 }
 
 static void peer_read(struct loop_io *io, uint32_t events, void *data)
@@ -368,7 +357,7 @@ static void peer_free(struct peer *p)
 	if (p->fd >= 0)
 		close(p->fd);
 	usbip_check_free(p->chk);
-	free(p->rx);
+	cmd_free(&p->rx);
 	cmd_free(&p->cmd);
 	reply_log_free(&p->reps);
 	free(p);
@@ -389,7 +378,7 @@ static bool peer_has_bytes(void *data)
 {
 	struct fixture *fx = data;
 
-	return fx->wait_peer->rx_len >= fx->wait_n || fx->wait_peer->eof;
+	return fx->wait_peer->rx.len >= fx->wait_n || fx->wait_peer->eof;
 }
 
 static bool peer_has_eof(void *data)
@@ -423,12 +412,12 @@ static void peer_take(struct peer *p, void *buf, size_t n)
 	p->fx->wait_peer = p;
 	p->fx->wait_n = n;
 	run_until(&p->fx->run, peer_has_bytes, p->fx, WAIT_MS);
-	if (p->rx_len < n)
-		fail_msg("%zu bytes from the server, want %zu%s", p->rx_len, n,
+	if (p->rx.len < n)
+		fail_msg("%zu bytes from the server, want %zu%s", p->rx.len, n,
 			 p->eof ? " (it closed the connection)" : "");
-	memcpy(buf, p->rx, n);
-	memmove(p->rx, p->rx + n, p->rx_len - n);
-	p->rx_len -= n;
+	memcpy(buf, p->rx.p, n);
+	memmove(p->rx.p, p->rx.p + n, p->rx.len - n);
+	p->rx.len -= n;
 }
 
 /* The server closes the connection within ms, having sent nothing more. */
@@ -437,7 +426,7 @@ static void assert_closed(struct peer *p, unsigned int ms)
 	p->fx->wait_peer = p;
 	if (!run_until(&p->fx->run, peer_has_eof, p->fx, ms))
 		fail_msg("the server did not close the connection within %u ms", ms);
-	assert_int_equal(p->rx_len, 0);
+	assert_int_equal(p->rx.len, 0);
 }
 
 static void assert_open(struct peer *p)
@@ -527,9 +516,9 @@ static struct peer *import(struct fixture *fx, const char *busid, uint32_t want)
 	assert_string_equal(d.busid, busid);
 	assert_int_equal(d.idVendor, MOUSE_VID);
 	assert_int_equal(usbip_check_new(reply_log_add, &p->reps, &p->chk), 0);
-	if (p->rx_len)
-		usbip_check_device(p->chk, p->rx, p->rx_len);
-	p->rx_len = 0;
+	if (p->rx.len)
+		usbip_check_device(p->chk, p->rx.p, p->rx.len);
+	p->rx.len = 0;
 	return p;
 }
 
