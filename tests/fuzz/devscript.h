@@ -13,6 +13,11 @@
  * fits the buffer the host gave; nothing is left pending once the device
  * has been disconnected. Header-only: each target is one .c file.
  *
+ * It is the fuzzers' own host, not tests/lib/fakehost.h: that one fails
+ * through cmocka and keeps up to 64 completed URBs for the test to look
+ * at, where a fuzzer aborts with a message (FUZZ_CHECK) and frees every
+ * URB as it comes back, however many an input sends.
+ *
  * Script: a sequence of operations, each an opcode byte and its operands.
  *
  *	0, 1   control: SETUP[8], flags; OUT data wLength bytes
