@@ -128,19 +128,10 @@ static void expect_out(struct t *t, const char *want)
 
 static struct usb_urb *int_urb(struct t *t, uint8_t ep, bool in, uint32_t len, const void *out)
 {
-	struct usb_urb *u = calloc(1, sizeof(*u) + len);
+	struct usb_urb *u = fakehost_urb(&t->host, ep, in, len);
 
-	assert_non_null(u);
-	u->ep = ep;
-	u->in = in;
-	u->length = len;
-	u->buf = (uint8_t *)(u + 1);
-	u->cap = len;
-	u->seqnum = ++t->host.seqnum;
-	if (!in) {
+	if (!in)
 		memcpy(u->buf, out, len);
-		u->actual = len;
-	}
 	return u;
 }
 
@@ -158,7 +149,7 @@ static int take_done(struct t *t, void *in, uint32_t *ret_actual)
 		memcpy(in, u->buf, u->actual);
 	if (ret_actual)
 		*ret_actual = u->actual;
-	free(u);
+	fakehost_urb_free(&t->host, u);
 	return status;
 }
 
@@ -195,7 +186,7 @@ static void test_send(void **state)
 	uint8_t buf[64];
 	uint32_t n = 0;
 
-	usb_device_submit(t->dev, int_urb(t, 1, true, 64, NULL));
+	fakehost_submit(&t->host, int_urb(t, 1, true, 64, NULL));
 	assert_int_equal(t->host.ndone, 0);
 	assert_int_equal(cmd(t, "send 01 01 00 ff7f 0000 0000 0000 00 80 0f"), 0);
 	assert_int_equal(take_done(t, buf, &n), 0);
@@ -280,7 +271,7 @@ static void test_output(void **state)
 					  ((uint8_t[]){ 2, 0xaa, 0xbb }), NULL, NULL),
 			 0);
 	fakehost_expect_event(&t->host, "output 02 aa bb");
-	usb_device_submit(t->dev, int_urb(t, 2, false, 3, ((uint8_t[]){ 2, 0x11, 0x22 })));
+	fakehost_submit(&t->host, int_urb(t, 2, false, 3, ((uint8_t[]){ 2, 0x11, 0x22 })));
 	assert_int_equal(take_done(t, NULL, NULL), 0);
 	fakehost_expect_event(&t->host, "output 02 11 22");
 	assert_int_equal(cmd(t, "get-report output 2"), 0);
@@ -290,7 +281,7 @@ static void test_output(void **state)
 			 0);
 	assert_int_equal(n, 3);
 	/* A report that is not the descriptor's halts the endpoint. */
-	usb_device_submit(t->dev, int_urb(t, 2, false, 2, ((uint8_t[]){ 2, 0x11 })));
+	fakehost_submit(&t->host, int_urb(t, 2, false, 2, ((uint8_t[]){ 2, 0x11 })));
 	assert_int_equal(take_done(t, NULL, NULL), -EPIPE);
 	t_free(t);
 }
@@ -377,7 +368,7 @@ static void test_no_ids(void **state)
 					  NULL, NULL),
 			 0);
 	assert_int_equal(cmd(t, "send 0102"), 0);
-	usb_device_submit(t->dev, int_urb(t, 1, true, 8, NULL));
+	fakehost_submit(&t->host, int_urb(t, 1, true, 8, NULL));
 	assert_int_equal(take_done(t, buf, &n), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(cmd(t, "send 010203"), -EINVAL);
