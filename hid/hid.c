@@ -38,11 +38,9 @@ static void reset_state(struct hid *h)
 int hid_attach(struct hid *h, const struct hid_params *params, struct usb_device *dev,
 	       unsigned int intf)
 {
-	const uint8_t *d, *hid_desc = NULL;
-	struct usb_config_cursor c;
-	uint8_t ep_in = 0, ep_out = 0;
-	bool inside = false;
+	const uint8_t *hid_desc;
 	struct usb_function *f;
+	struct usb_intf_eps e;
 
 	assert(params->in_len > 0 && params->in_len <= HID_REPORT_MAX);
 	assert(params->boot_len <= params->in_len && params->out_len <= HID_REPORT_MAX);
@@ -53,22 +51,12 @@ int hid_attach(struct hid *h, const struct hid_params *params, struct usb_device
 
 	/* Our own descriptors, but a slip there would otherwise show only
 	 * as a host that ignores the device: check what the host reads. */
-	usb_config_begin(&c, dev->config);
-	while ((d = usb_config_next(&c))) {
-		if (d[1] == USB_DT_INTERFACE && d[0] >= USB_DT_INTERFACE_SIZE)
-			inside = d[2] == intf && d[3] == 0;
-		else if (inside && d[1] == USB_DT_HID && !hid_desc)
-			hid_desc = d;
-		else if (inside && d[1] == USB_DT_ENDPOINT && d[0] >= USB_DT_ENDPOINT_SIZE &&
-			 (d[2] & USB_DIR_IN) && (d[3] & 0x03) == USB_ENDPOINT_XFER_INT && !ep_in)
-			ep_in = d[2];
-		else if (inside && d[1] == USB_DT_ENDPOINT && d[0] >= USB_DT_ENDPOINT_SIZE &&
-			 !(d[2] & USB_DIR_IN) && (d[3] & 0x03) == USB_ENDPOINT_XFER_INT && !ep_out)
-			ep_out = d[2];
-	}
-	if (ep_out && !params->set_report)
+	if (usb_interface_eps(dev->config, intf, USB_ENDPOINT_XFER_INT, USB_DT_HID, &e) < 0)
 		return -EINVAL;
-	if (c.err || !hid_desc || !ep_in)
+	hid_desc = e.class_desc;
+	if (e.out && !params->set_report)
+		return -EINVAL;
+	if (!hid_desc || !e.in)
 		return -EINVAL;
 	if (hid_desc[0] != HID_DT_HID_SIZE || hid_desc[5] != 1 || hid_desc[6] != USB_DT_REPORT ||
 	    get_le16(hid_desc + 7) != params->report_desc_len)
@@ -81,8 +69,8 @@ int hid_attach(struct hid *h, const struct hid_params *params, struct usb_device
 	h->params = params;
 	h->func = f;
 	h->hid_desc = hid_desc;
-	h->ep_in = ep_in;
-	h->ep_out = ep_out;
+	h->ep_in = e.in;
+	h->ep_out = e.out;
 	reset_state(h);
 	return 0;
 }

@@ -347,27 +347,12 @@ const struct usb_class_ops msc_class_ops = {
 
 int msc_attach(struct msc *m, struct scsi_lun *lun, struct usb_device *dev, unsigned int intf)
 {
-	struct usb_config_cursor c;
-	uint8_t ep_in = 0, ep_out = 0;
-	bool inside = false;
 	struct usb_function *f;
-	const uint8_t *d;
+	struct usb_intf_eps e;
 
-	if (!dev->config)
-		return -EINVAL;
-	usb_config_begin(&c, dev->config);
-	while ((d = usb_config_next(&c))) {
-		if (d[1] == USB_DT_INTERFACE && d[0] >= USB_DT_INTERFACE_SIZE)
-			inside = d[2] == intf && d[3] == 0;
-		else if (inside && d[1] == USB_DT_ENDPOINT && d[0] >= USB_DT_ENDPOINT_SIZE &&
-			 (d[3] & 0x03) == USB_ENDPOINT_XFER_BULK) {
-			if ((d[2] & USB_DIR_IN) && !ep_in)
-				ep_in = d[2];
-			else if (!(d[2] & USB_DIR_IN) && !ep_out)
-				ep_out = d[2];
-		}
-	}
-	if (c.err || !ep_in || !ep_out)
+	if (!dev->config ||
+	    usb_interface_eps(dev->config, intf, USB_ENDPOINT_XFER_BULK, 0, &e) < 0 || !e.in ||
+	    !e.out)
 		return -EINVAL;
 	f = usb_device_add_function(dev, &msc_class_ops, intf, 1, m);
 	if (!f)
@@ -375,8 +360,8 @@ int msc_attach(struct msc *m, struct scsi_lun *lun, struct usb_device *dev, unsi
 	memset(m, 0, sizeof(*m));
 	m->func = f;
 	m->lun = lun;
-	m->ep_in = ep_in;
-	m->ep_out = ep_out;
+	m->ep_in = e.in;
+	m->ep_out = e.out;
 	reset_state(m);
 	return 0;
 }

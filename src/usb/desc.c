@@ -37,6 +37,36 @@ const uint8_t *usb_config_next(struct usb_config_cursor *c)
 
 /* Does the configuration have interface `intf` with alternate setting `alt`? */
 
+int usb_interface_eps(const uint8_t *config, unsigned int intf, uint8_t xfer,
+		      uint8_t class_dtype, struct usb_intf_eps *ret)
+{
+	struct usb_intf_eps e = { 0 };
+	struct usb_config_cursor c;
+	bool inside = false;
+	const uint8_t *p;
+
+	usb_config_begin(&c, config);
+	while ((p = usb_config_next(&c))) {
+		if (p[1] == USB_DT_INTERFACE && p[0] >= USB_DT_INTERFACE_SIZE) {
+			inside = p[2] == intf && p[3] == 0;
+		} else if (!inside) {
+			continue;
+		} else if (p[1] == USB_DT_ENDPOINT && p[0] >= USB_DT_ENDPOINT_SIZE &&
+			   (p[3] & 0x03) == xfer) {
+			if ((p[2] & USB_DIR_IN) && !e.in)
+				e.in = p[2];
+			else if (!(p[2] & USB_DIR_IN) && !e.out)
+				e.out = p[2];
+		} else if (class_dtype && p[1] == class_dtype && !e.class_desc) {
+			e.class_desc = p;
+		}
+	}
+	if (c.err)
+		return -EINVAL;
+	*ret = e;
+	return 0;
+}
+
 int usb_device_validate(struct usb_device *dev)
 {
 	struct usb_config_cursor c;

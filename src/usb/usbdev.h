@@ -212,6 +212,22 @@ struct usb_config_cursor {
 void usb_config_begin(struct usb_config_cursor *c, const uint8_t *config);
 const uint8_t *usb_config_next(struct usb_config_cursor *c);
 
+/* What a class needs of its interface, found by usb_interface_eps(). */
+struct usb_intf_eps {
+	uint8_t in, out; /* the first IN and OUT endpoint addresses; 0: none */
+	const uint8_t *class_desc; /* the first descriptor of the asked type, or NULL */
+};
+
+/*
+ * Walk `config` for interface `intf`, alternate setting 0: its first IN
+ * and first OUT endpoint of transfer type `xfer` (USB_ENDPOINT_XFER_*),
+ * and its first class descriptor of type `class_dtype` (0: none asked),
+ * so that a class binding to an interface need not walk the descriptors
+ * itself. 0, or -EINVAL for a malformed configuration.
+ */
+int usb_interface_eps(const uint8_t *config, unsigned int intf, uint8_t xfer,
+		      uint8_t class_dtype, struct usb_intf_eps *ret);
+
 /*
  * Check the descriptors and bind endpoints to functions by walking the
  * configuration descriptor. 0, or -EINVAL when a descriptor is malformed
