@@ -73,19 +73,10 @@ static int cmd(struct t *t, const char *line)
 
 static struct usb_urb *int_urb(struct t *t, bool in, uint32_t len, const void *out)
 {
-	struct usb_urb *u = calloc(1, sizeof(*u) + len);
+	struct usb_urb *u = fakehost_urb(&t->host, 1, in, len);
 
-	assert_non_null(u);
-	u->ep = 1;
-	u->in = in;
-	u->length = len;
-	u->buf = (uint8_t *)(u + 1);
-	u->cap = len;
-	u->seqnum = ++t->host.seqnum;
-	if (!in) {
+	if (!in)
 		memcpy(u->buf, out, len);
-		u->actual = len;
-	}
 	return u;
 }
 
@@ -94,22 +85,22 @@ static void read_report(struct t *t, uint8_t r[GAMEPAD_REPORT_SIZE])
 {
 	struct usb_urb *u;
 
-	usb_device_submit(t->dev, int_urb(t, true, 64, NULL));
+	fakehost_submit(&t->host, int_urb(t, true, 64, NULL));
 	assert_int_equal(t->host.ndone, 1);
 	u = t->host.done[0];
 	t->host.ndone = 0;
 	assert_int_equal(u->status, 0);
 	assert_int_equal(u->actual, GAMEPAD_REPORT_SIZE);
 	memcpy(r, u->buf, GAMEPAD_REPORT_SIZE);
-	free(u);
+	fakehost_urb_free(&t->host, u);
 }
 
 static void host_sends(struct t *t, const uint8_t *msg, uint32_t len)
 {
-	usb_device_submit(t->dev, int_urb(t, false, len, msg));
+	fakehost_submit(&t->host, int_urb(t, false, len, msg));
 	assert_int_equal(t->host.ndone, 1);
 	assert_int_equal(t->host.done[0]->status, 0);
-	free(t->host.done[0]);
+	fakehost_urb_free(&t->host, t->host.done[0]);
 	t->host.ndone = 0;
 }
 
