@@ -321,7 +321,7 @@ static void test_watch(void **state)
 	assert_int_equal(watch(t, true, b[1]), 0);
 	assert_int_equal(watch(t, false, c[1]), 0);
 	close(c[0]); /* this client went away: let go, no SIGPIPE */
-	usb_device_submit(t->dev, int_urb(t, 2, false, 3, ((uint8_t[]){ 2, 0x11, 0x22 })));
+	fakehost_submit(&t->host, int_urb(t, 2, false, 3, ((uint8_t[]){ 2, 0x11, 0x22 })));
 	assert_int_equal(take_done(t, NULL, NULL), 0);
 	assert_int_equal(fakehost_control(&t->host, OUT_CLASS, HID_REQ_SET_REPORT, 0x0303, 0, 5,
 					  ((uint8_t[]){ 3, 1, 2, 3, 4 }), NULL, NULL),
