@@ -908,10 +908,16 @@ int fomu_fw_new(struct fomu_fw **ret, const char *path, struct nor_flash *flash,
 		return r == -ENOMEM ? r : r == -E2BIG ? -EINVAL : r;
 	}
 	for (i = 0; i < fw->img.nsegs; i++) {
-		if (fw->img.segs[i].paddr < FOMU_ROM_SIZE)
-			rom += fw->img.segs[i].memsz;
-		else
-			ram += fw->img.segs[i].memsz;
+		const struct elf_segment *s = &fw->img.segs[i];
+
+		/* .data counts twice: its image in ROM, its copy in SRAM */
+		if (s->vaddr < FOMU_ROM_SIZE) {
+			rom += s->memsz;
+		} else {
+			ram += s->memsz;
+			if (s->filesz && s->paddr < FOMU_ROM_SIZE)
+				rom += s->filesz;
+		}
 	}
 	fw_log(fw, "firmware %s: entry 0x%08x, %u bytes of ROM, %u of SRAM", fw->name,
 	       fw->img.entry, rom, ram);

@@ -120,43 +120,86 @@ void fomu_soc_reset(struct fomu_soc *soc, uint32_t pc)
 	rv32_reset(&soc->cpu, pc);
 }
 
-static_assert(FOMU_ROM_BASE == 0, "segment_home() tests no lower bound for ROM");
+static_assert(FOMU_ROM_BASE == 0, "home() tests no lower bound for ROM");
 
-static uint8_t *segment_home(struct fomu_soc *soc, const struct elf_segment *s)
+/* The board's bytes for [addr, addr + len) (len > 0), inside ROM or
+ * inside SRAM; NULL elsewhere. */
+static uint8_t *home(struct fomu_soc *soc, uint32_t addr, uint32_t len, bool *ret_rom)
 {
-	uint64_t end = (uint64_t)s->paddr + s->memsz;
+	uint64_t end = (uint64_t)addr + len;
 
-	if (end <= (uint64_t)FOMU_ROM_BASE + FOMU_ROM_SIZE)
-		return soc->rom + (s->paddr - FOMU_ROM_BASE);
-	if (s->paddr >= FOMU_SRAM_BASE && end <= (uint64_t)FOMU_SRAM_BASE + FOMU_SRAM_SIZE)
-		return soc->sram + (s->paddr - FOMU_SRAM_BASE);
+	*ret_rom = end <= (uint64_t)FOMU_ROM_BASE + FOMU_ROM_SIZE;
+	if (*ret_rom)
+		return soc->rom + (addr - FOMU_ROM_BASE);
+	if (addr >= FOMU_SRAM_BASE && end <= (uint64_t)FOMU_SRAM_BASE + FOMU_SRAM_SIZE)
+		return soc->sram + (addr - FOMU_SRAM_BASE);
 	return NULL;
+}
+
+static int outside(struct strbuf *err, const char *what, uint32_t addr, uint32_t len,
+		   const char *fields)
+{
+	strbuf_printf(err,
+		      "segment %s 0x%08x-0x%08x (%s) is outside the Fomu's ROM "
+		      "(0x%08x-0x%08x) and SRAM (0x%08x-0x%08x)",
+		      what, addr, (uint32_t)(addr + len - 1), fields, FOMU_ROM_BASE,
+		      FOMU_ROM_BASE + FOMU_ROM_SIZE - 1, FOMU_SRAM_BASE,
+		      FOMU_SRAM_BASE + FOMU_SRAM_SIZE - 1);
+	return -EINVAL;
+}
+
+/* Where segment s's file bytes go, where it runs; both checked. */
+static int place(struct fomu_soc *soc, const struct elf_segment *s, uint8_t **ret_load,
+		 uint8_t **ret_run, struct strbuf *err)
+{
+	bool rom;
+
+	*ret_load = NULL;
+	if (s->filesz) {
+		*ret_load = home(soc, s->paddr, s->filesz, &rom);
+		if (!*ret_load)
+			return outside(err, "image", s->paddr, s->filesz, "p_paddr, p_filesz");
+	}
+	*ret_run = home(soc, s->vaddr, s->memsz, &rom);
+	if (!*ret_run)
+		return outside(err, "running at", s->vaddr, s->memsz, "p_vaddr, p_memsz");
+	if (rom && s->vaddr != s->paddr) {
+		strbuf_printf(err,
+			      "segment running at 0x%08x-0x%08x is loaded from 0x%08x: nothing "
+			      "can copy it into ROM, link it to run in SRAM (0x%08x-0x%08x)",
+			      s->vaddr, s->vaddr + s->memsz - 1, s->paddr, FOMU_SRAM_BASE,
+			      FOMU_SRAM_BASE + FOMU_SRAM_SIZE - 1);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int fomu_soc_load(struct fomu_soc *soc, const struct elf_image *img, const uint8_t *buf,
 		  struct strbuf *err)
 {
+	uint8_t *load, *run;
 	unsigned int i;
+	int r;
 
+	for (i = 0; i < img->nsegs; i++) {
+		r = place(soc, &img->segs[i], &load, &run, err);
+		if (r < 0)
+			return r;
+	}
+	/* The zeros first: where a run range covers another segment's load
+	 * image, the image is what the board holds at reset. */
 	for (i = 0; i < img->nsegs; i++) {
 		const struct elf_segment *s = &img->segs[i];
 
-		if (!segment_home(soc, s)) {
-			strbuf_printf(err,
-				      "segment 0x%08x-0x%08x is outside the Fomu's ROM "
-				      "(0x%08x-0x%08x) and SRAM (0x%08x-0x%08x)",
-				      s->paddr, (uint32_t)(s->paddr + s->memsz - 1), FOMU_ROM_BASE,
-				      FOMU_ROM_BASE + FOMU_ROM_SIZE - 1, FOMU_SRAM_BASE,
-				      FOMU_SRAM_BASE + FOMU_SRAM_SIZE - 1);
-			return -EINVAL;
-		}
+		place(soc, s, &load, &run, err);
+		memset(run + s->filesz, 0, s->memsz - s->filesz);
 	}
 	for (i = 0; i < img->nsegs; i++) {
 		const struct elf_segment *s = &img->segs[i];
-		uint8_t *p = segment_home(soc, s);
 
-		memcpy(p, buf + s->offset, s->filesz);
-		memset(p + s->filesz, 0, s->memsz - s->filesz);
+		place(soc, s, &load, &run, err);
+		if (s->filesz)
+			memcpy(load, buf + s->offset, s->filesz);
 	}
 	return 0;
 }

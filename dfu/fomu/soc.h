@@ -87,11 +87,14 @@ int fomu_soc_add_periph(struct fomu_soc *soc, const struct fomu_periph *p);
 void fomu_soc_reset(struct fomu_soc *soc, uint32_t pc);
 
 /*
- * Put a firmware's segments (elf_parse_rv32() of buf) into ROM and SRAM,
- * as a board's bitstream and a debugger would; zero past each filesz.
- * Every segment must lie inside ROM or inside SRAM (the flash belongs to
- * the flash file, and is written through SPI). Checked first: nothing is
- * written unless all fit. 0, or -EINVAL with the reason in err.
+ * Put a firmware's segments (elf_parse_rv32() of buf) on the board as the
+ * linker laid them out, as a bitstream's ROM and a debugger would: each
+ * segment's file bytes at p_paddr (its load image), and zeros at p_vaddr
+ * from p_filesz to p_memsz (where it runs). Both ranges must lie inside
+ * ROM or inside SRAM (the flash belongs to the flash file, and is written
+ * through SPI), and a segment loaded elsewhere than it runs must run in
+ * SRAM. Checked first: nothing is written unless all fit. 0, or -EINVAL
+ * with the reason in err.
  */
 int fomu_soc_load(struct fomu_soc *soc, const struct elf_image *img, const uint8_t *buf,
 		  struct strbuf *err);

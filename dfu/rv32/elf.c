@@ -70,17 +70,45 @@ static int check_header(const uint8_t *b, size_t len, struct strbuf *err)
 	return 0;
 }
 
-static bool overlap(const struct elf_segment *a, const struct elf_segment *b)
+/* [a, a + alen) and [b, b + blen) share a byte. */
+static bool overlap(uint32_t a, uint32_t alen, uint32_t b, uint32_t blen)
 {
-	return (uint64_t)a->paddr < (uint64_t)b->paddr + b->memsz &&
-	       (uint64_t)b->paddr < (uint64_t)a->paddr + a->memsz;
+	return alen && blen && (uint64_t)a < (uint64_t)b + blen && (uint64_t)b < (uint64_t)a + alen;
+}
+
+static int check_overlap(const struct elf_image *img, const struct elf_segment *s,
+			 struct strbuf *err)
+{
+	unsigned int j;
+
+	for (j = 0; j < img->nsegs; j++) {
+		const struct elf_segment *o = &img->segs[j];
+
+		if (overlap(o->paddr, o->filesz, s->paddr, s->filesz)) {
+			strbuf_printf(err,
+				      "segments overlap: load images 0x%08x-0x%08x and "
+				      "0x%08x-0x%08x (p_paddr, p_filesz)",
+				      o->paddr, o->paddr + o->filesz - 1, s->paddr,
+				      s->paddr + s->filesz - 1);
+			return -EINVAL;
+		}
+		if (overlap(o->vaddr, o->memsz, s->vaddr, s->memsz)) {
+			strbuf_printf(err,
+				      "segments overlap: 0x%08x-0x%08x and 0x%08x-0x%08x "
+				      "(p_vaddr, p_memsz)",
+				      o->vaddr, o->vaddr + o->memsz - 1, s->vaddr,
+				      s->vaddr + s->memsz - 1);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 int elf_parse_rv32(const uint8_t *buf, size_t len, struct elf_image *ret, struct strbuf *err)
 {
 	struct elf_image img = { 0 };
 	uint32_t phoff;
-	unsigned int phnum, i, j;
+	unsigned int phnum, i;
 	int r;
 
 	r = check_header(buf, len, err);
@@ -100,6 +128,7 @@ int elf_parse_rv32(const uint8_t *buf, size_t len, struct elf_image *ret, struct
 		uint32_t type = get_le32(ph);
 		struct elf_segment s = {
 			.offset = get_le32(ph + 4),
+			.vaddr = get_le32(ph + 8),
 			.paddr = get_le32(ph + 12),
 			.filesz = get_le32(ph + 16),
 			.memsz = get_le32(ph + 20),
@@ -119,26 +148,27 @@ int elf_parse_rv32(const uint8_t *buf, size_t len, struct elf_image *ret, struct
 			strbuf_printf(err, "segment %u: its bytes are beyond the end of the file", i);
 			return -EINVAL;
 		}
-		if ((uint64_t)s.paddr + s.memsz > 0x100000000ull) {
-			strbuf_printf(err, "segment %u: 0x%08x + 0x%x wraps around 4 GiB", i, s.paddr,
-				      s.memsz);
+		if ((uint64_t)s.paddr + s.filesz > 0x100000000ull) {
+			strbuf_printf(err,
+				      "segment %u: 0x%08x + 0x%x (p_paddr + p_filesz) wraps "
+				      "around 4 GiB",
+				      i, s.paddr, s.filesz);
+			return -EINVAL;
+		}
+		if ((uint64_t)s.vaddr + s.memsz > 0x100000000ull) {
+			strbuf_printf(err,
+				      "segment %u: 0x%08x + 0x%x (p_vaddr + p_memsz) wraps "
+				      "around 4 GiB",
+				      i, s.vaddr, s.memsz);
 			return -EINVAL;
 		}
 		if (img.nsegs == ELF_MAX_SEGMENTS) {
 			strbuf_printf(err, "more than %u loadable segments", ELF_MAX_SEGMENTS);
 			return -E2BIG;
 		}
-		for (j = 0; j < img.nsegs; j++) {
-			const struct elf_segment *o = &img.segs[j];
-
-			if (overlap(o, &s)) {
-				strbuf_printf(err,
-					      "segments overlap: 0x%08x-0x%08x and 0x%08x-0x%08x",
-					      o->paddr, o->paddr + o->memsz - 1, s.paddr,
-					      s.paddr + s.memsz - 1);
-				return -EINVAL;
-			}
-		}
+		r = check_overlap(&img, &s, err);
+		if (r < 0)
+			return r;
 		img.segs[img.nsegs++] = s;
 	}
 	if (img.nsegs == 0)

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ELF32 RISC-V executables, as a firmware loader needs them: the entry
- * point and the PT_LOAD segments at their physical addresses. p_paddr is
- * where a segment's bytes are at reset, which is what a board holds: a
- * firmware linked for ROM keeps its .data image in ROM (p_paddr) and
- * copies it to SRAM (p_vaddr) itself.
+ * point and the PT_LOAD segments as the linker laid them out. A segment
+ * has two addresses: p_paddr, where its p_filesz bytes are at reset (the
+ * load image, in ROM or flash), and p_vaddr, where it runs, p_memsz
+ * bytes of which those past p_filesz are zero (.bss). They differ for a
+ * firmware linked for ROM: its .data image sits in ROM after .rodata
+ * (p_paddr) and its start-up code copies it to SRAM (p_vaddr) and clears
+ * .bss there itself. A loader puts the file bytes at p_paddr and the
+ * zeros at p_vaddr + p_filesz.
  *
  * A pure parser over a byte buffer: it checks the file against itself
  * (class, byte order, machine, flags the core cannot run, bounds,
@@ -29,8 +33,9 @@
 #define ELF_PF_R 4u
 
 struct elf_segment {
-	uint32_t paddr;
-	uint32_t memsz; /* > 0; bytes past filesz are zero */
+	uint32_t paddr; /* the load image: filesz bytes from the file */
+	uint32_t vaddr; /* where it runs: memsz bytes, zero past filesz */
+	uint32_t memsz; /* > 0 */
 	uint32_t filesz;
 	uint32_t offset; /* of the bytes in the file */
 	uint32_t flags; /* ELF_PF_* */
@@ -45,8 +50,9 @@ struct elf_image {
 /*
  * Parse an executable for an RV32I/M hart without compressed or
  * floating-point instructions (what -march=rv32i -mabi=ilp32 builds).
- * Segments with p_memsz 0 are skipped. 0, or -EINVAL (or -E2BIG for too
- * many segments) with the reason in err.
+ * Segments with p_memsz 0 are skipped. No two load images overlap, nor
+ * two run ranges. 0, or -EINVAL (or -E2BIG for too many segments) with
+ * the reason in err.
  */
 int elf_parse_rv32(const uint8_t *buf, size_t len, struct elf_image *ret, struct strbuf *err);
 

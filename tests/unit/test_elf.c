@@ -261,16 +261,29 @@ static void test_bad_segments(void **state)
 	expect_refused(&f, "beyond the end of the file");
 	good(&f);
 	f.ph[2].paddr = 0xffffff00;
+	f.ph[2].vaddr = 0xffffff00;
 	f.ph[2].memsz = 0x200;
-	expect_refused(&f, "wraps around 4 GiB");
+	expect_refused(&f, "0xffffff00 + 0x200 (p_vaddr + p_memsz) wraps around 4 GiB");
 	good(&f);
-	f.ph[1].paddr = 0x8; /* over the text's last 8 bytes */
-	expect_refused(&f, "segments overlap: 0x00000000-0x0000000f and 0x00000008-0x0000000f");
+	f.ph[1].paddr = 0xfffffffc;
+	expect_refused(&f, "0xfffffffc + 0x8 (p_paddr + p_filesz) wraps around 4 GiB");
 	good(&f);
-	f.ph[2].paddr = 0x10000000;
-	f.ph[2].memsz = 0x10;
-	f.ph[1].paddr = 0x1000000c;
-	expect_refused(&f, "segments overlap");
+	f.ph[1].paddr = 0x8; /* .data's image over the text's last 8 bytes */
+	expect_refused(&f, "segments overlap: load images 0x00000000-0x0000000f and "
+			   "0x00000008-0x0000000f (p_paddr, p_filesz)");
+	good(&f);
+	f.ph[2].vaddr = 0x10000004; /* .bss over .data where they run */
+	expect_refused(&f, "segments overlap: 0x10000000-0x10000007 and 0x10000004-0x10000103 "
+			   "(p_vaddr, p_memsz)");
+	good(&f);
+	f.ph[2].paddr = 0x10; /* .bss's address in ROM, where .data's image is: no bytes */
+	{
+		struct strbuf err = { 0 };
+		struct elf_image img;
+
+		assert_int_equal(parse(&f, &img, &err), 0);
+		strbuf_free(&err);
+	}
 	good(&f);
 	for (i = 0; i < 3; i++)
 		f.ph[i].type = 4; /* PT_NOTE */
@@ -281,7 +294,7 @@ static void test_bad_segments(void **state)
 	expect_refused(&f, "dynamically linked");
 	good(&f);
 	for (i = 0; i < 17; i++)
-		f.ph[i] = (struct phdr){ 1, 0x200, 0, 16 * i, 16, 16, 5 };
+		f.ph[i] = (struct phdr){ 1, 0x200, 16 * i, 16 * i, 16, 16, 5 };
 	f.nph = 17;
 	expect_refused(&f, "more than 16 loadable segments");
 }
@@ -298,27 +311,52 @@ static void test_placement(void **state)
 	assert_int_equal(fomu_soc_init(&soc, flash, NULL, NULL), 0);
 	good(&f);
 	f.ph[2].paddr = 0x20040000; /* the flash window */
+	f.ph[2].vaddr = 0x20040000;
 	assert_int_equal(parse(&f, &img, &err), 0);
 	strbuf_reset(&err);
 	assert_int_equal(fomu_soc_load(&soc, &img, f.b, &err), -EINVAL);
-	assert_string_equal(strbuf_str(&err),
-			    "segment 0x20040000-0x200400ff is outside the Fomu's ROM "
-			    "(0x00000000-0x00001fff) and SRAM (0x10000000-0x1001ffff)");
+	assert_string_equal(
+		strbuf_str(&err),
+		"segment running at 0x20040000-0x200400ff (p_vaddr, p_memsz) is outside "
+		"the Fomu's ROM (0x00000000-0x00001fff) and SRAM (0x10000000-0x1001ffff)");
 	/* the text (segment 0) was not written either */
 	assert_int_equal(soc.rom[0], 0);
 
 	good(&f);
 	f.ph[0].paddr = FOMU_ROM_SIZE - 8; /* straddles ROM's end */
+	f.ph[0].vaddr = FOMU_ROM_SIZE - 8;
 	assert_int_equal(parse(&f, &img, &err), 0);
 	strbuf_reset(&err);
 	assert_int_equal(fomu_soc_load(&soc, &img, f.b, &err), -EINVAL);
-	assert_non_null(strstr(strbuf_str(&err), "segment 0x00001ff8-0x00002007 is outside"));
+	assert_non_null(strstr(strbuf_str(&err), "segment image 0x00001ff8-0x00002007 (p_paddr, "
+						 "p_filesz) is outside"));
+
+	/* .data's image past ROM's end */
+	good(&f);
+	f.ph[1].paddr = FOMU_ROM_SIZE - 4;
+	assert_int_equal(parse(&f, &img, &err), 0);
+	strbuf_reset(&err);
+	assert_int_equal(fomu_soc_load(&soc, &img, f.b, &err), -EINVAL);
+	assert_non_null(strstr(strbuf_str(&err), "segment image 0x00001ffc-0x00002003"));
+
+	/* loaded from one place in ROM to run at another in ROM: nothing copies */
+	good(&f);
+	f.ph[1].vaddr = 0x100;
+	assert_int_equal(parse(&f, &img, &err), 0);
+	strbuf_reset(&err);
+	assert_int_equal(fomu_soc_load(&soc, &img, f.b, &err), -EINVAL);
+	assert_string_equal(strbuf_str(&err),
+			    "segment running at 0x00000100-0x00000107 is loaded from 0x00000010: "
+			    "nothing can copy it into ROM, link it to run in SRAM "
+			    "(0x10000000-0x1001ffff)");
 
 	good(&f);
 	f.ph[2].paddr = FOMU_SRAM_BASE + FOMU_SRAM_SIZE - 0x100; /* the last bytes: fits */
+	f.ph[2].vaddr = f.ph[2].paddr;
 	assert_int_equal(parse(&f, &img, &err), 0);
 	assert_int_equal(fomu_soc_load(&soc, &img, f.b, &err), 0);
 	f.ph[2].paddr += 4;
+	f.ph[2].vaddr += 4;
 	assert_int_equal(parse(&f, &img, &err), 0);
 	assert_int_equal(fomu_soc_load(&soc, &img, f.b, &err), -EINVAL);
 	strbuf_free(&err);
