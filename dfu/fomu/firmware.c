@@ -77,7 +77,7 @@ struct fomu_fw {
 	size_t elf_len;
 	struct elf_image img;
 	char name[64]; /* the ELF's file name, for the log */
-	bool trace;
+	unsigned int trace; /* FOMU_FW_TRACE_* */
 
 	const struct fomu_fw_ops *ops;
 	void *ctx;
@@ -275,7 +275,7 @@ static int build(struct fomu_fw *fw, struct strbuf *err)
 		return r;
 	}
 	soc->cpu.pc = fw->img.entry;
-	if (fw->trace) {
+	if (fw->trace & FOMU_FW_TRACE_INSN) {
 		soc->cpu.trace = trace;
 		soc->cpu.trace_ctx = fw;
 	}
@@ -418,6 +418,13 @@ static int finish_urb(struct fomu_fw *fw, struct usb_urb *urb)
 	int st = x->status;
 
 	abort_xfer(fw);
+	if (fw->trace & FOMU_FW_TRACE_USB) {
+		const char *how = st == -EPIPE ? "stall" : st ? strerror(-st) : "ok";
+
+		fw_log(fw, "usb: %02x %02x %04x %04x %04x: %s, %u bytes (%llu us)", x->setup[0],
+		       x->setup[1], urb->setup.wValue, urb->setup.wIndex, urb->setup.wLength, how,
+		       x->done, (unsigned long long)((now_ns() - fw->xfer_ns) / 1000));
+	}
 	if (x->toggle_errors)
 		fw_log(fw, "usb: %u IN packets with the wrong data toggle dropped (request %02x %02x)",
 		       x->toggle_errors, x->setup[0], x->setup[1]);
@@ -869,7 +876,7 @@ void fomu_fw_describe(const struct fomu_fw *fw, struct strbuf *out)
 }
 
 int fomu_fw_new(struct fomu_fw **ret, const char *path, struct nor_flash *flash, uint64_t ips,
-		bool trace_on, const struct fomu_fw_ops *ops, void *ctx, struct strbuf *err)
+		unsigned int trace_on, const struct fomu_fw_ops *ops, void *ctx, struct strbuf *err)
 {
 	struct fomu_fw *fw = calloc(1, sizeof(*fw));
 	const char *base = strrchr(path, '/');

@@ -55,6 +55,12 @@
  * as the kernel's device numbers do. */
 #define FOMU_FW_FIRST_ADDRESS 2u
 
+/* What the log traces: every instruction (--trace); every control
+ * transfer the host sent the firmware, its outcome, bytes and time
+ * (--trace-usb). */
+#define FOMU_FW_TRACE_INSN 1u
+#define FOMU_FW_TRACE_USB 2u
+
 struct fomu_fw;
 
 struct fomu_fw_ops {
@@ -65,11 +71,11 @@ struct fomu_fw_ops {
 /*
  * Read and check the ELF at `path` and build the board around `flash`
  * (FOMU_FLASH_SIZE bytes, the caller's, still open when freed). ips:
- * instructions per second; trace: log every instruction. Nothing runs
+ * instructions per second; trace: FOMU_FW_TRACE_* bits. Nothing runs
  * yet. 0, or -errno with the reason in err.
  */
 int fomu_fw_new(struct fomu_fw **ret, const char *path, struct nor_flash *flash, uint64_t ips,
-		bool trace, const struct fomu_fw_ops *ops, void *ctx, struct strbuf *err);
+		unsigned int trace, const struct fomu_fw_ops *ops, void *ctx, struct strbuf *err);
 void fomu_fw_free(struct fomu_fw *fw);
 
 /* The device it answers for (through a class with .ep0) and the function whose timer it

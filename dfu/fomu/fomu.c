@@ -642,6 +642,7 @@ static const struct usb_class_ops fw_class = {
 static int fw_create(struct fomu *f, const struct vusb_dev_opts *opts, const char *path,
 		     struct strbuf *err)
 {
+	unsigned int trace;
 	int r;
 
 	if (opts->vid >= 0 || opts->pid >= 0) {
@@ -660,8 +661,9 @@ static int fw_create(struct fomu *f, const struct vusb_dev_opts *opts, const cha
 		strbuf_printf(err, "fomu: internal error: %s", strerror(-r));
 		return -EIO;
 	}
-	r = fomu_fw_new(&f->fw, path, &f->flash, f->ips, vusb_dev_opt(opts, "--trace") != NULL,
-			&fw_ops, f, err);
+	trace = (vusb_dev_opt(opts, "--trace") ? FOMU_FW_TRACE_INSN : 0) |
+		(vusb_dev_opt(opts, "--trace-usb") ? FOMU_FW_TRACE_USB : 0);
+	r = fomu_fw_new(&f->fw, path, &f->flash, f->ips, trace, &fw_ops, f, err);
 	if (r < 0)
 		return r == -ENOMEM ? r : -EINVAL;
 	fomu_fw_bind(f->fw, &f->usb, f->fw_func);
@@ -760,6 +762,7 @@ static const struct vusb_command fomu_commands[] = {
 static const struct vusb_model_option fomu_options[] = {
 	{ "--flash", "FILE", "keep the 2 MiB SPI flash in FILE (default: a temporary file)" },
 	{ "--trace", NULL, "log every instruction the core executes" },
+	{ "--trace-usb", NULL, "with --firmware: log every control transfer the firmware answers" },
 	{ "--ips", "N", "instructions per second the core may run (default 12000000)" },
 	{ "--firmware", "ELF",
 	  "run this RV32 firmware (foboot's ELF) from the SoC's ROM: the USB device is the "
