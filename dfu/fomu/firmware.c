@@ -41,10 +41,20 @@
  * instructions, and the loop has other URBs to serve. */
 #define RUN_MAX_NS (FOMU_FW_SLICE_MS * 1000000u)
 /* The bus's time for a packet of n bytes, in the core's cycles at the
- * Fomu's 12 MHz: the bytes, sync, PID, CRC, token and handshake at 12
- * Mbit/s, 8 cycles a byte. The host sends nothing else meanwhile, and the
- * firmware runs, as it would on the wire. */
-#define PACKET_CYCLES(n) (((n) + 10u) * 8u)
+ * Fomu's 12 MHz. On the wire: the bytes, sync, PID, CRC, token and
+ * handshake at 12 Mbit/s, 8 cycles a byte (600 for 64 bytes). But a host
+ * does not send a control transfer's packets back to back: a PC reaches a
+ * full-speed device through a high-speed hub's transaction translator
+ * (the rate-matching hub behind every EHCI port since Intel's Series 5
+ * chipsets, or an external hub), where each packet is a split
+ * transaction, started in one 125 us microframe and completed in a later
+ * one. So: at least a microframe per packet. Firmware counts on it:
+ * foboot v1.9's interrupt handler queues OUT packets for its main loop in
+ * a ring of 8, which packets at wire speed overrun within one 1024-byte
+ * DFU block (the download then times out at 0%). */
+#define MICROFRAME_CYCLES 1500u
+#define WIRE_CYCLES(n) (((n) + 10u) * 8u)
+#define PACKET_CYCLES(n) (WIRE_CYCLES(n) > MICROFRAME_CYCLES ? WIRE_CYCLES(n) : MICROFRAME_CYCLES)
 /* Between two URBs: the kernel completes one and submits the next,
  * through vhci: some 80 µs. */
 #define URB_GAP_CYCLES 1000u
@@ -805,7 +815,11 @@ int fomu_fw_control(struct fomu_fw *fw, struct usb_urb *urb)
 			fw->held_ns = now_ns();
 		if (!host_step(fw)) {
 			run(fw);
-			/* cut short (the pull-up changed, a reset): the timer
+			/* the firmware connected meanwhile (which ends the
+			 * transfer that waited for it): the URB goes now */
+			if (!fw->xfer_busy && fw->pullup && fw->state != FW_HALT)
+				continue;
+			/* cut short (the pull-up went, a reset): the timer
 			 * offers the URB again */
 			if (!fw->xfer_busy || fw->xfer.stage != CTLXFER_DONE) {
 				schedule(fw);
