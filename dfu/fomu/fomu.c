@@ -524,10 +524,14 @@ static int fomu_cmd_reset(struct usb_device *dev, int argc, char **argv, struct 
 	usb_function_arm_timer(f->dfu.func, 0);
 	fomu_log(f, "reset: back to the bootloader");
 	if (on_bus) {
-		/* A board on the bus drops off and enumerates again. */
+		/* A board on the bus drops off and enumerates again. The
+		 * timer brings it back: armed here, since only a host that
+		 * was talking to it resets the class (fomu_usb_reset) as it
+		 * goes, and an export nobody imported has none. */
 		enter_bootloader(f);
 		f->mode = FOMU_REPLUGGING;
 		usb_device_plug(dev, false);
+		usb_function_arm_timer(f->dfu.func, REPLUG_MS);
 		return 0;
 	}
 	enter_bootloader(f);
