@@ -18,6 +18,9 @@
 #   riscv64-unknown-elf-as -march=rv32i_zicsr -mabi=ilp32 -o fw.o fw.S
 #   riscv64-unknown-elf-ld -m elf32lriscv -N --no-warn-rwx-segments -Ttext=0 \
 #       -e _start -s -o fw.elf fw.o
+# For data.S, laid out as foboot is (.data's image in ROM, run in SRAM):
+#   riscv64-unknown-elf-as -march=rv32i_zicsr -mabi=ilp32 -o data.o data.S
+#   riscv64-unknown-elf-ld -m elf32lriscv -T data.ld -s -o data.elf data.o
 set -eu
 cd "$(dirname "$0")"
 check=0
@@ -52,6 +55,9 @@ done
 "${P}as" -march=rv32i_zicsr -mabi=ilp32 -o "$tmp/fw.o" fw.S
 "${P}ld" -m elf32lriscv -N --no-warn-rwx-segments -Ttext=0 -e _start -s -o "$tmp/fw.elf" "$tmp/fw.o"
 compare "$tmp/fw.elf" fw.elf
+"${P}as" -march=rv32i_zicsr -mabi=ilp32 -o "$tmp/data.o" data.S
+"${P}ld" -m elf32lriscv -T data.ld -s -o "$tmp/data.elf" "$tmp/data.o"
+compare "$tmp/data.elf" data.elf
 
 # The VM sees only tests/vm: its scripts carry the files as base64
 # between "# BEGIN NAME" and "# END NAME".

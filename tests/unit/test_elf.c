@@ -5,7 +5,9 @@
  * kind of bad file is refused with a reason a user can act on, and
  * nothing is loaded from a file with one segment that does not fit.
  *
- * The files are built here, byte by byte.
+ * The files are built here, byte by byte; and tests/fomu/data.elf, linked
+ * by the RISC-V toolchain as foboot is (tests/fomu/build.sh), is loaded
+ * and run: its start-up finds .data's image where the linker put it.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -394,6 +396,74 @@ static void test_read_file(void **state)
 	strbuf_free(&err);
 }
 
+static uint32_t written[8];
+static unsigned int nwritten;
+
+static void bad_access(void *ctx, enum fomu_bad_access what, bool write, uint32_t addr,
+		       unsigned int size, uint32_t val)
+{
+	if (write && addr == 0x40000000 && nwritten < 8)
+		written[nwritten++] = val;
+}
+
+static const struct fomu_soc_ops watch_ops = { .bad_access = bad_access };
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* A firmware linked by the toolchain, as foboot's releases are. */
+static void test_linker_layout(void **state)
+{
+	static struct fomu_soc soc;
+	static uint8_t flash[FOMU_FLASH_SIZE];
+	struct strbuf err = { 0 };
+	struct elf_image img;
+	const struct elf_segment *data;
+	char path[512], *slash;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	unsigned int i;
+
+	snprintf(path, sizeof(path), "%s", __FILE__);
+	slash = strrchr(path, '/');
+	snprintf(slash ? slash + 1 : path, sizeof(path) - (size_t)(slash ? slash + 1 - path : 0),
+		 "../fomu/data.elf");
+	if (elf_read_file(path, &buf, &len, &err) < 0)
+		fail_msg("%s", strbuf_str(&err));
+	assert_int_equal(elf_parse_rv32(buf, len, &img, &err), 0);
+	assert_int_equal(img.nsegs, 2);
+	data = &img.segs[1];
+	assert_int_equal(data->vaddr, FOMU_SRAM_BASE); /* runs in SRAM */
+	assert_true(data->paddr < FOMU_ROM_SIZE); /* loaded in ROM, after the code */
+	assert_int_equal(data->paddr, img.segs[0].paddr + img.segs[0].filesz);
+	assert_int_equal(data->filesz, 16);
+	assert_int_equal(data->memsz, 16 + 64); /* and .bss */
+
+	assert_int_equal(fomu_soc_init(&soc, flash, &watch_ops, NULL), 0);
+	memset(soc.sram, 0xee, 0x100);
+	assert_int_equal(fomu_soc_load(&soc, &img, buf, &err), 0);
+	/* .data's bytes at p_paddr; not copied: that is the firmware's job */
+	assert_int_equal(rd32(soc.rom + data->paddr), 0x11111111);
+	assert_int_equal(rd32(soc.rom + data->paddr + 12), 0x44444444);
+	assert_int_equal(rd32(soc.sram), 0xeeeeeeee);
+	/* zeros where it runs, past its file bytes, and nowhere else */
+	for (i = 16; i < 16 + 64; i++)
+		assert_int_equal(soc.sram[i], 0);
+	assert_int_equal(soc.sram[16 + 64], 0xee);
+
+	soc.cpu.pc = img.entry;
+	assert_int_equal(rv32_run(&soc.cpu, 10000, NULL), RV32_EXIT_HALT);
+	assert_int_equal(soc.cpu.halt.cause, RV32_CAUSE_BREAKPOINT);
+	assert_int_equal(nwritten, 3);
+	assert_int_equal(written[0], 0xaaaaaaaa); /* the copy of .data it made */
+	assert_int_equal(written[1], 0); /* .bss */
+	assert_int_equal(written[2], 0xeeeeeeee); /* past .bss: untouched */
+	free(buf);
+	strbuf_free(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +472,7 @@ int main(void)
 		cmocka_unit_test(test_bad_segments),
 		cmocka_unit_test(test_placement),
 		cmocka_unit_test(test_read_file),
+		cmocka_unit_test(test_linker_layout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
