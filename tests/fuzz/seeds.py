@@ -254,6 +254,13 @@ def rv32_seeds():
     write("rv32", "trap", bytes([1]) + struct.pack("<I", 1) + code)
 
 
+def elf_seeds():
+    # Ours: fw.elf (text at 0), data.elf (.data loaded in ROM, run in SRAM)
+    for name in ("fw", "data"):
+        with open(os.path.join(TOP, "..", "fomu", name + ".elf"), "rb") as f:
+            write("elf", name, f.read())
+
+
 def uevent_seeds():
     msg = (b"bind@/devices/platform/vhci_hcd.0/usb1/1-1/1-1:1.0\0ACTION=bind\0"
            b"DEVPATH=/devices/platform/vhci_hcd.0/usb1/1-1/1-1:1.0\0SUBSYSTEM=usb\0"
@@ -357,6 +364,7 @@ if __name__ == "__main__":
     scsi_seeds()
     dfu_seeds()
     rv32_seeds()
+    elf_seeds()
     uevent_seeds()
     ctl_seeds()
     line_seeds()
