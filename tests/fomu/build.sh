@@ -61,7 +61,7 @@ compare "$tmp/data.elf" data.elf
 
 # The VM sees only tests/vm: its scripts carry the files as base64
 # between "# BEGIN NAME" and "# END NAME".
-for vm in ../vm/t-30-fomu.sh ../vm/t-31-firmware.sh ../vm/t-32-foboot.sh ../vm/t-33-foboot-listen.sh; do
+for vm in ../vm/t-30-fomu.sh ../vm/t-31-firmware.sh ../vm/t-32-foboot.sh ../vm/t-33-foboot-listen.sh ../vm/t-34-foboot-compare.sh; do
 	[ -f "$vm" ] || continue
 	awk -v dir="$tmp" -v check=$check '
 		/^# BEGIN [a-z0-9]+\.(bin|elf)$/ {

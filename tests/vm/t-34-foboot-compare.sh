@@ -1,0 +1,83 @@
+#!/bin/sh
+# The built-in Fomu model against the real firmware it stands for, in the
+# same boot: what the host sees from `vusb-attach fomu` and from `vusb-attach
+# fomu --firmware foboot-v1.9.elf` (../shared/firmware) must agree: lsusb
+# -v's descriptors (the product string's version suffix aside) and the DFU
+# states, statuses and busy poll timeouts of the same download as
+# dfu-util -v -v reports them (how many busy polls a block takes aside:
+# that is the flash's time). Where they differ, the real firmware is
+# right. Known and not compared: foboot boots the image by itself after
+# dfuMANIFEST-WAIT-RESET, the model waits for DETACH (t-32 shows it).
+. /vusb/tests/lib.sh
+need_cmd vusb-attach dfu-util lsusb base64 diff
+T=$((30 * VM_SLOW))
+FW=/vusb/firmware/foboot-v1.9.elf
+unpack() {
+	grep -v '^#' | base64 -d >"/tmp/$1"
+}
+# tests/fomu/demo.bin (ours); tests/fomu/build.sh rewrites this block.
+unpack demo.bin <<'EOF'
+# BEGIN demo.bin
+NwECEDcFAECTBRAAIyC1AJOFFQC3IgkAk4ICfJOC8v/jngL+b/Cf/g==
+# END demo.bin
+EOF
+# A download with many polls: 3 KiB (three blocks, one partial).
+{ cat /tmp/demo.bin; head -c $((3000 - $(wc -c </tmp/demo.bin))) /dev/zero; } >/tmp/3k.bin
+# observe NAME [vusb-attach fomu options]: lsusb -v and the download's sequence
+observe() {
+	_n=$1
+	shift
+	rm -f /tmp/c.flash
+	vusb-attach --no-stdin fomu --flash /tmp/c.flash "$@" >/tmp/c.out 2>/tmp/c.err &
+	_va=$!
+	if ! wait_for $T grep -q '^fomu0: ready' /tmp/c.out; then
+		fail "$_n: ready" "$(cat /tmp/c.out /tmp/c.err)"
+		kill $_va
+		wait $_va
+		return 1
+	fi
+	# what differs by nature: bus and device numbers, the build's version
+	lsusb -v -d 1209:5bf0 2>/dev/null | grep -v '^Bus ' |
+		sed 's/DFU Bootloader v[^ ]*$/DFU Bootloader VERSION/' >"/tmp/lsusb.$_n"
+	dfu-util -v -v -D /tmp/3k.bin >/tmp/dfu-full.$_n 2>&1
+	# the states and statuses dfu-util reports; the busy polls apart
+	grep -E 'state\(|status\(|Download done|Done!' /tmp/dfu-full.$_n |
+		sed 's/.*Download done/Download done/' >"/tmp/dfu.$_n"
+	sed -n 's/.*\(Poll timeout [0-9]* ms\).*/\1/p' /tmp/dfu-full.$_n | uniq -c |
+		awk '{ $1 = $1; print }' >"/tmp/polls.$_n"
+	kill -TERM $_va
+	wait $_va
+	wait_for $T sh -c '! lsusb | grep -q 1209:5bf0'
+	return 0
+}
+if [ ! -f "$FW" ]; then
+	fail "$FW is there (../shared/firmware beside the clone)" "$(ls -l /vusb/firmware 2>&1)"
+	exit 0
+fi
+observe builtin || exit 0
+observe real --firmware "$FW" || exit 0
+check_match "lsusb -v reads the descriptors of both" "bcdDevice +1\.01" cat /tmp/lsusb.builtin
+if diff -u /tmp/lsusb.real /tmp/lsusb.builtin >/tmp/lsusb.diff; then
+	ok "lsusb -v: the built-in model's descriptors are foboot v1.9's ($(wc -l </tmp/lsusb.real) lines)"
+else
+	fail "lsusb -v: the built-in model's descriptors are foboot v1.9's" "$(cat /tmp/lsusb.diff)"
+fi
+if diff -u /tmp/dfu.real /tmp/dfu.builtin >/tmp/dfu.diff; then
+	ok "DFU: the same states and statuses for the same download ($(wc -l </tmp/dfu.real) lines)"
+else
+	fail "DFU: the same states and statuses for the same download" "$(cat /tmp/dfu.diff)"
+fi
+note "the real firmware's sequence: $(tr '\n' '|' </tmp/dfu.real)"
+# Both answer dfuDNBUSY after each block; how many times is the flash's
+# time (the real firmware's main loop erasing and programming over SPI),
+# the poll timeout it asks for is the firmware's.
+for n in real builtin; do
+	sed 's/^[0-9]* //' /tmp/polls.$n | sort -u >/tmp/pollset.$n
+done
+if [ -s /tmp/pollset.real ] && diff -u /tmp/pollset.real /tmp/pollset.builtin >/tmp/polls.diff; then
+	ok "DFU: busy after each block, polled at the same timeout ($(cat /tmp/pollset.real))"
+else
+	fail "DFU: busy after each block, polled at the same timeout" "$(cat /tmp/polls.diff)" \
+		"$(cat /tmp/polls.real)"
+fi
+note "busy polls for 3 blocks: real firmware $(cut -d' ' -f1 /tmp/polls.real), built-in model $(cut -d' ' -f1 /tmp/polls.builtin)"
