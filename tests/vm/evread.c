@@ -5,7 +5,7 @@
  * and EV_MSC (-m): hid-input sends MSC_SCAN with the HID usage before every
  * key change, and tests that compare key sequences would see it doubled.
  *
- * Usage: evread [-n COUNT] [-t SECONDS] [-s] [-m] [--ready-file FILE] DEVICE
+ * Usage: evread [-n COUNT] [-t SECONDS] [-s] [-m] [--fifo] [--ready-file FILE] DEVICE
  *        evread --set-led NAME=0|1 DEVICE
  *        evread --caps DEVICE
  *
@@ -16,6 +16,9 @@
  *   --ready-file FILE   create FILE (holding the device name) once DEVICE
  *                       is open: start evread in the background, wait for
  *                       FILE, then cause the events
+ *   --fifo              run at real-time priority (SCHED_FIFO): a burst
+ *                       of events must not outrun evdev's buffer for this
+ *                       reader while other programs keep the CPUs busy
  *   --caps              print what DEVICE can send and exit: a line
  *                       "EV_KEY NAME" per key, "EV_ABS NAME MIN MAX" per
  *                       axis
@@ -32,6 +35,7 @@
 #include <limits.h>
 #include <linux/input.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,7 +198,7 @@ static long long now_ms(void)
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: %s [-n COUNT] [-t SECONDS] [-s] [-m] [--ready-file FILE] DEVICE\n"
+		"usage: %s [-n COUNT] [-t SECONDS] [-s] [-m] [--fifo] [--ready-file FILE] DEVICE\n"
 		"       %s --set-led NAME=0|1 DEVICE\n"
 		"       %s --caps DEVICE\n",
 		prog, prog, prog);
@@ -340,6 +344,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "caps", no_argument, NULL, 'c' },
+		{ "fifo", no_argument, NULL, 'F' },
 		{ "ready-file", required_argument, NULL, 'r' },
 		{ "set-led", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
@@ -385,6 +390,16 @@ int main(int argc, char **argv)
 		case 'c':
 			caps = 1;
 			break;
+		case 'F': {
+			struct sched_param sp = { .sched_priority = 50 };
+
+			if (sched_setscheduler(0, SCHED_FIFO, &sp) < 0) {
+				fprintf(stderr, "%s: SCHED_FIFO: %s\n", prog,
+					strerror(errno));
+				return EXIT_ERROR;
+			}
+			break;
+		}
 		default:
 			return usage();
 		}

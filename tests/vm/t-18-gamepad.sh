@@ -88,8 +88,11 @@ while [ $i -lt $N ]; do
 	fi
 	i=$((i + 1))
 done
+# At real-time priority: evdev keeps a small buffer per reader and drops
+# events (SYN_DROPPED) when the reader falls behind, which under TCG and
+# a busy vusbctl and vusb-attach it otherwise does now and then.
 rm -f /tmp/ev.ready
-evread -n $N -t $((20 * VM_SLOW)) --ready-file /tmp/ev.ready "$ev" >/tmp/evb 2>&1 &
+evread --fifo -n $N -t $((20 * VM_SLOW)) --ready-file /tmp/ev.ready "$ev" >/tmp/evb 2>&1 &
 ER=$!
 wait_for $T test -e /tmp/ev.ready
 t0=$(_vm_uptime_cs)
