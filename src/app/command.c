@@ -119,11 +119,27 @@ static int resume_all(struct vusb *v, struct strbuf *out, struct strbuf *err)
 	return code;
 }
 
-static int run_device_command(struct vdev *vd, int argc, char **argv, int fd,
+static int run_device_command(struct vdev *vd, int argc, char **argv, int fd, bool terminal,
 			      struct strbuf *out, struct strbuf *err)
 {
 	const struct vusb_command *c = vusb_model_command(vd->model, argv[0]);
 	int r;
+
+	/*
+	 * A command that names a file opens it with the rights of whoever
+	 * asks: over the control socket the client opens it and sends the
+	 * descriptor. Opening the path here would lend vusb-attach's rights
+	 * (root, before the drop) to any member of the socket's group. Only
+	 * vusb-attach's own terminal, whose user already has those rights,
+	 * may name a path.
+	 */
+	if (c && c->run_fd && fd < 0 && !terminal) {
+		strbuf_printf(err,
+			      "%s: %s needs the file sent with the request (vusbctl opens it): "
+			      "a path alone is refused",
+			      vd->name, c->name);
+		return EXIT_USAGE;
+	}
 
 	if (!c || !c->run_fd) {
 		/* A descriptor sent with a command that takes none: dropped. */
@@ -236,14 +252,14 @@ static int command(struct vusb *v, int argc, char **argv, int fd, bool terminal,
 			vdev_remove(vd);
 			return 0;
 		}
-		return run_device_command(vd, argc - 1, argv + 1, fd, out, err);
+		return run_device_command(vd, argc - 1, argv + 1, fd, terminal, out, err);
 	}
 	if (terminal) {
 		/* "move 10 10": the first device that knows the command. */
 		list_for_each(pos, &v->devs) {
 			vd = list_entry(pos, struct vdev, link);
 			if (vusb_model_command(vd->model, argv[0]))
-				return run_device_command(vd, argc, argv, -1, out, err);
+				return run_device_command(vd, argc, argv, -1, true, out, err);
 		}
 	}
 	strbuf_printf(err, "no device or command '%s' (try 'help')", argv[0]);

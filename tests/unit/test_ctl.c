@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The control protocol, terminal lines, and the command line. */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "src/app/cli.h"
+#include "src/app/instance.h"
 #include "src/app/models.h"
 #include "src/app/vusb.h"
 #include "src/base/loop.h"
@@ -248,6 +251,54 @@ static void commands(void **state)
 	strbuf_free(&err);
 }
 
+/*
+ * A command that names a file takes it as a descriptor from the control
+ * socket: a bare path there would be opened with vusb-attach's rights
+ * (root before the drop), for any member of the socket's group.
+ */
+static void insert_needs_descriptor(void **state)
+{
+	struct strbuf out = { 0 }, err = { 0 };
+	struct vusb_dev_opts o = { .vid = -1, .pid = -1 };
+	char path[] = "/tmp/vusb-test-insert-XXXXXX", line[64];
+	char *argv[3] = { "storage0", "insert", path };
+	struct loop *loop;
+	struct vusb *v;
+	int fd;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 64 * 1024), 0);
+	close(fd);
+	assert_int_equal(loop_new(&loop), 0);
+	assert_int_equal(vusb_new(loop, NULL, &v), 0);
+	assert_int_equal(vusb_add(v, vusb_model_find("storage"), &o, &err), 0);
+
+	/* The raw request a custom client can send: no descriptor. */
+	assert_int_equal(vusb_ctl_handle(3, argv, -1, &out, &err, v), EXIT_USAGE);
+	assert_non_null(strstr(strbuf_str(&err), "storage0: insert needs the file sent"));
+	assert_int_equal(run(v, false, &out, &err, "list"), 0);
+	assert_non_null(strstr(strbuf_str(&out), "no medium"));
+	/* The same through vusb_command() from the socket side. */
+	snprintf(line, sizeof(line), "storage0 insert %s", path);
+	assert_int_equal(run(v, false, &out, &err, line), EXIT_USAGE);
+	/* With a descriptor, or typed on vusb-attach's terminal, it works. */
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	strbuf_reset(&err);
+	assert_int_equal(vusb_ctl_handle(3, argv, fd, &out, &err, v), 0);
+	assert_int_equal(run(v, false, &out, &err, "storage0 eject"), 0);
+	assert_int_equal(run(v, true, &out, &err, line), 0);
+	assert_int_equal(run(v, false, &out, &err, "list"), 0);
+	assert_non_null(strstr(strbuf_str(&out), path));
+
+	vusb_free(v);
+	loop_free(loop);
+	unlink(path);
+	strbuf_free(&out);
+	strbuf_free(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +307,7 @@ int main(void)
 		cmocka_unit_test(split_line_limit),   cmocka_unit_test(names),
 		cmocka_unit_test(cli_devices),	      cmocka_unit_test(cli_errors),
 		cmocka_unit_test(cli_ids),	      cmocka_unit_test(commands),
+		cmocka_unit_test(insert_needs_descriptor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
