@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <linux/audit.h>
+#include <linux/sched.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -383,11 +384,19 @@ static const long denied[] = {
 	SYS_setuid, SYS_setgid, SYS_setreuid, SYS_setregid, SYS_setresuid, SYS_setresgid,
 	SYS_setgroups, SYS_setfsuid, SYS_setfsgid, SYS_capset,
 	SYS_mknodat, SYS_fanotify_init,
+	/* Another process's descriptors and their kernel objects. */
+	SYS_kcmp,
+#ifdef SYS_pidfd_getfd
+	SYS_pidfd_getfd,
+#endif
 #ifdef SYS_io_uring_setup
 	SYS_io_uring_setup,
 #endif
 #ifdef SYS_fsopen
-	SYS_fsopen, SYS_fsmount, SYS_move_mount, SYS_open_tree, SYS_fspick,
+	SYS_fsopen, SYS_fsmount, SYS_move_mount, SYS_open_tree, SYS_fspick, SYS_fsconfig,
+#endif
+#ifdef SYS_mount_setattr
+	SYS_mount_setattr,
 #endif
 #if defined(__x86_64__)
 	SYS_iopl, SYS_ioperm, SYS_mknod,
@@ -395,12 +404,18 @@ static const long denied[] = {
 };
 
 #define NDENIED (sizeof(denied) / sizeof(denied[0]))
+
+/* clone's namespace flags (CLONE_NEWTIME is clone3's and unshare's only:
+ * in clone's flags its bit is part of the exit signal). */
+#define PRIVS_CLONE_NEW                                                                      \
+	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |       \
+	 CLONE_NEWPID | CLONE_NEWNET)
 #endif
 
 int privs_seccomp(void)
 {
 #ifdef PRIVS_AUDIT_ARCH
-	struct sock_filter f[NDENIED + 8];
+	struct sock_filter f[NDENIED + 16];
 	struct sock_fprog prog = { 0 };
 	unsigned int n = 0, i;
 
@@ -417,6 +432,23 @@ int privs_seccomp(void)
 	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1);
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
 #endif
+	/*
+	 * clone3 passes its flags in memory, which a filter cannot read:
+	 * ENOSYS makes glibc fall back to clone, whose flags it can. clone
+	 * may make threads and processes, never namespaces (unshare and
+	 * setns are denied below for the same reason).
+	 */
+#ifdef SYS_clone3
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+#endif
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 4);
+	/* The flags, the low half of args[0] (both architectures are little-endian). */
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, args[0]));
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PRIVS_CLONE_NEW, 0, 1);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	/* Each denied number jumps to the EPERM at the end. */
 	for (i = 0; i < NDENIED; i++)
 		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)denied[i],
