@@ -423,7 +423,13 @@ int main(int argc, char **argv)
 				  cli.wait_ready > 0 ? (unsigned int)cli.wait_ready * 1000 :
 				  cli.wait_ready == 0 ? 0 : VUSB_READY_TIMEOUT_MS,
 				  service_ready, &svc);
-		r = vusb_listen(vusb);
+		strbuf_reset(&err);
+		r = vusb_listen(vusb, &err);
+	}
+	if (r < 0 && err.len) {
+		log_err("cannot create the control socket: %s", strbuf_str(&err));
+		code = r == -EACCES ? EXIT_PERMISSION : EXIT_FAILURE_;
+		goto out;
 	}
 	if (r == -EACCES || r == -EPERM) {
 		log_err("cannot create the control socket in %s: permission denied (vusb-attach needs root: try sudo)",

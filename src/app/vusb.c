@@ -266,9 +266,9 @@ void vusb_free(struct vusb *v)
 	free(v);
 }
 
-int vusb_listen(struct vusb *v)
+int vusb_listen(struct vusb *v, struct strbuf *err)
 {
-	return ctl_server_new(v->loop, vusb_ctl_handle, v, &v->ctl);
+	return ctl_server_new(v->loop, vusb_ctl_handle, v, err, &v->ctl);
 }
 
 const char *vusb_ctl_path(const struct vusb *v)

@@ -25,8 +25,8 @@ int vusb_new(struct loop *loop, struct vhci *vhci, struct vusb **ret);
 /* Detach every device (writing vhci's detach file), then free. NULL-safe. */
 void vusb_free(struct vusb *v);
 
-/* Listen on the control socket. 0 or -errno. */
-int vusb_listen(struct vusb *v);
+/* Listen on the control socket. 0 or -errno, with the reason in err. */
+int vusb_listen(struct vusb *v, struct strbuf *err);
 
 /* The control socket's path once vusb_listen() succeeded, else NULL. */
 const char *vusb_ctl_path(const struct vusb *v);

@@ -338,13 +338,6 @@ void ctl_server_add_client(struct ctl_server *s, int fd)
 	client_ready(c->io, EPOLLIN, c);
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	if (mkdir(path, mode) == 0 || errno == EEXIST)
-		return 0;
-	return -errno;
-}
-
 /* Is anybody listening on the socket `path` points at? */
 static bool socket_alive(const char *path)
 {
@@ -356,46 +349,135 @@ static bool socket_alive(const char *path)
 	return true;
 }
 
-/* Remove sockets and name links left by instances that died. */
-static void sweep_stale(const char *rundir, const char *devdir)
+/* "../1234.sock", what a name link of ours points at. */
+static bool our_link_target(const char *t)
+{
+	size_t i, n = strlen(t);
+
+	if (n < 9 || strncmp(t, "../", 3) != 0 || strcmp(t + n - 5, ".sock") != 0)
+		return false;
+	for (i = 3; i < n - 5; i++)
+		if (t[i] < '0' || t[i] > '9')
+			return false;
+	return true;
+}
+
+/* Is dir/name a link to one of our sockets (an instance's name)? */
+static bool is_our_link(int dir, const char *name)
+{
+	char target[64];
+	ssize_t n = readlinkat(dir, name, target, sizeof(target) - 1);
+
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	return our_link_target(target);
+}
+
+/*
+ * Open (making it first if needed) the directory `name` in `at`, without
+ * following a symlink, and only if it is ours with no write bit for
+ * others: root removes entries in it at start-up. The fd, or -errno with
+ * the reason in err.
+ */
+static int open_own_dir(int at, const char *name, const char *shown, struct strbuf *err)
+{
+	struct stat st;
+	int fd;
+
+	if (mkdirat(at, name, 0755) < 0 && errno != EEXIST) {
+		int r = -errno;
+
+		strbuf_printf(err, "cannot create %s: %s", shown, strerror(-r));
+		return r;
+	}
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		int r = -errno;
+
+		/* O_DIRECTORY says ENOTDIR for a symlink too. */
+		if (r == -ENOTDIR && fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(st.st_mode))
+			r = -ELOOP;
+		if (r == -ELOOP || r == -ENOTDIR)
+			strbuf_printf(err, "%s is %s, not a directory: refused", shown,
+				      r == -ELOOP ? "a symbolic link" : "a file");
+		else
+			strbuf_printf(err, "cannot open %s: %s", shown, strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) < 0) {
+		int r = -errno;
+
+		close(fd);
+		strbuf_printf(err, "cannot stat %s: %s", shown, strerror(-r));
+		return r;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & S_IWOTH)) {
+		close(fd);
+		strbuf_printf(err, "%s is %s: refused (it must be ours, mode 0755)", shown,
+			      st.st_uid != geteuid() ? "owned by another user" :
+						       "writable by others");
+		return -EPERM;
+	}
+	return fd;
+}
+
+/*
+ * Remove sockets and name links left by instances that died: in dev/
+ * only links to a socket of ours that nobody answers, in the run
+ * directory only dead sockets named *.sock. Anything else stays.
+ */
+static void sweep_stale(int rundir, int devdir, const char *devpath, const char *runpath)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
+	struct stat st;
 	DIR *d;
+	int fd;
 
-	d = opendir(devdir);
-	if (d) {
-		while ((de = readdir(d))) {
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", devdir, de->d_name);
-			if (!socket_alive(path))
-				unlink(path);
-		}
-		closedir(d);
+	fd = dup(devdir);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d && fd >= 0)
+		close(fd);
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || !is_our_link(devdir, de->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", devpath, de->d_name);
+		if (!socket_alive(path))
+			unlinkat(devdir, de->d_name, 0);
 	}
-	d = opendir(rundir);
-	if (d) {
-		while ((de = readdir(d))) {
-			size_t n = strlen(de->d_name);
+	if (d)
+		closedir(d);
+	fd = dup(rundir);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d && fd >= 0)
+		close(fd);
+	while (d && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
 
-			if (n < 6 || strcmp(de->d_name + n - 5, ".sock") != 0)
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", rundir, de->d_name);
-			if (!socket_alive(path))
-				unlink(path);
-		}
-		closedir(d);
+		if (n < 6 || strcmp(de->d_name + n - 5, ".sock") != 0)
+			continue;
+		if (fstatat(rundir, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISSOCK(st.st_mode))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", runpath, de->d_name);
+		if (!socket_alive(path))
+			unlinkat(rundir, de->d_name, 0);
 	}
+	if (d)
+		closedir(d);
 }
 
-int ctl_server_new(struct loop *loop, ctl_handler handler, void *data, struct ctl_server **ret)
+int ctl_server_new(struct loop *loop, ctl_handler handler, void *data, struct strbuf *err,
+		   struct ctl_server **ret)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *rundir = ctl_rundir();
+	struct strbuf ignored = { 0 };
 	struct ctl_server *s;
+	int r, rfd, dfd;
 	mode_t old;
-	int r;
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -411,14 +493,21 @@ int ctl_server_new(struct loop *loop, ctl_handler handler, void *data, struct ct
 		free(s);
 		return -ENAMETOOLONG;
 	}
-	r = mkdir_p(rundir, 0755);
-	if (r == 0)
-		r = mkdir_p(s->devdir, 0755);
-	if (r < 0) {
+	if (!err)
+		err = &ignored;
+	rfd = open_own_dir(AT_FDCWD, rundir, rundir, err);
+	dfd = rfd < 0 ? rfd : open_own_dir(rfd, "dev", s->devdir, err);
+	if (dfd < 0) {
+		if (rfd >= 0)
+			close(rfd);
+		strbuf_free(&ignored);
 		free(s);
-		return r;
+		return dfd;
 	}
-	sweep_stale(rundir, s->devdir);
+	sweep_stale(rfd, dfd, s->devdir, rundir);
+	close(dfd);
+	close(rfd);
+	strbuf_free(&ignored);
 
 	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0) {
@@ -473,8 +562,9 @@ int ctl_server_claim(struct ctl_server *s, const char *name)
 		}
 		if (errno != EEXIST)
 			return -errno;
-		/* Taken: by a live instance, or left by a dead one. */
-		if (socket_alive(link))
+		/* Taken: by a live instance, or left by a dead one; what is not
+		 * a link of ours is not ours to remove. */
+		if (socket_alive(link) || !is_our_link(AT_FDCWD, link))
 			return -EEXIST;
 		unlink(link);
 	}

@@ -23,8 +23,15 @@ struct ctl_server;
 typedef int (*ctl_handler)(int argc, char **argv, int fd, struct strbuf *out, struct strbuf *err,
 			   void *data);
 
-/* Listen on RUNDIR/PID.sock. 0 or -errno. */
-int ctl_server_new(struct loop *loop, ctl_handler handler, void *data, struct ctl_server **ret);
+/*
+ * Listen on RUNDIR/PID.sock. RUNDIR and RUNDIR/dev are made if missing,
+ * opened without following symlinks, and refused unless owned by us with
+ * no write bit for others; stale sockets and name links (links to a
+ * socket of ours that nobody answers) are removed, nothing else. 0 or
+ * -errno, with the reason in err (may be NULL).
+ */
+int ctl_server_new(struct loop *loop, ctl_handler handler, void *data, struct strbuf *err,
+		   struct ctl_server **ret);
 /*
  * Serve a client connected some other way than through the socket (a
  * fuzzer's socketpair): `fd` is the server's from now on.

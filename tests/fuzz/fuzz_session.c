@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		fz_init();
 		if (!mkdtemp(dir) || setenv("VUSB_RUNDIR", dir, 1) < 0 ||
-		    ctl_server_new(fz_loop, echo, NULL, &srv) < 0)
+		    ctl_server_new(fz_loop, echo, NULL, NULL, &srv) < 0)
 			abort();
 		ready = true;
 	}

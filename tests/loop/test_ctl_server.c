@@ -310,7 +310,7 @@ static void serve(void **state)
 	int calls = 0;
 
 	assert_int_equal(loop_new(&loop), 0);
-	assert_int_equal(ctl_server_new(loop, handler, &calls, &s), 0);
+	assert_int_equal(ctl_server_new(loop, handler, &calls, NULL, &s), 0);
 	assert_int_equal(stat(ctl_server_path(s), &st), 0);
 	assert_true(S_ISSOCK(st.st_mode));
 	/* Only the owner may connect. */
@@ -338,7 +338,7 @@ static void names(void **state)
 	int calls = 0;
 
 	assert_int_equal(loop_new(&loop), 0);
-	assert_int_equal(ctl_server_new(loop, handler, &calls, &a), 0);
+	assert_int_equal(ctl_server_new(loop, handler, &calls, NULL, &a), 0);
 	assert_int_equal(ctl_server_claim(a, "mouse0"), 0);
 	assert_int_equal(ctl_server_claim(a, "bad/name"), -EINVAL);
 	/* A second claimer (same process: same socket name, so fake one by
@@ -361,7 +361,7 @@ static void names(void **state)
 
 	/* A new server sweeps what is left of dead ones at start. */
 	assert_int_equal(symlink("../999998.sock", stale), 0);
-	assert_int_equal(ctl_server_new(loop, handler, &calls, &b), 0);
+	assert_int_equal(ctl_server_new(loop, handler, &calls, NULL, &b), 0);
 	assert_int_equal(access(stale, F_OK), -1);
 	ctl_server_free(b);
 	loop_free(loop);
@@ -389,12 +389,109 @@ static void no_server(void **state)
 	loop_free(loop);
 }
 
+/* Make `path` a file holding "keep". */
+static void keep_file(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs("keep", f);
+	fclose(f);
+}
+
+static int try_server(struct loop *loop, const char *dir, const char *want)
+{
+	struct strbuf err = { 0 };
+	struct ctl_server *s = NULL;
+	int calls = 0, r;
+
+	setenv("VUSB_RUNDIR", dir, 1);
+	r = ctl_server_new(loop, handler, &calls, &err, &s);
+	if (r == 0)
+		ctl_server_free(s);
+	else if (want)
+		assert_non_null(strstr(strbuf_str(&err), want));
+	strbuf_free(&err);
+	setenv("VUSB_RUNDIR", rundir, 1);
+	return r;
+}
+
+/*
+ * Root removes stale entries of the run directory at start: it must not
+ * be led elsewhere by a symlink, nor work in a directory others can
+ * write, and it removes only links that point at one of our sockets.
+ */
+static void rundir_safety(void **state)
+{
+	char victim[128], file[192], link[128], dir[128], dev[160], path[224];
+	struct loop *loop;
+
+	assert_int_equal(loop_new(&loop), 0);
+	snprintf(victim, sizeof(victim), "%s/victim", rundir);
+	assert_int_equal(mkdir(victim, 0755), 0);
+	snprintf(file, sizeof(file), "%s/precious", victim);
+	keep_file(file);
+
+	/* The run directory itself a symlink. */
+	snprintf(link, sizeof(link), "%s/link", rundir);
+	assert_int_equal(symlink(victim, link), 0);
+	assert_int_equal(try_server(loop, link, "is a symbolic link"), -ELOOP);
+
+	/* Its dev a symlink to a directory of files: refused, files kept. */
+	snprintf(dir, sizeof(dir), "%s/run1", rundir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(dev, sizeof(dev), "%s/dev", dir);
+	assert_int_equal(symlink(victim, dev), 0);
+	assert_int_equal(try_server(loop, dir, "dev is a symbolic link"), -ELOOP);
+	assert_int_equal(access(file, F_OK), 0);
+
+	/* World-writable. */
+	snprintf(dir, sizeof(dir), "%s/run2", rundir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(chmod(dir, 01777), 0);
+	assert_int_equal(try_server(loop, dir, "writable by others"), -EPERM);
+	assert_int_equal(chmod(dir, 0755), 0);
+	snprintf(dev, sizeof(dev), "%s/dev", dir);
+	assert_int_equal(mkdir(dev, 0755), 0);
+	assert_int_equal(chmod(dev, 0777), 0);
+	assert_int_equal(try_server(loop, dir, "writable by others"), -EPERM);
+
+	/* Owned by another user (as root only: chown). */
+	if (geteuid() == 0) {
+		snprintf(dir, sizeof(dir), "%s/run3", rundir);
+		assert_int_equal(mkdir(dir, 0755), 0);
+		assert_int_equal(chown(dir, 65534, 65534), 0);
+		assert_int_equal(try_server(loop, dir, "owned by another user"), -EPERM);
+	}
+
+	/* In a good dev/: only a dead link of ours goes. */
+	snprintf(dir, sizeof(dir), "%s/run4", rundir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(dev, sizeof(dev), "%s/dev", dir);
+	assert_int_equal(mkdir(dev, 0755), 0);
+	snprintf(path, sizeof(path), "%s/afile", dev);
+	keep_file(path);
+	snprintf(path, sizeof(path), "%s/elsewhere", dev);
+	assert_int_equal(symlink(file, path), 0);
+	snprintf(path, sizeof(path), "%s/ghost0", dev);
+	assert_int_equal(symlink("../999997.sock", path), 0);
+	assert_int_equal(try_server(loop, dir, NULL), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/afile", dev);
+	assert_int_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/elsewhere", dev);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(access(file, F_OK), 0);
+	loop_free(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(serve),
 		cmocka_unit_test(names),
 		cmocka_unit_test(no_server),
+		cmocka_unit_test(rundir_safety),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
