@@ -10,6 +10,7 @@
 #include "src/app/instance.h"
 #include "src/base/log.h"
 #include "src/ctl/format.h"
+#include "sysfs/mounts.h"
 
 static int command(struct vusb *v, int argc, char **argv, int fd, bool terminal,
 		   struct strbuf *out, struct strbuf *err);
@@ -49,8 +50,9 @@ static void help(struct vusb *v, struct strbuf *out)
 
 	strbuf_printf(out, "list [--json]              the devices and their state\n"
 			   "detach NAME                detach a device\n"
-			   "suspend, resume            detach every attached device from\n"
-			   "                           vhci_hcd and attach it again (system sleep)\n"
+			   "suspend [--force], resume  detach every attached device from\n"
+			   "                           vhci_hcd and attach it again (system sleep);\n"
+			   "                           a mounted disk refuses, unless --force\n"
 			   "NAME COMMAND [ARGS...]     run a device's command:\n");
 	list_for_each(pos, &v->devs) {
 		const struct vusb_model *m = list_entry(pos, struct vdev, link)->model;
@@ -73,9 +75,41 @@ static void help(struct vusb *v, struct strbuf *out)
  * every attached device leaves the bus first and comes back after.
  * Exported devices stay as they are: their importer's kernel decides.
  */
-static int suspend_all(struct vusb *v, struct strbuf *out)
+static int suspend_all(struct vusb *v, bool force, struct strbuf *out, struct strbuf *err)
 {
 	struct list_head *pos;
+	bool busy = false;
+
+	/*
+	 * A disk the host has mounted (it locked the medium) would lose what
+	 * the host has not written yet, and its mount would break: vhci
+	 * cannot suspend with it attached either, so the suspend fails,
+	 * naming the device and the mount, unless forced.
+	 */
+	list_for_each(pos, &v->devs) {
+		struct vdev *vd = list_entry(pos, struct vdev, link);
+		struct strbuf why = { 0 }, mounts = { 0 };
+
+		if (!vd->attached || vd->export || !vd->model->busy ||
+		    vd->model->busy(vd->dev, &why) != -EBUSY) {
+			strbuf_free(&why);
+			continue;
+		}
+		if (force) {
+			log_warn("%s: %s, detached anyway (--force)", vd->name, strbuf_str(&why));
+		} else {
+			if (usb_busid_mounts(vd->busid, &mounts) <= 0)
+				strbuf_printf(&mounts, "mounted?");
+			strbuf_printf(err, "%s%s: %s (%s): unmount it first, or 'vusbctl suspend --force'",
+				      busy ? "; " : "", vd->name, strbuf_str(&why),
+				      strbuf_str(&mounts));
+			busy = true;
+		}
+		strbuf_free(&why);
+		strbuf_free(&mounts);
+	}
+	if (busy)
+		return EXIT_FAILURE_;
 
 	list_for_each(pos, &v->devs) {
 		struct vdev *vd = list_entry(pos, struct vdev, link);
@@ -222,8 +256,9 @@ static int command(struct vusb *v, int argc, char **argv, int fd, bool terminal,
 		help(v, out);
 		return 0;
 	}
-	if (argc == 1 && strcmp(argv[0], "suspend") == 0)
-		return suspend_all(v, out);
+	if (strcmp(argv[0], "suspend") == 0 &&
+	    (argc == 1 || (argc == 2 && strcmp(argv[1], "--force") == 0)))
+		return suspend_all(v, argc == 2, out, err);
 	if (argc == 1 && strcmp(argv[0], "resume") == 0)
 		return resume_all(v, out, err);
 	if (strcmp(argv[0], "detach") == 0) {

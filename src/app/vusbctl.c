@@ -24,7 +24,7 @@ static void usage(FILE *f)
 		"Usage: vusbctl list [--json]\n"
 		"       vusbctl NAME COMMAND [ARGS...]\n"
 		"       vusbctl detach NAME\n"
-		"       vusbctl suspend | resume\n"
+		"       vusbctl suspend [--force] | resume\n"
 		"       vusbctl batch       (NAME COMMAND [ARGS...] lines on standard input)\n"
 		"\n"
 		"Control the virtual USB devices of running vusb-attach instances.\n"
@@ -56,7 +56,9 @@ static void usage(FILE *f)
 		"Any device:             detach\n"
 		"\n"
 		"suspend detaches every attached device of every instance from vhci_hcd\n"
-		"(before system sleep), resume attaches them again.\n"
+		"(before system sleep), resume attaches them again. A disk whose medium\n"
+		"the host has locked (mounted) makes suspend fail, naming the device and\n"
+		"the mount, unless --force.\n"
 		"batch runs a command a line, quoted as on vusb-attach's terminal, each\n"
 		"instance's over one connection: for programs that send many.\n"
 		"\n"
@@ -402,15 +404,15 @@ static int list(bool json)
 }
 
 struct broadcast {
-	char *cmd;
+	int argc;
+	char **argv;
 	int code;
 };
 
 static int broadcast_one(const char *path, void *data)
 {
 	struct broadcast *b = data;
-	char *argv[] = { b->cmd };
-	int r = call(path, path, 1, argv, -1);
+	int r = call(path, path, b->argc, b->argv, -1);
 
 	/* An instance that has just ended is no failure. */
 	if (r && r != EXIT_NO_DEVICE && !b->code)
@@ -422,9 +424,9 @@ static int broadcast_one(const char *path, void *data)
  * suspend, resume: every instance, foreground or daemon, in turn. Exit
  * status: the first failure's, 0 when all (or none) succeeded.
  */
-static int all_instances(char *cmd)
+static int all_instances(int argc, char **argv)
 {
-	struct broadcast b = { cmd, EXIT_OK };
+	struct broadcast b = { argc, argv, EXIT_OK };
 	int r = each_instance(broadcast_one, &b);
 
 	return r ? r : b.code;
@@ -468,7 +470,9 @@ int main(int argc, char **argv)
 		return batch();
 	}
 	if ((strcmp(argv[1], "suspend") == 0 || strcmp(argv[1], "resume") == 0) && argc == 2)
-		return all_instances(argv[1]);
+		return all_instances(1, argv + 1);
+	if (strcmp(argv[1], "suspend") == 0 && argc == 3 && strcmp(argv[2], "--force") == 0)
+		return all_instances(2, argv + 1);
 	if (strcmp(argv[1], "detach") == 0) {
 		if (argc != 3) {
 			fprintf(stderr, "vusbctl: usage: vusbctl detach NAME\n");

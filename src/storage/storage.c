@@ -486,6 +486,16 @@ static int cmd_info(struct usb_device *dev, int argc, char **argv, struct strbuf
 	return 0;
 }
 
+static int storage_busy(struct usb_device *dev, struct strbuf *why)
+{
+	struct storage *s = storage_of(dev);
+
+	if (s->lun.state != SCSI_MEDIUM_PRESENT || !s->lun.prevent)
+		return 0;
+	strbuf_printf(why, "the host has locked the medium");
+	return -EBUSY;
+}
+
 static const struct vusb_command storage_commands[] = {
 	{ "eject", "[--force]", "take the medium out (--force: even if the host has it locked)", 0,
 	  1, cmd_eject, NULL },
@@ -514,4 +524,5 @@ const struct vusb_model storage_model = {
 	.positional = "IMAGE",
 	.positional_optional = true,
 	.describe = storage_describe,
+	.busy = storage_busy,
 };

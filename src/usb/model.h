@@ -97,6 +97,12 @@ struct vusb_model {
 	bool positional_optional;
 	/* Optional one-line state for `vusbctl list` (e.g. "leds=caps_lock"). */
 	void (*describe)(struct usb_device *dev, struct strbuf *out);
+	/*
+	 * Optional: may the device leave the bus now (a system suspend)?
+	 * 0, or -EBUSY with the reason in why (the host has locked the
+	 * medium: it is mounted, and leaving loses what it has not written).
+	 */
+	int (*busy)(struct usb_device *dev, struct strbuf *why);
 };
 
 /* A model option of `model` by name ("--ro"), or NULL. */

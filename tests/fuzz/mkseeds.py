@@ -141,3 +141,11 @@ write("op", {
     "rec-import": b"\2" + rec,
     "descriptors": b"\3" + dev + cfg,
 })
+
+write("mounts", {
+    "disk": b"sda\n/dev/sda /mnt vfat rw 0 0\n",
+    "partitions": b"sda\n/dev/sda1 /a vfat rw 0 0\n/dev/sdaa1 /b vfat rw 0 0\n"
+    b"/dev/sda2 /c\\040d vfat rw 0 0",
+    "nvme": b"nvme0n1\n/dev/nvme0n1p2 / ext4 rw 0 0\nsysfs /sys sysfs rw 0 0\n",
+    "nothing": b"sdb\n/dev/sda1 /mnt vfat rw 0 0\n",
+})

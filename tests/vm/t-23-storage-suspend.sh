@@ -1,0 +1,73 @@
+#!/bin/sh
+# vusbctl suspend (the sleep hook) with a mounted virtual disk: the host
+# has locked the medium, so suspend fails, naming the device and the
+# mount, and leaves the disk attached and mounted with its data; once
+# unmounted it suspends and resumes; --force detaches even a mounted one.
+. /vusb/tests/lib.sh
+need_cmd vusb-attach vusbctl mkfs.vfat
+need_module usb-storage sd_mod vfat
+
+T=$((30 * VM_SLOW))
+MNT=/tmp/mnt
+mkdir -p $MNT
+echo 0 >/sys/module/usb_storage/parameters/delay_use
+
+disk_of() {
+	for _b in /sys/bus/usb/devices/"$1":1.0/host*/target*/*/block/*; do
+		[ -e "$_b/size" ] && [ -b "/dev/${_b##*/}" ] || continue
+		echo "${_b##*/}"
+		return 0
+	done
+	return 1
+}
+
+dd if=/dev/zero of=/tmp/s.img bs=1M count=0 seek=16 2>/dev/null
+vusb-attach --no-stdin storage /tmp/s.img >/tmp/va.out 2>/tmp/va.err &
+VA=$!
+if ! wait_for $T grep -q "^storage0: ready, port" /tmp/va.out; then
+	fail "vusb-attach storage is ready" "$(cat /tmp/va.out /tmp/va.err)"
+	exit 0
+fi
+BUSID=$(sed -n 's/.*busid \([0-9][0-9.-]*\).*/\1/p' /tmp/va.out | head -n 1)
+if ! wait_for $T disk_of "$BUSID"; then
+	fail "a disk appears for $BUSID" "$(dmesg | tail -n 20)"
+	exit 0
+fi
+DISK=$(disk_of "$BUSID")
+ok "storage0 is /dev/$DISK"
+mkfs.vfat /dev/$DISK >/dev/null 2>&1
+check "mount" mount -t vfat /dev/$DISK $MNT
+# Written, not synced: the host still holds it in its page cache.
+echo "unsynced data" >$MNT/file
+
+check_match "suspend fails, naming the device and the mount" \
+	"storage0: the host has locked the medium \(/dev/$DISK on $MNT\)" \
+	sh -c 'vusbctl suspend 2>&1; [ $? -ne 0 ]'
+check_match "... the disk stays attached" "^storage0 +storage +[0-9]+ " vusbctl list
+check_match "... and mounted" "^/dev/$DISK $MNT vfat rw" cat /proc/mounts
+check_match "... with its data" "^unsynced data$" cat $MNT/file
+check "umount" umount $MNT
+check_match "unmounted: suspend detaches" "storage0: suspended" vusbctl suspend
+check_match "... vusbctl list says suspended" "^storage0 +storage +- +- +suspended" vusbctl list
+check_match "resume attaches again" "storage0: resumed on port" vusbctl resume
+if wait_for $T disk_of "$BUSID"; then
+	DISK=$(disk_of "$BUSID")
+	ok "the disk is back (/dev/$DISK)"
+else
+	BUSID=$(vusbctl list | awk '$1 == "storage0" { print $4 }')
+	wait_for $T disk_of "$BUSID"
+	DISK=$(disk_of "$BUSID")
+fi
+if [ -n "$DISK" ] && wait_for $T mount -t vfat /dev/$DISK $MNT; then
+	check_match "the data was written before the suspend" "^unsynced data$" cat $MNT/file
+	check_match "suspend --force detaches a mounted disk" "storage0: suspended" \
+		vusbctl suspend --force
+	umount -l $MNT 2>/dev/null
+	check_match "resume after --force" "storage0: resumed on port" vusbctl resume
+else
+	fail "mount after resume" "$(vusbctl list; dmesg | tail -n 20)"
+fi
+check_match "suspend with a bad option is refused" "no device named .suspend." \
+	sh -c 'vusbctl suspend --now 2>&1; [ $? -ne 0 ]'
+kill -TERM $VA
+wait $VA
