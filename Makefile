@@ -22,6 +22,7 @@ DATADIR    ?= $(PREFIX)/share
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SLEEPDIR   ?= $(PREFIX)/lib/systemd/system-sleep
 UDEVDIR    ?= $(PREFIX)/lib/udev
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 COMPLDIR   ?= $(DATADIR)/bash-completion/completions
 DESTDIR    ?=
 BUILD      ?= build
@@ -203,6 +204,7 @@ install: all
 	install -m 0755 $(BIN)/vusb-attach $(BIN)/vusbctl $(DESTDIR)$(BINDIR)/
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(SLEEPDIR) $(DESTDIR)$(UDEVDIR)/rules.d $(DESTDIR)$(COMPLDIR) \
+		$(DESTDIR)$(SYSUSERSDIR) \
 		$(DESTDIR)$(DATADIR)/doc/vusb/examples
 	install -m 0644 contrib/man/vusb-attach.1 contrib/man/vusbctl.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 contrib/man/vusb.conf.5 $(DESTDIR)$(MANDIR)/man5/
@@ -213,6 +215,7 @@ install: all
 	sed 's|@bindir@|$(BINDIR)|g' contrib/systemd-sleep/vusb.in >$(DESTDIR)$(SLEEPDIR)/vusb
 	chmod 0755 $(DESTDIR)$(SLEEPDIR)/vusb
 	install -m 0644 contrib/udev/60-vusb.rules $(DESTDIR)$(UDEVDIR)/rules.d/
+	install -m 0644 contrib/sysusers/vusb.conf $(DESTDIR)$(SYSUSERSDIR)/
 	install -m 0644 contrib/bash-completion/vusb-attach contrib/bash-completion/vusbctl \
 		$(DESTDIR)$(COMPLDIR)/
 	install -m 0644 contrib/udev/61-vusb-hotplug.rules.example contrib/examples/*.conf \

@@ -86,10 +86,20 @@ void privs_cleaner_finish(struct privs_cleaner *c);
 int privs_drop(const struct privs_user *u);
 
 /*
+ * Keep the user we are, without a capability: an empty bounding set
+ * (when we may empty it), no permitted, effective, inheritable or ambient
+ * capability, and no_new_privs; for root that stays root (--user root)
+ * and a user who started vusb-attach. Checked afterwards. 0 or -errno.
+ */
+int privs_restrict(void);
+
+/*
  * Refuse (EPERM) the system calls vusb never makes once it serves, which
- * are an attacker's tools: exec, ptrace, mount and namespaces, modules and
- * kexec, bpf, keyrings, raw I/O ports, changing credentials or the clock.
- * A deny list, checked in a few instructions per system call. 0,
+ * are an attacker's tools: exec, ptrace, mount and namespaces (clone with
+ * a CLONE_NEW* flag too; clone3 answers ENOSYS), another process's
+ * descriptors, modules and kexec, bpf, io_uring, userfaultfd, keyrings,
+ * raw I/O ports, changing credentials or the clock. A deny list, checked
+ * in a few instructions per system call. 0,
  * -ENOTSUP on an architecture it does not know, or -errno.
  */
 int privs_seccomp(void);

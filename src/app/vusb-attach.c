@@ -276,14 +276,32 @@ static void release_name(const char *name, void *data)
 	privs_cleaner_release(data, name);
 }
 
+/* Stay who we are (as), but without capabilities and with the seccomp filter. EXIT_*. */
+static int restrict_only(const char *as)
+{
+	int r = privs_restrict();
+
+	if (r < 0) {
+		log_err("cannot give up capabilities: %s", strerror(-r));
+		return EXIT_FAILURE_;
+	}
+	r = privs_seccomp();
+	if (r < 0 && r != -ENOTSUP)
+		log_warn("no seccomp filter: %s", strerror(-r));
+	if (as)
+		log_info("running as %s, without capabilities", as);
+	return EXIT_OK;
+}
+
 /*
  * Everything that needs root is done (vhci_hcd loaded, attach and detach
  * open, devices attached, control socket and images open): become --user
  * (default vusb, else nobody) with no capabilities and a seccomp filter,
  * leaving a cleaner with root to remove the control socket, the name
- * links and the pidfile once we are gone. Root stays root with --user
- * root. Nothing needs root later: storage's insert gets the image as a
- * descriptor vusbctl opened. EXIT_*.
+ * links and the pidfile once we are gone. Root stays root only with
+ * --user root (and a user who is not root stays who they are), without
+ * capabilities and with the same filter. Nothing needs root later:
+ * storage's insert gets the image as a descriptor vusbctl opened. EXIT_*.
  */
 static int drop_privileges(const struct cli *cli, struct vusb *vusb, const struct service *svc,
 			   struct privs_cleaner *cleaner)
@@ -294,19 +312,22 @@ static int drop_privileges(const struct cli *cli, struct vusb *vusb, const struc
 	int r;
 
 	if (geteuid() != 0 || (cli->user && strcmp(cli->user, "root") == 0))
-		return EXIT_OK;
+		return restrict_only(geteuid() == 0 ? "root (--user root)" : NULL);
 	r = privs_find_user(cli->user, &u);
 	if (r < 0) {
 		if (cli->user) {
 			log_err("--user %s: %s", cli->user, r == -ENOENT ? "no such user" : strerror(-r));
 			return EXIT_USAGE;
 		}
-		log_warn("staying root: there is neither a user %s nor %s", PRIVS_USER,
-			 PRIVS_FALLBACK_USER);
-		return EXIT_OK;
+		/* Never root by accident: that takes --user root. */
+		log_err("there is neither a user %s nor %s to run as: create the %s user "
+			"(systemd-sysusers vusb.conf, from contrib/sysusers; or useradd --system "
+			"--no-create-home --shell /usr/sbin/nologin %s), or keep root with --user root",
+			PRIVS_USER, PRIVS_FALLBACK_USER, PRIVS_USER, PRIVS_USER);
+		return EXIT_USAGE;
 	}
 	if (u.uid == 0)
-		return EXIT_OK;
+		return restrict_only("root (its user id is 0)");
 	if (sock) {
 		r = privs_share_socket(sock);
 		if (r < 0)
@@ -382,6 +403,17 @@ int main(int argc, char **argv)
 	if (cli.user && strcmp(cli.user, "root") != 0 && geteuid() == 0 &&
 	    privs_find_user(cli.user, &user) < 0) {
 		fprintf(stderr, "vusb-attach: --user %s: no such user\n", cli.user);
+		config_free(cf);
+		return EXIT_USAGE;
+	}
+	/* Nobody to become: root only when asked, and before anything is attached. */
+	if (!cli.user && geteuid() == 0 && privs_find_user(NULL, &user) == -ENOENT) {
+		fprintf(stderr,
+			"vusb-attach: there is neither a user %s nor %s to run as: create the %s "
+			"user (systemd-sysusers vusb.conf, from contrib/sysusers; or useradd "
+			"--system --no-create-home --shell /usr/sbin/nologin %s), or keep root with "
+			"--user root\n",
+			PRIVS_USER, PRIVS_FALLBACK_USER, PRIVS_USER, PRIVS_USER);
 		config_free(cf);
 		return EXIT_USAGE;
 	}

@@ -40,6 +40,7 @@ check "the systemd units land in PREFIX/lib/systemd/system" \
 check "the units run the installed vusb-attach" \
 	grep -qx "ExecStart=/opt/vusb-test/bin/vusb-attach --no-stdin --config %i" "$p/lib/systemd/system/vusb@.service"
 check "the udev rule lands in PREFIX/lib/udev/rules.d" test -f "$p/lib/udev/rules.d/60-vusb.rules"
+check "the sysusers file (the vusb user) lands in PREFIX/lib/sysusers.d" test -f "$p/lib/sysusers.d/vusb.conf"
 check "the sleep hook is executable and runs the installed vusbctl" \
 	bash -c "test -x '$p/lib/systemd/system-sleep/vusb' && grep -q '/opt/vusb-test/bin/vusbctl suspend' '$p/lib/systemd/system-sleep/vusb'"
 check "the man pages land in PREFIX/share/man" \

@@ -146,6 +146,12 @@ wait $VA
 start /tmp/r.out --user root mouse
 if wait_for $T grep -q '^mouse0: ready' /tmp/r.out; then
 	check_match "--user root: stays root" '^0 0 0 0$' field $VA Uid
+	check_match "--user root: ... without an effective capability" '^0+$' field $VA CapEff
+	check_match "--user root: ... or a permitted one" '^0+$' field $VA CapPrm
+	check_match "--user root: ... an empty bounding set" '^0+$' field $VA CapBnd
+	check_match "--user root: ... no_new_privs" '^1$' field $VA NoNewPrivs
+	check_match "--user root: ... the seccomp filter" '^2$' field $VA Seccomp
+	check "--user root: ... still serves" vusbctl mouse0 move 1 1
 else
 	fail "--user root: ready" "$(cat /tmp/r.out.err)"
 fi
@@ -156,6 +162,16 @@ vusb-attach --no-stdin --user nosuch mouse >/tmp/u.out 2>&1
 check "--user nosuch: exit status 2" test $? -eq 2
 check_match "... says why" 'no such user' cat /tmp/u.out
 check "... and attached nothing" sh -c '! grep -q ready /tmp/u.out'
+
+# Neither vusb nor nobody: no silent root, the fix named instead.
+cp /etc/passwd /tmp/passwd.keep
+grep -v -e '^vusb:' -e '^nobody:' /tmp/passwd.keep >/etc/passwd
+vusb-attach --no-stdin mouse >/tmp/nu.out 2>&1
+nu=$?
+cp /tmp/passwd.keep /etc/passwd
+check "no vusb or nobody user: exit status 2 ($nu)" test $nu -eq 2
+check_match "... names the fix" 'create the vusb user .*sysusers.*--user root' cat /tmp/nu.out
+check "... and attached nothing" sh -c '! grep -q ready /tmp/nu.out'
 
 # --- storage: unprivileged too; insert takes the file vusbctl opened -----------
 dd if=/dev/zero of=/tmp/p.img bs=1M count=4 2>/dev/null
