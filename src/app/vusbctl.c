@@ -151,7 +151,13 @@ static int open_image(const char *file, char abs[PATH_MAX])
 	const int flags = O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 	int fd;
 
-	fd = open(file, O_RDWR | flags);
+	/* O_EXCL: a mounted block device is not served read-write (EBUSY). */
+	fd = open(file, O_RDWR | O_EXCL | flags);
+	if (fd < 0 && errno == EBUSY) {
+		fprintf(stderr, "vusbctl: %s is in use (mounted?): not served read-write beside it\n",
+			file);
+		return -EXIT_FAILURE_;
+	}
 	if (fd < 0 && (errno == EACCES || errno == EPERM || errno == EROFS))
 		fd = open(file, O_RDONLY | flags);
 	if (fd < 0 && errno == ENOENT) {

@@ -250,6 +250,11 @@ static int explain_open(const char *path, int r, bool want_write, struct strbuf 
 	case -EROFS:
 		strbuf_printf(err, "%s is on a read-only file system: use --ro or --snapshot", path);
 		break;
+	case -EBUSY:
+		/* O_EXCL on a block device: mounted, or held by another program. */
+		strbuf_printf(err, "%s is in use (mounted?): not served read-write beside it "
+				   "(--ro or --snapshot only read)", path);
+		break;
 	default:
 		strbuf_printf(err, "%s: %s", path, strerror(-r));
 		break;
@@ -274,14 +279,25 @@ int image_open_fd(struct image *img, int fd, const char *path, const struct imag
 
 	image_init(img);
 	/* O_NONBLOCK: a FIFO must not hang the open; it is refused below. */
+	/* O_EXCL: a block device that is mounted (or another program holds
+	 * that way) is refused with EBUSY; Linux ignores it for other files. */
 	if (fd < 0)
-		fd = open(path, (want_write ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		fd = open(path,
+			  (want_write ? O_RDWR | O_EXCL : O_RDONLY) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return explain_open(path, -errno, want_write, err);
 	if (want_write && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY) {
 		/* Sent by a client that may only read it. */
 		close(fd);
 		return explain_open(path, -EACCES, want_write, err);
+	}
+	if (fcntl(fd, F_GETFL) & O_APPEND) {
+		/* Sent by a custom client: every write would land at the end of
+		 * the file, not at the block the host acknowledged it for. */
+		close(fd);
+		strbuf_printf(err, "%s: the descriptor was opened for appending (O_APPEND): refused, "
+				   "writes would not land where the host put them", path);
+		return -EINVAL;
 	}
 	if (fstat(fd, &st) < 0) {
 		r = -errno;

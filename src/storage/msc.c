@@ -297,7 +297,14 @@ static void reset_state(struct msc *m)
 
 static void msc_reset(struct usb_function *f)
 {
-	reset_state(f->data);
+	struct msc *m = f->data;
+
+	reset_state(m);
+	/* Unconfigured (the host went away, or let go of the device): its
+	 * PREVENT MEDIUM REMOVAL went with it. A port reset configures the
+	 * device again and keeps it: the host's mount is still there. */
+	if (!f->dev->configuration)
+		m->lun->prevent = false;
 }
 
 static int msc_control(struct usb_function *f, const struct usb_setup *s, uint8_t *data,

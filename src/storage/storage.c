@@ -401,7 +401,7 @@ static int cmd_eject(struct usb_device *dev, int argc, char **argv, struct strbu
 {
 	struct storage *s = storage_of(dev);
 	bool force = false;
-	int r;
+	int r, flush_error;
 
 	if (argc == 2) {
 		if (strcmp(argv[1], "--force") != 0) {
@@ -414,6 +414,7 @@ static int cmd_eject(struct usb_device *dev, int argc, char **argv, struct strbu
 		strbuf_printf(out, "the drive is empty\n");
 		return -ENOMEDIUM;
 	}
+	flush_error = s->lun.flush_error;
 	r = scsi_medium_remove(&s->lun, force);
 	if (r == -EBUSY) {
 		strbuf_printf(out, "the host has locked the medium (mounted?): unmount it first, "
@@ -421,6 +422,9 @@ static int cmd_eject(struct usb_device *dev, int argc, char **argv, struct strbu
 		return r;
 	}
 	r = image_close(&s->img);
+	/* A flush that failed earlier (SYNCHRONIZE CACHE) lost data too. */
+	if (r == 0 && flush_error)
+		r = flush_error;
 	if (r < 0) {
 		strbuf_printf(out, "ejected, but flushing the image failed: %s\n", strerror(-r));
 		return r;
@@ -452,14 +456,26 @@ static int cmd_insert(struct usb_device *dev, int argc, char **argv, int fd, str
 		strbuf_printf(out, "there is a medium in the drive: eject it first\n");
 		return -EBUSY;
 	}
+	/*
+	 * What the host ejected is still held, with its lock: let go of it
+	 * first, or inserting the same file again conflicts with ourselves.
+	 */
+	if (s->img.fd >= 0) {
+		int flush_error = s->lun.flush_error;
+
+		scsi_medium_remove(&s->lun, true);
+		r = image_close(&s->img);
+		if (r == 0 && flush_error)
+			r = flush_error;
+		if (r < 0)
+			strbuf_printf(out, "note: flushing the image the host ejected failed: %s\n",
+				      strerror(-r));
+	}
 	r = image_open_fd(&img, fd, argv[1], &s->io, out);
 	if (r < 0) {
 		strbuf_printf(out, "\n");
 		return r;
 	}
-	/* What the host ejected is still held: let go of it now. */
-	scsi_medium_remove(&s->lun, true);
-	image_close(&s->img);
 	s->img = img;
 	load(s, true);
 	return 0;

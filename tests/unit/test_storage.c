@@ -868,6 +868,64 @@ static void test_host_eject(void **state)
 	destroy(fx, d);
 }
 
+/*
+ * Issue 15's storage promises: the file the host ejected can go back in
+ * (our own lock no longer in the way), a descriptor opened O_APPEND is
+ * refused, and the host's PREVENT MEDIUM REMOVAL ends with its
+ * connection but survives a port reset.
+ */
+static void test_data_safety(void **state)
+{
+	const struct vusb_command *insert = vusb_model_command(&storage_model, "insert");
+	struct fx *fx = *state;
+	char line[200], desc[256], out[256];
+	char *argv[] = { "insert", fx->path };
+	struct strbuf sb = { 0 };
+	struct opts o;
+	struct dev *d;
+	int fd;
+
+	opts_init(&o, fx->path);
+	d = create(fx, &o);
+	settle(d);
+	/* Ejected by the host, the same file goes back in. */
+	CMD(d, 0, false, NULL, SCSI_START_STOP_UNIT, 0, 0, 0, 0x02, 0);
+	assert_int_equal(d->r.status, MSC_CSW_PASSED);
+	snprintf(line, sizeof(line), "insert %s", fx->path);
+	assert_int_equal(run_cmd(d, line, out, sizeof(out)), 0);
+	settle(d);
+	describe(d, desc, sizeof(desc));
+	assert_non_null(strstr(desc, "64 KiB rw"));
+
+	/* O_APPEND: acknowledged writes would land at the end. */
+	assert_int_equal(run_cmd(d, "eject", out, sizeof(out)), 0);
+	fd = open(fx->path, O_RDWR | O_APPEND | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(insert->run_fd(d->usb, 2, argv, fd, &sb), -EINVAL);
+	assert_non_null(strstr(strbuf_str(&sb), "O_APPEND"));
+	strbuf_free(&sb);
+	describe(d, desc, sizeof(desc));
+	assert_string_equal(desc, "no medium");
+	fd = open(fx->path, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(insert->run_fd(d->usb, 2, argv, fd, &sb), 0);
+	strbuf_free(&sb);
+	settle(d);
+
+	/* Locked; a port reset (configured again) keeps the lock... */
+	CMD(d, 0, false, NULL, SCSI_PREVENT_ALLOW_MEDIUM_REMOVAL, 0, 0, 0, 1, 0);
+	assert_int_equal(
+		fakehost_control(&d->host, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL, NULL),
+		0);
+	assert_int_equal(run_cmd(d, "eject", out, sizeof(out)), -EBUSY);
+	/* ... the host going away ends it. */
+	fakehost_disconnect(&d->host);
+	describe(d, desc, sizeof(desc));
+	assert_null(strstr(desc, "locked"));
+	assert_int_equal(run_cmd(d, "eject", out, sizeof(out)), 0);
+	destroy(fx, d);
+}
+
 static void test_empty_drive(void **state)
 {
 	struct fx *fx = *state;
@@ -970,6 +1028,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cdrom, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eject_insert, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_data_safety, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_eject, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_drive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_info, setup, teardown),

@@ -3,6 +3,7 @@
 # has locked the medium, so suspend fails, naming the device and the
 # mount, and leaves the disk attached and mounted with its data; once
 # unmounted it suspends and resumes; --force detaches even a mounted one.
+# And a mounted block device is refused as a read-write image.
 . /vusb/tests/lib.sh
 need_cmd vusb-attach vusbctl mkfs.vfat
 need_module usb-storage sd_mod vfat
@@ -46,6 +47,9 @@ check_match "suspend fails, naming the device and the mount" \
 check_match "... the disk stays attached" "^storage0 +storage +[0-9]+ " vusbctl list
 check_match "... and mounted" "^/dev/$DISK $MNT vfat rw" cat /proc/mounts
 check_match "... with its data" "^unsynced data$" cat $MNT/file
+# A mounted block device is not served read-write beside its mount (O_EXCL).
+check_match "vusb-attach refuses a mounted block device read-write" "in use \(mounted\?\)" \
+	sh -c "vusb-attach --no-stdin storage /dev/$DISK 2>&1; [ \$? -ne 0 ]"
 check "umount" umount $MNT
 check_match "unmounted: suspend detaches" "storage0: suspended" vusbctl suspend
 check_match "... vusbctl list says suspended" "^storage0 +storage +- +- +suspended" vusbctl list

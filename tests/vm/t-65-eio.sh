@@ -98,6 +98,11 @@ else
 fi
 check "vusb-attach is still running" kill -0 $VA
 check_match "vusbctl storage0 info still answers" "medium" vusbctl storage0 info
+# The failed flush was reported once by the kernel; the image's own flush
+# at eject now succeeds, but the lost write must still be told.
+check_match "a user eject still reports the flush that failed before" \
+	"flushing the image failed" sh -c 'vusbctl storage0 eject --force 2>&1; [ $? -ne 0 ]'
+check "... and the image goes back in" vusbctl storage0 insert $DM
 
 # --- the disk dies altogether ---
 dmsetup --noudevsync suspend vusbbad &&
