@@ -386,11 +386,20 @@ static int list_one(const char *path, void *data)
 	r = ctl_call(path, 1, argv, TIMEOUT_MS, &reply);
 	if (r == -EACCES || r == -EPERM) {
 		l->code = explain_connect(r, path);
-	} else if (r == 0 && ctl_reply_parse(reply.buf, reply.len, &rc, &msg, &body) == 0 &&
-		   rc == 0) {
-		strbuf_printf(&l->rows, "%s", body);
+	} else if (r == 0 && ctl_reply_parse(reply.buf, reply.len, &rc, &msg, &body) == 0) {
+		if (rc == 0) {
+			strbuf_printf(&l->rows, "%s", body);
+		} else {
+			/* Busy, or failing: never a table that looks complete. */
+			fprintf(stderr, "vusbctl: %s: %s\n", path, msg);
+			l->code = EXIT_FAILURE_;
+		}
+	} else if (r < 0 && r != -ENOENT && r != -ECONNREFUSED) {
+		fprintf(stderr, "vusbctl: %s: %s\n", path,
+			r == -ETIMEDOUT ? "no answer" : strerror(-r));
+		l->code = EXIT_FAILURE_;
 	}
-	/* Anything else is an instance that has just gone: skip it. */
+	/* No socket, or nobody behind it: an instance that has just gone. */
 	strbuf_free(&reply);
 	return 0;
 }

@@ -121,9 +121,12 @@ int ctl_call_fd(const char *path, int argc, char *const *argv, int pass_fd, int 
 		goto out_free;
 	}
 	r = send_all(fd, req.buf, req.len, pass_fd);
-	if (r < 0)
+	/* A server with every connection taken says "busy" and hangs up,
+	 * maybe before the request went: its answer is still there to read. */
+	if (r < 0 && r != -EPIPE && r != -ECONNRESET)
 		goto out_close;
-	shutdown(fd, SHUT_WR);
+	if (r == 0)
+		shutdown(fd, SHUT_WR);
 
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -147,6 +150,10 @@ int ctl_call_fd(const char *path, int argc, char *const *argv, int pass_fd, int 
 		n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
+		/* A busy server hung up on a request it did not read: what it
+		 * said before is the answer. */
+		if (n < 0 && errno == ECONNRESET && reply->len)
+			break;
 		if (n < 0) {
 			r = -errno;
 			goto out_close;
@@ -202,10 +209,20 @@ int ctl_session_call(int fd, int argc, char *const *argv, int pass_fd, int timeo
 	req.buf[2] = (char)(n >> 16);
 	req.buf[3] = (char)(n >> 24);
 	r = send_all(fd, req.buf, req.len, pass_fd);
-	if (r == 0)
-		r = recv_all(fd, len, 4, deadline);
+	if (r == 0 || r == -EPIPE || r == -ECONNRESET) {
+		int got = recv_all(fd, len, 4, deadline);
+
+		if (r == 0 || got == 0)
+			r = got;
+	}
 	if (r < 0)
 		goto out;
+	/* A busy server's one-shot answer ("ERR 1 busy: ..."), never a
+	 * length a frame can have. */
+	if (memcmp(len, "ERR ", 4) == 0) {
+		r = -EBUSY;
+		goto out;
+	}
 	n = (uint32_t)len[0] | (uint32_t)len[1] << 8 | (uint32_t)len[2] << 16 |
 	    (uint32_t)len[3] << 24;
 	if (n > CTL_MAX_REPLY) {

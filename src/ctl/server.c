@@ -20,6 +20,9 @@
 #include "src/base/bytes.h"
 
 #define MAX_CLIENTS 16
+/* A client that has done nothing for this long gives its place to a new
+ * one when all are taken. */
+#define IDLE_MS 2000
 
 
 struct ctl_client {
@@ -32,6 +35,7 @@ struct ctl_client {
 	bool session; /* many framed requests (CTL_SESSION_MAGIC) */
 	bool eof; /* of a session: answer what came, then close */
 	uint32_t events; /* what epoll watches for now */
+	uint64_t active_ms; /* when it last had an event */
 	char req[CTL_MAX_REQUEST];
 	size_t req_len;
 	struct strbuf reply;
@@ -190,6 +194,8 @@ static void session_ready(struct ctl_client *c, uint32_t events)
 		if (n > 0)
 			c->req_len += (size_t)n;
 	}
+again:
+	off = 0;
 	while (c->req_len - off >= 4 && c->reply.len < CTL_MAX_REPLY) {
 		uint32_t len = get_le32(c->req + off), flags = len & CTL_FRAME_FLAGS;
 		size_t at;
@@ -226,6 +232,11 @@ static void session_ready(struct ctl_client *c, uint32_t events)
 	c->req_len -= off;
 	if (client_send(c) < 0)
 		return;
+	/* The replies drained: frames that waited for room go now, not when
+	 * the client happens to send more (it may be waiting for these). */
+	if (c->reply.len < CTL_MAX_REPLY && c->req_len >= 4 &&
+	    c->req_len - 4 >= (get_le32(c->req) & ~CTL_FRAME_FLAGS))
+		goto again;
 	if (c->eof && !c->reply.len) {
 		client_free(c);
 		return;
@@ -242,10 +253,20 @@ static void session_ready(struct ctl_client *c, uint32_t events)
 	}
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static void client_ready(struct loop_io *io, uint32_t events, void *data)
 {
 	struct ctl_client *c = data;
 	ssize_t n;
+
+	c->active_ms = now_ms();
 
 	if (c->session) {
 		session_ready(c, events);
@@ -311,8 +332,28 @@ void ctl_server_add_client(struct ctl_server *s, int fd)
 	struct ctl_client *c;
 
 	if (s->nclients >= MAX_CLIENTS) {
-		close(fd);
-		return;
+		struct ctl_client *idle = NULL;
+		struct list_head *pos;
+
+		list_for_each(pos, &s->clients) {
+			struct ctl_client *o = list_entry(pos, struct ctl_client, link);
+
+			if (!idle || o->active_ms < idle->active_ms)
+				idle = o;
+		}
+		if (idle && now_ms() - idle->active_ms >= IDLE_MS) {
+			client_free(idle);
+		} else {
+			/* Say so rather than reset: one short write, never blocking;
+			 * the client reads it even after its request failed. */
+			static const char busy[] = "ERR 1 busy: every control connection is taken "
+						   "(16), try again\n";
+			ssize_t w = send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+			(void)w;
+			close(fd);
+			return;
+		}
 	}
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
 		close(fd);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -59,6 +60,12 @@ static int handler(int argc, char **argv, int fd, struct strbuf *out, struct str
 	if (strcmp(argv[0], "fail") == 0) {
 		strbuf_printf(err, "it failed\nsecond line dropped");
 		return EXIT_NO_DEVICE;
+	}
+	if (strcmp(argv[0], "big") == 0) {
+		/* A large reply, for sessions that pile them up. */
+		for (i = 0; i < 60000 / 50; i++)
+			strbuf_printf(out, "%049d\n", i);
+		return 0;
 	}
 	for (i = 0; i < argc; i++)
 		strbuf_printf(out, "[%s]", argv[i]);
@@ -485,6 +492,115 @@ static void rundir_safety(void **state)
 	loop_free(loop);
 }
 
+/* Every connection taken by clients that send nothing. */
+static int client_crowd(const char *path)
+{
+	char *argv[] = { "x" };
+	struct strbuf reply = { 0 };
+	const char *msg, *body;
+	int idle[16], i, code, result = 0;
+
+	for (i = 0; i < 16; i++)
+		if ((idle[i] = ctl_connect(path)) < 0)
+			return 10;
+	usleep(100 * 1000);
+	/* Full, and nobody idle long enough: "busy", not a reset. */
+	if (ctl_call(path, 1, argv, 5000, &reply) < 0)
+		result = 11;
+	else if (ctl_reply_parse(reply.buf, reply.len, &code, &msg, &body) < 0 || code == 0 ||
+		 !strstr(msg, "busy"))
+		result = 12;
+	/* A session hears the same. */
+	strbuf_reset(&reply);
+	i = ctl_session_open(path);
+	if (!result && (i < 0 || ctl_session_call(i, 1, argv, -1, 5000, &reply) != -EBUSY))
+		result = 13;
+	if (i >= 0)
+		close(i);
+	/* Idle clients give way: after 2 s the call goes through. */
+	usleep(2100 * 1000);
+	strbuf_reset(&reply);
+	if (!result && (ctl_call(path, 1, argv, 5000, &reply) < 0 ||
+			ctl_reply_parse(reply.buf, reply.len, &code, &msg, &body) < 0 || code != 0 ||
+			strcmp(body, "[x]\n") != 0))
+		result = 14;
+	for (i = 0; i < 16; i++)
+		close(idle[i]);
+	strbuf_free(&reply);
+	return result;
+}
+
+static void idle_clients(void **state)
+{
+	struct ctl_server *s;
+	struct loop *loop;
+	int calls = 0;
+
+	assert_int_equal(loop_new(&loop), 0);
+	assert_int_equal(ctl_server_new(loop, handler, &calls, NULL, &s), 0);
+	assert_int_equal(with_client(loop, client_crowd, ctl_server_path(s)), 0);
+	ctl_server_free(s);
+	loop_free(loop);
+}
+
+/*
+ * A session that sends 40 requests at once, each with a 60 KB reply, and
+ * reads only later: the server stops at 1 MiB of replies, and must answer
+ * the requests it holds as soon as they drain, without more input.
+ */
+static int client_pipeline(const char *path)
+{
+	char frames[40 * 8], buf[65536];
+	size_t got = 0, want;
+	int fd, i, result = 0;
+
+	fd = ctl_connect(path);
+	if (fd < 0)
+		return 10;
+	for (i = 0; i < 40; i++)
+		memcpy(frames + i * 8, "\4\0\0\0big\0", 8);
+	if (send(fd, CTL_SESSION_MAGIC, sizeof(CTL_SESSION_MAGIC), MSG_NOSIGNAL) !=
+		    (ssize_t)sizeof(CTL_SESSION_MAGIC) ||
+	    send(fd, frames, sizeof(frames), MSG_NOSIGNAL) != (ssize_t)sizeof(frames)) {
+		close(fd);
+		return 11;
+	}
+	usleep(300 * 1000);
+	/* Each reply: its length, "OK\n" and 60000 bytes. */
+	want = 40 * (4 + 3 + 60000);
+	while (got < want) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 3000) <= 0) {
+			result = 12; /* stalled */
+			break;
+		}
+		n = read(fd, buf, sizeof(buf));
+		if (n <= 0) {
+			result = 13;
+			break;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	return result;
+}
+
+static void pipelined_session(void **state)
+{
+	struct ctl_server *s;
+	struct loop *loop;
+	int calls = 0;
+
+	assert_int_equal(loop_new(&loop), 0);
+	assert_int_equal(ctl_server_new(loop, handler, &calls, NULL, &s), 0);
+	assert_int_equal(with_client(loop, client_pipeline, ctl_server_path(s)), 0);
+	assert_int_equal(calls, 40);
+	ctl_server_free(s);
+	loop_free(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -492,6 +608,8 @@ int main(void)
 		cmocka_unit_test(names),
 		cmocka_unit_test(no_server),
 		cmocka_unit_test(rundir_safety),
+		cmocka_unit_test(idle_clients),
+		cmocka_unit_test(pipelined_session),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
