@@ -48,6 +48,7 @@ struct client {
 	struct loop_io *io;
 	struct loop_timer *timer;
 	char peer[SERVER_ADDR_STRLEN];
+	uint8_t host[8]; /* the address it came from, for the per-address limit */
 	uint8_t rx[USBIP_OP_IMPORT_REQ_SIZE];
 	size_t rx_len, rx_need;
 	uint8_t *tx;
@@ -421,10 +422,36 @@ static bool allowed(const struct server *s, const struct sockaddr *sa, socklen_t
 	return false;
 }
 
+/*
+ * Who a peer is, for the per-address limit: an IPv4 address, or an IPv6
+ * /64 (one host can have a whole /64 to itself). Zeros when unknown.
+ */
+static void host_key(const struct sockaddr *sa, socklen_t len, uint8_t key[8])
+{
+	memset(key, 0, 8);
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		memcpy(key, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		key[7] = 4;
+	} else if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+		const uint8_t *a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+		static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+		if (memcmp(a, mapped, 12) == 0) {
+			memcpy(key, a + 12, 4);
+			key[7] = 4;
+		} else {
+			memcpy(key, a, 8);
+		}
+	}
+}
+
 int server_add_peer(struct server *s, int fd, const struct sockaddr *sa, socklen_t len)
 {
 	char peer[SERVER_ADDR_STRLEN];
+	struct list_head *pos;
 	struct client *c;
+	unsigned int same = 0;
+	uint8_t host[8];
 	int flags, r;
 
 	server_addr_format(sa, len, peer, sizeof(peer));
@@ -433,11 +460,21 @@ int server_add_peer(struct server *s, int fd, const struct sockaddr *sa, socklen
 		event(s, peer, -EACCES, "refused: not in --allow");
 		return -EACCES;
 	}
-	if (s->nclients >= s->cfg.max_clients) {
+	host_key(sa, len, host);
+	list_for_each(pos, &s->clients)
+		same += memcmp(list_entry(pos, struct client, link)->host, host, 8) == 0;
+	if (same >= s->cfg.max_per_addr) {
 		close(fd);
-		event(s, peer, -EUSERS, "refused: %u connections in the set-up already",
-		      s->nclients);
+		event(s, peer, -EUSERS, "refused: %u connections in the set-up from this address",
+		      same);
 		return -EUSERS;
+	}
+	if (s->nclients >= s->cfg.max_clients) {
+		/* Full: the oldest gives way, so that a peer reconnecting
+		 * faster than the handshake time cannot keep every slot. */
+		c = list_first_entry(&s->clients, struct client, link);
+		client_note(c, -EUSERS, "dropped: the set-up slots are full, the oldest goes");
+		client_close(c);
 	}
 	flags = fcntl(fd, F_GETFL);
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
@@ -455,6 +492,7 @@ int server_add_peer(struct server *s, int fd, const struct sockaddr *sa, socklen
 	c->fd = fd;
 	c->rx_need = USBIP_OP_COMMON_SIZE;
 	memcpy(c->peer, peer, sizeof(peer));
+	memcpy(c->host, host, sizeof(host));
 	list_add_tail(&c->link, &s->clients);
 	s->nclients++;
 	r = loop_io_add(s->loop, fd, EPOLLIN | EPOLLRDHUP, client_ready, c, NULL, &c->io);
@@ -526,6 +564,8 @@ int server_new(struct loop *loop, const struct server_config *cfg, const struct 
 		s->cfg.max_clients = SERVER_DEFAULT_MAX_CLIENTS;
 	if (!s->cfg.handshake_ms)
 		s->cfg.handshake_ms = SERVER_DEFAULT_HANDSHAKE_MS;
+	if (!s->cfg.max_per_addr)
+		s->cfg.max_per_addr = SERVER_DEFAULT_MAX_PER_ADDR;
 	if (s->cfg.nallow > SERVER_MAX_ALLOW)
 		s->cfg.nallow = SERVER_MAX_ALLOW;
 	s->ops = ops;

@@ -9,7 +9,8 @@
  *
  * Every socket is non-blocking and every client has its own buffers, so
  * a slow or silent peer holds up nobody else. Hard limits: clients still
- * in the set-up (max_clients; more are closed on accept), time to send
+ * in the set-up (max_clients: when all are taken, the oldest gives way;
+ * max_per_addr from one address, more are closed on accept), time to send
  * the request and read the reply (handshake_ms), one request per
  * connection, one importer per device. Peers outside the allow list are
  * closed before a byte is read. Accepted sockets get TCP_NODELAY and
@@ -32,6 +33,8 @@
 
 #define SERVER_MAX_ALLOW 64
 #define SERVER_DEFAULT_MAX_CLIENTS 64
+/* Connections in the set-up from one address (IPv4 host, IPv6 /64). */
+#define SERVER_DEFAULT_MAX_PER_ADDR 8
 #define SERVER_DEFAULT_HANDSHAKE_MS 10000
 
 struct server_config {
@@ -39,6 +42,7 @@ struct server_config {
 	struct server_cidr allow[SERVER_MAX_ALLOW];
 	unsigned int nallow; /* 0: any peer */
 	unsigned int max_clients; /* connections in the set-up at once; 0: default */
+	unsigned int max_per_addr; /* of them from one address; 0: default */
 	unsigned int handshake_ms; /* 0: default */
 };
 

@@ -877,16 +877,20 @@ static void test_too_many_peers(void **state)
 	for (i = 0; i < MAX_CLIENTS; i++)
 		assert_false(p[i]->eof);
 
-	/* One more: accepted and closed at once, with one log line. */
+	/* One more: the oldest gives way (a peer reconnecting faster than
+	 * the handshake time cannot keep them all), with one log line. */
 	capture_start(&cap);
 	extra = peer_connect(fx);
-	assert_closed(extra, WAIT_MS);
-	assert_int_equal(capture_end(&cap, "connections in the set-up already"), 1);
-	peer_free(extra);
+	assert_closed(p[0], WAIT_MS);
+	assert_int_equal(capture_end(&cap, "the set-up slots are full, the oldest goes"), 1);
+	assert_false(extra->eof);
 
-	/* Those in the set-up are served normally... */
-	send_request(p[0], USBIP_OP_REQ_DEVLIST, NULL);
-	assert_int_equal(take_op_common(p[0], USBIP_OP_REP_DEVLIST), USBIP_ST_OK);
+	/* The newcomer and the others are served normally... */
+	send_request(extra, USBIP_OP_REQ_DEVLIST, NULL);
+	assert_int_equal(take_op_common(extra, USBIP_OP_REP_DEVLIST), USBIP_ST_OK);
+	send_request(p[1], USBIP_OP_REQ_DEVLIST, NULL);
+	assert_int_equal(take_op_common(p[1], USBIP_OP_REP_DEVLIST), USBIP_ST_OK);
+	peer_free(extra);
 	for (i = 0; i < MAX_CLIENTS; i++)
 		peer_free(p[i]);
 	/* ... and once they are gone there is room again. */
@@ -895,6 +899,76 @@ static void test_too_many_peers(void **state)
 	assert_int_equal(l.n, 2);
 	enumerate(imp, MOUSE_PID);
 	peer_free(imp);
+}
+
+static unsigned int slot_events_refused;
+
+static void slot_event(const char *peer, int err, const char *what, void *data)
+{
+	if (err == -EUSERS && strstr(what, "from this address"))
+		slot_events_refused++;
+}
+
+static int slot_peer(struct server *s, const char *ip, int *ret_other)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(40000) };
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(inet_pton(AF_INET, ip, &sa.sin_addr), 1);
+	*ret_other = sv[1];
+	return server_add_peer(s, sv[0], (struct sockaddr *)&sa, sizeof(sa));
+}
+
+/* Is the peer's end closed by the server (EOF, nothing to read)? */
+static bool slot_closed(int fd)
+{
+	char b;
+
+	return recv(fd, &b, 1, MSG_DONTWAIT) == 0;
+}
+
+/*
+ * One address may hold only max_per_addr of the set-up slots; when every
+ * slot is taken, the oldest connection gives way to the newcomer.
+ */
+static void test_setup_slots_per_address(void **state)
+{
+	static const struct server_ops ops = { .event = slot_event };
+	struct server_config cfg = { .max_clients = 4, .max_per_addr = 2 };
+	int a1, a2, a3, b1, b2, c1;
+	struct server *s;
+	struct loop *loop;
+
+	assert_int_equal(loop_new(&loop), 0);
+	assert_int_equal(server_parse_listen("127.0.0.1:0", &cfg.listen), 0);
+	assert_int_equal(server_new(loop, &cfg, &ops, NULL, &s), 0);
+	assert_int_equal(slot_peer(s, "10.0.0.1", &a1), 0);
+	assert_int_equal(slot_peer(s, "10.0.0.1", &a2), 0);
+	/* A third from the same address: refused, logged once. */
+	slot_events_refused = 0;
+	assert_int_equal(slot_peer(s, "10.0.0.1", &a3), -EUSERS);
+	assert_int_equal(slot_events_refused, 1);
+	assert_true(slot_closed(a3));
+	assert_int_equal(slot_peer(s, "10.0.0.2", &b1), 0);
+	assert_int_equal(slot_peer(s, "10.0.0.2", &b2), 0);
+	assert_false(slot_closed(a1));
+	/* Full: a newcomer from elsewhere takes the oldest slot. */
+	assert_int_equal(slot_peer(s, "10.0.0.3", &c1), 0);
+	assert_true(slot_closed(a1));
+	assert_false(slot_closed(a2));
+	assert_false(slot_closed(b1));
+	/* 10.0.0.1 has one slot now: it may take one more. */
+	close(a3);
+	assert_int_equal(slot_peer(s, "10.0.0.1", &a3), 0);
+	server_free(s);
+	loop_free(loop);
+	close(a1);
+	close(a2);
+	close(a3);
+	close(b1);
+	close(b2);
+	close(c1);
 }
 
 static void test_malformed_urb_header(void **state)
@@ -1251,6 +1325,7 @@ int main(void)
 		T(test_disconnect_in_every_phase),
 		T(test_handshake_timeout),
 		T(test_too_many_peers),
+		T(test_setup_slots_per_address),
 		T(test_malformed_urb_header),
 		T(test_huge_lengths),
 		T(test_too_many_urbs),
