@@ -101,7 +101,7 @@ $(BUILD)/tests/vm/%: tests/vm/%.c
 # (tests/host/usbip-client.sh: Debian's usbip against --listen).
 HOST_TESTS := $(wildcard tests/host/*.sh)
 
-check: all $(TEST_BINS) check-layers
+check: all $(TEST_BINS) $(BUILD)/tests/vm/ctlraw check-layers
 	@tests/run-tests $(TEST_BINS) $(HOST_TESTS)
 
 # No include runs up a layer (tests/layers: the rules, bottom-up).
