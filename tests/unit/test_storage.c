@@ -642,6 +642,31 @@ static void test_read_write_sync(void **state)
 	destroy(fx, d);
 }
 
+/* An image that shrinks under us: what is gone is a MEDIUM ERROR, never short data. */
+static void test_shrunk_image(void **state)
+{
+	struct fx *fx = *state;
+	struct opts o;
+	struct dev *d;
+
+	opts_init(&o, fx->path);
+	d = create(fx, &o);
+	settle(d);
+	assert_int_equal(truncate(fx->path, 64 * 512 + 100), 0);
+	/* Blocks 60..67: the first 4 are there, the rest (but 100 bytes) gone. */
+	CMD(d, 8 * 512, true, NULL, SCSI_READ_10, 0, 0, 0, 0, 60, 0, 0, 8, 0);
+	assert_int_equal(d->r.status, MSC_CSW_FAILED);
+	expect_sense(d, SCSI_SENSE_MEDIUM_ERROR, SCSI_ASC_UNRECOVERED_READ_ERROR);
+	/* Wholly past the new end. */
+	CMD(d, 512, true, NULL, SCSI_READ_10, 0, 0, 0, 0, 100, 0, 0, 1, 0);
+	assert_int_equal(d->r.status, MSC_CSW_FAILED);
+	expect_sense(d, SCSI_SENSE_MEDIUM_ERROR, SCSI_ASC_UNRECOVERED_READ_ERROR);
+	/* What is left still reads. */
+	CMD(d, 512, true, NULL, SCSI_READ_10, 0, 0, 0, 0, 10, 0, 0, 1, 0);
+	assert_int_equal(d->r.status, MSC_CSW_PASSED);
+	destroy(fx, d);
+}
+
 static void test_read_only(void **state)
 {
 	struct fx *fx = *state;
@@ -1029,6 +1054,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cdrom, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eject_insert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_data_safety, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shrunk_image, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_eject, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_drive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_info, setup, teardown),
