@@ -181,7 +181,8 @@ int ctl_session_open(const char *path)
 	if (fd < 0)
 		return fd;
 	r = send_all(fd, CTL_SESSION_MAGIC, sizeof(CTL_SESSION_MAGIC), -1);
-	if (r < 0) {
+	/* Hung up on by a busy server: the first call reads why. */
+	if (r < 0 && r != -EPIPE && r != -ECONNRESET) {
 		close(fd);
 		return r;
 	}
