@@ -22,6 +22,7 @@
 #include "hid/models.h"
 #include "hid/rdesc.h"
 #include "hid/watch.h"
+#include "src/base/num.h"
 
 #define CUSTOM_EP_OUT 0x02
 /* Arguments of hex a command takes (the control socket passes up to 64
@@ -56,17 +57,6 @@ static const char *const type_names[] = { "input", "output", "feature" };
 static void emit_watch(struct hid_custom *c, unsigned int type, unsigned int id,
 		       const uint8_t *data, size_t n, const char *text);
 
-static int hexdigit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int hid_custom_parse_hex(const char *cmd, int argc, char **argv, uint8_t *out, size_t max,
 			 struct strbuf *err)
 {
@@ -83,8 +73,8 @@ int hid_custom_parse_hex(const char *cmd, int argc, char **argv, uint8_t *out, s
 				s++;
 				continue;
 			}
-			hi = hexdigit(s[0]);
-			lo = hi < 0 ? -1 : hexdigit(s[1]);
+			hi = num_hexdigit(s[0]);
+			lo = hi < 0 ? -1 : num_hexdigit(s[1]);
 			if (hi < 0 || lo < 0) {
 				strbuf_printf(err,
 					      "%s: '%s' is not hex bytes (two digits each, as 01ff "

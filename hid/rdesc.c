@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "hid/rdesc.h"
+#include "src/base/num.h"
 
 /* Item types and tags (HID 1.11 6.2.2.4 .. 6.2.2.8) */
 #define TYPE_MAIN 0
@@ -327,17 +328,6 @@ static bool is_text(const uint8_t *f, size_t len)
 	return true;
 }
 
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int load_text(const uint8_t *f, size_t len, uint8_t out[HID_RDESC_MAX],
 		     struct hid_rdesc_error *err)
 {
@@ -368,10 +358,10 @@ static int load_text(const uint8_t *f, size_t len, uint8_t out[HID_RDESC_MAX],
 			continue;
 		}
 		if (f[i] == '0' && i + 2 < len && (f[i + 1] == 'x' || f[i + 1] == 'X') &&
-		    hexval(f[i + 2]) >= 0)
+		    num_hexdigit(f[i + 2]) >= 0)
 			i += 2;
-		hi = hexval(f[i]);
-		lo = i + 1 < len ? hexval(f[i + 1]) : -1;
+		hi = num_hexdigit(f[i]);
+		lo = i + 1 < len ? num_hexdigit(f[i + 1]) : -1;
 		if (hi < 0)
 			return fail(err, start, "'%c' where a hex byte should be", f[i]);
 		i += lo < 0 ? 1 : 2;

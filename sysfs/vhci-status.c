@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "sysfs/vhci.h"
+#include "src/base/num.h"
 
 #define STATUS_LINE_MAX 128
 
@@ -55,17 +56,6 @@ static int split(const char *s, size_t len, struct token *tok, size_t max)
 	return (int)n;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * A whole token as an unsigned number in base 10 or 16, of at most
  * max_digits digits and at most max. No signs, no prefixes, no spaces.
@@ -79,7 +69,7 @@ static int parse_num(const struct token *t, unsigned int base,
 	if (t->len == 0 || t->len > max_digits)
 		return -EBADMSG;
 	for (i = 0; i < t->len; i++) {
-		int d = hexval(t->s[i]);
+		int d = num_hexdigit(t->s[i]);
 
 		if (d < 0 || (unsigned int)d >= base)
 			return -EBADMSG;

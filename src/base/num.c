@@ -7,9 +7,9 @@
 
 static bool is_digit(char c, unsigned int base)
 {
-	if (c >= '0' && c <= '9')
-		return true;
-	return base == 16 && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'));
+	int d = num_hexdigit(c);
+
+	return d >= 0 && (unsigned int)d < base;
 }
 
 int num_parse(const char *s, unsigned int base, long long min, long long max, long long *ret)

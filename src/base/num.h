@@ -20,4 +20,16 @@
  */
 int num_parse(const char *s, unsigned int base, long long min, long long max, long long *ret);
 
+/* The value of hex digit `c` (0-9, a-f, A-F), or -1. */
+static inline int num_hexdigit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif
