@@ -93,8 +93,8 @@ int conn_splice_in(struct usbip_conn *c, struct usb_urb *urb, int fd, uint64_t o
 	size_t done = 0;
 	int err;
 
-	if (c->dead || c->no_splice || c->pipe_owner || len < SPLICE_MIN || urb->owner != c ||
-	    len > urb->cap)
+	if (c->dead || c->no_splice || c->watch || c->pipe_owner || len < SPLICE_MIN ||
+	    urb->owner != c || len > urb->cap)
 		return -EOPNOTSUPP;
 	if (c->pipe[0] < 0 && pipe_open(c) < 0)
 		return -EOPNOTSUPP;

@@ -106,6 +106,8 @@ struct usbip_conn {
 
 	struct usbip_conn_stats stats;
 	int tap; /* the wire tap's file, -1: off */
+	usbip_conn_watch_fn watch; /* a capture, NULL: none */
+	void *watch_data;
 };
 
 /* conn.c */

@@ -30,6 +30,8 @@ static void handle_unlink(struct usbip_conn *c, const struct usbip_header *h)
 		c->held--;
 		c->held_bytes -= urb->cap;
 		c->stats.unlinked++;
+		if (c->watch)
+			c->watch(c->watch_data, 'C', urb, status, NULL, 0);
 	} else {
 		/* Completed already: its RET_SUBMIT is ahead in the queue. */
 		cu = conn_urb_alloc(c, 0);
@@ -50,6 +52,10 @@ static void submit_received(struct usbip_conn *c)
 	c->rx_urb = NULL;
 	c->rx = RX_HEADER;
 	c->stats.submitted++;
+	if (c->watch)
+		c->watch(c->watch_data, 'S', &cu->urb, 0,
+			 cu->urb.in || c->pipe_owner == cu ? NULL : cu->urb.buf,
+			 cu->urb.in ? 0 : cu->urb.actual);
 	if (c->rx_status) {
 		cu->urb.actual = 0;
 		cu->urb.status = c->rx_status;
@@ -104,7 +110,7 @@ static int handle_submit(struct usbip_conn *c, const struct usbip_header *h)
 	if (!in)
 		cu->urb.actual = (uint32_t)c->rx_need;
 	c->rx = RX_PAYLOAD;
-	if (!in && !c->rx_status && conn_pipe_out(c, cu, len)) {
+	if (!in && !c->rx_status && !c->watch && conn_pipe_out(c, cu, len)) {
 		c->pipe_owner = cu;
 		c->rx_staged = 0;
 		c->rx = RX_PIPE;

@@ -303,6 +303,10 @@ void conn_complete(struct usbip_conn *c, struct usb_urb *urb)
 		conn_pipe_drain(c, urb->buf, urb->cap, c->piped);
 		urb->actual = 0;
 	}
+	if (c->watch)
+		c->watch(c->watch_data, 'C', urb, urb->status,
+			 urb->in && c->pipe_owner != cu ? urb->buf : NULL,
+			 urb->in ? urb->actual : 0);
 	/* A reply to an OUT transfer carries no data, whatever was sent. */
 	usbip_ret_submit(cu->hdr, urb->seqnum, urb->status, urb->actual, urb->start_frame,
 			 0, 0);
@@ -435,6 +439,12 @@ void usbip_conn_free(struct usbip_conn *c)
 	}
 	close(c->fd);
 	free(c);
+}
+
+void usbip_conn_watch(struct usbip_conn *c, usbip_conn_watch_fn fn, void *data)
+{
+	c->watch = fn;
+	c->watch_data = data;
 }
 
 void usbip_conn_get_stats(const struct usbip_conn *c, struct usbip_conn_stats *ret)

@@ -13,6 +13,7 @@
 #ifndef VUSB_CONN_H
 #define VUSB_CONN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "src/base/loop.h"
@@ -42,6 +43,18 @@ int usbip_conn_new(struct loop *loop, int fd, struct usb_device *dev,
 
 /* Give back pending URBs, close the socket, free. NULL-safe. */
 void usbip_conn_free(struct usbip_conn *c);
+
+/*
+ * Watch every URB the connection carries (a capture): fn is called with
+ * 'S' when one is submitted to the device (data: the OUT payload) and 'C'
+ * when it completes or is unlinked (status -ECONNRESET; data: the IN
+ * data), data NULL where the payload is not in memory. While watched,
+ * storage data is copied through URB buffers instead of spliced, so that
+ * the watcher sees it; unwatched, it costs a test per URB. fn NULL stops.
+ */
+typedef void (*usbip_conn_watch_fn)(void *data, char type, const struct usb_urb *urb, int status,
+				    const void *buf, size_t len);
+void usbip_conn_watch(struct usbip_conn *c, usbip_conn_watch_fn fn, void *data);
 
 /* URBs received and replies sent, for `vusbctl list` and benchmarks. */
 struct usbip_conn_stats {

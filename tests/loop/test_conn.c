@@ -1742,6 +1742,110 @@ static void test_checker_catches_violations(void **state)
 	}
 }
 
+/* ---- a watcher (a capture) ---- */
+
+struct watched {
+	char type;
+	uint32_t seq;
+	int status;
+	size_t len;
+	bool has_data;
+	uint32_t hash;
+};
+
+static struct watched watched[32];
+static unsigned int nwatched;
+
+static void on_watch(void *data, char type, const struct usb_urb *urb, int status, const void *buf,
+		     size_t len)
+{
+	struct watched *w = &watched[nwatched < 32 ? nwatched : 31];
+
+	(void)data;
+	w->type = type;
+	w->seq = urb->seqnum;
+	w->status = status;
+	w->len = len;
+	w->has_data = buf != NULL;
+	w->hash = buf ? fnv1a(FNV_INIT, buf, len) : 0;
+	nwatched++;
+}
+
+static void assert_watched(unsigned int i, char type, uint32_t seq, int status, size_t len)
+{
+	assert_true(i < nwatched);
+	assert_int_equal(watched[i].type, type);
+	assert_int_equal(watched[i].seq, seq);
+	assert_int_equal(watched[i].status, status);
+	assert_int_equal(watched[i].len, len);
+	if (len)
+		assert_true(watched[i].has_data);
+}
+
+/*
+ * Every URB is seen submitted and completed (or unlinked) with its data,
+ * storage data too: while watched it is copied, not spliced, and once the
+ * watcher goes, splicing comes back.
+ */
+static void test_watch(void **state)
+{
+	struct fixture *fx = *state;
+	const uint32_t size = 120 * 1024;
+	uint8_t expect[size];
+	uint32_t k;
+
+	nwatched = 0;
+	use_file(fx);
+	usbip_conn_watch(fx->conn, on_watch, fx);
+	configure(fx, 1);
+	assert_watched(0, 'S', 1, 0, 0);
+	assert_watched(1, 'C', 1, 0, 0);
+
+	get_descriptor(fx, 2, USB_DT_DEVICE, 0, 18);
+	wait_replies(fx, 2);
+	assert_watched(2, 'S', 2, 0, 0);
+	assert_watched(3, 'C', 2, 0, 18);
+	assert_int_equal(watched[3].hash, fnv1a(FNV_INIT, device_desc, 18));
+
+	submit_in(fx, 3, 1, 8);
+	assert_quiet(fx);
+	send_unlink(fx, 4, 3);
+	wait_replies(fx, 3);
+	assert_watched(4, 'S', 3, 0, 0);
+	assert_watched(5, 'C', 3, -ECONNRESET, 0);
+
+	fx->bulk_avail = size;
+	submit_in(fx, 5, 3, size);
+	wait_replies(fx, 4);
+	assert_file_data(fx, 3, 5, 0, size);
+	for (k = 0; k < size; k++)
+		expect[k] = file_pattern(k);
+	assert_watched(7, 'C', 5, 0, size);
+	assert_int_equal(watched[7].hash, fnv1a(FNV_INIT, expect, size));
+
+	fx->file_off = 0;
+	submit_out(fx, 6, size);
+	wait_replies(fx, 5);
+	for (k = 0; k < size; k++)
+		expect[k] = out_pattern(k);
+	assert_watched(8, 'S', 6, 0, size);
+	assert_int_equal(watched[8].hash, fnv1a(FNV_INIT, expect, size));
+	assert_watched(9, 'C', 6, 0, 0);
+	assert_file_written(fx, 0, size);
+	assert_int_equal(fx->spliced, 0);
+	assert_int_equal(fx->copied, 2);
+
+	/* Unwatched: nothing more is seen, and the data is spliced again. */
+	usbip_conn_watch(fx->conn, NULL, NULL);
+	submit_in(fx, 7, 3, size);
+	wait_replies(fx, 6);
+	submit_out(fx, 8, size);
+	wait_replies(fx, 7);
+	assert_int_equal(nwatched, 10);
+	assert_int_equal(fx->spliced, 2);
+	assert_no_violation(fx);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -1754,6 +1858,7 @@ int main(void)
 		T(test_splice_out),
 		T(test_splice_out_partial_and_errors),
 		T(test_splice_tapped),
+		T(test_watch),
 		T(test_interrupt_in_waits_for_data),
 		T(test_unlink_pending),
 		T(test_unlink_after_completion),
