@@ -155,7 +155,10 @@ static int global_option(struct cli *c, const char *opt, struct strbuf *err)
 	return 0;
 }
 
-/* --pidfile FILE, --config NAME, --user NAME, --wait-ready[=SECONDS]. */
+/*
+ * --pidfile FILE, --config NAME, --user NAME, --wait-ready[=SECONDS],
+ * --capture FILE, --capture-snaplen N.
+ */
 static int service_option(struct cli *c, const char *opt, const char *val, struct strbuf *err)
 {
 	long long n;
@@ -174,6 +177,23 @@ static int service_option(struct cli *c, const char *opt, const char *val, struc
 			return -EINVAL;
 		}
 		c->user = val;
+		return 0;
+	}
+	if (strcmp(opt, "--capture") == 0) {
+		if (!*val) {
+			strbuf_printf(err, "--capture needs a file name (or - for standard output)");
+			return -EINVAL;
+		}
+		c->capture = val;
+		return 0;
+	}
+	if (strcmp(opt, "--capture-snaplen") == 0) {
+		if (num_parse(val, 10, 1, CLI_MAX_SNAPLEN, &n) < 0) {
+			strbuf_printf(err, "invalid --capture-snaplen '%s': bytes of data kept per transfer, 1 to %u",
+				      val, CLI_MAX_SNAPLEN);
+			return -EINVAL;
+		}
+		c->capture_snaplen = (uint32_t)n;
 		return 0;
 	}
 	if (strcmp(opt, "--config") == 0) {
@@ -260,7 +280,8 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 		}
 
 		if (strcmp(opt, "--pidfile") == 0 || strcmp(opt, "--config") == 0 ||
-		    strcmp(opt, "--user") == 0 || strcmp(opt, "--wait-ready") == 0) {
+		    strcmp(opt, "--user") == 0 || strcmp(opt, "--wait-ready") == 0 ||
+		    strcmp(opt, "--capture") == 0 || strcmp(opt, "--capture-snaplen") == 0) {
 			if (cur) {
 				strbuf_printf(err, "option '%s' belongs before the devices", opt);
 				r = -EINVAL;
@@ -379,6 +400,14 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 		}
 		c->total += d->count;
 	}
+	if (r == 0 && c->capture_snaplen && !c->capture) {
+		strbuf_printf(err, "--capture-snaplen only makes sense with --capture");
+		r = -EINVAL;
+	}
+	if (r == 0 && c->daemon && c->capture && strcmp(c->capture, "-") == 0) {
+		strbuf_printf(err, "--capture - writes to standard output, which a --daemon has not: give a file");
+		r = -EINVAL;
+	}
 	if (r == 0 && c->server.nallow && !c->listen) {
 		strbuf_printf(err, "--allow only makes sense with --listen");
 		r = -EINVAL;
@@ -448,6 +477,11 @@ void cli_usage(struct strbuf *out)
 		      "                       in brackets, [::]:3240; port 0 picks a free one)\n"
 		      "      --allow CIDR     with --listen: accept only these peers, e.g.\n"
 		      "                       192.168.1.0/24 or fd00::/8 (repeatable)\n"
+		      "      --capture FILE   write every transfer of every device to FILE as\n"
+		      "                       pcapng (usbmon, for Wireshark or tshark); - for\n"
+		      "                       standard output (messages go to standard error)\n"
+		      "      --capture-snaplen N\n"
+		      "                       keep at most N bytes of each transfer's data\n"
 		      "\n"
 		      "Device options (after the DEVICE they apply to):\n"
 		      "      --name NAME      name for vusbctl (default: KIND0, KIND1, ...)\n"

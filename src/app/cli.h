@@ -11,6 +11,7 @@
 #define VUSB_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "src/usb/model.h"
 #include "src/usbip/server.h"
@@ -18,6 +19,9 @@
 
 /* --wait-ready without a value, in seconds. */
 #define CLI_WAIT_READY_DEFAULT 30
+
+/* --capture-snaplen, at most: a USB/IP transfer's largest size. */
+#define CLI_MAX_SNAPLEN (16u << 20)
 
 /* One process can fill every port of the Debian kernel's vhci (240). */
 #define CLI_MAX_DEVICES 256
@@ -40,6 +44,8 @@ struct cli {
 	const char *config; /* --config NAME */
 	const char *user; /* --user NAME: run as NAME once attached */
 	int wait_ready; /* --wait-ready[=SECONDS]: -1 not given, 0 no limit */
+	const char *capture; /* --capture FILE ("-": standard output) */
+	uint32_t capture_snaplen; /* --capture-snaplen N: data bytes kept per URB, 0 all */
 	/* --listen: devices not marked --local are exported over USB/IP */
 	bool listen;
 	struct server_config server; /* the address and --allow entries */

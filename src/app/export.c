@@ -59,6 +59,7 @@ static int server_import(struct server_export *e, int fd, const char *peer, void
 		return r;
 	snprintf(vd->peer, sizeof(vd->peer), "%s", peer);
 	vd->state = VDEV_IMPORTED;
+	vdev_capture_bind(vd);
 	log_notice("%s: imported by %s as %s", vd->name, peer, server_export_busid(e));
 	return 0;
 }

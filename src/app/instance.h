@@ -28,6 +28,8 @@ enum vdev_state {
 	VDEV_SUSPENDED, /* detached for a system suspend (vusbctl suspend) */
 };
 
+struct capture;
+
 struct vdev {
 	struct list_head link;
 	struct vusb *vusb;
@@ -47,6 +49,8 @@ struct vdev {
 	bool want_connected;
 	struct server_export *export; /* offered by the server instead of attached */
 	char peer[SERVER_ADDR_STRLEN]; /* the importer */
+	/* its interface in the capture of generation cap_gen (capture.c) */
+	unsigned int cap_gen, cap_if;
 };
 
 struct vusb {
@@ -70,6 +74,10 @@ struct vusb {
 	/* a device's name was given up (vusb_set_release_hook) */
 	void (*released)(const char *name, void *data);
 	void *released_data;
+	/* --capture: every device's URBs (capture.c); cap_gen counts them */
+	struct capture *capture;
+	char capture_name[64];
+	unsigned int cap_gen;
 };
 
 /* "attached", "ready", ... as `list` shows it. */
@@ -99,6 +107,9 @@ extern const struct usbip_conn_ops vdev_conn_ops;
 
 /* Look again whether every device is ready, from the loop. */
 void vusb_schedule_ready_check(struct vusb *v);
+
+/* Have the capture, if any, watch the device's new connection (capture.c). */
+void vdev_capture_bind(struct vdev *vd);
 
 /* The control socket's handler (command.c). */
 int vusb_ctl_handle(int argc, char **argv, int fd, struct strbuf *out, struct strbuf *err,

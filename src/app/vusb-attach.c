@@ -3,6 +3,7 @@
  * vusb-attach: make virtual USB devices appear on this machine.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -128,6 +129,44 @@ static int start_server(struct vusb *vusb, const struct cli *c)
 	printf("listening on %s\n", addr);
 	fflush(stdout);
 	return EXIT_OK;
+}
+
+/*
+ * --capture FILE: opened with our rights before they are dropped. "-" is
+ * standard output, and what we print there goes to standard error from
+ * now on, so that only pcapng reaches the reader. EXIT_*
+ */
+static int start_capture(struct vusb *vusb, const struct cli *c, int argc, char **argv)
+{
+	struct strbuf comment = { 0 }, err = { 0 };
+	bool out = strcmp(c->capture, "-") == 0;
+	int fd, i, r;
+
+	if (out) {
+		fflush(stdout);
+		fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+		if (fd >= 0 && dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+			close(fd);
+			fd = -1;
+		}
+	} else {
+		fd = open(c->capture, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
+	}
+	if (fd < 0) {
+		log_err("cannot write the capture %s: %s", out ? "to standard output" : c->capture,
+			strerror(errno));
+		return errno == EACCES || errno == EPERM ? EXIT_PERMISSION : EXIT_FAILURE_;
+	}
+	strbuf_printf(&comment, "vusb %s:", VUSB_VERSION);
+	for (i = 0; i < argc; i++)
+		strbuf_printf(&comment, " %s", argv[i]);
+	r = vusb_capture_start(vusb, fd, out ? "(standard output)" : c->capture, c->capture_snaplen,
+			       strbuf_str(&comment), &err);
+	if (r < 0)
+		log_err("%s", strbuf_str(&err));
+	strbuf_free(&comment);
+	strbuf_free(&err);
+	return r < 0 ? EXIT_FAILURE_ : EXIT_OK;
 }
 
 static int open_vhci(const struct cli *c, struct vhci **ret)
@@ -473,6 +512,11 @@ int main(int argc, char **argv)
 		log_err("cannot create the control socket in %s: %s", ctl_rundir(), strerror(-r));
 		code = EXIT_FAILURE_;
 		goto out;
+	}
+	if (cli.capture) {
+		code = start_capture(vusb, &cli, argc, argv);
+		if (code)
+			goto out;
 	}
 	if (cli.listen) {
 		code = start_server(vusb, &cli);

@@ -259,6 +259,7 @@ void vusb_free(struct vusb *v)
 		return;
 	while (!list_empty(&v->devs))
 		vdev_free(list_first_entry(&v->devs, struct vdev, link));
+	vusb_capture_stop(v);
 	loop_defer_cancel(v->ready_check);
 	ready_free(v->ready);
 	server_free(v->server);
@@ -474,6 +475,7 @@ int vdev_attach(struct vusb *v, struct vdev *vd, struct strbuf *err)
 		strbuf_printf(err, "serving the connection: %s", strerror(-r));
 		return EXIT_FAILURE_;
 	}
+	vdev_capture_bind(vd);
 	watch_start(v, vd);
 	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "src/base/loop.h"
 #include "src/usb/model.h"
@@ -83,6 +84,19 @@ int vusb_export(struct vusb *v, const struct vusb_model *model, const struct vus
 #define VUSB_READY_TIMEOUT_MS 30000
 typedef void (*vusb_ready_cb)(struct vusb *v, int err, const char *why, void *data);
 void vusb_set_ready_cb(struct vusb *v, unsigned int timeout_ms, vusb_ready_cb cb, void *data);
+
+/*
+ * Capture every device's URBs, now and later ones, as pcapng into `fd`
+ * (taken, closed on failure too); `name` says where, for the log line a
+ * capture that ends on an error writes. snaplen: data bytes kept per
+ * URB, 0 all. comment: recorded in the file. 0, or -errno with err
+ * (-EBUSY: one runs already).
+ */
+int vusb_capture_start(struct vusb *v, int fd, const char *name, uint32_t snaplen,
+		       const char *comment, struct strbuf *err);
+
+/* Write out the capture and close it. No capture: nothing. */
+void vusb_capture_stop(struct vusb *v);
 
 /* Number of devices still served. */
 unsigned int vusb_count(const struct vusb *v);
