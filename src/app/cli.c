@@ -87,6 +87,21 @@ static int device_option(struct cli_device *d, const char *opt, const char *val,
 			strbuf_printf(err, "invalid --speed '%s': use low, full, high, super or super-plus", val);
 			return -EINVAL;
 		}
+	} else if (strcmp(opt, "--capture") == 0) {
+		if (!*val) {
+			strbuf_printf(err, "--capture needs a file name (or - for standard output)");
+			return -EINVAL;
+		}
+		d->capture = val;
+	} else if (strcmp(opt, "--capture-snaplen") == 0) {
+		long long n;
+
+		if (num_parse(val, 10, 1, CAPTURE_MAX_SNAPLEN, &n) < 0) {
+			strbuf_printf(err, "invalid --capture-snaplen '%s': bytes of data kept per transfer, 1 to %u",
+				      val, CAPTURE_MAX_SNAPLEN);
+			return -EINVAL;
+		}
+		d->capture_snaplen = (uint32_t)n;
 	} else if (strcmp(opt, "--count") == 0) {
 		long long n;
 
@@ -188,9 +203,9 @@ static int service_option(struct cli *c, const char *opt, const char *val, struc
 		return 0;
 	}
 	if (strcmp(opt, "--capture-snaplen") == 0) {
-		if (num_parse(val, 10, 1, CLI_MAX_SNAPLEN, &n) < 0) {
+		if (num_parse(val, 10, 1, CAPTURE_MAX_SNAPLEN, &n) < 0) {
 			strbuf_printf(err, "invalid --capture-snaplen '%s': bytes of data kept per transfer, 1 to %u",
-				      val, CLI_MAX_SNAPLEN);
+				      val, CAPTURE_MAX_SNAPLEN);
 			return -EINVAL;
 		}
 		c->capture_snaplen = (uint32_t)n;
@@ -220,7 +235,7 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 {
 	struct cli *c = calloc(1, sizeof(*c));
 	struct cli_device *cur = NULL;
-	int i, r = 0;
+	int i, r = 0, dashes;
 
 	if (!c)
 		return -ENOMEM;
@@ -279,9 +294,21 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 			snprintf(opt, sizeof(opt), "%s", arg);
 		}
 
+		if (strcmp(opt, "--capture") == 0 || strcmp(opt, "--capture-snaplen") == 0) {
+			/* Before the devices: all of them; after one: that one. */
+			if (!val) {
+				if (i + 1 >= argc) {
+					strbuf_printf(err, "option '%s' needs a value", opt);
+					r = -EINVAL;
+					break;
+				}
+				val = argv[++i];
+			}
+			r = cur ? device_option(cur, opt, val, err) : service_option(c, opt, val, err);
+			continue;
+		}
 		if (strcmp(opt, "--pidfile") == 0 || strcmp(opt, "--config") == 0 ||
-		    strcmp(opt, "--user") == 0 || strcmp(opt, "--wait-ready") == 0 ||
-		    strcmp(opt, "--capture") == 0 || strcmp(opt, "--capture-snaplen") == 0) {
+		    strcmp(opt, "--user") == 0 || strcmp(opt, "--wait-ready") == 0) {
 			if (cur) {
 				strbuf_printf(err, "option '%s' belongs before the devices", opt);
 				r = -EINVAL;
@@ -380,6 +407,7 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 		strbuf_printf(err, "no device given (try: vusb-attach mouse)");
 		r = -EINVAL;
 	}
+	dashes = c->capture && strcmp(c->capture, "-") == 0;
 	for (i = 0; r == 0 && (unsigned int)i < c->ndevices; i++) {
 		struct cli_device *d = &c->devices[i];
 
@@ -391,6 +419,26 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 
 		if (d->local && !c->listen) {
 			strbuf_printf(err, "--local only makes sense with --listen");
+			r = -EINVAL;
+			break;
+		}
+		if (d->capture_snaplen && !d->capture) {
+			strbuf_printf(err, "--capture-snaplen only makes sense with --capture");
+			r = -EINVAL;
+			break;
+		}
+		if (d->capture && d->count > 1) {
+			strbuf_printf(err, "--count cannot be combined with a device's --capture (give the program --capture instead)");
+			r = -EINVAL;
+			break;
+		}
+		if (d->capture && strcmp(d->capture, "-") == 0 && dashes++) {
+			strbuf_printf(err, "only one --capture can write to standard output");
+			r = -EINVAL;
+			break;
+		}
+		if (d->capture && strcmp(d->capture, "-") == 0 && c->daemon) {
+			strbuf_printf(err, "--capture - writes to standard output, which a --daemon has not: give a file");
 			r = -EINVAL;
 			break;
 		}
@@ -492,6 +540,8 @@ void cli_usage(struct strbuf *out)
 		      "      --manufacturer TEXT  manufacturer string\n"
 		      "      --speed SPEED    low, full, high, super or super-plus\n"
 		      "      --count N        attach N devices like this one\n"
+		      "      --capture FILE   write this device's transfers to FILE as pcapng\n"
+		      "                       (- for standard output); --capture-snaplen N too\n"
 		      "      --local          with --listen: attach this one here, not exported\n"
 		      "\n"
 		      "Once the kernel has configured a device, vusb-attach prints\n"

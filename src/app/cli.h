@@ -13,15 +13,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "src/base/strbuf.h"
+#include "src/capture/capture.h"
 #include "src/usb/model.h"
 #include "src/usbip/server.h"
-#include "src/base/strbuf.h"
 
 /* --wait-ready without a value, in seconds. */
 #define CLI_WAIT_READY_DEFAULT 30
-
-/* --capture-snaplen, at most: a USB/IP transfer's largest size. */
-#define CLI_MAX_SNAPLEN (16u << 20)
 
 /* One process can fill every port of the Debian kernel's vhci (240). */
 #define CLI_MAX_DEVICES 256
@@ -31,6 +29,8 @@ struct cli_device {
 	struct vusb_dev_opts opts;
 	unsigned int count; /* --count: this many of the same */
 	bool local; /* --local: attached here even with --listen */
+	const char *capture; /* --capture FILE: this device's own capture */
+	uint32_t capture_snaplen; /* --capture-snaplen N */
 };
 
 struct cli {

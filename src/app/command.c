@@ -281,6 +281,8 @@ static int command(struct vusb *v, int argc, char **argv, int fd, bool terminal,
 			strbuf_printf(err, "usage: %s COMMAND [ARGS...] (try 'help')", argv[0]);
 			return EXIT_USAGE;
 		}
+		if (strcmp(argv[1], "capture") == 0)
+			return vdev_capture_command(vd, argc - 1, argv + 1, fd, out, err);
 		if (strcmp(argv[1], "detach") == 0 && argc == 2) {
 			if (fd >= 0)
 				close(fd);

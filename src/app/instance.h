@@ -51,6 +51,9 @@ struct vdev {
 	char peer[SERVER_ADDR_STRLEN]; /* the importer */
 	/* its interface in the capture of generation cap_gen (capture.c) */
 	unsigned int cap_gen, cap_if;
+	/* its own capture (device --capture, vusbctl NAME capture start) */
+	struct capture *capture;
+	char capture_name[64];
 };
 
 struct vusb {
@@ -108,8 +111,23 @@ extern const struct usbip_conn_ops vdev_conn_ops;
 /* Look again whether every device is ready, from the loop. */
 void vusb_schedule_ready_check(struct vusb *v);
 
-/* Have the capture, if any, watch the device's new connection (capture.c). */
+/*
+ * Have the captures, the program's and the device's own, watch the
+ * device's connection (a new one, or after a capture began or ended).
+ * capture.c.
+ */
 void vdev_capture_bind(struct vdev *vd);
+
+/* The device's own capture into fd (taken). 0 or -errno with err. */
+int vdev_capture_start(struct vdev *vd, int fd, const char *name, uint32_t snaplen,
+		       const char *comment, struct strbuf *err);
+
+/* Write it out and close it; none: nothing. */
+void vdev_capture_stop(struct vdev *vd);
+
+/* NAME capture start FILE [--snaplen N] | stop; fd: FILE, from vusbctl. EXIT_*. */
+int vdev_capture_command(struct vdev *vd, int argc, char **argv, int fd, struct strbuf *out,
+			 struct strbuf *err);
 
 /* The control socket's handler (command.c). */
 int vusb_ctl_handle(int argc, char **argv, int fd, struct strbuf *out, struct strbuf *err,

@@ -136,10 +136,11 @@ static int start_server(struct vusb *vusb, const struct cli *c)
  * standard output, and what we print there goes to standard error from
  * now on, so that only pcapng reaches the reader. EXIT_*
  */
-static int start_capture(struct vusb *vusb, const struct cli *c, int argc, char **argv)
+static int start_capture(struct vusb *vusb, const char *file, uint32_t snaplen, bool device,
+			 int argc, char **argv)
 {
 	struct strbuf comment = { 0 }, err = { 0 };
-	bool out = strcmp(c->capture, "-") == 0;
+	bool out = strcmp(file, "-") == 0;
 	int fd, i, r;
 
 	if (out) {
@@ -150,18 +151,22 @@ static int start_capture(struct vusb *vusb, const struct cli *c, int argc, char 
 			fd = -1;
 		}
 	} else {
-		fd = open(c->capture, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
+		fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
 	}
 	if (fd < 0) {
-		log_err("cannot write the capture %s: %s", out ? "to standard output" : c->capture,
+		log_err("cannot write the capture %s: %s", out ? "to standard output" : file,
 			strerror(errno));
 		return errno == EACCES || errno == EPERM ? EXIT_PERMISSION : EXIT_FAILURE_;
 	}
 	strbuf_printf(&comment, "vusb %s:", VUSB_VERSION);
 	for (i = 0; i < argc; i++)
 		strbuf_printf(&comment, " %s", argv[i]);
-	r = vusb_capture_start(vusb, fd, out ? "(standard output)" : c->capture, c->capture_snaplen,
-			       strbuf_str(&comment), &err);
+	if (device)
+		r = vusb_capture_device(vusb, fd, out ? "(standard output)" : file, snaplen,
+					strbuf_str(&comment), &err);
+	else
+		r = vusb_capture_start(vusb, fd, out ? "(standard output)" : file, snaplen,
+				       strbuf_str(&comment), &err);
 	if (r < 0)
 		log_err("%s", strbuf_str(&err));
 	strbuf_free(&comment);
@@ -514,7 +519,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (cli.capture) {
-		code = start_capture(vusb, &cli, argc, argv);
+		code = start_capture(vusb, cli.capture, cli.capture_snaplen, false, argc, argv);
 		if (code)
 			goto out;
 	}
@@ -543,6 +548,13 @@ int main(int argc, char **argv)
 			if (code) {
 				log_err("%s: %s", cli.devices[i].model->name, strbuf_str(&err));
 				goto out;
+			}
+			if (cli.devices[i].capture) {
+				code = start_capture(vusb, cli.devices[i].capture,
+						     cli.devices[i].capture_snaplen, true, argc,
+						     argv);
+				if (code)
+					goto out;
 			}
 		}
 	}

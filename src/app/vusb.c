@@ -179,6 +179,7 @@ void vdev_free(struct vdev *vd)
 	struct vusb *v = vd->vusb;
 
 	vdev_unplug(vd);
+	vdev_capture_stop(vd);
 	server_export_remove(vd->export);
 	loop_defer_cancel(vd->replug);
 	loop_timer_remove(vd->timer);

@@ -98,6 +98,13 @@ int vusb_capture_start(struct vusb *v, int fd, const char *name, uint32_t snaple
 /* Write out the capture and close it. No capture: nothing. */
 void vusb_capture_stop(struct vusb *v);
 
+/*
+ * The device added last (vusb_add, vusb_export) gets its own capture
+ * into fd (taken): vusb-attach DEVICE --capture FILE. 0 or -errno, err.
+ */
+int vusb_capture_device(struct vusb *v, int fd, const char *name, uint32_t snaplen,
+			const char *comment, struct strbuf *err);
+
 /* Number of devices still served. */
 unsigned int vusb_count(const struct vusb *v);
 

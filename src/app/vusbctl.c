@@ -53,7 +53,9 @@ static void usage(FILE *f)
 		"                        up down left right)\n"
 		"Commands of a storage:  eject [--force], insert FILE (opened with your rights), info\n"
 		"Commands of a fomu:     reset, log\n"
-		"Any device:             detach\n"
+		"Any device:             detach, capture start FILE [--snaplen N], capture stop\n"
+		"                        (FILE created with your rights, as pcapng; - for\n"
+		"                        standard output, e.g. | wireshark -k -i -)\n"
 		"\n"
 		"suspend detaches every attached device of every instance from vhci_hcd\n"
 		"(before system sleep), resume attaches them again. A disk whose medium\n"
@@ -235,6 +237,54 @@ static int watch(const char *path, int argc, char **argv)
 		"lines read in time\n",
 		argv[1]);
 	return EXIT_FAILURE_;
+}
+
+/*
+ * NAME capture start FILE [--snaplen N]: FILE is created here, with the
+ * rights of whoever runs vusbctl, and the descriptor goes along, so a
+ * capture never writes where its caller could not. "-" sends our
+ * standard output instead: vusb-attach writes to it after we exit, for
+ * `vusbctl mouse0 capture start - | tshark -i -`.
+ */
+static int capture_start(const char *path, int argc, char **argv)
+{
+	char abs[PATH_MAX];
+	/* NAME capture start ABS [--snaplen N] */
+	char *args[6] = { argv[1],
+			  argv[2],
+			  argv[3],
+			  abs,
+			  argc == 7 ? argv[5] : NULL,
+			  argc == 7 ? argv[6] : NULL };
+	const char *file = argv[4];
+	bool out = strcmp(file, "-") == 0;
+	int fd, code;
+
+	bool created = false;
+
+	/* Not truncated here: vusb-attach does it once the capture can begin,
+	 * so a refused one loses nothing, and one we created goes again. */
+	if (out) {
+		fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	} else {
+		fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0644);
+		created = fd >= 0;
+		if (fd < 0 && errno == EEXIST)
+			fd = open(file, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	}
+	if (fd < 0) {
+		code = errno == EACCES || errno == EPERM ? EXIT_PERMISSION : EXIT_FAILURE_;
+		fprintf(stderr, "vusbctl: %s: %s%s\n", file, strerror(errno),
+			code == EXIT_PERMISSION ? " (it is created with your rights)" : "");
+		return code;
+	}
+	if (out || !realpath(file, abs))
+		snprintf(abs, sizeof(abs), "%s", file);
+	code = call(path, argv[1], argc == 7 ? 6 : 4, args, fd);
+	close(fd);
+	if (code && created)
+		unlink(file);
+	return code;
 }
 
 #define MAX_SESSIONS 16
@@ -513,5 +563,8 @@ int main(int argc, char **argv)
 		return insert(path, argv);
 	if (strcmp(argv[2], "watch") == 0)
 		return watch(path, argc, argv);
+	if (strcmp(argv[2], "capture") == 0 && argc >= 5 && strcmp(argv[3], "start") == 0 &&
+	    (argc == 5 || (argc == 7 && strcmp(argv[5], "--snaplen") == 0)))
+		return capture_start(path, argc, argv);
 	return call(path, argv[1], argc - 1, argv + 1, -1);
 }

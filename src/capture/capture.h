@@ -24,6 +24,8 @@
 
 /* Records waiting to be written, at most. */
 #define CAPTURE_BUF_SIZE (8u << 20)
+/* Data bytes kept per URB (snaplen), at most: a USB/IP transfer's largest. */
+#define CAPTURE_MAX_SNAPLEN (16u << 20)
 /* Devices (interfaces) of one capture, at most. */
 #define CAPTURE_MAX_IFACES 256
 

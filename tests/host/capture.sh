@@ -247,6 +247,48 @@ if [ ${#missing[@]} -eq 0 ]; then
 		fi
 	fi
 
+	begin "a device's --capture and vusbctl NAME capture start/stop"
+	ctl=${VUSB_BIN:-$top/bin}/vusbctl
+	"$attach" --no-stdin --listen 127.0.0.1:0 storage "$disk" --capture "$tmp/dev.pcapng" \
+		mouse >"$tmp/d.out" 2>"$tmp/d.err" &
+	pid=$!
+	pids+=("$pid")
+	if wait_listen "$tmp/d.out"; then
+		echo keep >"$tmp/keep.pcapng"
+		python3 "$import" "$port" 1-1 5 >"$tmp/d1.imp" 2>&1
+		"$ctl" storage0 capture stop >"$tmp/d.ctl" 2>&1
+		s1=$?
+		"$ctl" storage0 capture start "$tmp/ctl.pcapng" --snaplen 31 >>"$tmp/d.ctl" 2>&1
+		s2=$?
+		# a second one is refused, and the file it named is left as it was
+		"$ctl" storage0 capture start "$tmp/keep.pcapng" >>"$tmp/d.ctl" 2>&1
+		s3=$?
+		"$ctl" storage0 capture start "$tmp/new.pcapng" >>"$tmp/d.ctl" 2>&1
+		s4=$?
+		python3 "$import" "$port" 1-1 6 >"$tmp/d2.imp" 2>&1
+		"$ctl" storage0 capture stop >>"$tmp/d.ctl" 2>&1
+		s5=$?
+		python3 "$import" "$port" 1-1 7 >"$tmp/d3.imp" 2>&1
+		kill -TERM "$pid"
+		wait "$pid"
+		l1=$(fields "$tmp/dev.pcapng" scsi_sbc.rdwr10.lba | grep -v '^$' | tr '\n' ' ')
+		l2=$(fields "$tmp/ctl.pcapng" scsi_sbc.rdwr10.lba | grep -v '^$' | tr '\n' ' ')
+		capinfos "$tmp/ctl.pcapng" >"$tmp/ctl.info" 2>&1
+		if [ "$s1$s2$s3$s4$s5" = 00110 ] && [ "$l1" = "5 " ] && [ "$l2" = "6 " ] &&
+			[ "$(cat "$tmp/keep.pcapng")" = keep ] && [ ! -e "$tmp/new.pcapng" ] &&
+			grep -q 'a capture is running already' "$tmp/d.ctl" &&
+			grep -q 'Capture comment: *vusb .*: vusbctl storage0 capture start' \
+				"$tmp/ctl.info" &&
+			grep -q 'Packet size limit: *inferred: 95 bytes' "$tmp/ctl.info"; then
+			pass
+		else
+			fail "vusbctl exits $s1$s2$s3$s4$s5, LBAs '$l1' '$l2'" "$(cat "$tmp/d.ctl")" \
+				"$(cat "$tmp/ctl.info")"
+		fi
+	else
+		fail "vusb-attach did not start" "$(cat "$tmp/d.err")"
+	fi
+
 	begin "bad --capture options are usage errors (exit 2)"
 	"$attach" --no-stdin --capture-snaplen 0 --capture x mouse >"$tmp/u1" 2>&1
 	u1=$?
