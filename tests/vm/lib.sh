@@ -70,6 +70,20 @@ skip_all() {
 	exit 0
 }
 
+# export_file NAME FILE: send FILE to the host with the console log,
+# base64 between markers, for checks with tools the guest lacks (tshark):
+# tests/vm/run writes it to $VUSB_VM_OUT/files/TEST/NAME after the VM and
+# runs tests/vm/TEST.host over that directory.
+export_file() {
+	if [ ! -f "$2" ]; then
+		fail "export $1" "$2 is missing"
+		return 1
+	fi
+	echo "=== file $VM_TEST/$1 begin"
+	base64 "$2" | sed 's/^/=b64 /'
+	echo "=== file $VM_TEST/$1 end"
+}
+
 note() {
 	echo "# $*"
 }
