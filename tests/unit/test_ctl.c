@@ -171,6 +171,44 @@ static void cli_errors(void **state)
 	strbuf_free(&err);
 }
 
+/* --capture before the devices is the program's, after one the device's. */
+static void cli_capture(void **state)
+{
+	static struct cli c;
+	struct strbuf err = { 0 };
+
+	assert_int_equal(cliargs_parse(&c, &err, "--capture", "all.pcapng", "--capture-snaplen=64",
+				       "mouse", "storage", "d.img", "--capture", "-",
+				       "--capture-snaplen", "31", NULL),
+			 0);
+	assert_string_equal(c.capture, "all.pcapng");
+	assert_int_equal(c.capture_snaplen, 64);
+	assert_null(c.devices[0].capture);
+	assert_string_equal(c.devices[1].capture, "-");
+	assert_int_equal(c.devices[1].capture_snaplen, 31);
+
+	assert_int_equal(cliargs_parse(&c, &err, "--capture", NULL), -EINVAL);
+	assert_non_null(strstr(strbuf_str(&err), "needs a value"));
+	assert_int_equal(cliargs_parse(&c, &err, "--capture", "", "mouse", NULL), -EINVAL);
+	assert_int_equal(
+		cliargs_parse(&c, &err, "--capture-snaplen", "0", "--capture", "x", "mouse", NULL),
+		-EINVAL);
+	assert_non_null(strstr(strbuf_str(&err), "invalid --capture-snaplen '0'"));
+	assert_int_equal(cliargs_parse(&c, &err, "--capture-snaplen", "16777217", "--capture", "x",
+				       "mouse", NULL),
+			 -EINVAL);
+	assert_int_equal(cliargs_parse(&c, &err, "mouse", "--capture-snaplen", "9", NULL), -EINVAL);
+	assert_non_null(strstr(strbuf_str(&err), "only makes sense with --capture"));
+	assert_int_equal(cliargs_parse(&c, &err, "--capture", "-", "mouse", "--capture", "-", NULL),
+			 -EINVAL);
+	assert_non_null(strstr(strbuf_str(&err), "only one --capture can write to standard"));
+	assert_int_equal(cliargs_parse(&c, &err, "-d", "mouse", "--capture", "-", NULL), -EINVAL);
+	assert_int_equal(cliargs_parse(&c, &err, "mouse", "--count", "2", "--capture", "x", NULL),
+			 -EINVAL);
+	assert_non_null(strstr(strbuf_str(&err), "--count cannot be combined"));
+	strbuf_free(&err);
+}
+
 static void cli_ids(void **state)
 {
 	int id = -1;
@@ -306,8 +344,8 @@ int main(void)
 		cmocka_unit_test(reply_parse),	      cmocka_unit_test(split_line),
 		cmocka_unit_test(split_line_limit),   cmocka_unit_test(names),
 		cmocka_unit_test(cli_devices),	      cmocka_unit_test(cli_errors),
-		cmocka_unit_test(cli_ids),	      cmocka_unit_test(commands),
-		cmocka_unit_test(insert_needs_descriptor),
+		cmocka_unit_test(cli_capture),	      cmocka_unit_test(cli_ids),
+		cmocka_unit_test(commands),	      cmocka_unit_test(insert_needs_descriptor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
