@@ -136,6 +136,19 @@ fi
 gone 1209 0001
 pid=
 
+# --- vusb, attached directly, with a capture running (--capture) -----------
+
+if attach direct_capture 1 -o /tmp/capture.out -- vusb-attach -q --no-stdin mouse \
+	--name capt --capture /tmp/capt.pcapng; then
+	latency direct_capture capt "$node"
+	kill -TERM "$pid"
+	wait_for "$T" sh -c "! kill -0 $pid 2>/dev/null"
+	note "capture: $(wc -c </tmp/capt.pcapng) bytes"
+fi
+rm -f /tmp/capt.pcapng
+gone 1209 0001
+pid=
+
 # --- vusb, exported and imported with usbip over loopback -------------------
 
 if command -v usbip >/dev/null; then

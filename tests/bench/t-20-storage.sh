@@ -6,6 +6,9 @@
 #
 #   vusb           vusb-attach storage on vhci (high speed, the default)
 #   vusb_ss        the same with --superspeed
+#   vusb_capture   vusb with a capture running (--capture, --capture-snaplen
+#                  64: every command and status kept, the data copied for
+#                  the capture but not stored)
 #   vusb_usbip     vusb-attach --listen, imported with usbip attach (TCP
 #                  over loopback)
 #   gadget         a configfs mass_storage gadget on dummy_hcd (high
@@ -106,6 +109,7 @@ vusb() {
 
 vusb vusb VUSBHS000001
 vusb vusb_ss VUSBSS000001 --superspeed
+vusb vusb_capture VUSBCP000001 --capture /tmp/vusb_capture.pcapng --capture-snaplen 64
 if command -v usbip >/dev/null; then
 	rm -f /tmp/vusb_usbip.img
 	vusb-attach -q --no-stdin --listen 127.0.0.1:3241 storage --name vusb_usbip \
@@ -119,6 +123,7 @@ if command -v usbip >/dev/null; then
 fi
 add_path vusb VUSBHS000001 "$PID_vusb"
 add_path vusb_ss VUSBSS000001 "$PID_vusb_ss"
+add_path vusb_capture VUSBCP000001 "$PID_vusb_capture"
 [ -n "${PID_vusb_usbip:-}" ] && add_path vusb_usbip VUSBIP000001 "$PID_vusb_usbip"
 
 # --- the kernel's own: two gadgets on dummy_hcd -----------------------------------
@@ -253,8 +258,8 @@ killall usbipd 2>/dev/null
 for g in $GADGETS; do
 	gadget_down $g
 done
-for p in ${PID_vusb:-} ${PID_vusb_ss:-} ${PID_vusb_usbip:-}; do
+for p in ${PID_vusb:-} ${PID_vusb_ss:-} ${PID_vusb_capture:-} ${PID_vusb_usbip:-}; do
 	kill -TERM "$p" 2>/dev/null
 	wait "$p" 2>/dev/null
 done
-rm -f /tmp/vusb*.img /tmp/w.* /tmp/r.* /tmp/cpu0 /tmp/paths
+rm -f /tmp/vusb*.img /tmp/vusb_capture.pcapng /tmp/w.* /tmp/r.* /tmp/cpu0 /tmp/paths

@@ -95,6 +95,11 @@ END {
 	row("HID latency, one session, p99 (us)", "%d", "hid.latency.direct_session.p99_us",
 	    "hid.latency.usbip_session.p99_us", "hid.latency.gadget.p99_us",
 	    "hid.latency.gadget_usbip.p99_us", "", "")
+	row("HID latency, vusb with --capture, median / p99 (us)", "%s", "hid.cap", "-", "-", "-",
+	    "", "")
+	if (has("hid.latency.direct_capture.median_us") && has("hid.latency.direct_capture.p99_us"))
+		rc[n, 1] = sprintf("%d / %d", v["hid.latency.direct_capture.median_us"],
+				   v["hid.latency.direct_capture.p99_us"])
 	row("Attach to input node (ms)", "%.1f", "hid.attach.direct.ms", "hid.attach.usbip.ms",
 	    "hid.attach.gadget.ms", "hid.attach.gadget_usbip.ms", "", "")
 
@@ -110,6 +115,11 @@ END {
 	if (has("storage.seq_read.vusb_ss.mbps") && has("storage.seq_write.vusb_ss.mbps"))
 		rc[n, 1] = sprintf("%.1f / %.1f", v["storage.seq_read.vusb_ss.mbps"],
 				   v["storage.seq_write.vusb_ss.mbps"])
+	row("Storage sequential read / write, vusb with --capture (MB/s)", "%s", "storage.cap",
+	    "-", "-", "-", "", "")
+	if (has("storage.seq_read.vusb_capture.mbps") && has("storage.seq_write.vusb_capture.mbps"))
+		rc[n, 1] = sprintf("%.1f / %.1f", v["storage.seq_read.vusb_capture.mbps"],
+				   v["storage.seq_write.vusb_capture.mbps"])
 	row("CPU time of the serving process per GiB moved (s)", "%.2f",
 	    "storage.cpu_s_per_gib.vusb", "storage.cpu_s_per_gib.vusb_usbip", "-", "-", "", "")
 
@@ -157,6 +167,10 @@ END {
 	    "urb.hid_report.instructions", "-", "-", "-", "", "")
 	row("Instructions per 128 KiB storage read (CBW + data + CSW URBs)", "%d",
 	    "urb.storage_read_128k.instructions", "-", "-", "-", "", "")
+	row("... with a capture running (--capture), per interrupt URB", "%d",
+	    "urb.hid_report_capture.instructions", "-", "-", "-", "", "")
+	row("... with a capture running (--capture), per 128 KiB storage read", "%d",
+	    "urb.storage_read_128k_capture.instructions", "-", "-", "-", "", "")
 	row("Instructions per memcpy() of 128 KiB, for scale", "%d", "urb.memcpy_128k.instructions",
 	    "-", "-", "-", "", "")
 	c = "urb.storage_read_128k.instructions"

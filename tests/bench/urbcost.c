@@ -14,6 +14,10 @@
  *   urbcost copy COUNT         COUNT memcpy()s of 128 KiB: the yardstick
  *                              for one userspace copy of a storage URB
  *
+ * "capture" after the hid or storage arguments runs a capture of the
+ * device (src/capture/, what --capture does) into /dev/null meanwhile:
+ * its records, its writes, and the copy of storage data it makes.
+ *
  * The parent's work happens inside urbcost_serve(); run under
  *
  *   valgrind --tool=callgrind --collect-atstart=no \
@@ -41,6 +45,7 @@
 #include <unistd.h>
 
 #include "src/app/models.h"
+#include "src/capture/capture.h"
 #include "src/usbip/conn.h"
 #include "src/base/loop.h"
 #include "src/usb/model.h"
@@ -58,6 +63,7 @@ struct bench {
 	const struct usb_transport_ops *conn_transport; /* the connection's own */
 	void *conn_transport_data;
 	const char *mode;
+	struct capture *cap; /* "capture": the device's transfers to /dev/null */
 	uint8_t ep_in, ep_out; /* endpoint numbers, no direction bit */
 	int status;
 };
@@ -346,8 +352,43 @@ static int make_image(const char *dir, char *path, size_t size)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: urbcost hid COUNT | urbcost storage COUNT DIR | urbcost copy COUNT\n");
+	fprintf(stderr, "usage: urbcost hid COUNT [capture] | urbcost storage COUNT DIR [capture] | urbcost copy COUNT\n");
 	return 2;
+}
+
+static void cap_watch(void *data, char type, const struct usb_urb *urb, int status,
+		      const void *buf, size_t len)
+{
+	struct bench *b = data;
+
+	capture_urb(b->cap, 0, b->dev, type, urb, status, buf, len);
+}
+
+static void cap_ended(struct capture *cap, int err, void *data)
+{
+	struct bench *b = data;
+
+	fprintf(stderr, "urbcost: the capture ended: %s\n", strerror(-err));
+	b->status = 1;
+}
+
+/* The device's transfers captured into /dev/null from now on. 0 or -errno. */
+static int capture_start(struct bench *b)
+{
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	unsigned int ifid;
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = capture_new(b->loop, fd, 0, NULL, NULL, cap_ended, b, &b->cap);
+	if (r < 0)
+		return r;
+	r = capture_add_interface(b->cap, "bench0", NULL, &ifid);
+	if (r < 0)
+		return r;
+	usbip_conn_watch(b->conn, cap_watch, b);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -358,6 +399,7 @@ int main(int argc, char **argv)
 	char image[4096] = "";
 	unsigned long count;
 	int sv[2], st, r;
+	bool capture = false;
 	pid_t child;
 
 	if (argc < 3)
@@ -376,6 +418,10 @@ int main(int argc, char **argv)
 		free(src);
 		free(dst);
 		return 0;
+	}
+	if (argc > 3 && strcmp(argv[argc - 1], "capture") == 0) {
+		capture = true;
+		argc--;
 	}
 	if (strcmp(b.mode, "hid") == 0 && argc == 3) {
 		b.model = vusb_model_find("mouse");
@@ -425,8 +471,13 @@ int main(int argc, char **argv)
 	b.conn_transport = b.dev->transport;
 	b.conn_transport_data = b.dev->transport_data;
 	usb_device_set_transport(b.dev, &tap_transport, &b);
+	if (capture && capture_start(&b) < 0) {
+		fprintf(stderr, "urbcost: cannot start the capture\n");
+		b.status = 2;
+	}
 	urbcost_serve(b.loop);
 	usbip_conn_free(b.conn);
+	capture_free(b.cap);
 	loop_free(b.loop);
 	if (waitpid(child, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		b.status = 1;
