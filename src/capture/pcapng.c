@@ -40,7 +40,8 @@ static size_t put_opt(uint8_t *p, uint16_t code, const void *val, size_t len)
 {
 	put_le16(p, code);
 	put_le16(p + 2, (uint16_t)len);
-	memcpy(p + 4, val, len);
+	if (len)
+		memcpy(p + 4, val, len);
 	memset(p + 4 + len, 0, pad4(len) - len);
 	return opt_size(len);
 }
