@@ -143,6 +143,10 @@ static int start_capture(struct vusb *vusb, const char *file, uint32_t snaplen, 
 	bool out = strcmp(file, "-") == 0;
 	int fd, i, r;
 
+	if (out && isatty(STDOUT_FILENO)) {
+		log_err("--capture -: standard output is a terminal; pipe it (| wireshark -k -i -) or give a file");
+		return EXIT_USAGE;
+	}
 	if (out) {
 		fflush(stdout);
 		fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);

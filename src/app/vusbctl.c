@@ -264,6 +264,10 @@ static int capture_start(const char *path, int argc, char **argv)
 
 	/* Not truncated here: vusb-attach does it once the capture can begin,
 	 * so a refused one loses nothing, and one we created goes again. */
+	if (out && isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "vusbctl: capture start -: standard output is a terminal; pipe it (| wireshark -k -i -) or give a file\n");
+		return EXIT_USAGE;
+	}
 	if (out) {
 		fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
 	} else {

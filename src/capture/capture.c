@@ -21,6 +21,7 @@ struct capture {
 	struct loop *loop;
 	int fd;
 	bool regular; /* a file: cut back to a whole block on error */
+	int flags; /* the descriptor's status flags before ours, or -1 */
 	uint64_t committed; /* file offset after the last whole block written */
 	uint32_t snaplen;
 	bool ended;
@@ -171,8 +172,11 @@ int capture_new(struct loop *loop, int fd, uint32_t snaplen, const char *comment
 		off_t pos = lseek(fd, 0, SEEK_CUR);
 
 		cap->committed = pos > 0 ? (uint64_t)pos : 0;
+		cap->flags = -1;
 	} else {
+		/* Shared with whoever gave us the pipe: given back as it was. */
 		flags = fcntl(fd, F_GETFL);
+		cap->flags = flags;
 		if (flags >= 0)
 			(void)fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 	}
@@ -321,6 +325,8 @@ void capture_free(struct capture *cap)
 				break;
 		}
 	}
+	if (cap->flags >= 0)
+		(void)fcntl(cap->fd, F_SETFL, cap->flags);
 	close(cap->fd);
 	free(cap->buf);
 	free(cap);
