@@ -1,11 +1,11 @@
 #!/bin/sh
 # --capture with the kernel's own drivers on the other end: a mouse whose
 # reports the test sends, a storage device the kernel writes and reads
-# at LBAs the test picks, and a capture streamed through a pipe while the
-# mouse works. The files go to the host (export_file), where
+# at LBAs the test picks, a Fomu taking a download from dfu-util, and a
+# capture streamed through a pipe while the mouse works. The files go to the host (export_file), where
 # t-45-capture.host has Debian's tshark decode them.
 . /vusb/tests/lib.sh
-need_cmd vusb-attach vusbctl evread base64 dd
+need_cmd vusb-attach vusbctl evread base64 dd dfu-util
 need_module usb-storage sd_mod
 
 T=$((30 * VM_SLOW))
@@ -64,6 +64,14 @@ check "read one block at LBA 2000" \
 	dd if=/dev/$disk of=/dev/null bs=512 skip=2000 count=1 iflag=direct
 stop
 export_file storage.pcapng /tmp/storage.pcapng
+
+# --- a Fomu: dfu-util's DNLOAD blocks (1024 bytes each, then the empty one) ---
+
+dd if=/dev/urandom of=/tmp/image.bin bs=1000 count=3 2>/dev/null
+start fomu0 fomu --flash /tmp/fomu.flash --capture /tmp/fomu.pcapng || exit 0
+check "dfu-util -D a 3000-byte image" dfu-util -D /tmp/image.bin
+stop
+export_file fomu.pcapng /tmp/fomu.pcapng
 
 # --- streamed: --capture - into a pipe while the mouse works ---
 
