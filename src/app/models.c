@@ -8,6 +8,7 @@
 #include "dfu/fomu/fomu.h"
 #include "hid/models.h"
 #include "src/app/models.h"
+#include "src/app/serial.h"
 #include "src/storage/storage.h"
 
 const struct vusb_model *const vusb_models[] = {
@@ -18,6 +19,7 @@ const struct vusb_model *const vusb_models[] = {
 	&gamepad_model,
 	&storage_model,
 	&fomu_model,
+	&serial_model,
 	NULL,
 };
 

@@ -505,6 +505,7 @@ int vdev_create(struct vusb *v, const struct vusb_model *model, const struct vus
 	}
 	o.name = vd->name;
 	o.instance = v->serial;
+	o.loop = v->loop;
 	r = model->create(&vd->dev, &o, err);
 	if (r < 0) {
 		if (v->ctl)

@@ -15,6 +15,8 @@
 
 #define VUSB_MAX_MODEL_OPTS 16
 
+struct loop;
+
 /* An option only some models take ("--ro" for storage), after the DEVICE. */
 struct vusb_model_option {
 	const char *name; /* "--ro" */
@@ -39,6 +41,9 @@ struct vusb_dev_opts {
 		const char *value;
 	} extra[VUSB_MAX_MODEL_OPTS];
 	unsigned int nextra;
+	/* The process's event loop, for a model whose other end lives on it
+	 * (a serial port's pty or socket); NULL in tests that have none. */
+	struct loop *loop;
 };
 
 /* Room for the text of any string descriptor (126 UTF-16 units as UTF-8). */

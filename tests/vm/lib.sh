@@ -241,3 +241,42 @@ _vm_evdev_find() {
 	done
 	return $_vm_found
 }
+
+# The ttyACMn cdc_acm made for USB device BUSID, once its node exists.
+acm_of() {
+	for _vm_t in /sys/bus/usb/devices/"$1":1.0/tty/ttyACM*; do
+		[ -e "$_vm_t" ] || continue
+		[ -c "/dev/${_vm_t##*/}" ] || continue
+		echo "${_vm_t##*/}"
+		return 0
+	done
+	return 1
+}
+
+# serial_start NAME MODEL ARGS...: `vusb-attach --no-stdin MODEL --name NAME ARGS...`
+# in the background (PID in $VA, output in /tmp/NAME.out); waits for its
+# ready line and its tty. Sets BUSID, ACM (/dev/ttyACMn) and PTS (the
+# pty it printed, if any). Reports a failure and returns 1 otherwise.
+serial_start() {
+	_vm_name=$1
+	_vm_model=$2
+	shift 2
+	: >/tmp/"$_vm_name".out
+	vusb-attach --no-stdin "$_vm_model" --name "$_vm_name" "$@" >/tmp/"$_vm_name".out \
+		2>/tmp/"$_vm_name".err &
+	VA=$!
+	ACM=
+	if ! wait_for $((30 * VM_SLOW)) grep -q "^$_vm_name: ready, port" /tmp/"$_vm_name".out; then
+		fail "$_vm_name: vusb-attach $* is ready" "$(cat /tmp/"$_vm_name".out /tmp/"$_vm_name".err)"
+		return 1
+	fi
+	BUSID=$(sed -n "s/^$_vm_name: ready.*busid \([0-9][0-9.-]*\).*/\1/p" /tmp/"$_vm_name".out)
+	PTS=$(sed -n "s/^$_vm_name: pty \(.*\)/\1/p" /tmp/"$_vm_name".out)
+	if ! wait_for $((30 * VM_SLOW)) acm_of "$BUSID"; then
+		fail "$_vm_name: cdc_acm makes a ttyACM for $BUSID" "$(ls /sys/bus/usb/devices/)" \
+			"$(dmesg | tail -n 20)"
+		return 1
+	fi
+	ACM=/dev/$(acm_of "$BUSID")
+	return 0
+}

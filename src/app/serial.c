@@ -1,0 +1,633 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The "serial" model: a CDC-ACM device (src/serial/) and its other end,
+ * one stream the loop drives: a pty (default), a command's standard input
+ * and output (--exec), or a TCP peer (--tcp listens for one, --connect
+ * dials one).
+ *
+ * Bytes move only when both sides can take them: what the host sent is
+ * written to the stream while the stream accepts it (the class holds
+ * back further OUT URBs meanwhile), and the stream is read only while the
+ * queue towards the host has room. Nothing is dropped and nothing grows
+ * past the class's two queues.
+ *
+ * The pty: we keep a descriptor of its slave side open ourselves, never
+ * read from it, so the pty outlives its readers: what the host sends
+ * while nobody reads waits in the pty (and then in our queue, and then in
+ * the host), and the next reader gets it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "src/app/serial.h"
+#include "src/base/log.h"
+#include "src/base/loop.h"
+#include "src/ctl/ctl.h"
+#include "src/serial/serial.h"
+#include "src/usbip/server.h"
+
+enum end_kind {
+	END_PTY,
+	END_EXEC,
+	END_TCP,
+	END_CONNECT
+};
+
+struct serial_port {
+	struct serial_dev *sd;
+	struct loop *loop;
+	char name[CTL_NAME_MAX];
+	enum end_kind kind;
+	int fd; /* the stream, -1 when there is none now */
+	struct loop_io *io;
+	uint32_t events; /* what io watches */
+	int slave; /* pty: our own hold on the slave side */
+	char pts[64];
+	char link[PATH_MAX]; /* RUNDIR/dev/NAME.tty, "" when none */
+	pid_t child; /* --exec */
+	int listen_fd; /* --tcp */
+	struct loop_io *listen_io;
+	uint64_t to_host, from_host; /* bytes carried */
+};
+
+static struct serial_port *port_of(struct usb_device *dev)
+{
+	return serial_dev_of(dev)->port;
+}
+
+static void port_close_stream(struct serial_port *p)
+{
+	if (p->io)
+		loop_io_remove(p->io);
+	p->io = NULL;
+	p->events = 0;
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+}
+
+static void port_update(struct serial_port *p);
+
+static void stream_gone(struct serial_port *p, int err)
+{
+	switch (p->kind) {
+	case END_EXEC:
+		log_notice("%s: the command's output ended%s%s", p->name, err ? ": " : "",
+			   err ? strerror(err) : "");
+		break;
+	case END_TCP:
+		log_notice("%s: the TCP client left%s%s; waiting for the next", p->name,
+			   err ? ": " : "", err ? strerror(err) : "");
+		break;
+	default:
+		log_notice("%s: the other end is gone%s%s", p->name, err ? ": " : "",
+			   err ? strerror(err) : "");
+		break;
+	}
+	port_close_stream(p);
+	if (p->kind == END_TCP && p->listen_io)
+		loop_io_modify(p->listen_io, EPOLLIN);
+}
+
+/* Host to stream: write what the class holds. false when the stream went. */
+static bool flush_rx(struct serial_port *p)
+{
+	struct acm *a = &p->sd->acm;
+	unsigned int rounds;
+
+	for (rounds = 0; rounds < 16; rounds++) {
+		const uint8_t *buf;
+		size_t n = acm_rx_peek(a, &buf);
+		ssize_t w;
+
+		if (!n)
+			break;
+		w = write(p->fd, buf, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN)
+			break;
+		if (w <= 0) {
+			stream_gone(p, w < 0 ? errno : 0);
+			return false;
+		}
+		p->from_host += (uint64_t)w;
+		acm_rx_consume(a, (size_t)w);
+		if (p->fd < 0)
+			return false;
+	}
+	return true;
+}
+
+/* Stream to host: read while the class has room. false when the stream went. */
+static bool fill_tx(struct serial_port *p)
+{
+	struct acm *a = &p->sd->acm;
+	unsigned int rounds;
+
+	for (rounds = 0; rounds < 16; rounds++) {
+		uint8_t *buf;
+		size_t n = acm_tx_room(a, &buf);
+		ssize_t r;
+
+		if (!n)
+			break;
+		r = read(p->fd, buf, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN)
+			break;
+		if (r <= 0) {
+			stream_gone(p, r < 0 ? errno : 0);
+			return false;
+		}
+		p->to_host += (uint64_t)r;
+		acm_tx_commit(a, (size_t)r);
+		if (p->fd < 0)
+			return false;
+	}
+	return true;
+}
+
+static void stream_event(struct loop_io *io, uint32_t events, void *data)
+{
+	struct serial_port *p = data;
+	bool hup = events & (EPOLLHUP | EPOLLERR);
+
+	(void)io;
+	if ((events & EPOLLOUT) || hup)
+		if (!flush_rx(p))
+			return;
+	if ((events & EPOLLIN) || hup)
+		if (!fill_tx(p))
+			return;
+	port_update(p);
+}
+
+/*
+ * Watch the stream for what can move now: writable while the host's bytes
+ * wait, readable while there is room towards the host, nothing (no watch
+ * at all, so that a hang-up cannot spin the loop) otherwise.
+ */
+static void port_update(struct serial_port *p)
+{
+	uint32_t want = 0;
+	uint8_t *room;
+
+	if (p->fd < 0)
+		return;
+	if (acm_rx_pending(&p->sd->acm))
+		want |= EPOLLOUT;
+	if (acm_tx_room(&p->sd->acm, &room))
+		want |= EPOLLIN;
+	if (want == p->events && (p->io || !want))
+		return;
+	if (!want) {
+		loop_io_remove(p->io);
+		p->io = NULL;
+	} else if (p->io) {
+		if (loop_io_modify(p->io, want) < 0)
+			log_err("%s: cannot watch the stream", p->name);
+	} else if (loop_io_add(p->loop, p->fd, want, stream_event, p, NULL, &p->io) < 0) {
+		log_err("%s: cannot watch the stream: out of resources", p->name);
+		p->io = NULL;
+	}
+	p->events = want;
+}
+
+/* ---- the pty follows the line ---- */
+
+static speed_t baud_of(uint32_t rate)
+{
+	static const struct {
+		uint32_t rate;
+		speed_t speed;
+	} rates[] = {
+		{ 50, B50 },	       { 75, B75 },	      { 110, B110 },
+		{ 134, B134 },	       { 150, B150 },	      { 200, B200 },
+		{ 300, B300 },	       { 600, B600 },	      { 1200, B1200 },
+		{ 1800, B1800 },       { 2400, B2400 },	      { 4800, B4800 },
+		{ 9600, B9600 },       { 19200, B19200 },     { 38400, B38400 },
+		{ 57600, B57600 },     { 115200, B115200 },   { 230400, B230400 },
+		{ 460800, B460800 },   { 500000, B500000 },   { 576000, B576000 },
+		{ 921600, B921600 },   { 1000000, B1000000 }, { 1152000, B1152000 },
+		{ 1500000, B1500000 }, { 2000000, B2000000 }, { 2500000, B2500000 },
+		{ 3000000, B3000000 }, { 3500000, B3500000 }, { 4000000, B4000000 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rates) / sizeof(rates[0]); i++)
+		if (rates[i].rate == rate)
+			return rates[i].speed;
+	return B0;
+}
+
+/* The pty's termios takes the host's speed and frame; the rest is the reader's. */
+static void pty_follow_line(struct serial_port *p)
+{
+	const struct acm_line_coding *lc = &p->sd->acm.line;
+	struct termios t;
+	speed_t sp = baud_of(lc->rate);
+
+	if (tcgetattr(p->slave, &t) < 0)
+		return;
+	if (sp != B0) {
+		cfsetispeed(&t, sp);
+		cfsetospeed(&t, sp);
+	}
+	t.c_cflag &= ~(tcflag_t)(CSIZE | PARENB | PARODD | CSTOPB | CMSPAR);
+	switch (lc->bits) {
+	case 5:
+		t.c_cflag |= CS5;
+		break;
+	case 6:
+		t.c_cflag |= CS6;
+		break;
+	case 7:
+		t.c_cflag |= CS7;
+		break;
+	default:
+		t.c_cflag |= CS8;
+		break;
+	}
+	if (lc->parity) {
+		t.c_cflag |= PARENB;
+		if (lc->parity == 1 || lc->parity == 3)
+			t.c_cflag |= PARODD;
+		if (lc->parity >= 3)
+			t.c_cflag |= CMSPAR;
+	}
+	if (lc->stop)
+		t.c_cflag |= CSTOPB;
+	if (tcsetattr(p->slave, TCSANOW, &t) < 0)
+		log_warn("%s: cannot set the pty's line: %s", p->name, strerror(errno));
+}
+
+static void port_changed(void *data, unsigned int what)
+{
+	struct serial_port *p = data;
+	const struct acm *a = &p->sd->acm;
+	char line[64];
+
+	if (what & ACM_CHANGED_LINE) {
+		acm_line_coding_format(&a->line, line, sizeof(line));
+		log_info("%s: line %s", p->name, line);
+		if (p->kind == END_PTY)
+			pty_follow_line(p);
+	}
+	if (what & ACM_CHANGED_CONTROL)
+		log_info("%s: dtr %s, rts %s", p->name, a->control & ACM_CTRL_DTR ? "on" : "off",
+			 a->control & ACM_CTRL_RTS ? "on" : "off");
+	if (what & ACM_CHANGED_BREAK)
+		log_info("%s: break %s", p->name, a->brk ? "on" : "off");
+	if (what & (ACM_CHANGED_RX | ACM_CHANGED_TX))
+		port_update(p);
+}
+
+/* ---- the ends ---- */
+
+static int set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	return 0;
+}
+
+static void pty_link(struct serial_port *p)
+{
+	int n = snprintf(p->link, sizeof(p->link), "%s/dev/%s.tty", ctl_rundir(), p->name);
+
+	if (n < 0 || (size_t)n >= sizeof(p->link)) {
+		p->link[0] = '\0';
+		return;
+	}
+	/* A link of ours left by an instance that died goes; the name is ours now. */
+	unlink(p->link);
+	if (symlink(p->pts, p->link) < 0) {
+		log_warn("%s: cannot link %s to %s: %s", p->name, p->link, p->pts, strerror(errno));
+		p->link[0] = '\0';
+	}
+}
+
+static int open_pty(struct serial_port *p, struct strbuf *err)
+{
+	struct termios t;
+	int m;
+
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, p->pts, sizeof(p->pts))) {
+		strbuf_printf(err, "cannot make a pty: %s", strerror(errno));
+		if (m >= 0)
+			close(m);
+		return -EIO;
+	}
+	p->fd = m;
+	p->slave = open(p->pts, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (p->slave < 0) {
+		strbuf_printf(err, "cannot open %s: %s", p->pts, strerror(errno));
+		return -EIO;
+	}
+	/* Raw, no echo: a byte from the host must not come back to it. */
+	if (tcgetattr(p->slave, &t) == 0) {
+		cfmakeraw(&t);
+		tcsetattr(p->slave, TCSANOW, &t);
+	}
+	if (set_nonblock(m) < 0) {
+		strbuf_printf(err, "cannot make the pty non-blocking");
+		return -EIO;
+	}
+	pty_follow_line(p);
+	return 0;
+}
+
+static int start_exec(struct serial_port *p, const char *cmd, struct strbuf *err)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (!*cmd) {
+		strbuf_printf(err, "--exec needs a command");
+		return -EINVAL;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		strbuf_printf(err, "socketpair: %s", strerror(errno));
+		return -errno;
+	}
+	pid = fork();
+	if (pid < 0) {
+		strbuf_printf(err, "fork: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		return -EAGAIN;
+	}
+	if (pid == 0) {
+		sigset_t none;
+
+		/* The loop blocks the signals it reads, and SIGPIPE is ignored. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		if (dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0)
+			_exit(127);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	p->child = pid;
+	p->fd = sv[0];
+	set_nonblock(p->fd);
+	return 0;
+}
+
+static void tcp_accept(struct loop_io *io, uint32_t events, void *data)
+{
+	struct serial_port *p = data;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char peer[SERVER_ADDR_STRLEN];
+	int fd;
+
+	(void)events;
+	fd = accept4(p->listen_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (p->fd >= 0) {
+		/* One client at a time. */
+		close(fd);
+		return;
+	}
+	server_addr_format((struct sockaddr *)&ss, len, peer, sizeof(peer));
+	log_notice("%s: TCP client %s", p->name, peer);
+	p->fd = fd;
+	/* No accepting while one is served: a second one waits in the backlog. */
+	loop_io_modify(io, 0);
+	port_update(p);
+}
+
+static int start_tcp(struct serial_port *p, const char *spec, bool listen_, struct strbuf *err)
+{
+	struct server_addr addr;
+	char shown[SERVER_ADDR_STRLEN];
+	int fd, one = 1;
+
+	if (server_parse_listen(spec, &addr) < 0 || !strchr(spec, ':')) {
+		strbuf_printf(err, "invalid %s '%s': ADDR:PORT, such as 127.0.0.1:4000",
+			      listen_ ? "--tcp" : "--connect", spec);
+		return -EINVAL;
+	}
+	fd = socket(addr.ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		strbuf_printf(err, "socket: %s", strerror(errno));
+		return -EIO;
+	}
+	server_addr_format((struct sockaddr *)&addr.ss, addr.len, shown, sizeof(shown));
+	if (!listen_) {
+		if (connect(fd, (struct sockaddr *)&addr.ss, addr.len) < 0) {
+			strbuf_printf(err, "cannot connect to %s: %s", shown, strerror(errno));
+			close(fd);
+			return -EIO;
+		}
+		p->fd = fd;
+		set_nonblock(fd);
+		return 0;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&addr.ss, addr.len) < 0 || listen(fd, 1) < 0 ||
+	    set_nonblock(fd) < 0) {
+		strbuf_printf(err, "cannot listen on %s: %s", shown, strerror(errno));
+		close(fd);
+		return -EIO;
+	}
+	p->listen_fd = fd;
+	if (loop_io_add(p->loop, fd, EPOLLIN, tcp_accept, p, NULL, &p->listen_io) < 0) {
+		strbuf_printf(err, "out of resources");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* ---- the model ---- */
+
+static void port_free(struct serial_port *p)
+{
+	if (!p)
+		return;
+	port_close_stream(p);
+	if (p->listen_io)
+		loop_io_remove(p->listen_io);
+	if (p->listen_fd >= 0)
+		close(p->listen_fd);
+	if (p->slave >= 0)
+		close(p->slave);
+	if (p->link[0])
+		unlink(p->link);
+	if (p->child > 0) {
+		kill(p->child, SIGTERM);
+		waitpid(p->child, NULL, 0);
+	}
+	free(p);
+}
+
+static int count_ends(const struct vusb_dev_opts *opts)
+{
+	static const char *const ends[] = { "--pty", "--exec", "--tcp", "--connect" };
+	int n = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(ends) / sizeof(ends[0]); i++)
+		n += vusb_dev_opt(opts, ends[i]) != NULL;
+	return n;
+}
+
+static int serial_create(struct usb_device **ret, const struct vusb_dev_opts *opts,
+			 struct strbuf *err)
+{
+	const char *exec = vusb_dev_opt(opts, "--exec");
+	const char *tcp = vusb_dev_opt(opts, "--tcp");
+	const char *conn = vusb_dev_opt(opts, "--connect");
+	struct serial_port *p;
+	struct serial_dev *sd;
+	int r;
+
+	if (count_ends(opts) > 1) {
+		strbuf_printf(err, "a serial device has one other end: --pty, --exec, --tcp or "
+				   "--connect");
+		return -EINVAL;
+	}
+	if (!opts->loop) {
+		strbuf_printf(err, "serial: no event loop to run the other end on");
+		return -EINVAL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->fd = -1;
+	p->slave = -1;
+	p->listen_fd = -1;
+	p->loop = opts->loop;
+	snprintf(p->name, sizeof(p->name), "%s", opts->name ? opts->name : "serial");
+	r = serial_dev_create(&sd, opts, err);
+	if (r < 0) {
+		free(p);
+		return r;
+	}
+	p->sd = sd;
+	sd->port = p;
+	if (exec) {
+		p->kind = END_EXEC;
+		r = start_exec(p, exec, err);
+	} else if (tcp) {
+		p->kind = END_TCP;
+		r = start_tcp(p, tcp, true, err);
+	} else if (conn) {
+		p->kind = END_CONNECT;
+		r = start_tcp(p, conn, false, err);
+	} else {
+		p->kind = END_PTY;
+		r = open_pty(p, err);
+	}
+	if (r < 0) {
+		port_free(p);
+		serial_dev_destroy(sd);
+		return r;
+	}
+	acm_set_port(&sd->acm, port_changed, p);
+	port_update(p);
+	if (p->kind == END_PTY) {
+		pty_link(p);
+		/* The line scripts and users look for, as the ready line. */
+		printf("%s: pty %s\n", p->name, p->pts);
+		fflush(stdout);
+	}
+	*ret = &sd->usb;
+	return 0;
+}
+
+static void serial_destroy(struct usb_device *dev)
+{
+	struct serial_dev *sd = serial_dev_of(dev);
+
+	port_free(sd->port);
+	serial_dev_destroy(sd);
+}
+
+static int cmd_info(struct usb_device *dev, int argc, char **argv, struct strbuf *out)
+{
+	struct serial_port *p = port_of(dev);
+
+	(void)argc;
+	(void)argv;
+	serial_dev_info(serial_dev_of(dev), out);
+	switch (p->kind) {
+	case END_PTY:
+		strbuf_printf(out, "end pty %s\n", p->pts);
+		break;
+	case END_EXEC:
+		strbuf_printf(out, "end exec %s\n", p->fd >= 0 ? "running" : "ended");
+		break;
+	case END_TCP:
+	case END_CONNECT:
+		strbuf_printf(out, "end tcp %s\n", p->fd >= 0 ? "connected" : "none");
+		break;
+	}
+	strbuf_printf(out, "carried to-host %llu from-host %llu\n", (unsigned long long)p->to_host,
+		      (unsigned long long)p->from_host);
+	return 0;
+}
+
+static int cmd_set(struct usb_device *dev, int argc, char **argv, struct strbuf *out)
+{
+	if (argc != 3) {
+		strbuf_printf(out, "usage: set dcd|dsr|ri on|off");
+		return -EINVAL;
+	}
+	return serial_dev_set(serial_dev_of(dev), argv[1], argv[2], out);
+}
+
+static void serial_describe(struct usb_device *dev, struct strbuf *out)
+{
+	struct serial_port *p = port_of(dev);
+	char line[64];
+
+	acm_line_coding_format(&p->sd->acm.line, line, sizeof(line));
+	if (p->kind == END_PTY)
+		strbuf_printf(out, "pty=%s ", p->pts);
+	strbuf_printf(out, "line=%s", line);
+}
+
+static const struct vusb_command serial_commands[] = {
+	{ "info", NULL, "the line coding, control lines and what the port carried", 0, 0, cmd_info,
+	  NULL },
+	{ "set", "dcd|dsr|ri on|off", "raise or lower a line towards the host", 2, 2, cmd_set,
+	  NULL },
+	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
+};
+
+static const struct vusb_model_option serial_options[] = {
+	{ "--pty", NULL, "the other end is a pseudo-terminal (the default)" },
+	{ "--exec", "CMD", "the other end is CMD's standard input and output" },
+	{ "--tcp", "ADDR:PORT", "the other end is one TCP client accepted there" },
+	{ "--connect", "ADDR:PORT", "the other end is a TCP connection to there" },
+	{ NULL, NULL, NULL },
+};
+
+const struct vusb_model serial_model = {
+	.name = "serial",
+	.summary = "USB serial port (CDC-ACM), bridged to a pty, a command or TCP",
+	.create = serial_create,
+	.destroy = serial_destroy,
+	.commands = serial_commands,
+	.options = serial_options,
+	.describe = serial_describe,
+};
