@@ -11,17 +11,28 @@ LONG=$((90 * VM_SLOW))
 head -c $MB4 /dev/urandom >/tmp/r1
 head -c $MB4 /dev/urandom >/tmp/r2
 
+# took WHAT T0: note how long since T0 (centiseconds of uptime) 4 MiB took
+took() {
+	_cs=$(($(_vm_uptime_cs) - $2))
+	[ $_cs -gt 0 ] || _cs=1
+	note "$1: 4 MiB in $((_cs / 100)).$((_cs % 100 / 10)) s, $((MB4 * 100 / _cs / 1024)) KiB/s"
+}
+
 # each_way SPEED: 4 MiB host -> pty, then pty -> host
 each_way() {
 	timeout $LONG head -c $MB4 "$PTS" >/tmp/o1 &
 	_r=$!
+	_t0=$(_vm_uptime_cs)
 	timeout $LONG cat /tmp/r1 >"$ACM"
 	wait $_r
+	took "$1: host -> pty" $_t0
 	check "$1: 4 MiB host -> pty, byte for byte" cmp /tmp/r1 /tmp/o1
 	timeout $LONG head -c $MB4 "$ACM" >/tmp/o2 &
 	_r=$!
+	_t0=$(_vm_uptime_cs)
 	timeout $LONG cat /tmp/r2 >"$PTS"
 	wait $_r
+	took "$1: pty -> host" $_t0
 	check "$1: 4 MiB pty -> host, byte for byte" cmp /tmp/r2 /tmp/o2
 	rm -f /tmp/o1 /tmp/o2
 }
@@ -43,6 +54,7 @@ if serial_start serial0 serial; then
 	check "both at once: pty -> host intact" cmp /tmp/r2 /tmp/o2
 	rm -f /tmp/o1 /tmp/o2
 	kill $HOLD
+	wait $HOLD 2>/dev/null
 	kill -TERM $VA
 	wait $VA
 fi
@@ -56,6 +68,7 @@ if serial_start serial1 serial --speed high; then
 	stty -F "$ACM" raw -echo
 	each_way "high speed"
 	kill $HOLD
+	wait $HOLD 2>/dev/null
 	kill -TERM $VA
 	wait $VA
 fi

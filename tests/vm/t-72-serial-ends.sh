@@ -26,6 +26,7 @@ if serial_start serial0 serial --exec cat; then
 	wait $R
 	check "--exec cat echoes 1 MiB intact" cmp /tmp/r3 /tmp/o3
 	kill $HOLD
+	wait $HOLD 2>/dev/null
 	kill -TERM $VA
 	wait $VA
 	check "--exec: the command is gone with the device" sh -c '! grep -qsx cat /proc/[0-9]*/comm'
