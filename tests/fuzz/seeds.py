@@ -116,6 +116,36 @@ def hid_seeds():
     write("hid", "gamepad", s)
 
 
+def acm_seeds():
+    """cdc_acm's probe and open, then bytes both ways with the port slow."""
+    for sel, name, mp in ((0, "full", 64), (1, "high", 512)):
+        s = bytes([sel]) + enumerate_device() + b"".join([
+            ctrl(0x21, 0x20, 0, 0, 7, struct.pack("<IBBB", 9600, 0, 0, 8)),
+            ctrl(0x21, 0x22, 3, 0, 0),                 # DTR | RTS
+            ctrl(0xa1, 0x21, 0, 0, 7),                 # GET_LINE_CODING
+            ctrl(0x21, 0x20, 0, 0, 7, struct.pack("<IBBB", 115200, 2, 2, 7)),
+            xin(3, 16), xin(1, 2 * mp), xin(1, 2 * mp),
+            xout(2, bytes(range(256)) * 5),
+            cmd(2, "dcd", "on"),
+            cmd(1, "100"),
+            cmd(0, "1000"),
+            xout(2, b"\xa5" * 1280),
+            cmd(1, "70000"), xout(2, b"x" * 1280), cmd(0, "70000"),
+            ctrl(0x21, 0x23, 0xffff, 0, 0),            # break on
+            ctrl(0x21, 0x23, 0, 0, 0),                 # break off
+            ctrl(0x21, 0x23, 250, 0, 0),               # a timed break
+            TIMER,
+            unlink(0),
+            cmd(3),
+            ctrl(0x21, 0x22, 0, 0, 0),
+            DISCONNECT,
+            enumerate_device(),
+            xin(1, mp),
+            cmd(1, "10"),
+        ])
+        write("acm", name, s)
+
+
 def cbw(tag, length, direction_in, cdb):
     return struct.pack("<IIIBBB", 0x43425355, tag, length, 0x80 if direction_in else 0, 0,
                        len(cdb)) + cdb.ljust(16, b"\0")
@@ -359,6 +389,7 @@ def rdesc_seeds():
 
 if __name__ == "__main__":
     hid_seeds()
+    acm_seeds()
     storage_seeds()
     fomu_seeds()
     scsi_seeds()
