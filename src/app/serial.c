@@ -20,9 +20,11 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -34,6 +36,9 @@
 #include "src/ctl/ctl.h"
 #include "src/serial/serial.h"
 #include "src/usbip/server.h"
+
+/* Changes `vusbctl NAME watch` can catch up on. */
+#define SERIAL_WATCH_MAX 64
 
 enum end_kind {
 	END_PTY,
@@ -57,11 +62,40 @@ struct serial_port {
 	int listen_fd; /* --tcp */
 	struct loop_io *listen_io;
 	uint64_t to_host, from_host; /* bytes carried */
+	uint16_t control; /* the host's DTR/RTS as last reported */
+	/* pty: a break to hand the reader once the bytes before it are out */
+	bool brk_pending;
+	uint64_t brk_at; /* in from_host's count */
+	uint8_t brk_bytes[3];
+	unsigned int brk_len, brk_off;
+	/* the latest changes, numbered from 1, for `watch` */
+	struct {
+		uint32_t seq;
+		char text[48];
+	} changes[SERIAL_WATCH_MAX];
+	uint32_t nchanges;
 };
 
 static struct serial_port *port_of(struct usb_device *dev)
 {
 	return serial_dev_of(dev)->port;
+}
+
+static void note_change(struct serial_port *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* One line for `watch` (and the log at -v). */
+static void note_change(struct serial_port *p, const char *fmt, ...)
+{
+	uint32_t seq = ++p->nchanges;
+	char *text = p->changes[seq % SERIAL_WATCH_MAX].text;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(p->changes[0].text), fmt, ap);
+	va_end(ap);
+	p->changes[seq % SERIAL_WATCH_MAX].seq = seq;
+	log_info("%s: %s", p->name, text);
 }
 
 static void port_close_stream(struct serial_port *p)
@@ -98,6 +132,27 @@ static void stream_gone(struct serial_port *p, int err)
 		loop_io_modify(p->listen_io, EPOLLIN);
 }
 
+/* The break's bytes, once what came before it is out. 1 done, 0 not yet, -1 gone. */
+static int flush_break(struct serial_port *p)
+{
+	ssize_t w;
+
+	while (p->brk_off < p->brk_len) {
+		w = write(p->fd, p->brk_bytes + p->brk_off, p->brk_len - p->brk_off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN)
+			return 0;
+		if (w <= 0) {
+			stream_gone(p, w < 0 ? errno : 0);
+			return -1;
+		}
+		p->brk_off += (unsigned int)w;
+	}
+	p->brk_pending = false;
+	return 1;
+}
+
 /* Host to stream: write what the class holds. false when the stream went. */
 static bool flush_rx(struct serial_port *p)
 {
@@ -109,6 +164,15 @@ static bool flush_rx(struct serial_port *p)
 		size_t n = acm_rx_peek(a, &buf);
 		ssize_t w;
 
+		if (p->brk_pending && p->brk_at == p->from_host) {
+			int r = flush_break(p);
+
+			if (r <= 0)
+				return r == 0;
+			continue;
+		}
+		if (p->brk_pending && n > p->brk_at - p->from_host)
+			n = (size_t)(p->brk_at - p->from_host);
 		if (!n)
 			break;
 		w = write(p->fd, buf, n);
@@ -185,7 +249,7 @@ static void port_update(struct serial_port *p)
 
 	if (p->fd < 0)
 		return;
-	if (acm_rx_pending(&p->sd->acm))
+	if (acm_rx_pending(&p->sd->acm) || p->brk_pending)
 		want |= EPOLLOUT;
 	if (acm_tx_room(&p->sd->acm, &room))
 		want |= EPOLLIN;
@@ -272,24 +336,68 @@ static void pty_follow_line(struct serial_port *p)
 		log_warn("%s: cannot set the pty's line: %s", p->name, strerror(errno));
 }
 
+/*
+ * A break reaches the pty's reader as a serial port's would (termios(3)):
+ * nothing with IGNBRK; SIGINT to its foreground group with BRKINT; else
+ * \377 \0 \0 with PARMRK, or a NUL; in its place among the bytes.
+ */
+static void pty_break(struct serial_port *p)
+{
+	struct termios t;
+
+	if (tcgetattr(p->slave, &t) < 0 || (t.c_iflag & IGNBRK))
+		return;
+	if (t.c_iflag & BRKINT) {
+		int sig = SIGINT;
+
+		if (ioctl(p->fd, TIOCSIG, sig) < 0)
+			log_warn("%s: cannot signal the pty's reader: %s", p->name, strerror(errno));
+		return;
+	}
+	if (p->brk_pending)
+		return; /* one NUL for breaks in a row with no byte between */
+	if (t.c_iflag & PARMRK) {
+		memcpy(p->brk_bytes, "\377\0\0", 3);
+		p->brk_len = 3;
+	} else {
+		p->brk_bytes[0] = 0;
+		p->brk_len = 1;
+	}
+	p->brk_off = 0;
+	p->brk_at = p->from_host + acm_rx_pending(&p->sd->acm);
+	p->brk_pending = true;
+}
+
+static const char *onoff(bool on)
+{
+	return on ? "on" : "off";
+}
+
 static void port_changed(void *data, unsigned int what)
 {
 	struct serial_port *p = data;
 	const struct acm *a = &p->sd->acm;
-	char line[64];
+	char line[40];
 
 	if (what & ACM_CHANGED_LINE) {
 		acm_line_coding_format(&a->line, line, sizeof(line));
-		log_info("%s: line %s", p->name, line);
+		note_change(p, "line %s", line);
 		if (p->kind == END_PTY)
 			pty_follow_line(p);
 	}
-	if (what & ACM_CHANGED_CONTROL)
-		log_info("%s: dtr %s, rts %s", p->name, a->control & ACM_CTRL_DTR ? "on" : "off",
-			 a->control & ACM_CTRL_RTS ? "on" : "off");
-	if (what & ACM_CHANGED_BREAK)
-		log_info("%s: break %s", p->name, a->brk ? "on" : "off");
-	if (what & (ACM_CHANGED_RX | ACM_CHANGED_TX))
+	if (what & ACM_CHANGED_CONTROL) {
+		if ((a->control ^ p->control) & ACM_CTRL_DTR)
+			note_change(p, "dtr %s", onoff(a->control & ACM_CTRL_DTR));
+		if ((a->control ^ p->control) & ACM_CTRL_RTS)
+			note_change(p, "rts %s", onoff(a->control & ACM_CTRL_RTS));
+		p->control = a->control;
+	}
+	if (what & ACM_CHANGED_BREAK) {
+		note_change(p, "break %s", onoff(a->brk));
+		if (a->brk && p->kind == END_PTY && p->fd >= 0)
+			pty_break(p);
+	}
+	if (what & (ACM_CHANGED_RX | ACM_CHANGED_TX | ACM_CHANGED_BREAK))
 		port_update(p);
 }
 
@@ -588,11 +696,52 @@ static int cmd_info(struct usb_device *dev, int argc, char **argv, struct strbuf
 
 static int cmd_set(struct usb_device *dev, int argc, char **argv, struct strbuf *out)
 {
+	struct serial_dev *sd = serial_dev_of(dev);
+	uint16_t before = sd->acm.state;
+	int r;
+
 	if (argc != 3) {
 		strbuf_printf(out, "usage: set dcd|dsr|ri on|off");
 		return -EINVAL;
 	}
-	return serial_dev_set(serial_dev_of(dev), argv[1], argv[2], out);
+	r = serial_dev_set(sd, argv[1], argv[2], out);
+	if (r == 0 && sd->acm.state != before)
+		note_change(port_of(dev), "%s %s", argv[1],
+			    onoff(sd->acm.state & ~before ? true : false));
+	return r;
+}
+
+/*
+ * watch [SEQ]: "seq N", then the changes numbered after SEQ (none without
+ * SEQ), oldest first. vusbctl asks again and again with the N it got.
+ */
+static int cmd_watch(struct usb_device *dev, int argc, char **argv, struct strbuf *out)
+{
+	struct serial_port *p = port_of(dev);
+	unsigned long since;
+	uint32_t seq;
+	char *end;
+
+	if (argc < 2) {
+		strbuf_printf(out, "seq %u\n", p->nchanges);
+		return 0;
+	}
+	errno = 0;
+	since = strtoul(argv[1], &end, 10);
+	if (errno || end == argv[1] || *end || since > p->nchanges) {
+		strbuf_printf(out, "watch: '%s' is not a change number up to %u", argv[1],
+			      p->nchanges);
+		return -EINVAL;
+	}
+	strbuf_printf(out, "seq %u\n", p->nchanges);
+	seq = (uint32_t)since;
+	if (p->nchanges - seq > SERIAL_WATCH_MAX) {
+		strbuf_printf(out, "(%u changes missed)\n", p->nchanges - seq - SERIAL_WATCH_MAX);
+		seq = p->nchanges - SERIAL_WATCH_MAX;
+	}
+	for (seq++; seq <= p->nchanges; seq++)
+		strbuf_printf(out, "%s\n", p->changes[seq % SERIAL_WATCH_MAX].text);
+	return 0;
 }
 
 static void serial_describe(struct usb_device *dev, struct strbuf *out)
@@ -611,6 +760,8 @@ static const struct vusb_command serial_commands[] = {
 	  NULL },
 	{ "set", "dcd|dsr|ri on|off", "raise or lower a line towards the host", 2, 2, cmd_set,
 	  NULL },
+	{ "watch", NULL, "print each change of the line coding and lines as it happens", 0, 1,
+	  cmd_watch, NULL },
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
 };
 

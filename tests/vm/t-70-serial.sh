@@ -4,7 +4,9 @@
 # RUNDIR/dev/NAME.tty. stty on ttyACM shows in `vusbctl NAME info` and in
 # the pty's termios (speed, stop bits: a pty keeps no parity or size);
 # text goes each way; DTR/RTS set with ioctls and a break show in info;
-# DCD/DSR raised with `vusbctl NAME set` reach the host's TIOCMGET; bytes
+# a break reaches the pty's reader as a NUL in its place; `vusbctl NAME
+# watch` prints each change; DCD/DSR raised with `vusbctl NAME set` reach
+# the host's TIOCMGET; bytes
 # sent while nobody reads the pty, or while the host has ttyACM closed,
 # all arrive when the reader comes (back).
 . /vusb/tests/lib.sh
@@ -70,6 +72,40 @@ check "info: no break yet" info_has serial0 "breaks 0"
 check "ttyctl: break" ttyctl "$ACM" break
 check "info: one break" wait_for 5 info_has serial0 "breaks 1"
 check "info: the break is over" info_has serial0 "break off"
+check_match "the break waits in the pty as a NUL" '^ *00 *$' sh -c \
+	"timeout 5 head -c 1 $PTS | od -An -tx1"
+
+# ---- a break reaches the pty's reader as a NUL, in its place ----
+timeout 10 head -c 3 "$PTS" >/tmp/b &
+R=$!
+sleep 0.2
+printf 'a' >"$ACM"
+ttyctl "$ACM" break
+printf 'b' >"$ACM"
+wait $R
+check_match "a break between two bytes is a NUL between them" '^ *61 *00 *62 *$' \
+	od -An -tx1 /tmp/b
+
+# ---- watch ----
+vusbctl serial0 watch >/tmp/watch 2>&1 &
+WATCH=$!
+sleep 0.5
+stty -F "$ACM" 57600
+ttyctl "$ACM" dtr off rts off break
+vusbctl serial0 set ri on
+check "watch: the new line coding" wait_for 5 grep -qx "line 57600 8N1" /tmp/watch
+check "watch: DTR drops" wait_for 5 grep -qx "dtr off" /tmp/watch
+check "watch: RTS drops" grep -qx "rts off" /tmp/watch
+check "watch: the break begins" grep -qx "break on" /tmp/watch
+check "watch: the break ends" wait_for 5 grep -qx "break off" /tmp/watch
+check "watch: RI raised by set" wait_for 5 grep -qx "ri on" /tmp/watch
+check "watch: nothing from before it started" sh -c '! grep -q "line 115200" /tmp/watch'
+kill $WATCH
+check_match "that break too is a NUL for the pty's reader" '^ *00 *$' sh -c \
+	"timeout 5 head -c 1 $PTS | od -An -tx1"
+vusbctl serial0 set ri off
+ttyctl "$ACM" dtr on rts on
+stty -F "$ACM" 115200
 
 # ---- lines towards the host ----
 check "vusbctl serial0 set dcd on" vusbctl serial0 set dcd on
