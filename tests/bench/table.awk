@@ -123,6 +123,16 @@ END {
 	row("CPU time of the serving process per GiB moved (s)", "%.2f",
 	    "storage.cpu_s_per_gib.vusb", "storage.cpu_s_per_gib.vusb_usbip", "-", "-", "", "")
 
+	# Serial (t-40): vusb-attach serial beside an f_acm gadget, cdc_acm on both
+	row("Serial host -> device, full speed (MB/s)", "%.2f", "serial.h2d.vusb_full.mbps", "-",
+	    "serial.h2d.gadget_full.mbps", "-", "", "")
+	row("Serial device -> host, full speed (MB/s)", "%.2f", "serial.d2h.vusb_full.mbps", "-",
+	    "serial.d2h.gadget_full.mbps", "-", "", "")
+	row("Serial host -> device, high speed (MB/s)", "%.2f", "serial.h2d.vusb_high.mbps", "-",
+	    "serial.h2d.gadget_high.mbps", "-", "", "")
+	row("Serial device -> host, high speed (MB/s)", "%.2f", "serial.d2h.vusb_high.mbps", "-",
+	    "serial.d2h.gadget_high.mbps", "-", "", "")
+
 	# Memory and scale
 	row("Resident memory, process serving one mouse (KiB)", "%d", "mem.one_mouse.rss_kb",
 	    "-", "-", "-", "<= 2048", le("mem.one_mouse.rss_kb", 2048))
