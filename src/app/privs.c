@@ -92,7 +92,7 @@ static bool socket_alive(const char *path)
 	return r == 0;
 }
 
-/* Remove devdir/name if it is a link to the server's socket. */
+/* Remove devdir/name if it is a link to the server's socket, and its pty link. */
 static void unlink_ours(const char *devdir, const char *name, const char *sock)
 {
 	char target[PATH_MAX], link[PATH_MAX], buf[PATH_MAX];
@@ -107,8 +107,16 @@ static void unlink_ours(const char *devdir, const char *name, const char *sock)
 	if (n < 0)
 		return;
 	buf[n] = '\0';
-	if (strcmp(buf, target) == 0)
-		unlink(link);
+	if (strcmp(buf, target) != 0)
+		return;
+	/* A serial device's pty link (src/app/serial.c) goes with its name. */
+	if ((size_t)snprintf(target, sizeof(target), "%s.tty", link) < sizeof(target) &&
+	    (n = readlink(target, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		if (strncmp(buf, "/dev/pts/", 9) == 0)
+			unlink(target);
+	}
+	unlink(link);
 }
 
 /* A name as ctl.c accepts them: no '/', no "..", nothing to escape devdir. */

@@ -145,3 +145,24 @@ kill -TERM $SERIAL0
 wait $SERIAL0
 check "vusb-attach serial exits 0 on SIGTERM" test $? -eq 0
 check "the .tty link goes with it" test ! -e "$RUNDIR/dev/serial0.tty"
+
+# ---- unprivileged: the pty and its link are made as root, then dropped ----
+cp /etc/passwd /tmp/passwd.orig
+trap 'cp /tmp/passwd.orig /etc/passwd' EXIT
+echo 'vusb:x:990:990:vusb:/nonexistent:/bin/false' >>/etc/passwd
+if serial_start serial1 serial; then
+	check "it runs as user vusb" wait_for 5 grep -q "^Uid:[[:space:]]*990[[:space:]]" "/proc/$VA/status"
+	stty -F "$ACM" raw -echo
+	check_match "RUNDIR/dev/serial1.tty links to its pty" "^$PTS\$" \
+		readlink "$RUNDIR/dev/serial1.tty"
+	timeout 10 head -c 3 "$PTS" >/tmp/t1 &
+	R=$!
+	sleep 0.2
+	printf 'up\n' >"$ACM"
+	wait $R
+	check_match "unprivileged, host -> pty" '^up$' cat /tmp/t1
+	kill -TERM $VA
+	wait $VA
+	check "the cleaner takes the .tty link with the name" \
+		wait_for 5 test ! -e "$RUNDIR/dev/serial1.tty" -a ! -L "$RUNDIR/dev/serial1.tty"
+fi
