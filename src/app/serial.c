@@ -63,6 +63,7 @@ struct serial_port {
 	struct loop_io *listen_io;
 	uint64_t to_host, from_host; /* bytes carried */
 	uint16_t control; /* the host's DTR/RTS as last reported */
+	bool hangup; /* --hangup: DTR dropping hangs up the other end */
 	/* pty: a break to hand the reader once the bytes before it are out */
 	bool brk_pending;
 	uint64_t brk_at; /* in from_host's count */
@@ -373,6 +374,31 @@ static const char *onoff(bool on)
 	return on ? "on" : "off";
 }
 
+/*
+ * --hangup: the host dropped DTR, as a modem hangs up: SIGHUP to the pty's
+ * foreground process group (a shell or getty on it), or to the command.
+ * TIOCSIG would not do: a pty sends only SIGINT, SIGQUIT and SIGTSTP.
+ */
+static void hang_up(struct serial_port *p)
+{
+	pid_t pgrp = 0;
+	int r = 0;
+
+	if (p->kind == END_PTY && p->fd >= 0) {
+		r = ioctl(p->fd, TIOCGPGRP, &pgrp);
+		if (r == 0 && pgrp > 0)
+			r = kill(-pgrp, SIGHUP);
+		else if (r == 0)
+			return; /* nobody has it as a controlling terminal */
+	} else if (p->kind == END_EXEC && p->child > 0) {
+		r = kill(p->child, SIGHUP);
+	}
+	if (r < 0)
+		log_warn("%s: cannot hang up: %s", p->name, strerror(errno));
+	else
+		note_change(p, "hangup");
+}
+
 static void port_changed(void *data, unsigned int what)
 {
 	struct serial_port *p = data;
@@ -386,8 +412,11 @@ static void port_changed(void *data, unsigned int what)
 			pty_follow_line(p);
 	}
 	if (what & ACM_CHANGED_CONTROL) {
-		if ((a->control ^ p->control) & ACM_CTRL_DTR)
+		if ((a->control ^ p->control) & ACM_CTRL_DTR) {
 			note_change(p, "dtr %s", onoff(a->control & ACM_CTRL_DTR));
+			if (p->hangup && !(a->control & ACM_CTRL_DTR))
+				hang_up(p);
+		}
 		if ((a->control ^ p->control) & ACM_CTRL_RTS)
 			note_change(p, "rts %s", onoff(a->control & ACM_CTRL_RTS));
 		p->control = a->control;
@@ -624,6 +653,7 @@ static int serial_create(struct usb_device **ret, const struct vusb_dev_opts *op
 	p->slave = -1;
 	p->listen_fd = -1;
 	p->loop = opts->loop;
+	p->hangup = vusb_dev_opt(opts, "--hangup") != NULL;
 	snprintf(p->name, sizeof(p->name), "%s", opts->name ? opts->name : "serial");
 	r = serial_dev_create(&sd, opts, err);
 	if (r < 0) {
@@ -770,6 +800,7 @@ static const struct vusb_model_option serial_options[] = {
 	{ "--exec", "CMD", "the other end is CMD's standard input and output" },
 	{ "--tcp", "ADDR:PORT", "the other end is one TCP client accepted there" },
 	{ "--connect", "ADDR:PORT", "the other end is a TCP connection to there" },
+	{ "--hangup", NULL, "when the host drops DTR, SIGHUP the pty's foreground or the command" },
 	{ NULL, NULL, NULL },
 };
 

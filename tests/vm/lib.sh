@@ -253,8 +253,8 @@ acm_of() {
 	return 1
 }
 
-# serial_start NAME MODEL ARGS...: `vusb-attach --no-stdin MODEL --name NAME ARGS...`
-# in the background (PID in $VA, output in /tmp/NAME.out); waits for its
+# serial_start NAME MODEL ARGS...: `vusb-attach --no-stdin $VA_OPTS MODEL
+# --name NAME ARGS...` in the background (PID in $VA, output in /tmp/NAME.out); waits for its
 # ready line and its tty. Sets BUSID, ACM (/dev/ttyACMn) and PTS (the
 # pty it printed, if any). Reports a failure and returns 1 otherwise.
 serial_start() {
@@ -262,7 +262,8 @@ serial_start() {
 	_vm_model=$2
 	shift 2
 	: >/tmp/"$_vm_name".out
-	vusb-attach --no-stdin "$_vm_model" --name "$_vm_name" "$@" >/tmp/"$_vm_name".out \
+	# shellcheck disable=SC2086 # VA_OPTS: words
+	vusb-attach --no-stdin ${VA_OPTS:-} "$_vm_model" --name "$_vm_name" "$@" >/tmp/"$_vm_name".out \
 		2>/tmp/"$_vm_name".err &
 	VA=$!
 	ACM=

@@ -3,9 +3,10 @@
 # and 1 MiB echoed intact through the real cdc_acm driver, the command
 # gone with the device); --tcp serves one client at a time (bytes the host
 # sent before it came reach it, 1 MiB each way intact, the next client
-# served when one leaves); --connect dials a listener.
+# served when one leaves); --connect dials a listener; with --hangup the
+# host dropping DTR sends SIGHUP to the pty's foreground process group.
 . /vusb/tests/lib.sh
-need_cmd vusb-attach vusbctl stty cmp head timeout nc mkfifo
+need_cmd vusb-attach vusbctl stty cmp head timeout nc mkfifo setsid ttyctl
 need_module cdc-acm
 
 LONG=$((60 * VM_SLOW))
@@ -118,4 +119,25 @@ check "--connect to nobody fails clearly" sh -c \
 	'vusb-attach --no-stdin serial --connect 127.0.0.1:4009 2>&1 | grep -q "cannot connect to 127.0.0.1:4009"'
 check "--tcp with a bad address is a usage error" sh -c \
 	'vusb-attach --no-stdin serial --tcp nowhere; [ $? -eq 2 ]'
-rm -f /tmp/r3 /tmp/o3 /tmp/o4 /tmp/t4 /tmp/in
+
+# ---- --hangup ----
+# A root shell on the pty: vusb-attach must stay root to signal it.
+if VA_OPTS="--user root" serial_start serial3 serial --hangup; then
+	rm -f /tmp/hup /tmp/hupready
+	# A shell whose controlling terminal is the pty, as on a getty.
+	setsid sh -c 'exec 0<>"$1"; trap "echo hup >/tmp/hup; exit 0" HUP; : >/tmp/hupready
+		while :; do sleep 0.1; done' sh "$PTS" &
+	wait_for 10 test -e /tmp/hupready
+	sleep 100000 <"$ACM" &
+	HOLD=$!
+	check "--hangup: DTR is up while ttyACM is open" wait_for 5 info_has serial3 "dtr on"
+	check "--hangup: no SIGHUP while DTR is up" test ! -e /tmp/hup
+	check "ttyctl: dtr off" ttyctl "$ACM" dtr off
+	check "--hangup: the pty's foreground gets SIGHUP when DTR drops" \
+		wait_for 10 grep -qx hup /tmp/hup
+	kill $HOLD
+	wait $HOLD 2>/dev/null
+	kill -TERM $VA
+	wait $VA
+fi
+rm -f /tmp/r3 /tmp/o3 /tmp/o4 /tmp/t4 /tmp/in /tmp/hup /tmp/hupready
