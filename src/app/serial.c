@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "src/app/serial.h"
@@ -596,6 +597,30 @@ static int start_tcp(struct serial_port *p, const char *spec, bool listen_, stru
 
 /* ---- the model ---- */
 
+/*
+ * Its input has closed: SIGTERM, a second to go, then SIGKILL. Never wait
+ * for ever: a command started while we were root cannot be signalled once
+ * we run as another user, and one deaf to its input and SIGTERM is then
+ * left running, with a warning.
+ */
+static void end_child(const char *name, pid_t pid)
+{
+	const struct timespec tick = { 0, 10 * 1000 * 1000 };
+	int i;
+
+	kill(pid, SIGTERM);
+	for (i = 0; i < 200; i++) {
+		pid_t r = waitpid(pid, NULL, WNOHANG);
+
+		if (r == pid || (r < 0 && errno != EINTR))
+			return;
+		if (i == 100 && kill(pid, SIGKILL) < 0)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	log_warn("%s: the command (pid %d) did not end; it is left running", name, (int)pid);
+}
+
 static void port_free(struct serial_port *p)
 {
 	if (!p)
@@ -609,10 +634,8 @@ static void port_free(struct serial_port *p)
 		close(p->slave);
 	if (p->link[0])
 		unlink(p->link);
-	if (p->child > 0) {
-		kill(p->child, SIGTERM);
-		waitpid(p->child, NULL, 0);
-	}
+	if (p->child > 0)
+		end_child(p->name, p->child);
 	free(p);
 }
 

@@ -50,6 +50,32 @@ if serial_start serial0 serial --exec cat; then
 	wait $VA
 	check "--exec: the command is gone with the device" sh -c '! grep -qsx cat /proc/[0-9]*/comm'
 fi
+# A command deaf to its input and to SIGTERM: killed when vusb-attach may
+# (it stays root), else left with a warning; vusb-attach ends either way.
+deaf="trap '' TERM; exec sleep 1000"
+# gone PID: it has exited (a zombie of ours until waited for counts)
+gone() {
+	[ ! -d "/proc/$1" ] || grep -q '^State:[[:space:]]*Z' "/proc/$1/status"
+}
+if VA_OPTS="--user root" serial_start serial4 serial --exec "$deaf"; then
+	kill -TERM $VA
+	check "--exec, root: a command deaf to SIGTERM does not keep us" wait_for 10 gone $VA
+	wait $VA
+	check "--exec, root: it is killed" sh -c '! grep -qsx sleep /proc/[0-9]*/comm'
+fi
+if serial_start serial4 serial --exec "$deaf"; then
+	kill -TERM $VA
+	check "--exec, unprivileged: a command deaf to SIGTERM does not keep us" wait_for 10 gone $VA
+	wait $VA
+	check_match "--exec, unprivileged: it is left, and we say so" \
+		'serial4: the command \(pid [0-9]+\) did not end; it is left running' \
+		cat /tmp/serial4.err
+	for c in /proc/[0-9]*/comm; do
+		grep -qsx sleep "$c" || continue
+		_p=${c%/comm}
+		kill -KILL "${_p#/proc/}"
+	done
+fi
 
 # ---- --tcp: one client at a time ----
 if serial_start serial1 serial --tcp 127.0.0.1:4000; then
