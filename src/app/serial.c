@@ -31,15 +31,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hid/watch.h"
 #include "src/app/serial.h"
 #include "src/base/log.h"
 #include "src/base/loop.h"
 #include "src/ctl/ctl.h"
 #include "src/serial/serial.h"
 #include "src/usbip/server.h"
-
-/* Changes `vusbctl NAME watch` can catch up on. */
-#define SERIAL_WATCH_MAX 64
 
 enum end_kind {
 	END_PTY,
@@ -70,12 +68,7 @@ struct serial_port {
 	uint64_t brk_at; /* in from_host's count */
 	uint8_t brk_bytes[3];
 	unsigned int brk_len, brk_off;
-	/* the latest changes, numbered from 1, for `watch` */
-	struct {
-		uint32_t seq;
-		char text[48];
-	} changes[SERIAL_WATCH_MAX];
-	uint32_t nchanges;
+	struct hid_watchers watchers; /* vusbctl NAME watch */
 };
 
 static struct serial_port *port_of(struct usb_device *dev)
@@ -86,17 +79,17 @@ static struct serial_port *port_of(struct usb_device *dev)
 static void note_change(struct serial_port *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* One line for `watch` (and the log at -v). */
+/* One line for `vusbctl NAME watch` (and the log at -v). */
 static void note_change(struct serial_port *p, const char *fmt, ...)
 {
-	uint32_t seq = ++p->nchanges;
-	char *text = p->changes[seq % SERIAL_WATCH_MAX].text;
+	char text[64], json[96];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(p->changes[0].text), fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	p->changes[seq % SERIAL_WATCH_MAX].seq = seq;
+	snprintf(json, sizeof(json), "{\"change\":\"%s\"}", text);
+	hid_watchers_emit(&p->watchers, text, json);
 	log_info("%s: %s", p->name, text);
 }
 
@@ -626,6 +619,7 @@ static void port_free(struct serial_port *p)
 	if (!p)
 		return;
 	port_close_stream(p);
+	hid_watchers_free(&p->watchers);
 	if (p->listen_io)
 		loop_io_remove(p->listen_io);
 	if (p->listen_fd >= 0)
@@ -674,6 +668,7 @@ static int serial_create(struct usb_device **ret, const struct vusb_dev_opts *op
 		return -ENOMEM;
 	p->fd = -1;
 	p->slave = -1;
+	hid_watchers_init(&p->watchers);
 	p->listen_fd = -1;
 	p->loop = opts->loop;
 	p->hangup = vusb_dev_opt(opts, "--hangup") != NULL;
@@ -764,37 +759,10 @@ static int cmd_set(struct usb_device *dev, int argc, char **argv, struct strbuf 
 	return r;
 }
 
-/*
- * watch [SEQ]: "seq N", then the changes numbered after SEQ (none without
- * SEQ), oldest first. vusbctl asks again and again with the N it got.
- */
-static int cmd_watch(struct usb_device *dev, int argc, char **argv, struct strbuf *out)
+/* watch [--json]: fd is the client's end of the stream (vusbctl's socketpair). */
+static int cmd_watch(struct usb_device *dev, int argc, char **argv, int fd, struct strbuf *out)
 {
-	struct serial_port *p = port_of(dev);
-	unsigned long since;
-	uint32_t seq;
-	char *end;
-
-	if (argc < 2) {
-		strbuf_printf(out, "seq %u\n", p->nchanges);
-		return 0;
-	}
-	errno = 0;
-	since = strtoul(argv[1], &end, 10);
-	if (errno || end == argv[1] || *end || since > p->nchanges) {
-		strbuf_printf(out, "watch: '%s' is not a change number up to %u", argv[1],
-			      p->nchanges);
-		return -EINVAL;
-	}
-	strbuf_printf(out, "seq %u\n", p->nchanges);
-	seq = (uint32_t)since;
-	if (p->nchanges - seq > SERIAL_WATCH_MAX) {
-		strbuf_printf(out, "(%u changes missed)\n", p->nchanges - seq - SERIAL_WATCH_MAX);
-		seq = p->nchanges - SERIAL_WATCH_MAX;
-	}
-	for (seq++; seq <= p->nchanges; seq++)
-		strbuf_printf(out, "%s\n", p->changes[seq % SERIAL_WATCH_MAX].text);
-	return 0;
+	return hid_watch_command(&port_of(dev)->watchers, "serial port", argc, argv, fd, out);
 }
 
 static void serial_describe(struct usb_device *dev, struct strbuf *out)
@@ -813,8 +781,8 @@ static const struct vusb_command serial_commands[] = {
 	  NULL },
 	{ "set", "dcd|dsr|ri on|off", "raise or lower a line towards the host", 2, 2, cmd_set,
 	  NULL },
-	{ "watch", NULL, "print each change of the line coding and lines as it happens", 0, 1,
-	  cmd_watch, NULL },
+	{ "watch", "[--json]", "print each change of the line coding and lines as it happens", 0,
+	  1, NULL, cmd_watch },
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
 };
 
