@@ -52,8 +52,52 @@ static bool refused(struct ctlxfer *x, enum epfifo_hs hs)
 	}
 }
 
+static enum epfifo_hs fifo_setup(void *core, uint8_t addr, const uint8_t setup[8])
+{
+	return epfifo_setup(core, addr, setup);
+}
+
+static enum epfifo_hs fifo_out(void *core, uint8_t addr, unsigned int ep, const uint8_t *data,
+			       size_t len)
+{
+	return epfifo_out(core, addr, ep, data, len);
+}
+
+static enum epfifo_hs fifo_in(void *core, uint8_t addr, unsigned int ep, uint8_t *data, size_t cap,
+			      size_t *ret_len, bool *ret_data1)
+{
+	return epfifo_in(core, addr, ep, data, cap, ret_len, ret_data1);
+}
+
+const struct ctlxfer_dev_ops ctlxfer_epfifo = { fifo_setup, fifo_out, fifo_in };
+
+static enum epfifo_hs tri_setup(void *core, uint8_t addr, const uint8_t setup[8])
+{
+	return eptri_setup(core, addr, setup);
+}
+
+static enum epfifo_hs tri_out(void *core, uint8_t addr, unsigned int ep, const uint8_t *data,
+			      size_t len)
+{
+	return eptri_out(core, addr, ep, data, len);
+}
+
+static enum epfifo_hs tri_in(void *core, uint8_t addr, unsigned int ep, uint8_t *data, size_t cap,
+			     size_t *ret_len, bool *ret_data1)
+{
+	return eptri_in(core, addr, ep, data, cap, ret_len, ret_data1);
+}
+
+const struct ctlxfer_dev_ops ctlxfer_eptri = { tri_setup, tri_out, tri_in };
+
 enum ctlxfer_stage ctlxfer_step(struct ctlxfer *x, struct epfifo *u, uint8_t addr,
 				unsigned int max_packets, bool *ret_progress)
+{
+	return ctlxfer_step_dev(x, &ctlxfer_epfifo, u, addr, max_packets, ret_progress);
+}
+
+enum ctlxfer_stage ctlxfer_step_dev(struct ctlxfer *x, const struct ctlxfer_dev_ops *ops, void *u,
+				    uint8_t addr, unsigned int max_packets, bool *ret_progress)
 {
 	uint8_t pkt[EPFIFO_DEPTH];
 	unsigned int packets = 0;
@@ -67,7 +111,7 @@ enum ctlxfer_stage ctlxfer_step(struct ctlxfer *x, struct epfifo *u, uint8_t add
 			break;
 		switch (x->stage) {
 		case CTLXFER_SETUP:
-			hs = epfifo_setup(u, addr, x->setup);
+			hs = ops->setup(u, addr, x->setup);
 			if (refused(x, hs)) {
 				/* a strike: try again at once, the host's way */
 				if (hs == EPFIFO_HS_NO_ANSWER && x->stage != CTLXFER_DONE)
@@ -84,7 +128,7 @@ enum ctlxfer_stage ctlxfer_step(struct ctlxfer *x, struct epfifo *u, uint8_t add
 				x->stage = x->in ? CTLXFER_DATA_IN : CTLXFER_DATA_OUT;
 			break;
 		case CTLXFER_DATA_IN:
-			hs = epfifo_in(u, addr, 0, pkt, sizeof(pkt), &n, &d1);
+			hs = ops->in(u, addr, 0, pkt, sizeof(pkt), &n, &d1);
 			if (refused(x, hs)) {
 				if (hs == EPFIFO_HS_NO_ANSWER && x->stage != CTLXFER_DONE)
 					continue;
@@ -112,7 +156,7 @@ enum ctlxfer_stage ctlxfer_step(struct ctlxfer *x, struct epfifo *u, uint8_t add
 			n = x->length - x->done;
 			if (n > x->maxpacket)
 				n = x->maxpacket;
-			hs = epfifo_out(u, addr, 0, x->buf + x->done, n);
+			hs = ops->out(u, addr, 0, x->buf + x->done, n);
 			if (refused(x, hs)) {
 				if (hs == EPFIFO_HS_NO_ANSWER && x->stage != CTLXFER_DONE)
 					continue;
@@ -127,7 +171,7 @@ enum ctlxfer_stage ctlxfer_step(struct ctlxfer *x, struct epfifo *u, uint8_t add
 				to_status(x);
 			break;
 		case CTLXFER_STATUS_IN:
-			hs = epfifo_in(u, addr, 0, pkt, sizeof(pkt), &n, &d1);
+			hs = ops->in(u, addr, 0, pkt, sizeof(pkt), &n, &d1);
 			if (refused(x, hs)) {
 				if (hs == EPFIFO_HS_NO_ANSWER && x->stage != CTLXFER_DONE)
 					continue;
@@ -143,7 +187,7 @@ enum ctlxfer_stage ctlxfer_step(struct ctlxfer *x, struct epfifo *u, uint8_t add
 			finish(x, n ? -EOVERFLOW : 0);
 			break;
 		case CTLXFER_STATUS_OUT:
-			hs = epfifo_out(u, addr, 0, NULL, 0);
+			hs = ops->out(u, addr, 0, NULL, 0);
 			if (refused(x, hs)) {
 				if (hs == EPFIFO_HS_NO_ANSWER && x->stage != CTLXFER_DONE)
 					continue;

@@ -16,7 +16,8 @@
  *
  * An IN data packet with the wrong data toggle is taken as a repeat of
  * the last one and dropped, as the spec says a host must (counted in
- * toggle_errors). A pure state machine over struct epfifo.
+ * toggle_errors). A pure state machine over a device core's host side:
+ * ValentyUSB's epfifo (dfu/fomu/epfifo.h) or eptri (dfu/fomu/eptri.h).
  */
 #ifndef VUSB_DFU_CTLXFER_H
 #define VUSB_DFU_CTLXFER_H
@@ -25,6 +26,7 @@
 #include <stdint.h>
 
 #include "dfu/fomu/epfifo.h"
+#include "dfu/fomu/eptri.h"
 
 #define CTLXFER_STRIKES 3
 
@@ -69,6 +71,23 @@ void ctlxfer_start(struct ctlxfer *x, const uint8_t setup[8], uint8_t *buf,
  */
 enum ctlxfer_stage ctlxfer_step(struct ctlxfer *x, struct epfifo *u, uint8_t addr,
 				unsigned int max_packets, bool *ret_progress);
+
+/* A USB device core's host side: the tokens, as epfifo_setup() etc. */
+struct ctlxfer_dev_ops {
+	enum epfifo_hs (*setup)(void *core, uint8_t addr, const uint8_t setup[8]);
+	enum epfifo_hs (*out)(void *core, uint8_t addr, unsigned int ep, const uint8_t *data,
+			      size_t len);
+	enum epfifo_hs (*in)(void *core, uint8_t addr, unsigned int ep, uint8_t *data, size_t cap,
+			     size_t *ret_len, bool *ret_data1);
+};
+
+extern const struct ctlxfer_dev_ops ctlxfer_epfifo;
+extern const struct ctlxfer_dev_ops ctlxfer_eptri;
+
+/* ctlxfer_step() against any core: ops is one of the above, core its state. */
+enum ctlxfer_stage ctlxfer_step_dev(struct ctlxfer *x, const struct ctlxfer_dev_ops *ops,
+				    void *core, uint8_t addr, unsigned int max_packets,
+				    bool *ret_progress);
 
 const char *ctlxfer_stage_name(enum ctlxfer_stage s);
 
