@@ -131,7 +131,7 @@ static uint64_t next_zero(const struct fomu_timer *t, uint64_t after)
 
 static void timer_irq(struct fomu_timer *t)
 {
-	rv32_set_irq(&t->soc->cpu, FOMU_IRQ_TIMER0, (t->pending & t->enable & 1) != 0);
+	rv32_set_irq(&t->soc->cpu, t->irq, (t->pending & t->enable & 1) != 0);
 }
 
 void fomu_timer_sync(struct fomu_timer *t)
@@ -228,6 +228,7 @@ int fomu_timer_attach(struct fomu_timer *t, struct fomu_soc *soc)
 	memset(t, 0, sizeof(*t));
 	t->soc = soc;
 	t->synced = soc->cpu.cycle;
+	t->irq = FOMU_IRQ_TIMER0;
 	return attach(soc, FOMU_TIMER0_BASE, 0x800, timer_read, timer_write, t);
 }
 
@@ -283,6 +284,59 @@ int fomu_spi_attach(struct fomu_spi *s, struct fomu_soc *soc, struct spi_nor *no
 	s->cfg[3] = FOMU_SPI_CFG4_MEMIO; /* the reset value: memory-mapped */
 	spi_drive(s);
 	return attach(soc, FOMU_SPI_BASE, 0x800, spi_read, spi_write, s);
+}
+
+/* --- lxspi -------------------------------------------------------------- */
+
+static void lxspi_drive(struct fomu_lxspi *s)
+{
+	uint8_t b = s->bitbang;
+
+	if (!(s->en & 1))
+		spi_nor_pins(s->nor, true, false, false);
+	else
+		spi_nor_pins(s->nor, b & FOMU_LXSPI_CS_N, b & FOMU_LXSPI_CLK, b & FOMU_LXSPI_MOSI);
+}
+
+static uint32_t lxspi_read(void *ctx, uint32_t off, unsigned int size)
+{
+	struct fomu_lxspi *s = ctx;
+
+	switch (reg_index(off)) {
+	case 0:
+		return s->bitbang;
+	case 1:
+		return spi_nor_miso(s->nor);
+	case 2:
+		return s->en;
+	default:
+		return 0;
+	}
+}
+
+static void lxspi_write(void *ctx, uint32_t off, unsigned int size, uint32_t val)
+{
+	struct fomu_lxspi *s = ctx;
+
+	switch (reg_index(off)) {
+	case 0:
+		s->bitbang = (uint8_t)val & 0x0f;
+		break;
+	case 2:
+		s->en = (uint8_t)val & 1;
+		break;
+	default:
+		return;
+	}
+	lxspi_drive(s);
+}
+
+int fomu_lxspi_attach(struct fomu_lxspi *s, struct fomu_soc *soc, struct spi_nor *nor)
+{
+	memset(s, 0, sizeof(*s));
+	s->nor = nor;
+	lxspi_drive(s);
+	return attach(soc, FOMU_LXSPI_BASE, 0x800, lxspi_read, lxspi_write, s);
 }
 
 /* --- touch --------------------------------------------------------------- */

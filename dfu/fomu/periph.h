@@ -16,7 +16,12 @@
  *	0xe0007000 version   major, minor, revision, gitrev, gitextra,
  *	                     dirty, model, seed: v1.9-11-gc7ee25b on a PVT
  *
- * USB (0xe0004800) is dfu/fomu/epfifo.h. Each peripheral plugs into a
+ * foboot v2.0.x's gateware has the same map but for two blocks: no
+ * picorvspi, a LiteX SPI flash core at 0xe0007800 instead (lxspi:
+ * bitbang, miso, bitbang_en), and timer0 on IRQ 2 (its csr.h and soc.h
+ * in im-tomu/foboot's releases/v2.0.4).
+ *
+ * USB (0xe0004800) is dfu/fomu/epfifo.h (v1) or dfu/fomu/eptri.h (v2). Each peripheral plugs into a
  * struct fomu_soc with its attach function. What one asks of the board
  * (a reset, a warm boot) it records in `request` and makes the core
  * yield, so the board acts between two instructions.
@@ -38,9 +43,11 @@
 #define FOMU_REBOOT_BASE 0xe0006000u
 #define FOMU_RGB_BASE 0xe0006800u
 #define FOMU_VERSION_BASE 0xe0007000u
+#define FOMU_LXSPI_BASE 0xe0007800u
 /* Interrupt lines, from the generated csr.h of foboot's epfifo and
  * picorvspi gateware (NMI 0, TIMER0 1, UART 2, USB 3). */
 #define FOMU_IRQ_TIMER0 1
+#define FOMU_IRQ_TIMER0_V2 2
 #define FOMU_IRQ_USB 3
 
 /* --- ctrl ---------------------------------------------------------------- */
@@ -66,6 +73,7 @@ int fomu_ctrl_attach(struct fomu_ctrl *c, struct fomu_soc *soc);
  */
 struct fomu_timer {
 	struct fomu_soc *soc;
+	unsigned int irq; /* FOMU_IRQ_TIMER0 after attach; the v2 SoC's is 2 */
 	uint32_t load;
 	uint32_t reload;
 	uint32_t latched; /* value as update_value last saw it */
@@ -101,6 +109,21 @@ struct fomu_spi {
 };
 
 int fomu_spi_attach(struct fomu_spi *s, struct fomu_soc *soc, struct spi_nor *nor);
+
+/* --- lxspi (v2): LiteX's SPI flash bit-bang port ------------------------ */
+
+#define FOMU_LXSPI_MOSI 0x01u
+#define FOMU_LXSPI_CLK 0x02u
+#define FOMU_LXSPI_CS_N 0x04u
+#define FOMU_LXSPI_DIR 0x08u
+
+struct fomu_lxspi {
+	struct spi_nor *nor;
+	uint8_t bitbang;
+	uint8_t en; /* bitbang_en: the pins are bitbang's; else memory-mapped */
+};
+
+int fomu_lxspi_attach(struct fomu_lxspi *s, struct fomu_soc *soc, struct spi_nor *nor);
 
 /* --- touch --------------------------------------------------------------- */
 
