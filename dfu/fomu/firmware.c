@@ -22,12 +22,13 @@
 #include <time.h>
 
 #include "dfu/fomu/ctlxfer.h"
-#include "dfu/rv32/elf.h"
 #include "dfu/fomu/epfifo.h"
+#include "dfu/fomu/eptri.h"
 #include "dfu/fomu/firmware.h"
+#include "dfu/fomu/nor-spi.h"
 #include "dfu/fomu/periph.h"
 #include "dfu/fomu/soc.h"
-#include "dfu/fomu/nor-spi.h"
+#include "dfu/rv32/elf.h"
 
 #define LOG_LINE_MAX 200
 #define LOG_BURST 64
@@ -75,10 +76,15 @@ struct fomu_fw {
 	struct fomu_soc soc;
 	struct nor_flash *flash;
 	struct spi_nor nor;
-	struct epfifo usb;
+	enum fomu_fw_soc soc_kind; /* V1 or V2, as chosen */
+	struct epfifo usb; /* V1 */
+	struct eptri tri; /* V2 */
+	const struct ctlxfer_dev_ops *core_ops;
+	void *core;
 	struct fomu_ctrl ctrl;
 	struct fomu_timer timer;
-	struct fomu_spi spi;
+	struct fomu_spi spi; /* V1 */
+	struct fomu_lxspi lxspi; /* V2 */
 	struct fomu_touch touch;
 	struct fomu_reboot reboot;
 	struct fomu_rgb rgb;
@@ -199,6 +205,19 @@ static void usb_irq(void *ctx, bool level)
 }
 
 static const struct epfifo_ops usb_ops = { .irq = usb_irq };
+static const struct eptri_ops tri_ops = { .irq = usb_irq };
+
+static bool usb_pullup(const struct fomu_fw *fw)
+{
+	return fw->soc_kind == FOMU_FW_SOC_V2 ? fw->tri.pullup : fw->usb.pullup;
+}
+
+/* eptri: what the next IN or OUT handshake depends on */
+static bool tri_answer_reg(uint32_t off)
+{
+	return off == EPTRI_ADDRESS || off == EPTRI_IN_CTRL || off == EPTRI_OUT_CTRL ||
+	       off == EPTRI_OUT_EV_PENDING;
+}
 
 /* respond, ev_pending (which NAKs while set) and address; not the FIFOs,
  * whose bytes change nothing until respond says ACK. */
@@ -218,6 +237,8 @@ static uint32_t usb_read(void *ctx, uint32_t off, unsigned int size)
 {
 	struct fomu_fw *fw = ctx;
 
+	if (fw->soc_kind == FOMU_FW_SOC_V2)
+		return eptri_read(&fw->tri, off);
 	return epfifo_read(&fw->usb, off);
 }
 
@@ -225,11 +246,19 @@ static void usb_write(void *ctx, uint32_t off, unsigned int size, uint32_t val)
 {
 	struct fomu_fw *fw = ctx;
 
-	epfifo_write(&fw->usb, off, val);
+	bool answer;
+
+	if (fw->soc_kind == FOMU_FW_SOC_V2) {
+		eptri_write(&fw->tri, off, val);
+		answer = tri_answer_reg(off);
+	} else {
+		epfifo_write(&fw->usb, off, val);
+		answer = usb_answer_reg(off);
+	}
 	/* The host reacts at once to what can change its next handshake:
 	 * after a NAK it retries when the firmware has written one of those
 	 * (it cannot answer differently before), a handshake's time later. */
-	if (off == EPFIFO_PULLUP || (fw->xfer_busy && usb_answer_reg(off))) {
+	if (off == EPFIFO_PULLUP || (fw->xfer_busy && answer)) {
 		if (fw->bus_free == NAKED)
 			fw->bus_free = fw->soc.cpu.cycle + PACKET_CYCLES(0);
 		rv32_yield(&fw->soc.cpu);
@@ -264,14 +293,27 @@ static int build(struct fomu_fw *fw, struct strbuf *err)
 	if (r < 0)
 		return r;
 	spi_nor_init(&fw->nor, fw->flash, &nor_ops, fw);
-	epfifo_init(&fw->usb, &usb_ops, fw);
+	if (fw->soc_kind == FOMU_FW_SOC_V2) {
+		eptri_init(&fw->tri, &tri_ops, fw);
+		fw->core_ops = &ctlxfer_eptri;
+		fw->core = &fw->tri;
+		p.size = EPTRI_SIZE;
+	} else {
+		epfifo_init(&fw->usb, &usb_ops, fw);
+		fw->core_ops = &ctlxfer_epfifo;
+		fw->core = &fw->usb;
+	}
 	r = fomu_soc_add_periph(soc, &p);
 	if (r == 0)
 		r = fomu_ctrl_attach(&fw->ctrl, soc);
 	if (r == 0)
 		r = fomu_timer_attach(&fw->timer, soc);
-	if (r == 0)
+	if (r == 0 && fw->soc_kind == FOMU_FW_SOC_V2) {
+		fw->timer.irq = FOMU_IRQ_TIMER0_V2;
+		r = fomu_lxspi_attach(&fw->lxspi, soc, &fw->nor);
+	} else if (r == 0) {
 		r = fomu_spi_attach(&fw->spi, soc, &fw->nor);
+	}
 	if (r == 0)
 		r = fomu_touch_attach(&fw->touch, soc);
 	if (r == 0)
@@ -329,8 +371,8 @@ static bool host_step(struct fomu_fw *fw)
 	 * meanwhile. A firmware asleep has done all it had to. */
 	if (fw->soc.cpu.cycle < fw->bus_free && fw->state == FW_RUN)
 		return false;
-	if (fw->xfer.stage != CTLXFER_DONE && fw->usb.pullup) {
-		ctlxfer_step(&fw->xfer, &fw->usb, fw->host_addr, 1, &progress);
+	if (fw->xfer.stage != CTLXFER_DONE && usb_pullup(fw)) {
+		ctlxfer_step_dev(&fw->xfer, fw->core_ops, fw->core, fw->host_addr, 1, &progress);
 		if (progress) {
 			/* the firmware can see it: not idle any more (and its
 			 * clock catches up first: the bus time below is the
@@ -605,11 +647,13 @@ static void after_run(struct fomu_fw *fw)
 		}
 		return;
 	}
-	if (fw->usb.pullup != fw->pullup) {
-		fw->pullup = fw->usb.pullup;
+	if (usb_pullup(fw) != fw->pullup) {
+		fw->pullup = usb_pullup(fw);
 		if (fw->pullup) {
 			fw_log(fw, "usb: the firmware connected (pull-up on)");
 			bus_reset(fw);
+			if (fw->soc_kind == FOMU_FW_SOC_V2)
+				eptri_bus_reset(&fw->tri);
 			fw->held_ns = 0;
 			plug(fw, true);
 		} else {
@@ -889,8 +933,9 @@ void fomu_fw_describe(const struct fomu_fw *fw, struct strbuf *out)
 		strbuf_printf(out, " led=#%02x%02x%02x", led[1], led[2], led[3]);
 }
 
-int fomu_fw_new(struct fomu_fw **ret, const char *path, struct nor_flash *flash, uint64_t ips,
-		unsigned int trace_on, const struct fomu_fw_ops *ops, void *ctx, struct strbuf *err)
+int fomu_fw_new(struct fomu_fw **ret, const char *path, struct nor_flash *flash,
+		enum fomu_fw_soc soc, uint64_t ips, unsigned int trace_on,
+		const struct fomu_fw_ops *ops, void *ctx, struct strbuf *err)
 {
 	struct fomu_fw *fw = calloc(1, sizeof(*fw));
 	const char *base = strrchr(path, '/');
@@ -916,6 +961,10 @@ int fomu_fw_new(struct fomu_fw **ret, const char *path, struct nor_flash *flash,
 			strbuf_printf(err, "%s: %s", path, strbuf_str(&why));
 	}
 	strbuf_reset(&why);
+	fw->soc_kind = soc;
+	if (r == 0 && soc == FOMU_FW_SOC_AUTO)
+		fw->soc_kind =
+			fomu_soc_wants_v2(&fw->img, fw->elf) ? FOMU_FW_SOC_V2 : FOMU_FW_SOC_V1;
 	if (r == 0) {
 		/* try it on now: a segment that does not fit is the user's
 		 * error at start-up, not at the first URB */
@@ -940,8 +989,10 @@ int fomu_fw_new(struct fomu_fw **ret, const char *path, struct nor_flash *flash,
 				rom += s->filesz;
 		}
 	}
-	fw_log(fw, "firmware %s: entry 0x%08x, %u bytes of ROM, %u of SRAM", fw->name,
-	       fw->img.entry, rom, ram);
+	fw_log(fw, "firmware %s: entry 0x%08x, %u bytes of ROM, %u of SRAM; SoC %s (%s)", fw->name,
+	       fw->img.entry, rom, ram,
+	       fw->soc_kind == FOMU_FW_SOC_V2 ? "v2: eptri, lxspi" : "v1: epfifo, picorvspi",
+	       soc == FOMU_FW_SOC_AUTO ? "from its code" : "--soc");
 	*ret = fw;
 	return 0;
 }

@@ -61,6 +61,18 @@
 #define FOMU_FW_TRACE_INSN 1u
 #define FOMU_FW_TRACE_USB 2u
 
+/*
+ * The gateware around the core: V1, foboot v1.x's (ValentyUSB epfifo,
+ * PicoRV32 SPI at 0xe0005000, timer0 on IRQ 1); V2, foboot v2.0.x's
+ * (ValentyUSB eptri, LiteX SPI bit-bang at 0xe0007800, timer0 on IRQ 2).
+ * AUTO picks from the firmware's code (fomu_soc_wants_v2()).
+ */
+enum fomu_fw_soc {
+	FOMU_FW_SOC_AUTO,
+	FOMU_FW_SOC_V1,
+	FOMU_FW_SOC_V2,
+};
+
 struct fomu_fw;
 
 struct fomu_fw_ops {
@@ -70,12 +82,14 @@ struct fomu_fw_ops {
 
 /*
  * Read and check the ELF at `path` and build the board around `flash`
- * (FOMU_FLASH_SIZE bytes, the caller's, still open when freed). ips:
+ * (FOMU_FLASH_SIZE bytes, the caller's, still open when freed), with the
+ * gateware `soc` says (see enum fomu_fw_soc). ips:
  * instructions per second; trace: FOMU_FW_TRACE_* bits. Nothing runs
  * yet. 0, or -errno with the reason in err.
  */
-int fomu_fw_new(struct fomu_fw **ret, const char *path, struct nor_flash *flash, uint64_t ips,
-		unsigned int trace, const struct fomu_fw_ops *ops, void *ctx, struct strbuf *err);
+int fomu_fw_new(struct fomu_fw **ret, const char *path, struct nor_flash *flash,
+		enum fomu_fw_soc soc, uint64_t ips, unsigned int trace,
+		const struct fomu_fw_ops *ops, void *ctx, struct strbuf *err);
 void fomu_fw_free(struct fomu_fw *fw);
 
 /* The device it answers for (through a class with .ep0) and the function whose timer it

@@ -646,9 +646,22 @@ static const struct usb_class_ops fw_class = {
 static int fw_create(struct fomu *f, const struct vusb_dev_opts *opts, const char *path,
 		     struct strbuf *err)
 {
+	const char *soc_opt = vusb_dev_opt(opts, "--soc");
+	enum fomu_fw_soc soc = FOMU_FW_SOC_AUTO;
 	unsigned int trace;
 	int r;
 
+	if (soc_opt && !strcmp(soc_opt, "v1")) {
+		soc = FOMU_FW_SOC_V1;
+	} else if (soc_opt && !strcmp(soc_opt, "v2")) {
+		soc = FOMU_FW_SOC_V2;
+	} else if (soc_opt) {
+		strbuf_printf(err,
+			      "invalid --soc '%s': v1 (foboot v1.x: epfifo) or v2 (foboot "
+			      "v2.0.x: eptri)",
+			      soc_opt);
+		return -EINVAL;
+	}
 	if (opts->vid >= 0 || opts->pid >= 0) {
 		strbuf_printf(err, "with --firmware the USB IDs are the firmware's: --vid and "
 				   "--pid do not apply");
@@ -667,7 +680,7 @@ static int fw_create(struct fomu *f, const struct vusb_dev_opts *opts, const cha
 	}
 	trace = (vusb_dev_opt(opts, "--trace") ? FOMU_FW_TRACE_INSN : 0) |
 		(vusb_dev_opt(opts, "--trace-usb") ? FOMU_FW_TRACE_USB : 0);
-	r = fomu_fw_new(&f->fw, path, &f->flash, f->ips, trace, &fw_ops, f, err);
+	r = fomu_fw_new(&f->fw, path, &f->flash, soc, f->ips, trace, &fw_ops, f, err);
 	if (r < 0)
 		return r == -ENOMEM ? r : -EINVAL;
 	fomu_fw_bind(f->fw, &f->usb, f->fw_func);
@@ -771,6 +784,10 @@ static const struct vusb_model_option fomu_options[] = {
 	{ "--firmware", "ELF",
 	  "run this RV32 firmware (foboot's ELF) from the SoC's ROM: the USB device is the "
 	  "firmware's" },
+	{ "--soc", "v1|v2",
+	  "with --firmware: the gateware around the core: v1 (foboot v1.x: ValentyUSB epfifo, "
+	  "PicoRV32 SPI) or v2 (foboot v2.0.x: eptri, LiteX SPI); default: from the "
+	  "firmware's code (v2 if it reaches the CSRs at 0xe0007800 and up)" },
 	{ NULL, NULL, NULL },
 };
 

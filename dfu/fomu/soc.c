@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dfu/fomu/soc.h"
+#include "src/base/bytes.h"
 
 static bool in_csr_block(uint32_t addr)
 {
@@ -202,4 +203,26 @@ int fomu_soc_load(struct fomu_soc *soc, const struct elf_image *img, const uint8
 			memcpy(load, buf + s->offset, s->filesz);
 	}
 	return 0;
+}
+
+bool fomu_soc_wants_v2(const struct elf_image *img, const uint8_t *buf)
+{
+	unsigned int i;
+	uint32_t k;
+
+	for (i = 0; i < img->nsegs; i++) {
+		const struct elf_segment *seg = &img->segs[i];
+		const uint8_t *p = buf + seg->offset;
+
+		if (!(seg->flags & ELF_PF_X))
+			continue;
+		for (k = 0; k + 4 <= seg->filesz; k += 4) {
+			uint32_t insn = get_le32(p + k);
+
+			/* LUI (opcode 0110111), any rd, imm 0xe0008 */
+			if ((insn & 0x7f) == 0x37 && insn >> 12 == 0xe0008)
+				return true;
+		}
+	}
+	return false;
 }

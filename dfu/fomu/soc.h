@@ -99,4 +99,14 @@ void fomu_soc_reset(struct fomu_soc *soc, uint32_t pc);
 int fomu_soc_load(struct fomu_soc *soc, const struct elf_image *img, const uint8_t *buf,
 		  struct strbuf *err);
 
+/*
+ * Which gateware a firmware was built for, from its code: foboot v2.0.x's
+ * SoC (ValentyUSB eptri, LiteX SPI at 0xe0007800, messible at 0xe0008000)
+ * has CSRs above 0xe0007800, which v1.x's (epfifo, picorvspi) has not,
+ * and RV32 code reaches them with a `lui rd, 0xe0008`. True when an
+ * executable segment's load image holds that instruction (aligned words,
+ * as -march=rv32i lays code out). img from elf_parse_rv32() of buf.
+ */
+bool fomu_soc_wants_v2(const struct elf_image *img, const uint8_t *buf);
+
 #endif

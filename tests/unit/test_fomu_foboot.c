@@ -32,6 +32,13 @@ struct t {
 	struct fakehost host;
 	char flash[256];
 	char elf[600];
+	const uint8_t *dev_desc; /* the firmware's device descriptor */
+	/* v1.9 answers dfuMANIFEST-WAIT-RESET (poll 1000 ms) next, then
+	 * boots the image; v2.0.4 boots it while it answers (see below) */
+	bool waits_for_reset;
+	/* wTransferSize: 1024 (v1.9), 4096 (v2.0.4); a block N lands at
+	 * 0x40000 + N * this */
+	uint16_t xfer_size;
 };
 
 /* ../shared/firmware/NAME from the repository's root, whose parent holds it */
@@ -46,7 +53,8 @@ static void firmware_path(char *buf, size_t len, const char *name)
 	snprintf(buf, len, "%s/../../../shared/firmware/%s", slash ? path : ".", name);
 }
 
-static int setup(void **state)
+static int setup_elf(void **state, const char *name, const uint8_t *desc, bool waits,
+		     uint16_t xfer_size)
 {
 	struct t *t = calloc(1, sizeof(*t));
 	const char *dir = getenv("TMPDIR");
@@ -55,10 +63,13 @@ static int setup(void **state)
 
 	assert_non_null(t);
 	fakehost_init(&t->host);
+	t->dev_desc = desc;
+	t->waits_for_reset = waits;
+	t->xfer_size = xfer_size;
 	snprintf(t->flash, sizeof(t->flash), "%s/vusb-test-%d-foboot.bin",
 		 dir && *dir ? dir : "/tmp", (int)getpid());
 	unlink(t->flash);
-	firmware_path(t->elf, sizeof(t->elf), "foboot-v1.9.elf");
+	firmware_path(t->elf, sizeof(t->elf), name);
 	if (access(t->elf, R_OK) < 0)
 		fail_msg("%s: %s (the release ELFs live in ../shared/firmware beside the clone)",
 			 t->elf, strerror(errno));
@@ -73,6 +84,24 @@ static int setup(void **state)
 	strbuf_free(&err);
 	*state = t;
 	return 0;
+}
+
+/* foboot v1.9's device descriptor (shared/reference/fomu-foboot.md) */
+static const uint8_t v1_desc[18] = { 0x12, 0x01, 0x01, 0x02, 0,	   0, 0, 0x40, 0x09,
+				     0x12, 0xf0, 0x5b, 0x01, 0x01, 1, 2, 0,    1 };
+/* v2.0.4's: the same but for the class, EF/02/01 (interface association) */
+static const uint8_t v2_desc[18] = { 0x12, 0x01, 0x01, 0x02, 0xef, 0x02, 0x01, 0x40, 0x09,
+				     0x12, 0xf0, 0x5b, 0x01, 0x01, 1,	 2,    0,    1 };
+
+static int setup_v1(void **state)
+{
+	return setup_elf(state, "foboot-v1.9.elf", v1_desc, true, 1024);
+}
+
+/* v2.0.4 through the eptri core and LiteX SPI, chosen from its code */
+static int setup_v2(void **state)
+{
+	return setup_elf(state, "foboot-v2.0.4-pvt.elf", v2_desc, false, 4096);
 }
 
 static int teardown(void **state)
@@ -125,7 +154,13 @@ static int xfer(struct t *t, uint8_t type, uint8_t req, uint16_t value, uint16_t
 		dump(t);
 		fail_msg("request %02x %02x %04x never completed", type, req, value);
 	}
-	return fakehost_control_end(&t->host, u, in, ret_actual);
+	{
+		int r = fakehost_control_end(&t->host, u, in, ret_actual);
+
+		if (r < 0)
+			dump(t);
+		return r;
+	}
 }
 
 static uint8_t dfu_status(struct t *t, uint8_t *ret_status, uint32_t *ret_poll)
@@ -142,10 +177,6 @@ static uint8_t dfu_status(struct t *t, uint8_t *ret_status, uint32_t *ret_poll)
 	return st[4];
 }
 
-/* foboot v1.9's device descriptor (shared/reference/fomu-foboot.md) */
-static const uint8_t dev_desc[18] = { 0x12, 0x01, 0x01, 0x02, 0,    0, 0, 0x40, 0x09,
-				      0x12, 0xf0, 0x5b, 0x01, 0x01, 1, 2, 0,	1 };
-
 static void enumerate(struct t *t)
 {
 	uint8_t buf[64];
@@ -153,9 +184,10 @@ static void enumerate(struct t *t)
 
 	assert_int_equal(xfer(t, 0x80, USB_REQ_GET_DESCRIPTOR, 0x0100, 0, 64, NULL, buf, &n), 0);
 	assert_int_equal(n, 18);
-	assert_memory_equal(buf, dev_desc, 18);
+	assert_memory_equal(buf, t->dev_desc, 18);
 	assert_int_equal(xfer(t, 0x80, USB_REQ_GET_DESCRIPTOR, 0x0200, 0, 64, NULL, buf, &n), 0);
 	assert_int_equal(n, 27);
+	assert_int_equal(buf[23] | buf[24] << 8, t->xfer_size);
 	assert_int_equal(xfer(t, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL, NULL), 0);
 }
 
@@ -164,7 +196,7 @@ static void enumerate(struct t *t)
 static void test_download(void **state)
 {
 	struct t *t = *state;
-	static uint8_t img[2600];
+	static uint8_t img[9000];
 	uint8_t back[sizeof(img)], status;
 	uint32_t poll;
 	uint16_t block = 0;
@@ -185,8 +217,9 @@ static void test_download(void **state)
 	assert_int_equal(xfer(t, 1, USB_REQ_SET_INTERFACE, 0, 0, 0, NULL, NULL, NULL), 0);
 	assert_int_equal(dfu_status(t, &status, NULL), DFU_STATE_IDLE);
 	assert_int_equal(status, DFU_STATUS_OK);
-	for (off = 0; off < sizeof(img); off += 1024, block++) {
-		uint16_t n = (uint16_t)(sizeof(img) - off < 1024 ? sizeof(img) - off : 1024);
+	for (off = 0; off < sizeof(img); off += t->xfer_size, block++) {
+		uint16_t n = (uint16_t)(sizeof(img) - off < t->xfer_size ? sizeof(img) - off :
+									   t->xfer_size);
 		uint8_t st;
 
 		assert_int_equal(xfer(t, 0x21, DFU_REQ_DNLOAD, block, 0, n, img + off, NULL, NULL),
@@ -202,15 +235,37 @@ static void test_download(void **state)
 	}
 	assert_int_equal(xfer(t, 0x21, DFU_REQ_DNLOAD, block, 0, 0, NULL, NULL, NULL), 0);
 	assert_int_equal(dfu_status(t, NULL, &poll), DFU_STATE_MANIFEST);
-	assert_int_equal(dfu_status(t, NULL, &poll), DFU_STATE_MANIFEST_WAIT_RESET);
-	assert_int_equal(poll, 1000);
+	if (t->waits_for_reset) {
+		assert_int_equal(dfu_status(t, NULL, &poll), DFU_STATE_MANIFEST_WAIT_RESET);
+		assert_int_equal(poll, 1000);
+	} else {
+		/* v2.0.4 queues dfuMANIFEST-WAIT-RESET and waits for the status
+		 * stage's OUT, but finds the flag of the last transfer's still
+		 * set and boots the image at once: the URB never completes,
+		 * the host unlinks it as the device leaves */
+		struct usb_urb *u =
+			fakehost_control_urb(&t->host, 0xa1, DFU_REQ_GETSTATUS, 0, 0, 6, NULL);
+		uint32_t seq = fakehost_submit(&t->host, u);
+
+		for (i = 0; i < 3000 && t->host.plugged != 0; i++) {
+			fire(t);
+			usleep(1000);
+		}
+		assert_int_equal(t->host.plugged, 0);
+		if (!fakehost_done(&t->host, seq))
+			u = fakehost_unlink(&t->host, seq);
+		else
+			fakehost_take(&t->host, u);
+		fakehost_urb_free(&t->host, u);
+	}
 	fd = open(t->flash, O_RDONLY);
 	assert_true(fd >= 0);
 	assert_int_equal(pread(fd, back, sizeof(back), 0x40000), sizeof(back));
 	close(fd);
 	assert_memory_equal(back, img, sizeof(img));
 	/* foboot reboots into the image by itself, which runs */
-	for (i = 0; i < 500 && fakehost_find_event(&t->host, "0x40000000 <- 0x00000002") < 0; i++) {
+	for (i = 0; i < 5000 && fakehost_find_event(&t->host, "0x40000000 <- 0x00000002") < 0;
+	     i++) {
 		fire(t);
 		usleep(1000);
 	}
@@ -224,7 +279,8 @@ static void test_download(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_download, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_download, setup_v1, teardown),
+		cmocka_unit_test_setup_teardown(test_download, setup_v2, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
