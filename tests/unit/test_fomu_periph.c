@@ -266,6 +266,35 @@ static void test_version(void **state)
 	assert_int_equal(t->soc.nperiphs, 6);
 }
 
+/* The gateware a firmware wants, from its code: lui rd, 0xe0008 in an
+ * executable segment (v2's LiteX SPI at 0xe0007800, messible 0xe0008000). */
+static void test_wants_v2(void **state)
+{
+	/* lui a5, 0xe0005; lui s1, 0xe0008; lui a0, 0xe0007 */
+	static const uint8_t code[12] = { 0xb7, 0x57, 0x00, 0xe0, 0xb7, 0x84, 0x00,
+					  0xe0, 0x37, 0x75, 0x00, 0xe0 };
+	struct elf_image img = { .nsegs = 1 };
+
+	img.segs[0] = (struct elf_segment){ .memsz = 12, .filesz = 12, .flags = ELF_PF_X };
+	assert_true(fomu_soc_wants_v2(&img, code));
+	/* only the first two instructions: v1 */
+	img.segs[0].filesz = 4;
+	assert_false(fomu_soc_wants_v2(&img, code));
+	/* data, not code, does not count; nor a word cut short */
+	img.segs[0].filesz = 12;
+	img.segs[0].flags = ELF_PF_R | ELF_PF_W;
+	assert_false(fomu_soc_wants_v2(&img, code));
+	img.segs[0] = (struct elf_segment){ .memsz = 7, .filesz = 7, .offset = 1, .flags = ELF_PF_X };
+	assert_false(fomu_soc_wants_v2(&img, code));
+	/* lui s1, 0xe0008 with bits of another opcode (auipc) does not count */
+	{
+		uint8_t auipc[4] = { 0x97, 0x84, 0x00, 0xe0 };
+
+		img.segs[0] = (struct elf_segment){ .memsz = 4, .filesz = 4, .flags = ELF_PF_X };
+		assert_false(fomu_soc_wants_v2(&img, auipc));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +302,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_timer_periodic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctrl_touch_reboot_rgb, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version, setup, teardown),
+		cmocka_unit_test(test_wants_v2),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

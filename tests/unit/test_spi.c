@@ -401,10 +401,57 @@ static void test_power_down_and_odd_commands(void **state)
 	assert_int_equal(socbus_load(&t->soc, CFG2 + 1), 0);
 }
 
+/* The v2 gateware's port (LiteX, 0xe0007800): the same chip through
+ * bitbang (bit 0 MOSI, 1 CLK, 2 CS#) and miso, while bitbang_en is set;
+ * with it clear the pins are the memory-mapped reader's (CS# high). */
+static uint8_t lx_xfer(struct t *t, uint8_t out)
+{
+	uint8_t in = 0;
+	int bit;
+
+	for (bit = 7; bit >= 0; bit--) {
+		uint8_t mosi = out & (1 << bit) ? FOMU_LXSPI_MOSI : 0;
+
+		socbus_store(&t->soc, FOMU_LXSPI_BASE, mosi);
+		socbus_store(&t->soc, FOMU_LXSPI_BASE, mosi | FOMU_LXSPI_CLK);
+		in |= (uint8_t)((socbus_load(&t->soc, FOMU_LXSPI_BASE + 4) & 1) << bit);
+		socbus_store(&t->soc, FOMU_LXSPI_BASE, mosi);
+	}
+	return in;
+}
+
+static void test_lxspi(void **state)
+{
+	struct t *t = *state;
+	struct fomu_lxspi lx;
+	uint8_t id[3];
+	int i;
+
+	assert_int_equal(fomu_lxspi_attach(&lx, &t->soc, &t->nor), 0);
+	assert_int_equal(socbus_load(&t->soc, FOMU_LXSPI_BASE + 8), 0);
+	socbus_store(&t->soc, FOMU_LXSPI_BASE + 8, 1);
+	socbus_store(&t->soc, FOMU_LXSPI_BASE, FOMU_LXSPI_CS_N);
+	socbus_store(&t->soc, FOMU_LXSPI_BASE, 0);
+	lx_xfer(t, 0x9f);
+	for (i = 0; i < 3; i++)
+		id[i] = lx_xfer(t, 0xff);
+	socbus_store(&t->soc, FOMU_LXSPI_BASE, FOMU_LXSPI_CS_N);
+	assert_int_equal(id[0], 0x1f);
+	assert_int_equal(id[1], 0x86);
+	assert_int_equal(id[2], 0x01);
+	assert_int_equal(socbus_load(&t->soc, FOMU_LXSPI_BASE), FOMU_LXSPI_CS_N);
+	/* bit-bang off: CS# is the reader's, high, whatever bitbang says */
+	socbus_store(&t->soc, FOMU_LXSPI_BASE, 0);
+	assert_false(t->nor.cs_n);
+	socbus_store(&t->soc, FOMU_LXSPI_BASE + 8, 0);
+	assert_true(t->nor.cs_n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lxspi, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_enable_and_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_erase_program_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_writes, setup, teardown),
