@@ -931,6 +931,7 @@ void fomu_fw_describe(const struct fomu_fw *fw, struct strbuf *out)
 		strbuf_printf(out, " id=%04x:%04x", fw->vid, fw->pid);
 	if (fw->rgb.writes)
 		strbuf_printf(out, " led=#%02x%02x%02x", led[1], led[2], led[3]);
+	strbuf_printf(out, " soc=%s", fw->soc_kind == FOMU_FW_SOC_V2 ? "v2" : "v1");
 }
 
 int fomu_fw_new(struct fomu_fw **ret, const char *path, struct nor_flash *flash,

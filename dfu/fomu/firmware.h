@@ -5,7 +5,8 @@
  * and runs on the RV32 core with the gateware's peripherals around it:
  * ValentyUSB epfifo on IRQ 3, the SPI flash through PicoRV32's bit-bang
  * port (the same flash file as the built-in model), timer0, ctrl, touch,
- * reboot, rgb, version (dfu/fomu/periph.h).
+ * reboot, rgb, version (dfu/fomu/periph.h); or, for foboot v2.0.x,
+ * ValentyUSB eptri and LiteX's SPI port (enum fomu_fw_soc).
  *
  * The model plays the USB host on the board's side of the cable: each
  * control URB from the kernel becomes SETUP, data and status packets to
