@@ -128,7 +128,8 @@ t0=$(ms_now)
 sleep 3
 c1=$(cpu_ticks)
 t1=$(ms_now)
-pct10=$(((c1 - c0) * 1000 / (t1 - t0)))
+# ticks of 1/100 s (USER_HZ) over ms: tenths of a percent
+pct10=$(((c1 - c0) * 10000 / (t1 - t0)))
 note "$name idle in the bootloader: vusb-attach uses $((pct10 / 10)).$((pct10 % 10))% of a core (${VM_ACCEL:-?})"
 if [ "$pct10" -lt 20 ]; then ok "$name: the idle bootloader uses less than 2% of a core"; else fail "$name: the idle bootloader uses less than 2% of a core" "$((pct10 / 10)).$((pct10 % 10))%"; fi
 before=$(count_in_log "$(writes 1)")
