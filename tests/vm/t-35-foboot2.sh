@@ -6,7 +6,8 @@
 # which runs from 0x20040000 (its writes to 0x40000000 in the log, in
 # order); vusbctl reset brings the bootloader back and dfu-util -e boots
 # the image again. Then the same over --listen: usbip list -r, usbip
-# attach, dfu-util -D, the image's writes, reset, dfu-util -e.
+# attach, dfu-util -D, the image's writes, reset, dfu-util -e. Also: the
+# idle bootloader's CPU, and a 100 KiB download timed.
 #
 # What dfu-util prints at the end is foboot v2.0.4's own doing: after
 # dfuMANIFEST it answers the next GETSTATUS with dfuMANIFEST-WAIT-RESET
@@ -54,6 +55,12 @@ listed() {
 }
 found() {
 	dfu-util -l 2>/dev/null | grep -q 'Found DFU: \[1209:5bf0\]'
+}
+ms_now() {
+	awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
+}
+cpu_ticks() {
+	awk '{ print $14 + $15 }' /proc/$VA/stat
 }
 # download WHAT LOG FLASH: dfu-util -D of the demo, the bytes in the flash,
 # the image's writes
@@ -114,6 +121,29 @@ dfu-util -e >/tmp/e.txt 2>&1
 rc=$?
 if [ $rc -eq 0 ]; then ok "$name: dfu-util -e exits 0"; else fail "$name: dfu-util -e exits 0" "exit $rc" "$(tail -n 20 /tmp/e.txt)"; fi
 if wait_for $T sh -c "[ \$(grep -cF '$(writes 3)' /tmp/b.err) -gt $before ]"; then ok "$name: after DETACH the image runs again"; else fail "$name: after DETACH the image runs again" "$(grep -v 0x40000000 /tmp/b.err | tail -n 20)"; fi
+# --- idle CPU, and 100 KiB timed --------------------------------------------------
+check "$name: vusbctl fomu0 reset (again)" vusbctl fomu0 reset
+wait_ready 3
+c0=$(cpu_ticks)
+t0=$(ms_now)
+sleep 3
+c1=$(cpu_ticks)
+t1=$(ms_now)
+# ticks of 1/100 s (USER_HZ) over ms: tenths of a percent
+pct10=$(((c1 - c0) * 10000 / (t1 - t0)))
+note "$name idle in the bootloader: vusb-attach uses $((pct10 / 10)).$((pct10 % 10))% of a core (${VM_ACCEL:-?})"
+if [ "$pct10" -lt 20 ]; then ok "$name: the idle bootloader uses less than 2% of a core"; else fail "$name: the idle bootloader uses less than 2% of a core" "$((pct10 / 10)).$((pct10 % 10))%"; fi
+{ cat /tmp/demo.bin; head -c $((102400 - $(wc -c </tmp/demo.bin))) /dev/urandom; } >/tmp/100k.bin
+t0=$(ms_now)
+dfu-util -D /tmp/100k.bin >/tmp/d100.txt 2>&1
+rc=$?
+t1=$(ms_now)
+if [ $rc -eq 74 ] && grep -qxF "Download done." /tmp/d100.txt; then ok "$name: 100 KiB dfu-util -D: Download done. (then 74)"; else fail "$name: 100 KiB dfu-util -D: Download done. (then 74)" "exit $rc" "$(tail -n 5 /tmp/d100.txt)"; fi
+fimg=$(dd if=/tmp/b.flash bs=1024 skip=256 count=100 2>/dev/null | md5sum | cut -d' ' -f1)
+if [ "$fimg" = "$(md5sum </tmp/100k.bin | cut -d' ' -f1)" ]; then ok "$name: the 100 KiB are in the flash file at 0x40000"; else fail "$name: the 100 KiB are in the flash file at 0x40000"; fi
+wait_for $T sh -c "[ \$(grep -c 'the core runs from the flash now' /tmp/b.err) -ge 3 ]"
+i1=$(sed -n 's/.*the core runs from the flash now (pc 0x[0-9a-f]*, \([0-9]*\) instructions after power-on).*/\1/p' /tmp/b.err | tail -n 1)
+note "$name: 100 KiB dfu-util -D through the real firmware at 12 MHz: $((t1 - t0)) ms wall, $((i1 / 1000000)) M instructions from power-on to the image, $((i1 / (t1 - t0) / 1000)) M instructions per second of wall time (${VM_ACCEL:-?})"
 kill -TERM $VA
 wait $VA
 rc=$?
