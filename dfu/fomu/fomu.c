@@ -723,6 +723,13 @@ static int fomu_create(struct usb_device **ret, const struct vusb_dev_opts *opts
 		/* -EINVAL is a usage error to the caller; a bad file is not. */
 		return r == -EINVAL ? -EIO : r;
 	}
+	if (vusb_dev_opt(opts, "--soc") && !vusb_dev_opt(opts, "--firmware")) {
+		strbuf_printf(err, "--soc chooses the gateware for --firmware: without a firmware "
+				   "it does not apply");
+		nor_flash_close(&f->flash);
+		free(f);
+		return -EINVAL;
+	}
 	if (vusb_dev_opt(opts, "--firmware")) {
 		r = fw_create(f, opts, vusb_dev_opt(opts, "--firmware"), err);
 		if (r < 0) {

@@ -596,6 +596,19 @@ static void test_bad_firmware(void **state)
 	strbuf_reset(&err);
 	assert_int_equal(fomu_model.create(&dev, &o, &err), -EINVAL);
 	assert_non_null(strstr(strbuf_str(&err), "--vid and --pid do not apply"));
+	/* --soc: v1 or v2, and only with --firmware */
+	o.vid = -1;
+	o.extra[o.nextra].name = "--soc";
+	o.extra[o.nextra++].value = "v3";
+	strbuf_reset(&err);
+	assert_int_equal(fomu_model.create(&dev, &o, &err), -EINVAL);
+	assert_non_null(strstr(strbuf_str(&err), "invalid --soc 'v3': v1"));
+	o.extra[0].name = "--flash";
+	o.extra[0].value = t->flash;
+	o.extra[1].value = "v1";
+	strbuf_reset(&err);
+	assert_int_equal(fomu_model.create(&dev, &o, &err), -EINVAL);
+	assert_non_null(strstr(strbuf_str(&err), "--soc chooses the gateware for --firmware"));
 	unlink(path);
 	strbuf_free(&err);
 }
