@@ -10,6 +10,7 @@
 
 #include "src/usb/usbdev.h"
 #include "src/base/bytes.h"
+#include "src/usb/fault.h"
 
 #define EP_IN(addr) (((addr) & USB_DIR_IN) != 0)
 
@@ -110,6 +111,8 @@ static void urb_complete(struct usb_device *dev, struct usb_urb *urb, int status
 	urb->status = status;
 	if (!urb->in)
 		urb->actual = status ? 0 : urb->actual;
+	if (urb->fault_op)
+		usb_fault_complete(urb);
 	/* Never more IN data than the host asked for. */
 	assert(!urb->in || urb->actual <= urb->length);
 	if (urb->actual > urb->length)
@@ -471,7 +474,8 @@ static void control_submit(struct usb_device *dev, struct usb_urb *urb)
 	urb_complete(dev, urb, 0);
 }
 
-void usb_device_submit(struct usb_device *dev, struct usb_urb *urb)
+/* Inlined into usb_device_submit(): the hot path pays for no extra call. */
+static inline __attribute__((always_inline)) void serve(struct usb_device *dev, struct usb_urb *urb)
 {
 	struct usb_ep *ep;
 
@@ -493,6 +497,20 @@ void usb_device_submit(struct usb_device *dev, struct usb_urb *urb)
 	usb_ep_wake(dev, (uint8_t)((urb->in ? USB_DIR_IN : 0) | urb->ep));
 }
 
+void usb_device_submit(struct usb_device *dev, struct usb_urb *urb)
+{
+	urb->fault_op = 0;
+	/* No fault ever set: one pointer test (src/usb/fault.h). */
+	if (dev->faults && usb_fault_submit(dev, urb))
+		return;
+	serve(dev, urb);
+}
+
+void usb_device_serve(struct usb_device *dev, struct usb_urb *urb)
+{
+	serve(dev, urb);
+}
+
 /* What a class answering endpoint 0 did with a request the core tracks. */
 static void ep0_done(struct usb_device *dev, const struct usb_urb *urb)
 {
@@ -511,7 +529,9 @@ int usb_urb_splice_in(struct usb_device *dev, struct usb_urb *urb, int fd, uint6
 {
 	int r;
 
-	if (!urb->in || len > urb->length || len > urb->cap || !dev->transport->splice_in)
+	/* A fault that alters the data needs it in urb->buf. */
+	if (!urb->in || len > urb->length || len > urb->cap || !dev->transport->splice_in ||
+	    urb->fault_op)
 		return -EOPNOTSUPP;
 	r = dev->transport->splice_in(dev->transport_data, urb, fd, off, len);
 	if (r == 0)
@@ -634,7 +654,7 @@ struct usb_urb *usb_device_unlink(struct usb_device *dev, uint32_t seqnum)
 			}
 		}
 	}
-	return NULL;
+	return dev->faults ? usb_fault_unlink(dev, seqnum) : NULL;
 }
 
 static uint64_t now_ms(void);
@@ -646,6 +666,8 @@ void usb_device_disconnect(struct usb_device *dev,
 	struct list_head *pos, *tmp;
 	unsigned int dir, n;
 
+	if (dev->faults)
+		usb_fault_drop(dev, drop, data);
 	for (dir = 0; dir < 2; dir++) {
 		for (n = 0; n < USB_MAX_ENDPOINTS; n++) {
 			struct usb_ep *ep = &dev->ep[dir][n];
@@ -688,12 +710,23 @@ static void rearm(struct usb_device *dev, uint64_t now)
 	for (i = 0; i < dev->nfuncs; i++)
 		if (dev->deadline_ms[i] && (!next || dev->deadline_ms[i] < next))
 			next = dev->deadline_ms[i];
+	if (dev->faults) {
+		uint64_t f = usb_fault_deadline(dev);
+
+		if (f && (!next || f < next))
+			next = f;
+	}
 	if (!dev->host || !dev->host->arm_timer)
 		return;
 	if (!next)
 		dev->host->arm_timer(dev, 0);
 	else
 		dev->host->arm_timer(dev, next > now ? (unsigned int)(next - now) : 1);
+}
+
+void usb_device_rearm(struct usb_device *dev)
+{
+	rearm(dev, now_ms());
 }
 
 void usb_function_arm_timer(struct usb_function *f, unsigned int ms)
@@ -717,6 +750,8 @@ void usb_device_timer(struct usb_device *dev)
 		if (dev->funcs[i].ops->timer)
 			dev->funcs[i].ops->timer(&dev->funcs[i]);
 	}
+	if (dev->faults)
+		usb_fault_timer(dev, now);
 	rearm(dev, now);
 }
 

@@ -52,6 +52,9 @@ struct usb_urb {
 	uint8_t *buf; /* OUT: `actual` received bytes; IN: room for `cap` */
 	uint32_t cap; /* size of buf */
 	void *owner; /* the transport's */
+	/* a fault that fired leaves work for completion (src/usb/fault.h) */
+	uint8_t fault_op; /* 0: none */
+	uint32_t fault_arg;
 };
 
 /*
@@ -183,6 +186,8 @@ struct usb_device {
 	void *host_data;
 	const struct usb_transport_ops *transport; /* NULL while off the bus */
 	void *transport_data;
+
+	struct usb_faults *faults; /* src/usb/fault.h; NULL: none ever set */
 };
 
 /* Zero the device state; the model fills the descriptors afterwards. */
@@ -248,6 +253,9 @@ void usb_device_set_transport(struct usb_device *dev, const struct usb_transport
  */
 void usb_device_submit(struct usb_device *dev, struct usb_urb *urb);
 
+/* The same, past the fault engine: for the engine, serving an URB it held. */
+void usb_device_serve(struct usb_device *dev, struct usb_urb *urb);
+
 /*
  * Cancel the pending URB `seqnum`. Returns it (removed from its queue, not
  * completed: the caller answers RET_UNLINK and frees it), or NULL when no
@@ -306,6 +314,9 @@ unsigned int usb_ep_pending(const struct usb_device *dev, uint8_t epaddr);
 
 /* Halt `epaddr`: URBs queued on it complete with -EPIPE until cleared. */
 void usb_ep_set_halt(struct usb_device *dev, uint8_t epaddr);
+
+/* Arm the host's timer again for the earliest deadline (the fault engine's too). */
+void usb_device_rearm(struct usb_device *dev);
 
 /* Ask for ops->timer in `ms` milliseconds (0 cancels). */
 void usb_function_arm_timer(struct usb_function *f, unsigned int ms);

@@ -149,3 +149,15 @@ write("mounts", {
     "nvme": b"nvme0n1\n/dev/nvme0n1p2 / ext4 rw 0 0\nsysfs /sys sysfs rw 0 0\n",
     "nothing": b"sdb\n/dev/sda1 /mnt vfat rw 0 0\n",
 })
+
+write("fault", {
+    "stall": b"stall --ep 0x81",
+    "nak": b"nak 250 --ep 0 --count 3",
+    "timeout": b"timeout --ep 0x83 --after 2",
+    "error": b"error -EOVERFLOW --ep 0x81 --every 4",
+    "short": b"short 13 --forever",
+    "corrupt": b"corrupt --ep 0x82 --seed 42 --count 5",
+    "request": b"stall --at-request get_descriptor:config",
+    "tabs": b"error\tEPROTO\t--at-request\tset_configuration",
+    "descriptor": b"descriptor oversize config --count 2",
+})

@@ -23,15 +23,17 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <dirent.h>
 
 #include <cmocka.h>
 
-#include "src/usbip/conn.h"
 #include "src/base/loop.h"
+#include "src/usb/fault.h"
 #include "src/usb/usbdev.h"
+#include "src/usbip/conn.h"
 #include "src/usbip/usbip.h"
 #include "tests/lib/urbscript.h"
 #include "tests/lib/usbip-check.h"
@@ -1846,6 +1848,388 @@ static void test_watch(void **state)
 	assert_no_violation(fx);
 }
 
+/* ---- faults (src/usb/fault.h) on the wire ---- */
+
+struct fault_host {
+	struct fixture *fx;
+	struct loop_timer *timer;
+	unsigned int events; /* "fault ... fired" */
+	char last[160];
+};
+
+static struct fault_host fault_host_of; /* one per test, reset by fault_begin() */
+
+static void fh_fired(struct loop_timer *t, void *data)
+{
+	struct fault_host *h = data;
+
+	usb_device_timer(&h->fx->dev);
+}
+
+static void fh_arm(struct usb_device *dev, unsigned int ms)
+{
+	struct fault_host *h = dev->host_data;
+
+	if (!h->timer)
+		assert_int_equal(loop_timer_add(h->fx->loop, fh_fired, h, NULL, &h->timer), 0);
+	assert_int_equal(loop_timer_arm(h->timer, ms), 0);
+}
+
+static void fh_event(struct usb_device *dev, const char *what)
+{
+	struct fault_host *h = dev->host_data;
+
+	if (strncmp(what, "fault ", 6) == 0) {
+		h->events++;
+		snprintf(h->last, sizeof(h->last), "%s", what);
+	}
+}
+
+static const struct usb_host_ops fault_host_ops = {
+	.arm_timer = fh_arm,
+	.event = fh_event,
+};
+
+/* The test's device gets a host with a timer, and the faults in `specs`. */
+static struct fault_host *fault_begin(struct fixture *fx, const char *const *specs)
+{
+	struct fault_host *h = &fault_host_of;
+	unsigned int id, want = 1;
+
+	memset(h, 0, sizeof(*h));
+	h->fx = fx;
+	fx->dev.host = &fault_host_ops;
+	fx->dev.host_data = h;
+	for (; *specs; specs++, want++) {
+		struct usb_fault_spec spec;
+		struct strbuf err = { 0 };
+
+		if (usb_fault_parse_text(*specs, strlen(*specs), &spec, &err) < 0)
+			fail_msg("%s: %s", *specs, strbuf_str(&err));
+		assert_int_equal(usb_fault_add(&fx->dev, &spec, &id), 0);
+		assert_int_equal(id, want);
+	}
+	return h;
+}
+
+static void fault_end(struct fixture *fx)
+{
+	struct fault_host *h = fx->dev.host_data;
+
+	assert_int_equal(usb_fault_clear(&fx->dev, 0), 0);
+	assert_null(fx->dev.faults);
+	loop_timer_remove(h->timer);
+	fx->dev.host = NULL;
+	fx->dev.host_data = NULL;
+}
+
+static void clear_halt(struct fixture *fx, uint32_t seq, uint8_t epaddr)
+{
+	struct cmdbuf b = { 0 };
+
+	put_control(&b, seq, USB_RECIP_ENDPOINT, USB_REQ_CLEAR_FEATURE, USB_ENDPOINT_HALT, epaddr,
+		    0, NULL);
+	cmd_send(fx, &b);
+	cmd_free(&b);
+}
+
+/* An interrupt endpoint halts as a real one does: until CLEAR_FEATURE. */
+static void test_fault_stall_interrupt(void **state)
+{
+	static const char *const specs[] = { "stall --ep 0x81", NULL };
+	struct fixture *fx = *state;
+	struct fault_host *h = fault_begin(fx, specs);
+	struct usbip_conn_stats st;
+
+	configure(fx, 1);
+	submit_in(fx, 2, 1, 8);
+	wait_replies(fx, 2);
+	assert_ret_submit(fx, 1, 2, -EPIPE, 0);
+	assert_int_equal(h->events, 1);
+	assert_string_equal(h->last, "fault 1 stall fired on seqnum 2 ep 0x81 (1 of 1)");
+	/* Still halted: the fault is spent, the halt is not. */
+	submit_in(fx, 3, 1, 8);
+	wait_replies(fx, 3);
+	assert_ret_submit(fx, 2, 3, -EPIPE, 0);
+	clear_halt(fx, 4, 0x81);
+	wait_replies(fx, 4);
+	assert_ret_submit(fx, 3, 4, 0, 0);
+	submit_in(fx, 5, 1, 8);
+	assert_quiet(fx);
+	int_data(fx, "\x07", 1);
+	wait_replies(fx, 5);
+	assert_reply_data(fx, 4, 5, "\x07", 1);
+	assert_int_equal(h->events, 1);
+	usbip_conn_get_stats(fx->conn, &st);
+	assert_int_equal(st.submitted, 5);
+	assert_int_equal(st.completed, 5);
+	fault_end(fx);
+}
+
+/* --at-request: only that request fails, once; endpoint 0 never halts. */
+static void test_fault_stall_at_request(void **state)
+{
+	static const char *const specs[] = { "stall --at-request get_descriptor:config", NULL };
+	struct fixture *fx = *state;
+	struct fault_host *h = fault_begin(fx, specs);
+	struct strbuf list = { 0 };
+
+	get_descriptor(fx, 1, USB_DT_DEVICE, 0, 18);
+	get_descriptor(fx, 2, USB_DT_CONFIG, 0, 9);
+	get_descriptor(fx, 3, USB_DT_CONFIG, 0, 9);
+	wait_replies(fx, 3);
+	assert_reply_data(fx, 0, 1, device_desc, 18);
+	assert_ret_submit(fx, 1, 2, -EPIPE, 0);
+	assert_reply_data(fx, 2, 3, config_desc, 9);
+	assert_int_equal(h->events, 1);
+	usb_fault_list(&fx->dev, &list);
+	assert_string_equal(
+		strbuf_str(&list),
+		"1\tstall --at-request get_descriptor:config --count 1\tfired 1 (spent)\n");
+	strbuf_free(&list);
+	fault_end(fx);
+}
+
+/* error on bulk IN, with --after and --count; OUT and other endpoints untouched. */
+static void test_fault_error_bulk(void **state)
+{
+	static const char *const specs[] = { "error -EOVERFLOW --ep 0x83 --after 1 --count 2",
+					     NULL };
+	struct fixture *fx = *state;
+	struct fault_host *h = fault_begin(fx, specs);
+	struct cmdbuf b = { 0 };
+	uint32_t s;
+
+	configure(fx, 1);
+	put_submit(&b, 2, false, 2, 16, NULL);
+	put_out_data(&b, 16);
+	for (s = 3; s <= 6; s++)
+		put_submit(&b, s, true, 3, 64, NULL);
+	cmd_send(fx, &b);
+	cmd_free(&b);
+	wait_replies(fx, 6);
+	assert_ret_submit(fx, 1, 2, 0, 16);
+	assert_ret_submit(fx, 2, 3, 0, 64);
+	assert_ret_submit(fx, 3, 4, -EOVERFLOW, 0);
+	assert_ret_submit(fx, 4, 5, -EOVERFLOW, 0);
+	assert_ret_submit(fx, 5, 6, 0, 64);
+	assert_int_equal(fx->out_urbs, 1);
+	assert_int_equal(h->events, 2);
+	assert_string_equal(h->last, "fault 1 error fired on seqnum 5 ep 0x83 (2 of 2)");
+	fault_end(fx);
+}
+
+/* timeout: never answered; the host's unlink is, and the device goes on. */
+static void test_fault_timeout_unlinked(void **state)
+{
+	static const char *const specs[] = { "timeout --ep 0x83", NULL };
+	struct fixture *fx = *state;
+	struct fault_host *h = fault_begin(fx, specs);
+	struct usbip_conn_stats st;
+	uint8_t want[64];
+	size_t i;
+
+	configure(fx, 1);
+	submit_in(fx, 2, 3, 64);
+	assert_quiet(fx);
+	assert_int_equal(h->events, 1);
+	send_unlink(fx, 3, 2);
+	wait_replies(fx, 2);
+	assert_ret_unlink(fx, 1, 3, -ECONNRESET);
+	submit_in(fx, 4, 3, 64);
+	wait_replies(fx, 3);
+	for (i = 0; i < sizeof(want); i++)
+		want[i] = in_pattern(4, i);
+	assert_reply_data(fx, 2, 4, want, 64);
+	usbip_conn_get_stats(fx->conn, &st);
+	assert_int_equal(st.unlinked, 1);
+
+	/* A held URB the connection takes down with it (disconnect). */
+	assert_int_equal(usb_fault_add(&fx->dev,
+				       &(struct usb_fault_spec){ .kind = USB_FAULT_TIMEOUT,
+								 .ep = USB_FAULT_ANY_EP,
+								 .request = USB_FAULT_ANY_REQ,
+								 .dtype = -1,
+								 .count = 1,
+								 .every = 1 },
+				       &(unsigned int){ 0 }),
+			 0);
+	submit_in(fx, 5, 3, 64);
+	assert_quiet(fx);
+	disconnect_device(fx);
+	connect_device(fx);
+	fault_end(fx);
+}
+
+/* nak: held that long, then served; unlinked while held, never answered twice. */
+static void test_fault_nak(void **state)
+{
+	static const char *const specs[] = { "nak 150 --ep 0 --count 2", NULL };
+	struct fixture *fx = *state;
+	struct timespec t0, t1;
+	long ms;
+
+	fault_begin(fx, specs);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	get_descriptor(fx, 1, USB_DT_DEVICE, 0, 18);
+	wait_replies(fx, 1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	assert_true(ms >= 150);
+	assert_reply_data(fx, 0, 1, device_desc, 18);
+
+	get_descriptor(fx, 2, USB_DT_DEVICE, 0, 18);
+	send_unlink(fx, 3, 2);
+	wait_replies(fx, 2);
+	assert_ret_unlink(fx, 1, 3, -ECONNRESET);
+	run_for(&fx->run, 200); /* past the nak: nothing for seqnum 2 */
+	assert_int_equal(fx->reps.n, 2);
+	fault_end(fx);
+}
+
+/* short and corrupt alter IN data only, corrupt by one bit, the same for the same seed. */
+static void test_fault_short_corrupt(void **state)
+{
+	static const char *const specs[] = { "short 3 --ep 0x83",
+					     "corrupt --ep 0x83 --forever --seed 7", NULL };
+	struct fixture *fx = *state;
+	uint8_t first[64];
+	unsigned int round, flipped, i;
+
+	fault_begin(fx, specs);
+	configure(fx, 1);
+	submit_in(fx, 2, 3, 64);
+	wait_replies(fx, 2);
+	assert_ret_submit(fx, 1, 2, 0, 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(fx->reps.v[1].data[i], in_pattern(2, i));
+
+	for (round = 0; round < 2; round++) {
+		size_t n = fx->reps.n;
+
+		if (round) {
+			/* the same spec again: the same bit flips */
+			static const char *const again[] = { "corrupt --ep 0x83 --seed 7", NULL };
+
+			fault_end(fx);
+			fault_begin(fx, again);
+		}
+		submit_in(fx, 10, 3, 64);
+		wait_replies(fx, n + 1);
+		assert_ret_submit(fx, n, 10, 0, 64);
+		flipped = 0;
+		for (i = 0; i < 64; i++)
+			flipped += (unsigned int)__builtin_popcount(fx->reps.v[n].data[i] ^
+								    in_pattern(10, i));
+		assert_int_equal(flipped, 1);
+		if (round == 0)
+			memcpy(first, fx->reps.v[n].data, 64);
+		else
+			assert_memory_equal(first, fx->reps.v[n].data, 64);
+	}
+	fault_end(fx);
+}
+
+/* --every, the list, and clear: a cleared fault fires no more. */
+static void test_fault_every_and_clear(void **state)
+{
+	static const char *const specs[] = { "error ETIME --ep 0 --every 2", "stall --ep 0x81",
+					     NULL };
+	struct fixture *fx = *state;
+	struct fault_host *h = fault_begin(fx, specs);
+	struct strbuf list = { 0 };
+	uint32_t s;
+
+	for (s = 1; s <= 4; s++)
+		get_descriptor(fx, s, USB_DT_DEVICE, 0, 8);
+	wait_replies(fx, 4);
+	assert_ret_submit(fx, 0, 1, 0, 8);
+	assert_ret_submit(fx, 1, 2, -ETIME, 0);
+	assert_ret_submit(fx, 2, 3, 0, 8);
+	assert_ret_submit(fx, 3, 4, -ETIME, 0);
+	usb_fault_list(&fx->dev, &list);
+	assert_string_equal(strbuf_str(&list), "1\terror ETIME --ep 0x00 --every 2\tfired 2\n"
+					       "2\tstall --ep 0x81 --count 1\tfired 0\n");
+	assert_int_equal(usb_fault_clear(&fx->dev, 1), 0);
+	assert_int_equal(usb_fault_clear(&fx->dev, 1), -ENOENT);
+	for (s = 5; s <= 6; s++)
+		get_descriptor(fx, s, USB_DT_DEVICE, 0, 8);
+	wait_replies(fx, 6);
+	assert_ret_submit(fx, 4, 5, 0, 8);
+	assert_ret_submit(fx, 5, 6, 0, 8);
+	assert_int_equal(h->events, 2);
+	strbuf_reset(&list);
+	usb_fault_list(&fx->dev, &list);
+	assert_string_equal(strbuf_str(&list), "2\tstall --ep 0x81 --count 1\tfired 0\n");
+	strbuf_free(&list);
+	fault_end(fx);
+}
+
+/* Clearing a fault serves what it holds: nothing is lost. */
+static void test_fault_clear_releases(void **state)
+{
+	static const char *const specs[] = { "timeout --ep 0x83 --forever", NULL };
+	struct fixture *fx = *state;
+
+	fault_begin(fx, specs);
+	configure(fx, 1);
+	submit_in(fx, 2, 3, 64);
+	submit_in(fx, 3, 3, 64);
+	assert_quiet(fx);
+	assert_int_equal(usb_fault_clear(&fx->dev, 0), 0);
+	assert_null(fx->dev.faults);
+	wait_replies(fx, 3);
+	assert_ret_submit(fx, 1, 2, 0, 64);
+	assert_ret_submit(fx, 2, 3, 0, 64);
+	fault_end(fx);
+}
+
+/* descriptor faults: what GET_DESCRIPTOR answers, until cleared; others untouched. */
+static void test_fault_descriptor(void **state)
+{
+	static const char *const corrupt[] = { "descriptor corrupt config", NULL };
+	static const char *const truncate[] = { "descriptor truncate config", NULL };
+	static const char *const oversize[] = { "descriptor oversize config",
+						"descriptor oversize device", NULL };
+	struct fixture *fx = *state;
+	uint8_t want[CONFIG_LEN];
+
+	fault_begin(fx, corrupt);
+	get_descriptor(fx, 1, USB_DT_CONFIG, 0, 9);
+	get_descriptor(fx, 2, USB_DT_CONFIG, 0, CONFIG_LEN);
+	get_descriptor(fx, 3, USB_DT_DEVICE, 0, 18);
+	wait_replies(fx, 3);
+	memcpy(want, config_desc, CONFIG_LEN);
+	want[1] ^= 0x5a;
+	assert_reply_data(fx, 0, 1, want, 9);
+	assert_reply_data(fx, 1, 2, want, CONFIG_LEN);
+	assert_reply_data(fx, 2, 3, device_desc, 18);
+	fault_end(fx);
+
+	fault_begin(fx, truncate);
+	get_descriptor(fx, 4, USB_DT_CONFIG, 0, CONFIG_LEN);
+	wait_replies(fx, 4);
+	assert_reply_data(fx, 3, 4, config_desc, CONFIG_LEN / 2);
+	fault_end(fx);
+
+	fault_begin(fx, oversize);
+	get_descriptor(fx, 5, USB_DT_CONFIG, 0, 9);
+	get_descriptor(fx, 6, USB_DT_DEVICE, 0, 18);
+	wait_replies(fx, 6);
+	memcpy(want, config_desc, 9);
+	want[2] = want[3] = 0xff;
+	assert_reply_data(fx, 4, 5, want, 9);
+	memcpy(want, device_desc, 18);
+	want[0] = 0xff;
+	assert_reply_data(fx, 5, 6, want, 18);
+	fault_end(fx);
+
+	/* cleared: the device's own again */
+	get_descriptor(fx, 7, USB_DT_CONFIG, 0, CONFIG_LEN);
+	wait_replies(fx, 7);
+	assert_reply_data(fx, 6, 7, config_desc, CONFIG_LEN);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -1878,6 +2262,15 @@ int main(void)
 		T(test_oversized_in_capped),
 		T(test_peer_stops_reading),
 		T(test_peer_gone_with_reply_pending),
+		T(test_fault_stall_interrupt),
+		T(test_fault_stall_at_request),
+		T(test_fault_error_bulk),
+		T(test_fault_timeout_unlinked),
+		T(test_fault_nak),
+		T(test_fault_short_corrupt),
+		T(test_fault_every_and_clear),
+		T(test_fault_clear_releases),
+		T(test_fault_descriptor),
 		cmocka_unit_test(test_checker_catches_violations),
 	};
 
