@@ -9,6 +9,7 @@
 #include "src/app/cli.h"
 #include "src/base/num.h"
 #include "src/ctl/ctl.h"
+#include "src/usb/fault.h"
 
 int cli_parse_id(const char *s, int *ret)
 {
@@ -49,7 +50,7 @@ static bool needs_value(const char *opt)
 {
 	static const char *const with_value[] = {
 		"--name", "--vid", "--pid", "--serial", "--product", "--manufacturer",
-		"--speed", "--count",
+		"--speed", "--count", "--fault",
 	};
 	size_t i;
 
@@ -110,6 +111,20 @@ static int device_option(struct cli_device *d, const char *opt, const char *val,
 			return -EINVAL;
 		}
 		d->count = (unsigned int)n;
+	} else if (strcmp(opt, "--fault") == 0) {
+		struct usb_fault_spec spec;
+		struct strbuf why = { 0 };
+
+		if (d->opts.nfaults == VUSB_MAX_FAULT_OPTS) {
+			strbuf_printf(err, "more than %d --fault for one device", VUSB_MAX_FAULT_OPTS);
+			return -EINVAL;
+		}
+		if (usb_fault_parse_text(val, strlen(val), &spec, &why) < 0) {
+			strbuf_printf(err, "invalid --fault '%s': %s", val, strbuf_str(&why));
+			strbuf_free(&why);
+			return -EINVAL;
+		}
+		d->opts.faults[d->opts.nfaults++] = val;
 	} else {
 		strbuf_printf(err, "unknown option '%s' for %s", opt, d->model->name);
 		return -EINVAL;
@@ -543,6 +558,8 @@ void cli_usage(struct strbuf *out)
 		      "      --capture FILE   write this device's transfers to FILE as pcapng\n"
 		      "                       (- for standard output); --capture-snaplen N too\n"
 		      "      --local          with --listen: attach this one here, not exported\n"
+		      "      --fault SPEC     misbehave from the first request (vusbctl(1), FAULTS),\n"
+		      "                       e.g. --fault 'stall --at-request get_descriptor:config'\n"
 		      "\n"
 		      "Once the kernel has configured a device, vusb-attach prints\n"
 		      "  NAME: ready, port PORT, busid BUSID\n"

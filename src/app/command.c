@@ -9,8 +9,10 @@
 
 #include "src/app/instance.h"
 #include "src/base/log.h"
+#include "src/base/num.h"
 #include "src/ctl/format.h"
 #include "sysfs/mounts.h"
+#include "src/usb/fault.h"
 
 static int command(struct vusb *v, int argc, char **argv, int fd, bool terminal,
 		   struct strbuf *out, struct strbuf *err);
@@ -53,6 +55,16 @@ static void help(struct vusb *v, struct strbuf *out)
 			   "suspend [--force], resume  detach every attached device from\n"
 			   "                           vhci_hcd and attach it again (system sleep);\n"
 			   "                           a mounted disk refuses, unless --force\n"
+			   "NAME fault SPEC            make the device misbehave (README: faults):\n"
+			   "                           stall, nak MS, timeout, error ERRNO,\n"
+			   "                           short BYTES, corrupt; --ep EP, --count N,\n"
+			   "                           --every N, --forever, --after N,\n"
+			   "                           --at-request TYPE, --seed N\n"
+			   "NAME faults                the faults set and how often each fired\n"
+			   "NAME fault clear [ID]      clear one fault, or all\n"
+			   "NAME disconnect [--for MS] leave the bus (and come back after MS)\n"
+			   "NAME reconnect             come back on the bus\n"
+			   "NAME replug                leave the bus and come back: enumerated again\n"
 			   "NAME COMMAND [ARGS...]     run a device's command:\n");
 	list_for_each(pos, &v->devs) {
 		const struct vusb_model *m = list_entry(pos, struct vdev, link)->model;
@@ -151,6 +163,162 @@ static int resume_all(struct vusb *v, struct strbuf *out, struct strbuf *err)
 		strbuf_free(&e);
 	}
 	return code;
+}
+
+static int run_device_command(struct vdev *vd, int argc, char **argv, int fd, bool terminal,
+			      struct strbuf *out, struct strbuf *err);
+
+/* Is `name` one of the model's own faults (storage's medium-error)? */
+static bool model_fault(const struct vusb_model *m, const char *name)
+{
+	const char *const *f;
+
+	for (f = m->faults; f && *f; f++)
+		if (strcmp(*f, name) == 0)
+			return true;
+	return false;
+}
+
+/* Run every model fault with `arg` ("clear", "status"). */
+static void model_faults_all(struct vdev *vd, const char *arg, struct strbuf *out)
+{
+	const char *const *f;
+
+	for (f = vd->model->faults; f && *f; f++) {
+		const struct vusb_command *c = vusb_model_command(vd->model, *f);
+		char a0[32], a1[8];
+		char *args[] = { a0, a1 };
+
+		if (!c || !c->run)
+			continue;
+		snprintf(a0, sizeof(a0), "%s", *f);
+		snprintf(a1, sizeof(a1), "%s", arg);
+		c->run(vd->dev, 2, args, out);
+	}
+}
+
+static int fault_command(struct vdev *vd, int argc, char **argv, struct strbuf *out,
+			 struct strbuf *err)
+{
+	struct usb_fault_spec spec;
+	struct strbuf why = { 0 }, text = { 0 };
+	unsigned int id;
+	long long n;
+	int r;
+
+	if (argc >= 2 && strcmp(argv[1], "clear") == 0) {
+		if (argc > 3 || (argc == 3 && num_parse(argv[2], 10, 1, UINT32_MAX, &n) < 0)) {
+			strbuf_printf(err, "usage: %s fault clear [ID]", vd->name);
+			return EXIT_USAGE;
+		}
+		id = argc == 3 ? (unsigned int)n : 0;
+		if (usb_fault_clear(vd->dev, id) < 0) {
+			strbuf_printf(err, "%s: no fault %u (see: vusbctl %s faults)", vd->name, id,
+				      vd->name);
+			return EXIT_FAILURE_;
+		}
+		if (id) {
+			log_notice("%s: fault %u cleared", vd->name, id);
+			return 0;
+		}
+		model_faults_all(vd, "clear", out);
+		strbuf_reset(out);
+		log_notice("%s: faults cleared", vd->name);
+		return 0;
+	}
+	if (argc >= 2 && model_fault(vd->model, argv[1])) {
+		int i;
+
+		r = run_device_command(vd, argc - 1, argv + 1, -1, false, out, err);
+		if (r == 0) {
+			strbuf_reset(&text);
+			for (i = 1; i < argc; i++)
+				strbuf_printf(&text, "%s%s", i > 1 ? " " : "", argv[i]);
+			log_notice("%s: fault set: %s", vd->name, strbuf_str(&text));
+			strbuf_free(&text);
+		}
+		return r;
+	}
+	if (usb_fault_parse(argc - 1, argv + 1, &spec, &why) < 0) {
+		strbuf_printf(err, "%s: %s", vd->name, strbuf_str(&why));
+		strbuf_free(&why);
+		return EXIT_USAGE;
+	}
+	r = usb_fault_add(vd->dev, &spec, &id);
+	if (r < 0) {
+		strbuf_printf(err, "%s: %s", vd->name,
+			      r == -ENOSPC ? "too many faults set (fault clear ID first)" :
+					     strerror(-r));
+		return EXIT_FAILURE_;
+	}
+	usb_fault_format(&spec, &text);
+	log_notice("%s: fault %u set: %s", vd->name, id, strbuf_str(&text));
+	strbuf_printf(out, "fault %u: %s\n", id, strbuf_str(&text));
+	strbuf_free(&text);
+	return 0;
+}
+
+#define REPLUG_MS 100
+
+static void reconnect_fired(struct loop_timer *t, void *data)
+{
+	struct vdev *vd = data;
+
+	usb_device_plug(vd->dev, true);
+}
+
+/* The device-wide commands every model has; -1 when argv is none of them. */
+static int device_command(struct vdev *vd, int argc, char **argv, struct strbuf *out,
+			  struct strbuf *err)
+{
+	long long ms = 0;
+
+	if (strcmp(argv[0], "fault") == 0)
+		return fault_command(vd, argc, argv, out, err);
+	if (strcmp(argv[0], "faults") == 0) {
+		if (argc != 1) {
+			strbuf_printf(err, "usage: %s faults", vd->name);
+			return EXIT_USAGE;
+		}
+		usb_fault_list(vd->dev, out);
+		model_faults_all(vd, "status", out);
+		return 0;
+	}
+	if (strcmp(argv[0], "reconnect") == 0) {
+		if (argc != 1) {
+			strbuf_printf(err, "usage: %s reconnect", vd->name);
+			return EXIT_USAGE;
+		}
+		if (vd->reconnect)
+			loop_timer_arm(vd->reconnect, 0);
+		usb_device_plug(vd->dev, true);
+		return 0;
+	}
+	if (strcmp(argv[0], "replug") == 0) {
+		if (argc != 1) {
+			strbuf_printf(err, "usage: %s replug", vd->name);
+			return EXIT_USAGE;
+		}
+		/* Off the bus long enough for the kernel to see it go. */
+		ms = REPLUG_MS;
+	} else if (strcmp(argv[0], "disconnect") != 0) {
+		return -1;
+	} else if (!(argc == 1 || (argc == 3 && strcmp(argv[1], "--for") == 0 &&
+				   num_parse(argv[2], 10, 1, USB_FAULT_MAX_MS, &ms) == 0))) {
+		strbuf_printf(err, "usage: %s disconnect [--for MS] (MS: 1 to %u)", vd->name,
+			      USB_FAULT_MAX_MS);
+		return EXIT_USAGE;
+	}
+	if (ms && !vd->reconnect &&
+	    loop_timer_add(vd->vusb->loop, reconnect_fired, vd, NULL, &vd->reconnect) < 0) {
+		strbuf_printf(err, "%s: cannot create a timer: out of resources", vd->name);
+		return EXIT_FAILURE_;
+	}
+	if (vd->reconnect)
+		loop_timer_arm(vd->reconnect, (uint64_t)ms);
+	log_notice("%s: leaving the bus%s", vd->name, ms ? " for a while" : "");
+	usb_device_plug(vd->dev, false);
+	return 0;
 }
 
 static int run_device_command(struct vdev *vd, int argc, char **argv, int fd, bool terminal,
@@ -288,6 +456,15 @@ static int command(struct vusb *v, int argc, char **argv, int fd, bool terminal,
 				close(fd);
 			vdev_remove(vd);
 			return 0;
+		}
+		if (!vusb_model_command(vd->model, argv[1])) {
+			int r = device_command(vd, argc - 1, argv + 1, out, err);
+
+			if (r >= 0) {
+				if (fd >= 0)
+					close(fd);
+				return r;
+			}
 		}
 		return run_device_command(vd, argc - 1, argv + 1, fd, terminal, out, err);
 	}

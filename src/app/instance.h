@@ -46,6 +46,7 @@ struct vdev {
 	struct usbip_conn *conn;
 	struct loop_timer *timer;
 	struct loop_defer *replug; /* a plug request waiting for the loop */
+	struct loop_timer *reconnect; /* vusbctl NAME disconnect --for MS */
 	bool want_connected;
 	struct server_export *export; /* offered by the server instead of attached */
 	char peer[SERVER_ADDR_STRLEN]; /* the importer */

@@ -15,6 +15,7 @@
 #include "sysfs/ready.h"
 #include "src/usbip/server.h"
 #include "src/usbip/op.h"
+#include "src/usb/fault.h"
 #include "src/app/instance.h"
 #include "src/app/vusb.h"
 #include "sysfs/vhci.h"
@@ -189,6 +190,8 @@ void vdev_free(struct vdev *vd)
 		v->released(vd->name, v->released_data);
 	list_del(&vd->link);
 	v->ndevs--;
+	loop_timer_remove(vd->reconnect);
+	usb_faults_free(vd->dev);
 	vd->model->destroy(vd->dev);
 	free(vd);
 }
@@ -487,6 +490,7 @@ int vdev_create(struct vusb *v, const struct vusb_model *model, const struct vus
 {
 	struct vusb_dev_opts o = *opts;
 	struct vdev *vd;
+	unsigned int i;
 	int r;
 
 	vd = calloc(1, sizeof(*vd));
@@ -517,6 +521,27 @@ int vdev_create(struct vusb *v, const struct vusb_model *model, const struct vus
 	}
 	vd->dev->host = &vdev_host_ops;
 	vd->dev->host_data = vd;
+	for (i = 0; i < opts->nfaults; i++) {
+		struct usb_fault_spec spec;
+		unsigned int id;
+
+		r = usb_fault_parse_text(opts->faults[i], strlen(opts->faults[i]), &spec, err);
+		if (r == 0)
+			r = usb_fault_add(vd->dev, &spec, &id);
+		if (r == 0)
+			log_notice("%s: fault %u set: %s", vd->name, id, opts->faults[i]);
+		if (r < 0) {
+			if (!err->len)
+				strbuf_printf(err, "--fault '%s': %s", opts->faults[i],
+					      strerror(-r));
+			usb_faults_free(vd->dev);
+			model->destroy(vd->dev);
+			if (v->ctl)
+				ctl_server_release(v->ctl, vd->name);
+			free(vd);
+			return r == -EINVAL ? EXIT_USAGE : EXIT_FAILURE_;
+		}
+	}
 	list_add_tail(&vd->link, &v->devs);
 	v->ndevs++;
 	v->serial++;

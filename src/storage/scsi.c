@@ -90,6 +90,10 @@ void scsi_sense_bytes(const struct scsi_lun *lun, uint8_t out[SCSI_SENSE_SIZE])
 	out[7] = SCSI_SENSE_SIZE - 8; /* additional sense length */
 	out[12] = (uint8_t)(lun->asc >> 8);
 	out[13] = (uint8_t)lun->asc;
+	if (lun->info_valid) {
+		out[0] |= 0x80; /* VALID: the information field means something */
+		put_be32(out + 3, lun->info);
+	}
 }
 
 /* End the command with CHECK CONDITION; no data phase follows. */
@@ -122,6 +126,10 @@ void scsi_reply(struct scsi_cmd *cmd, size_t len, uint32_t alloc)
 /* Commands that need a medium fail without one. */
 bool scsi_need_medium(struct scsi_lun *lun, struct scsi_cmd *cmd)
 {
+	if (lun->state == SCSI_MEDIUM_PRESENT && lun->not_ready) {
+		fail(lun, cmd, SCSI_SENSE_NOT_READY, SCSI_ASC_NOT_READY);
+		return false;
+	}
 	if (lun->state == SCSI_MEDIUM_PRESENT)
 		return true;
 	fail(lun, cmd, SCSI_SENSE_NOT_READY,
@@ -212,6 +220,21 @@ static void rw(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
 	}
 	if (n == 0)
 		return; /* no transfer, not an error */
+	if ((lun->bad_dirs & (write ? SCSI_BAD_WRITE : SCSI_BAD_READ)) && lba <= lun->bad_last &&
+	    lba + n - 1 >= lun->bad_first) {
+		uint64_t bad = lba > lun->bad_first ? lba : lun->bad_first;
+
+		/* Before any data moves: an injected write error writes
+		 * nothing; the host learns which block failed from the
+		 * information field (SPC-4 4.5.3), as from a real disk. */
+		fail(lun, cmd, SCSI_SENSE_MEDIUM_ERROR,
+		     write ? SCSI_ASC_WRITE_ERROR : SCSI_ASC_UNRECOVERED_READ_ERROR);
+		if (bad <= UINT32_MAX) {
+			lun->info_valid = true;
+			lun->info = (uint32_t)bad;
+		}
+		return;
+	}
 	cmd->media = true;
 	cmd->dir = write ? SCSI_DIR_OUT : SCSI_DIR_IN;
 	cmd->offset = lba * lun->block_size;
@@ -382,6 +405,7 @@ static void request_sense(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint
 	/* Reported: gone (SPC-4 5.10). */
 	lun->sense_key = SCSI_SENSE_NO_SENSE;
 	lun->asc = SCSI_ASC_NONE;
+	lun->info_valid = false;
 	scsi_reply(cmd, SCSI_SENSE_SIZE, cdb[4]);
 }
 
@@ -553,6 +577,7 @@ void scsi_cmd_start(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *c
 	if (op != SCSI_REQUEST_SENSE) {
 		lun->sense_key = SCSI_SENSE_NO_SENSE;
 		lun->asc = SCSI_ASC_NONE;
+		lun->info_valid = false;
 	}
 	need = cdb_length(op);
 	if (!need || (lun->type != SCSI_TYPE_CDROM && cdrom_only(op))) {

@@ -71,6 +71,7 @@
 
 /* Additional sense code and qualifier, as ASC << 8 | ASCQ */
 #define SCSI_ASC_NONE 0x0000
+#define SCSI_ASC_NOT_READY 0x0400 /* logical unit not ready, cause not reportable */
 #define SCSI_ASC_WRITE_ERROR 0x0c00
 #define SCSI_ASC_UNRECOVERED_READ_ERROR 0x1100
 #define SCSI_ASC_INVALID_OPCODE 0x2000
@@ -152,10 +153,20 @@ struct scsi_lun {
 	 * too (fdatasync reports a writeback error only once). */
 	int flush_error;
 
+	/* Faults the user set (vusbctl NAME fault ...), for testing hosts. */
+	uint8_t bad_dirs; /* SCSI_BAD_READ | SCSI_BAD_WRITE: medium-error; 0: none */
+	uint64_t bad_first, bad_last; /* the bad LBAs, inclusive */
+	bool not_ready; /* medium access fails NOT READY */
+
 	/* Sense data of the last command. */
 	uint8_t sense_key;
 	uint16_t asc;
+	bool info_valid; /* the information field holds `info`: the failing LBA */
+	uint32_t info;
 };
+
+#define SCSI_BAD_READ 0x1
+#define SCSI_BAD_WRITE 0x2
 
 enum scsi_dir {
 	SCSI_DIR_NONE,

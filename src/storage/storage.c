@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "src/base/bytes.h"
+#include "src/base/num.h"
 #include "src/storage/msc.h"
 #include "src/storage/scsi.h"
 #include "src/storage/image.h"
@@ -123,6 +124,7 @@ struct storage {
 	char manufacturer[STRING_MAX];
 	char product[STRING_MAX];
 	char serial[STRING_MAX];
+	bool wp_fault; /* write-protect on (vusbctl NAME fault write-protect) */
 };
 
 static struct storage *storage_of(struct usb_device *dev)
@@ -146,7 +148,7 @@ static void load(struct storage *s, bool unit_attention)
 		.ops = &image_ops,
 		.ctx = &s->img,
 		.nblocks = s->img.size / s->lun.block_size,
-		.readonly = s->io.readonly,
+		.readonly = s->io.readonly || s->wp_fault,
 	};
 
 	scsi_medium_insert(&s->lun, &m);
@@ -512,11 +514,122 @@ static int storage_busy(struct usb_device *dev, struct strbuf *why)
 	return -EBUSY;
 }
 
+/*
+ * The storage faults (vusbctl NAME fault KIND ...): each also takes
+ * "clear" (off) and "status" (one line when set, for `faults`).
+ */
+static int cmd_medium_error(struct usb_device *dev, int argc, char **argv, struct strbuf *out)
+{
+	struct scsi_lun *lun = &storage_of(dev)->lun;
+	long long first, last;
+	char *dash;
+	uint8_t dirs;
+
+	if (argc == 2 && strcmp(argv[1], "clear") == 0) {
+		lun->bad_dirs = 0;
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "status") == 0) {
+		if (lun->bad_dirs)
+			strbuf_printf(out, "medium-error %llu-%llu %s\n",
+				      (unsigned long long)lun->bad_first,
+				      (unsigned long long)lun->bad_last,
+				      lun->bad_dirs == (SCSI_BAD_READ | SCSI_BAD_WRITE) ? "both" :
+				      lun->bad_dirs == SCSI_BAD_READ			? "read" :
+											  "write");
+		return 0;
+	}
+	if (argc != 3)
+		goto usage;
+	if (strcmp(argv[2], "read") == 0)
+		dirs = SCSI_BAD_READ;
+	else if (strcmp(argv[2], "write") == 0)
+		dirs = SCSI_BAD_WRITE;
+	else if (strcmp(argv[2], "both") == 0)
+		dirs = SCSI_BAD_READ | SCSI_BAD_WRITE;
+	else
+		goto usage;
+	dash = strchr(argv[1], '-');
+	if (dash)
+		*dash = '\0';
+	if (num_parse(argv[1], 10, 0, INT64_MAX, &first) < 0 ||
+	    (dash && num_parse(dash + 1, 10, 0, INT64_MAX, &last) < 0)) {
+		if (dash)
+			*dash = '-';
+		goto usage;
+	}
+	if (dash)
+		*dash = '-';
+	else
+		last = first;
+	if (last < first) {
+		strbuf_printf(out, "medium-error %s: the range ends before it starts", argv[1]);
+		return -EINVAL;
+	}
+	lun->bad_first = (uint64_t)first;
+	lun->bad_last = (uint64_t)last;
+	lun->bad_dirs = dirs;
+	return 0;
+usage:
+	strbuf_printf(out, "usage: medium-error LBA[-LBA] read|write|both, or clear");
+	return -EINVAL;
+}
+
+static int on_off(const char *what, int argc, char **argv, bool *ret, struct strbuf *out)
+{
+	if (argc == 2 && (strcmp(argv[1], "on") == 0 || strcmp(argv[1], "off") == 0 ||
+			  strcmp(argv[1], "clear") == 0)) {
+		*ret = strcmp(argv[1], "on") == 0;
+		return 0;
+	}
+	strbuf_printf(out, "usage: %s on|off", what);
+	return -EINVAL;
+}
+
+static int cmd_not_ready(struct usb_device *dev, int argc, char **argv, struct strbuf *out)
+{
+	struct scsi_lun *lun = &storage_of(dev)->lun;
+
+	if (argc == 2 && strcmp(argv[1], "status") == 0) {
+		if (lun->not_ready)
+			strbuf_printf(out, "not-ready on\n");
+		return 0;
+	}
+	return on_off("not-ready", argc, argv, &lun->not_ready, out);
+}
+
+static int cmd_write_protect(struct usb_device *dev, int argc, char **argv, struct strbuf *out)
+{
+	struct storage *s = storage_of(dev);
+	bool on;
+
+	if (argc == 2 && strcmp(argv[1], "status") == 0) {
+		if (s->wp_fault)
+			strbuf_printf(out, "write-protect on\n");
+		return 0;
+	}
+	if (on_off("write-protect", argc, argv, &on, out) < 0)
+		return -EINVAL;
+	s->wp_fault = on;
+	/* An image opened read-only stays so; the host finds out at its
+	 * next write (DATA PROTECT), as with a switch flipped on a card. */
+	s->lun.medium.readonly = s->io.readonly || on;
+	return 0;
+}
+
+static const char *const storage_faults[] = { "medium-error", "not-ready", "write-protect", NULL };
+
 static const struct vusb_command storage_commands[] = {
 	{ "eject", "[--force]", "take the medium out (--force: even if the host has it locked)", 0,
 	  1, cmd_eject, NULL },
 	{ "insert", "FILE", "put an image in the empty drive", 1, 1, NULL, cmd_insert },
 	{ "info", "", "the medium, its lock, and command counters", 0, 0, cmd_info, NULL },
+	{ "medium-error", "LBA[-LBA] read|write|both", "fault: those blocks fail with MEDIUM ERROR",
+	  1, 2, cmd_medium_error, NULL },
+	{ "not-ready", "on|off", "fault: medium access fails with NOT READY", 1, 1, cmd_not_ready,
+	  NULL },
+	{ "write-protect", "on|off", "fault: writes fail with DATA PROTECT", 1, 1,
+	  cmd_write_protect, NULL },
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
 };
 
@@ -541,4 +654,5 @@ const struct vusb_model storage_model = {
 	.positional_optional = true,
 	.describe = storage_describe,
 	.busy = storage_busy,
+	.faults = storage_faults,
 };

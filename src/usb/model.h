@@ -14,6 +14,7 @@
 #include "src/usb/usbdev.h"
 
 #define VUSB_MAX_MODEL_OPTS 16
+#define VUSB_MAX_FAULT_OPTS 8 /* --fault SPEC, per device */
 
 struct loop;
 
@@ -44,6 +45,9 @@ struct vusb_dev_opts {
 	/* The process's event loop, for a model whose other end lives on it
 	 * (a serial port's pty or socket); NULL in tests that have none. */
 	struct loop *loop;
+	/* --fault SPEC, as given (src/usb/fault.h): set before the first request */
+	const char *faults[VUSB_MAX_FAULT_OPTS];
+	unsigned int nfaults;
 };
 
 /* Room for the text of any string descriptor (126 UTF-16 units as UTF-8). */
@@ -100,6 +104,13 @@ struct vusb_model {
 	 * positional_optional: it may be left out. */
 	const char *positional;
 	bool positional_optional;
+	/*
+	 * Optional, ends with NULL: commands that are faults of the model's
+	 * own (storage's "medium-error"), also run as `fault NAME ARGS...`;
+	 * each takes "clear" (off, for `fault clear`) and "status" (a line
+	 * when set, for `faults`) as its one argument.
+	 */
+	const char *const *faults;
 	/* Optional one-line state for `vusbctl list` (e.g. "leds=caps_lock"). */
 	void (*describe)(struct usb_device *dev, struct strbuf *out);
 	/*

@@ -337,6 +337,70 @@ static void insert_needs_descriptor(void **state)
 	strbuf_free(&err);
 }
 
+/* The fault commands every device has, and --fault on the command line. */
+static void fault_commands(void **state)
+{
+	struct strbuf out = { 0 }, err = { 0 };
+	struct vusb_dev_opts o = { .vid = -1, .pid = -1 };
+	struct loop *loop;
+	struct vusb *v;
+	struct cli c;
+
+	assert_int_equal(cliargs_parse(&c, &err, "mouse", "--fault", "stall --ep 0x81", "--fault",
+				       "nak 10", NULL),
+			 0);
+	assert_int_equal(c.devices[0].opts.nfaults, 2);
+	assert_string_equal(c.devices[0].opts.faults[1], "nak 10");
+	assert_int_equal(cliargs_parse(&c, &err, "mouse", "--fault", "stall --ep 0x100", NULL),
+			 -EINVAL);
+	assert_string_equal(strbuf_str(&err), "invalid --fault 'stall --ep 0x100': --ep '0x100': "
+					      "an endpoint address such as 0x81, 0x02 or 0");
+	assert_int_equal(cliargs_parse(&c, &err, "mouse", "--fault", NULL), -EINVAL);
+
+	assert_int_equal(loop_new(&loop), 0);
+	assert_int_equal(vusb_new(loop, NULL, &v), 0);
+	o.faults[0] = "error EPROTO --ep 0x81 --forever";
+	o.nfaults = 1;
+	assert_int_equal(vusb_add(v, vusb_model_find("mouse"), &o, &err), 0);
+	o.nfaults = 0;
+	assert_int_equal(vusb_add(v, vusb_model_find("keyboard"), &o, &err), 0);
+
+	assert_int_equal(run(v, false, &out, &err, "mouse0 faults"), 0);
+	assert_string_equal(strbuf_str(&out), "1\terror EPROTO --ep 0x81 --forever\tfired 0\n");
+	assert_int_equal(
+		run(v, false, &out, &err, "mouse0 fault stall --at-request set_configuration"), 0);
+	assert_string_equal(strbuf_str(&out),
+			    "fault 2: stall --at-request set_configuration --count 1\n");
+	assert_int_equal(run(v, false, &out, &err, "mouse0 fault explode"), EXIT_USAGE);
+	assert_string_equal(strbuf_str(&err), "mouse0: unknown fault 'explode': stall, nak MS, "
+					      "timeout, error ERRNO, short BYTES, corrupt");
+	assert_int_equal(run(v, false, &out, &err, "mouse0 fault"), EXIT_USAGE);
+	/* per device */
+	assert_int_equal(run(v, false, &out, &err, "keyboard0 faults"), 0);
+	assert_string_equal(strbuf_str(&out), "");
+	assert_int_equal(run(v, false, &out, &err, "mouse0 fault clear 7"), EXIT_FAILURE_);
+	assert_string_equal(strbuf_str(&err), "mouse0: no fault 7 (see: vusbctl mouse0 faults)");
+	assert_int_equal(run(v, false, &out, &err, "mouse0 fault clear x"), EXIT_USAGE);
+	assert_int_equal(run(v, false, &out, &err, "mouse0 fault clear 1"), 0);
+	assert_int_equal(run(v, false, &out, &err, "mouse0 faults"), 0);
+	assert_string_equal(strbuf_str(&out),
+			    "2\tstall --at-request set_configuration --count 1\tfired 0\n");
+	assert_int_equal(run(v, false, &out, &err, "mouse0 fault clear"), 0);
+	assert_int_equal(run(v, false, &out, &err, "mouse0 faults"), 0);
+	assert_string_equal(strbuf_str(&out), "");
+	assert_int_equal(run(v, false, &out, &err, "mouse0 faults now"), EXIT_USAGE);
+	assert_int_equal(run(v, false, &out, &err, "mouse0 disconnect --for 0"), EXIT_USAGE);
+	assert_int_equal(run(v, false, &out, &err, "mouse0 disconnect --for"), EXIT_USAGE);
+	assert_int_equal(run(v, false, &out, &err, "mouse0 reconnect now"), EXIT_USAGE);
+	assert_int_equal(run(v, true, &out, &err, "help"), 0);
+	assert_non_null(strstr(strbuf_str(&out), "NAME fault SPEC"));
+
+	vusb_free(v);
+	loop_free(loop);
+	strbuf_free(&out);
+	strbuf_free(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +410,7 @@ int main(void)
 		cmocka_unit_test(cli_devices),	      cmocka_unit_test(cli_errors),
 		cmocka_unit_test(cli_capture),	      cmocka_unit_test(cli_ids),
 		cmocka_unit_test(commands),	      cmocka_unit_test(insert_needs_descriptor),
+		cmocka_unit_test(fault_commands),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

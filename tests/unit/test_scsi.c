@@ -999,6 +999,82 @@ static void test_random_cdbs(void **state)
 	t_free(cd);
 }
 
+/* medium-error: the blocks fail before any data moves, the LBA in the sense. */
+static void test_fault_medium_error(void **state)
+{
+	struct t *t = t_new(SCSI_TYPE_DISK, 64, false);
+	uint8_t out[4 * 512], before[64 * 512];
+	unsigned int writes;
+
+	memcpy(before, t->mem.data, sizeof(before));
+	memset(out, 0xee, sizeof(out));
+	t->lun.bad_dirs = SCSI_BAD_READ;
+	t->lun.bad_first = 10;
+	t->lun.bad_last = 12;
+	/* around the range: fine */
+	assert_int_equal(RUN(t, NULL, SCSI_READ_10, 0, 0, 0, 0, 9, 0, 0, 1, 0), SCSI_STATUS_GOOD);
+	assert_int_equal(t->dlen, 512);
+	assert_int_equal(RUN(t, NULL, SCSI_READ_10, 0, 0, 0, 0, 13, 0, 0, 1, 0), SCSI_STATUS_GOOD);
+	/* one block of it, and a read that runs into it: the first bad LBA */
+	assert_int_equal(RUN(t, NULL, SCSI_READ_10, 0, 0, 0, 0, 11, 0, 0, 1, 0),
+			 SCSI_STATUS_CHECK_CONDITION);
+	assert_int_equal(t->cmd.dir, SCSI_DIR_NONE);
+	assert_int_equal(RUN(t, NULL, SCSI_REQUEST_SENSE, 0, 0, 0, 18, 0), SCSI_STATUS_GOOD);
+	assert_int_equal(t->data[0], 0xf0); /* VALID, current, fixed */
+	assert_int_equal(t->data[2], SCSI_SENSE_MEDIUM_ERROR);
+	assert_int_equal(be32(t->data + 3), 11);
+	assert_int_equal(t->data[12] << 8 | t->data[13], SCSI_ASC_UNRECOVERED_READ_ERROR);
+	assert_int_equal(RUN(t, NULL, SCSI_READ_16, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 4, 0, 0),
+			 SCSI_STATUS_CHECK_CONDITION);
+	assert_int_equal(RUN(t, NULL, SCSI_REQUEST_SENSE, 0, 0, 0, 18, 0), SCSI_STATUS_GOOD);
+	assert_int_equal(be32(t->data + 3), 10);
+	/* reported: the next sense has no information */
+	assert_int_equal(RUN(t, NULL, SCSI_REQUEST_SENSE, 0, 0, 0, 18, 0), SCSI_STATUS_GOOD);
+	assert_int_equal(t->data[0], 0x70);
+	assert_int_equal(be32(t->data + 3), 0);
+	/* read only: writes there go through */
+	assert_int_equal(RUN(t, out, SCSI_WRITE_10, 0, 0, 0, 0, 10, 0, 0, 1, 0), SCSI_STATUS_GOOD);
+	memcpy(before + 10 * 512, out, 512);
+
+	/* write (and both): nothing reaches the medium */
+	t->lun.bad_dirs = SCSI_BAD_WRITE;
+	writes = t->mem.writes;
+	assert_int_equal(RUN(t, out, SCSI_WRITE_10, 0, 0, 0, 0, 9, 0, 0, 4, 0),
+			 SCSI_STATUS_CHECK_CONDITION);
+	assert_int_equal(t->cmd.dir, SCSI_DIR_NONE);
+	assert_int_equal(t->mem.writes, writes);
+	assert_memory_equal(t->mem.data, before, sizeof(before));
+	assert_int_equal(RUN(t, NULL, SCSI_REQUEST_SENSE, 0, 0, 0, 18, 0), SCSI_STATUS_GOOD);
+	assert_int_equal(t->data[2], SCSI_SENSE_MEDIUM_ERROR);
+	assert_int_equal(be32(t->data + 3), 10);
+	assert_int_equal(t->data[12] << 8 | t->data[13], SCSI_ASC_WRITE_ERROR);
+	assert_int_equal(RUN(t, NULL, SCSI_READ_10, 0, 0, 0, 0, 11, 0, 0, 1, 0), SCSI_STATUS_GOOD);
+	t->lun.bad_dirs = SCSI_BAD_READ | SCSI_BAD_WRITE;
+	assert_int_equal(RUN(t, NULL, SCSI_READ_10, 0, 0, 0, 0, 12, 0, 0, 1, 0),
+			 SCSI_STATUS_CHECK_CONDITION);
+	assert_int_equal(RUN(t, NULL, SCSI_REQUEST_SENSE, 0, 0, 0, 18, 0), SCSI_STATUS_GOOD);
+	assert_int_equal(t->data[2], SCSI_SENSE_MEDIUM_ERROR);
+	assert_int_equal(be32(t->data + 3), 12);
+	t->lun.bad_dirs = 0;
+	assert_int_equal(RUN(t, NULL, SCSI_READ_10, 0, 0, 0, 0, 12, 0, 0, 1, 0), SCSI_STATUS_GOOD);
+	t_free(t);
+}
+
+static void test_fault_not_ready(void **state)
+{
+	struct t *t = t_new(SCSI_TYPE_DISK, 64, false);
+
+	t->lun.not_ready = true;
+	expect_fail(t, RUN(t, NULL, SCSI_TEST_UNIT_READY, 0, 0, 0, 0, 0), SCSI_SENSE_NOT_READY,
+		    SCSI_ASC_NOT_READY);
+	expect_fail(t, RUN(t, NULL, SCSI_READ_10, 0, 0, 0, 0, 1, 0, 0, 1, 0), SCSI_SENSE_NOT_READY,
+		    SCSI_ASC_NOT_READY);
+	assert_int_equal(RUN(t, NULL, SCSI_INQUIRY, 0, 0, 0, 36, 0), SCSI_STATUS_GOOD);
+	t->lun.not_ready = false;
+	assert_int_equal(RUN(t, NULL, SCSI_TEST_UNIT_READY, 0, 0, 0, 0, 0), SCSI_STATUS_GOOD);
+	t_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1027,6 +1103,8 @@ int main(void)
 		cmocka_unit_test(test_cdrom_get_configuration),
 		cmocka_unit_test(test_cdrom_events),
 		cmocka_unit_test(test_random_cdbs),
+		cmocka_unit_test(test_fault_medium_error),
+		cmocka_unit_test(test_fault_not_ready),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

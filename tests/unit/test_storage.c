@@ -1057,6 +1057,78 @@ static void test_real_write_error(void **state)
 	destroy(fx, d);
 }
 
+/* The storage faults through the model's commands, over bulk-only transport. */
+static void test_faults(void **state)
+{
+	struct fx *fx = *state;
+	struct opts o;
+	struct dev *d;
+	uint8_t data[1024];
+	char out[256];
+
+	memset(data, 0xc5, sizeof(data));
+	opts_init(&o, fx->path);
+	d = create(fx, &o);
+	settle(d);
+	assert_int_equal(run_cmd(d, "medium-error 100 read", NULL, 0), 0);
+	assert_int_equal(run_cmd(d, "medium-error status", out, sizeof(out)), 0);
+	assert_string_equal(out, "medium-error 100-100 read\n");
+	CMD(d, 512, true, NULL, SCSI_READ_10, 0, 0, 0, 0, 99, 0, 0, 1, 0);
+	assert_int_equal(d->r.status, MSC_CSW_PASSED);
+	CMD(d, 512, true, NULL, SCSI_READ_10, 0, 0, 0, 0, 101, 0, 0, 1, 0);
+	assert_int_equal(d->r.status, MSC_CSW_PASSED);
+	CMD(d, 1024, true, NULL, SCSI_READ_10, 0, 0, 0, 0, 99, 0, 0, 2, 0);
+	assert_int_equal(d->r.status, MSC_CSW_FAILED);
+	CMD(d, 18, true, NULL, SCSI_REQUEST_SENSE, 0, 0, 0, 18, 0);
+	assert_int_equal(d->r.data[0], 0xf0);
+	assert_int_equal(d->r.data[2], SCSI_SENSE_MEDIUM_ERROR);
+	assert_int_equal(d->r.data[3] << 24 | d->r.data[4] << 16 | d->r.data[5] << 8 | d->r.data[6],
+			 100);
+
+	/* A write there writes nothing, not even the blocks before it. */
+	assert_int_equal(run_cmd(d, "medium-error 100-101 both", NULL, 0), 0);
+	CMD(d, 1024, false, data, SCSI_WRITE_10, 0, 0, 0, 0, 99, 0, 0, 2, 0);
+	assert_int_equal(d->r.status, MSC_CSW_FAILED);
+	expect_sense(d, SCSI_SENSE_MEDIUM_ERROR, SCSI_ASC_WRITE_ERROR);
+	CMD(d, 0, false, NULL, SCSI_SYNCHRONIZE_CACHE_10, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+	assert_true(file_is_pattern(fx->path, 64 * 1024));
+	assert_int_equal(run_cmd(d, "medium-error clear", NULL, 0), 0);
+	assert_int_equal(run_cmd(d, "medium-error status", out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	CMD(d, 512, true, NULL, SCSI_READ_10, 0, 0, 0, 0, 100, 0, 0, 1, 0);
+	assert_int_equal(d->r.status, MSC_CSW_PASSED);
+
+	assert_int_equal(run_cmd(d, "medium-error 5-4 read", out, sizeof(out)), -EINVAL);
+	assert_non_null(strstr(out, "ends before it starts"));
+	assert_int_equal(run_cmd(d, "medium-error 5 sideways", out, sizeof(out)), -EINVAL);
+	assert_int_equal(run_cmd(d, "medium-error x-5 read", out, sizeof(out)), -EINVAL);
+	assert_int_equal(run_cmd(d, "medium-error 5- read", out, sizeof(out)), -EINVAL);
+	assert_int_equal(run_cmd(d, "medium-error -5 read", out, sizeof(out)), -EINVAL);
+	assert_string_equal(out, "usage: medium-error LBA[-LBA] read|write|both, or clear");
+
+	/* write-protect at run time */
+	assert_int_equal(run_cmd(d, "write-protect on", NULL, 0), 0);
+	CMD(d, 512, false, data, SCSI_WRITE_10, 0, 0, 0, 0, 3, 0, 0, 1, 0);
+	assert_int_equal(d->r.status, MSC_CSW_FAILED);
+	expect_sense(d, SCSI_SENSE_DATA_PROTECT, SCSI_ASC_WRITE_PROTECTED);
+	assert_int_equal(run_cmd(d, "write-protect status", out, sizeof(out)), 0);
+	assert_string_equal(out, "write-protect on\n");
+	assert_int_equal(run_cmd(d, "write-protect off", NULL, 0), 0);
+	CMD(d, 512, false, data, SCSI_WRITE_10, 0, 0, 0, 0, 3, 0, 0, 1, 0);
+	assert_int_equal(d->r.status, MSC_CSW_PASSED);
+	assert_int_equal(run_cmd(d, "write-protect maybe", NULL, 0), -EINVAL);
+
+	/* not-ready */
+	assert_int_equal(run_cmd(d, "not-ready on", NULL, 0), 0);
+	CMD(d, 0, false, NULL, SCSI_TEST_UNIT_READY, 0, 0, 0, 0, 0);
+	assert_int_equal(d->r.status, MSC_CSW_FAILED);
+	expect_sense(d, SCSI_SENSE_NOT_READY, SCSI_ASC_NOT_READY);
+	assert_int_equal(run_cmd(d, "not-ready clear", NULL, 0), 0);
+	CMD(d, 0, false, NULL, SCSI_TEST_UNIT_READY, 0, 0, 0, 0, 0);
+	assert_int_equal(d->r.status, MSC_CSW_PASSED);
+	destroy(fx, d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1080,6 +1152,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_empty_drive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_info, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_write_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_faults, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
