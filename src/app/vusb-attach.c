@@ -506,6 +506,10 @@ int main(int argc, char **argv)
 		strbuf_reset(&err);
 		r = vusb_listen(vusb, &err);
 	}
+	/* Not root: root's run directory is not ours to use, and that is
+	 * the message a user needs, not the directory's mode. */
+	if ((r == -EACCES || r == -EPERM) && geteuid() != 0)
+		strbuf_reset(&err);
 	if (r < 0 && err.len) {
 		log_err("cannot create the control socket: %s", strbuf_str(&err));
 		code = r == -EACCES ? EXIT_PERMISSION : EXIT_FAILURE_;
