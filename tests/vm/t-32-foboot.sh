@@ -12,8 +12,14 @@
 # dfuMANIFEST-WAIT-RESET (dfu.c: the GETSTATUS answer, 10000 turns of a
 # delay loop, reboot()), as on a real board; dfu-util 0.11 then resets a
 # device that is gone and turns libusb's NOT_FOUND into exit status 74
-# (EX_IOERR) after printing "Done!". That status is foboot's, not ours:
-# the test holds it to exactly that.
+# (EX_IOERR) after printing "Done!". That status is foboot's, not ours.
+# When the host is slow (a loaded machine, a guest that sleeps longer
+# than dfu-util asked), foboot has rebooted before the GETSTATUS after
+# dfuMANIFEST: dfu-util then says it is "unable to read DFU status after
+# completion (LIBUSB_ERROR_NO_DEVICE)", also with status 74. A real board
+# behind a slow host ends the same way. The test takes either ending,
+# and holds the rest (every block, the bytes in the flash, the image
+# running) to exactly what it was.
 . /vusb/tests/lib.sh
 need_cmd vusb-attach vusbctl dfu-util lsusb base64 md5sum
 T=$((30 * VM_SLOW))
@@ -63,18 +69,27 @@ count_in_log() {
 download() {
 	dfu-util -D "$2" >/tmp/d.txt 2>&1
 	rc=$?
-	if [ $rc -eq 74 ] && grep -q '^Done!' /tmp/d.txt; then
-		ok "$1: dfu-util -D $(basename "$2") completes (Done!, then status 74: the board rebooted)"
+	# The ending: foboot's reboot seen after WAIT-RESET, or before it.
+	gone="dfu-util: unable to read DFU status after completion (LIBUSB_ERROR_NO_DEVICE)"
+	if grep -qxF -- "$gone" /tmp/d.txt; then
+		ending=$gone
+	else
+		ending="DFU state(8) = dfuMANIFEST-WAIT-RESET, status(0) = No error condition is present
+Resetting USB to switch back to runtime mode
+Done!"
+	fi
+	if [ $rc -eq 74 ] && grep -qxF -- "$(printf '%s\n' "$ending" | tail -n 1)" /tmp/d.txt; then
+		ok "$1: dfu-util -D $(basename "$2") completes (status 74: the board rebooted into the image)"
 	else
 		fail "$1: dfu-util -D $(basename "$2") completes" "exit $rc" "$(cat /tmp/d.txt)" \
 			"$(grep -v 0x40000000 /tmp/b.err | tail -n 40)"
 	fi
-	for line in "Device ID 1209:5bf0" "Device returned transfer size 1024" "Download done." \
-		"DFU state(7) = dfuMANIFEST, status(0) = No error condition is present" \
-		"DFU state(8) = dfuMANIFEST-WAIT-RESET, status(0) = No error condition is present" \
-		"Resetting USB to switch back to runtime mode" "Done!"; do
+	printf '%s\n' "Device ID 1209:5bf0" "Device returned transfer size 1024" "Download done." \
+		"DFU state(7) = dfuMANIFEST, status(0) = No error condition is present" "$ending" \
+		>/tmp/d.want
+	while IFS= read -r line; do
 		if grep -qxF -- "$line" /tmp/d.txt; then ok "$1: dfu-util -D prints '$line'"; else fail "$1: dfu-util -D prints '$line'" "$(cat /tmp/d.txt)"; fi
-	done
+	done </tmp/d.want
 	n=$(wc -c <"$2")
 	fimg=$(dd if=/tmp/b.flash bs=1024 skip=256 count=$(((n + 1023) / 1024)) 2>/dev/null | head -c "$n" | md5sum | cut -d' ' -f1)
 	if [ "$fimg" = "$(md5sum <"$2" | cut -d' ' -f1)" ]; then ok "$1: the $n bytes are in the flash file at 0x40000"; else fail "$1: the $n bytes are in the flash file at 0x40000"; fi
