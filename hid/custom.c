@@ -176,6 +176,21 @@ static int custom_set_report(struct hid *h, unsigned int type, unsigned int id, 
 	return 0;
 }
 
+/* The report socket's input: a report of one of the descriptor's sizes. */
+static int custom_send_report(struct usb_device *dev, const uint8_t *report, size_t len)
+{
+	struct hid_custom *c = custom_of(dev);
+	unsigned int id = c->layout.ids ? report[0] : 0;
+	int r;
+
+	if (!len || len > HID_REPORT_MAX || len != report_len(c, HID_REPORT_INPUT, id))
+		return -EMSGSIZE;
+	r = hid_send_len(&c->hd.hid, report, len);
+	if (r == 0)
+		memcpy(c->value[HID_REPORT_INPUT - 1][id], report, len);
+	return r;
+}
+
 static int custom_cmd_send(struct usb_device *dev, int argc, char **argv, struct strbuf *out)
 {
 	struct hid_custom *c = custom_of(dev);
@@ -594,4 +609,5 @@ const struct vusb_model hid_custom_model = {
 	.commands = custom_commands,
 	.options = custom_options,
 	.describe = custom_describe,
+	.send_report = custom_send_report,
 };

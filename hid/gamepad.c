@@ -138,6 +138,23 @@ static int send_state(struct gamepad *gp)
 	return 0;
 }
 
+/* The report socket's input: a whole 20-byte report, queued as it is. */
+static int gp_send_report(struct usb_device *dev, const uint8_t *report, size_t len)
+{
+	struct gamepad *gp = gp_of(dev);
+
+	if (len != GAMEPAD_REPORT_SIZE)
+		return -EMSGSIZE;
+	if (!usb_device_configured(dev))
+		return -ENOTCONN;
+	if (gp->count == GP_QUEUE_LEN)
+		return -EAGAIN;
+	memcpy(gp->queue[(gp->head + gp->count) % GP_QUEUE_LEN], report, len);
+	gp->count++;
+	usb_ep_wake(dev, GP_EP_IN);
+	return 0;
+}
+
 static const char *const led_patterns[16] = {
 	"off", "all blink", "1 flashes, then on", "2 flashes, then on", "3 flashes, then on",
 	"4 flashes, then on", "1 on", "2 on", "3 on", "4 on", "rotate", "blink",
@@ -196,6 +213,7 @@ static int gp_xfer(struct usb_function *f, struct usb_urb *urb)
 
 	if (!urb->in) {
 		host_message(gp, urb->buf, urb->actual);
+		usb_device_report(f->dev, 2 /* output */, urb->buf, urb->actual);
 		urb->status = 0;
 		return 0;
 	}
@@ -211,6 +229,7 @@ static int gp_xfer(struct usb_function *f, struct usb_urb *urb)
 	memcpy(urb->buf, gp->queue[gp->head], n);
 	gp->head = (gp->head + 1) % GP_QUEUE_LEN;
 	gp->count--;
+	usb_device_room(f->dev);
 	urb->actual = (uint32_t)n;
 	urb->status = 0;
 	return 0;
@@ -452,4 +471,5 @@ const struct vusb_model gamepad_model = {
 	.destroy = gp_destroy,
 	.commands = gamepad_commands,
 	.describe = gp_describe,
+	.send_report = gp_send_report,
 };

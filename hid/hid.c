@@ -134,6 +134,7 @@ static int hid_xfer(struct usb_function *f, struct usb_urb *urb)
 					  urb->actual);
 		if (r < 0)
 			return r;
+		usb_device_report(f->dev, HID_REPORT_OUTPUT, urb->buf, urb->actual);
 		urb->status = 0;
 		return 0;
 	}
@@ -145,6 +146,7 @@ static int hid_xfer(struct usb_function *f, struct usb_urb *urb)
 		len = h->qlen[h->head];
 		h->head = (h->head + 1) % HID_QUEUE_LEN;
 		h->count--;
+		usb_device_room(f->dev);
 	} else if (h->repeat_due && h->last_len) {
 		report = h->last;
 		len = h->last_len;
@@ -222,6 +224,7 @@ static int set_report(struct hid *h, const struct usb_setup *s, const uint8_t *d
 		return -EPIPE;
 	memcpy(h->out, data, out_len);
 	h->params->output(h, h->out);
+	usb_device_report(h->func->dev, HID_REPORT_OUTPUT, h->out, out_len);
 	return 0;
 }
 
@@ -256,9 +259,14 @@ static int hid_control(struct usb_function *f, const struct usb_setup *s, uint8_
 	case HID_REQ_SET_REPORT:
 		if (in)
 			return -EPIPE;
-		if (h->params->set_report)
-			return h->params->set_report(h, s->wValue >> 8, report_id, data,
-						     min_size(len, s->wLength));
+		if (h->params->set_report) {
+			size_t n = min_size(len, s->wLength);
+			int r = h->params->set_report(h, s->wValue >> 8, report_id, data, n);
+
+			if (r == 0)
+				usb_device_report(f->dev, s->wValue >> 8, data, n);
+			return r;
+		}
 		if (report_id)
 			return -EPIPE;
 		return set_report(h, s, data, len);

@@ -119,3 +119,12 @@ int hid_device_setup(struct hid_device *hd, const struct hid_model_info *info,
 	}
 	return 0;
 }
+
+int hid_device_send_report(struct usb_device *dev, const uint8_t *report, size_t len)
+{
+	struct hid *h = &hid_device_of(dev)->hid;
+
+	if (len != h->params->in_len)
+		return -EMSGSIZE;
+	return hid_send(h, report);
+}

@@ -91,4 +91,10 @@ static inline struct hid_device *hid_device_of_hid(struct hid *h)
 int hid_device_setup(struct hid_device *hd, const struct hid_model_info *info,
 		     const struct vusb_dev_opts *opts, struct strbuf *err);
 
+/*
+ * A model's send_report for a device with one input report without an
+ * ID (mouse, keyboard, tablet): len must be its size. See struct vusb_model.
+ */
+int hid_device_send_report(struct usb_device *dev, const uint8_t *report, size_t len);
+
 #endif

@@ -400,4 +400,5 @@ const struct vusb_model hid_keyboard_model = {
 	.destroy = kbd_destroy,
 	.commands = kbd_commands,
 	.describe = kbd_describe,
+	.send_report = hid_device_send_report,
 };

@@ -124,4 +124,5 @@ const struct vusb_model hid_mouse_model = {
 	.create = mouse_create,
 	.destroy = pointer_destroy,
 	.commands = mouse_commands,
+	.send_report = hid_device_send_report,
 };

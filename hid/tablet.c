@@ -115,4 +115,5 @@ const struct vusb_model hid_tablet_model = {
 	.create = tablet_create,
 	.destroy = pointer_destroy,
 	.commands = tablet_commands,
+	.send_report = hid_device_send_report,
 };

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "src/app/hidsock.h"
 #include "src/app/vusb.h"
 #include "src/base/list.h"
 #include "src/ctl/server.h"
@@ -55,6 +56,7 @@ struct vdev {
 	/* its own capture (device --capture, vusbctl NAME capture start) */
 	struct capture *capture;
 	char capture_name[64];
+	struct hidsock *hidsock; /* RUNDIR/dev/NAME.hid; NULL: none */
 };
 
 struct vusb {

@@ -92,9 +92,29 @@ static bool socket_alive(const char *path)
 	return r == 0;
 }
 
-/* Remove devdir/name if it is a link to the server's socket, and its pty link. */
+/* Does a report socket (src/app/hidsock.h) answer at `path`? */
+static bool seqpacket_alive(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, r;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return false;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	return r == 0;
+}
+
+/* Remove devdir/name if it is a link to the server's socket, its pty
+ * link, and its report socket (NAME.hid) once nobody listens there. */
 static void unlink_ours(const char *devdir, const char *name, const char *sock)
 {
+	char hid[PATH_MAX];
+	struct stat st;
 	char target[PATH_MAX], link[PATH_MAX], buf[PATH_MAX];
 	const char *base = strrchr(sock, '/');
 	ssize_t n;
@@ -117,6 +137,9 @@ static void unlink_ours(const char *devdir, const char *name, const char *sock)
 			unlink(target);
 	}
 	unlink(link);
+	if ((size_t)snprintf(hid, sizeof(hid), "%s.hid", link) < sizeof(hid) &&
+	    lstat(hid, &st) == 0 && S_ISSOCK(st.st_mode) && !seqpacket_alive(hid))
+		unlink(hid);
 }
 
 /* A name as ctl.c accepts them: no '/', no "..", nothing to escape devdir. */

@@ -380,6 +380,8 @@ static int drop_privileges(const struct cli *cli, struct vusb *vusb, const struc
 		r = privs_share_socket(sock);
 		if (r < 0)
 			log_warn("cannot give %s to group %s: %s", sock, PRIVS_GROUP, strerror(-r));
+		else if (r > 0)
+			vusb_share_report_sockets(vusb);
 		snprintf(devdir, sizeof(devdir), "%s/dev", ctl_rundir());
 		r = privs_cleaner_start(cleaner, sock, devdir, svc->pidfile[0] ? svc->pidfile : NULL);
 		if (r < 0) {

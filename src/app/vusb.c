@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "src/usbip/op.h"
 #include "src/usb/fault.h"
 #include "src/app/instance.h"
+#include "src/app/privs.h"
 #include "src/app/vusb.h"
 #include "sysfs/vhci.h"
 
@@ -68,6 +70,10 @@ static void host_arm_timer(struct usb_device *dev, unsigned int ms)
 static void host_event(struct usb_device *dev, const char *what)
 {
 	struct vdev *vd = vdev_of(dev);
+
+	/* Reports written before the host was ready go now. */
+	if (strcmp(what, "configured") == 0)
+		hidsock_room(vd->hidsock);
 
 	if (strcmp(what, "configured") != 0) {
 		log_notice("%s: %s", vd->name, what);
@@ -134,10 +140,22 @@ static void host_plug(struct usb_device *dev, bool connected)
 			connected ? "reconnect" : "disconnect");
 }
 
+static void host_report(struct usb_device *dev, unsigned int type, const uint8_t *data, size_t len)
+{
+	hidsock_report(vdev_of(dev)->hidsock, type, data, len);
+}
+
+static void host_room(struct usb_device *dev)
+{
+	hidsock_room(vdev_of(dev)->hidsock);
+}
+
 static const struct usb_host_ops vdev_host_ops = {
 	.arm_timer = host_arm_timer,
 	.event = host_event,
 	.plug = host_plug,
+	.report = host_report,
+	.room = host_room,
 };
 
 /* Give the port back; the device stays, offline, until plugged again. */
@@ -184,6 +202,9 @@ void vdev_free(struct vdev *vd)
 	server_export_remove(vd->export);
 	loop_defer_cancel(vd->replug);
 	loop_timer_remove(vd->timer);
+	/* Gone before the name: the cleaner removes a dead socket only. */
+	hidsock_free(vd->hidsock);
+	vd->hidsock = NULL;
 	if (v->ctl)
 		ctl_server_release(v->ctl, vd->name);
 	if (v->released)
@@ -484,6 +505,22 @@ int vdev_attach(struct vusb *v, struct vdev *vd, struct strbuf *err)
 	return 0;
 }
 
+/* The device's report socket, RUNDIR/dev/NAME.hid; a device works without. */
+static void report_socket(struct vusb *v, struct vdev *vd)
+{
+	char path[PATH_MAX];
+	int r;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/dev/%s.hid", ctl_rundir(), vd->name) >=
+	    sizeof(path))
+		r = -ENAMETOOLONG;
+	else
+		r = hidsock_new(v->loop, vd->dev, vd->name, vd->model->send_report, path,
+				&vd->hidsock);
+	if (r < 0)
+		log_warn("%s: no report socket %s: %s", vd->name, path, strerror(-r));
+}
+
 /* A device of `model`, named and listed, attached nowhere yet. 0 or EXIT_*. */
 int vdev_create(struct vusb *v, const struct vusb_model *model, const struct vusb_dev_opts *opts,
 		struct strbuf *err, struct vdev **ret)
@@ -542,6 +579,8 @@ int vdev_create(struct vusb *v, const struct vusb_model *model, const struct vus
 			return r == -EINVAL ? EXIT_USAGE : EXIT_FAILURE_;
 		}
 	}
+	if (model->send_report && v->ctl)
+		report_socket(v, vd);
 	list_add_tail(&vd->link, &v->devs);
 	v->ndevs++;
 	v->serial++;
@@ -568,4 +607,21 @@ int vusb_add(struct vusb *v, const struct vusb_model *model, const struct vusb_d
 	log_info("%s: attached to vhci port %u as a %s %s", vd->name, vd->port,
 		 usb_speed_name(vd->dev->speed), model->name);
 	return 0;
+}
+
+void vusb_share_report_sockets(struct vusb *v)
+{
+	struct list_head *pos;
+	int r;
+
+	list_for_each(pos, &v->devs) {
+		struct vdev *vd = list_entry(pos, struct vdev, link);
+
+		if (!vd->hidsock)
+			continue;
+		r = privs_share_socket(hidsock_path(vd->hidsock));
+		if (r < 0)
+			log_warn("cannot give %s to group %s: %s", hidsock_path(vd->hidsock),
+				 PRIVS_GROUP, strerror(-r));
+	}
 }

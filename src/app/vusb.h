@@ -33,6 +33,12 @@ int vusb_listen(struct vusb *v, struct strbuf *err);
 const char *vusb_ctl_path(const struct vusb *v);
 
 /*
+ * Give every report socket (RUNDIR/dev/NAME.hid) to the vusb group as the
+ * control socket is (privs_share_socket()), before a privilege drop.
+ */
+void vusb_share_report_sockets(struct vusb *v);
+
+/*
  * Call `released` when a device goes and its name link is given up: an
  * unprivileged vusb-attach cannot remove the link itself (src/app/privs.h).
  */

@@ -510,15 +510,39 @@ static void sweep_stale(int rundir, int devdir, const char *devpath, const char 
 		closedir(d);
 }
 
+int ctl_listen_socket(const char *path, int type, int backlog)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t old;
+	int fd, r;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	strcpy(sa.sun_path, path);
+	unlink(path);
+	/* Only the owner (root) may connect. */
+	old = umask(0177);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0 || listen(fd, backlog) < 0) {
+		r = -errno;
+		close(fd);
+		unlink(path);
+		return r;
+	}
+	return fd;
+}
+
 int ctl_server_new(struct loop *loop, ctl_handler handler, void *data, struct strbuf *err,
 		   struct ctl_server **ret)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *rundir = ctl_rundir();
 	struct strbuf ignored = { 0 };
 	struct ctl_server *s;
 	int r, rfd, dfd;
-	mode_t old;
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -550,21 +574,11 @@ int ctl_server_new(struct loop *loop, ctl_handler handler, void *data, struct st
 	close(rfd);
 	strbuf_free(&ignored);
 
-	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	s->fd = ctl_listen_socket(s->path, SOCK_STREAM, MAX_CLIENTS);
 	if (s->fd < 0) {
-		r = -errno;
+		r = s->fd;
 		free(s);
 		return r;
-	}
-	strcpy(sa.sun_path, s->path);
-	unlink(s->path);
-	/* Only the owner (root) may connect. */
-	old = umask(0177);
-	r = bind(s->fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r < 0 || listen(s->fd, MAX_CLIENTS) < 0) {
-		r = -errno;
-		goto fail;
 	}
 	r = loop_io_add(loop, s->fd, EPOLLIN, server_ready, s, NULL, &s->io);
 	if (r < 0)

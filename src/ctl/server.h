@@ -24,6 +24,13 @@ typedef int (*ctl_handler)(int argc, char **argv, int fd, struct strbuf *out, st
 			   void *data);
 
 /*
+ * A listening socket of `type` (SOCK_STREAM, SOCK_SEQPACKET) at path,
+ * non-blocking, with the control socket's rules: whatever was at path is
+ * replaced, and only the owner may connect (mode 0600). The fd, or -errno.
+ */
+int ctl_listen_socket(const char *path, int type, int backlog);
+
+/*
  * Listen on RUNDIR/PID.sock. RUNDIR and RUNDIR/dev are made if missing,
  * opened without following symlinks, and refused unless owned by us with
  * no write bit for others; stale sockets and name links (links to a

@@ -119,6 +119,15 @@ struct vusb_model {
 	 * medium: it is mounted, and leaving loses what it has not written).
 	 */
 	int (*busy)(struct usb_device *dev, struct strbuf *why);
+	/*
+	 * Optional, for a device of raw reports (HID): queue one input
+	 * report of len bytes as the device sends it (report ID first when
+	 * it uses IDs). 0; -EMSGSIZE when no input report has that length
+	 * (or ID); -EAGAIN when the queue is full (host->room follows once
+	 * the host takes one); -ENOTCONN before the host configured it.
+	 * The application offers it as the report socket (src/app/hidsock.c).
+	 */
+	int (*send_report)(struct usb_device *dev, const uint8_t *report, size_t len);
 };
 
 /* A model option of `model` by name ("--ro"), or NULL. */

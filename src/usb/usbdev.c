@@ -766,3 +766,15 @@ void usb_device_event(struct usb_device *dev, const char *what)
 	if (dev->host && dev->host->event)
 		dev->host->event(dev, what);
 }
+
+void usb_device_report(struct usb_device *dev, unsigned int type, const uint8_t *data, size_t len)
+{
+	if (dev->host && dev->host->report)
+		dev->host->report(dev, type, data, len);
+}
+
+void usb_device_room(struct usb_device *dev)
+{
+	if (dev->host && dev->host->room)
+		dev->host->room(dev);
+}

@@ -151,6 +151,14 @@ struct usb_host_ops {
 	 * pending URBs are dropped on the way out.
 	 */
 	void (*plug)(struct usb_device *dev, bool connected);
+	/*
+	 * Optional, for a device that takes raw reports (HID): the host
+	 * sent a report of `type` (2 output, 3 feature), len bytes as it
+	 * sent them (report ID first when the device uses IDs).
+	 */
+	void (*report)(struct usb_device *dev, unsigned int type, const uint8_t *data, size_t len);
+	/* Optional: the host took an input report, so the device's queue has room. */
+	void (*room)(struct usb_device *dev);
 };
 
 struct usb_ep {
@@ -326,6 +334,12 @@ void usb_device_plug(struct usb_device *dev, bool connected);
 
 /* Tell the user something through host->event. */
 void usb_device_event(struct usb_device *dev, const char *what);
+
+/* Hand a report the host sent to host->report, when set. */
+void usb_device_report(struct usb_device *dev, unsigned int type, const uint8_t *data, size_t len);
+
+/* Tell host->room, when set, that the device's input queue has room. */
+void usb_device_room(struct usb_device *dev);
 
 static inline bool usb_device_configured(const struct usb_device *dev)
 {
