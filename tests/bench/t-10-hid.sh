@@ -130,6 +130,8 @@ if [ -n "${pid:-}" ] && kill -0 "$pid" 2>/dev/null; then
 		/proc/$pid/smaps | sort -k3 -rn | head -n 24
 	latency direct direct "$node"
 	latency direct_session direct "$node" -s
+	# A program holding the report socket open, as one holds /dev/hidg0.
+	latency direct_socket "${VUSB_RUNDIR:-/run/vusb}/dev/direct.hid" "$node"
 	kill -TERM "$pid"
 	wait_for "$T" sh -c "! kill -0 $pid 2>/dev/null"
 fi

@@ -100,6 +100,17 @@ END {
 	if (has("hid.latency.direct_capture.median_us") && has("hid.latency.direct_capture.p99_us"))
 		rc[n, 1] = sprintf("%d / %d", v["hid.latency.direct_capture.median_us"],
 				   v["hid.latency.direct_capture.p99_us"])
+	# A program writing reports to the report socket (RUNDIR/dev/NAME.hid)
+	# against one writing them to the f_hid gadget's /dev/hidg0.
+	d = "hid.latency.direct_socket.median_us"
+	g = "hid.latency.gadget.median_us"
+	st = "n/a"
+	if (has(d) && has(g) && v[g] > 0)
+		st = sprintf("%s (%.2fx)", v[d] <= v[g] ? "met" : "missed", v[d] / v[g])
+	row("HID latency, report socket (NAME.hid), median (us)", "%d", d, "-",
+	    "hid.latency.gadget.median_us", "-", "vusb <= gadget (/dev/hidg0)", st)
+	row("HID latency, report socket, p99 (us)", "%d", "hid.latency.direct_socket.p99_us", "-",
+	    "hid.latency.gadget.p99_us", "-", "", "")
 	row("Attach to input node (ms)", "%.1f", "hid.attach.direct.ms", "hid.attach.usbip.ms",
 	    "hid.attach.gadget.ms", "hid.attach.gadget_usbip.ms", "", "")
 

@@ -17,7 +17,9 @@
  * NAME may also be the path of a configfs HID gadget's /dev/hidgN (a
  * mouse with vusb's 5-byte report, see tests/bench): the report is
  * written there instead (opened once, as a gadget's program would), and
- * the round timed from just before write().
+ * the round timed from just before write(). Or the path of vusb's report
+ * socket (RUNDIR/dev/NAME.hid, a mouse): the same report, one message,
+ * on a connection opened once.
  *
  * Prints "inputlat: N samples, median M us, p10 A us, p90 B us, min C us,
  * max D us, p99 E us" (and each sample with -v). Exit status 0, 1 on a
@@ -155,6 +157,35 @@ static int send_report(int fd, const char *path, int d)
 	return 0;
 }
 
+/* Does the path name vusb's report socket (RUNDIR/dev/NAME.hid)? */
+static int is_report_socket(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 4 && !strcmp(path + n - 4, ".hid");
+}
+
+/* Connect to a report socket: write() then sends one report per message. */
+static int report_socket(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* Read until REL_X; its timestamp in us, 0 on timeout, -1 on error. */
 static long long wait_rel_x(int fd, int timeout_ms)
 {
@@ -216,7 +247,13 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind != 2 || count < 1 || warmup < 0 || gap_ms < 0)
 		goto usage;
-	if (argv[optind][0] == '/') {
+	if (argv[optind][0] == '/' && is_report_socket(argv[optind])) {
+		gadget = report_socket(argv[optind]);
+		if (gadget < 0) {
+			fprintf(stderr, "inputlat: %s: %s\n", argv[optind], strerror(errno));
+			return 2;
+		}
+	} else if (argv[optind][0] == '/') {
 		gadget = open(argv[optind], O_WRONLY | O_CLOEXEC);
 		if (gadget < 0) {
 			fprintf(stderr, "inputlat: %s: %s\n", argv[optind], strerror(errno));
