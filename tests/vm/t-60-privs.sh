@@ -81,6 +81,8 @@ unprivileged $VA 990 "vusb-attach"
 check_match "the control socket is root's and group vusb's, mode 660" '^660 root vusb$' \
 	stat -c '%a %U %G' "$RUN/$VA.sock"
 check "the cleaner runs, under its own name" cleaner_running
+check_match "the report socket too (keyboard0.hid)" '^660 root vusb$' \
+	stat -c '%a %U %G' "$RUN/dev/keyboard0.hid"
 
 ev=$(evdev_for 1209 0001 | head -n 1)
 evread -n 2 -t 10 --ready-file /tmp/p.ready "$ev" >/tmp/p.ev &
@@ -102,6 +104,7 @@ else
 	fail "... frees its vhci port $mport" "state $(port_state "$mport")"
 fi
 check "... and its name link (the cleaner, asked)" wait_for 5 sh -c "! test -L $RUN/dev/mouse0"
+check "... and its report socket" wait_for 5 sh -c "! test -e $RUN/dev/mouse0.hid"
 check_match "the keyboard is still there" 'keyboard0.*ready' vusbctl list
 
 kill $VA
@@ -110,6 +113,7 @@ check "SIGTERM: exit status 0" test $? -eq 0
 check "... the keyboard's port $kport is free" port_free "$kport"
 check "... the control socket is gone (the cleaner)" sh -c "! test -e $RUN/$VA.sock"
 check "... and the name link" sh -c "! test -e $RUN/dev/keyboard0"
+check "... and the report socket" sh -c "! test -e $RUN/dev/keyboard0.hid"
 check "... and the pidfile" sh -c "! test -e /run/vusb-p.pid"
 check "... and the cleaner has ended" wait_for 5 no_cleaner
 
@@ -123,6 +127,7 @@ if wait_for $T grep -q '^victim: ready' /tmp/k.out; then
 		fail "SIGKILL: the kernel frees port $port" "state $(port_state "$port")"; fi
 	check "SIGKILL: the cleaner removes the socket" wait_for 5 sh -c "! test -e $RUN/$VA.sock"
 	check "SIGKILL: ... and the name link" wait_for 5 sh -c "! test -L $RUN/dev/victim"
+	check "SIGKILL: ... and the report socket" wait_for 5 sh -c "! test -e $RUN/dev/victim.hid"
 	start /tmp/k2.out mouse --name victim
 	check "the name and a port are usable again" wait_for $T grep -q '^victim: ready' /tmp/k2.out
 	kill $VA
