@@ -8,7 +8,10 @@
  *                                        "error: REASON", exit 1
  *        hidsockc PATH seq OFF N HEX...  N input reports: HEX with a 16-bit
  *                                        little-endian 1, 2, ... N at byte
- *                                        OFF; prints the rate of the writes
+ *                                        OFF; prints the rate of the writes.
+ *                                        HIDSOCKC_PACE=COUNT:MS pauses MS
+ *                                        after every COUNT reports (a reader
+ *                                        of evdev's small buffer keeps up)
  *        hidsockc PATH expect SECONDS HEX...
  *                                        print each message the host sends
  *                                        ("output 02", "feature 03 01"),
@@ -122,13 +125,22 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[2], "seq") && argc >= 6) {
 		long off = strtol(argv[3], NULL, 10), count = strtol(argv[4], NULL, 10), i;
+		long every = 0, pause_ms = 0;
 		double t0, t;
 
 		n = parse_hex(argc - 5, argv + 5, buf, sizeof(buf));
 		if (n <= 0 || off < 0 || off + 2 > n || count < 1 || count > 65535)
 			return usage();
+		if (getenv("HIDSOCKC_PACE") &&
+		    sscanf(getenv("HIDSOCKC_PACE"), "%ld:%ld", &every, &pause_ms) != 2)
+			return usage();
 		t0 = now_s();
 		for (i = 1; i <= count; i++) {
+			if (every > 0 && i > 1 && (i - 1) % every == 0) {
+				struct timespec ts = { pause_ms / 1000, pause_ms % 1000 * 1000000 };
+
+				nanosleep(&ts, NULL);
+			}
 			buf[off] = (unsigned char)i;
 			buf[off + 1] = (unsigned char)(i >> 8);
 			if (send(fd, buf, (size_t)n, 0) != n) {
