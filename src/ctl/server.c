@@ -23,6 +23,8 @@
 /* A client that has done nothing for this long gives its place to a new
  * one when all are taken. */
 #define IDLE_MS 2000
+/* ...and is hung up on after this long, whether or not anyone waits. */
+#define IDLE_TIMEOUT_MS 10000
 
 
 struct ctl_client {
@@ -52,6 +54,8 @@ struct ctl_server {
 	void *data;
 	struct list_head clients;
 	unsigned int nclients;
+	struct loop_timer *idle_timer; /* armed while there are clients */
+	unsigned int idle_timeout_ms;
 	/* names this server holds, for cleanup */
 	char (*names)[CTL_NAME_MAX];
 	unsigned int nnames, names_cap;
@@ -317,6 +321,56 @@ static void client_ready(struct loop_io *io, uint32_t events, void *data)
 	}
 }
 
+/* Has the client sent bytes that its io callback has not read yet? */
+static bool client_has_input(const struct ctl_client *c)
+{
+	char b;
+
+	return recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+/*
+ * Hang up on every client that has done nothing for idle_timeout_ms (one
+ * whose bytes wait unread is not idle: its turn comes in this round), and
+ * wake up again when the next one would be due.
+ */
+static void idle_timer_fired(struct loop_timer *t, void *data)
+{
+	struct ctl_server *s = data;
+	struct list_head *pos, *n;
+	uint64_t now = now_ms(), next = 0;
+
+	list_for_each_safe(pos, n, &s->clients) {
+		struct ctl_client *c = list_entry(pos, struct ctl_client, link);
+		uint64_t due = c->active_ms + s->idle_timeout_ms;
+
+		if (due <= now && client_has_input(c))
+			due = now + 1;
+		if (due <= now) {
+			client_free(c);
+			continue;
+		}
+		if (!next || due < next)
+			next = due;
+	}
+	if (next)
+		loop_timer_arm(t, next - now);
+}
+
+static void idle_timer_start(struct ctl_server *s)
+{
+	/* Armed already for an earlier client: that deadline comes first. */
+	if (s->nclients == 1)
+		loop_timer_arm(s->idle_timer, s->idle_timeout_ms);
+}
+
+void ctl_server_set_idle_timeout(struct ctl_server *s, unsigned int ms)
+{
+	s->idle_timeout_ms = ms ? ms : 1;
+	if (s->nclients)
+		idle_timer_fired(s->idle_timer, s);
+}
+
 static void server_ready(struct loop_io *io, uint32_t events, void *data)
 {
 	struct ctl_server *s = data;
@@ -374,6 +428,8 @@ void ctl_server_add_client(struct ctl_server *s, int fd)
 	}
 	list_add_tail(&c->link, &s->clients);
 	s->nclients++;
+	c->active_ms = now_ms();
+	idle_timer_start(s);
 	/* vusbctl has written its request by now, as a rule: take it at
 	 * once instead of after another round of the loop. */
 	client_ready(c->io, EPOLLIN, c);
@@ -551,6 +607,7 @@ int ctl_server_new(struct loop *loop, ctl_handler handler, void *data, struct st
 	s->handler = handler;
 	s->data = data;
 	s->fd = -1;
+	s->idle_timeout_ms = IDLE_TIMEOUT_MS;
 	list_init(&s->clients);
 	if ((size_t)snprintf(s->path, sizeof(s->path), "%s/%d.sock", rundir, (int)getpid()) >=
 		    sizeof(s->path) ||
@@ -580,12 +637,16 @@ int ctl_server_new(struct loop *loop, ctl_handler handler, void *data, struct st
 		free(s);
 		return r;
 	}
+	r = loop_timer_add(loop, idle_timer_fired, s, NULL, &s->idle_timer);
+	if (r < 0)
+		goto fail;
 	r = loop_io_add(loop, s->fd, EPOLLIN, server_ready, s, NULL, &s->io);
 	if (r < 0)
 		goto fail;
 	*ret = s;
 	return 0;
 fail:
+	loop_timer_remove(s->idle_timer);
 	close(s->fd);
 	unlink(s->path);
 	free(s);
@@ -651,6 +712,7 @@ void ctl_server_free(struct ctl_server *s)
 	free(s->names);
 	while (!list_empty(&s->clients))
 		client_free(list_first_entry(&s->clients, struct ctl_client, link));
+	loop_timer_remove(s->idle_timer);
 	loop_io_remove(s->io);
 	close(s->fd);
 	unlink(s->path);

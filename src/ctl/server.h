@@ -45,6 +45,12 @@ int ctl_server_new(struct loop *loop, ctl_handler handler, void *data, struct st
  */
 void ctl_server_add_client(struct ctl_server *s, int fd);
 
+/*
+ * Hang up on a client (one request or a session) that has done nothing,
+ * neither sent nor taken bytes, for `ms` milliseconds; 10 s unless set.
+ */
+void ctl_server_set_idle_timeout(struct ctl_server *s, unsigned int ms);
+
 /* Stop listening, remove the socket and every name link. NULL-safe. */
 void ctl_server_free(struct ctl_server *s);
 const char *ctl_server_path(const struct ctl_server *s);

@@ -543,6 +543,76 @@ static void idle_clients(void **state)
 	loop_free(loop);
 }
 
+/* Does the server hang up on fd within ms (read sees the end)? */
+static bool hung_up(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c;
+
+	return poll(&p, 1, ms) == 1 && read(fd, &c, 1) == 0;
+}
+
+/*
+ * With a 300 ms idle timeout: a connection that sends nothing, one that
+ * sends half a request and a session left idle are hung up on; a session
+ * that keeps talking is not, and a closed one is seen as such before a
+ * request is lost on it.
+ */
+static int client_idle(const char *path)
+{
+	char *argv[] = { "x" };
+	struct strbuf reply = { 0 };
+	const char *msg, *body;
+	int quiet, half, idle, busy, i, code, result = 0;
+
+	quiet = ctl_connect(path);
+	half = ctl_connect(path);
+	idle = ctl_session_open(path);
+	busy = ctl_session_open(path);
+	if (quiet < 0 || half < 0 || idle < 0 || busy < 0)
+		return 10;
+	if (send(half, "x", 1, MSG_NOSIGNAL) != 1)
+		return 11;
+	if (ctl_session_call(idle, 1, argv, -1, 5000, &reply) < 0 || ctl_session_closed(idle))
+		return 12;
+	/* 900 ms of requests every 100 ms: never idle for 300. */
+	for (i = 0; i < 9 && !result; i++) {
+		strbuf_reset(&reply);
+		if (ctl_session_call(busy, 1, argv, -1, 5000, &reply) < 0 ||
+		    ctl_reply_parse(reply.buf, reply.len, &code, &msg, &body) < 0 || code)
+			result = 13;
+		usleep(100 * 1000);
+	}
+	if (!result && (ctl_session_closed(busy) || !ctl_session_closed(idle)))
+		result = 14;
+	if (!result && (!hung_up(quiet, 0) || !hung_up(half, 0) || !hung_up(idle, 0)))
+		result = 15;
+	/* The busy one, left alone now, goes the same way. */
+	if (!result && !hung_up(busy, 2000))
+		result = 16;
+	close(quiet);
+	close(half);
+	close(idle);
+	close(busy);
+	strbuf_free(&reply);
+	return result;
+}
+
+static void idle_timeout(void **state)
+{
+	struct ctl_server *s;
+	struct loop *loop;
+	int calls = 0;
+
+	assert_int_equal(loop_new(&loop), 0);
+	assert_int_equal(ctl_server_new(loop, handler, &calls, NULL, &s), 0);
+	ctl_server_set_idle_timeout(s, 300);
+	assert_int_equal(with_client(loop, client_idle, ctl_server_path(s)), 0);
+	assert_int_equal(calls, 1 + 9);
+	ctl_server_free(s);
+	loop_free(loop);
+}
+
 /*
  * A session that sends 40 requests at once, each with a 60 KB reply, and
  * reads only later: the server stops at 1 MiB of replies, and must answer
@@ -609,6 +679,7 @@ int main(void)
 		cmocka_unit_test(no_server),
 		cmocka_unit_test(rundir_safety),
 		cmocka_unit_test(idle_clients),
+		cmocka_unit_test(idle_timeout),
 		cmocka_unit_test(pipelined_session),
 	};
 
