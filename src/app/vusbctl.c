@@ -311,9 +311,17 @@ static struct session *session_for(struct session *s, unsigned int *n, const cha
 		*code = explain_connect_at(-errno, name, line);
 		return NULL;
 	}
-	for (i = 0; i < *n; i++)
-		if (strcmp(s[i].path, real) == 0)
+	for (i = 0; i < *n; i++) {
+		if (strcmp(s[i].path, real) != 0)
+			continue;
+		/* Left idle too long, the instance hung up: every request
+		 * sent on it was answered, so go on with a new one. */
+		if (!ctl_session_closed(s[i].fd))
 			return &s[i];
+		close(s[i].fd);
+		s[i] = s[--(*n)];
+		break;
+	}
 	if (*n == MAX_SESSIONS) {
 		/* Many instances: let the oldest session go. */
 		close(s[0].fd);

@@ -189,6 +189,14 @@ int ctl_session_open(const char *path)
 	return fd;
 }
 
+bool ctl_session_closed(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLRDHUP };
+
+	/* With no request outstanding, anything to read is the end. */
+	return poll(&p, 1, 0) != 0;
+}
+
 int ctl_session_call(int fd, int argc, char *const *argv, int pass_fd, int timeout_ms,
 		     struct strbuf *reply)
 {

@@ -28,6 +28,13 @@ int ctl_session_open(const char *path);
 int ctl_session_call(int fd, int argc, char *const *argv, int pass_fd, int timeout_ms,
 		     struct strbuf *reply);
 
+/*
+ * Has the server hung up on this session while it had no request
+ * outstanding (it closes sessions left idle, src/ctl/server.h)? Then
+ * open a new one: the requests sent on this one were all answered.
+ */
+bool ctl_session_closed(int fd);
+
 /* As ctl_call(), sending `fd` along with the request (the server gets a copy). */
 int ctl_call_fd(const char *path, int argc, char *const *argv, int fd, int timeout_ms,
 		struct strbuf *reply);

@@ -230,6 +230,32 @@ else
 	fail "$(cat "$tmp"/f?.out "$tmp/c.out")"
 fi
 
+# sockets PID: how many sockets the process holds
+sockets() {
+	ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'socket:'
+}
+
+begin "an idle control client is hung up on after 10 s; vusbctl batch goes on"
+head -c 65536 /dev/zero >"$tmp/disk.img"
+before=$(sockets "$pid")
+{
+	echo "storage0 insert $tmp/disk.img"
+	sleep 2
+	sockets "$pid" >"$tmp/during"
+	sleep 9
+	sockets "$pid" >"$tmp/after"
+	echo "storage0 eject"
+} | "$vusbctl" batch >"$tmp/c.out" 2>&1
+rc=$?
+"$vusbctl" list >"$tmp/l.out" 2>&1
+if [ $rc = 0 ] && [ "$(cat "$tmp/during")" = $((before + 1)) ] &&
+	[ "$(cat "$tmp/after")" = "$before" ] && grep -q '^storage0 .*no medium' "$tmp/l.out"; then
+	pass
+else
+	fail "exit $rc; sockets before $before, idle 2 s $(cat "$tmp/during"), 11 s $(cat "$tmp/after")" \
+		"$(cat "$tmp/c.out" "$tmp/l.out")"
+fi
+
 # --- the run directory --------------------------------------------------------------
 mkdir -p "$tmp/victim/dev"
 echo keep >"$tmp/victim/dev/precious"
