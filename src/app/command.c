@@ -86,8 +86,11 @@ static void help(struct vusb *v, struct strbuf *out)
  * System sleep: a vhci port with a device on it can hang the suspend, so
  * every attached device leaves the bus first and comes back after.
  * Exported devices stay as they are: their importer's kernel decides.
+ * `check`: only say whether it would (vusbctl asks every instance so
+ * before it suspends any, so that one refusing stops them all).
  */
-static int suspend_all(struct vusb *v, bool force, struct strbuf *out, struct strbuf *err)
+static int suspend_all(struct vusb *v, bool force, bool check, struct strbuf *out,
+		       struct strbuf *err)
 {
 	struct list_head *pos;
 	bool busy = false;
@@ -122,6 +125,8 @@ static int suspend_all(struct vusb *v, bool force, struct strbuf *out, struct st
 	}
 	if (busy)
 		return EXIT_FAILURE_;
+	if (check)
+		return 0;
 
 	list_for_each(pos, &v->devs) {
 		struct vdev *vd = list_entry(pos, struct vdev, link);
@@ -426,7 +431,9 @@ static int command(struct vusb *v, int argc, char **argv, int fd, bool terminal,
 	}
 	if (strcmp(argv[0], "suspend") == 0 &&
 	    (argc == 1 || (argc == 2 && strcmp(argv[1], "--force") == 0)))
-		return suspend_all(v, argc == 2, out, err);
+		return suspend_all(v, argc == 2, false, out, err);
+	if (argc == 2 && strcmp(argv[0], "suspend") == 0 && strcmp(argv[1], "--check") == 0)
+		return suspend_all(v, false, true, out, err);
 	if (argc == 1 && strcmp(argv[0], "resume") == 0)
 		return resume_all(v, out, err);
 	if (strcmp(argv[0], "detach") == 0) {

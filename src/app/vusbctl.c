@@ -60,7 +60,7 @@ static void usage(FILE *f)
 		"suspend detaches every attached device of every instance from vhci_hcd\n"
 		"(before system sleep), resume attaches them again. A disk whose medium\n"
 		"the host has locked (mounted) makes suspend fail, naming the device and\n"
-		"the mount, unless --force.\n"
+		"the mount, unless --force; it then detaches nothing in any instance.\n"
 		"batch runs a command a line, quoted as on vusb-attach's terminal, each\n"
 		"instance's over one connection: for programs that send many.\n"
 		"\n"
@@ -509,6 +509,101 @@ static int all_instances(int argc, char **argv)
 	return r ? r : b.code;
 }
 
+/*
+ * vusbctl suspend (the sleep hook) refuses as a whole: every instance is
+ * asked first whether it would suspend (a mounted disk says no, naming
+ * it), and one that refuses or cannot be asked stops the suspend before
+ * any device leaves the bus. Should one refuse after all (a disk mounted
+ * in between), those already suspended are resumed.
+ */
+struct suspending {
+	char (*done)[PATH_MAX]; /* instances suspended by this run */
+	unsigned int n, cap;
+	int code;
+};
+
+static int suspend_check_one(const char *path, void *data)
+{
+	struct suspending *s = data;
+	char *argv[] = { "suspend", "--check" };
+	struct strbuf reply = { 0 };
+	const char *msg, *body;
+	int r, rc;
+
+	r = ctl_call(path, 2, argv, TIMEOUT_MS, &reply);
+	if (r == -EACCES || r == -EPERM) {
+		rc = explain_connect(r, path);
+	} else if (r == -ENOENT || r == -ECONNREFUSED) {
+		rc = EXIT_OK; /* an instance that has just gone */
+	} else if (r < 0) {
+		fprintf(stderr, "vusbctl: %s: %s: cannot tell whether it may suspend\n", path,
+			r == -ETIMEDOUT ? "no answer" : strerror(-r));
+		rc = EXIT_FAILURE_;
+	} else if (ctl_reply_parse(reply.buf, reply.len, &rc, &msg, &body) < 0) {
+		fprintf(stderr, "vusbctl: malformed reply from %s\n", path);
+		rc = EXIT_FAILURE_;
+	} else if (rc) {
+		fprintf(stderr, "vusbctl: %s\n", msg);
+	}
+	strbuf_free(&reply);
+	if (rc && !s->code)
+		s->code = rc;
+	/* Go on: every instance that refuses says why. */
+	return 0;
+}
+
+static int suspend_one(const char *path, void *data)
+{
+	struct suspending *s = data;
+	char *argv[] = { "suspend" };
+	int r = call(path, path, 1, argv, -1);
+
+	if (r == EXIT_NO_DEVICE)
+		return 0; /* gone since */
+	if (r) {
+		s->code = r;
+		return r;
+	}
+	if (s->n == s->cap) {
+		unsigned int cap = s->cap ? s->cap * 2 : 8;
+		void *p = realloc(s->done, cap * sizeof(*s->done));
+
+		if (!p) {
+			s->code = EXIT_FAILURE_;
+			return s->code;
+		}
+		s->done = p;
+		s->cap = cap;
+	}
+	snprintf(s->done[s->n++], PATH_MAX, "%s", path);
+	return 0;
+}
+
+static int suspend(void)
+{
+	struct suspending s = { NULL, 0, 0, EXIT_OK };
+	char *argv[] = { "resume" };
+	unsigned int i;
+	int r;
+
+	r = each_instance(suspend_check_one, &s);
+	if (r || s.code) {
+		fprintf(stderr, "vusbctl: nothing suspended\n");
+		return r ? r : s.code;
+	}
+	r = each_instance(suspend_one, &s);
+	if (r && !s.code)
+		s.code = r;
+	if (s.code) {
+		for (i = 0; i < s.n; i++)
+			call(s.done[i], s.done[i], 1, argv, -1);
+		fprintf(stderr, "vusbctl: nothing suspended%s\n",
+			s.n ? " (the instances suspended already were resumed)" : "");
+	}
+	free(s.done);
+	return s.code;
+}
+
 int main(int argc, char **argv)
 {
 	char path[PATH_MAX];
@@ -546,7 +641,9 @@ int main(int argc, char **argv)
 		}
 		return batch();
 	}
-	if ((strcmp(argv[1], "suspend") == 0 || strcmp(argv[1], "resume") == 0) && argc == 2)
+	if (strcmp(argv[1], "suspend") == 0 && argc == 2)
+		return suspend();
+	if (strcmp(argv[1], "resume") == 0 && argc == 2)
 		return all_instances(1, argv + 1);
 	if (strcmp(argv[1], "suspend") == 0 && argc == 3 && strcmp(argv[2], "--force") == 0)
 		return all_instances(2, argv + 1);
