@@ -44,7 +44,8 @@ if ! wait_for $T disk_of "$BUSID"; then
 fi
 DISK=$(disk_of "$BUSID")
 ok "storage0 is /dev/$DISK"
-mkfs.vfat /dev/$DISK >/dev/null 2>&1
+# Right after it appears the disk may still answer ENXIO for a moment.
+wait_for $T sh -c "mkfs.vfat /dev/$DISK >/dev/null 2>&1"
 check "mount" mount -t vfat /dev/$DISK $MNT
 # Written, not synced: the host still holds it in its page cache.
 echo "unsynced data" >$MNT/file
