@@ -220,6 +220,34 @@ static void test_forbidden(void **state)
 	}
 }
 
+/* --fault in a file: quoted like on a shell's command line, checked by
+ * the same parser, kept in the file's words after config_parse(). */
+static void test_fault(void **state)
+{
+	ok("mouse --name m1\n"
+	   "  --fault 'stall --ep 0x81 --after 3'\n"
+	   "  --fault \"nak 50 --every 2\"\n"
+	   "storage --fault 'error -EPROTO --ep 0x81 --count 2' disk.img\n");
+	assert_int_equal(cli.ndevices, 2);
+	assert_int_equal(cli.devices[0].opts.nfaults, 2);
+	assert_string_equal(cli.devices[0].opts.faults[0], "stall --ep 0x81 --after 3");
+	assert_string_equal(cli.devices[0].opts.faults[1], "nak 50 --every 2");
+	assert_int_equal(cli.devices[1].opts.nfaults, 1);
+	assert_string_equal(cli.devices[1].opts.faults[0], "error -EPROTO --ep 0x81 --count 2");
+	/* The examples of vusb.conf(5) and the README. */
+	ok("mouse --name flaky-mouse\n"
+	   "\t--fault 'stall --ep 0x81 --after 100 --every 50'\n"
+	   "\t--fault 'corrupt --ep 0x81 --forever --seed 7'\n"
+	   "storage /var/lib/vusb/flaky.img --name flaky\n"
+	   "\t--fault 'stall --at-request get_descriptor:config'\n"
+	   "\t--fault 'corrupt --ep 0x81 --after 100 --every 50 --seed 7'\n");
+	assert_int_equal(cli.devices[0].opts.nfaults, 2);
+	assert_int_equal(cli.devices[1].opts.nfaults, 2);
+	/* A bad one names its line. */
+	bad("mouse\nkeyboard\n  --fault 'stall --ep 0x100'\n",
+	    "desk.conf:2: invalid --fault 'stall --ep 0x100': --ep '0x100': an endpoint address such as 0x81, 0x02 or 0");
+}
+
 /* What cli_parse() refuses, with the line of the entry. */
 static void test_cli_errors(void **state)
 {
@@ -304,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_structure),
 		cmocka_unit_test(test_forbidden),
 		cmocka_unit_test(test_cli_errors),
+		cmocka_unit_test(test_fault),
 		cmocka_unit_test(test_path),
 		cmocka_unit_test(test_read),
 	};

@@ -5,7 +5,8 @@
 # mouse keeps working; -EOVERFLOW (babble) on the interrupt endpoint is
 # reported by usbhid; a corrupted configuration descriptor is rejected by
 # the kernel and a replug without it enumerates; a --fault given on the
-# command line hits the first request; medium-error 100 read fails block 100 with EIO (the kernel
+# command line or in a configuration file hits the first request;
+# medium-error 100 read fails block 100 with EIO (the kernel
 # naming the LBA) while 99 and 101 read, and a write error writes nothing;
 # a disk that leaves the bus for 500 ms during a read is dropped
 # and enumerated again without a hang.
@@ -143,6 +144,21 @@ else
 fi
 check_match "the fault is set before the first request and fires on it" \
 	"mouse0: fault 1 stall fired on seqnum [0-9]* ep 0x80" cat /tmp/f.err
+kill -TERM $VA
+wait $VA
+
+# The same from a configuration file: the quoted spec is one word.
+printf '%s\n' 'mouse --name cfmouse' \
+	"	--fault 'stall --at-request get_descriptor:device --count 1'" >/tmp/flt.conf
+vusb-attach --no-stdin --config /tmp/flt.conf >/tmp/f.out 2>/tmp/f.err &
+VA=$!
+if wait_for $T ready_in /tmp/f.out cfmouse; then
+	ok "--fault in a configuration file: the mouse is enumerated on the retry"
+else
+	fail "--fault in a configuration file: the mouse is enumerated on the retry" "$(cat /tmp/f.out /tmp/f.err)"
+fi
+check_match "the configuration file's fault fires on the first request" \
+	"cfmouse: fault 1 stall fired on seqnum [0-9]* ep 0x80" cat /tmp/f.err
 kill -TERM $VA
 wait $VA
 
