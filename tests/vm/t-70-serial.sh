@@ -89,16 +89,24 @@ check_match "a break between two bytes is a NUL between them" '^ *61 *00 *62 *$'
 # ---- watch ----
 vusbctl serial0 watch >/tmp/watch 2>&1 &
 WATCH=$!
-sleep 0.5
+# The watch is in place once it reports a change: toggle DSR until one
+# shows (a fixed sleep lost the first changes on a slow, sanitized run).
+_n=0
+until grep -q "^dsr " /tmp/watch || [ $_n -ge $((40 * VM_SLOW)) ]; do
+	vusbctl serial0 set dsr on
+	vusbctl serial0 set dsr off
+	sleep 0.25
+	_n=$((_n + 1))
+done
 stty -F "$ACM" 57600
 ttyctl "$ACM" dtr off rts off break
 vusbctl serial0 set ri on
-check "watch: the new line coding" wait_for 5 grep -qx "line 57600 8N1" /tmp/watch
-check "watch: DTR drops" wait_for 5 grep -qx "dtr off" /tmp/watch
+check "watch: the new line coding" wait_for $((5 * VM_SLOW)) grep -qx "line 57600 8N1" /tmp/watch
+check "watch: DTR drops" wait_for $((5 * VM_SLOW)) grep -qx "dtr off" /tmp/watch
 check "watch: RTS drops" grep -qx "rts off" /tmp/watch
 check "watch: the break begins" grep -qx "break on" /tmp/watch
-check "watch: the break ends" wait_for 5 grep -qx "break off" /tmp/watch
-check "watch: RI raised by set" wait_for 5 grep -qx "ri on" /tmp/watch
+check "watch: the break ends" wait_for $((5 * VM_SLOW)) grep -qx "break off" /tmp/watch
+check "watch: RI raised by set" wait_for $((5 * VM_SLOW)) grep -qx "ri on" /tmp/watch
 check "watch: nothing from before it started" sh -c '! grep -q "line 115200" /tmp/watch'
 kill $WATCH
 check_match "that break too is a NUL for the pty's reader" '^ *00 *$' sh -c \
