@@ -1,28 +1,25 @@
 // SPDX-License-Identifier: MIT
 /*
  * Turning a failed vhci_open() into one sentence that says what to do.
- * The sentence depends on the machine (distribution, running kernel, root,
- * kernel.modules_disabled), which vhci_host_read() gathers once so that
- * vhci_explain() itself stays pure and testable.
+ * The sentence depends on the machine (running kernel, its modules and the
+ * package that installed them, root, kernel.modules_disabled), which
+ * vhci_host_read() gathers once so that vhci_explain() itself stays pure
+ * and testable.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sysfs/kmod.h"
 #include "sysfs/vhci.h"
-
-enum distro {
-	DISTRO_OTHER,
-	DISTRO_DEBIAN,
-	DISTRO_UBUNTU,
-};
 
 /* Read a small file whole into buf (NUL-terminated); length or -errno. */
 static int read_small(const char *path, char *buf, size_t size)
@@ -117,9 +114,170 @@ int vhci_os_release_parse(const char *text, struct vhci_host *host)
 	return 0;
 }
 
-int vhci_host_read(struct vhci_host *ret)
+/*
+ * Run a system tool (an absolute path) with no input, its standard output
+ * into buf (at most size - 1 bytes, the rest read and dropped), its errors
+ * dropped, in the C locale. The exit status, or -errno (-ENOENT: no such
+ * tool).
+ */
+static int run_quiet(char *const argv[], char *buf, size_t size)
 {
-	struct vhci_host h = { .modules_disabled = -1, .has_modules_dir = -1 };
+	static char *const envp[] = { "LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	posix_spawn_file_actions_t fa;
+	size_t len = 0;
+	int pipefd[2], r, status;
+	char drop[512];
+	ssize_t n;
+	pid_t pid;
+
+	if (access(argv[0], X_OK) < 0)
+		return -errno;
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	r = posix_spawn_file_actions_init(&fa);
+	if (r == 0) {
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+		posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+		r = posix_spawn(&pid, argv[0], &fa, NULL, argv, envp);
+		posix_spawn_file_actions_destroy(&fa);
+	}
+	close(pipefd[1]);
+	if (r != 0) {
+		close(pipefd[0]);
+		return -r;
+	}
+	for (;;) {
+		if (len < size - 1)
+			n = read(pipefd[0], buf + len, size - 1 - len);
+		else
+			n = read(pipefd[0], drop, sizeof(drop));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (len < size - 1)
+			len += (size_t)n;
+	}
+	buf[len] = '\0';
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -ECHILD;
+}
+
+/* Debian policy: lower case letters, digits, '+', '-', '.'; two or more. */
+static bool is_package_name(const char *p, size_t n)
+{
+	size_t i;
+
+	if (n < 2 || !((p[0] >= 'a' && p[0] <= 'z') || (p[0] >= '0' && p[0] <= '9')))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '+' ||
+		      p[i] == '-' || p[i] == '.'))
+			return false;
+	return true;
+}
+
+static bool starts_with(const char *p, size_t n, const char *prefix)
+{
+	size_t k = strlen(prefix);
+
+	return n >= k && !strncmp(p, prefix, k);
+}
+
+#define MODULES_PKG "linux-modules-"
+#define EXTRA_PKG "linux-modules-extra-"
+
+int vhci_dpkg_owner_parse(const char *text, char *buf, size_t len)
+{
+	const char *line, *eol, *colon, *p, *best = NULL;
+	size_t n, best_n = 0;
+	int rank, best_rank = 0;
+
+	if (!text || !buf || len == 0)
+		return -EINVAL;
+	for (line = text; *line; line = *eol ? eol + 1 : eol) {
+		eol = strchr(line, '\n');
+		if (!eol)
+			eol = line + strlen(line);
+		colon = memchr(line, ':', (size_t)(eol - line));
+		/* Only "name, name: /path"; not "diversion by x from: /path". */
+		if (!colon || eol - colon < 3 || colon[1] != ' ' || colon[2] != '/')
+			continue;
+		for (p = line; p < colon; p += n + 2) {
+			n = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789+-.");
+			if (!is_package_name(p, n) || (p + n != colon && strncmp(p + n, ", ", 2)))
+				break;
+		}
+		if (p < colon)
+			continue;
+		for (p = line; p < colon; p += n + 2) {
+			n = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789+-.");
+			if (starts_with(p, n, EXTRA_PKG))
+				rank = 1;
+			else if (starts_with(p, n, MODULES_PKG))
+				rank = 3;
+			else if (starts_with(p, n, "linux-image-"))
+				rank = 2;
+			else
+				rank = 1;
+			if (rank > best_rank) {
+				best = p;
+				best_n = n;
+				best_rank = rank;
+			}
+		}
+	}
+	if (!best)
+		return -ENOENT;
+	/* Ubuntu splits a kernel's modules: vhci-hcd is in the -extra- half. */
+	if (best_rank == 3) {
+		best += strlen(MODULES_PKG);
+		best_n -= strlen(MODULES_PKG);
+		if (best_n + strlen(EXTRA_PKG) >= len)
+			return -ENOBUFS;
+		snprintf(buf, len, "%s%.*s", EXTRA_PKG, (int)best_n, best);
+		return 0;
+	}
+	if (best_n >= len)
+		return -ENOBUFS;
+	snprintf(buf, len, "%.*s", (int)best_n, best);
+	return 0;
+}
+
+/* Which package installed the running kernel's modules; does apt know the one to add? */
+static void host_read_package(struct vhci_host *h)
+{
+	char out[4096], d1[128], d2[128];
+	char *query[] = { "/usr/bin/dpkg-query", "-S", d1, d2, NULL };
+	char *show[] = { "/usr/bin/apt-cache", "show", "--no-all-versions", h->package, NULL };
+	int r;
+
+	snprintf(d1, sizeof(d1), "/lib/modules/%s", h->release);
+	snprintf(d2, sizeof(d2), "/usr/lib/modules/%s", h->release);
+	r = run_quiet(query, out, sizeof(out));
+	if (r < 0)
+		return;
+	/* Exit 1 when a path is nobody's: the other may still be someone's. */
+	h->modules_owned = vhci_dpkg_owner_parse(out, h->package, sizeof(h->package)) == 0;
+	if (!h->modules_owned) {
+		h->package[0] = '\0';
+		return;
+	}
+	r = run_quiet(show, out, sizeof(out));
+	if (r >= 0)
+		h->package_known = r == 0 && out[0];
+}
+
+int vhci_host_read(struct vhci_host *ret, unsigned int flags)
+{
+	struct vhci_host h = { .modules_disabled = -1,
+			       .has_modules_dir = -1,
+			       .modules_owned = -1,
+			       .package_known = -1 };
 	struct utsname u;
 	char buf[4096], path[128];
 	struct stat st;
@@ -154,36 +312,12 @@ int vhci_host_read(struct vhci_host *ret)
 		else if (errno == ENOENT)
 			h.has_modules_dir = 0;
 	}
+	if ((flags & VHCI_HOST_PACKAGE) && h.has_modules_dir == 1)
+		host_read_package(&h);
 
 	h.is_root = geteuid() == 0;
 	*ret = h;
 	return 0;
-}
-
-static bool has_word(const char *list, const char *word)
-{
-	size_t wlen = strlen(word);
-	const char *p = list;
-
-	while (*p) {
-		size_t n = strcspn(p, " ");
-
-		if (n == wlen && !strncmp(p, word, n))
-			return true;
-		p += n;
-		p += strspn(p, " ");
-	}
-	return false;
-}
-
-/* Ubuntu first: its derivatives say ID_LIKE="ubuntu debian". */
-static enum distro distro_of(const struct vhci_host *h)
-{
-	if (!strcmp(h->os_id, "ubuntu") || has_word(h->os_id_like, "ubuntu"))
-		return DISTRO_UBUNTU;
-	if (!strcmp(h->os_id, "debian") || has_word(h->os_id_like, "debian"))
-		return DISTRO_DEBIAN;
-	return DISTRO_OTHER;
 }
 
 /* An snprintf that appends and remembers truncation. */
@@ -213,33 +347,47 @@ static void put(struct out *o, const char *fmt, ...)
 	o->pos += (size_t)n;
 }
 
+/* What works without vhci_hcd. */
+static void explain_without_vhci(struct out *o)
+{
+	put(o, "without vhci-hcd, 'vusb-attach --listen :3240 DEVICE' still serves devices over "
+	       "USB/IP to a machine that has it, and 'make demo' in vusb's source tree shows "
+	       "them in a VM (after 'sudo scripts/install-deps --test')");
+}
+
 static void explain_not_installed(struct out *o, const struct vhci_host *h)
 {
 	const char *rel = h->release[0] ? h->release : "$(uname -r)";
 
-	if (h->release[0])
-		put(o, "vhci-hcd is not installed for the running kernel %s",
-		    h->release);
-	else
-		put(o, "vhci-hcd is not installed for the running kernel");
-
-	switch (distro_of(h)) {
-	case DISTRO_UBUNTU:
-		put(o, ": it ships in linux-modules-extra-%s (sudo apt install linux-modules-extra-%s)",
-		    rel, rel);
-		break;
-	case DISTRO_DEBIAN:
-		put(o, ": it ships in linux-image-%s (sudo apt install linux-image-%s)",
-		    rel, rel);
-		break;
-	default:
-		put(o, ": install your distribution's kernel modules for it (the kernel needs CONFIG_USBIP_VHCI_HCD)");
-		break;
-	}
-
-	if (h->has_modules_dir == 0)
-		put(o, "; there is no /lib/modules/%s at all (a container? then load vhci-hcd on the host)",
+	if (h->has_modules_dir == 0) {
+		/* The likely cause first: nothing installed this kernel here. */
+		put(o,
+		    "vhci-hcd cannot be loaded: there is no /lib/modules/%s, so the running "
+		    "kernel came without modules (a container, or a custom kernel): load "
+		    "vhci-hcd where the kernel runs (on a container's host: sudo modprobe "
+		    "vhci-hcd) or build the kernel with CONFIG_USBIP_VHCI_HCD; ",
 		    rel);
+		explain_without_vhci(o);
+		return;
+	}
+	put(o, "vhci-hcd is not installed for the running kernel %s", rel);
+	if (h->modules_owned == 1 && h->package_known == 1) {
+		put(o, ": it ships in %s (sudo apt install %s)", h->package, h->package);
+		return;
+	}
+	if (h->modules_owned == 1 && h->package_known == 0)
+		put(o,
+		    ", and apt knows no package %s that would carry it (after sudo apt "
+		    "update?); else the kernel needs CONFIG_USBIP_VHCI_HCD",
+		    h->package);
+	else if (h->modules_owned == 0)
+		put(o, ", which no package installed (a custom kernel?): build it with "
+		       "CONFIG_USBIP_VHCI_HCD=m and install its modules");
+	else
+		put(o, ": install your distribution's kernel modules for it (the kernel needs "
+		       "CONFIG_USBIP_VHCI_HCD)");
+	put(o, "; ");
+	explain_without_vhci(o);
 }
 
 static void explain_module(struct out *o, int e, const struct vhci_host *h)
@@ -303,7 +451,7 @@ int vhci_explain(int err, enum vhci_step step, const struct vhci_host *host,
 	/* GNU strerror_r: no hidden allocation for unknown numbers. */
 	o.err = strerror_r(e, ebuf, sizeof(ebuf));
 	if (!host) {
-		vhci_host_read(&local);
+		vhci_host_read(&local, VHCI_HOST_PACKAGE);
 		host = &local;
 	}
 

@@ -38,7 +38,7 @@
 #define VHCI_DETACH_TIMEOUT_MS 2000
 
 /* A buffer this big always holds a vhci_explain() message. */
-#define VHCI_EXPLAIN_MAX 512
+#define VHCI_EXPLAIN_MAX 1024
 
 enum vhci_hub {
 	VHCI_HUB_HS, /* low, full and high speed devices */
@@ -243,14 +243,36 @@ struct vhci_host {
 	int modules_disabled; /* kernel.modules_disabled: 1, 0, -1 unknown */
 	int has_modules_dir;  /* /lib/modules/<release> exists: 1, 0, -1 */
 	int is_root;	      /* effective uid is 0 */
+	/*
+	 * The package that carries vhci-hcd for the running kernel, derived
+	 * from the package that installed /lib/modules/<release> (dpkg):
+	 * that one on Debian, its linux-modules-extra- twin on Ubuntu.
+	 */
+	char package[96];
+	int modules_owned; /* dpkg: a package owns the modules dir 1, none 0, no dpkg -1 */
+	int package_known; /* apt-cache knows `package`: 1, 0, -1 unknown */
 };
 
 /*
  * Fill *ret from uname(), /etc/os-release (or /usr/lib/os-release),
- * /proc/sys/kernel/modules_disabled, /lib/modules and geteuid(). What cannot
+ * /proc/sys/kernel/modules_disabled, /lib/modules and geteuid(); with
+ * VHCI_HOST_PACKAGE also ask dpkg-query which package owns the running
+ * kernel's modules directory and apt-cache whether it knows the package
+ * that carries vhci-hcd (both run quietly, a second or so). What cannot
  * be read is left "unknown". Returns 0.
  */
-int vhci_host_read(struct vhci_host *ret);
+#define VHCI_HOST_PACKAGE 1u
+int vhci_host_read(struct vhci_host *ret, unsigned int flags);
+
+/*
+ * Pure: from the output of `dpkg-query -S /lib/modules/REL` ("pkg-a,
+ * pkg-b: /lib/modules/REL" lines), the package to install for vhci-hcd:
+ * linux-modules-extra-X when linux-modules-X owns the directory (Ubuntu),
+ * else the linux-image- package that owns it (Debian), else the first
+ * owner. Names must be Debian package names. 0, -ENOENT when no line
+ * names an owner, -ENOBUFS when it does not fit, -EINVAL for NULL.
+ */
+int vhci_dpkg_owner_parse(const char *text, char *buf, size_t len);
 
 /*
  * Pure: take ID and ID_LIKE from os-release text into host->os_id and
@@ -263,10 +285,11 @@ int vhci_os_release_parse(const char *text, struct vhci_host *host);
 /*
  * Pure (given host): write into buf one sentence saying why step failed
  * with err (a negative errno) and what to do, e.g. "loading vhci-hcd needs
- * root (try sudo)" or, when the module is missing, the package to install
- * for the running kernel (linux-image-<release> on Debian,
- * linux-modules-extra-<release> on Ubuntu and derivatives). host may be
- * NULL: then vhci_host_read() is called. buf is always NUL-terminated when
+ * root (try sudo)" or, when the module is missing, the likely cause first
+ * (no /lib/modules for the running kernel: a container or a custom
+ * kernel), the package to install only when apt knows it, and what works
+ * without vhci (--listen, make demo). host may be NULL: then
+ * vhci_host_read() is called. buf is always NUL-terminated when
  * len > 0. Returns 0, -ENOBUFS if the message was truncated, -EINVAL when
  * buf is NULL or len is 0.
  */

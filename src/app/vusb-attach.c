@@ -188,7 +188,7 @@ static int open_vhci(const struct cli *c, struct vhci **ret)
 	r = vhci_open(ret, c->no_load ? VHCI_NO_LOAD : 0, &step);
 	if (r == 0)
 		return 0;
-	vhci_host_read(&host);
+	vhci_host_read(&host, r == -ENOENT && step == VHCI_STEP_MODULE ? VHCI_HOST_PACKAGE : 0);
 	vhci_explain(r, step, &host, msg, sizeof(msg));
 	log_err("%s", msg);
 	return (r == -EPERM || r == -EACCES) && !host.is_root ? EXIT_PERMISSION : EXIT_NO_VHCI;

@@ -3,7 +3,8 @@
  * What vusb reads from the kernel's and the system's text files
  * (sysfs/vhci.c): vhci_hcd's status files, one line and whole, then a
  * port picked from what was parsed, and /etc/os-release for the
- * explanation of a failure. Checked: a parsed row's bus id is terminated,
+ * explanation of a failure, and what dpkg-query says owns the modules.
+ * Checked: a parsed row's bus id is terminated,
  * a count fits the room given, a picked port is one of the rows, free and
  * on the hub that serves the speed, and an explanation is one terminated
  * line whatever the host looks like.
@@ -23,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vhci_port ports[MAX_PORTS], one;
 	struct vhci_host host = { .release = "6.1.0-56-amd64", .modules_disabled = -1,
 				  .has_modules_dir = -1 };
-	char *text = malloc(size + 1), msg[VHCI_EXPLAIN_MAX];
+	char *text = malloc(size + 1), msg[VHCI_EXPLAIN_MAX], pkg[96];
 	unsigned int avoid[2] = { 0, 1 };
 	int n, i, k, p;
 
@@ -62,6 +63,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(memchr(host.os_id, '\0', sizeof(host.os_id)) &&
 			   memchr(host.os_id_like, '\0', sizeof(host.os_id_like)),
 		   "os-release fields not terminated");
+	/* And as what dpkg-query -S says owns the kernel's modules. */
+	if (vhci_dpkg_owner_parse(text, pkg, sizeof(pkg)) == 0) {
+		FUZZ_CHECK(memchr(pkg, '\0', sizeof(pkg)) && strlen(pkg) >= 2 &&
+				   !strpbrk(pkg, " ,:;'\"$`\n"),
+			   "owner not a package name");
+		host.modules_owned = 1;
+		host.package_known = (int)(size % 3) - 1;
+		snprintf(host.package, sizeof(host.package), "%s", pkg);
+	}
+	host.has_modules_dir = (int)(size % 5 % 3) - 1;
 	for (k = VHCI_STEP_NONE; k <= VHCI_STEP_DETACH; k++) {
 		static const int errs[] = { -ENOENT, -EPERM, -EACCES, -EBUSY, -ENODEV, -EIO };
 

@@ -1028,7 +1028,10 @@ static void test_os_release(void **state)
 
 static struct vhci_host host(const char *id, const char *like, const char *rel)
 {
-	struct vhci_host h = { .modules_disabled = 0, .has_modules_dir = 1 };
+	struct vhci_host h = { .modules_disabled = 0,
+			       .has_modules_dir = 1,
+			       .modules_owned = -1,
+			       .package_known = -1 };
 
 	snprintf(h.os_id, sizeof(h.os_id), "%s", id);
 	snprintf(h.os_id_like, sizeof(h.os_id_like), "%s", like);
@@ -1057,27 +1060,43 @@ static void test_explain_missing_module(void **state)
 	struct vhci_host h;
 	const char *m;
 
+	/* Debian: the kernel's own package, known to apt. */
 	h = host("debian", "", "6.1.0-18-amd64");
+	h.modules_owned = 1;
+	h.package_known = 1;
+	snprintf(h.package, sizeof(h.package), "linux-image-6.1.0-18-amd64");
 	m = explain(-ENOENT, VHCI_STEP_MODULE, &h);
 	assert_contains(m, "vhci-hcd");
 	assert_contains(m, "6.1.0-18-amd64");
-	assert_contains(m, "apt install linux-image-6.1.0-18-amd64");
+	assert_contains(m, "sudo apt install linux-image-6.1.0-18-amd64");
 	assert_null(strstr(m, "/lib/modules"));
 
-	h = host("ubuntu", "debian", "6.5.0-14-generic");
+	/* Ubuntu: what dpkg says owns the modules decides, not os-release. */
+	h = host("fedora", "", "6.5.0-14-generic");
+	h.modules_owned = 1;
+	h.package_known = 1;
+	snprintf(h.package, sizeof(h.package), "linux-modules-extra-6.5.0-14-generic");
 	m = explain(-ENOENT, VHCI_STEP_MODULE, &h);
 	assert_contains(m, "apt install linux-modules-extra-6.5.0-14-generic");
 	assert_null(strstr(m, "linux-image"));
 
-	h = host("linuxmint", "ubuntu debian", "5.15.0-91-generic");
-	assert_contains(explain(-ENOENT, VHCI_STEP_MODULE, &h),
-			"linux-modules-extra-5.15.0-91-generic");
+	/* apt does not know the package: never told to install it. */
+	h.package_known = 0;
+	m = explain(-ENOENT, VHCI_STEP_MODULE, &h);
+	assert_null(strstr(m, "apt install"));
+	assert_contains(m, "apt knows no package linux-modules-extra-6.5.0-14-generic");
+	assert_contains(m, "--listen");
 
-	h = host("raspbian", "debian", "6.1.21-v8+");
-	assert_contains(explain(-ENOENT, VHCI_STEP_MODULE, &h),
-			"linux-image-6.1.21-v8+");
+	/* A kernel that no package installed. */
+	h.modules_owned = 0;
+	h.package[0] = '\0';
+	m = explain(-ENOENT, VHCI_STEP_MODULE, &h);
+	assert_contains(m, "no package installed (a custom kernel?)");
+	assert_contains(m, "CONFIG_USBIP_VHCI_HCD=m");
+	assert_null(strstr(m, "apt install"));
 
-	h = host("fedora", "", "6.6.9-200.fc39.x86_64");
+	/* No dpkg at all. */
+	h = host("debian", "", "6.6.9-200.fc39.x86_64");
 	m = explain(-ENOENT, VHCI_STEP_MODULE, &h);
 	assert_contains(m, "6.6.9-200.fc39.x86_64");
 	assert_contains(m, "CONFIG_USBIP_VHCI_HCD");
@@ -1085,15 +1104,75 @@ static void test_explain_missing_module(void **state)
 
 	/* No release known: say how to get it. */
 	h = host("debian", "", "");
-	assert_contains(explain(-ENOENT, VHCI_STEP_MODULE, &h),
-			"linux-image-$(uname -r)");
+	assert_contains(explain(-ENOENT, VHCI_STEP_MODULE, &h), "running kernel $(uname -r)");
 
-	/* A sandbox without any modules. */
+	/* A container or sandbox without any modules: the cause leads, no
+	 * package is named (apt would not know linux-image-6.18.44-fc-v769),
+	 * and what works there is offered. */
 	h = host("debian", "", "6.18.44-fc-v769");
 	h.has_modules_dir = 0;
 	m = explain(-ENOENT, VHCI_STEP_MODULE, &h);
-	assert_contains(m, "linux-image-6.18.44-fc-v769");
-	assert_contains(m, "no /lib/modules/6.18.44-fc-v769");
+	assert_true(strncmp(m,
+			    "vhci-hcd cannot be loaded: there is no /lib/modules/6.18.44-fc-v769",
+			    strlen("vhci-hcd cannot be loaded: there is no /lib/modules/")) == 0);
+	assert_contains(m, "/lib/modules/6.18.44-fc-v769");
+	assert_contains(m, "a container, or a custom kernel");
+	assert_null(strstr(m, "apt"));
+	assert_null(strstr(m, "linux-image"));
+	assert_contains(m, "vusb-attach --listen :3240 DEVICE");
+	assert_contains(m, "make demo");
+	assert_contains(m, "scripts/install-deps --test");
+}
+
+static void test_dpkg_owner(void **state)
+{
+	char pkg[96];
+
+	assert_int_equal(
+		vhci_dpkg_owner_parse("linux-image-6.1.0-18-amd64: /lib/modules/6.1.0-18-amd64\n",
+				      pkg, sizeof(pkg)),
+		0);
+	assert_string_equal(pkg, "linux-image-6.1.0-18-amd64");
+	/* Ubuntu: vhci-hcd is in the extra half of the modules. */
+	assert_int_equal(
+		vhci_dpkg_owner_parse(
+			"linux-headers-6.5.0-14-generic, linux-modules-6.5.0-14-generic: /lib/modules/6.5.0-14-generic\n",
+			pkg, sizeof(pkg)),
+		0);
+	assert_string_equal(pkg, "linux-modules-extra-6.5.0-14-generic");
+	assert_int_equal(
+		vhci_dpkg_owner_parse(
+			"linux-modules-extra-6.5.0-14-generic, linux-modules-6.5.0-14-generic: /usr/lib/modules/6.5.0-14-generic",
+			pkg, sizeof(pkg)),
+		0);
+	assert_string_equal(pkg, "linux-modules-extra-6.5.0-14-generic");
+	/* The unsigned twin, a local build packaged with make bindeb-pkg. */
+	assert_int_equal(
+		vhci_dpkg_owner_parse("linux-image-6.1.0-18-amd64-unsigned: /lib/modules/x\n", pkg,
+				      sizeof(pkg)),
+		0);
+	assert_string_equal(pkg, "linux-image-6.1.0-18-amd64-unsigned");
+
+	/* Nobody's, noise, hostile names: no package. */
+	strcpy(pkg, "kept");
+	assert_int_equal(vhci_dpkg_owner_parse("", pkg, sizeof(pkg)), -ENOENT);
+	assert_int_equal(
+		vhci_dpkg_owner_parse("dpkg-query: no path found matching pattern /lib/modules/x\n",
+				      pkg, sizeof(pkg)),
+		-ENOENT);
+	assert_int_equal(
+		vhci_dpkg_owner_parse("diversion by x from: /lib/modules/y\n", pkg, sizeof(pkg)),
+		-ENOENT);
+	assert_int_equal(
+		vhci_dpkg_owner_parse("Linux;rm -rf: /lib/modules/x\n:\n: /\n", pkg, sizeof(pkg)),
+		-ENOENT);
+	assert_string_equal(pkg, "kept");
+	assert_int_equal(vhci_dpkg_owner_parse("linux-modules-6.5.0-14-generic: /x", pkg, 20),
+			 -ENOBUFS);
+	assert_int_equal(vhci_dpkg_owner_parse("linux-image-6.1.0-18-amd64: /x", pkg, 10),
+			 -ENOBUFS);
+	assert_int_equal(vhci_dpkg_owner_parse(NULL, pkg, sizeof(pkg)), -EINVAL);
+	assert_int_equal(vhci_dpkg_owner_parse("a: /b", NULL, 1), -EINVAL);
 }
 
 /* libkmod is mapped while a context lives, and only then. */
@@ -1175,14 +1254,23 @@ static void test_explain_fits(void **state)
 
 	memset(rel, '9', 64);
 	rel[64] = '\0';
-	h = host("ubuntu", "debian", rel);
-	h.has_modules_dir = 0;
-	for (s = VHCI_STEP_NONE; s <= VHCI_STEP_DETACH + 1; s++) {
-		for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
-			assert_int_equal(vhci_explain(-errs[i], (enum vhci_step)s,
-						      &h, buf, sizeof(buf)),
-					 0);
-			assert_true(strlen(buf) > 0);
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		h = host("ubuntu", "debian", rel);
+		/* No modules at all; or a package apt does not know, named in full. */
+		h.has_modules_dir = k;
+		h.modules_owned = k;
+		h.package_known = 0;
+		memset(h.package, 'p', sizeof(h.package) - 1);
+		h.package[sizeof(h.package) - 1] = '\0';
+		for (s = VHCI_STEP_NONE; s <= VHCI_STEP_DETACH + 1; s++) {
+			for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+				assert_int_equal(vhci_explain(-errs[i], (enum vhci_step)s, &h, buf,
+							      sizeof(buf)),
+						 0);
+				assert_true(strlen(buf) > 0);
+			}
 		}
 	}
 }
@@ -1205,13 +1293,20 @@ static void test_host_read(void **state)
 	struct vhci_host h;
 	struct utsname u;
 
-	assert_int_equal(vhci_host_read(&h), 0);
+	assert_int_equal(vhci_host_read(&h, 0), 0);
 	assert_int_equal(uname(&u), 0);
 	assert_string_equal(h.release, u.release);
 	assert_int_equal(h.is_root, geteuid() == 0);
 	assert_true(h.modules_disabled >= -1 && h.modules_disabled <= 1);
 	assert_true(h.has_modules_dir >= -1 && h.has_modules_dir <= 1);
-	assert_int_equal(vhci_host_read(NULL), -EINVAL);
+	/* dpkg and apt are asked only when told to. */
+	assert_int_equal(h.modules_owned, -1);
+	assert_int_equal(h.package_known, -1);
+	assert_int_equal(vhci_host_read(&h, VHCI_HOST_PACKAGE), 0);
+	assert_true(h.modules_owned >= -1 && h.modules_owned <= 1);
+	if (h.modules_owned == 1)
+		assert_true(strlen(h.package) > 0);
+	assert_int_equal(vhci_host_read(NULL, 0), -EINVAL);
 }
 
 /* ---- vhci_open on this machine ---- */
@@ -1250,13 +1345,21 @@ static void check_open_result(int r, enum vhci_step step, struct vhci *v)
 		fail_msg("vhci_open: unexpected step %d (%d)", step, r);
 	}
 
-	assert_int_equal(vhci_host_read(&h), 0);
-	if (r == -ENOENT && step == VHCI_STEP_MODULE && h.release[0] &&
-	    !strcmp(h.os_id, "debian")) {
-		char pkg[128];
+	assert_int_equal(vhci_host_read(&h, VHCI_HOST_PACKAGE), 0);
+	if (r == -ENOENT && step == VHCI_STEP_MODULE && h.release[0]) {
+		char what[256];
 
-		snprintf(pkg, sizeof(pkg), "linux-image-%s", h.release);
-		assert_contains(msg, pkg);
+		/* A package is named only when apt knows it. */
+		if (h.package_known == 1) {
+			snprintf(what, sizeof(what), "sudo apt install %s", h.package);
+			assert_contains(msg, what);
+		} else {
+			assert_null(strstr(msg, "apt install"));
+		}
+		if (h.has_modules_dir == 0) {
+			snprintf(what, sizeof(what), "there is no /lib/modules/%s", h.release);
+			assert_contains(msg, what);
+		}
 	}
 }
 
@@ -1288,7 +1391,7 @@ static void test_open_load(void **state)
 	struct vhci *v = NULL;
 	int r;
 
-	assert_int_equal(vhci_host_read(&h), 0);
+	assert_int_equal(vhci_host_read(&h, 0), 0);
 	if (h.is_root && h.has_modules_dir != 0)
 		skip();
 
@@ -1341,6 +1444,7 @@ int main(void)
 		FAKE_TEST(test_fake_status_turns_bad),
 		cmocka_unit_test(test_os_release),
 		cmocka_unit_test(test_explain_missing_module),
+		cmocka_unit_test(test_dpkg_owner),
 		cmocka_unit_test(test_explain_permission),
 		cmocka_unit_test(test_kmod_opened_when_needed),
 		cmocka_unit_test(test_explain_other_steps),

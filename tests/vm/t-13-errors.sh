@@ -36,19 +36,43 @@ else
 fi
 
 # vhci-hcd not installed: hide the module, as on Ubuntu without
-# linux-modules-extra, and make sure the message names the package. A
-# Debian or Ubuntu system has /etc/os-release; the VM image does not.
+# linux-modules-extra. The package named comes from what dpkg says owns
+# /lib/modules/RELEASE, and only when apt knows it. The VM has neither
+# dpkg nor apt: stand-ins answer as Debian's and Ubuntu's do.
 rmmod vhci-hcd 2>/dev/null
-printf 'ID=debian\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' >/etc/os-release
 mods=/lib/modules/$(uname -r)
+rel=$(uname -r)
 mv "$mods/kernel/drivers/usb/usbip" /tmp/usbip-mods
 depmod
-check_match "vhci-hcd missing: names the package, exit 3" "linux-(image|modules-extra)" \
+printf '#!/bin/sh\necho "linux-image-%s: /lib/modules/%s"\n' "$rel" "$rel" >/usr/bin/dpkg-query
+printf '#!/bin/sh\n[ "$1 $2" = "show --no-all-versions" ] && echo "Package: $3"\n' >/usr/bin/apt-cache
+chmod +x /usr/bin/dpkg-query /usr/bin/apt-cache
+check_match "vhci-hcd missing: names the package apt knows, exit 3" \
+	"it ships in linux-image-$rel \(sudo apt install linux-image-$rel\)" \
 	sh -c 'vusb-attach --no-stdin mouse 2>&1; [ $? -eq 3 ]'
-printf 'ID=ubuntu\nID_LIKE=debian\n' >/etc/os-release
-check_match "on Ubuntu it names linux-modules-extra" "linux-modules-extra-$(uname -r)" \
+printf '#!/bin/sh\necho "linux-modules-%s, linux-image-%s: /lib/modules/%s"\n' "$rel" "$rel" \
+	"$rel" >/usr/bin/dpkg-query
+check_match "on Ubuntu it names linux-modules-extra" "sudo apt install linux-modules-extra-$rel\)" \
 	sh -c 'vusb-attach --no-stdin mouse 2>&1; [ $? -eq 3 ]'
-rm /etc/os-release
+printf '#!/bin/sh\necho "E: No packages found" >&2; exit 100\n' >/usr/bin/apt-cache
+out=$(vusb-attach --no-stdin mouse 2>&1)
+check_match "a package apt does not know is not offered" "apt knows no package linux-modules-extra-$rel" \
+	echo "$out"
+if echo "$out" | grep -q "apt install"; then
+	fail "... and no apt install" "$out"
+else
+	ok "... and no apt install"
+fi
+rm -f /usr/bin/dpkg-query /usr/bin/apt-cache
+check_match "without dpkg: the kernel option, and --listen" "CONFIG_USBIP_VHCI_HCD.*--listen" \
+	sh -c 'vusb-attach --no-stdin mouse 2>&1; [ $? -eq 3 ]'
+# No modules at all, as in a container: that cause first, no package.
+mv "$mods" /tmp/modules-away
+out=$(vusb-attach --no-stdin mouse 2>&1)
+check_match "no /lib/modules: the likely cause leads" \
+	"^vusb-attach: vhci-hcd cannot be loaded: there is no /lib/modules/$rel, .*a container" echo "$out"
+check_match "... and what works there: --listen, make demo" "--listen.*make demo" echo "$out"
+mv /tmp/modules-away "$mods"
 mv /tmp/usbip-mods "$mods/kernel/drivers/usb/usbip"
 depmod
 check "vusb-attach loads vhci-hcd itself" sh -c "vusb-attach --no-stdin mouse >/tmp/l.out 2>&1 & p=\$!; for i in \$(seq $((T * 10))); do grep -q ': nodes' /tmp/l.out && break; sleep 0.1; done; kill \$p; wait \$p; grep -q ready /tmp/l.out && lsmod | grep -q vhci_hcd"
