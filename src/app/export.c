@@ -84,21 +84,16 @@ void vusb_server_addr(const struct vusb *v, char *buf, size_t size)
 		snprintf(buf, size, "-");
 }
 
-int vusb_export(struct vusb *v, const struct vusb_model *model, const struct vusb_dev_opts *opts,
-		struct strbuf *err)
+int vdev_export(struct vusb *v, struct vdev *vd, struct strbuf *err)
 {
 	struct usbip_op_device info = { 0 };
 	const uint8_t *cfg;
-	struct vdev *vd;
 	int r;
 
 	if (!v->server) {
 		strbuf_printf(err, "no --listen address to export on");
 		return EXIT_USAGE;
 	}
-	r = vdev_create(v, model, opts, err, &vd);
-	if (r)
-		return r;
 	cfg = vd->dev->config;
 	r = usbip_op_device_from_descriptors(&info, vd->dev->desc, cfg,
 					     cfg ? (size_t)(cfg[2] | cfg[3] << 8) : 0,
@@ -110,15 +105,34 @@ int vusb_export(struct vusb *v, const struct vusb_model *model, const struct vus
 	if (r < 0) {
 		strbuf_printf(err, "cannot export: %s",
 			      r == -EINVAL ? "its descriptors do not fit USB/IP" : strerror(-r));
-		vdev_free(vd);
 		return EXIT_FAILURE_;
 	}
+	vd->pending = false;
 	vd->want_connected = true;
 	vd->state = VDEV_EXPORTED;
 	snprintf(vd->busid, sizeof(vd->busid), "%s", server_export_busid(vd->export));
-	log_info("%s: a %s %s", vd->name, usb_speed_name(vd->dev->speed), model->name);
+	log_info("%s: a %s %s", vd->name, usb_speed_name(vd->dev->speed), vd->model->name);
 	/* The line scripts wait for, like "ready" for an attached device. */
 	printf("%s: exported, busid %s\n", vd->name, vd->busid);
 	fflush(stdout);
 	return 0;
+}
+
+int vusb_export(struct vusb *v, const struct vusb_model *model, const struct vusb_dev_opts *opts,
+		struct strbuf *err)
+{
+	struct vdev *vd;
+	int r;
+
+	if (!v->server) {
+		strbuf_printf(err, "no --listen address to export on");
+		return EXIT_USAGE;
+	}
+	r = vdev_create(v, model, opts, err, &vd);
+	if (r)
+		return r;
+	r = vdev_export(v, vd, err);
+	if (r)
+		vdev_free(vd);
+	return r;
 }

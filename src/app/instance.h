@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "src/app/hidsock.h"
 #include "src/app/vusb.h"
@@ -50,6 +51,11 @@ struct vdev {
 	struct loop_timer *reconnect; /* vusbctl NAME disconnect --for MS */
 	bool want_connected;
 	struct server_export *export; /* offered by the server instead of attached */
+	bool pending; /* made by vusb_create(), not started yet */
+	bool to_export; /* ... and vusb_start() exports it */
+	bool has_file; /* the positional argument named this file: */
+	dev_t file_dev;
+	ino_t file_ino;
 	char peer[SERVER_ADDR_STRLEN]; /* the importer */
 	/* its interface in the capture of generation cap_gen (capture.c) */
 	unsigned int cap_gen, cap_if;
@@ -101,6 +107,9 @@ void vdev_free(struct vdev *vd);
 
 /* Free the device; the instance ends when it was the last. */
 void vdev_remove(struct vdev *vd);
+
+/* Offer it to --listen's importers (export.c). 0 or EXIT_*, with err. */
+int vdev_export(struct vusb *v, struct vdev *vd, struct strbuf *err);
 
 /* Put it on a vhci port. 0 or -errno, with err. */
 int vdev_attach(struct vusb *v, struct vdev *vd, struct strbuf *err);

@@ -493,13 +493,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	svc.loop = loop;
-	/* Exporting needs no vhci_hcd. */
-	if (any_local(&cli)) {
-		code = open_vhci(&cli, &vhci);
-		if (code)
-			goto out;
-	}
-	r = vusb_new(loop, vhci, &vusb);
+	r = vusb_new(loop, NULL, &vusb);
 	if (r == 0) {
 		vusb_set_ready_cb(vusb,
 				  cli.wait_ready > 0 ? (unsigned int)cli.wait_ready * 1000 :
@@ -528,10 +522,41 @@ int main(int argc, char **argv)
 		code = EXIT_FAILURE_;
 		goto out;
 	}
+	/*
+	 * Everything the user named is checked (images opened and locked,
+	 * firmware loaded) before the kernel or the network is touched: a
+	 * typo fails alone, with exit status 2, not after an attach.
+	 */
+	for (i = 0; i < cli.ndevices; i++) {
+		for (k = 0; k < cli.devices[i].count; k++) {
+			strbuf_reset(&err);
+			code = vusb_create(vusb, cli.devices[i].model, &cli.devices[i].opts,
+					   cli.listen && !cli.devices[i].local, &err);
+			if (code) {
+				log_err("%s: %s", cli.devices[i].model->name, strbuf_str(&err));
+				goto out;
+			}
+			/* The device just made: its capture sees it from enumeration on. */
+			if (cli.devices[i].capture) {
+				code = start_capture(vusb, cli.devices[i].capture,
+						     cli.devices[i].capture_snaplen, true, argc,
+						     argv);
+				if (code)
+					goto out;
+			}
+		}
+	}
 	if (cli.capture) {
 		code = start_capture(vusb, cli.capture, cli.capture_snaplen, false, argc, argv);
 		if (code)
 			goto out;
+	}
+	/* Exporting needs no vhci_hcd. */
+	if (any_local(&cli)) {
+		code = open_vhci(&cli, &vhci);
+		if (code)
+			goto out;
+		vusb_set_vhci(vusb, vhci);
 	}
 	if (cli.listen) {
 		code = start_server(vusb, &cli);
@@ -545,28 +570,11 @@ int main(int argc, char **argv)
 		code = EXIT_FAILURE_;
 		goto out;
 	}
-
-	for (i = 0; i < cli.ndevices; i++) {
-		for (k = 0; k < cli.devices[i].count; k++) {
-			strbuf_reset(&err);
-			if (cli.listen && !cli.devices[i].local)
-				code = vusb_export(vusb, cli.devices[i].model, &cli.devices[i].opts,
-						   &err);
-			else
-				code = vusb_add(vusb, cli.devices[i].model, &cli.devices[i].opts,
-						&err);
-			if (code) {
-				log_err("%s: %s", cli.devices[i].model->name, strbuf_str(&err));
-				goto out;
-			}
-			if (cli.devices[i].capture) {
-				code = start_capture(vusb, cli.devices[i].capture,
-						     cli.devices[i].capture_snaplen, true, argc,
-						     argv);
-				if (code)
-					goto out;
-			}
-		}
+	strbuf_reset(&err);
+	code = vusb_start(vusb, &err);
+	if (code) {
+		log_err("%s", strbuf_str(&err));
+		goto out;
 	}
 
 	if (!cli.no_stdin && isatty(STDIN_FILENO)) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -521,15 +522,56 @@ static void report_socket(struct vusb *v, struct vdev *vd)
 		log_warn("%s: no report socket %s: %s", vd->name, path, strerror(-r));
 }
 
+/* What the user named that is wrong (EXIT_USAGE), not a failure at run time. */
+static bool named_wrong(int r)
+{
+	switch (r) {
+	case -EINVAL:
+	case -ENOENT:
+	case -ENOTDIR:
+	case -EISDIR:
+	case -ELOOP:
+	case -ENAMETOOLONG:
+	case -ENOEXEC:
+	case -EBADMSG:
+	case -EFBIG:
+	case -EROFS:
+	case -EACCES:
+	case -EPERM:
+	case -EMEDIUMTYPE:
+	case -EOPNOTSUPP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The earlier device whose positional argument is the file `st`, or NULL. */
+static struct vdev *file_user(struct vusb *v, const struct stat *st)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &v->devs) {
+		struct vdev *vd = list_entry(pos, struct vdev, link);
+
+		if (vd->has_file && vd->file_dev == st->st_dev && vd->file_ino == st->st_ino)
+			return vd;
+	}
+	return NULL;
+}
+
 /* A device of `model`, named and listed, attached nowhere yet. 0 or EXIT_*. */
 int vdev_create(struct vusb *v, const struct vusb_model *model, const struct vusb_dev_opts *opts,
 		struct strbuf *err, struct vdev **ret)
 {
 	struct vusb_dev_opts o = *opts;
-	struct vdev *vd;
+	struct vdev *vd, *other;
 	unsigned int i;
+	struct stat st;
+	bool has_file;
 	int r;
 
+	has_file = opts->positional && stat(opts->positional, &st) == 0;
 	vd = calloc(1, sizeof(*vd));
 	if (!vd) {
 		strbuf_printf(err, "out of memory");
@@ -552,9 +594,19 @@ int vdev_create(struct vusb *v, const struct vusb_model *model, const struct vus
 		if (v->ctl)
 			ctl_server_release(v->ctl, vd->name);
 		free(vd);
+		other = has_file ? file_user(v, &st) : NULL;
+		if (r == -EBUSY && other) {
+			/* Our own lock: the same file named twice. */
+			strbuf_reset(err);
+			strbuf_printf(err,
+				      "%s is %s's already, on this command line (one file backs "
+				      "two devices only when both are --ro or --snapshot)",
+				      opts->positional, other->name);
+			return EXIT_USAGE;
+		}
 		if (!err->len)
 			strbuf_printf(err, "%s", strerror(-r));
-		return r == -EINVAL ? EXIT_USAGE : EXIT_FAILURE_;
+		return named_wrong(r) ? EXIT_USAGE : EXIT_FAILURE_;
 	}
 	vd->dev->host = &vdev_host_ops;
 	vd->dev->host_data = vd;
@@ -578,6 +630,11 @@ int vdev_create(struct vusb *v, const struct vusb_model *model, const struct vus
 			free(vd);
 			return r == -EINVAL ? EXIT_USAGE : EXIT_FAILURE_;
 		}
+	}
+	if (has_file) {
+		vd->has_file = true;
+		vd->file_dev = st.st_dev;
+		vd->file_ino = st.st_ino;
 	}
 	if (model->send_report && v->ctl)
 		report_socket(v, vd);
@@ -624,4 +681,52 @@ void vusb_share_report_sockets(struct vusb *v)
 			log_warn("cannot give %s to group %s: %s", hidsock_path(vd->hidsock),
 				 PRIVS_GROUP, strerror(-r));
 	}
+}
+
+int vusb_create(struct vusb *v, const struct vusb_model *model, const struct vusb_dev_opts *opts,
+		bool export, struct strbuf *err)
+{
+	struct vdev *vd;
+	int r;
+
+	r = vdev_create(v, model, opts, err, &vd);
+	if (r)
+		return r;
+	vd->pending = true;
+	vd->to_export = export;
+	return 0;
+}
+
+void vusb_set_vhci(struct vusb *v, struct vhci *vhci)
+{
+	v->vhci = vhci;
+}
+
+int vusb_start(struct vusb *v, struct strbuf *err)
+{
+	struct strbuf why = { 0 };
+	struct list_head *pos;
+	int r = 0;
+
+	list_for_each(pos, &v->devs) {
+		struct vdev *vd = list_entry(pos, struct vdev, link);
+
+		if (!vd->pending)
+			continue;
+		if (vd->to_export) {
+			r = vdev_export(v, vd, &why);
+		} else if (v->vhci) {
+			r = vdev_attach(v, vd, &why);
+			if (r == 0)
+				log_info("%s: attached to vhci port %u as a %s %s", vd->name,
+					 vd->port, usb_speed_name(vd->dev->speed), vd->model->name);
+		}
+		vd->pending = false;
+		if (r) {
+			strbuf_printf(err, "%s: %s", vd->name, strbuf_str(&why));
+			break;
+		}
+	}
+	strbuf_free(&why);
+	return r;
 }

@@ -52,6 +52,27 @@ void vusb_set_release_hook(struct vusb *v, void (*released)(const char *name, vo
 int vusb_add(struct vusb *v, const struct vusb_model *model, const struct vusb_dev_opts *opts,
 	     struct strbuf *err);
 
+/*
+ * Validation first: create a device like vusb_add() but put it nowhere
+ * yet, so that every file it names (image, firmware, flash) is opened and
+ * checked before vusb-attach loads vhci-hcd or binds --listen. export:
+ * vusb_start() offers it over --listen instead of attaching it. A file
+ * already named by an earlier device and locked by it is refused as ours
+ * (EXIT_USAGE), not blamed on another program. 0, or an exit code
+ * (EXIT_*) with the reason in err.
+ */
+int vusb_create(struct vusb *v, const struct vusb_model *model, const struct vusb_dev_opts *opts,
+		bool export, struct strbuf *err);
+
+/* The vhci_hcd to attach to, when it is opened after vusb_new(). */
+void vusb_set_vhci(struct vusb *v, struct vhci *vhci);
+
+/*
+ * Attach (or export) every device vusb_create() made, in the order made.
+ * 0, or an exit code with "NAME: reason" in err.
+ */
+int vusb_start(struct vusb *v, struct strbuf *err);
+
 struct server_config;
 
 /*
