@@ -720,8 +720,8 @@ static int fomu_create(struct usb_device **ret, const struct vusb_dev_opts *opts
 	r = nor_flash_open(&f->flash, vusb_dev_opt(opts, "--flash"), FOMU_FLASH_SIZE, err);
 	if (r < 0) {
 		free(f);
-		/* -EINVAL is a usage error to the caller; a bad file is not. */
-		return r == -EINVAL ? -EIO : r;
+		/* A file that is no flash image is the user's to fix: -EINVAL. */
+		return r;
 	}
 	if (vusb_dev_opt(opts, "--soc") && !vusb_dev_opt(opts, "--firmware")) {
 		strbuf_printf(err, "--soc chooses the gateware for --firmware: without a firmware "

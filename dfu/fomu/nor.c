@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,8 @@ static int open_private(struct strbuf *err)
 
 int nor_flash_open(struct nor_flash *f, const char *path, uint32_t size, struct strbuf *err)
 {
+	const char *created = NULL; /* the file we made, to remove on failure */
+	bool fresh = true; /* ours to fill: new, or the private file */
 	struct stat st;
 	uint8_t *mem;
 	int fd, r;
@@ -87,7 +90,14 @@ int nor_flash_open(struct nor_flash *f, const char *path, uint32_t size, struct 
 	if (size == 0 || size % NOR_BLOCK_SIZE)
 		return -EINVAL;
 	if (path) {
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		/* A new file is ours to fill; an existing one is only used as it is. */
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd >= 0) {
+			created = path;
+		} else if (errno == EEXIST) {
+			fresh = false;
+			fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		}
 		if (fd < 0) {
 			r = -errno;
 			strbuf_printf(err, "cannot open the flash file %s: %s", path, strerror(-r));
@@ -112,6 +122,15 @@ int nor_flash_open(struct nor_flash *f, const char *path, uint32_t size, struct 
 	if (st.st_size > (off_t)size) {
 		r = -EFBIG;
 		strbuf_printf(err, "the flash file %s has %lld bytes, more than the %u of the flash",
+			      path, (long long)st.st_size, size);
+		goto fail;
+	}
+	/* Anything but a whole flash image is someone's other file: never padded. */
+	if (!fresh && st.st_size != (off_t)size) {
+		r = -EINVAL;
+		strbuf_printf(err,
+			      "the flash file %s has %lld bytes, not the %u of a flash image: "
+			      "vusb never rewrites it (name a new file, and it is created)",
 			      path, (long long)st.st_size, size);
 		goto fail;
 	}
@@ -143,6 +162,8 @@ int nor_flash_open(struct nor_flash *f, const char *path, uint32_t size, struct 
 	return 0;
 fail:
 	close(fd);
+	if (created)
+		unlink(created);
 	return r;
 }
 

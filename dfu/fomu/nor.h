@@ -29,10 +29,12 @@ struct nor_flash {
 };
 
 /*
- * Open `path` (created if missing; padded with 0xFF to size bytes if
- * shorter; locked against a second user) or, with path NULL, a private
- * temporary file. size is a multiple of NOR_BLOCK_SIZE. 0, or -errno
- * with the reason in err (-EFBIG: the file is larger than the flash).
+ * Open `path` (created, erased, if missing; an existing file must be
+ * exactly size bytes and is never padded or rewritten; locked against a
+ * second user) or, with path NULL, a private temporary file. size is a
+ * multiple of NOR_BLOCK_SIZE. 0, or -errno with the reason in err
+ * (-EFBIG: the file is larger than the flash; -EINVAL: smaller, or not a
+ * regular file).
  */
 int nor_flash_open(struct nor_flash *f, const char *path, uint32_t size, struct strbuf *err);
 

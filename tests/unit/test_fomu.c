@@ -118,14 +118,29 @@ static void test_flash_file(void **state)
 	assert_int_equal(f.mem[0x40004], 0xff);
 	nor_flash_close(&f);
 
-	/* a short file reads as erased beyond its end, and is padded */
+	/* a short file is someone else's: refused, never padded */
 	assert_int_equal(truncate(path, 0x40002), 0);
-	assert_int_equal(nor_flash_open(&f, path, FLASH_SIZE, &err), 0);
-	assert_int_equal(f.mem[0x40001], 2);
-	assert_int_equal(f.mem[0x40002], 0xff);
+	strbuf_reset(&err);
+	assert_int_equal(nor_flash_open(&f, path, FLASH_SIZE, &err), -EINVAL);
+	assert_non_null(strstr(strbuf_str(&err), "not the 2097152 of a flash image"));
 	assert_int_equal(stat(path, &st), 0);
-	assert_int_equal(st.st_size, FLASH_SIZE);
-	nor_flash_close(&f);
+	assert_int_equal(st.st_size, 0x40002);
+	/* an empty one too (a new file is one that does not exist yet) */
+	assert_int_equal(truncate(path, 0), 0);
+	assert_int_equal(nor_flash_open(&f, path, FLASH_SIZE, &err), -EINVAL);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	/* a six-byte text file stays six bytes of text */
+	{
+		FILE *fp = fopen(path, "w");
+
+		assert_non_null(fp);
+		fputs("hello\n", fp);
+		fclose(fp);
+	}
+	assert_int_equal(nor_flash_open(&f, path, FLASH_SIZE, &err), -EINVAL);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 6);
 
 	/* a file larger than the flash is refused, and not touched */
 	assert_int_equal(truncate(path, FLASH_SIZE + 1), 0);
@@ -139,6 +154,10 @@ static void test_flash_file(void **state)
 	/* not a regular file */
 	strbuf_reset(&err);
 	assert_int_equal(nor_flash_open(&f, "/dev/null", FLASH_SIZE, &err), -EINVAL);
+	/* a file we created and then could not use is not left behind */
+	tmp_path(path, sizeof(path), "flash-new.bin");
+	assert_int_equal(nor_flash_open(&f, path, FLASH_SIZE + 1, &err), -EINVAL);
+	assert_int_equal(stat(path, &st), -1);
 	/* a directory that does not exist */
 	strbuf_reset(&err);
 	assert_true(nor_flash_open(&f, "/nonexistent/dir/flash", FLASH_SIZE, &err) < 0);
