@@ -9,6 +9,7 @@
 #define VUSB_STORAGE_IMAGE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "src/base/strbuf.h"
@@ -40,6 +41,28 @@ struct image_opts {
 	uint32_t block_size;
 };
 
+/* What an image file's first bytes say it is. */
+enum image_format {
+	IMAGE_RAW,
+	IMAGE_GZIP,
+	IMAGE_XZ,
+	IMAGE_ZSTD,
+	IMAGE_QCOW2,
+};
+
+/* Pure: the format of an image that starts with head[0..len). */
+enum image_format image_format_detect(const uint8_t *head, size_t len);
+
+/* "gzip", "xz", "zstd", "qcow2", "raw". */
+const char *image_format_name(enum image_format f);
+
+/*
+ * Pure: does area (the image from byte 32768, sector 16 of 2048 bytes on)
+ * hold an ISO 9660 volume descriptor or a UDF volume recognition
+ * sequence in one of its 2048-byte sectors?
+ */
+bool image_is_cd(const uint8_t *area, size_t len);
+
 /* The SCSI backend over a struct image (ctx). */
 extern const struct scsi_backend_ops image_ops;
 
@@ -52,8 +75,12 @@ int image_close(struct image *img);
 /*
  * Open the image at `path` with the options `o` (or take `fd`, a
  * descriptor of it a client opened; -1: open `path` here): checked,
- * locked, and with an overlay for --snapshot. 0, or -errno with the
- * reason in err; fd is closed on failure.
+ * locked, and with an overlay for --snapshot. A gzip, xz or zstd image
+ * read only (--ro, --snapshot, --cdrom) is served from a private copy
+ * that the system's tool decompresses; one for writing, and qcow2, are
+ * refused (-EMEDIUMTYPE) with the command that converts them, and so is
+ * a CD image (block size 2048) without an ISO 9660 or UDF descriptor.
+ * 0, or -errno with the reason in err; fd is closed on failure.
  */
 int image_open_fd(struct image *img, int fd, const char *path, const struct image_opts *o,
 		  struct strbuf *err);

@@ -5,7 +5,8 @@
  * endpoint, data and status phases of any length, class requests (Bulk-Only
  * Mass Storage Reset, Get Max LUN), CLEAR_FEATURE(HALT), unlinks and
  * disconnects in the middle of a command, eject and insert from vusbctl
- * (tests/fuzz/devscript.h).
+ * (tests/fuzz/devscript.h). The input's bytes also go through the image
+ * format and CD descriptor checks (src/storage/image.c).
  *
  * The medium is a small image in a memfd, opened --snapshot so that what
  * one input writes never reaches the next. The first byte picks the
@@ -14,6 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "src/storage/image.h"
 #include "src/storage/storage.h"
 #include "tests/fuzz/devscript.h"
 
@@ -38,6 +40,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			block[510] = 0x55;
 			block[511] = 0xaa;
 		}
+		/* An ISO 9660 volume descriptor, so that --cdrom takes it. */
+		if (i == 16)
+			memcpy(block, "\001CD001\001", 7);
 		if (write(fd, block, sizeof(block)) != (ssize_t)sizeof(block))
 			abort();
 	}
@@ -53,6 +58,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!image_path[0])
 		LLVMFuzzerInitialize(NULL, NULL);
+	/* The same bytes as an image's first sector and its CD descriptors. */
+	FUZZ_CHECK(image_format_detect(data, size) <= IMAGE_QCOW2, "format out of range");
+	(void)image_is_cd(data, size);
 	if (!(sel & 4))
 		o.positional = image_path;
 	o.extra[o.nextra].name = "--snapshot";

@@ -77,6 +77,36 @@ expect "an unknown option: exit 2" 2 "unknown option '--bogus'" mouse --bogus
 expect "an unknown device: exit 2" 2 "unknown device" mause
 expect "a bad --vid: exit 2" 2 "invalid --vid 'zz'" mouse --vid zz
 
+# Images that are not raw: compressed ones only read, qcow2 never, a CD
+# image only with a volume descriptor, a flash file only when it is one.
+gzip -c "$tmp/a.img" >"$tmp/a.img.gz" || failure "gzip is needed" "gzip failed"
+printf 'QFI\373\0\0\0\3' >"$tmp/vm.qcow2"
+truncate -s 1M "$tmp/vm.qcow2"
+expect "a gzip image for writing: refused, exit 2, how to decompress" 2 \
+	"a\.img\.gz is gzip-compressed: serve it with --ro or --snapshot .*\(gunzip -k a\.img\.gz\)" \
+	storage a.img.gz
+expect "a qcow2 image: refused, exit 2, qemu-img convert named" 2 \
+	"vm\.qcow2 is a qcow2 image; vusb serves raw images: qemu-img convert -O raw vm\.qcow2 vm\.qcow2\.raw" \
+	storage vm.qcow2 --snapshot
+expect "--cdrom without ISO 9660 or UDF: exit 2" 2 "a\.img is not a CD image" storage a.img --cdrom
+expect "fomu --flash on a text file: refused, exit 2" 2 \
+	"the flash file text\.txt has 6 bytes, not the 2097152 of a flash image: vusb never rewrites it" \
+	fomu --flash text.txt
+echo "[ RUN      ] the text file is still six bytes of text"
+if [ "$(cat "$tmp/text.txt")" = hello ]; then
+	pass "the text file is still six bytes of text"
+else
+	failure "the text file is still six bytes of text" "$(od -c "$tmp/text.txt" | head -3)"
+fi
+echo "[ RUN      ] a gzip image read-only is exported"
+(cd "$tmp" && exec timeout 3 "$bin/vusb-attach" --no-stdin --listen 127.0.0.1:0 storage a.img.gz \
+	--ro >"$tmp/out" 2>"$tmp/err")
+if grep -q '^storage0: exported' "$tmp/out"; then
+	pass "a gzip image read-only is exported"
+else
+	failure "a gzip image read-only is exported" "$(cat "$tmp/out" "$tmp/err")"
+fi
+
 # Two read-only drives may share an image: that one is not refused.
 echo "[ RUN      ] two --ro drives share an image, exported"
 (cd "$tmp" && exec timeout 3 "$bin/vusb-attach" --no-stdin --listen 127.0.0.1:0 storage a.img --ro \

@@ -26,6 +26,7 @@
 #include <sys/syscall.h>
 
 #include "src/app/models.h"
+#include "src/storage/image.h"
 #include "src/storage/scsi.h"
 #include "src/storage/storage.h"
 #include "src/usb/model.h"
@@ -79,6 +80,40 @@ static bool file_is_pattern(const char *path, size_t size)
 	close(fd);
 	free(buf);
 	return ok;
+}
+
+/* Put a volume descriptor with `id` into 2048-byte sector `sector`; NULL: the pattern back. */
+static void stamp_cd(const char *path, unsigned int sector, const char *id)
+{
+	uint8_t vd[7];
+	int fd = open(path, O_WRONLY);
+	size_t i;
+
+	assert_true(fd >= 0);
+	for (i = 0; i < sizeof(vd); i++)
+		vd[i] = pattern(sector * 2048 + i);
+	if (id) {
+		vd[0] = 1;
+		memcpy(vd + 1, id, 5);
+		vd[6] = 1;
+	}
+	assert_int_equal(pwrite(fd, vd, sizeof(vd), sector * 2048), (ssize_t)sizeof(vd));
+	close(fd);
+}
+
+/* A shell command that must succeed (the system's gzip, xz, zstd). */
+static void sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (system(cmd) != 0)
+		fail_msg(
+			"'%s' failed: the tests need gzip, xz and zstd (scripts/install-deps --test)",
+			cmd);
 }
 
 static int setup(void **state)
@@ -788,8 +823,12 @@ static void test_cdrom(void **state)
 
 	snprintf(iso, sizeof(iso), "%s/cd.iso", fx->dir);
 	make_file(iso, 2048 * 20, true);
+	/* Without a volume descriptor it is no CD image. */
 	opts_init(&o, iso);
 	opts_add(&o, "--cdrom", NULL);
+	expect_create_error(fx, &o, -EMEDIUMTYPE, "no ISO 9660 or UDF volume descriptor");
+	assert_true(file_is_pattern(iso, 2048 * 20));
+	stamp_cd(iso, 16, "CD001");
 	d = create(fx, &o);
 	describe(d, desc, sizeof(desc));
 	assert_non_null(strstr(desc, "40 KiB cdrom"));
@@ -810,6 +849,8 @@ static void test_cdrom(void **state)
 	assert_int_equal(d->r.data[12 + 2], 0xaa);
 	assert_int_equal(d->r.data[12 + 7], 20);
 	destroy(fx, d);
+	/* Untouched but for the descriptor put there above. */
+	stamp_cd(iso, 16, NULL);
 	assert_true(file_is_pattern(iso, 2048 * 20));
 }
 
@@ -1129,6 +1170,142 @@ static void test_faults(void **state)
 	destroy(fx, d);
 }
 
+static void test_format_detect(void **state)
+{
+	static const uint8_t gz[] = { 0x1f, 0x8b, 8, 0 }, xz[] = { 0xfd, '7', 'z', 'X', 'Z', 0, 1 },
+			     zst[] = { 0x28, 0xb5, 0x2f, 0xfd },
+			     qcow[] = { 'Q', 'F', 'I', 0xfb, 0 }, odd[] = { 0x1f, 0x8b, 7 },
+			     mbr[] = { 0xeb, 0x63, 0x90 };
+	uint8_t area[3 * 2048] = { 0 };
+
+	assert_int_equal(image_format_detect(gz, sizeof(gz)), IMAGE_GZIP);
+	assert_int_equal(image_format_detect(xz, sizeof(xz)), IMAGE_XZ);
+	assert_int_equal(image_format_detect(zst, sizeof(zst)), IMAGE_ZSTD);
+	assert_int_equal(image_format_detect(qcow, sizeof(qcow)), IMAGE_QCOW2);
+	assert_int_equal(image_format_detect(odd, sizeof(odd)), IMAGE_RAW);
+	assert_int_equal(image_format_detect(mbr, sizeof(mbr)), IMAGE_RAW);
+	/* Too short to tell: raw. */
+	assert_int_equal(image_format_detect(xz, 5), IMAGE_RAW);
+	assert_int_equal(image_format_detect(gz, 0), IMAGE_RAW);
+	assert_string_equal(image_format_name(IMAGE_ZSTD), "zstd");
+
+	assert_false(image_is_cd(area, sizeof(area)));
+	memcpy(area + 2048 + 1, "NSR02", 5); /* UDF, second sector of the sequence */
+	assert_true(image_is_cd(area, sizeof(area)));
+	assert_false(image_is_cd(area, 2048 + 5));
+	memset(area, 0, sizeof(area));
+	memcpy(area + 1, "CD001", 5);
+	assert_true(image_is_cd(area, 6));
+	assert_false(image_is_cd(area, 5));
+}
+
+/*
+ * gzip, xz and zstd images: served read-only (--ro, --snapshot) from a
+ * private copy decompressed by the system's tool, refused for writing
+ * with the command that decompresses them; qcow2 refused naming
+ * qemu-img; the user's file never changes.
+ */
+static void test_compressed(void **state)
+{
+	static const struct {
+		const char *ext, *cmd, *name, *hint;
+	} kinds[] = {
+		{ "gz", "gzip -c", "gzip", "gunzip -k" },
+		{ "xz", "xz -c", "xz", "unxz -k" },
+		{ "zst", "zstd -q -c", "zstd", "unzstd" },
+	};
+	struct fx *fx = *state;
+	char path[200], want[512], desc[256];
+	uint8_t data[4096];
+	struct stat before, after;
+	struct opts o;
+	struct dev *d;
+	size_t k, j;
+
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		snprintf(path, sizeof(path), "%s.%s", fx->path, kinds[k].ext);
+		sh("%s %s >%s", kinds[k].cmd, fx->path, path);
+		assert_int_equal(stat(path, &before), 0);
+
+		opts_init(&o, path);
+		snprintf(want, sizeof(want), "is %s-compressed: serve it with --ro or --snapshot",
+			 kinds[k].name);
+		expect_create_error(fx, &o, -EMEDIUMTYPE, want);
+		snprintf(want, sizeof(want), "(%s %s)", kinds[k].hint, path);
+		expect_create_error(fx, &o, -EMEDIUMTYPE, want);
+
+		opts_add(&o, "--ro", NULL);
+		d = create(fx, &o);
+		describe(d, desc, sizeof(desc));
+		assert_non_null(strstr(desc, "64 KiB ro"));
+		CMD(d, 65536, true, NULL, SCSI_READ_10, 0, 0, 0, 0, 0, 0, 0, 128, 0);
+		assert_int_equal(d->r.status, MSC_CSW_PASSED);
+		for (j = 0; j < 65536; j++)
+			if (d->r.data[j] != pattern(j))
+				fail_msg("%s: byte %zu differs", kinds[k].ext, j);
+		destroy(fx, d);
+
+		opts_init(&o, path);
+		opts_add(&o, "--snapshot", NULL);
+		d = create(fx, &o);
+		memset(data, 0x5a, sizeof(data));
+		CMD(d, 4096, false, data, SCSI_WRITE_10, 0, 0, 0, 0, 8, 0, 0, 8, 0);
+		assert_int_equal(d->r.status, MSC_CSW_PASSED);
+		CMD(d, 4096, true, NULL, SCSI_READ_10, 0, 0, 0, 0, 8, 0, 0, 8, 0);
+		assert_memory_equal(d->r.data, data, sizeof(data));
+		destroy(fx, d);
+
+		assert_int_equal(stat(path, &after), 0);
+		assert_int_equal(before.st_size, after.st_size);
+		assert_int_equal(before.st_mtime, after.st_mtime);
+		assert_int_equal(before.st_ino, after.st_ino);
+	}
+	assert_true(file_is_pattern(fx->path, 64 * 1024));
+
+	/* Damaged: said so, with no size advice (never truncate a compressed file). */
+	snprintf(path, sizeof(path), "%s/cut.gz", fx->dir);
+	sh("gzip -c %s | head -c 100 >%s", fx->path, path);
+	opts_init(&o, path);
+	opts_add(&o, "--ro", NULL);
+	expect_create_error(fx, &o, -EBADMSG, "gzip could not decompress it");
+	snprintf(path, sizeof(path), "%s/small.gz", fx->dir);
+	sh("echo hello | gzip -c >%s", path);
+	opts_init(&o, path);
+	opts_add(&o, "--ro", NULL);
+	expect_create_error(fx, &o, -EINVAL, "decompressed, it has 6 bytes");
+	{
+		struct dev *dd;
+		const char *why;
+
+		assert_int_not_equal(try_create(fx, &o, &dd, &why), 0);
+		assert_null(strstr(why, "truncate"));
+	}
+
+	/* A compressed ISO is a CD image once decompressed. */
+	snprintf(path, sizeof(path), "%s/cd.iso", fx->dir);
+	make_file(path, 2048 * 20, true);
+	stamp_cd(path, 17, "BEA01");
+	sh("xz -c %s >%s.xz", path, path);
+	snprintf(want, sizeof(want), "%s.xz", path);
+	opts_init(&o, want);
+	opts_add(&o, "--cdrom", NULL);
+	destroy(fx, create(fx, &o));
+
+	/* qcow2: converted by qemu-img, never served. */
+	snprintf(path, sizeof(path), "%s/vm.qcow2", fx->dir);
+	make_file(path, 64 * 1024, false);
+	{
+		int fd = open(path, O_WRONLY);
+
+		assert_int_equal(pwrite(fd, "QFI\xfb\0\0\0\3", 8, 0), 8);
+		close(fd);
+	}
+	opts_init(&o, path);
+	opts_add(&o, "--snapshot", NULL);
+	snprintf(want, sizeof(want), "qemu-img convert -O raw %s %s.raw", path, path);
+	expect_create_error(fx, &o, -EMEDIUMTYPE, want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1145,6 +1322,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cdrom, setup, teardown),
+		cmocka_unit_test(test_format_detect),
+		cmocka_unit_test_setup_teardown(test_compressed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eject_insert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_data_safety, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shrunk_image, setup, teardown),
