@@ -8,6 +8,7 @@
 #include "src/app/models.h"
 #include "src/app/cli.h"
 #include "src/base/num.h"
+#include "src/base/suggest.h"
 #include "src/ctl/ctl.h"
 #include "src/usb/fault.h"
 
@@ -142,7 +143,7 @@ static int listen_option(struct cli *c, const char *opt, const char *val, struct
 {
 	if (strcmp(opt, "--listen") == 0) {
 		if (server_parse_listen(val, &c->server.listen) < 0) {
-			strbuf_printf(err, "invalid --listen '%s': use [ADDR][:PORT] with a numeric address, e.g. :3240, 0.0.0.0:3240 or [::]:3240",
+			strbuf_printf(err, "invalid --listen '%s': use [ADDR][:PORT] or PORT with a numeric address, e.g. 3240, 0.0.0.0:3240 or [::]:3240",
 				      val);
 			return -EINVAL;
 		}
@@ -162,6 +163,57 @@ static int listen_option(struct cli *c, const char *opt, const char *val, struct
 	return 0;
 }
 
+/* Every option vusb-attach knows, for "did you mean". */
+static const char *const all_options[] = {
+	"--help", "--version", "--verbose", "--quiet", "--no-stdin", "--no-load", "--daemon",
+	"--pidfile", "--user", "--wait-ready", "--config", "--listen", "--allow", "--name",
+	"--vid", "--pid", "--serial", "--product", "--manufacturer", "--speed", "--count",
+	"--local",
+};
+
+static void unknown_device(const char *arg, struct strbuf *err)
+{
+	const char *names[64] = { 0 };
+	const struct vusb_model *const *m;
+	const char *near;
+	size_t n = 0;
+
+	for (m = vusb_models; *m && n < sizeof(names) / sizeof(names[0]); m++)
+		names[n++] = (*m)->name;
+	near = suggest(arg, names, n);
+	if (near)
+		strbuf_printf(err, "unknown device '%s': did you mean '%s'? (see --help)", arg, near);
+	else
+		strbuf_printf(err, "unknown device '%s' (see --help)", arg);
+}
+
+/* An unknown option: the nearest of the program's, or of any model's. */
+static void unknown_option(const struct cli *c, const char *opt, struct strbuf *err)
+{
+	const char *names[128] = { 0 };
+	const struct vusb_model *const *m;
+	const struct vusb_model_option *o;
+	const char *near;
+	size_t n = 0, i;
+
+	for (i = 0; i < sizeof(all_options) / sizeof(all_options[0]); i++)
+		names[n++] = all_options[i];
+	for (m = vusb_models; *m; m++)
+		for (o = (*m)->options; o && o->name && n < sizeof(names) / sizeof(names[0]); o++)
+			names[n++] = o->name;
+	near = suggest(opt, names, n);
+	if (near)
+		strbuf_printf(err, "unknown option '%s': did you mean '%s'?", opt, near);
+	else
+		strbuf_printf(err, "unknown option '%s'", opt);
+}
+
+/* Is s a number of seconds (a separate --wait-ready value)? */
+static bool all_digits(const char *s)
+{
+	return *s && strspn(s, "0123456789") == strlen(s);
+}
+
 static int global_option(struct cli *c, const char *opt, struct strbuf *err)
 {
 	if (strcmp(opt, "-h") == 0 || strcmp(opt, "--help") == 0)
@@ -178,8 +230,12 @@ static int global_option(struct cli *c, const char *opt, struct strbuf *err)
 		c->no_load = true;
 	else if (strcmp(opt, "-d") == 0 || strcmp(opt, "--daemon") == 0)
 		c->daemon = true;
+	else if (opt[0] == '-' && (opt[1] == 'v' || opt[1] == 'q') &&
+		 strspn(opt + 1, opt[1] == 'v' ? "v" : "q") == strlen(opt + 1))
+		/* -vv, -qq: as often as the letter is there. */
+		c->verbosity += (opt[1] == 'v' ? 1 : -1) * (int)strlen(opt + 1);
 	else {
-		strbuf_printf(err, "unknown option '%s'", opt);
+		unknown_option(c, opt, err);
 		return -EINVAL;
 	}
 	return 0;
@@ -271,7 +327,7 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 			const struct vusb_model *m = vusb_model_find(arg);
 
 			if (!m) {
-				strbuf_printf(err, "unknown device '%s' (see --help)", arg);
+				unknown_device(arg, err);
 				r = -EINVAL;
 				break;
 			}
@@ -335,6 +391,9 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 					r = -EINVAL;
 					break;
 				}
+				val = argv[++i];
+			} else if (!val && i + 1 < argc && all_digits(argv[i + 1])) {
+				/* --wait-ready 5 as well as --wait-ready=5: no DEVICE is a number. */
 				val = argv[++i];
 			}
 			r = service_option(c, opt, val, err);
@@ -401,6 +460,9 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 				break;
 			}
 			r = global_option(c, opt, err);
+			/* vusb-attach storage --help: that device's help. */
+			if (r == 0 && cur && c->help && !c->help_model)
+				c->help_model = cur->model;
 			continue;
 		}
 		if (!val) {
@@ -414,7 +476,7 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 		r = device_option(cur, opt, val, err);
 	}
 
-	if (r == 0 && c->config && c->ndevices) {
+	if (r == 0 && c->config && c->ndevices && !c->help) {
 		strbuf_printf(err, "--config takes the devices from the file: give no DEVICE here");
 		r = -EINVAL;
 	}
@@ -423,7 +485,7 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 		r = -EINVAL;
 	}
 	dashes = c->capture && strcmp(c->capture, "-") == 0;
-	for (i = 0; r == 0 && (unsigned int)i < c->ndevices; i++) {
+	for (i = 0; r == 0 && !c->help && (unsigned int)i < c->ndevices; i++) {
 		struct cli_device *d = &c->devices[i];
 
 		if (d->model->positional && !d->opts.positional && !d->model->positional_optional) {
@@ -491,36 +553,103 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 	return r;
 }
 
+/* Append text at column `col`, wrapped before column 80, continued at `col`. */
+static void put_wrapped(struct strbuf *out, size_t col, const char *text)
+{
+	size_t at = col, n;
+
+	while (*text) {
+		n = strcspn(text, " ");
+		if (at > col && at + 1 + n > 79) {
+			strbuf_printf(out, "\n%*s", (int)col, "");
+			at = col;
+		} else if (at > col) {
+			strbuf_printf(out, " ");
+			at++;
+		}
+		strbuf_printf(out, "%.*s", (int)n, text);
+		at += n;
+		text += n;
+		text += strspn(text, " ");
+	}
+	strbuf_printf(out, "\n");
+}
+
+/* "  HEAD    TEXT": HEAD at `indent` in `width` columns, TEXT wrapped after it. */
+static void put_item(struct strbuf *out, int indent, int width, const char *head, const char *text)
+{
+	int len = (int)strlen(head);
+
+	strbuf_printf(out, "%*s%s", indent, "", head);
+	if (len > width) {
+		strbuf_printf(out, "\n%*s", indent + width + 1, "");
+	} else {
+		strbuf_printf(out, "%*s", width - len + 1, "");
+	}
+	put_wrapped(out, (size_t)(indent + width + 1), text);
+}
+
+static void model_usage(struct strbuf *out, const struct vusb_model *m)
+{
+	const struct vusb_model_option *o;
+	char head[64];
+
+	snprintf(head, sizeof(head), "%s%s%s%s", m->name,
+		 m->positional ? (m->positional_optional ? " [" : " ") : "",
+		 m->positional ? m->positional : "",
+		 m->positional && m->positional_optional ? "]" : "");
+	put_item(out, 2, 20, head, m->summary);
+	for (o = m->options; o && o->name; o++) {
+		snprintf(head, sizeof(head), "%s%s%s", o->name, o->arg ? " " : "",
+			 o->arg ? o->arg : "");
+		put_item(out, 6, 18, head, o->help);
+	}
+}
+
+void cli_model_usage(const struct vusb_model *m, struct strbuf *out)
+{
+	const struct vusb_command *c;
+	char head[96];
+
+	strbuf_printf(out, "Usage: vusb-attach [OPTIONS] %s%s%s%s [DEVICE-OPTIONS]\n\n", m->name,
+		      m->positional ? (m->positional_optional ? " [" : " ") : "",
+		      m->positional ? m->positional : "",
+		      m->positional && m->positional_optional ? "]" : "");
+	model_usage(out, m);
+	strbuf_printf(out, "\nDevice options of every kind: --name NAME, --vid ID, --pid ID,\n"
+			   "--serial TEXT, --product TEXT, --manufacturer TEXT, --speed SPEED,\n"
+			   "--count N, --local (see vusb-attach --help).\n");
+	if (!m->commands || !m->commands->name)
+		return;
+	strbuf_printf(out, "\nCommands (vusbctl NAME COMMAND, or typed on the terminal):\n");
+	for (c = m->commands; c->name; c++) {
+		snprintf(head, sizeof(head), "%s%s%s", c->name, c->args && *c->args ? " " : "",
+			 c->args ? c->args : "");
+		put_item(out, 2, 20, head, c->help);
+	}
+}
+
 void cli_usage(struct strbuf *out)
 {
 	const struct vusb_model *const *m;
 
 	strbuf_printf(out,
-		      "Usage: vusb-attach [OPTIONS] DEVICE [DEVICE-OPTIONS] [DEVICE [DEVICE-OPTIONS]]...\n"
+		      "Usage: vusb-attach [OPTIONS] DEVICE [DEVICE-OPTIONS]\n"
+		      "                   [DEVICE [DEVICE-OPTIONS]]...\n"
 		      "\n"
 		      "Make virtual USB devices appear on this machine through the kernel's\n"
 		      "vhci_hcd (loaded when needed), serve them until interrupted, then detach.\n"
+		      "'vusb-attach DEVICE --help' shows one device's options and commands.\n"
 		      "\n"
 		      "Devices:\n");
-	for (m = vusb_models; *m; m++) {
-		const struct vusb_model_option *o;
-		char head[64];
-
-		snprintf(head, sizeof(head), "%s%s%s", (*m)->name, (*m)->positional ? " " : "",
-			 (*m)->positional ? (*m)->positional : "");
-		strbuf_printf(out, "  %-20s %s\n", head, (*m)->summary);
-		for (o = (*m)->options; o && o->name; o++) {
-			snprintf(head, sizeof(head), "%s%s%s", o->name, o->arg ? " " : "",
-				 o->arg ? o->arg : "");
-			strbuf_printf(out, "      %-18s %s\n", head, o->help);
-		}
-	}
+	for (m = vusb_models; *m; m++)
+		model_usage(out, *m);
 	strbuf_printf(out,
 		      "\n"
 		      "Options:\n"
 		      "  -h, --help           show this help and exit\n"
 		      "  -V, --version        show the version and exit\n"
-		      "  -v, --verbose        log more (twice: every request)\n"
+		      "  -v, --verbose        log more (twice, -vv: every request)\n"
 		      "  -q, --quiet          log errors only\n"
 		      "      --no-stdin       do not read commands from the terminal\n"
 		      "      --no-load        do not load vhci-hcd; fail if it is absent\n"
@@ -529,7 +658,7 @@ void cli_usage(struct strbuf *out)
 		      "      --pidfile FILE   write the process id to FILE (and lock it)\n"
 		      "      --user NAME      once attached, run as NAME, without capabilities\n"
 		      "                       (default: vusb, else nobody; root: stay root)\n"
-		      "      --wait-ready[=SECONDS]\n"
+		      "      --wait-ready [SECONDS]\n"
 		      "                       fail when the kernel has not bound a device's\n"
 		      "                       drivers within SECONDS (default 30; 0: no limit)\n"
 		      "      --config NAME    the devices and options of /etc/vusb/NAME.conf\n"
@@ -566,9 +695,9 @@ void cli_usage(struct strbuf *out)
 		      "on standard output, and once it has bound the drivers and made the\n"
 		      "device nodes (and udevd, where it runs, has handled them)\n"
 		      "  NAME: nodes /dev/hidraw0 /dev/input/event3\n"
-		      "(the list may be empty). Control running devices with vusbctl(1), or type the\n"
-		      "same commands here when standard input is a terminal, e.g. 'move 100 100'\n"
-		      "or 'keyboard0 type Hello'. 'help' lists them.\n"
+		      "(the list may be empty). Control running devices with vusbctl(1), or type\n"
+		      "the same commands here when standard input is a terminal, e.g.\n"
+		      "'move 100 100' or 'keyboard0 type Hello'. 'help' lists them.\n"
 		      "\n"
 		      "With --listen, every device not marked --local is exported over USB/IP\n"
 		      "as bus id 1-1, 1-2, ... in command-line order, and vusb-attach prints\n"
@@ -582,6 +711,8 @@ void cli_usage(struct strbuf *out)
 		      "USB/IP has no authentication and no encryption: keep to loopback (the\n"
 		      "default), or use --allow on a network you trust.\n"
 		      "\n"
-		      "Exit status: 0 stopped cleanly (signal, detach), 1 failure, 2 usage,\n"
+		      "Exit status: 0 stopped cleanly (signal, detach), 1 a failure at run time,\n"
+		      "2 anything wrong with what was typed or named (an option, a device, an\n"
+		      "image, firmware), checked before anything is attached or exported,\n"
 		      "3 vhci_hcd unavailable, 5 permission denied.\n");
 }

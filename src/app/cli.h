@@ -35,6 +35,7 @@ struct cli_device {
 
 struct cli {
 	bool help;
+	const struct vusb_model *help_model; /* DEVICE --help: that one's help */
 	bool version;
 	int verbosity; /* -v: +1, -q: -1 */
 	bool no_stdin;
@@ -61,8 +62,11 @@ struct cli {
  */
 int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err);
 
-/* The --help text. */
+/* The --help text, in 80 columns. */
 void cli_usage(struct strbuf *out);
+
+/* The help of one kind of device (vusb-attach DEVICE --help): its options and commands. */
+void cli_model_usage(const struct vusb_model *m, struct strbuf *out);
 
 /* Parse a USB ID ("1209", "0x1209"): 0 and *ret, or -EINVAL. */
 int cli_parse_id(const char *s, int *ret);

@@ -10,6 +10,7 @@
 #include "src/app/instance.h"
 #include "src/base/log.h"
 #include "src/base/num.h"
+#include "src/base/suggest.h"
 #include "src/ctl/format.h"
 #include "sysfs/mounts.h"
 #include "src/usb/fault.h"
@@ -355,8 +356,16 @@ static int run_device_command(struct vdev *vd, int argc, char **argv, int fd, bo
 		fd = -1;
 	}
 	if (!c) {
+		const char *names[64] = { 0 }, *near;
+		size_t n = 0;
+
+		for (c = vd->model->commands; c && c->name && n < 64; c++)
+			names[n++] = c->name;
+		near = suggest(argv[0], names, n);
 		strbuf_printf(err, "%s: unknown command '%s' for a %s", vd->name, argv[0],
 			      vd->model->name);
+		if (near)
+			strbuf_printf(err, ": did you mean '%s'?", near);
 		return EXIT_USAGE;
 	}
 	if (argc - 1 < c->min_args || (c->max_args >= 0 && argc - 1 > c->max_args)) {

@@ -435,7 +435,10 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (cli.help) {
-		cli_usage(&out);
+		if (cli.help_model)
+			cli_model_usage(cli.help_model, &out);
+		else
+			cli_usage(&out);
 		fputs(strbuf_str(&out), stdout);
 		strbuf_free(&out);
 		return EXIT_OK;

@@ -26,6 +26,7 @@ static void usage(FILE *f)
 		"       vusbctl detach NAME\n"
 		"       vusbctl suspend [--force] | resume\n"
 		"       vusbctl batch       (NAME COMMAND [ARGS...] lines on standard input)\n"
+		"       vusbctl help\n"
 		"\n"
 		"Control the virtual USB devices of running vusb-attach instances.\n"
 		"\n"
@@ -44,14 +45,18 @@ static void usage(FILE *f)
 		"                        super rctrl rshift ralt rsuper; any case, '_'\n"
 		"                        ignored (caps_lock); xdotool's and QEMU's names\n"
 		"                        too: Return, Page_Up, Control_L, ret, ctrl_r)\n"
-		"Commands of a tablet:   move X Y (0..32767), click, press, release, scroll\n"
+		"Commands of a tablet:   move X Y (0..32767), click [BUTTON], press BUTTON,\n"
+		"                        release BUTTON, scroll N (BUTTON: left, right,\n"
+		"                        middle)\n"
 		"Commands of a hid:      send HEX, feature ID HEX,\n"
 		"                        get-report input|output|feature [ID], watch [--json]\n"
-		"Commands of a gamepad:  press BUTTON..., release BUTTON..., stick left|right X Y,\n"
-		"                        trigger left|right V, state, watch [--json]\n"
+		"Commands of a gamepad:  press BUTTON..., release BUTTON...,\n"
+		"                        stick left|right X Y, trigger left|right V, state,\n"
+		"                        watch [--json]\n"
 		"                        (BUTTON: a b x y lb rb back start guide ls rs\n"
 		"                        up down left right)\n"
-		"Commands of a storage:  eject [--force], insert FILE (opened with your rights), info\n"
+		"Commands of a storage:  eject [--force], insert FILE (opened with your\n"
+		"                        rights), info\n"
 		"Commands of a fomu:     reset, log\n"
 		"Any device:             detach, capture start FILE [--snaplen N], capture stop\n"
 		"                        (FILE created with your rights, as pcapng; - for\n"
@@ -612,7 +617,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    (strcmp(argv[1], "help") == 0 && argc == 2)) {
 		usage(stdout);
 		return EXIT_OK;
 	}

@@ -636,7 +636,7 @@ static const struct vusb_command storage_commands[] = {
 static const struct vusb_model_option storage_options[] = {
 	{ "--ro", NULL, "write-protected: the host cannot write (DATA PROTECT)" },
 	{ "--snapshot", NULL, "writes go to a temporary overlay; the image is never modified" },
-	{ "--cdrom", NULL, "an ISO 9660 image as a CD-ROM (read-only, 2048-byte blocks)" },
+	{ "--cdrom", NULL, "an ISO 9660 or UDF image as a CD-ROM (read-only, 2048-byte blocks)" },
 	{ "--create", "SIZE", "make IMAGE first, a new sparse file of SIZE (64M, 4G, 3T)" },
 	{ "--vendor", "TEXT", "SCSI vendor, up to 8 characters (default vusb)" },
 	{ "--superspeed", NULL, "USB 3 SuperSpeed: an ss port, 1024-byte bulk packets" },

@@ -72,6 +72,13 @@ int server_parse_listen(const char *spec, struct server_addr *ret)
 		set_v6(ret, &in6, port);
 		return 0;
 	}
+	/* A bare port, "3240": on loopback, as ":3240". */
+	if (spec[0] && strspn(spec, "0123456789") == strlen(spec)) {
+		if (parse_port(spec, &port) < 0 || inet_pton(AF_INET, "127.0.0.1", &in) != 1)
+			return -EINVAL;
+		set_v4(ret, &in, port);
+		return 0;
+	}
 	colon = strchr(spec, ':');
 	if (colon && strchr(colon + 1, ':')) {
 		/* Two colons or more: an IPv6 address without a port. */

@@ -28,10 +28,11 @@ struct server_cidr {
 };
 
 /*
- * Parse --listen's value: "[ADDR][:PORT]". ADDR is a numeric IPv4
- * address, or an IPv6 one, in brackets when a port follows ("[::1]:3240";
- * "::" alone is fine). Defaults 127.0.0.1 and SERVER_DEFAULT_PORT; NULL
- * or "" means both. Port 0 picks a free one. 0, or -EINVAL.
+ * Parse --listen's value: "[ADDR][:PORT]", or a bare "PORT" (on
+ * 127.0.0.1). ADDR is a numeric IPv4 address, or an IPv6 one, in brackets
+ * when a port follows ("[::1]:3240"; "::" alone is fine). Defaults
+ * 127.0.0.1 and SERVER_DEFAULT_PORT; NULL or "" means both. Port 0 picks
+ * a free one. 0, or -EINVAL.
  */
 int server_parse_listen(const char *spec, struct server_addr *ret);
 

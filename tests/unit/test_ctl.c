@@ -264,6 +264,11 @@ static void commands(void **state)
 	assert_int_equal(run(v, false, &out, &err, "nosuch move 1 1"), EXIT_NO_DEVICE);
 	assert_int_equal(run(v, false, &out, &err, "mouse0 frobnicate"), EXIT_USAGE);
 	assert_non_null(strstr(strbuf_str(&err), "unknown command 'frobnicate'"));
+	assert_null(strstr(strbuf_str(&err), "did you mean"));
+	strbuf_reset(&err);
+	assert_int_equal(run(v, false, &out, &err, "mouse0 mvoe 1 1"), EXIT_USAGE);
+	assert_string_equal(strbuf_str(&err),
+			    "mouse0: unknown command 'mvoe' for a mouse: did you mean 'move'?");
 	assert_int_equal(run(v, false, &out, &err, "mouse0 move 1"), EXIT_USAGE);
 	assert_non_null(strstr(strbuf_str(&err), "usage: mouse0 move"));
 	assert_int_equal(run(v, false, &out, &err, "mouse0 move x 1"), EXIT_USAGE);
