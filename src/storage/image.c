@@ -311,7 +311,7 @@ static int decompress(int fd, enum image_format f, const char *path, struct strb
 	static char *const envp[] = { "LC_ALL=C", NULL };
 	const char *tool = image_format_name(f), *tdirs[] = { tmp_dir(), "/tmp" };
 	char exe[64];
-	char *argv[] = { exe, "-dcq", NULL };
+	char *argv[] = { exe, "-dc", NULL };
 	posix_spawn_file_actions_t fa;
 	int out = -1, r = -ENOENT, status;
 	unsigned int i;
