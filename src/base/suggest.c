@@ -42,7 +42,8 @@ unsigned int suggest_distance(const char *a, const char *b, unsigned int limit)
 
 const char *suggest(const char *word, const char *const *candidates, size_t n)
 {
-	unsigned int limit = strlen(word) <= 4 ? 1 : 2, best = limit + 1, dist;
+	/* An option's dashes are not part of what was misspelt. */
+	unsigned int limit = strlen(word + strspn(word, "-")) <= 4 ? 1 : 2, best = limit + 1, dist;
 	const char *found = NULL;
 	size_t i;
 

@@ -18,7 +18,8 @@ unsigned int suggest_distance(const char *a, const char *b, unsigned int limit);
 /*
  * Pure: of the n candidates (NULL entries are skipped), the one closest
  * to word, if it is close enough to be a typo (one edit for words of up
- * to four characters, two for longer ones) and not word itself; the
+ * to four characters, leading dashes not counted, two for longer ones)
+ * and not word itself; the
  * first of equals. NULL when none is.
  */
 const char *suggest(const char *word, const char *const *candidates, size_t n);

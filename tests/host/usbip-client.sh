@@ -224,9 +224,9 @@ if [ -x "$attach" ] && command -v usbip >/dev/null; then
 	fi
 
 	begin "a bad --listen is a usage error (exit 2)"
-	"$attach" --no-stdin --listen 3240 mouse >"$tmp/h.out" 2>&1
+	"$attach" --no-stdin --listen 99999 mouse >"$tmp/h.out" 2>&1
 	rc=$?
-	if [ "$rc" -eq 2 ] && grep -q "invalid --listen '3240'" "$tmp/h.out"; then
+	if [ "$rc" -eq 2 ] && grep -q "invalid --listen '99999'" "$tmp/h.out"; then
 		pass
 	else
 		fail "exit $rc" "$(cat "$tmp/h.out")"

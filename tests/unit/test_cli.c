@@ -104,8 +104,14 @@ static void suggestions(void **state)
 	assert_null(suggest("move", words, 5)); /* itself: no typo */
 	assert_null(suggest("zz", words, 5));
 	assert_null(suggest("", words, 5));
-	/* Short words get one edit, not two. */
+	/* Short words get one edit, not two; an option's dashes do not count. */
 	assert_null(suggest("tp", words, 5));
+	{
+		static const char *const opts[] = { "--ro", "--name" };
+
+		assert_null(suggest("--frob", opts, 2));
+		assert_string_equal(suggest("--nmae", opts, 2), "--name");
+	}
 }
 
 /* Every line of a help text fits 80 columns. */

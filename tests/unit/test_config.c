@@ -256,7 +256,7 @@ static void test_cli_errors(void **state)
 	    "desk.conf:1: invalid --wait-ready 'x': seconds, 0 to 86400 (0: no limit)");
 	bad("--name m\nmouse\n",
 	    "desk.conf:1: option '--name' belongs after the device it applies to");
-	bad("mouse\nmose\n", "desk.conf:2: unknown device 'mose' (see --help)");
+	bad("mouse\nmose\n", "desk.conf:2: unknown device 'mose': did you mean 'mouse'? (see --help)");
 	bad("mouse\nkeyboard\n  --vid xyz\n",
 	    "desk.conf:2: invalid --vid 'xyz': expected a hexadecimal ID such as 1209");
 	bad("mouse --count\n", "desk.conf:1: option '--count' needs a value");
