@@ -485,9 +485,13 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 		r = -EINVAL;
 	}
 	dashes = c->capture && strcmp(c->capture, "-") == 0;
-	for (i = 0; r == 0 && !c->help && (unsigned int)i < c->ndevices; i++) {
+	for (i = 0; r == 0 && (unsigned int)i < c->ndevices; i++) {
 		struct cli_device *d = &c->devices[i];
 
+		c->total += d->count;
+		/* DEVICE --help: what the device would need is not asked for yet. */
+		if (c->help)
+			continue;
 		if (d->model->positional && !d->opts.positional && !d->model->positional_optional) {
 			strbuf_printf(err, "%s needs %s", d->model->name, d->model->positional);
 			r = -EINVAL;
@@ -523,7 +527,6 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 			strbuf_printf(err, "--count cannot be combined with --name or --serial");
 			r = -EINVAL;
 		}
-		c->total += d->count;
 	}
 	if (r == 0 && c->capture_snaplen && !c->capture) {
 		strbuf_printf(err, "--capture-snaplen only makes sense with --capture");

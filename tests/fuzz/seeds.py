@@ -359,6 +359,10 @@ def vhci_seeds():
           b'NAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n')
     write("vhci", "os-release-ubuntu", b'NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\n'
           b'VERSION_ID="24.04"\n')
+    # What dpkg-query -S says owns a kernel's modules (Debian, Ubuntu).
+    write("vhci", "dpkg-debian", b"linux-image-6.1.0-18-amd64: /lib/modules/6.1.0-18-amd64\n")
+    write("vhci", "dpkg-ubuntu", b"linux-modules-6.5.0-14-generic, linux-modules-extra-6.5.0-14"
+          b"-generic: /lib/modules/6.5.0-14-generic\n")
 
 
 def rdesc_seeds():
