@@ -285,22 +285,20 @@ if start storage0 storage /tmp/c.img; then
 fi
 
 # --- compressed images: read-only, from a private decompressed copy ---
-need_cmd gzip xz zstd
+# gzip here (busybox's); xz and zstd go the same way through their own
+# tools, which tests/unit/test_storage.c runs on the build machine.
+need_cmd gzip
 dd if=/dev/urandom of=/tmp/z.img bs=1M count=4 2>/dev/null
 gzip -c /tmp/z.img >/tmp/z.img.gz
-xz -c /tmp/z.img >/tmp/z.img.xz
-zstd -q -c /tmp/z.img >/tmp/z.img.zst
-for ext in gz xz zst; do
-	sum=$(md5sum </tmp/z.img.$ext)
-	if start storage0 storage /tmp/z.img.$ext --ro; then
-		check "$ext image --ro: the host reads the decompressed bytes" \
+sum=$(md5sum </tmp/z.img.gz)
+for mode in --ro --snapshot; do
+	if start storage0 storage /tmp/z.img.gz $mode; then
+		check "gzip image $mode: the host reads the decompressed bytes" \
 			sh -c "dd if=/dev/$DISK bs=1M count=4 iflag=direct 2>/dev/null | cmp - /tmp/z.img"
-		check "$ext image --ro: the host cannot write" \
-			sh -c "! dd if=/dev/zero of=/dev/$DISK bs=512 count=1 oflag=direct 2>/dev/null"
 		stop
 	fi
-	check "$ext image: the file is unchanged" test "$(md5sum </tmp/z.img.$ext)" = "$sum"
 done
+check "gzip image: the file is unchanged" test "$(md5sum </tmp/z.img.gz)" = "$sum"
 check_match "a gzip image for writing: refused with gunzip -k, exit 2" \
 	"is gzip-compressed: serve it with --ro or --snapshot.*gunzip -k /tmp/z.img.gz" \
 	sh -c 'vusb-attach --no-stdin storage /tmp/z.img.gz 2>&1; [ $? -eq 2 ]'
