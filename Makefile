@@ -9,6 +9,7 @@
 #   make bench        vusb beside the kernel's own paths, one table (tests/bench)
 #   make bench-storage  the mass storage benchmark alone (tests/bench/storage)
 #   make install      PREFIX=/usr/local DESTDIR=
+#   make uninstall    the same PREFIX and DESTDIR
 #   make deps         install the Debian/Ubuntu packages to build and test
 
 VERSION    := 0.1.0
@@ -23,6 +24,7 @@ UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SLEEPDIR   ?= $(PREFIX)/lib/systemd/system-sleep
 UDEVDIR    ?= $(PREFIX)/lib/udev
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 COMPLDIR   ?= $(DATADIR)/bash-completion/completions
 DESTDIR    ?=
 BUILD      ?= build
@@ -216,7 +218,7 @@ install: all
 	install -m 0755 $(BIN)/vusb-attach $(BIN)/vusbctl $(DESTDIR)$(BINDIR)/
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(SLEEPDIR) $(DESTDIR)$(UDEVDIR)/rules.d $(DESTDIR)$(COMPLDIR) \
-		$(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
 		$(DESTDIR)$(DATADIR)/doc/vusb/examples
 	install -m 0644 contrib/man/vusb-attach.1 contrib/man/vusbctl.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 contrib/man/vusb.conf.5 $(DESTDIR)$(MANDIR)/man5/
@@ -228,11 +230,30 @@ install: all
 	chmod 0755 $(DESTDIR)$(SLEEPDIR)/vusb
 	install -m 0644 contrib/udev/60-vusb.rules $(DESTDIR)$(UDEVDIR)/rules.d/
 	install -m 0644 contrib/sysusers/vusb.conf $(DESTDIR)$(SYSUSERSDIR)/
+	install -m 0644 contrib/tmpfiles/vusb.conf $(DESTDIR)$(TMPFILESDIR)/
 	install -m 0644 contrib/bash-completion/vusb-attach contrib/bash-completion/vusbctl \
 		$(DESTDIR)$(COMPLDIR)/
 	install -m 0644 contrib/udev/61-vusb-hotplug.rules.example contrib/examples/*.conf \
 		contrib/examples/*.hid \
 		$(DESTDIR)$(DATADIR)/doc/vusb/examples/
+	@case '$(UDEVDIR)' in /lib/udev | /usr/lib/udev | /etc/udev) ;; \
+	*) echo "make install: warning: udevd reads rules from /usr/lib/udev, /lib/udev and /etc/udev only," \
+		"not $(UDEVDIR): 60-vusb.rules and the sleep hook in $(SLEEPDIR) do nothing there" \
+		"(install with PREFIX=/usr, or UDEVDIR=/usr/lib/udev SLEEPDIR=/usr/lib/systemd/system-sleep)" >&2 ;; \
+	esac
+
+# What make install put there, and nothing else (the directories stay).
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/vusb-attach $(DESTDIR)$(BINDIR)/vusbctl \
+		$(DESTDIR)$(MANDIR)/man1/vusb-attach.1 $(DESTDIR)$(MANDIR)/man1/vusbctl.1 \
+		$(DESTDIR)$(MANDIR)/man5/vusb.conf.5 \
+		$(DESTDIR)$(UNITDIR)/vusb@.service $(DESTDIR)$(UNITDIR)/vusb-hotplug@.service \
+		$(DESTDIR)$(UNITDIR)/vusb.target $(DESTDIR)$(SLEEPDIR)/vusb \
+		$(DESTDIR)$(UDEVDIR)/rules.d/60-vusb.rules $(DESTDIR)$(SYSUSERSDIR)/vusb.conf \
+		$(DESTDIR)$(TMPFILESDIR)/vusb.conf \
+		$(DESTDIR)$(COMPLDIR)/vusb-attach $(DESTDIR)$(COMPLDIR)/vusbctl
+	rm -rf $(DESTDIR)$(DATADIR)/doc/vusb
+
 
 # Lays out the lines changed since HEAD (.clang-format); the tables laid
 # out by hand elsewhere stay as they are.
@@ -242,7 +263,7 @@ format:
 clean:
 	rm -rf $(BUILD) bin $(ASAN_BUILD)
 
-.PHONY: all check check-layers check-asan vm-check check-all fuzz-replay demo bench bench-storage deps install format clean fuzz
+.PHONY: all check check-layers check-asan vm-check check-all fuzz-replay demo bench bench-storage deps install uninstall format clean fuzz
 .SECONDARY:
 
 # Dependency files only: the VM images under $(BUILD)/vm hold directories

@@ -52,8 +52,27 @@ if command -v mandoc >/dev/null; then
 	check "the man pages pass mandoc -T lint" \
 		bash -c "! mandoc -T lint -W warning '$p'/share/man/man*/* 2>&1 | grep ."
 fi
+check "sysusers.d: the vusb user and group" grep -q '^u vusb ' "$p/lib/sysusers.d/vusb.conf"
+check "tmpfiles.d: /etc/vusb and /var/lib/vusb" \
+	bash -c "grep -q '^d /etc/vusb ' '$p/lib/tmpfiles.d/vusb.conf' && grep -q '^d /var/lib/vusb ' '$p/lib/tmpfiles.d/vusb.conf'"
+check "a PREFIX udevd never reads is warned about" \
+	grep -q "warning: udevd reads rules from /usr/lib/udev.*not /opt/vusb-test/lib/udev" "$tmp/make.log"
+check "vusb@.service fails visibly for a name without a file (AssertPathExists)" \
+	grep -qx "AssertPathExists=/etc/vusb/%i.conf" "$p/lib/systemd/system/vusb@.service"
+check "systemd-analyze is there" command -v systemd-analyze
+# The units as systemd reads them, ExecStart pointing at the installed binary.
+mkdir -p "$tmp/units"
+for u in vusb@ vusb-hotplug@; do
+	sed "s|/opt/vusb-test/bin/|$p/bin/|" "$p/lib/systemd/system/$u.service" >"$tmp/units/${u}desk.service"
+done
+cp "$p/lib/systemd/system/vusb.target" "$tmp/units/"
+check "systemd-analyze verify: the units" \
+	bash -c "cd '$tmp/units' && out=\$(systemd-analyze verify --man=no ./vusb@desk.service ./vusb-hotplug@desk.service ./vusb.target 2>&1) && echo \"\$out\" && [ -z \"\$out\" ]"
 check "the installed vusb-attach runs" "$dest/opt/vusb-test/bin/vusb-attach" --version
 check "the installed vusbctl runs" "$dest/opt/vusb-test/bin/vusbctl" --version
+make -s -C "$top" uninstall DESTDIR="$dest" PREFIX=/opt/vusb-test >"$tmp/make.log" 2>&1
+check "make uninstall succeeds" test $? -eq 0
+check "make uninstall leaves no file behind" bash -c "! find '$dest' ! -type d | grep ."
 
 echo "[==========] $((passed + failed)) test(s) run."
 echo "[  PASSED  ] $passed test(s)."

@@ -157,3 +157,10 @@ check_match "... the journal says why" "unbound: the kernel is not done with it 
 systemctl stop vusb@unbound.service
 systemctl reset-failed vusb@unbound.service 2>/dev/null
 check "... and nothing is left attached" sh -c '! lsusb | grep -q "ID 1209:0001"'
+
+# A typo in the instance name fails visibly: AssertPathExists, not a
+# Condition that skips quietly and leaves the unit "inactive (dead)".
+check "vusb@typo: systemctl start fails" sh -c '! systemctl start vusb@no-such-conf.service 2>/dev/null'
+check_match "... with the assertion named" "Assertion failed|AssertPathExists" \
+	sh -c 'systemctl status vusb@no-such-conf.service 2>&1; journalctl -q -u vusb@no-such-conf.service 2>&1; true'
+systemctl reset-failed vusb@no-such-conf.service 2>/dev/null
