@@ -255,8 +255,10 @@ static int check_words(struct parse *p)
 }
 
 /*
- * argv: base, the program entries when programs, then the device entry of
- * index device (-1: none, -2: all), then extra.
+ * argv: base[0], the program entries when programs, the rest of base (the
+ * command line's program options: later, so they override the file's, as
+ * a daemon's command line does), then the device entry of index device
+ * (-1: none, -2: all), then extra.
  */
 static int build(struct parse *p, char **base, int nbase, bool programs, int device,
 		 char **extra, int nextra, char ***ret, int *ret_argc)
@@ -267,12 +269,22 @@ static int build(struct parse *p, char **base, int nbase, bool programs, int dev
 
 	if (!argv)
 		return -ENOMEM;
-	for (argc = 0; argc < nbase; argc++)
-		argv[argc] = base[argc];
+	if (nbase > 0)
+		argv[argc++] = base[0];
+	for (i = 0; programs && i < p->nentries; i++) {
+		const struct entry *e = &p->entries[i];
+
+		if (!e->program)
+			continue;
+		for (k = 0; k < e->nwords; k++)
+			argv[argc++] = p->words[e->first + k];
+	}
+	for (k = 1; k < (unsigned int)nbase; k++)
+		argv[argc++] = base[k];
 	for (i = 0; i < p->nentries; i++) {
 		const struct entry *e = &p->entries[i];
 
-		if (e->program ? !programs : (device != -2 && device != (int)i))
+		if (e->program || (device != -2 && device != (int)i))
 			continue;
 		for (k = 0; k < e->nwords; k++)
 			argv[argc++] = p->words[e->first + k];

@@ -56,8 +56,9 @@ struct config;
 /*
  * Pure. Parse the text of the file `file` (used in messages) as named on
  * the command line argv (--config NAME among its program options): the
- * result is what cli_parse() makes of argv's program options without
- * --config, then the file's program options, then its devices. 0 with
+ * result is what cli_parse() makes of the file's program options, then
+ * argv's without --config (so that the command line overrides the file),
+ * then the file's devices. 0 with
  * *ret and *ret_cf (free with config_free() after the last use of *ret),
  * or -EINVAL with "FILE:LINE: reason" or "FILE: reason" in err, or
  * -ENOMEM.

@@ -117,6 +117,19 @@ else
 	failure "two --ro drives share an image, exported" "$(cat "$tmp/out" "$tmp/err")"
 fi
 
+# The command line overrides the configuration file, as a daemon's does.
+printf -- '--listen 127.0.0.1:0\nmouse --name ovr\n' >"$tmp/ovr.conf"
+echo "[ RUN      ] the command line overrides the configuration file"
+(cd "$tmp" && exec timeout 3 "$bin/vusb-attach" --no-stdin --listen 127.0.0.1:1 --listen 3 \
+	--config ./ovr.conf >"$tmp/out" 2>"$tmp/err")
+# The command line's last --listen (port 3 on loopback; binding it needs
+# root, so either it listens there or says it cannot), never the file's 0.
+if grep -Eq '^listening on 127\.0\.0\.1:3$|cannot listen on 127\.0\.0\.1:3:' "$tmp/out" "$tmp/err"; then
+	pass "the command line overrides the configuration file"
+else
+	failure "the command line overrides the configuration file" "$(cat "$tmp/out" "$tmp/err")"
+fi
+
 # The image was checked and untouched.
 echo "[ RUN      ] the odd image is untouched"
 if [ "$(cat "$tmp/odd.img")" = abc ]; then

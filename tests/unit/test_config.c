@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -117,7 +118,7 @@ static void test_continuation(void **state)
 	assert_true(cli.no_load);
 }
 
-/* The command line's program options come first; --config goes. */
+/* The command line's program options override the file's; --config goes. */
 static void test_merge_with_command_line(void **state)
 {
 	char *argv[] = { "vusb-attach", "-q", "--config=desk", "--no-stdin", NULL };
@@ -125,16 +126,25 @@ static void test_merge_with_command_line(void **state)
 	struct strbuf err = { 0 };
 
 	assert_int_equal(parse_argv("-v\n-v\nmouse\n", 4, argv, &err), 0);
-	/* -q then -v -v */
+	/* -v -v then -q */
 	assert_int_equal(cli.verbosity, 1);
 	assert_true(cli.no_stdin);
 	assert_null(cli.config);
 	assert_int_equal(parse_argv("mouse\n", 4, argv2, &err), 0);
 	assert_int_equal(cli.wait_ready, 5);
 	assert_null(cli.config);
-	/* A value given twice: the file's, which comes later, wins. */
+	/* A value given twice: the command line's wins, as for any daemon. */
 	assert_int_equal(parse_argv("--wait-ready=7\nmouse\n", 4, argv2, &err), 0);
-	assert_int_equal(cli.wait_ready, 7);
+	assert_int_equal(cli.wait_ready, 5);
+	{
+		char *argv3[] = { "vusb-attach", "--config", "desk", "--listen", "127.0.0.1:4000",
+				  NULL };
+
+		assert_int_equal(parse_argv("--listen :3240\nmouse\n", 5, argv3, &err), 0);
+		assert_true(cli.listen);
+		assert_int_equal(ntohs(((struct sockaddr_in *)&cli.server.listen.ss)->sin_port),
+				 4000);
+	}
 	strbuf_free(&err);
 }
 
