@@ -163,4 +163,4 @@ check "... and nothing is left attached" sh -c '! lsusb | grep -q "ID 1209:0001"
 check "vusb@typo: systemctl start fails" sh -c '! systemctl start vusb@no-such-conf.service 2>/dev/null'
 check_match "... with the assertion named" "Assertion failed|AssertPathExists" \
 	sh -c 'systemctl status vusb@no-such-conf.service 2>&1; journalctl -q -u vusb@no-such-conf.service 2>&1; true'
-systemctl reset-failed vusb@no-such-conf.service 2>/dev/null
+systemctl reset-failed vusb@no-such-conf.service 2>/dev/null || :
