@@ -188,16 +188,19 @@ void vdev_capture_stop(struct vdev *vd)
 	capture_free(cap);
 }
 
-int vusb_capture_device(struct vusb *v, int fd, const char *name, uint32_t snaplen,
-			const char *comment, struct strbuf *err)
+int vusb_capture_device(struct vusb *v, unsigned int n, int fd, const char *name,
+			uint32_t snaplen, const char *comment, struct strbuf *err)
 {
-	if (list_empty(&v->devs)) {
-		close(fd);
-		strbuf_printf(err, "no device to capture");
-		return -ENODEV;
+	struct list_head *pos;
+
+	list_for_each(pos, &v->devs) {
+		if (n-- == 0)
+			return vdev_capture_start(list_entry(pos, struct vdev, link), fd, name,
+						  snaplen, comment, err);
 	}
-	return vdev_capture_start(list_entry(v->devs.prev, struct vdev, link), fd, name, snaplen,
-				  comment, err);
+	close(fd);
+	strbuf_printf(err, "no device to capture");
+	return -ENODEV;
 }
 
 /*

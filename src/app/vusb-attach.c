@@ -136,7 +136,8 @@ static int start_server(struct vusb *vusb, const struct cli *c)
  * standard output, and what we print there goes to standard error from
  * now on, so that only pcapng reaches the reader. EXIT_*
  */
-static int start_capture(struct vusb *vusb, const char *file, uint32_t snaplen, bool device,
+/* --capture FILE: of every device, or (device >= 0) of the device-th made. */
+static int start_capture(struct vusb *vusb, const char *file, uint32_t snaplen, int device,
 			 int argc, char **argv)
 {
 	struct strbuf comment = { 0 }, err = { 0 };
@@ -165,8 +166,9 @@ static int start_capture(struct vusb *vusb, const char *file, uint32_t snaplen, 
 	strbuf_printf(&comment, "vusb %s:", VUSB_VERSION);
 	for (i = 0; i < argc; i++)
 		strbuf_printf(&comment, " %s", argv[i]);
-	if (device)
-		r = vusb_capture_device(vusb, fd, out ? "(standard output)" : file, snaplen,
+	if (device >= 0)
+		r = vusb_capture_device(vusb, (unsigned int)device, fd,
+					out ? "(standard output)" : file, snaplen,
 					strbuf_str(&comment), &err);
 	else
 		r = vusb_capture_start(vusb, fd, out ? "(standard output)" : file, snaplen,
@@ -426,7 +428,7 @@ int main(int argc, char **argv)
 	struct privs_cleaner cleaner = { 0 };
 	struct privs_user user;
 	static struct cli cli;
-	unsigned int i, k;
+	unsigned int i, k, n;
 	int r, code;
 
 	if (cli_parse(argc, argv, &cli, &err) < 0) {
@@ -542,18 +544,10 @@ int main(int argc, char **argv)
 				log_err("%s: %s", cli.devices[i].model->name, strbuf_str(&err));
 				goto out;
 			}
-			/* The device just made: its capture sees it from enumeration on. */
-			if (cli.devices[i].capture) {
-				code = start_capture(vusb, cli.devices[i].capture,
-						     cli.devices[i].capture_snaplen, true, argc,
-						     argv);
-				if (code)
-					goto out;
-			}
 		}
 	}
 	if (cli.capture) {
-		code = start_capture(vusb, cli.capture, cli.capture_snaplen, false, argc, argv);
+		code = start_capture(vusb, cli.capture, cli.capture_snaplen, -1, argc, argv);
 		if (code)
 			goto out;
 	}
@@ -581,6 +575,16 @@ int main(int argc, char **argv)
 	if (code) {
 		log_err("%s", strbuf_str(&err));
 		goto out;
+	}
+	/* A device's own capture, now that it has a port; the loop has not
+	 * run yet, so the capture still sees it from enumeration on. */
+	for (i = 0, n = 0; i < cli.ndevices; n += cli.devices[i].count, i++) {
+		if (!cli.devices[i].capture)
+			continue;
+		code = start_capture(vusb, cli.devices[i].capture, cli.devices[i].capture_snaplen,
+				     (int)n, argc, argv);
+		if (code)
+			goto out;
 	}
 
 	if (!cli.no_stdin && isatty(STDIN_FILENO)) {

@@ -126,10 +126,12 @@ int vusb_capture_start(struct vusb *v, int fd, const char *name, uint32_t snaple
 void vusb_capture_stop(struct vusb *v);
 
 /*
- * The device added last (vusb_add, vusb_export) gets its own capture
- * into fd (taken): vusb-attach DEVICE --capture FILE. 0 or -errno, err.
+ * The n-th device made (0: the first) gets its own capture into fd
+ * (taken): vusb-attach DEVICE --capture FILE, once the devices are
+ * attached, so that its interface names the port. 0 or -errno, err.
  */
-int vusb_capture_device(struct vusb *v, int fd, const char *name, uint32_t snaplen,
+int vusb_capture_device(struct vusb *v, unsigned int n, int fd, const char *name,
+			uint32_t snaplen,
 			const char *comment, struct strbuf *err);
 
 /* Number of devices still served. */

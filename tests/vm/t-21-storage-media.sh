@@ -296,6 +296,8 @@ for mode in --ro --snapshot; do
 		check "gzip image $mode: the host reads the decompressed bytes" \
 			sh -c "dd if=/dev/$DISK bs=1M count=4 iflag=direct 2>/dev/null | cmp - /tmp/z.img"
 		stop
+		# The next one may get the same port: not while this disk is still there.
+		wait_for $T sh -c "! test -e /sys/block/$DISK"
 	fi
 done
 check "gzip image: the file is unchanged" test "$(md5sum </tmp/z.img.gz)" = "$sum"
