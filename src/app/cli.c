@@ -168,7 +168,7 @@ static const char *const all_options[] = {
 	"--help", "--version", "--verbose", "--quiet", "--no-stdin", "--no-load", "--daemon",
 	"--pidfile", "--user", "--wait-ready", "--config", "--listen", "--allow", "--name",
 	"--vid", "--pid", "--serial", "--product", "--manufacturer", "--speed", "--count",
-	"--local", "--capture", "--capture-snaplen",
+	"--local", "--capture", "--capture-snaplen", "--fault",
 };
 
 static void unknown_device(const char *arg, struct strbuf *err)

@@ -512,11 +512,8 @@ int main(int argc, char **argv)
 	if ((r == -EACCES || r == -EPERM) && geteuid() != 0)
 		strbuf_reset(&err);
 	if (r < 0 && err.len) {
-		/* Not root: that, not the run directory, is what to fix. */
-		log_err("cannot create the control socket: %s%s", strbuf_str(&err),
-			(r == -EACCES || r == -EPERM) && geteuid() != 0 ?
-				" (vusb-attach needs root: try sudo)" : "");
-		code = r == -EACCES || r == -EPERM ? EXIT_PERMISSION : EXIT_FAILURE_;
+		log_err("cannot create the control socket: %s", strbuf_str(&err));
+		code = r == -EACCES ? EXIT_PERMISSION : EXIT_FAILURE_;
 		goto out;
 	}
 	if (r == -EACCES || r == -EPERM) {

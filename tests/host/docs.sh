@@ -103,7 +103,8 @@ result "every vusb-attach command in README.md parses ($n)" \
 	"$([ ${#bad[@]} -eq 0 ] && [ $n -gt 5 ] && echo 1)" "${bad[@]}"
 
 # What any device answers, from vusbctl's help ("Any device: detach, capture ...").
-any=" $(sed -n 's/^Any device: *//p' "$tmp/ctl" | tr ',' '\n' | awk '{ print $1 }' | tr '\n' ' ') "
+any=" $(sed -n '/^Any device:/,/^$/{s/^Any device://;s/([^)]*)//g;p}' "$tmp/ctl" |
+	tr ',' '\n' | awk '{ print $1 }' | tr '\n' ' ') "
 bad=()
 n=0
 while read -r dev command _; do
