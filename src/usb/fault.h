@@ -98,6 +98,9 @@ int usb_fault_parse_text(const char *text, size_t len, struct usb_fault_spec *re
 /* The spec as text, as it parses again ("stall --ep 0x81 --count 1"). */
 void usb_fault_format(const struct usb_fault_spec *spec, struct strbuf *out);
 
+/* "stall", "nak", ... as a spec names the kind. */
+const char *usb_fault_kind_name(enum usb_fault_kind kind);
+
 /*
  * Set a fault on `dev`: its id (1, 2, ...) in *ret_id. 0, -ENOMEM, or
  * -ENOSPC when USB_FAULT_MAX are set.
