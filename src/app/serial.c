@@ -31,45 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hid/watch.h"
-#include "src/app/serial.h"
+#include "src/app/serial-private.h"
 #include "src/base/log.h"
-#include "src/base/loop.h"
-#include "src/ctl/ctl.h"
-#include "src/serial/serial.h"
-#include "src/usbip/server.h"
-
-enum end_kind {
-	END_PTY,
-	END_EXEC,
-	END_TCP,
-	END_CONNECT
-};
-
-struct serial_port {
-	struct serial_dev *sd;
-	struct loop *loop;
-	char name[CTL_NAME_MAX];
-	enum end_kind kind;
-	int fd; /* the stream, -1 when there is none now */
-	struct loop_io *io;
-	uint32_t events; /* what io watches */
-	int slave; /* pty: our own hold on the slave side */
-	char pts[64];
-	char link[PATH_MAX]; /* RUNDIR/dev/NAME.tty, "" when none */
-	pid_t child; /* --exec */
-	int listen_fd; /* --tcp */
-	struct loop_io *listen_io;
-	uint64_t to_host, from_host; /* bytes carried */
-	uint16_t control; /* the host's DTR/RTS as last reported */
-	bool hangup; /* --hangup: DTR dropping hangs up the other end */
-	/* pty: a break to hand the reader once the bytes before it are out */
-	bool brk_pending;
-	uint64_t brk_at; /* in from_host's count */
-	uint8_t brk_bytes[3];
-	unsigned int brk_len, brk_off;
-	struct hid_watchers watchers; /* vusbctl NAME watch */
-};
 
 static struct serial_port *port_of(struct usb_device *dev)
 {
@@ -104,7 +67,6 @@ static void port_close_stream(struct serial_port *p)
 	p->fd = -1;
 }
 
-static void port_update(struct serial_port *p);
 
 static void stream_gone(struct serial_port *p, int err)
 {
@@ -229,7 +191,7 @@ static void stream_event(struct loop_io *io, uint32_t events, void *data)
 	if ((events & EPOLLIN) || hup)
 		if (!fill_tx(p))
 			return;
-	port_update(p);
+	serial_port_update(p);
 }
 
 /*
@@ -237,7 +199,7 @@ static void stream_event(struct loop_io *io, uint32_t events, void *data)
  * wait, readable while there is room towards the host, nothing (no watch
  * at all, so that a hang-up cannot spin the loop) otherwise.
  */
-static void port_update(struct serial_port *p)
+void serial_port_update(struct serial_port *p)
 {
 	uint32_t want = 0;
 	uint8_t *room;
@@ -291,7 +253,7 @@ static speed_t baud_of(uint32_t rate)
 }
 
 /* The pty's termios takes the host's speed and frame; the rest is the reader's. */
-static void pty_follow_line(struct serial_port *p)
+void serial_pty_follow_line(struct serial_port *p)
 {
 	const struct acm_line_coding *lc = &p->sd->acm.line;
 	struct termios t;
@@ -403,7 +365,7 @@ static void port_changed(void *data, unsigned int what)
 		acm_line_coding_format(&a->line, line, sizeof(line));
 		note_change(p, "line %s", line);
 		if (p->kind == END_PTY)
-			pty_follow_line(p);
+			serial_pty_follow_line(p);
 	}
 	if (what & ACM_CHANGED_CONTROL) {
 		if ((a->control ^ p->control) & ACM_CTRL_DTR) {
@@ -421,171 +383,7 @@ static void port_changed(void *data, unsigned int what)
 			pty_break(p);
 	}
 	if (what & (ACM_CHANGED_RX | ACM_CHANGED_TX | ACM_CHANGED_BREAK))
-		port_update(p);
-}
-
-/* ---- the ends ---- */
-
-static int set_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		return -errno;
-	return 0;
-}
-
-static void pty_link(struct serial_port *p)
-{
-	int n = snprintf(p->link, sizeof(p->link), "%s/dev/%s.tty", ctl_rundir(), p->name);
-
-	if (n < 0 || (size_t)n >= sizeof(p->link)) {
-		p->link[0] = '\0';
-		return;
-	}
-	/* A link of ours left by an instance that died goes; the name is ours now. */
-	unlink(p->link);
-	if (symlink(p->pts, p->link) < 0) {
-		log_warn("%s: cannot link %s to %s: %s", p->name, p->link, p->pts, strerror(errno));
-		p->link[0] = '\0';
-	}
-}
-
-static int open_pty(struct serial_port *p, struct strbuf *err)
-{
-	struct termios t;
-	int m;
-
-	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, p->pts, sizeof(p->pts))) {
-		strbuf_printf(err, "cannot make a pty: %s", strerror(errno));
-		if (m >= 0)
-			close(m);
-		return -EIO;
-	}
-	p->fd = m;
-	p->slave = open(p->pts, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (p->slave < 0) {
-		strbuf_printf(err, "cannot open %s: %s", p->pts, strerror(errno));
-		return -EIO;
-	}
-	/* Raw, no echo: a byte from the host must not come back to it. */
-	if (tcgetattr(p->slave, &t) == 0) {
-		cfmakeraw(&t);
-		tcsetattr(p->slave, TCSANOW, &t);
-	}
-	if (set_nonblock(m) < 0) {
-		strbuf_printf(err, "cannot make the pty non-blocking");
-		return -EIO;
-	}
-	pty_follow_line(p);
-	return 0;
-}
-
-static int start_exec(struct serial_port *p, const char *cmd, struct strbuf *err)
-{
-	int sv[2];
-	pid_t pid;
-
-	if (!*cmd) {
-		strbuf_printf(err, "--exec needs a command");
-		return -EINVAL;
-	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		strbuf_printf(err, "socketpair: %s", strerror(errno));
-		return -errno;
-	}
-	pid = fork();
-	if (pid < 0) {
-		strbuf_printf(err, "fork: %s", strerror(errno));
-		close(sv[0]);
-		close(sv[1]);
-		return -EAGAIN;
-	}
-	if (pid == 0) {
-		sigset_t none;
-
-		/* The loop blocks the signals it reads, and SIGPIPE is ignored. */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		if (dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0)
-			_exit(127);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	close(sv[1]);
-	p->child = pid;
-	p->fd = sv[0];
-	set_nonblock(p->fd);
-	return 0;
-}
-
-static void tcp_accept(struct loop_io *io, uint32_t events, void *data)
-{
-	struct serial_port *p = data;
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	char peer[SERVER_ADDR_STRLEN];
-	int fd;
-
-	(void)events;
-	fd = accept4(p->listen_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (p->fd >= 0) {
-		/* One client at a time. */
-		close(fd);
-		return;
-	}
-	server_addr_format((struct sockaddr *)&ss, len, peer, sizeof(peer));
-	log_notice("%s: TCP client %s", p->name, peer);
-	p->fd = fd;
-	/* No accepting while one is served: a second one waits in the backlog. */
-	loop_io_modify(io, 0);
-	port_update(p);
-}
-
-static int start_tcp(struct serial_port *p, const char *spec, bool listen_, struct strbuf *err)
-{
-	struct server_addr addr;
-	char shown[SERVER_ADDR_STRLEN];
-	int fd, one = 1;
-
-	if (server_parse_listen(spec, &addr) < 0 || !strchr(spec, ':')) {
-		strbuf_printf(err, "invalid %s '%s': ADDR:PORT, such as 127.0.0.1:4000",
-			      listen_ ? "--tcp" : "--connect", spec);
-		return -EINVAL;
-	}
-	fd = socket(addr.ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		strbuf_printf(err, "socket: %s", strerror(errno));
-		return -EIO;
-	}
-	server_addr_format((struct sockaddr *)&addr.ss, addr.len, shown, sizeof(shown));
-	if (!listen_) {
-		if (connect(fd, (struct sockaddr *)&addr.ss, addr.len) < 0) {
-			strbuf_printf(err, "cannot connect to %s: %s", shown, strerror(errno));
-			close(fd);
-			return -EIO;
-		}
-		p->fd = fd;
-		set_nonblock(fd);
-		return 0;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&addr.ss, addr.len) < 0 || listen(fd, 1) < 0 ||
-	    set_nonblock(fd) < 0) {
-		strbuf_printf(err, "cannot listen on %s: %s", shown, strerror(errno));
-		close(fd);
-		return -EIO;
-	}
-	p->listen_fd = fd;
-	if (loop_io_add(p->loop, fd, EPOLLIN, tcp_accept, p, NULL, &p->listen_io) < 0) {
-		strbuf_printf(err, "out of resources");
-		return -ENOMEM;
-	}
-	return 0;
+		serial_port_update(p);
 }
 
 /* ---- the model ---- */
@@ -682,16 +480,16 @@ static int serial_create(struct usb_device **ret, const struct vusb_dev_opts *op
 	sd->port = p;
 	if (exec) {
 		p->kind = END_EXEC;
-		r = start_exec(p, exec, err);
+		r = serial_start_exec(p, exec, err);
 	} else if (tcp) {
 		p->kind = END_TCP;
-		r = start_tcp(p, tcp, true, err);
+		r = serial_start_tcp(p, tcp, true, err);
 	} else if (conn) {
 		p->kind = END_CONNECT;
-		r = start_tcp(p, conn, false, err);
+		r = serial_start_tcp(p, conn, false, err);
 	} else {
 		p->kind = END_PTY;
-		r = open_pty(p, err);
+		r = serial_open_pty(p, err);
 	}
 	if (r < 0) {
 		port_free(p);
@@ -699,9 +497,9 @@ static int serial_create(struct usb_device **ret, const struct vusb_dev_opts *op
 		return r;
 	}
 	acm_set_port(&sd->acm, port_changed, p);
-	port_update(p);
+	serial_port_update(p);
 	if (p->kind == END_PTY) {
-		pty_link(p);
+		serial_pty_link(p);
 		/* The line scripts and users look for, as the ready line. */
 		printf("%s: pty %s\n", p->name, p->pts);
 		fflush(stdout);
