@@ -21,7 +21,7 @@
 #include "hid/hiddev.h"
 #include "hid/models.h"
 #include "hid/rdesc.h"
-#include "hid/watch.h"
+#include "src/base/watch.h"
 #include "src/base/num.h"
 
 #define CUSTOM_EP_OUT 0x02
@@ -39,7 +39,7 @@ struct hid_custom {
 	/* The current value of each report, as it travels; NULL: none. */
 	uint8_t *value[3][HID_RDESC_IDS];
 	uint8_t *blob;
-	struct hid_watchers watchers;
+	struct watchers watchers;
 };
 
 static struct hid_custom *custom_of(struct usb_device *dev)
@@ -135,7 +135,7 @@ static void emit_watch(struct hid_custom *c, unsigned int type, unsigned int id,
 		strbuf_printf(&js, "%02x", data[i]);
 	strbuf_printf(&js, "\"}");
 	if (!js.err)
-		hid_watchers_emit(&c->watchers, text, strbuf_str(&js));
+		watchers_emit(&c->watchers, text, strbuf_str(&js));
 	strbuf_free(&js);
 }
 
@@ -305,7 +305,7 @@ static int custom_cmd_get_report(struct usb_device *dev, int argc, char **argv, 
 static int custom_cmd_watch(struct usb_device *dev, int argc, char **argv, int fd,
 			    struct strbuf *out)
 {
-	return hid_watch_command(&custom_of(dev)->watchers, "device", argc, argv, fd, out);
+	return watch_command(&custom_of(dev)->watchers, "device", argc, argv, fd, out);
 }
 
 static int read_descriptor_file(const char *path, uint8_t **ret, size_t *ret_len,
@@ -489,7 +489,7 @@ static int custom_create(struct usb_device **ret, const struct vusb_dev_opts *op
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	hid_watchers_init(&c->watchers);
+	watchers_init(&c->watchers);
 	n = load_descriptor(c, path, ep_size, err);
 	if (n < 0) {
 		r = n;
@@ -566,7 +566,7 @@ static void custom_destroy(struct usb_device *dev)
 {
 	struct hid_custom *c = custom_of(dev);
 
-	hid_watchers_free(&c->watchers);
+	watchers_free(&c->watchers);
 	free(c->blob);
 	free(c);
 }

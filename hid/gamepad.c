@@ -24,7 +24,7 @@
 
 #include "hid/gamepad.h"
 #include "hid/models.h"
-#include "hid/watch.h"
+#include "src/base/watch.h"
 
 #define GP_VID 0x045e
 #define GP_PID 0x028e
@@ -70,7 +70,7 @@ struct gamepad {
 	/* What the host set. */
 	uint8_t strong, weak;
 	int led; /* -1: never set */
-	struct hid_watchers watchers;
+	struct watchers watchers;
 	unsigned int head, count;
 	uint8_t queue[GP_QUEUE_LEN][GAMEPAD_REPORT_SIZE];
 	char manufacturer[VUSB_STRING_MAX];
@@ -201,7 +201,7 @@ static void host_message(struct gamepad *gp, const uint8_t *d, size_t len)
 	if (!sb.err)
 		usb_device_event(&gp->usb, strbuf_str(&sb));
 	if (!sb.err && !js.err)
-		hid_watchers_emit(&gp->watchers, strbuf_str(&sb), strbuf_str(&js));
+		watchers_emit(&gp->watchers, strbuf_str(&sb), strbuf_str(&js));
 	strbuf_free(&sb);
 	strbuf_free(&js);
 }
@@ -285,7 +285,7 @@ static int gp_create(struct usb_device **ret, const struct vusb_dev_opts *opts, 
 	if (!gp)
 		return -ENOMEM;
 	gp->led = -1;
-	hid_watchers_init(&gp->watchers);
+	watchers_init(&gp->watchers);
 	usb_device_init(&gp->usb);
 	memcpy(gp->usb.desc, device_desc, sizeof(device_desc));
 	gp->usb.speed = USB_SPEED_FULL;
@@ -331,7 +331,7 @@ static int gp_create(struct usb_device **ret, const struct vusb_dev_opts *opts, 
 
 static void gp_destroy(struct usb_device *dev)
 {
-	hid_watchers_free(&gp_of(dev)->watchers);
+	watchers_free(&gp_of(dev)->watchers);
 	free(gp_of(dev));
 }
 
@@ -441,7 +441,7 @@ static int cmd_state(struct usb_device *dev, int argc, char **argv, struct strbu
 
 static int cmd_watch(struct usb_device *dev, int argc, char **argv, int fd, struct strbuf *out)
 {
-	return hid_watch_command(&gp_of(dev)->watchers, "gamepad", argc, argv, fd, out);
+	return watch_command(&gp_of(dev)->watchers, "gamepad", argc, argv, fd, out);
 }
 
 static void gp_describe(struct usb_device *dev, struct strbuf *out)

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "hid/watch.h"
+#include "src/base/watch.h"
 #include "src/app/serial.h"
 #include "src/base/loop.h"
 #include "src/ctl/ctl.h"
@@ -47,7 +47,7 @@ struct serial_port {
 	uint64_t brk_at; /* in from_host's count */
 	uint8_t brk_bytes[3];
 	unsigned int brk_len, brk_off;
-	struct hid_watchers watchers; /* vusbctl NAME watch */
+	struct watchers watchers; /* vusbctl NAME watch */
 };
 
 /* serial.c */

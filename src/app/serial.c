@@ -52,7 +52,7 @@ static void note_change(struct serial_port *p, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	snprintf(json, sizeof(json), "{\"change\":\"%s\"}", text);
-	hid_watchers_emit(&p->watchers, text, json);
+	watchers_emit(&p->watchers, text, json);
 	log_info("%s: %s", p->name, text);
 }
 
@@ -417,7 +417,7 @@ static void port_free(struct serial_port *p)
 	if (!p)
 		return;
 	port_close_stream(p);
-	hid_watchers_free(&p->watchers);
+	watchers_free(&p->watchers);
 	if (p->listen_io)
 		loop_io_remove(p->listen_io);
 	if (p->listen_fd >= 0)
@@ -466,7 +466,7 @@ static int serial_create(struct usb_device **ret, const struct vusb_dev_opts *op
 		return -ENOMEM;
 	p->fd = -1;
 	p->slave = -1;
-	hid_watchers_init(&p->watchers);
+	watchers_init(&p->watchers);
 	p->listen_fd = -1;
 	p->loop = opts->loop;
 	p->hangup = vusb_dev_opt(opts, "--hangup") != NULL;
@@ -560,7 +560,7 @@ static int cmd_set(struct usb_device *dev, int argc, char **argv, struct strbuf 
 /* watch [--json]: fd is the client's end of the stream (vusbctl's socketpair). */
 static int cmd_watch(struct usb_device *dev, int argc, char **argv, int fd, struct strbuf *out)
 {
-	return hid_watch_command(&port_of(dev)->watchers, "serial port", argc, argv, fd, out);
+	return watch_command(&port_of(dev)->watchers, "serial port", argc, argv, fd, out);
 }
 
 static void serial_describe(struct usb_device *dev, struct strbuf *out)

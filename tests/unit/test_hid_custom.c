@@ -21,7 +21,7 @@
 #include "hid/custom.h"
 #include "hid/hid.h"
 #include "hid/models.h"
-#include "hid/watch.h"
+#include "src/base/watch.h"
 #include "src/usb/model.h"
 #include "src/usb/usbdev.h"
 #include "tests/lib/fakehost.h"
@@ -312,7 +312,7 @@ static void test_watch(void **state)
 {
 	static const char *const opts[] = { "--out-endpoint", "", NULL };
 	struct t *t = t_new(opts);
-	int a[2], b[2], c[2], i, fds[HID_WATCHERS_MAX][2];
+	int a[2], b[2], c[2], i, fds[WATCHERS_MAX][2];
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, a), 0);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, b), 0);
@@ -334,9 +334,9 @@ static void test_watch(void **state)
 	assert_int_equal(watch(t, false, -1), -EINVAL);
 	expect_out(t, "watch: only through vusbctl");
 	/* Full: two are watching now; six more fit, the ninth is refused. */
-	for (i = 0; i < HID_WATCHERS_MAX; i++)
+	for (i = 0; i < WATCHERS_MAX; i++)
 		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, fds[i]), 0);
-	for (i = 0; i < HID_WATCHERS_MAX - 2; i++)
+	for (i = 0; i < WATCHERS_MAX - 2; i++)
 		assert_int_equal(watch(t, false, fds[i][1]), 0);
 	assert_int_equal(watch(t, false, fds[i][1]), -EINVAL);
 	expect_out(t, "8 clients watch this device already");
@@ -346,9 +346,9 @@ static void test_watch(void **state)
 	assert_int_equal(recv(fds[0][0], (char[8]){ 0 }, 8, 0), 0);
 	close(a[0]);
 	close(b[0]);
-	for (i = 0; i < HID_WATCHERS_MAX; i++)
+	for (i = 0; i < WATCHERS_MAX; i++)
 		close(fds[i][0]);
-	close(fds[HID_WATCHERS_MAX - 1][1]);
+	close(fds[WATCHERS_MAX - 1][1]);
 }
 
 static void test_no_ids(void **state)

@@ -6,40 +6,40 @@
  * SCM_RIGHTS); the device writes lines to it as the host acts, without
  * blocking, until the client goes away.
  */
-#ifndef VUSB_HID_WATCH_H
-#define VUSB_HID_WATCH_H
+#ifndef VUSB_BASE_WATCH_H
+#define VUSB_BASE_WATCH_H
 
 #include <stdbool.h>
 
 #include "src/base/strbuf.h"
 
 /* Watchers one device keeps at once. */
-#define HID_WATCHERS_MAX 8
+#define WATCHERS_MAX 8
 
-struct hid_watchers {
-	int fd[HID_WATCHERS_MAX]; /* -1: free */
-	bool json[HID_WATCHERS_MAX];
+struct watchers {
+	int fd[WATCHERS_MAX]; /* -1: free */
+	bool json[WATCHERS_MAX];
 };
 
-void hid_watchers_init(struct hid_watchers *w);
+void watchers_init(struct watchers *w);
 
 /*
  * Take `fd` (a stream socket; ours from now on, closed on failure) as a
  * watcher of text lines, or of JSON lines. 0, -EBADF when fd is -1 (the
  * command came from the terminal, with no client to write to), -ENOSPC
- * when HID_WATCHERS_MAX are watching.
+ * when WATCHERS_MAX are watching.
  */
-int hid_watchers_add(struct hid_watchers *w, int fd, bool json);
+int watchers_add(struct watchers *w, int fd, bool json);
 
 /*
  * Give every watcher one line: `text`, or `json` to JSON watchers (both
  * without the newline). A watcher whose socket is gone, or full (lines
  * not read), is closed: its client sees the end of the stream.
  */
-void hid_watchers_emit(struct hid_watchers *w, const char *text, const char *json);
+void watchers_emit(struct watchers *w, const char *text, const char *json);
 
 /* Close them all (the device goes away): their clients see the end. */
-void hid_watchers_free(struct hid_watchers *w);
+void watchers_free(struct watchers *w);
 
 /*
  * The watch command of a device with watchers w ("vusbctl NAME watch
@@ -47,7 +47,7 @@ void hid_watchers_free(struct hid_watchers *w);
  * from the terminal. 0, or -EINVAL with the reason in out (fd is then
  * closed). model names the device in messages.
  */
-int hid_watch_command(struct hid_watchers *w, const char *model, int argc, char **argv, int fd,
+int watch_command(struct watchers *w, const char *model, int argc, char **argv, int fd,
 		      struct strbuf *out);
 
 #endif

@@ -5,26 +5,26 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hid/watch.h"
+#include "src/base/watch.h"
 #include "src/base/strbuf.h"
 
-void hid_watchers_init(struct hid_watchers *w)
+void watchers_init(struct watchers *w)
 {
 	unsigned int i;
 
-	for (i = 0; i < HID_WATCHERS_MAX; i++)
+	for (i = 0; i < WATCHERS_MAX; i++)
 		w->fd[i] = -1;
 }
 
-int hid_watchers_add(struct hid_watchers *w, int fd, bool json)
+int watchers_add(struct watchers *w, int fd, bool json)
 {
 	unsigned int i;
 
 	if (fd < 0)
 		return -EBADF;
-	for (i = 0; i < HID_WATCHERS_MAX && w->fd[i] >= 0; i++)
+	for (i = 0; i < WATCHERS_MAX && w->fd[i] >= 0; i++)
 		;
-	if (i == HID_WATCHERS_MAX) {
+	if (i == WATCHERS_MAX) {
 		close(fd);
 		return -ENOSPC;
 	}
@@ -51,11 +51,11 @@ static bool send_line(int fd, const char *line)
 	return n == (ssize_t)len;
 }
 
-void hid_watchers_emit(struct hid_watchers *w, const char *text, const char *json)
+void watchers_emit(struct watchers *w, const char *text, const char *json)
 {
 	unsigned int i;
 
-	for (i = 0; i < HID_WATCHERS_MAX; i++) {
+	for (i = 0; i < WATCHERS_MAX; i++) {
 		if (w->fd[i] < 0)
 			continue;
 		if (!send_line(w->fd[i], w->json[i] ? json : text)) {
@@ -65,18 +65,18 @@ void hid_watchers_emit(struct hid_watchers *w, const char *text, const char *jso
 	}
 }
 
-void hid_watchers_free(struct hid_watchers *w)
+void watchers_free(struct watchers *w)
 {
 	unsigned int i;
 
-	for (i = 0; i < HID_WATCHERS_MAX; i++) {
+	for (i = 0; i < WATCHERS_MAX; i++) {
 		if (w->fd[i] >= 0)
 			close(w->fd[i]);
 		w->fd[i] = -1;
 	}
 }
 
-int hid_watch_command(struct hid_watchers *w, const char *model, int argc, char **argv, int fd,
+int watch_command(struct watchers *w, const char *model, int argc, char **argv, int fd,
 		      struct strbuf *out)
 {
 	bool json = argc > 1;
@@ -88,7 +88,7 @@ int hid_watch_command(struct hid_watchers *w, const char *model, int argc, char 
 		strbuf_printf(out, "watch: '%s': the only option is --json", argv[1]);
 		return -EINVAL;
 	}
-	r = hid_watchers_add(w, fd, json);
+	r = watchers_add(w, fd, json);
 	if (r == -EBADF) {
 		strbuf_printf(out,
 			      "watch: only through vusbctl (vusbctl NAME watch), which prints "
@@ -97,7 +97,7 @@ int hid_watch_command(struct hid_watchers *w, const char *model, int argc, char 
 		return -EINVAL;
 	}
 	if (r == -ENOSPC) {
-		strbuf_printf(out, "watch: %d clients watch this device already", HID_WATCHERS_MAX);
+		strbuf_printf(out, "watch: %d clients watch this device already", WATCHERS_MAX);
 		return -EINVAL;
 	}
 	return r;
