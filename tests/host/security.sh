@@ -19,53 +19,10 @@ attach=${VUSB_BIN:-$top/bin}/vusb-attach
 vusbctl=${VUSB_BIN:-$top/bin}/vusbctl
 raw=$top/${BUILD:-build}/tests/vm/ctlraw
 export PATH="$PATH:/usr/sbin:/sbin"
-tmp=$(mktemp -d) || exit 1
+# shellcheck source=tests/host/harness.bash
+. "$top/tests/host/harness.bash"
+# Other users (nobody, a group member) must reach the run directory.
 chmod 755 "$tmp"
-export VUSB_RUNDIR=$tmp/run
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-names=()
-npassed=0
-nfailed=0
-nskipped=0
-failed_names=()
-case_name=
-
-begin() {
-	case_name=$1
-	names+=("$1")
-	echo "[ RUN      ] $1"
-}
-
-pass() {
-	echo "[       OK ] $case_name"
-	npassed=$((npassed + 1))
-}
-
-fail() {
-	local l
-	for l in "$@"; do
-		printf '%s\n' "$l" | sed 's/^/    /'
-	done
-	echo "[  FAILED  ] $case_name"
-	nfailed=$((nfailed + 1))
-	failed_names+=("$case_name")
-}
-
-skip() {
-	echo "    skipped: $*"
-	echo "[  SKIPPED ] $case_name"
-	nskipped=$((nskipped + 1))
-}
 
 # expect NAME CMD...: one case, passing when CMD succeeds
 expect() {
@@ -313,15 +270,4 @@ else
 	fail "$(cat "$tmp/b.err")"
 fi
 
-total=$((npassed + nfailed + nskipped))
-echo "[==========] $total test(s) run."
-echo "[  PASSED  ] $npassed test(s)."
-[ "$nskipped" -gt 0 ] && echo "[  SKIPPED ] $nskipped test(s)."
-if [ "$nfailed" -gt 0 ]; then
-	echo "[  FAILED  ] $nfailed test(s), listed below:"
-	for n in "${failed_names[@]}"; do
-		echo "[  FAILED  ] $n"
-	done
-	exit 1
-fi
-exit 0
+summary

@@ -17,54 +17,8 @@ set -u
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 attach=${VUSB_BIN:-$top/bin}/vusb-attach
 export PATH="$PATH:/usr/sbin:/sbin"
-tmp=$(mktemp -d) || exit 1
-# Our own control socket directory: no root needed, no clash with others.
-export VUSB_RUNDIR=$tmp/run
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-names=()
-npassed=0
-nfailed=0
-nskipped=0
-failed_names=()
-case_name=
-
-begin() {
-	case_name=$1
-	names+=("$1")
-	echo "[ RUN      ] $1"
-}
-
-pass() {
-	echo "[       OK ] $case_name"
-	npassed=$((npassed + 1))
-}
-
-# fail DETAIL...: the case fails, with its details
-fail() {
-	local l
-	for l in "$@"; do
-		printf '%s\n' "$l" | sed 's/^/    /'
-	done
-	echo "[  FAILED  ] $case_name"
-	nfailed=$((nfailed + 1))
-	failed_names+=("$case_name")
-}
-
-skip() {
-	echo "    skipped: $*"
-	echo "[  SKIPPED ] $case_name"
-	nskipped=$((nskipped + 1))
-}
+# shellcheck source=tests/host/harness.bash
+. "$top/tests/host/harness.bash"
 
 # start NAME ARGS...: vusb-attach ARGS in the background, output in
 # $tmp/NAME.out and .err; waits for its "listening on" line and sets
@@ -242,15 +196,4 @@ if [ -x "$attach" ] && command -v usbip >/dev/null; then
 	fi
 fi
 
-total=$((npassed + nfailed + nskipped))
-echo "[==========] $total test(s) run."
-echo "[  PASSED  ] $npassed test(s)."
-[ "$nskipped" -gt 0 ] && echo "[  SKIPPED ] $nskipped test(s)."
-if [ "$nfailed" -gt 0 ]; then
-	echo "[  FAILED  ] $nfailed test(s), listed below:"
-	for n in "${failed_names[@]}"; do
-		echo "[  FAILED  ] $n"
-	done
-	exit 1
-fi
-exit 0
+summary
