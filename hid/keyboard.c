@@ -381,6 +381,24 @@ static void kbd_describe(struct usb_device *dev, struct strbuf *out)
 	leds_text(kbd_of(dev)->leds, ",", out);
 }
 
+/* "leds": the names the host lit, [] for none. */
+static void leds_json(uint8_t leds, struct json *j)
+{
+	unsigned int i;
+
+	json_key(j, "leds");
+	json_array_begin(j);
+	for (i = 0; i < sizeof(led_names) / sizeof(led_names[0]); i++)
+		if (leds & 1u << i)
+			json_str(j, led_names[i]);
+	json_array_end(j);
+}
+
+static void kbd_describe_json(struct usb_device *dev, struct json *j)
+{
+	leds_json(kbd_of(dev)->leds, j);
+}
+
 static const struct vusb_command kbd_commands[] = {
 	{ "type", "TEXT...", "type the words joined by spaces (US layout; newline, tab)", 1, -1,
 	  kbd_cmd_type, NULL },
@@ -400,5 +418,6 @@ const struct vusb_model hid_keyboard_model = {
 	.destroy = kbd_destroy,
 	.commands = kbd_commands,
 	.describe = kbd_describe,
+	.describe_json = kbd_describe_json,
 	.send_report = hid_device_send_report,
 };

@@ -425,7 +425,10 @@ static int command(struct vusb *v, int argc, char **argv, int fd, bool terminal,
 			strbuf_printf(err, "usage: list [--json]");
 			return EXIT_USAGE;
 		}
-		ctl_send_rows(v, &rows);
+		if (json)
+			vusb_list_json(v, &rows);
+		else
+			ctl_send_rows(v, &rows);
 		/* vusbctl merges the rows of every instance and formats them. */
 		if (terminal)
 			ctl_format_list(strbuf_str(&rows), json, out);

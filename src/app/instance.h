@@ -42,6 +42,7 @@ struct vdev {
 	bool announced; /* the ready line was printed */
 	struct ready_watch *watch; /* the kernel's drivers and nodes, from attach on */
 	bool nodes_ready; /* the nodes line was printed */
+	char nodes[256]; /* its nodes, space-separated (list --json) */
 	bool attached; /* a vhci port is ours */
 	unsigned int port;
 	char busid[VHCI_BUSID_SIZE];
@@ -140,6 +141,12 @@ void vdev_capture_stop(struct vdev *vd);
 /* NAME capture start FILE [--snaplen N] | stop; fd: FILE, from vusbctl. EXIT_*. */
 int vdev_capture_command(struct vdev *vd, int argc, char **argv, int fd, struct strbuf *out,
 			 struct strbuf *err);
+
+/*
+ * `list --json` as an instance answers it: one JSON object a line for each
+ * device (list-json.c; vusbctl gathers them, src/ctl/format.h).
+ */
+void vusb_list_json(struct vusb *v, struct strbuf *out);
 
 /* The control socket's handler (command.c). */
 int vusb_ctl_handle(int argc, char **argv, int fd, struct strbuf *out, struct strbuf *err,

@@ -183,6 +183,7 @@ void vdev_unplug(struct vdev *vd)
 	ready_watch_remove(vd->watch);
 	vd->watch = NULL;
 	vd->nodes_ready = false;
+	vd->nodes[0] = '\0';
 	vd->attached = false;
 	vd->announced = false;
 	vd->state = VDEV_OFFLINE;
@@ -419,6 +420,15 @@ static void watch_done(void *data, int err, const char *text)
 
 	if (err == 0) {
 		vd->nodes_ready = true;
+		if (snprintf(vd->nodes, sizeof(vd->nodes), "%s", text) >= (int)sizeof(vd->nodes)) {
+			/* Whole names only: the one cut in half goes. */
+			char *sp = strrchr(vd->nodes, ' ');
+
+			if (sp)
+				*sp = '\0';
+			else
+				vd->nodes[0] = '\0';
+		}
 		/* The second line scripts wait for: what the drivers made. */
 		printf("%s: nodes%s%s\n", vd->name, *text ? " " : "", text);
 		fflush(stdout);

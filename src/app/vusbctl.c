@@ -443,17 +443,18 @@ static int each_instance(int (*fn)(const char *path, void *data), void *data)
 struct listing {
 	struct strbuf rows;
 	int code;
+	bool json;
 };
 
 static int list_one(const char *path, void *data)
 {
 	struct listing *l = data;
 	struct strbuf reply = { 0 };
-	char *argv[] = { "list" };
+	char *argv[] = { "list", "--json" };
 	const char *msg, *body;
 	int r, rc;
 
-	r = ctl_call(path, 1, argv, TIMEOUT_MS, &reply);
+	r = ctl_call(path, l->json ? 2 : 1, argv, TIMEOUT_MS, &reply);
 	if (r == -EACCES || r == -EPERM) {
 		l->code = explain_connect(r, path);
 	} else if (r == 0 && ctl_reply_parse(reply.buf, reply.len, &rc, &msg, &body) == 0) {
@@ -476,7 +477,7 @@ static int list_one(const char *path, void *data)
 
 static int list(bool json)
 {
-	struct listing l = { { 0 }, EXIT_OK };
+	struct listing l = { { 0 }, EXIT_OK, json };
 	struct strbuf out = { 0 };
 	int r;
 

@@ -62,22 +62,6 @@ int strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 	return 0;
 }
 
-int strbuf_json_str(struct strbuf *sb, const char *s)
-{
-	const unsigned char *p;
-
-	strbuf_add(sb, "\"", 1);
-	for (p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			strbuf_printf(sb, "\\%c", *p);
-		else if (*p < 0x20)
-			strbuf_printf(sb, "\\u%04x", *p);
-		else
-			strbuf_add(sb, p, 1);
-	}
-	return strbuf_add(sb, "\"", 1);
-}
-
 void strbuf_reset(struct strbuf *sb)
 {
 	sb->len = 0;

@@ -15,8 +15,6 @@ struct strbuf {
 /* Append; 0 or -ENOMEM (also remembered in sb->err). */
 int strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int strbuf_add(struct strbuf *sb, const void *data, size_t len);
-/* JSON string literal, quotes included. */
-int strbuf_json_str(struct strbuf *sb, const char *s);
 void strbuf_reset(struct strbuf *sb);
 void strbuf_free(struct strbuf *sb);
 /* The text so far ("" when empty). */

@@ -5,16 +5,38 @@
 
 #include "src/ctl/format.h"
 
-void ctl_format_list(const char *rows, bool json, struct strbuf *out)
+static void format_json(const char *rows, struct strbuf *out)
 {
 	const char *line = rows;
 	bool first = true;
 
-	if (json)
-		strbuf_printf(out, "[");
-	else
-		strbuf_printf(out, "%-16s %-10s %-5s %-8s %-9s %s\n", "NAME", "KIND", "PORT", "BUSID",
-			      "STATE", "DETAILS");
+	strbuf_printf(out, "{\"version\":%d,\"devices\":[", CTL_LIST_VERSION);
+	while (*line) {
+		const char *end = strchr(line, '\n');
+		size_t n = end ? (size_t)(end - line) : strlen(line);
+
+		/* The instance wrote each object on one line (JSON escapes newlines). */
+		if (n >= 2 && line[0] == '{' && line[n - 1] == '}') {
+			if (!first)
+				strbuf_add(out, ",", 1);
+			strbuf_add(out, line, n);
+			first = false;
+		}
+		line += n + (end != NULL);
+	}
+	strbuf_printf(out, "]}\n");
+}
+
+void ctl_format_list(const char *rows, bool json, struct strbuf *out)
+{
+	const char *line = rows;
+
+	if (json) {
+		format_json(rows, out);
+		return;
+	}
+	strbuf_printf(out, "%-16s %-10s %-5s %-8s %-9s %s\n", "NAME", "KIND", "PORT", "BUSID",
+		      "STATE", "DETAILS");
 	while (*line) {
 		const char *end = strchr(line, '\n');
 		char buf[512], *f[6], *save = NULL, *tok;
@@ -41,33 +63,7 @@ void ctl_format_list(const char *rows, bool json, struct strbuf *out)
 			continue;
 		if (nf == 5)
 			f[5] = "";
-		if (!json) {
-			strbuf_printf(out, "%-16s %-10s %-5s %-8s %-9s %s\n", f[0], f[1], f[2], f[3], f[4],
-				      f[5]);
-			continue;
-		}
-		strbuf_printf(out, "%s{\"name\":", first ? "" : ",");
-		strbuf_json_str(out, f[0]);
-		strbuf_printf(out, ",\"kind\":");
-		strbuf_json_str(out, f[1]);
-		if (strcmp(f[2], "-") == 0)
-			strbuf_printf(out, ",\"port\":null");
-		else
-			strbuf_printf(out, ",\"port\":%s", f[2]);
-		/* An exported device has a busid but no port. */
-		if (strcmp(f[3], "-") == 0) {
-			strbuf_printf(out, ",\"busid\":null");
-		} else {
-			strbuf_printf(out, ",\"busid\":");
-			strbuf_json_str(out, f[3]);
-		}
-		strbuf_printf(out, ",\"state\":");
-		strbuf_json_str(out, f[4]);
-		strbuf_printf(out, ",\"details\":");
-		strbuf_json_str(out, f[5]);
-		strbuf_printf(out, "}");
-		first = false;
+		strbuf_printf(out, "%-16s %-10s %-5s %-8s %-9s %s\n", f[0], f[1], f[2], f[3], f[4],
+			      f[5]);
 	}
-	if (json)
-		strbuf_printf(out, "]\n");
 }

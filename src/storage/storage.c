@@ -378,6 +378,30 @@ static void put_path(struct strbuf *out, const char *path)
 		strbuf_printf(out, "%c", (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p);
 }
 
+/* "medium" and "image" (null without a medium) of `list --json` and `info --json`. */
+static void storage_describe_json(struct usb_device *dev, struct json *j)
+{
+	struct storage *s = storage_of(dev);
+	static const char *const medium[] = {
+		[SCSI_MEDIUM_NONE] = "none",
+		[SCSI_MEDIUM_EJECTED] = "ejected",
+		[SCSI_MEDIUM_PRESENT] = "present",
+	};
+
+	json_kv_str(j, "medium", medium[s->lun.state]);
+	json_key(j, "image");
+	if (s->lun.state == SCSI_MEDIUM_NONE) {
+		json_null(j);
+		return;
+	}
+	json_object_begin(j);
+	json_kv_str(j, "path", s->img.path);
+	json_kv_str(j, "mode", mode_name(s));
+	json_kv_uint(j, "size", s->img.size);
+	json_kv_bool(j, "locked", s->lun.state == SCSI_MEDIUM_PRESENT && s->lun.prevent);
+	json_object_end(j);
+}
+
 static void storage_describe(struct usb_device *dev, struct strbuf *out)
 {
 	struct storage *s = storage_of(dev);
@@ -653,6 +677,7 @@ const struct vusb_model storage_model = {
 	.positional = "IMAGE",
 	.positional_optional = true,
 	.describe = storage_describe,
+	.describe_json = storage_describe_json,
 	.busy = storage_busy,
 	.faults = storage_faults,
 };

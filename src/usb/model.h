@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "src/base/json.h"
 #include "src/base/strbuf.h"
 #include "src/usb/usbdev.h"
 
@@ -113,6 +114,9 @@ struct vusb_model {
 	const char *const *faults;
 	/* Optional one-line state for `vusbctl list` (e.g. "leds=caps_lock"). */
 	void (*describe)(struct usb_device *dev, struct strbuf *out);
+	/* Optional: the same state as members of the device's object in
+	 * `vusbctl list --json` ("leds": ["caps_lock"]). */
+	void (*describe_json)(struct usb_device *dev, struct json *j);
 	/*
 	 * Optional: may the device leave the bus now (a system suspend)?
 	 * 0, or -EBUSY with the reason in why (the host has locked the

@@ -256,7 +256,17 @@ static void commands(void **state)
 					      "keyboard0\tkeyboard\t-\t-\toffline\tleds=none\n"
 					      "mouse1\tmouse\t-\t-\toffline\t\n");
 	assert_int_equal(run(v, true, &out, &err, "list --json"), 0);
-	assert_non_null(strstr(strbuf_str(&out), "{\"name\":\"mouse0\",\"kind\":\"mouse\",\"port\":null"));
+	assert_non_null(
+		strstr(strbuf_str(&out),
+		       "{\"version\":1,\"devices\":[{\"name\":\"mouse0\",\"model\":\"mouse\","));
+	assert_ptr_equal(strstr(strbuf_str(&out), "{\"version\""), strbuf_str(&out));
+	assert_non_null(strstr(strbuf_str(&out), "\"name\":\"keyboard0\",\"model\":\"keyboard\","));
+	assert_non_null(strstr(strbuf_str(&out), "\"leds\":[],\"details\":\"leds=none\"}"));
+	assert_non_null(strstr(strbuf_str(&out),
+			       "\"port\":null,\"busid\":null,\"vid\":\"1209\",\"pid\":\"0001\""));
+	assert_int_equal(run(v, false, &out, &err, "list --json"), 0);
+	/* Over the socket: an object a line, for vusbctl to gather. */
+	assert_ptr_equal(strstr(strbuf_str(&out), "{\"name\":\"mouse0\","), strbuf_str(&out));
 	assert_int_equal(run(v, true, &out, &err, "list"), 0);
 	assert_true(strncmp(strbuf_str(&out), "NAME", 4) == 0);
 	assert_int_equal(run(v, false, &out, &err, "list --frob"), EXIT_USAGE);

@@ -139,7 +139,7 @@ check_match "... and the lines after it still run" '^EV_REL REL_X 3$' cat /tmp/e
 rss=$(awk '/VmRSS/ { print $2 }' /proc/$VA/status)
 note "vusb-attach serving a mouse: VmRSS ${rss} kB"
 check_match "vusbctl list shows the mouse" "^mouse0 +mouse +[0-9]+ +[0-9]+-[0-9.]+ +ready" vusbctl list
-check_match "vusbctl list --json" '^\[\{"name":"mouse0","kind":"mouse","port":[0-9]+' vusbctl list --json
+check_match "vusbctl list --json" '^\{"version":1,"devices":\[\{"name":"mouse0","model":"mouse",.*"port":[0-9]+,"busid":"[0-9]+-[0-9.]+".*"nodes":\["/dev/' vusbctl list --json
 
 port=$(sed -n 's/.*port \([0-9]*\),.*/\1/p' /tmp/m.out)
 kill -TERM $VA
