@@ -10,6 +10,7 @@
 #   make bench-storage  the mass storage benchmark alone (tests/bench/storage)
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make uninstall    the same PREFIX and DESTDIR
+#   make deb          the Debian package, build/deb/vusb_VERSION_ARCH.deb (scripts/mkdeb)
 #   make deps         install the Debian/Ubuntu packages to build and test
 
 VERSION    := 0.1.0
@@ -35,11 +36,12 @@ PKG_CONFIG ?= pkg-config
 PKGS       := libudev libkmod libmnl
 
 CFLAGS     ?= -O2 -g
+# dpkg-buildflags' -D_FORTIFY_SOURCE comes in CPPFLAGS (make deb).
 WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
               -Wmissing-prototypes -Wformat=2 -Wno-unused-parameter
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DVUSB_VERSION='"$(VERSION)"' \
               $(WARN) -I. -MMD -MP \
-              $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CFLAGS)
+              $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS) $(CFLAGS)
 # libkmod is opened with dlopen when needed (sysfs/kmod.c): headers only.
 LIBS        = $(shell $(PKG_CONFIG) --libs $(filter-out libkmod,$(PKGS)))
 TEST_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka)
@@ -213,6 +215,10 @@ bench-storage: all $(VM_TOOLS)
 deps:
 	scripts/install-deps
 
+# dpkg-buildpackage in a copy of the tree, with contrib/debian as debian/.
+deb:
+	scripts/mkdeb
+
 install: all
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(BIN)/vusb-attach $(BIN)/vusbctl $(DESTDIR)$(BINDIR)/
@@ -263,7 +269,7 @@ format:
 clean:
 	rm -rf $(BUILD) bin $(ASAN_BUILD)
 
-.PHONY: all check check-layers check-asan vm-check check-all fuzz-replay demo bench bench-storage deps install uninstall format clean fuzz
+.PHONY: all check check-layers check-asan vm-check check-all fuzz-replay demo bench bench-storage deps deb install uninstall format clean fuzz
 .SECONDARY:
 
 # Dependency files only: the VM images under $(BUILD)/vm hold directories
