@@ -375,6 +375,14 @@ static int kbd_cmd_leds(struct usb_device *dev, int argc, char **argv, struct st
 	return 0;
 }
 
+static int kbd_cmd_keys(struct usb_device *dev, int argc, char **argv, struct strbuf *out)
+{
+	if (argc != 1)
+		return usage(argv[0], "", out);
+	keymap_list(out);
+	return 0;
+}
+
 static void kbd_describe(struct usb_device *dev, struct strbuf *out)
 {
 	strbuf_printf(out, "leds=");
@@ -408,6 +416,8 @@ static const struct vusb_command kbd_commands[] = {
 	{ "release", "KEY", "let a held key or combo go", 1, 1, kbd_cmd_release, NULL },
 	{ "leds", "", "the LEDs the host lit: num_lock caps_lock scroll_lock compose kana, or none",
 	  0, 0, kbd_cmd_leds, NULL },
+	{ "keys", "", "the key names press, release and key take, one a line", 0, 0, kbd_cmd_keys,
+	  NULL },
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
 };
 

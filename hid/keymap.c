@@ -293,6 +293,27 @@ int keymap_from_name(const char *name, struct keymap_key *ret)
 	return -EINVAL;
 }
 
+void keymap_list(struct strbuf *out)
+{
+	struct keymap_key k;
+	size_t i;
+	int c;
+
+	for (c = '!'; c < 127; c++) {
+		if (c >= 'A' && c <= 'Z')
+			continue;
+		/* What keymap_from_name() takes as one character. */
+		if (keymap_from_char(c, &k) == 0 && !k.mods)
+			strbuf_printf(out, "%c\n", c);
+	}
+	for (i = 1; i <= 24; i++)
+		strbuf_printf(out, "f%zu\n", i);
+	for (i = 0; i <= 9; i++)
+		strbuf_printf(out, "kp%zu\n", i);
+	for (i = 0; i < sizeof(key_names) / sizeof(key_names[0]); i++)
+		strbuf_printf(out, "%s\n", key_names[i].name);
+}
+
 /* Edit distance of two short strings (each under KEYMAP_NAME_MAX). */
 static unsigned int distance(const char *a, const char *b)
 {

@@ -69,6 +69,15 @@ int keymap_from_char(int c, struct keymap_key *ret);
 int keymap_from_name(const char *name, struct keymap_key *ret);
 
 /*
+ * Every name keymap_from_name() knows, one a line, in its own spelling
+ * (lower case, no '_'): letters, digits, the unshifted US characters,
+ * f1..f24, kp0..kp9, then the named keys and their aliases. What
+ * `vusbctl NAME keys` prints and bash completion offers, so neither can
+ * drift from the parser.
+ */
+void keymap_list(struct strbuf *out);
+
+/*
  * The known name nearest to an unknown one, for "did you mean": within
  * two edits (one for names under six letters), or NULL.
  */

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "hid/keymap.h"
+#include "src/base/strbuf.h"
 
 /*
  * The US layout written as the rows of a keyboard, unshifted and shifted,
@@ -190,6 +191,47 @@ static void test_suggest(void **state)
 	strbuf_free(&err);
 }
 
+/* Every name keymap_list() offers is one keymap_from_name() takes, once. */
+static void test_list(void **state)
+{
+	struct strbuf sb = { 0 };
+	struct keymap_key k;
+	const char *names[512];
+	char *line, *save = NULL;
+	size_t n = 0, i, j;
+	const char *want[] = { "a", "z", "0", "-", "/", "f1", "f24", "kp0", "kp9", "enter",
+			       "pageup", "capslock", "controll", "ctrlr", "xf86audiomute" };
+
+	(void)state;
+	keymap_list(&sb);
+	assert_int_equal(sb.err, 0);
+	assert_true(sb.len > 0 && sb.buf[sb.len - 1] == '\n');
+	for (line = strtok_r(sb.buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		assert_int_equal(keymap_from_name(line, &k), 0);
+		assert_true(strlen(line) < KEYMAP_NAME_MAX);
+		/* Lower case, no '_', no blank: the spelling completion offers. */
+		for (i = 0; line[i]; i++)
+			assert_false((line[i] >= 'A' && line[i] <= 'Z') || line[i] == '_' ||
+				     line[i] <= ' ');
+		for (j = 0; j < n; j++)
+			assert_string_not_equal(names[j], line);
+		assert_true(n < sizeof(names) / sizeof(names[0]));
+		names[n++] = line;
+	}
+	assert_true(n >= 26 + 10 + 24 + 10 + 100);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		for (j = 0; j < n && strcmp(names[j], want[i]); j++)
+			;
+		assert_true(j < n);
+	}
+	/* Shifted characters are combos, not keys. */
+	for (j = 0; j < n; j++) {
+		assert_string_not_equal(names[j], "!");
+		assert_string_not_equal(names[j], "~");
+	}
+	strbuf_free(&sb);
+}
+
 static void test_combo(void **state)
 {
 	struct keymap_combo c;
@@ -291,6 +333,7 @@ int main(void)
 		cmocka_unit_test(test_names_bad),
 		cmocka_unit_test(test_aliases),
 		cmocka_unit_test(test_suggest),
+		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_combo),
 		cmocka_unit_test(test_combo_bad),
 		cmocka_unit_test(test_report),
