@@ -117,6 +117,7 @@ check-layers: $(BIN)/vusbctl
 vm-check: all $(VM_TOOLS)
 	tests/vm/run
 	tests/vm/run-systemd
+	tests/vm/run-systemd --deb
 
 check-all: check vm-check check-asan
 
