@@ -35,7 +35,7 @@ static void usage(FILE *f)
 		"                        (BUTTON: left, right, middle, side, extra;\n"
 		"                        xdotool's 1, 2, 3, 8, 9; back, forward)\n"
 		"Commands of a keyboard: type TEXT, key COMBO... (e.g. ctrl+alt+t),\n"
-		"                        press KEY, release KEY, leds\n"
+		"                        press KEY, release KEY, leds, keys (every KEY)\n"
 		"                        (KEY: a..z 0..9 - = [ ] \\ ; ' ` , . / f1..f24\n"
 		"                        enter esc backspace tab space capslock numlock\n"
 		"                        scrolllock printscreen pause insert delete home\n"
