@@ -151,6 +151,8 @@ static int hid_xfer(struct usb_function *f, struct usb_urb *urb)
 		report = h->last;
 		len = h->last_len;
 	} else {
+		if (h->params->drained)
+			h->params->drained(h);
 		return -EAGAIN;
 	}
 	h->repeat_due = false;

@@ -73,6 +73,12 @@ struct hid_params {
 	/* The host reset or reconfigured the device: forget held keys. */
 	void (*reset)(struct hid *h);
 	/*
+	 * Optional: the host asked for an input report and none was
+	 * queued. Every report queued before has been taken, and its
+	 * transfer completed: the host came back for more.
+	 */
+	void (*drained)(struct hid *h);
+	/*
 	 * Optional, both or neither. GET_REPORT(type, id) into data (room
 	 * for len bytes): the count, or -EPIPE (STALL) when there is no such
 	 * report. SET_REPORT(type, id) of len bytes, and every interrupt OUT

@@ -8,10 +8,12 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hid/keymap.h"
 #include "hid/models.h"
 #include "hid/hiddev.h"
+#include "src/base/watch.h"
 
 /* Keys `press` may hold at once; past six the reports say ErrorRollOver. */
 #define KBD_HELD_MAX 16
@@ -65,6 +67,8 @@ struct keyboard {
 	uint8_t nkeys;
 	uint8_t keys[KBD_HELD_MAX]; /* held, in the order pressed */
 	uint8_t leds;
+	/* `type --wait`: told "done" once the host has taken every report */
+	struct watchers typing;
 };
 
 static const char *const led_names[] = { "num_lock", "caps_lock", "scroll_lock", "compose",
@@ -120,6 +124,16 @@ static void kbd_reset(struct hid *h)
 
 	kb->mods = 0;
 	kb->nkeys = 0;
+	/* The reports queued are gone unread: the waiters see the stream end. */
+	watchers_free(&kb->typing);
+}
+
+static void kbd_drained(struct hid *h)
+{
+	struct keyboard *kb = kbd_of_hid(h);
+
+	watchers_emit(&kb->typing, "done", "{\"done\":true}");
+	watchers_free(&kb->typing);
 }
 
 static const struct hid_params kbd_params = {
@@ -131,6 +145,7 @@ static const struct hid_params kbd_params = {
 	.default_idle = 125, /* HID 1.11 7.2.4: 500 ms for keyboards */
 	.output = kbd_output,
 	.reset = kbd_reset,
+	.drained = kbd_drained,
 };
 
 static const struct hid_model_info kbd_info = {
@@ -149,6 +164,7 @@ static int kbd_create(struct usb_device **ret, const struct vusb_dev_opts *opts,
 
 	if (!kb)
 		return -ENOMEM;
+	watchers_init(&kb->typing);
 	r = hid_device_setup(&kb->hd, &kbd_info, opts, err);
 	if (r < 0) {
 		free(kb);
@@ -160,8 +176,10 @@ static int kbd_create(struct usb_device **ret, const struct vusb_dev_opts *opts,
 
 static void kbd_destroy(struct usb_device *dev)
 {
-	if (dev)
-		free(kbd_of(dev));
+	if (!dev)
+		return;
+	watchers_free(&kbd_of(dev)->typing);
+	free(kbd_of(dev));
 }
 
 /* Held keys plus `add` (without repeats) into dst; returns the count. */
@@ -214,16 +232,16 @@ static int untypable(const char *p, struct strbuf *out)
 	return -EINVAL;
 }
 
-static int kbd_cmd_type(struct usb_device *dev, int argc, char **argv, struct strbuf *out)
+/* Type argv[1..] joined by spaces: all of it queued, or nothing. */
+static int type_words(struct keyboard *kb, int argc, char **argv, struct strbuf *out)
 {
-	struct keyboard *kb = kbd_of(dev);
 	struct keymap_key key;
 	size_t len = 0, n;
 	char text[KBD_TYPE_MAX + 1];
 	int i, r;
 
 	if (argc < 2)
-		return usage(argv[0], "TEXT...", out);
+		return usage("type", "[--wait] TEXT...", out);
 	for (i = 1; i < argc; i++) {
 		size_t sep = i > 1;
 
@@ -258,6 +276,46 @@ static int kbd_cmd_type(struct usb_device *dev, int argc, char **argv, struct st
 			return r;
 	}
 	return 0;
+}
+
+/*
+ * type [--wait] TEXT...: --wait takes fd, the client's end of a stream
+ * (vusbctl's socketpair), and says "done" on it once the host has taken
+ * every report queued so far; the stream ends without it when the device
+ * is reset or goes away first.
+ */
+static int kbd_cmd_type_fd(struct usb_device *dev, int argc, char **argv, int fd,
+			   struct strbuf *out)
+{
+	struct keyboard *kb = kbd_of(dev);
+	bool wait = argc > 1 && strcmp(argv[1], "--wait") == 0;
+	int r;
+
+	if (!wait) {
+		if (fd >= 0)
+			close(fd);
+		return type_words(kb, argc, argv, out);
+	}
+	if (fd < 0) {
+		strbuf_printf(out, "type --wait: only through vusbctl (it sends the stream it "
+				   "waits on)");
+		return -EINVAL;
+	}
+	/* type_words() skips its argv[0]: here "--wait". */
+	r = type_words(kb, argc - 1, argv + 1, out);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	r = watchers_add(&kb->typing, fd, false);
+	if (r < 0)
+		strbuf_printf(out, "type --wait: %d others are waiting already", WATCHERS_MAX);
+	return r == -ENOSPC ? -EINVAL : r;
+}
+
+static int kbd_cmd_type(struct usb_device *dev, int argc, char **argv, struct strbuf *out)
+{
+	return kbd_cmd_type_fd(dev, argc, argv, -1, out);
 }
 
 /* Parse argv[1..] as combos into `combos`; -EINVAL with the reason. */
@@ -408,8 +466,8 @@ static void kbd_describe_json(struct usb_device *dev, struct json *j)
 }
 
 static const struct vusb_command kbd_commands[] = {
-	{ "type", "TEXT...", "type the words joined by spaces (US layout; newline, tab)", 1, -1,
-	  kbd_cmd_type, NULL },
+	{ "type", "[--wait] TEXT...", "type the words joined by spaces (US layout; newline, tab)",
+	  1, -1, kbd_cmd_type, kbd_cmd_type_fd },
 	{ "key", "COMBO...", "press and release each combo, e.g. ctrl+alt+t shift+f1 enter", 1, -1,
 	  kbd_cmd_key, NULL },
 	{ "press", "KEY", "hold a key or combo down (e.g. shift, ctrl+a)", 1, 1, kbd_cmd_press, NULL },

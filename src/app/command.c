@@ -341,7 +341,7 @@ static int run_device_command(struct vdev *vd, int argc, char **argv, int fd, bo
 	 * vusb-attach's own terminal, whose user already has those rights,
 	 * may name a path.
 	 */
-	if (c && c->run_fd && fd < 0 && !terminal) {
+	if (c && c->run_fd && !c->run && fd < 0 && !terminal) {
 		strbuf_printf(err,
 			      "%s: %s needs the file sent with the request (vusbctl opens it): "
 			      "a path alone is refused",
@@ -374,7 +374,8 @@ static int run_device_command(struct vdev *vd, int argc, char **argv, int fd, bo
 		strbuf_printf(err, "usage: %s %s %s", vd->name, c->name, c->args ? c->args : "");
 		return EXIT_USAGE;
 	}
-	r = c->run_fd ? c->run_fd(vd->dev, argc, argv, fd, out) : c->run(vd->dev, argc, argv, out);
+	r = c->run_fd && (fd >= 0 || !c->run) ? c->run_fd(vd->dev, argc, argv, fd, out) :
+						c->run(vd->dev, argc, argv, out);
 	switch (r) {
 	case 0:
 		return 0;

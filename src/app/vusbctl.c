@@ -34,8 +34,10 @@ static void usage(FILE *f)
 		"                        release BUTTON, scroll N, hscroll N\n"
 		"                        (BUTTON: left, right, middle, side, extra;\n"
 		"                        xdotool's 1, 2, 3, 8, 9; back, forward)\n"
-		"Commands of a keyboard: type TEXT, key COMBO... (e.g. ctrl+alt+t),\n"
-		"                        press KEY, release KEY, leds, keys (every KEY)\n"
+		"Commands of a keyboard: type [--wait] TEXT|-, key COMBO... (e.g.\n"
+		"                        ctrl+alt+t), press KEY, release KEY, leds,\n"
+		"                        keys (every KEY); type -: standard input;\n"
+		"                        --wait: until the host has read all of it\n"
 		"                        (KEY: a..z 0..9 - = [ ] \\ ; ' ` , . / f1..f24\n"
 		"                        enter esc backspace tab space capslock numlock\n"
 		"                        scrolllock printscreen pause insert delete home\n"
@@ -133,7 +135,8 @@ static int call_on(const char *path, int session, unsigned int line, const char 
 		return explain_connect_at(r, what, line);
 	}
 	if (ctl_reply_parse(reply.buf, reply.len, &code, &msg, &body) < 0) {
-		fprintf(stderr, "vusbctl: malformed reply from %s\n", path);
+		prefix(line);
+		fprintf(stderr, "malformed reply from %s\n", path);
 		strbuf_free(&reply);
 		return EXIT_FAILURE_;
 	}
@@ -296,6 +299,119 @@ static int capture_start(const char *path, int argc, char **argv)
 	close(fd);
 	if (code && created)
 		unlink(file);
+	return code;
+}
+
+/*
+ * NAME type [--wait] TEXT...|-: the text (the words joined by spaces, or
+ * all of standard input for "-") goes in chunks of TYPE_CHUNK bytes, far
+ * below the request limit (CTL_MAX_REQUEST) and what the keyboard queues
+ * at once. Each chunk but the last, and the last with --wait, is sent with
+ * --wait and one end of a socketpair: the keyboard says "done" on it when
+ * the host has taken every report, so a long text never overflows the
+ * queue, and --wait returns only when the host has read all of it.
+ */
+#define TYPE_CHUNK 128
+#define TYPE_MAX (1 << 20) /* standard input read for "type -" */
+
+/* Send one chunk; wait for the keyboard's "done" when `wait`. */
+static int type_chunk(const char *path, char *name, const char *text, size_t len, bool wait)
+{
+	char chunk[TYPE_CHUNK + 1], done[8];
+	char *args[4] = { name, "type", "--wait", chunk };
+	size_t got = 0;
+	int sv[2], code;
+	ssize_t n;
+
+	memcpy(chunk, text, len);
+	chunk[len] = '\0';
+	if (!wait) {
+		args[2] = chunk;
+		return call(path, name, 3, args, -1);
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		fprintf(stderr, "vusbctl: socketpair: %s\n", strerror(errno));
+		return EXIT_FAILURE_;
+	}
+	code = call(path, name, 4, args, sv[1]);
+	close(sv[1]);
+	while (code == EXIT_OK && got < sizeof(done)) {
+		n = read(sv[0], done + got, sizeof(done) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(sv[0]);
+	if (code == EXIT_OK && (got < 5 || memcmp(done, "done\n", 5) != 0)) {
+		fprintf(stderr,
+			"vusbctl: %s: the host did not read everything typed: the device was "
+			"reset or went away\n",
+			name);
+		code = EXIT_FAILURE_;
+	}
+	return code;
+}
+
+/* Can the keyboard type byte c (US layout: printable ASCII, newline, tab)? */
+static bool typable(unsigned char c)
+{
+	return (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t';
+}
+
+static int type_text(const char *path, int argc, char **argv)
+{
+	struct strbuf text = { 0 };
+	bool wait = argc > 3 && strcmp(argv[3], "--wait") == 0;
+	int first = wait ? 4 : 3, i, code = EXIT_OK;
+	size_t off, len;
+
+	if (argc == first + 1 && strcmp(argv[first], "-") == 0) {
+		char buf[4096];
+		size_t n;
+
+		while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0 && text.len <= TYPE_MAX)
+			strbuf_add(&text, buf, n);
+		if (ferror(stdin) || text.len > TYPE_MAX || text.err) {
+			fprintf(stderr, "vusbctl: type -: %s\n",
+				ferror(stdin) ? strerror(errno) :
+						"standard input is over 1 MiB: type it in parts");
+			strbuf_free(&text);
+			return EXIT_USAGE;
+		}
+	} else {
+		for (i = first; i < argc; i++)
+			strbuf_printf(&text, "%s%s", i > first ? " " : "", argv[i]);
+	}
+	if (text.len == 0) {
+		fprintf(stderr, "vusbctl: usage: vusbctl %s type [--wait] TEXT...|-\n", argv[1]);
+		strbuf_free(&text);
+		return EXIT_USAGE;
+	}
+	/* Nothing typed unless all of it can be: the keyboard checks one
+	 * chunk at a time, so a long text is checked here first. */
+	for (off = 0; text.len > TYPE_CHUNK && off < text.len; off++) {
+		if (typable((unsigned char)text.buf[off]))
+			continue;
+		fprintf(stderr,
+			"vusbctl: %s: type: cannot type byte 0x%02x at offset %zu: a US keyboard "
+			"types ASCII, newline and tab; nothing typed\n",
+			argv[1], (unsigned char)text.buf[off], off);
+		strbuf_free(&text);
+		return EXIT_USAGE;
+	}
+	for (off = 0; off < text.len && code == EXIT_OK; off += len) {
+		len = text.len - off < TYPE_CHUNK ? text.len - off : TYPE_CHUNK;
+		/* A chunk is sent as one argument: a NUL would end it early. */
+		if (memchr(text.buf + off, '\0', len)) {
+			fprintf(stderr, "vusbctl: %s: type: cannot type a NUL byte\n", argv[1]);
+			code = EXIT_USAGE;
+			break;
+		}
+		code = type_chunk(path, argv[1], text.buf + off, len, wait || off + len < text.len);
+	}
+	strbuf_free(&text);
 	return code;
 }
 
@@ -682,6 +798,8 @@ int main(int argc, char **argv)
 		return insert(path, argv);
 	if (strcmp(argv[2], "watch") == 0)
 		return watch(path, argc, argv);
+	if (strcmp(argv[2], "type") == 0)
+		return type_text(path, argc, argv);
 	if (strcmp(argv[2], "capture") == 0 && argc >= 5 && strcmp(argv[3], "start") == 0 &&
 	    (argc == 5 || (argc == 7 && strcmp(argv[5], "--snaplen") == 0)))
 		return capture_start(path, argc, argv);

@@ -88,6 +88,8 @@ struct vusb_command {
 	 * terminal): storage's insert.
 	 */
 	int (*run_fd)(struct usb_device *dev, int argc, char **argv, int fd, struct strbuf *out);
+	/* With both: run_fd when a descriptor came, run otherwise (keyboard's
+	 * type, which takes one only with --wait). */
 };
 
 struct vusb_model {

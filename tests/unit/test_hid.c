@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -1018,6 +1020,64 @@ static void test_type(void **state)
 	t_free(t);
 }
 
+/* What the waiting end of `type --wait` has received so far ("" when nothing). */
+static const char *waited(int fd)
+{
+	static char buf[64];
+	ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+
+	buf[n > 0 ? n : 0] = '\0';
+	return n == 0 ? "EOF" : buf;
+}
+
+static void test_type_wait(void **state)
+{
+	struct t *t = t_new(&hid_keyboard_model, NULL);
+	const struct vusb_command *c = vusb_model_command(t->model, "type");
+	char *argv[] = { "type", "--wait", "ab" };
+	int sv[2];
+
+	configure(t);
+	/* From the terminal (no stream to say done on): refused, nothing typed. */
+	assert_int_equal(cmd(t, "type --wait ab"), -EINVAL);
+	assert_string_equal(strbuf_str(&t->out),
+			    "type --wait: only through vusbctl (it sends the stream it waits on)");
+	assert_int_equal(hid_queued(hid_of(t)), 0);
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(c->run_fd(t->dev, 3, argv, sv[1], &t->out), 0);
+	assert_int_equal(hid_queued(hid_of(t)), 4);
+	KEYS(0x00, 0x04, 0, 0, 0, 0, 0);
+	NOKEYS();
+	KEYS(0x00, 0x05, 0, 0, 0, 0, 0);
+	assert_string_equal(waited(sv[0]), "");
+	/* The last report taken, but the host has not come back for more. */
+	NOKEYS();
+	assert_string_equal(waited(sv[0]), "");
+	/* It asks again, with nothing queued: it has read everything. */
+	expect_no_report(t);
+	assert_string_equal(waited(sv[0]), "done\n");
+	assert_string_equal(waited(sv[0]), "EOF");
+	close(sv[0]);
+
+	/* Configured again with reports unread (they are dropped): the
+	 * stream ends without "done". */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(c->run_fd(t->dev, 3, argv, sv[1], &t->out), 0);
+	KEYS(0x00, 0x04, 0, 0, 0, 0, 0);
+	configure(t);
+	assert_string_equal(waited(sv[0]), "EOF");
+	close(sv[0]);
+
+	/* A bad text: refused, and the stream closed. */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	argv[2] = "\x01";
+	assert_int_equal(c->run_fd(t->dev, 3, argv, sv[1], &t->out), -EINVAL);
+	assert_string_equal(waited(sv[0]), "EOF");
+	close(sv[0]);
+	t_free(t);
+}
+
 static void test_type_bad(void **state)
 {
 	struct t *t = t_new(&hid_keyboard_model, NULL);
@@ -1217,6 +1277,7 @@ int main(void)
 		cmocka_unit_test(test_leds),
 		cmocka_unit_test(test_type),
 		cmocka_unit_test(test_type_bad),
+		cmocka_unit_test(test_type_wait),
 		cmocka_unit_test(test_key_combos),
 		cmocka_unit_test(test_press_release_rollover),
 		cmocka_unit_test(test_press_limit),

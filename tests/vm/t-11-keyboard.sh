@@ -68,6 +68,63 @@ vusbctl keyboard0 type "$(printf 'a\nb')"
 wait $ER
 check_match "a newline is typed as Enter" "^EV_KEY KEY_ENTER 1$" cat /tmp/e3
 
+# type --wait returns once the host has read every report: 300 characters
+# (more than the keyboard takes at once: vusbctl sends them in chunks),
+# the last one a z, whose key-up is the last report. When type --wait
+# returns, the host has it: evread (at real-time priority, with only its
+# buffer to drain by then) prints it within 1 s, where typing it all
+# takes seconds. evdev's buffer is 64 events and a reader under TCG can
+# fall behind a burst (SYN_DROPPED), so the count of every key is checked
+# only when evread lost none.
+text="$(i=0; while [ $i -lt 29 ]; do printf 'abcdefghi '; i=$((i + 1)); done)abcdefghiz"
+rm -f /tmp/r5
+evread -t $((60 * VM_SLOW)) --fifo --ready-file /tmp/r5 "$ev" >/tmp/e5 2>&1 &
+ER=$!
+wait_for $T test -e /tmp/r5
+t0=$(_vm_uptime_cs)
+check "vusbctl keyboard0 type --wait TEXT (${#text} characters)" \
+	vusbctl keyboard0 type --wait "$text"
+t1=$(_vm_uptime_cs)
+if wait_for 1 grep -q '^EV_KEY KEY_Z 0$' /tmp/e5; then
+	ok "when type --wait returns, the host has the last key-up"
+else
+	fail "when type --wait returns, the host has the last key-up" "$(tail -n 4 /tmp/e5)"
+fi
+note "type --wait of ${#text} characters: $(((t1 - t0) * 10)) ms"
+kill $ER 2>/dev/null
+wait $ER
+got=$(keys_down /tmp/e5 | tr ' ' '\n' | sort | uniq -c | awk '{ printf "%s%s=%s", s, $2, $1; s = " " }')
+dropped=$(grep -c SYN_DROPPED /tmp/e5)
+if [ "$dropped" -eq 0 ]; then
+	check "... each key as often as the text has it" test "$got" = \
+		"KEY_A=30 KEY_B=30 KEY_C=30 KEY_D=30 KEY_E=30 KEY_F=30 KEY_G=30 KEY_H=30 KEY_I=29 KEY_SPACE=29 KEY_Z=1"
+else
+	note "evread fell behind $dropped times (SYN_DROPPED): key counts not compared ($got)"
+fi
+
+# type -: the text from standard input, newline and all.
+rm -f /tmp/r6
+evread -n 20 -t $T --ready-file /tmp/r6 "$ev" >/tmp/e6 2>&1 &
+ER=$!
+wait_for $T test -e /tmp/r6
+check "printf 'Hi there\\n' | vusbctl keyboard0 type --wait -" \
+	sh -c "printf 'Hi there\\n' | vusbctl keyboard0 type --wait -"
+wait $ER
+check "... types its 20 key events" test $? -eq 0
+check_match "... shift+h i space t h e r e enter" \
+	"^KEY_LEFTSHIFT KEY_H KEY_I KEY_SPACE KEY_T KEY_H KEY_E KEY_R KEY_E KEY_ENTER$" keys_down /tmp/e6
+
+# A long text with one untypable byte: refused before any chunk is sent.
+rm -f /tmp/r7
+evread -n 1 -t $((2 * VM_SLOW)) --ready-file /tmp/r7 "$ev" >/tmp/e7 2>&1 &
+ER=$!
+wait_for $T test -e /tmp/r7
+check_match "type - with a 0x01 byte at offset 200: exit 2, nothing typed" \
+	"byte 0x01 at offset 200.*nothing typed" \
+	sh -c "{ printf '%200s' ''; printf '\\001 tail'; } | vusbctl keyboard0 type - 2>&1; [ \$? -eq 2 ]"
+wait $ER
+check "... and the host got no key event" test $? -eq 1
+
 check_match "leds: none before the host sets any" "^none$" vusbctl keyboard0 leds
 check "the host sets caps lock (EV_LED to the event node)" evread --set-led CAPSL=1 "$ev"
 if wait_for $T sh -c 'vusbctl keyboard0 leds | grep -qw caps_lock'; then
