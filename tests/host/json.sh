@@ -112,4 +112,18 @@ assert s["image"]["mode"] == "ro" and s["image"]["size"] == 1 << 20
 assert s["medium"] == "present" and s["speed"] == "high-speed"
 ' "$ctl" list --json
 
+# Not JSON, but for scripts too: batch names the line of each error.
+begin "batch: each error names its line, and the lines after it still run"
+printf 'nosuch0 leds\n\n# a comment\nkeyboard0 frob\nkeyboard0 leds\nmouse0\n' |
+	"$ctl" batch >"$tmp/b.out" 2>"$tmp/b.err"
+rc=$?
+if [ $rc -eq 4 ] && grep -q "^vusbctl: line 1: no device named 'nosuch0'" "$tmp/b.err" &&
+	grep -q "^vusbctl: line 4: keyboard0: unknown command 'frob'" "$tmp/b.err" &&
+	grep -q "^vusbctl: line 6: not NAME COMMAND" "$tmp/b.err" &&
+	[ "$(cat "$tmp/b.out")" = none ]; then
+	pass
+else
+	fail "exit $rc" "$(cat "$tmp/b.out" "$tmp/b.err")"
+fi
+
 summary
