@@ -30,12 +30,23 @@ begin "make deb builds the package"
 version=$(sed -n 's/^VERSION *:= *//p' "$top/Makefile")
 arch=$(dpkg-architecture -qDEB_HOST_ARCH 2>/dev/null)
 deb=$tmp/build/deb/vusb_${version}_$arch.deb
-if make -s -C "$top" deb BUILD="$tmp/build" >"$tmp/make.log" 2>&1 &&
+# A caller's CFLAGS (make check-asan's sanitizers) must not reach the
+# package: checked below.
+if CFLAGS=-DVUSB_CALLER_CFLAGS make -s -C "$top" deb BUILD="$tmp/build" >"$tmp/make.log" 2>&1 &&
 	[ "$(tail -n 1 "$tmp/make.log")" = "$tmp/build/deb/vusb_${version}_$arch.deb" ] &&
 	[ -f "$deb" ]; then
 	pass
 else
 	fail "$(tail -n 20 "$tmp/make.log")"
+fi
+
+begin "the package is built with dpkg-buildflags' hardening, not the caller's CFLAGS"
+if grep -q -- '-fstack-protector-strong' "$tmp/build/deb/build.log" &&
+	grep -q -- '-D_FORTIFY_SOURCE=2' "$tmp/build/deb/build.log" &&
+	! grep -q VUSB_CALLER_CFLAGS "$tmp/build/deb/build.log"; then
+	pass
+else
+	fail "$(grep -m 3 -E '^(cc|gcc) ' "$tmp/build/deb/build.log")"
 fi
 
 begin "lintian: no error, no warning, no info (overrides in contrib/debian say why)"
