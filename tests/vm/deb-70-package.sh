@@ -3,7 +3,8 @@
 # run-systemd --deb): dpkg -i installs it with its dependencies met by
 # Debian's own packages, makes the vusb user and group and vusb's
 # directories and enables vusb.target; systemctl start vusb@NAME attaches
-# a mouse the kernel enumerates and drives, served as user vusb; dpkg -r
+# a mouse the kernel enumerates and drives, served as user vusb; an
+# upgrade leaves it running; dpkg -r
 # stops and unplugs it and leaves none of the package's files; dpkg -P
 # forgets vusb.target's enablement.
 . /vusb/tests/lib.sh
@@ -58,6 +59,19 @@ wait_for $T test -e /tmp/e.ready
 check "vusbctl debmouse move 7 0" vusbctl debmouse move 7 0
 wait $ER
 check_match "... and the kernel sees it" "REL_X 7" cat /tmp/e.ev
+
+# An upgrade (here the same version again, which runs the same scripts)
+# leaves a running device alone: vusb.target is not stopped, so neither
+# is anything PartOf it.
+busid=$(vusbctl list | awk '$1 == "debmouse" { print $4 }')
+if dpkg -i $DEB >/tmp/dpkg-u.out 2>&1; then
+	ok "dpkg -i again, with the mouse running (an upgrade)"
+else
+	fail "dpkg -i again, with the mouse running (an upgrade)" "$(cat /tmp/dpkg-u.out)"
+fi
+check_match "... the service kept its process" "^MainPID=$pid$" systemctl show -p MainPID vusb@mouse.service
+check_match "... and the mouse its bus id, still ready" "^debmouse +mouse +[0-9]+ +$busid +ready" vusbctl list
+check_match "... NRestarts=0" "^NRestarts=0$" systemctl show -p NRestarts vusb@mouse.service
 
 check "vusb@typo fails visibly" sh -c '! systemctl start vusb@no-such-conf.service 2>/dev/null'
 systemctl reset-failed vusb@no-such-conf.service 2>/dev/null || :
