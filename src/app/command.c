@@ -58,7 +58,9 @@ static void help(struct vusb *v, struct strbuf *out)
 			   "                           a mounted disk refuses, unless --force\n"
 			   "NAME fault SPEC            make the device misbehave (README: faults):\n"
 			   "                           stall, nak MS, timeout, error ERRNO,\n"
-			   "                           short BYTES, corrupt; --ep EP, --count N,\n"
+			   "                           short BYTES, corrupt, descriptor MODE TYPE;\n"
+			   "                           storage: slow MS, reset-storm, medium-error,\n"
+			   "                           not-ready, write-protect; --ep EP, --count N,\n"
 			   "                           --every N, --forever, --after N,\n"
 			   "                           --at-request TYPE, --seed N\n"
 			   "NAME faults                the faults set and how often each fired\n"
@@ -252,9 +254,13 @@ static int fault_command(struct vdev *vd, int argc, char **argv, struct strbuf *
 	}
 	r = usb_fault_add(vd->dev, &spec, &id);
 	if (r < 0) {
-		strbuf_printf(err, "%s: %s", vd->name,
-			      r == -ENOSPC ? "too many faults set (fault clear ID first)" :
-					     strerror(-r));
+		const char *reason = strerror(-r);
+
+		if (r == -ENOSPC)
+			reason = "too many faults set (fault clear ID first)";
+		else if (r == -EOPNOTSUPP)
+			reason = "a per-command fault, and this device has no commands";
+		strbuf_printf(err, "%s: %s", vd->name, reason);
 		return EXIT_FAILURE_;
 	}
 	usb_fault_format(&spec, &text);

@@ -632,7 +632,9 @@ int vdev_create(struct vusb *v, const struct vusb_model *model, const struct vus
 		if (r < 0) {
 			if (!err->len)
 				strbuf_printf(err, "--fault '%s': %s", opts->faults[i],
-					      strerror(-r));
+					      r == -EOPNOTSUPP ? "a per-command fault, and a "
+								 "device without commands" :
+								 strerror(-r));
 			usb_faults_free(vd->dev);
 			model->destroy(vd->dev);
 			if (v->ctl)

@@ -31,8 +31,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "src/storage/msc.h"
 #include "src/base/bytes.h"
+#include "src/storage/msc.h"
+#include "src/usb/fault.h"
 
 int msc_cbw_parse(const uint8_t *buf, size_t len, struct msc_cbw *ret)
 {
@@ -90,8 +91,45 @@ static void phase_error(struct msc *m)
 	m->phase_errors++;
 }
 
+/*
+ * reset-storm: the command is refused before it does anything (nothing is
+ * read or written). Whatever data phase the host planned is refused with
+ * a STALL as in cases 8 and 10, and the CSW says phase error, which BOT
+ * 6.7 and 5.3.4 answer with a reset recovery.
+ */
+static void refuse_command(struct msc *m)
+{
+	memset(&m->cmd, 0, offsetof(struct scsi_cmd, reply));
+	phase_error(m);
+	m->state = MSC_STATUS;
+	if (m->cbw.length)
+		halt(m, m->cbw.in ? m->ep_in : m->ep_out);
+	if (!m->cbw.length || !m->cbw.in)
+		usb_ep_wake(m->func->dev, m->ep_in); /* the CSW */
+}
+
+/* Whether a per-command fault took the command (src/usb/fault.h). */
+static bool command_fault(struct msc *m, struct usb_urb *cbw_urb)
+{
+	uint32_t ms = 0;
+
+	switch (usb_fault_command(m->func->dev, cbw_urb, &ms)) {
+	case USB_FAULT_RESET_STORM:
+		refuse_command(m);
+		return true;
+	case USB_FAULT_SLOW:
+		/* The data and status URBs wait on their endpoints (where
+		 * an unlink still finds them) until msc_timer(). */
+		m->slow = true;
+		usb_function_arm_timer(m->func, ms);
+		return false;
+	default:
+		return false;
+	}
+}
+
 /* A valid CBW arrived: run the command and settle on a data phase. */
-static void start_command(struct msc *m)
+static void start_command(struct msc *m, struct usb_urb *cbw_urb)
 {
 	const struct msc_cbw *c = &m->cbw;
 	struct scsi_cmd *cmd = &m->cmd;
@@ -101,6 +139,8 @@ static void start_command(struct msc *m)
 	m->xfer = 0;
 	m->failed = false;
 	m->csw_status = MSC_CSW_PASSED;
+	if (m->func->dev->faults && command_fault(m, cbw_urb))
+		return;
 	scsi_cmd_start(m->lun, cmd, c->cb, c->cb_len);
 
 	if (c->length == 0) {
@@ -148,7 +188,7 @@ static int take_cbw(struct msc *m, struct usb_urb *urb)
 		halt(m, m->ep_out);
 		return 0;
 	}
-	start_command(m);
+	start_command(m, urb);
 	return 0;
 }
 
@@ -251,6 +291,8 @@ static int msc_xfer(struct usb_function *f, struct usb_urb *urb)
 
 	if (m->state == MSC_NEED_RESET)
 		return -EPIPE;
+	if (m->slow)
+		return -EAGAIN; /* answered when msc_timer() wakes it */
 	if (!urb->in) {
 		if (urb->ep != (m->ep_out & 0x0f))
 			return -EPIPE;
@@ -285,8 +327,21 @@ static void msc_clear_halt(struct usb_function *f, uint8_t epaddr)
 		usb_ep_set_halt(f->dev, epaddr);
 }
 
+/* A slow command's time is up: its data and status move now. */
+static void msc_timer(struct usb_function *f)
+{
+	struct msc *m = f->data;
+
+	m->slow = false;
+	usb_ep_wake(f->dev, m->ep_in);
+	usb_ep_wake(f->dev, m->ep_out);
+}
+
 static void reset_state(struct msc *m)
 {
+	if (m->slow)
+		usb_function_arm_timer(m->func, 0);
+	m->slow = false;
 	m->state = MSC_IDLE;
 	m->moved = 0;
 	m->xfer = 0;
@@ -350,6 +405,8 @@ const struct usb_class_ops msc_class_ops = {
 	.clear_halt = msc_clear_halt,
 	.reset = msc_reset,
 	.splice_out = msc_splice_out,
+	.timer = msc_timer,
+	.faults = (1u << USB_FAULT_SLOW) | (1u << USB_FAULT_RESET_STORM),
 };
 
 int msc_attach(struct msc *m, struct scsi_lun *lun, struct usb_device *dev, unsigned int intf)

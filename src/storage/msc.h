@@ -79,6 +79,7 @@ struct msc {
 	uint32_t moved; /* bytes of the data phase done (discarded ones too) */
 	uint8_t csw_status; /* MSC_CSW_PHASE_ERROR overrides the SCSI status */
 	bool failed; /* the backend failed in the data phase */
+	bool slow; /* a slow fault holds the command's URBs until the timer */
 	struct scsi_cmd cmd;
 
 	/* Counters for `vusbctl list` and tests. */

@@ -53,10 +53,15 @@ static const struct {
 };
 
 static const char *const kinds[] = {
-	[USB_FAULT_STALL] = "stall",	       [USB_FAULT_NAK] = "nak",
-	[USB_FAULT_TIMEOUT] = "timeout",       [USB_FAULT_ERROR] = "error",
-	[USB_FAULT_SHORT] = "short",	       [USB_FAULT_CORRUPT] = "corrupt",
+	[USB_FAULT_STALL] = "stall",
+	[USB_FAULT_NAK] = "nak",
+	[USB_FAULT_TIMEOUT] = "timeout",
+	[USB_FAULT_ERROR] = "error",
+	[USB_FAULT_SHORT] = "short",
+	[USB_FAULT_CORRUPT] = "corrupt",
 	[USB_FAULT_DESCRIPTOR] = "descriptor",
+	[USB_FAULT_SLOW] = "slow",
+	[USB_FAULT_RESET_STORM] = "reset-storm",
 };
 
 static const char *const desc_modes[] = {
@@ -64,6 +69,10 @@ static const char *const desc_modes[] = {
 	[USB_FAULT_DESC_TRUNCATE] = "truncate",
 	[USB_FAULT_DESC_OVERSIZE] = "oversize",
 };
+
+#define KINDS_HELP                                                                          \
+	"stall, nak MS, timeout, error ERRNO, short BYTES, corrupt, descriptor MODE TYPE, " \
+	"slow MS, reset-storm"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -146,8 +155,7 @@ int usb_fault_parse(int argc, char *const *argv, struct usb_fault_spec *ret, str
 	int i;
 
 	if (argc < 1) {
-		strbuf_printf(err, "no fault: stall, nak MS, timeout, error ERRNO, short BYTES, "
-				   "corrupt");
+		strbuf_printf(err, "no fault: " KINDS_HELP);
 		return -EINVAL;
 	}
 	/* The reasons below quote the words: no control characters in them. */
@@ -166,10 +174,7 @@ int usb_fault_parse(int argc, char *const *argv, struct usb_fault_spec *ret, str
 		if (strcmp(argv[0], kinds[i]) == 0)
 			s.kind = (enum usb_fault_kind)i;
 	if (!s.kind) {
-		strbuf_printf(err,
-			      "unknown fault '%s': stall, nak MS, timeout, error ERRNO, "
-			      "short BYTES, corrupt",
-			      argv[0]);
+		strbuf_printf(err, "unknown fault '%s': " KINDS_HELP, argv[0]);
 		return -EINVAL;
 	}
 	i = 1;
@@ -193,10 +198,10 @@ int usb_fault_parse(int argc, char *const *argv, struct usb_fault_spec *ret, str
 		s.count = 0;
 		i = 3;
 	} else if (s.kind == USB_FAULT_NAK || s.kind == USB_FAULT_ERROR ||
-		   s.kind == USB_FAULT_SHORT) {
+		   s.kind == USB_FAULT_SHORT || s.kind == USB_FAULT_SLOW) {
 		if (argc < 2 || (argv[1][0] == '-' && argv[1][1] == '-')) {
 			strbuf_printf(err, "%s needs %s", argv[0],
-				      s.kind == USB_FAULT_NAK	? "MS" :
+				      s.kind == USB_FAULT_NAK || s.kind == USB_FAULT_SLOW ? "MS" :
 				      s.kind == USB_FAULT_ERROR ? "ERRNO" :
 								  "BYTES");
 			return -EINVAL;
@@ -210,8 +215,10 @@ int usb_fault_parse(int argc, char *const *argv, struct usb_fault_spec *ret, str
 				return -EINVAL;
 			}
 		} else {
-			if (number(argv[0], argv[1], 0,
-				   s.kind == USB_FAULT_NAK ? USB_FAULT_MAX_MS : INT32_MAX, &v, err))
+			/* slow 0 would be no fault at all */
+			if (number(argv[0], argv[1], s.kind == USB_FAULT_SLOW,
+				   s.kind == USB_FAULT_SHORT ? INT32_MAX : USB_FAULT_MAX_MS, &v,
+				   err))
 				return -EINVAL;
 			s.arg = (uint32_t)v;
 		}
@@ -280,6 +287,12 @@ int usb_fault_parse(int argc, char *const *argv, struct usb_fault_spec *ret, str
 		s.count = 0;
 	if (s.kind == USB_FAULT_DESCRIPTOR && (s.ep != 0 || s.request != USB_REQ_GET_DESCRIPTOR)) {
 		strbuf_printf(err, "--ep: a descriptor fault is on endpoint 0");
+		return -EINVAL;
+	}
+	if (((1u << s.kind) & USB_FAULT_PER_COMMAND) &&
+	    (s.ep != USB_FAULT_ANY_EP || s.request != USB_FAULT_ANY_REQ)) {
+		strbuf_printf(err, "%s is per command of the device: no --ep or --at-request",
+			      argv[0]);
 		return -EINVAL;
 	}
 	if (s.request != USB_FAULT_ANY_REQ) {
@@ -359,7 +372,8 @@ void usb_fault_format(const struct usb_fault_spec *s, struct strbuf *out)
 	strbuf_printf(out, "%s", kinds[s->kind]);
 	if (s->kind == USB_FAULT_ERROR)
 		strbuf_printf(out, " %s", errno_name(s->arg));
-	else if (s->kind == USB_FAULT_NAK || s->kind == USB_FAULT_SHORT)
+	else if (s->kind == USB_FAULT_NAK || s->kind == USB_FAULT_SHORT ||
+		 s->kind == USB_FAULT_SLOW)
 		strbuf_printf(out, " %u", s->arg);
 	else if (s->kind == USB_FAULT_DESCRIPTOR)
 		strbuf_printf(out, " %s %s", desc_modes[s->arg], dtype_name(s->dtype));

@@ -63,6 +63,13 @@ int usb_fault_add(struct usb_device *dev, const struct usb_fault_spec *spec, uns
 	struct usb_faults *fs = dev->faults;
 	unsigned int i;
 
+	if ((1u << spec->kind) & USB_FAULT_PER_COMMAND) {
+		for (i = 0; i < dev->nfuncs; i++)
+			if (dev->funcs[i].ops->faults & (1u << spec->kind))
+				break;
+		if (i == dev->nfuncs)
+			return -EOPNOTSUPP;
+	}
 	if (!fs) {
 		fs = calloc(1, sizeof(*fs));
 		if (!fs)
@@ -192,7 +199,7 @@ static bool matches(const struct fault *f, const struct usb_urb *urb)
 {
 	const struct usb_fault_spec *s = &f->spec;
 
-	if (!f->id)
+	if (!f->id || ((1u << s->kind) & USB_FAULT_PER_COMMAND))
 		return false;
 	if ((s->kind == USB_FAULT_SHORT || s->kind == USB_FAULT_CORRUPT) && !urb->in)
 		return false;
@@ -252,11 +259,25 @@ static void fail(struct usb_device *dev, struct usb_urb *urb, int status)
 	dev->transport->complete(dev->transport_data, urb);
 }
 
+/* `f` fires on `urb`: count, log with the URB it hit, mark the URB for a capture. */
+static void fired(struct usb_device *dev, struct fault *f, struct usb_urb *urb)
+{
+	char what[160];
+
+	f->fired++;
+	urb->fault_kind = (uint8_t)f->spec.kind;
+	urb->fault_id = (uint16_t)f->id;
+	snprintf(what, sizeof(what), "fault %u %s fired on seqnum %u ep 0x%02x (%u of %s%u)", f->id,
+		 usb_fault_kind_name(f->spec.kind), urb->seqnum,
+		 (urb->in ? USB_DIR_IN : 0) | urb->ep, f->fired, f->spec.count ? "" : "every ",
+		 f->spec.count ? f->spec.count : f->spec.every);
+	usb_device_event(dev, what);
+}
+
 bool usb_fault_submit(struct usb_device *dev, struct usb_urb *urb)
 {
 	struct usb_faults *fs = dev->faults;
 	struct fault *hit = NULL;
-	char what[160];
 	unsigned int i;
 	struct usb_ep *ep;
 
@@ -268,12 +289,7 @@ bool usb_fault_submit(struct usb_device *dev, struct usb_urb *urb)
 	}
 	if (!hit)
 		return false;
-	hit->fired++;
-	snprintf(what, sizeof(what), "fault %u %s fired on seqnum %u ep 0x%02x (%u of %s%u)",
-		 hit->id, usb_fault_kind_name(hit->spec.kind), urb->seqnum, (urb->in ? USB_DIR_IN : 0) | urb->ep,
-		 hit->fired, hit->spec.count ? "" : "every ",
-		 hit->spec.count ? hit->spec.count : hit->spec.every);
-	usb_device_event(dev, what);
+	fired(dev, hit, urb);
 
 	switch (hit->spec.kind) {
 	case USB_FAULT_STALL:
@@ -306,8 +322,32 @@ bool usb_fault_submit(struct usb_device *dev, struct usb_urb *urb)
 		urb->fault_op = USB_FAULT_DESCRIPTOR;
 		urb->fault_arg = hit->spec.arg;
 		return false;
+	case USB_FAULT_SLOW:
+	case USB_FAULT_RESET_STORM:
+		break; /* per command: matches() never picks them */
 	}
 	return false;
+}
+
+enum usb_fault_kind usb_fault_command(struct usb_device *dev, struct usb_urb *urb,
+				      uint32_t *ret_arg)
+{
+	struct fault *hit = NULL;
+	unsigned int i;
+
+	/* Every per-command fault counts the command, as URB faults count
+	 * URBs; the first due one fires. */
+	for (i = 0; i < USB_FAULT_MAX; i++) {
+		struct fault *f = &dev->faults->f[i];
+
+		if (f->id && ((1u << f->spec.kind) & USB_FAULT_PER_COMMAND) && due(f) && !hit)
+			hit = f;
+	}
+	if (!hit)
+		return 0;
+	fired(dev, hit, urb);
+	*ret_arg = hit->spec.arg;
+	return hit->spec.kind;
 }
 
 /* What a descriptor fault makes of a GET_DESCRIPTOR answer in urb->buf. */

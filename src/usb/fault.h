@@ -22,6 +22,14 @@
  *                  bos); --forever unless --count says otherwise, so that
  *                  the next enumeration (vusbctl NAME replug) meets it
  *
+ * Per command of a class that has commands (mass storage: each CBW), not
+ * per URB; --ep and --at-request do not apply:
+ *
+ *   slow MS        the command is answered MS milliseconds late: its data
+ *                  and status URBs are held (the loop is not)
+ *   reset-storm    the command is refused with a phase error, which the
+ *                  host must answer with a reset recovery (see msc.c)
+ *
  * --ep 0x81 (an endpoint address; 0: control) limits the fault to one
  * endpoint, default every endpoint. It fires on the first matching URB
  * (--count N: the first N; --every N: every Nth, forever unless --count
@@ -61,7 +69,12 @@ enum usb_fault_kind {
 	USB_FAULT_SHORT,
 	USB_FAULT_CORRUPT,
 	USB_FAULT_DESCRIPTOR, /* arg: USB_FAULT_DESC_* */
+	USB_FAULT_SLOW, /* per command; arg: ms */
+	USB_FAULT_RESET_STORM, /* per command */
 };
+
+/* The kinds that fire per class command (usb_fault_command()), not per URB. */
+#define USB_FAULT_PER_COMMAND ((1u << USB_FAULT_SLOW) | (1u << USB_FAULT_RESET_STORM))
 
 /* descriptor MODE TYPE: what GET_DESCRIPTOR(TYPE) answers */
 enum {
@@ -72,7 +85,7 @@ enum {
 
 struct usb_fault_spec {
 	enum usb_fault_kind kind;
-	uint32_t arg; /* nak: ms; error: errno (positive); short: bytes */
+	uint32_t arg; /* nak, slow: ms; error: errno (positive); short: bytes */
 	uint16_t ep; /* endpoint address (0x81), or USB_FAULT_ANY_EP */
 	uint16_t request; /* bRequest to match, or USB_FAULT_ANY_REQ */
 	int16_t dtype; /* with GET_DESCRIPTOR: the descriptor type, -1 any */
@@ -102,8 +115,9 @@ void usb_fault_format(const struct usb_fault_spec *spec, struct strbuf *out);
 const char *usb_fault_kind_name(enum usb_fault_kind kind);
 
 /*
- * Set a fault on `dev`: its id (1, 2, ...) in *ret_id. 0, -ENOMEM, or
- * -ENOSPC when USB_FAULT_MAX are set.
+ * Set a fault on `dev`: its id (1, 2, ...) in *ret_id. 0, -ENOMEM,
+ * -ENOSPC when USB_FAULT_MAX are set, or -EOPNOTSUPP for a per-command
+ * kind that no class of the device honours (usb_class_ops.faults).
  */
 int usb_fault_add(struct usb_device *dev, const struct usb_fault_spec *spec, unsigned int *ret_id);
 
@@ -118,6 +132,15 @@ void usb_fault_list(const struct usb_device *dev, struct strbuf *out);
 
 /* Free the engine; no URB may be held (the device is off its transport). */
 void usb_faults_free(struct usb_device *dev);
+
+/*
+ * A class's command starts, carried by `urb` (mass storage: the CBW):
+ * the per-command fault that fires on it (USB_FAULT_SLOW, ...), its arg
+ * in *ret_arg, logged and marked on the URB like any other; 0 when none.
+ * Call only when dev->faults is set.
+ */
+enum usb_fault_kind usb_fault_command(struct usb_device *dev, struct usb_urb *urb,
+				      uint32_t *ret_arg);
 
 /* ---- for the core (usbdev.c) only ---- */
 

@@ -500,6 +500,8 @@ static inline __attribute__((always_inline)) void serve(struct usb_device *dev, 
 void usb_device_submit(struct usb_device *dev, struct usb_urb *urb)
 {
 	urb->fault_op = 0;
+	urb->fault_kind = 0;
+	urb->fault_id = 0;
 	/* No fault ever set: one pointer test (src/usb/fault.h). */
 	if (dev->faults && usb_fault_submit(dev, urb))
 		return;

@@ -54,6 +54,8 @@ struct usb_urb {
 	void *owner; /* the transport's */
 	/* a fault that fired leaves work for completion (src/usb/fault.h) */
 	uint8_t fault_op; /* 0: none */
+	uint8_t fault_kind; /* the kind of the fault that fired on it, 0: none */
+	uint16_t fault_id; /* and its id, for a capture's comment */
 	uint32_t fault_arg;
 };
 
@@ -105,6 +107,12 @@ struct usb_class_ops {
 	 * is the model's job. At most one function of a device has it.
 	 */
 	bool ep0;
+	/*
+	 * The per-command faults the class honours, (1u << USB_FAULT_SLOW)
+	 * ... (src/usb/fault.h): it asks usb_fault_command() as each of its
+	 * commands starts. Setting another kind on the device is refused.
+	 */
+	uint32_t faults;
 };
 
 struct usb_function {

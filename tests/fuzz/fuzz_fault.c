@@ -13,7 +13,7 @@
 
 static void check_spec(const struct usb_fault_spec *s)
 {
-	FUZZ_CHECK(s->kind >= USB_FAULT_STALL && s->kind <= USB_FAULT_DESCRIPTOR, "kind %d",
+	FUZZ_CHECK(s->kind >= USB_FAULT_STALL && s->kind <= USB_FAULT_RESET_STORM, "kind %d",
 		   s->kind);
 	FUZZ_CHECK(s->every >= 1, "every %u", s->every);
 	FUZZ_CHECK(s->ep == USB_FAULT_ANY_EP || (s->ep <= 0xff && !(s->ep & 0x70)), "ep %#x",
@@ -21,6 +21,12 @@ static void check_spec(const struct usb_fault_spec *s)
 	FUZZ_CHECK(s->request == USB_FAULT_ANY_REQ || s->ep == 0, "request on ep %#x", s->ep);
 	FUZZ_CHECK(s->kind != USB_FAULT_NAK || s->arg <= USB_FAULT_MAX_MS, "nak %u", s->arg);
 	FUZZ_CHECK(s->kind != USB_FAULT_ERROR || s->arg > 0, "errno %u", s->arg);
+	FUZZ_CHECK(s->kind != USB_FAULT_SLOW || (s->arg >= 1 && s->arg <= USB_FAULT_MAX_MS),
+		   "slow %u", s->arg);
+	/* per command: no endpoint, no request */
+	FUZZ_CHECK(!((1u << s->kind) & USB_FAULT_PER_COMMAND) ||
+			   (s->ep == USB_FAULT_ANY_EP && s->request == USB_FAULT_ANY_REQ),
+		   "%d on ep %#x request %#x", s->kind, s->ep, s->request);
 	FUZZ_CHECK(s->kind != USB_FAULT_DESCRIPTOR ||
 			   (s->arg >= USB_FAULT_DESC_CORRUPT && s->arg <= USB_FAULT_DESC_OVERSIZE &&
 			    s->dtype >= 0 && s->ep == 0),

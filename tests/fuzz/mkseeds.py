@@ -160,4 +160,6 @@ write("fault", {
     "request": b"stall --at-request get_descriptor:config",
     "tabs": b"error\tEPROTO\t--at-request\tset_configuration",
     "descriptor": b"descriptor oversize config --count 2",
+    "slow": b"slow 250 --every 3 --after 1",
+    "reset-storm": b"reset-storm --count 3",
 })

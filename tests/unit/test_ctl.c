@@ -388,7 +388,12 @@ static void fault_commands(void **state)
 			    "fault 2: stall --at-request set_configuration --count 1\n");
 	assert_int_equal(run(v, false, &out, &err, "mouse0 fault explode"), EXIT_USAGE);
 	assert_string_equal(strbuf_str(&err), "mouse0: unknown fault 'explode': stall, nak MS, "
-					      "timeout, error ERRNO, short BYTES, corrupt");
+					      "timeout, error ERRNO, short BYTES, corrupt, "
+					      "descriptor MODE TYPE, slow MS, reset-storm");
+	/* A mouse has no commands to slow: refused, nothing set. */
+	assert_int_equal(run(v, false, &out, &err, "mouse0 fault slow 100"), EXIT_FAILURE_);
+	assert_string_equal(strbuf_str(&err),
+			    "mouse0: a per-command fault, and this device has no commands");
 	assert_int_equal(run(v, false, &out, &err, "mouse0 fault"), EXIT_USAGE);
 	/* per device */
 	assert_int_equal(run(v, false, &out, &err, "keyboard0 faults"), 0);

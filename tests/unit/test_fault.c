@@ -130,6 +130,14 @@ static void test_options(void **state)
 	assert_int_equal(s.request, 9);
 	assert_int_equal(s.dtype, -1);
 	assert_int_equal(parse_ok("stall --at-request get_descriptor:report").dtype, 0x22);
+	s = parse_ok("slow 250");
+	assert_int_equal(s.kind, USB_FAULT_SLOW);
+	assert_int_equal(s.arg, 250);
+	assert_int_equal(s.count, 1);
+	assert_int_equal(s.ep, USB_FAULT_ANY_EP);
+	s = parse_ok("reset-storm --count 3");
+	assert_int_equal(s.kind, USB_FAULT_RESET_STORM);
+	assert_int_equal(s.count, 3);
 	s = parse_ok("  error\tEPROTO   --ep 0x81\t");
 	assert_int_equal(s.arg, EPROTO);
 	assert_int_equal(s.ep, 0x81);
@@ -151,6 +159,12 @@ static void test_refused(void **state)
 	parse_bad("error EIO", "error 'EIO'");
 	parse_bad("error 71", "error '71'");
 	parse_bad("short", "short needs BYTES");
+	parse_bad("slow", "slow needs MS");
+	parse_bad("slow 0", "slow '0': out of range (1 to 3600000)");
+	parse_bad("slow 3600001", "out of range");
+	parse_bad("slow 10 --ep 0x81", "slow is per command of the device: no --ep");
+	parse_bad("reset-storm --at-request set_configuration", "reset-storm is per command");
+	parse_bad("reset-storm --ep 0", "per command");
 	parse_bad("short 12x", "not a number");
 	parse_bad("stall --ep", "--ep needs a value");
 	parse_bad("stall --ep 0x100", "--ep '0x100'");
@@ -191,6 +205,8 @@ static void test_format(void **state)
 	format_is("error -EOVERFLOW --every 3", "error EOVERFLOW --every 3");
 	format_is("short 3 --every 2 --count 5", "short 3 --every 2 --count 5");
 	format_is("corrupt", "corrupt --count 1 --seed 1");
+	format_is("slow 100 --after 2 --every 3", "slow 100 --after 2 --every 3");
+	format_is("reset-storm", "reset-storm --count 1");
 	format_is("stall --at-request get_descriptor:config",
 		  "stall --at-request get_descriptor:config --count 1");
 }

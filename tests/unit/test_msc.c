@@ -13,11 +13,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
 #include "src/storage/msc.h"
 #include "src/storage/scsi.h"
+#include "src/usb/fault.h"
 #include "src/usb/usbdev.h"
 #include "tests/lib/bot.h"
 #include "tests/lib/fakehost.h"
@@ -110,6 +112,7 @@ static int teardown(void **state)
 
 	fakehost_disconnect(&t->host);
 	fakehost_release(&t->host);
+	usb_faults_free(&t->dev);
 	free(t);
 	return 0;
 }
@@ -657,6 +660,153 @@ static void test_random_cbws(void **state)
 	}
 }
 
+static unsigned int set_fault(struct t *t, const char *text)
+{
+	struct usb_fault_spec spec;
+	struct strbuf err = { 0 };
+	unsigned int id;
+
+	if (usb_fault_parse_text(text, strlen(text), &spec, &err) < 0)
+		fail_msg("%s: %s", text, strbuf_str(&err));
+	assert_int_equal(usb_fault_add(&t->dev, &spec, &id), 0);
+	return id;
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* slow MS: the command's data and CSW wait MS on their endpoints, where
+ * an unlink finds them; the next command is on time again. */
+static void test_fault_slow(void **state)
+{
+	struct t *t = *state;
+	uint8_t cbw[MSC_CBW_SIZE];
+	struct usb_urb *u, *csw;
+
+	set_fault(t, "slow 30");
+	bot_cbw_build(cbw, 60, 1024, true, CDB(SCSI_READ_10, 0, 0, 0, 0, 4, 0, 0, 2), 10);
+	assert_int_equal(bot_send_out(&t->host, cbw, sizeof(cbw)), 0);
+	fakehost_expect_event(&t->host, "fault 1 slow fired on seqnum");
+	assert_int_equal(t->host.armed_ms, 30);
+	u = fakehost_urb(&t->host, 1, true, 1024);
+	fakehost_submit(&t->host, u);
+	csw = fakehost_urb(&t->host, 1, true, MSC_CSW_SIZE);
+	fakehost_submit(&t->host, csw);
+	/* Early: the timer is not due, nothing moves. */
+	usb_device_timer(&t->dev);
+	assert_int_equal(usb_ep_pending(&t->dev, EP_BULK_IN), 2);
+	sleep_ms(35);
+	usb_device_timer(&t->dev);
+	assert_true(fakehost_take(&t->host, u));
+	assert_int_equal(u->status, 0);
+	assert_int_equal(u->actual, 1024);
+	assert_memory_equal(u->buf, t->disk + 4 * 512, 1024);
+	fakehost_urb_free(&t->host, u);
+	assert_true(fakehost_take(&t->host, csw));
+	assert_int_equal(csw->status, 0);
+	assert_int_equal(csw->buf[12], MSC_CSW_PASSED);
+	fakehost_urb_free(&t->host, csw);
+	/* Spent (--count 1): the next command is answered at once. */
+	CMD(t, 61, 0, false, NULL, SCSI_TEST_UNIT_READY, 0, 0, 0, 0, 0);
+	expect_csw(t, MSC_CSW_PASSED, 0);
+
+	/* --forever, and the host gives up on a held CSW: the unlink takes
+	 * it, the CSW goes to the host's next read. */
+	set_fault(t, "slow 20 --forever");
+	bot_cbw_build(cbw, 62, 0, false, CDB(SCSI_TEST_UNIT_READY), 6);
+	assert_int_equal(bot_send_out(&t->host, cbw, sizeof(cbw)), 0);
+	csw = fakehost_urb(&t->host, 1, true, MSC_CSW_SIZE);
+	fakehost_submit(&t->host, csw);
+	assert_ptr_equal(fakehost_unlink(&t->host, csw->seqnum), csw);
+	fakehost_urb_free(&t->host, csw);
+	sleep_ms(25);
+	usb_device_timer(&t->dev);
+	assert_int_equal(t->host.armed_ms, 0);
+	csw = fakehost_urb(&t->host, 1, true, MSC_CSW_SIZE);
+	fakehost_submit(&t->host, csw);
+	assert_true(fakehost_take(&t->host, csw));
+	assert_int_equal(bot_le32(csw->buf + 4), 62);
+	fakehost_urb_free(&t->host, csw);
+	/* A reset while a command is held: no timer left, nothing held. */
+	assert_int_equal(bot_send_out(&t->host, cbw, sizeof(cbw)), 0);
+	assert_true(t->host.armed_ms > 0);
+	assert_int_equal(bot_reset(&t->host), 0);
+	assert_false(t->msc.slow);
+	assert_int_equal(t->host.armed_ms, 0);
+	assert_int_equal(usb_fault_clear(&t->dev, 0), 0);
+	CMD(t, 63, 0, false, NULL, SCSI_TEST_UNIT_READY, 0, 0, 0, 0, 0);
+	expect_csw(t, MSC_CSW_PASSED, 0);
+}
+
+/* reset-storm --count 2: two commands refused with a phase error and no
+ * data moved (a WRITE writes nothing), each recovered by a port reset;
+ * the third passes. */
+static void test_fault_reset_storm(void **state)
+{
+	struct t *t = *state;
+	uint8_t before[sizeof(t->disk)], data[1024];
+	struct strbuf out = { 0 };
+	unsigned int i;
+
+	memcpy(before, t->disk, sizeof(before));
+	memset(data, 0xa5, sizeof(data));
+	set_fault(t, "reset-storm --count 2");
+	for (i = 0; i < 2; i++) {
+		CMD(t, 70 + i, 1024, false, data, SCSI_WRITE_10, 0, 0, 0, 0, 8, 0, 0, 2, 0);
+		assert_int_equal(t->r.data_status, -EPIPE); /* the data phase is refused */
+		expect_csw(t, MSC_CSW_PHASE_ERROR, 0);
+		assert_memory_equal(t->disk, before, sizeof(before));
+		/* usb-storage's recovery: a port reset, which configures again */
+		assert_int_equal(fakehost_control(&t->host, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0,
+						  NULL, NULL, NULL),
+				 0);
+	}
+	CMD(t, 72, 0, false, NULL, SCSI_TEST_UNIT_READY, 0, 0, 0, 0, 0);
+	expect_csw(t, MSC_CSW_PASSED, 0);
+	CMD(t, 73, 1024, false, data, SCSI_WRITE_10, 0, 0, 0, 0, 8, 0, 0, 2, 0);
+	expect_csw(t, MSC_CSW_PASSED, 0);
+	assert_memory_equal(t->disk + 8 * 512, data, sizeof(data));
+	usb_fault_list(&t->dev, &out);
+	assert_string_equal(strbuf_str(&out), "1\treset-storm --count 2\tfired 2 (spent)\n");
+	strbuf_free(&out);
+	assert_int_equal(fakehost_count_events(&t->host, "reset-storm fired"), 2);
+
+	/* A READ is refused too (its data IN stalls), and so is a command
+	 * with no data phase; the BOT class reset recovers as well. */
+	usb_fault_clear(&t->dev, 0);
+	set_fault(t, "reset-storm --count 2");
+	CMD(t, 74, 512, true, NULL, SCSI_READ_10, 0, 0, 0, 0, 0, 0, 0, 1, 0);
+	assert_int_equal(t->r.data_status, -EPIPE);
+	expect_csw(t, MSC_CSW_PHASE_ERROR, 0);
+	assert_int_equal(bot_reset(&t->host), 0);
+	CMD(t, 75, 0, false, NULL, SCSI_TEST_UNIT_READY, 0, 0, 0, 0, 0);
+	expect_csw(t, MSC_CSW_PHASE_ERROR, 0);
+	assert_int_equal(bot_reset(&t->host), 0);
+	CMD(t, 76, 512, true, NULL, SCSI_READ_10, 0, 0, 0, 0, 0, 0, 0, 1, 0);
+	expect_csw(t, MSC_CSW_PASSED, 0);
+	assert_memory_equal(t->r.data, t->disk, 512);
+}
+
+/* Per-command faults need a class with commands: not a mouse's. */
+static void test_fault_per_command_refused(void **state)
+{
+	struct usb_device dev;
+	struct usb_fault_spec spec;
+	struct strbuf err = { 0 };
+	unsigned int id;
+
+	usb_device_init(&dev);
+	assert_int_equal(usb_fault_parse_text("slow 5", 6, &spec, &err), 0);
+	assert_int_equal(usb_fault_add(&dev, &spec, &id), -EOPNOTSUPP);
+	assert_null(dev.faults);
+	assert_int_equal(usb_fault_parse_text("reset-storm", 11, &spec, &err), 0);
+	assert_int_equal(usb_fault_add(&dev, &spec, &id), -EOPNOTSUPP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -683,6 +833,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_error_mid_transfer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unconfigured_and_disconnect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_cbws, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_slow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_reset_storm, setup, teardown),
+		cmocka_unit_test(test_fault_per_command_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
