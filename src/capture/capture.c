@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 #include "src/base/bytes.h"
 #include "src/capture/capture.h"
 #include "src/capture/pcapng.h"
+#include "src/usb/fault.h"
 
 struct capture_iface {
 	uint64_t recv;
@@ -237,10 +239,20 @@ void capture_urb(struct capture *cap, unsigned int ifid, const struct usb_device
 	struct usbmon_rec r = { 0 };
 	uint8_t hdr[USBMON_HDR_SIZE];
 	size_t keep = len, n;
+	char note[64];
+	const char *comment = NULL;
 	uint8_t *p;
 
 	if (cap->ended || ifid >= cap->nifaces)
 		return;
+	/* The fault that hit the URB (it fires after the submission is
+	 * recorded): named on its completion, for a replay to find. */
+	if (type != 'S' && urb->fault_id) {
+		snprintf(note, sizeof(note), "fault %u: %s ep 0x%02x", urb->fault_id,
+			 usb_fault_kind_name((enum usb_fault_kind)urb->fault_kind),
+			 urb->ep | (urb->in ? 0x80 : 0));
+		comment = note;
+	}
 	if (!data)
 		keep = len = 0;
 	if (cap->snaplen && keep > cap->snaplen)
@@ -267,14 +279,15 @@ void capture_urb(struct capture *cap, unsigned int ifid, const struct usb_device
 	r.xfer_flags = urb->flags;
 	usbmon_hdr_encode(hdr, &r);
 
-	n = pcapng_epb(NULL, 0, ifid, ts, hdr, sizeof(hdr), data, keep, 0);
+	n = pcapng_epb(NULL, 0, ifid, ts, hdr, sizeof(hdr), data, keep, 0, comment);
 	p = reserve(cap, n);
 	if (!p) {
 		cap->iface[ifid].dropped++;
 		return;
 	}
 	pcapng_epb(p, n, ifid, ts, hdr, sizeof(hdr), data, keep,
-		   (uint32_t)(sizeof(hdr) + (len > UINT32_MAX - 64 ? UINT32_MAX - 64 : len)));
+		   (uint32_t)(sizeof(hdr) + (len > UINT32_MAX - 64 ? UINT32_MAX - 64 : len)),
+		   comment);
 	cap->len += n;
 	cap->iface[ifid].recv++;
 	schedule(cap);

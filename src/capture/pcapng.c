@@ -114,10 +114,13 @@ size_t pcapng_idb(uint8_t *buf, size_t cap, uint16_t linktype, uint32_t snaplen,
 }
 
 size_t pcapng_epb(uint8_t *buf, size_t cap, uint32_t ifid, uint64_t ts_us, const void *hdr,
-		  size_t hlen, const void *data, size_t dlen, uint32_t orig_len)
+		  size_t hlen, const void *data, size_t dlen, uint32_t orig_len,
+		  const char *comment)
 {
 	size_t plen = hlen + dlen;
-	size_t total = 8 + 20 + pad4(plen) + 4;
+	size_t opts = str_opt_size(comment);
+	size_t total = 8 + 20 + pad4(plen) + (opts ? opts + 4 : 0) + 4;
+	uint8_t *p;
 
 	if (plen > UINT32_MAX - 64 || total > cap)
 		return total;
@@ -131,6 +134,11 @@ size_t pcapng_epb(uint8_t *buf, size_t cap, uint32_t ifid, uint64_t ts_us, const
 	if (dlen)
 		memcpy(buf + 28 + hlen, data, dlen);
 	memset(buf + 28 + plen, 0, pad4(plen) - plen);
+	p = buf + 28 + pad4(plen);
+	if (opts) {
+		p += put_str_opt(p, OPT_COMMENT, comment);
+		put_opt(p, OPT_ENDOFOPT, NULL, 0);
+	}
 	frame(buf, PCAPNG_BT_EPB, total);
 	return total;
 }

@@ -80,10 +80,12 @@ size_t pcapng_idb(uint8_t *buf, size_t cap, uint16_t linktype, uint32_t snaplen,
 /*
  * Enhanced packet on interface `ifid` at `ts_us` microseconds since the
  * epoch: `hlen` bytes of hdr then `dlen` bytes of data (either may be
- * 0/NULL), of a packet that was `orig_len` bytes long.
+ * 0/NULL), of a packet that was `orig_len` bytes long; `comment`
+ * (opt_comment, NULL: none), e.g. the fault that hit it.
  */
 size_t pcapng_epb(uint8_t *buf, size_t cap, uint32_t ifid, uint64_t ts_us, const void *hdr,
-		  size_t hlen, const void *data, size_t dlen, uint32_t orig_len);
+		  size_t hlen, const void *data, size_t dlen, uint32_t orig_len,
+		  const char *comment);
 
 /*
  * Interface statistics of `ifid` at `ts_us`: packets received and

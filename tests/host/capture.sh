@@ -247,6 +247,35 @@ if [ ${#missing[@]} -eq 0 ]; then
 		fail "vusb-attach did not start" "$(cat "$tmp/d.err")"
 	fi
 
+	begin "a fault that fires is named in a comment on the packet of the URB it hit"
+	cap=$tmp/flt.pcapng
+	"$attach" --no-stdin --capture "$cap" --listen 127.0.0.1:0 storage "$disk" \
+		--fault 'slow 20' --fault 'nak 10 --ep 0x81 --count 1' >"$tmp/flt.out" \
+		2>"$tmp/flt.err" &
+	pid=$!
+	pids+=("$pid")
+	if wait_listen "$tmp/flt.out"; then
+		python3 "$import" "$port" 1-1 5 >"$tmp/flt.imp" 2>&1
+		irc=$?
+		kill -TERM "$pid"
+		wait "$pid"
+		# Wireshark 4 calls the option frame.comment (pkt_comment before 3.6)
+		fields "$cap" frame.number frame.comment usb.endpoint_address |
+			awk -F'\t' '$2 != ""' >"$tmp/flt.fields"
+		slow=$(grep -c $'\tfault 1: slow ep 0x02\t0x02$' "$tmp/flt.fields")
+		nak=$(grep -c $'\tfault 2: nak ep 0x81\t0x81$' "$tmp/flt.fields")
+		if [ "$irc" -eq 0 ] && [ "$slow" -eq 1 ] && [ "$nak" -eq 1 ] &&
+			[ "$(wc -l <"$tmp/flt.fields")" -eq 2 ] &&
+			grep -q 'storage0: fault 1 slow fired on seqnum' "$tmp/flt.err"; then
+			pass
+		else
+			fail "importer $irc, $slow slow and $nak nak comments" \
+				"$(cat "$tmp/flt.fields" "$tmp/flt.imp" "$tmp/flt.err")"
+		fi
+	else
+		fail "vusb-attach did not start" "$(cat "$tmp/flt.err")"
+	fi
+
 	begin "bad --capture options are usage errors (exit 2)"
 	"$attach" --no-stdin --capture-snaplen 0 --capture x mouse >"$tmp/u1" 2>&1
 	u1=$?

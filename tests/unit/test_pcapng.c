@@ -109,7 +109,7 @@ static void test_epb(void **state)
 	size_t n;
 
 	memset(hdr, 0xa5, sizeof(hdr));
-	n = pcapng_epb(b, sizeof(b), 3, ts, hdr, sizeof(hdr), data, sizeof(data), 64 + 512);
+	n = pcapng_epb(b, sizeof(b), 3, ts, hdr, sizeof(hdr), data, sizeof(data), 64 + 512, NULL);
 	assert_int_equal(n, 28 + 72 + 4); /* 69 bytes padded to 72 */
 	check_frame(b, n, PCAPNG_BT_EPB);
 	assert_int_equal(get_le32(b + 8), 3);
@@ -121,9 +121,31 @@ static void test_epb(void **state)
 	assert_int_equal(b[97] | b[98] | b[99], 0);
 
 	/* the original length is never less than what is kept */
-	pcapng_epb(b, sizeof(b), 0, ts, hdr, sizeof(hdr), NULL, 0, 0);
+	pcapng_epb(b, sizeof(b), 0, ts, hdr, sizeof(hdr), NULL, 0, 0, NULL);
 	assert_int_equal(get_le32(b + 20), 64);
 	assert_int_equal(get_le32(b + 24), 64);
+}
+
+/* A comment (the fault that hit the URB): opt_comment after the packet,
+ * then opt_endofopt. */
+static void test_epb_comment(void **state)
+{
+	uint8_t b[160], hdr[64], data[5] = { 1, 2, 3, 4, 5 };
+	const char *c = "fault 2: stall ep 0x81";
+	size_t n;
+
+	memset(hdr, 0, sizeof(hdr));
+	assert_int_equal(pcapng_epb(NULL, 0, 0, 0, hdr, 64, data, 5, 69, c), 28 + 72 + 28 + 4 + 4);
+	n = pcapng_epb(b, sizeof(b), 0, 0, hdr, sizeof(hdr), data, sizeof(data), 69, c);
+	assert_int_equal(n, 28 + 72 + 4 + 24 + 4 + 4);
+	check_frame(b, n, PCAPNG_BT_EPB);
+	assert_int_equal(get_le16(b + 100), 1); /* opt_comment */
+	assert_int_equal(get_le16(b + 102), strlen(c));
+	assert_memory_equal(b + 104, c, strlen(c));
+	assert_int_equal(b[126] | b[127], 0); /* padding */
+	assert_int_equal(get_le32(b + 128), 0); /* opt_endofopt */
+	/* an empty comment is none */
+	assert_int_equal(pcapng_epb(NULL, 0, 0, 0, hdr, 64, NULL, 0, 0, ""), 28 + 64 + 4);
 }
 
 static void test_isb(void **state)
@@ -255,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_long_string_is_cut),
 		cmocka_unit_test(test_idb),
 		cmocka_unit_test(test_epb),
+		cmocka_unit_test(test_epb_comment),
 		cmocka_unit_test(test_isb),
 		cmocka_unit_test(test_usbmon_control_submission),
 		cmocka_unit_test(test_usbmon_bulk_completion),
