@@ -1,7 +1,8 @@
 #!/bin/sh
 # --capture with the kernel's own drivers on the other end: a mouse whose
 # reports the test sends, a storage device the kernel writes and reads
-# at LBAs the test picks, a Fomu taking a download from dfu-util, and a
+# at LBAs the test picks, a Fomu taking a download from dfu-util, a stall
+# named in the capture of the packet it hit, and a
 # capture streamed through a pipe while the mouse works. The files go to the host (export_file), where
 # t-45-capture.host has Debian's tshark decode them.
 . /vusb/tests/lib.sh
@@ -42,6 +43,23 @@ wait $reader
 check_match "the move arrives" '^EV_REL REL_X 100$' cat /tmp/ev
 stop
 export_file mouse.pcapng /tmp/mouse.pcapng
+
+# --- a fault that fires is named on the packet it hit ---
+
+start mouse0 mouse --capture /tmp/fault.pcapng || exit 0
+ev=$(evdev_for 1209 0001 | head -n 1)
+rm -f /tmp/ready
+evread -n 4 -t 10 --ready-file /tmp/ready "$ev" >/tmp/ev &
+reader=$!
+wait_for 10 test -e /tmp/ready
+check "vusbctl mouse0 fault stall --ep 0x81" vusbctl mouse0 fault stall --ep 0x81
+check "vusbctl mouse0 move 5 5" vusbctl mouse0 move 5 5
+check "the stall fires" wait_for $T grep -q "fault 1 stall fired" /tmp/va.err
+check "vusbctl mouse0 move 7 7" vusbctl mouse0 move 7 7
+wait $reader
+check_match "the move after the stall arrives" '^EV_REL REL_X 7$' cat /tmp/ev
+stop
+export_file fault.pcapng /tmp/fault.pcapng
 
 # --- a storage device: a block written at LBA 1000, one read at 2000 ---
 

@@ -4,7 +4,9 @@
 # an URB held forever (timeout) is unlinked when the reader closes and the
 # mouse keeps working; -EOVERFLOW (babble) on the interrupt endpoint is
 # reported by usbhid; a corrupted configuration descriptor is rejected by
-# the kernel and a replug without it enumerates; a --fault given on the
+# the kernel and a replug without it enumerates; so are a truncated
+# configuration and device descriptor, while an oversized configuration
+# is read as far as it goes; a --fault given on the
 # command line or in a configuration file hits the first request;
 # medium-error 100 read fails block 100 with EIO (the kernel
 # naming the LBA) while 99 and 101 read, and a write error writes nothing;
@@ -129,6 +131,56 @@ read_events 2 /tmp/ev6
 check "vusbctl mouse0 move 6 6" vusbctl mouse0 move 6 6
 wait $ER
 check_match "the mouse works again" "^EV_REL REL_X 6$" cat /tmp/ev6
+
+# --- truncate and oversize: the kernel's own words for each ------------------
+# descriptor_fault MODE TYPE ERE GONE: the fault, a replug, the kernel log
+# line ERE; GONE 1: the mouse must not come (0: the kernel copes, it must);
+# then fault clear and a replug that enumerates normally.
+descriptor_fault() {
+	dmesg -c >/dev/null
+	check "vusbctl mouse0 fault descriptor $1 $2" vusbctl mouse0 fault descriptor $1 $2
+	check "vusbctl mouse0 replug ($1 $2)" vusbctl mouse0 replug
+	if wait_for $T sh -c "dmesg | grep -qE '$3'"; then
+		ok "$1 $2: the kernel says '$3'"
+	else
+		fail "$1 $2: the kernel says '$3'" "$(dmesg | tail -n 10)"
+	fi
+	if [ "$4" = 1 ]; then
+		if _vm_evdev_find 1209 0001 >/dev/null 2>&1; then
+			fail "$1 $2: no mouse" "$(dmesg | tail -n 10)"
+		else
+			ok "$1 $2: no mouse"
+		fi
+	elif wait_for $T evdev_for 1209 0001; then
+		ok "$1 $2: the kernel copes, the mouse comes"
+	else
+		fail "$1 $2: the kernel copes, the mouse comes" "$(dmesg | tail -n 10)"
+	fi
+	check "vusbctl mouse0 fault clear ($1 $2)" vusbctl mouse0 fault clear
+	check "vusbctl mouse0 replug (clean)" vusbctl mouse0 replug
+	if wait_for $T evdev_for 1209 0001; then
+		ok "a replug after $1 $2 enumerates normally"
+	else
+		fail "a replug after $1 $2 enumerates normally" "$(dmesg | tail -n 10)"
+	fi
+}
+# Half a configuration cuts its interface descriptor short: the kernel
+# keeps a configuration with no interface, so no mouse.
+descriptor_fault truncate config \
+	'config index 0 descriptor too short \(expected 34, got 17\)' 1
+check_match "... and drops the interface" \
+	"config 1 has 0 interfaces, different from the descriptor's value: 1" dmesg
+# Half a device descriptor: enumeration fails with -EMSGSIZE (the hub
+# driver retries it until the fault is cleared).
+descriptor_fault truncate device 'device descriptor read/all, error -90' 1
+# wTotalLength 65535: the kernel reads what there is and says so.
+descriptor_fault oversize config \
+	'config index 0 descriptor too short \(expected 65535, got 34\)' 0
+ev=$(evdev_for 1209 0001 | head -n 1)
+read_events 2 /tmp/ev7
+check "vusbctl mouse0 move 8 8" vusbctl mouse0 move 8 8
+wait $ER
+check_match "the mouse works after the descriptor faults" "^EV_REL REL_X 8$" cat /tmp/ev7
 kill -TERM $VA
 wait $VA
 
