@@ -254,13 +254,15 @@ static int fault_command(struct vdev *vd, int argc, char **argv, struct strbuf *
 	}
 	r = usb_fault_add(vd->dev, &spec, &id);
 	if (r < 0) {
-		const char *reason = strerror(-r);
-
-		if (r == -ENOSPC)
-			reason = "too many faults set (fault clear ID first)";
-		else if (r == -EOPNOTSUPP)
-			reason = "a per-command fault, and this device has no commands";
-		strbuf_printf(err, "%s: %s", vd->name, reason);
+		if (r == -EOPNOTSUPP)
+			strbuf_printf(err,
+				      "%s: %s counts commands, which this device has none of "
+				      "(mass storage has)",
+				      vd->name, usb_fault_kind_name(spec.kind));
+		else
+			strbuf_printf(err, "%s: %s", vd->name,
+				      r == -ENOSPC ? "too many faults set (fault clear ID first)" :
+						     strerror(-r));
 		return EXIT_FAILURE_;
 	}
 	usb_fault_format(&spec, &text);

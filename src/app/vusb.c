@@ -627,14 +627,18 @@ int vdev_create(struct vusb *v, const struct vusb_model *model, const struct vus
 		r = usb_fault_parse_text(opts->faults[i], strlen(opts->faults[i]), &spec, err);
 		if (r == 0)
 			r = usb_fault_add(vd->dev, &spec, &id);
+		if (r == -EOPNOTSUPP)
+			strbuf_printf(
+				err,
+				"--fault '%s': %s counts commands, which this device has none "
+				"of (mass storage has)",
+				opts->faults[i], usb_fault_kind_name(spec.kind));
 		if (r == 0)
 			log_notice("%s: fault %u set: %s", vd->name, id, opts->faults[i]);
 		if (r < 0) {
 			if (!err->len)
 				strbuf_printf(err, "--fault '%s': %s", opts->faults[i],
-					      r == -EOPNOTSUPP ? "a per-command fault, and a "
-								 "device without commands" :
-								 strerror(-r));
+					      strerror(-r));
 			usb_faults_free(vd->dev);
 			model->destroy(vd->dev);
 			if (v->ctl)

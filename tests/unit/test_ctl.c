@@ -393,7 +393,8 @@ static void fault_commands(void **state)
 	/* A mouse has no commands to slow: refused, nothing set. */
 	assert_int_equal(run(v, false, &out, &err, "mouse0 fault slow 100"), EXIT_FAILURE_);
 	assert_string_equal(strbuf_str(&err),
-			    "mouse0: a per-command fault, and this device has no commands");
+			    "mouse0: slow counts commands, which this device has none of "
+			    "(mass storage has)");
 	assert_int_equal(run(v, false, &out, &err, "mouse0 fault"), EXIT_USAGE);
 	/* per device */
 	assert_int_equal(run(v, false, &out, &err, "keyboard0 faults"), 0);
