@@ -4,7 +4,7 @@
 # Bash completion of vusbctl and vusb-attach, through bash-completion's
 # own _init_completion as an interactive bash runs it: the names of the
 # running devices after vusbctl (and nothing, silently, when none runs),
-# each kind's commands, the key names the keyboard itself parses after
+# each kind's commands as the programs list them, the key names the keyboard itself parses after
 # press/release/key (combos too), each device's own options after
 # vusb-attach DEVICE, and files after the options that take one.
 # Needs bash-completion (scripts/install-deps --test): without it the
@@ -83,28 +83,37 @@ else
 fi
 
 vusb-attach --listen 127.0.0.1:0 keyboard --name kb1 mouse --name m1 tablet --name tab1 \
-	>"$tmp/attach.out" 2>&1 &
+	storage --name st1 --create 1M "$tmp/st.img" >"$tmp/attach.out" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
-	grep -q '^tab1: exported' "$tmp/attach.out" && break
+	grep -q '^st1: exported' "$tmp/attach.out" && break
 	sleep 0.1
 done
 
 begin "vusbctl: the running devices' names, from vusbctl list"
-expect "vusbctl " kb1 m1 tab1 list detach
+expect "vusbctl " kb1 m1 tab1 st1 list detach
 
 begin "vusbctl k: only the names that fit"
 comp "vusbctl k" >"$tmp/got"
 if [ "$(tr '\n' ' ' <"$tmp/got")" = "kb1 " ]; then pass; else fail "offers: $(cat "$tmp/got")"; fi
 
 begin "vusbctl detach: the names"
-expect "vusbctl detach " kb1 m1 tab1
+expect "vusbctl detach " kb1 m1 tab1 st1
 
 begin "vusbctl KEYBOARD: a keyboard's commands, keys among them"
 expect "vusbctl kb1 " type key press release leds keys
 
 begin "vusbctl KEYBOARD: not a mouse's"
 refuse "vusbctl kb1 " move scroll click
+
+begin "vusbctl KEYBOARD: what any device answers too"
+expect "vusbctl kb1 " detach capture fault faults disconnect reconnect replug
+
+begin "vusbctl STORAGE: every command of storage (vusb-attach storage --help)"
+expect "vusbctl st1 " eject insert info medium-error not-ready write-protect detach fault
+
+begin "vusbctl STORAGE: no word of the help's prose"
+refuse "vusbctl st1 " as standard e.g. FILE move keys
 
 begin "vusbctl KEYBOARD press: every key name the keyboard lists (vusbctl kb1 keys)"
 vusbctl kb1 keys 2>&1 | grep -x '[a-z0-9]*' | LC_ALL=C sort >"$tmp/keys"
