@@ -433,9 +433,38 @@ static int cmd_trigger(struct usb_device *dev, int argc, char **argv, struct str
 	return send_state(gp);
 }
 
+/* state [--json]: {"rumble":{"strong":S,"weak":W},"led":{"pattern":N,"name":"..."}|null} */
 static int cmd_state(struct usb_device *dev, int argc, char **argv, struct strbuf *out)
 {
-	state_text(gp_of(dev), "\n", out);
+	const struct gamepad *gp = gp_of(dev);
+	struct json j;
+
+	if (argc == 2 && strcmp(argv[1], "--json") != 0) {
+		strbuf_printf(out, "usage: state [--json]");
+		return -EINVAL;
+	}
+	if (argc == 1) {
+		state_text(gp, "\n", out);
+		return 0;
+	}
+	json_init(&j, out);
+	json_object_begin(&j);
+	json_key(&j, "rumble");
+	json_object_begin(&j);
+	json_kv_uint(&j, "strong", gp->strong);
+	json_kv_uint(&j, "weak", gp->weak);
+	json_object_end(&j);
+	json_key(&j, "led");
+	if (gp->led < 0) {
+		json_null(&j);
+	} else {
+		json_object_begin(&j);
+		json_kv_int(&j, "pattern", gp->led);
+		json_kv_str(&j, "name", led_patterns[gp->led]);
+		json_object_end(&j);
+	}
+	json_object_end(&j);
+	strbuf_printf(out, "\n");
 	return 0;
 }
 
@@ -457,8 +486,8 @@ static const struct vusb_command gamepad_commands[] = {
 	{ "stick", "left|right X Y", "move a stick: -1.0..1.0, right and up positive", 3, 3,
 	  cmd_stick, NULL },
 	{ "trigger", "left|right V", "pull a trigger: 0..1.0", 2, 2, cmd_trigger, NULL },
-	{ "state", "", "what the host set: rumble strong and weak (0..255), LED pattern", 0, 0,
-	  cmd_state, NULL },
+	{ "state", "[--json]", "what the host set: rumble strong and weak (0..255), LED pattern", 0,
+	  1, cmd_state, NULL },
 	{ "watch", "[--json]", "print each rumble and LED change the host makes, until ^C", 0, 1,
 	  NULL, cmd_watch },
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL },

@@ -424,15 +424,6 @@ static int kbd_cmd_release(struct usb_device *dev, int argc, char **argv, struct
 	return send_with(kb, 0, NULL, 0);
 }
 
-static int kbd_cmd_leds(struct usb_device *dev, int argc, char **argv, struct strbuf *out)
-{
-	if (argc != 1)
-		return usage(argv[0], "", out);
-	leds_text(kbd_of(dev)->leds, " ", out);
-	strbuf_printf(out, "\n");
-	return 0;
-}
-
 static int kbd_cmd_keys(struct usb_device *dev, int argc, char **argv, struct strbuf *out)
 {
 	if (argc != 1)
@@ -465,6 +456,26 @@ static void kbd_describe_json(struct usb_device *dev, struct json *j)
 	leds_json(kbd_of(dev)->leds, j);
 }
 
+/* leds [--json]: {"leds":["caps_lock"]} */
+static int kbd_cmd_leds(struct usb_device *dev, int argc, char **argv, struct strbuf *out)
+{
+	struct json j;
+
+	if (argc == 2 && strcmp(argv[1], "--json") == 0) {
+		json_init(&j, out);
+		json_object_begin(&j);
+		leds_json(kbd_of(dev)->leds, &j);
+		json_object_end(&j);
+		strbuf_printf(out, "\n");
+		return 0;
+	}
+	if (argc != 1)
+		return usage(argv[0], "[--json]", out);
+	leds_text(kbd_of(dev)->leds, " ", out);
+	strbuf_printf(out, "\n");
+	return 0;
+}
+
 static const struct vusb_command kbd_commands[] = {
 	{ "type", "[--wait] TEXT...", "type the words joined by spaces (US layout; newline, tab)",
 	  1, -1, kbd_cmd_type, kbd_cmd_type_fd },
@@ -472,8 +483,9 @@ static const struct vusb_command kbd_commands[] = {
 	  kbd_cmd_key, NULL },
 	{ "press", "KEY", "hold a key or combo down (e.g. shift, ctrl+a)", 1, 1, kbd_cmd_press, NULL },
 	{ "release", "KEY", "let a held key or combo go", 1, 1, kbd_cmd_release, NULL },
-	{ "leds", "", "the LEDs the host lit: num_lock caps_lock scroll_lock compose kana, or none",
-	  0, 0, kbd_cmd_leds, NULL },
+	{ "leds", "[--json]",
+	  "the LEDs the host lit: num_lock caps_lock scroll_lock compose kana, or none", 0, 1,
+	  kbd_cmd_leds, NULL },
 	{ "keys", "", "the key names press, release and key take, one a line", 0, 0, kbd_cmd_keys,
 	  NULL },
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL },

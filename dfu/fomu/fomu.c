@@ -544,8 +544,27 @@ static int fomu_cmd_log(struct usb_device *dev, int argc, char **argv, struct st
 	struct fomu *f = fomu_of(dev);
 	unsigned int i, start = (f->log_head + FOMU_LOG_LINES - f->log_count) % FOMU_LOG_LINES;
 
-	for (i = 0; i < f->log_count; i++)
-		strbuf_printf(out, "%s\n", f->log[(start + i) % FOMU_LOG_LINES]);
+	bool json = argc == 2 && strcmp(argv[1], "--json") == 0;
+	struct json j;
+
+	if (argc == 2 && !json) {
+		strbuf_printf(out, "usage: log [--json]");
+		return -EINVAL;
+	}
+	for (i = 0; i < f->log_count; i++) {
+		const char *line = f->log[(start + i) % FOMU_LOG_LINES];
+
+		if (!json) {
+			strbuf_printf(out, "%s\n", line);
+			continue;
+		}
+		/* JSON lines, as the log is a stream: {"line":"..."} */
+		json_init(&j, out);
+		json_object_begin(&j);
+		json_kv_str(&j, "line", line);
+		json_object_end(&j);
+		strbuf_printf(out, "\n");
+	}
 	return 0;
 }
 
@@ -778,7 +797,7 @@ static int fomu_create(struct usb_device **ret, const struct vusb_dev_opts *opts
 
 static const struct vusb_command fomu_commands[] = {
 	{ "reset", NULL, "back to the bootloader (the board replugs)", 0, 0, fomu_cmd_reset, NULL },
-	{ "log", NULL, "the board's log: what the image did, traps, downloads", 0, 0,
+	{ "log", "[--json]", "the board's log: what the image did, traps, downloads", 0, 1,
 	  fomu_cmd_log, NULL },
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
 };

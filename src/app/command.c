@@ -63,7 +63,7 @@ static void help(struct vusb *v, struct strbuf *out)
 			   "                           not-ready, write-protect; --ep EP, --count N,\n"
 			   "                           --every N, --forever, --after N,\n"
 			   "                           --at-request TYPE, --seed N\n"
-			   "NAME faults                the faults set and how often each fired\n"
+			   "NAME faults [--json]       the faults set and how often each fired\n"
 			   "NAME fault clear [ID]      clear one fault, or all\n"
 			   "NAME disconnect [--for MS] leave the bus (and come back after MS)\n"
 			   "NAME reconnect             come back on the bus\n"
@@ -272,6 +272,39 @@ static int fault_command(struct vdev *vd, int argc, char **argv, struct strbuf *
 	return 0;
 }
 
+/*
+ * faults --json: {"faults":[...],"model":[...]}: the faults set with
+ * `fault SPEC` (usb_fault_list_json), and the status lines of the
+ * model's own (storage's medium-error), as text.
+ */
+static int faults_json(struct vdev *vd, struct strbuf *out)
+{
+	struct strbuf lines = { 0 };
+	const char *p, *nl;
+	struct json j;
+
+	model_faults_all(vd, "status", &lines);
+	json_init(&j, out);
+	json_object_begin(&j);
+	json_key(&j, "faults");
+	json_array_begin(&j);
+	usb_fault_list_json(vd->dev, &j);
+	json_array_end(&j);
+	json_key(&j, "model");
+	json_array_begin(&j);
+	for (p = strbuf_str(&lines); *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			nl = p + strlen(p) - 1;
+		json_strn(&j, p, (size_t)(nl - p) + (*nl != '\n'));
+	}
+	json_array_end(&j);
+	json_object_end(&j);
+	strbuf_printf(out, "\n");
+	strbuf_free(&lines);
+	return 0;
+}
+
 #define REPLUG_MS 100
 
 static void reconnect_fired(struct loop_timer *t, void *data)
@@ -290,8 +323,10 @@ static int device_command(struct vdev *vd, int argc, char **argv, struct strbuf 
 	if (strcmp(argv[0], "fault") == 0)
 		return fault_command(vd, argc, argv, out, err);
 	if (strcmp(argv[0], "faults") == 0) {
+		if (argc == 2 && strcmp(argv[1], "--json") == 0)
+			return faults_json(vd, out);
 		if (argc != 1) {
-			strbuf_printf(err, "usage: %s faults", vd->name);
+			strbuf_printf(err, "usage: %s faults [--json]", vd->name);
 			return EXIT_USAGE;
 		}
 		usb_fault_list(vd->dev, out);

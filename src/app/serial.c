@@ -516,12 +516,50 @@ static void serial_destroy(struct usb_device *dev)
 	serial_dev_destroy(sd);
 }
 
+/* info --json: the port and its other end: "end": {"kind", "pty"|"state"}. */
+static int info_json(struct usb_device *dev, struct strbuf *out)
+{
+	struct serial_port *p = port_of(dev);
+	struct json j;
+
+	json_init(&j, out);
+	json_object_begin(&j);
+	serial_dev_info_json(serial_dev_of(dev), &j);
+	json_key(&j, "end");
+	json_object_begin(&j);
+	switch (p->kind) {
+	case END_PTY:
+		json_kv_str(&j, "kind", "pty");
+		json_kv_str(&j, "pty", p->pts);
+		break;
+	case END_EXEC:
+		json_kv_str(&j, "kind", "exec");
+		json_kv_str(&j, "state", p->fd >= 0 ? "running" : "ended");
+		break;
+	case END_TCP:
+	case END_CONNECT:
+		json_kv_str(&j, "kind", "tcp");
+		json_kv_str(&j, "state", p->fd >= 0 ? "connected" : "none");
+		break;
+	}
+	json_object_end(&j);
+	json_kv_uint(&j, "carried_to_host", p->to_host);
+	json_kv_uint(&j, "carried_from_host", p->from_host);
+	json_object_end(&j);
+	strbuf_printf(out, "\n");
+	return 0;
+}
+
 static int cmd_info(struct usb_device *dev, int argc, char **argv, struct strbuf *out)
 {
 	struct serial_port *p = port_of(dev);
 
-	(void)argc;
-	(void)argv;
+	if (argc == 2 && strcmp(argv[1], "--json") == 0)
+		return info_json(dev, out);
+	if (argc != 1) {
+		strbuf_printf(out, "usage: info [--json]");
+		return -EINVAL;
+	}
 	serial_dev_info(serial_dev_of(dev), out);
 	switch (p->kind) {
 	case END_PTY:
@@ -575,8 +613,8 @@ static void serial_describe(struct usb_device *dev, struct strbuf *out)
 }
 
 static const struct vusb_command serial_commands[] = {
-	{ "info", NULL, "the line coding, control lines and what the port carried", 0, 0, cmd_info,
-	  NULL },
+	{ "info", "[--json]", "the line coding, control lines and what the port carried", 0, 1,
+	  cmd_info, NULL },
 	{ "set", "dcd|dsr|ri on|off", "raise or lower a line towards the host", 2, 2, cmd_set,
 	  NULL },
 	{ "watch", "[--json]", "print each change of the line coding and lines as it happens", 0,

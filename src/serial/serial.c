@@ -163,6 +163,25 @@ void serial_dev_info(const struct serial_dev *s, struct strbuf *out)
 		      acm_rx_pending(a));
 }
 
+void serial_dev_info_json(const struct serial_dev *s, struct json *j)
+{
+	const struct acm *a = &s->acm;
+	char line[64];
+
+	acm_line_coding_format(&a->line, line, sizeof(line));
+	json_kv_str(j, "line", line);
+	json_kv_uint(j, "rate", a->line.rate);
+	json_kv_bool(j, "dtr", a->control & ACM_CTRL_DTR);
+	json_kv_bool(j, "rts", a->control & ACM_CTRL_RTS);
+	json_kv_bool(j, "break", a->brk);
+	json_kv_uint(j, "breaks", a->breaks);
+	json_kv_bool(j, "dcd", a->state & ACM_STATE_DCD);
+	json_kv_bool(j, "dsr", a->state & ACM_STATE_DSR);
+	json_kv_bool(j, "ri", a->state & ACM_STATE_RI);
+	json_kv_uint(j, "queued_to_host", acm_tx_pending(a));
+	json_kv_uint(j, "queued_from_host", acm_rx_pending(a));
+}
+
 int serial_dev_set(struct serial_dev *s, const char *line, const char *value, struct strbuf *out)
 {
 	uint16_t bit;

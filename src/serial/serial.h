@@ -8,6 +8,7 @@
 #ifndef VUSB_SERIAL_H
 #define VUSB_SERIAL_H
 
+#include "src/base/json.h"
 #include "src/base/list.h"
 #include "src/base/strbuf.h"
 #include "src/serial/acm.h"
@@ -40,6 +41,11 @@ static inline struct serial_dev *serial_dev_of(struct usb_device *dev)
 
 /* The line state as `vusbctl NAME info` shows it: "key value" lines. */
 void serial_dev_info(const struct serial_dev *s, struct strbuf *out);
+
+/* The same as members of a JSON object (`info --json`): "line", "rate",
+ * "dtr", "rts", "break", "breaks", "dcd", "dsr", "ri", "queued_to_host",
+ * "queued_from_host". */
+void serial_dev_info_json(const struct serial_dev *s, struct json *j);
 
 /* `set dcd|dsr|ri on|off`: 0, or -EINVAL with the reason in out. */
 int serial_dev_set(struct serial_dev *s, const char *line, const char *value, struct strbuf *out);

@@ -507,10 +507,43 @@ static int cmd_insert(struct usb_device *dev, int argc, char **argv, int fd, str
 	return 0;
 }
 
+/* info --json: the same as members of one object. */
+static void info_json(struct usb_device *dev, struct strbuf *out)
+{
+	struct storage *s = storage_of(dev);
+	struct json j;
+
+	json_init(&j, out);
+	json_object_begin(&j);
+	storage_describe_json(dev, &j);
+	json_kv_str(&j, "type", s->cdrom ? "cdrom" : "disk");
+	json_kv_uint(&j, "block_size", s->lun.block_size);
+	json_key(&j, "lock");
+	if (s->img.fd < 0)
+		json_null(&j);
+	else
+		json_str(&j, !s->img.locked ? "none" : s->img.writable ? "exclusive" : "shared");
+	json_kv_bool(&j, "prevent_removal", s->lun.prevent);
+	json_kv_bool(&j, "flush_failed", s->lun.flush_error);
+	json_kv_uint(&j, "commands", s->msc.commands);
+	json_kv_uint(&j, "phase_errors", s->msc.phase_errors);
+	json_kv_uint(&j, "resets", s->msc.resets);
+	json_object_end(&j);
+	strbuf_printf(out, "\n");
+}
+
 static int cmd_info(struct usb_device *dev, int argc, char **argv, struct strbuf *out)
 {
 	struct storage *s = storage_of(dev);
 
+	if (argc == 2 && strcmp(argv[1], "--json") == 0) {
+		info_json(dev, out);
+		return 0;
+	}
+	if (argc == 2) {
+		strbuf_printf(out, "usage: info [--json]");
+		return -EINVAL;
+	}
 	strbuf_printf(out, "medium: ");
 	storage_describe(dev, out);
 	strbuf_printf(out, "\ntype: %s, %u-byte blocks\n", s->cdrom ? "cdrom" : "disk",
@@ -647,7 +680,7 @@ static const struct vusb_command storage_commands[] = {
 	{ "eject", "[--force]", "take the medium out (--force: even if the host has it locked)", 0,
 	  1, cmd_eject, NULL },
 	{ "insert", "FILE", "put an image in the empty drive", 1, 1, NULL, cmd_insert },
-	{ "info", "", "the medium, its lock, and command counters", 0, 0, cmd_info, NULL },
+	{ "info", "[--json]", "the medium, its lock, and command counters", 0, 1, cmd_info, NULL },
 	{ "medium-error", "LBA[-LBA] read|write|both", "fault: those blocks fail with MEDIUM ERROR",
 	  1, 2, cmd_medium_error, NULL },
 	{ "not-ready", "on|off", "fault: medium access fails with NOT READY", 1, 1, cmd_not_ready,

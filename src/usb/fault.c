@@ -180,6 +180,30 @@ void usb_fault_list(const struct usb_device *dev, struct strbuf *out)
 	}
 }
 
+void usb_fault_list_json(const struct usb_device *dev, struct json *j)
+{
+	const struct usb_faults *fs = dev->faults;
+	struct strbuf spec = { 0 };
+	unsigned int i;
+
+	for (i = 0; fs && i < USB_FAULT_MAX; i++) {
+		const struct fault *f = &fs->f[i];
+
+		if (!f->id)
+			continue;
+		strbuf_reset(&spec);
+		usb_fault_format(&f->spec, &spec);
+		json_object_begin(j);
+		json_kv_uint(j, "id", f->id);
+		json_kv_str(j, "spec", strbuf_str(&spec));
+		json_kv_uint(j, "fired", f->fired);
+		json_kv_bool(j, "spent", f->spec.count && f->fired >= f->spec.count);
+		json_kv_uint(j, "holding", held_by(fs, f->id));
+		json_object_end(j);
+	}
+	strbuf_free(&spec);
+}
+
 void usb_faults_free(struct usb_device *dev)
 {
 	struct usb_faults *fs = dev->faults;

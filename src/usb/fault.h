@@ -51,6 +51,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "src/base/json.h"
 #include "src/base/strbuf.h"
 #include "src/usb/usbdev.h"
 
@@ -129,6 +130,12 @@ int usb_fault_clear(struct usb_device *dev, unsigned int id);
 
 /* One line per active fault: "ID SPEC fired N[ held N]". */
 void usb_fault_list(const struct usb_device *dev, struct strbuf *out);
+
+/*
+ * The same as JSON array elements, one object a fault: {"id":N,
+ * "spec":"...","fired":N,"spent":B,"holding":N}.
+ */
+void usb_fault_list_json(const struct usb_device *dev, struct json *j);
 
 /* Free the engine; no URB may be held (the device is off its transport). */
 void usb_faults_free(struct usb_device *dev);

@@ -131,6 +131,15 @@ if [ "$(tr '\n' ' ' <"$tmp/got")" = "pagedown pageup " ]; then pass; else fail "
 begin "vusbctl KEYBOARD key ctrl+alt+de: the next key of a combo"
 expect "vusbctl kb1 key enter ctrl+alt+de" ctrl+alt+delete
 
+begin "vusbctl KEYBOARD type: --wait and - (standard input)"
+expect "vusbctl kb1 type " --wait -
+
+begin "vusbctl KEYBOARD leds: --json"
+expect "vusbctl kb1 leds " --json
+
+begin "vusbctl NAME faults --: --json"
+expect "vusbctl m1 faults --" --json
+
 begin "vusbctl MOUSE press: the buttons"
 expect "vusbctl m1 press " left right middle side extra
 

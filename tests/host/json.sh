@@ -64,15 +64,15 @@ hostile=$'q"b\\s\nn\x01end'
 img=$tmp/$'d"isk\xff.img'
 truncate -s 1M "$img"
 "$attach" --no-stdin --listen 127.0.0.1:0 keyboard --serial "$hostile" --product "$hostile" \
-	storage "$img" --ro mouse >"$tmp/a.out" 2>"$tmp/a.err" &
+	storage "$img" --ro mouse gamepad fomu serial >"$tmp/a.out" 2>"$tmp/a.err" &
 pid=$!
 pids+=("$pid")
 for _ in $(seq 100); do
-	grep -q '^mouse0: exported' "$tmp/a.out" 2>/dev/null && break
+	grep -q '^serial0: exported' "$tmp/a.out" 2>/dev/null && break
 	kill -0 "$pid" 2>/dev/null || break
 	sleep 0.05
 done
-if ! grep -q '^mouse0: exported' "$tmp/a.out"; then
+if ! grep -q '^serial0: exported' "$tmp/a.out"; then
 	begin "a --listen instance starts"
 	fail "$(cat "$tmp/a.out" "$tmp/a.err")"
 	summary
@@ -83,7 +83,8 @@ check "list --json: a version and the devices, each with every documented key" '
 d = doc()
 keys(d, {"version": int, "devices": list})
 assert d["version"] == 1
-assert [x["name"] for x in d["devices"]] == ["keyboard0", "storage0", "mouse0"]
+assert [x["name"] for x in d["devices"]] == ["keyboard0", "storage0", "mouse0", "gamepad0", "fomu0",
+                                               "serial0"]
 for x in d["devices"]:
     keys(x, {"name": str, "model": str, "instance": int, "listen": str, "state": str,
              "vid": str, "pid": str, "speed": str, "nodes": list, "details": str})
@@ -92,7 +93,9 @@ for x in d["devices"]:
     assert x["instance"] == int(__import__("os").environ["PID"])
     assert x["listen"].startswith("127.0.0.1:")
     assert x["state"] == "exported" and x["port"] is None and x["importer"] is None
-    assert len(x["vid"]) == 4 and int(x["vid"], 16) == 0x1209
+    for k in ("vid", "pid"):
+        assert len(x[k]) == 4 and x[k] == x[k].lower() and int(x[k], 16) >= 0, x[k]
+assert d["devices"][3]["vid"] == "045e" and d["devices"][3]["pid"] == "028e"
 ' "$ctl" list --json
 
 check "list --json: a serial and a product with quotes, newline and 0x01 round-trip" '
@@ -111,6 +114,67 @@ assert s["image"]["path"].endswith("/d\"isk\ufffd.img"), repr(s["image"]["path"]
 assert s["image"]["mode"] == "ro" and s["image"]["size"] == 1 << 20
 assert s["medium"] == "present" and s["speed"] == "high-speed"
 ' "$ctl" list --json
+
+check "keyboard0 leds --json: the LEDs as an array" '
+assert doc() == {"leds": []}
+' "$ctl" keyboard0 leds --json
+
+check "storage0 info --json: medium, image, lock and counters" '
+d = doc()
+keys(d, {"medium": str, "image": dict, "type": str, "block_size": int, "lock": str,
+         "prevent_removal": bool, "flush_failed": bool, "commands": int, "phase_errors": int,
+         "resets": int})
+assert d["type"] == "disk" and d["block_size"] == 512 and d["lock"] == "shared"
+assert d["image"]["path"].endswith("/d\"isk\ufffd.img") and d["image"]["mode"] == "ro"
+' "$ctl" storage0 info --json
+
+check "gamepad0 state --json: rumble and LED" '
+d = doc()
+keys(d, {"rumble": dict})
+assert d == {"rumble": {"strong": 0, "weak": 0}, "led": None}, d
+' "$ctl" gamepad0 state --json
+
+check "fomu0 log --json: JSON lines, each with its line" '
+for l in lines():
+    keys(l, {"line": str})
+' "$ctl" fomu0 log --json
+
+check "serial0 info --json: line coding, lines, its end and what it carried" '
+d = doc()
+keys(d, {"line": str, "rate": int, "dtr": bool, "rts": bool, "break": bool, "breaks": int,
+         "dcd": bool, "dsr": bool, "ri": bool, "queued_to_host": int, "queued_from_host": int,
+         "end": dict, "carried_to_host": int, "carried_from_host": int})
+assert d["end"]["kind"] == "pty" and d["end"]["pty"].startswith("/dev/pts/"), d["end"]
+' "$ctl" serial0 info --json
+
+begin "faults set for the next cases"
+if "$ctl" keyboard0 fault stall --ep 0x81 --count 2 >/dev/null 2>"$tmp/f.err" &&
+	"$ctl" storage0 fault medium-error 100-199 read >/dev/null 2>>"$tmp/f.err"; then
+	pass
+else
+	fail "$(cat "$tmp/f.err")"
+fi
+
+check "keyboard0 faults --json: each fault with its id, spec and counts" '
+d = doc()
+keys(d, {"faults": list, "model": list})
+assert len(d["faults"]) == 1 and d["model"] == []
+keys(d["faults"][0], {"id": int, "spec": str, "fired": int, "spent": bool, "holding": int})
+assert d["faults"][0]["spec"] == "stall --ep 0x81 --count 2" and d["faults"][0]["fired"] == 0
+' "$ctl" keyboard0 faults --json
+
+check "storage0 faults --json: the model's own faults as text" '
+assert doc() == {"faults": [], "model": ["medium-error 100-199 read"]}, doc()
+' "$ctl" storage0 faults --json
+
+begin "an unknown option after a --json command: usage, exit 2"
+"$ctl" keyboard0 leds --jsn >"$tmp/u.out" 2>"$tmp/u.err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q 'usage: leds \[--json\]' "$tmp/u.err" && [ ! -s "$tmp/u.out" ]; then
+	pass
+else
+	fail "exit $rc" "$(cat "$tmp/u.out" "$tmp/u.err")"
+fi
 
 # Not JSON, but for scripts too: batch names the line of each error.
 begin "batch: each error names its line, and the lines after it still run"
