@@ -285,6 +285,19 @@ static void commands(void **state)
 	assert_int_equal(run(v, false, &out, &err, "mouse0"), EXIT_USAGE);
 	assert_int_equal(run(v, false, &out, &err, "keyboard0 leds"), 0);
 	assert_string_equal(strbuf_str(&out), "none\n");
+	assert_int_equal(run(v, false, &out, &err, "keyboard0 leds --json"), 0);
+	assert_string_equal(strbuf_str(&out), "{\"leds\":[]}\n");
+	assert_int_equal(run(v, false, &out, &err, "keyboard0 leds --jsn"), EXIT_USAGE);
+	assert_string_equal(strbuf_str(&err), "keyboard0: usage: leds [--json]");
+	assert_int_equal(run(v, false, &out, &err, "mouse0 faults --json"), 0);
+	assert_string_equal(strbuf_str(&out), "{\"faults\":[],\"model\":[]}\n");
+	assert_int_equal(run(v, false, &out, &err, "mouse0 fault stall --ep 0x81 --count 2"), 0);
+	assert_int_equal(run(v, false, &out, &err, "mouse0 faults --json"), 0);
+	assert_string_equal(strbuf_str(&out),
+			    "{\"faults\":[{\"id\":1,\"spec\":\"stall --ep 0x81 --count 2\",\"fired\":0,"
+			    "\"spent\":false,\"holding\":0}],\"model\":[]}\n");
+	assert_int_equal(run(v, false, &out, &err, "mouse0 fault clear"), 0);
+	assert_int_equal(run(v, false, &out, &err, "mouse0 faults --jsn"), EXIT_USAGE);
 	/* The short form only on a terminal. */
 	assert_int_equal(run(v, false, &out, &err, "leds"), EXIT_NO_DEVICE);
 	assert_int_equal(run(v, true, &out, &err, "leds"), 0);

@@ -137,6 +137,10 @@ else
 fi
 check_match "vusb-attach logs the LED change" "caps_lock" cat /tmp/k.err
 check_match "vusbctl list shows the LEDs" "keyboard0 .*caps_lock" vusbctl list
+check_match "vusbctl keyboard0 leds --json" '^\{"leds":\["caps_lock"\]\}$' vusbctl keyboard0 leds --json
+check_match "vusbctl list --json: the LEDs and the event node" \
+	'"name":"keyboard0".*"nodes":\[[^]]*"/dev/input/event[0-9]+".*"leds":\["caps_lock"\]' \
+	vusbctl list --json
 evread --set-led CAPSL=0 "$ev"
 wait_for $T sh -c 'vusbctl keyboard0 leds | grep -qx none'
 check "caps lock cleared by the host" sh -c 'vusbctl keyboard0 leds | grep -qx none'
