@@ -121,6 +121,38 @@ check_match() {
 	return 1
 }
 
+# batch_burst WHAT N EVENT EVDEV ON OFF: N lines for `vusbctl batch`,
+# alternately ON and OFF, sent in one session while evread reads EVDEV;
+# checks that all N EVENT events (e.g. "EV_KEY BTN_SOUTH") arrive, 1 and 0
+# alternating, in order, and notes the rate. Keep N within the device's
+# report queue, so that a slow host cannot make a command fail for want
+# of room: whatever fails is then lost. evread runs at real-time priority
+# (--fifo): evdev keeps a small buffer per reader and drops events
+# (SYN_DROPPED) when the reader falls behind, which under TCG and a busy
+# vusbctl and vusb-attach it otherwise does now and then.
+batch_burst() {
+	_vm_i=0
+	: >/tmp/burst
+	while [ $_vm_i -lt "$2" ]; do
+		if [ $((_vm_i % 2)) = 0 ]; then echo "$5"; else echo "$6"; fi >>/tmp/burst
+		_vm_i=$((_vm_i + 1))
+	done
+	rm -f /tmp/ev.ready
+	evread --fifo -n "$2" -t $((20 * VM_SLOW)) --ready-file /tmp/ev.ready "$4" >/tmp/evb 2>&1 &
+	_vm_er=$!
+	wait_for $((10 * VM_SLOW)) test -e /tmp/ev.ready
+	_vm_t0=$(_vm_uptime_cs)
+	check "vusbctl batch sends $2 $1" sh -c 'vusbctl batch </tmp/burst'
+	wait $_vm_er
+	_vm_t1=$(_vm_uptime_cs)
+	_vm_got=$(grep -c "^$3 " /tmp/evb)
+	check "all $2 $1 reach evdev ($_vm_got)" test "$_vm_got" = "$2"
+	check "... alternating press and release, in order" test \
+		"$(grep "^$3 " /tmp/evb | awk '{ printf "%s", $3 }' | sed 's/10//g')" = ""
+	note "burst: $2 $1 in $(((_vm_t1 - _vm_t0) * 10)) ms through vusbctl batch:" \
+		"$(($2 * 100 / (_vm_t1 - _vm_t0 + 1))) reports/s, none lost"
+}
+
 _vm_uptime_cs() {
 	read -r _vm_up _ </proc/uptime
 	echo $((${_vm_up%.*} * 100 + 1${_vm_up#*.} - 100))
