@@ -89,8 +89,16 @@ static void host_event(struct usb_device *dev, const char *what)
 	if (vd->announced)
 		return;
 	vd->announced = true;
+	/*
+	 * vhci's status names the device only once it saw SET_ADDRESS on
+	 * this connection. A device attached while the hub still enumerates
+	 * the port's previous one (detached mid-way) is addressed by that
+	 * enumeration: it works, and status says "not assigned" for good.
+	 * The port's place on its root hub gives the same name.
+	 */
 	if (vd->attached &&
-	    vhci_port_busid(vd->vusb->vhci, vd->port, vd->busid, sizeof(vd->busid)) < 0)
+	    vhci_port_busid(vd->vusb->vhci, vd->port, vd->busid, sizeof(vd->busid)) < 0 &&
+	    vhci_port_busid_predict(vd->vusb->vhci, vd->port, vd->busid, sizeof(vd->busid)) < 0)
 		snprintf(vd->busid, sizeof(vd->busid), "?");
 	/* The line scripts wait for: on standard output, once. */
 	printf("%s: ready, port %u, busid %s\n", vd->name, vd->port, vd->busid);
