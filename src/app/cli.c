@@ -150,6 +150,18 @@ static int listen_option(struct cli *c, const char *opt, const char *val, struct
 		c->listen = true;
 		return 0;
 	}
+	if (strcmp(opt, "--allow-user") == 0) {
+		if (c->nallow_user >= CLI_MAX_ALLOW_USER) {
+			strbuf_printf(err, "too many --allow-user (at most %d)", CLI_MAX_ALLOW_USER);
+			return -EINVAL;
+		}
+		if (!val[0]) {
+			strbuf_printf(err, "option '--allow-user' needs a user or group name, or any");
+			return -EINVAL;
+		}
+		c->allow_user[c->nallow_user++] = val;
+		return 0;
+	}
 	if (c->server.nallow >= SERVER_MAX_ALLOW) {
 		strbuf_printf(err, "too many --allow (at most %d)", SERVER_MAX_ALLOW);
 		return -EINVAL;
@@ -166,7 +178,8 @@ static int listen_option(struct cli *c, const char *opt, const char *val, struct
 /* Every option vusb-attach knows, for "did you mean". */
 static const char *const all_options[] = {
 	"--help", "--version", "--verbose", "--quiet", "--no-stdin", "--no-load", "--daemon",
-	"--pidfile", "--user", "--wait-ready", "--config", "--listen", "--allow", "--name",
+	"--pidfile", "--user", "--wait-ready", "--config", "--listen", "--allow", "--allow-user",
+	"--name",
 	"--vid", "--pid", "--serial", "--product", "--manufacturer", "--speed", "--count",
 	"--local", "--capture", "--capture-snaplen", "--fault",
 };
@@ -307,6 +320,7 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 	struct cli *c = calloc(1, sizeof(*c));
 	struct cli_device *cur = NULL;
 	int i, r = 0, dashes;
+	unsigned int k;
 
 	if (!c)
 		return -ENOMEM;
@@ -399,7 +413,8 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 			r = service_option(c, opt, val, err);
 			continue;
 		}
-		if (strcmp(opt, "--listen") == 0 || strcmp(opt, "--allow") == 0) {
+		if (strcmp(opt, "--listen") == 0 || strcmp(opt, "--allow") == 0 ||
+		    strcmp(opt, "--allow-user") == 0) {
 			if (cur) {
 				strbuf_printf(err, "option '%s' belongs before the devices", opt);
 				r = -EINVAL;
@@ -539,6 +554,16 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 	if (r == 0 && c->server.nallow && !c->listen) {
 		strbuf_printf(err, "--allow only makes sense with --listen");
 		r = -EINVAL;
+	}
+	if (r == 0 && c->nallow_user && !c->listen) {
+		strbuf_printf(err, "--allow-user only makes sense with --listen");
+		r = -EINVAL;
+	}
+	for (k = 0; r == 0 && c->nallow_user > 1 && k < c->nallow_user; k++) {
+		if (strcmp(c->allow_user[k], "any") == 0) {
+			strbuf_printf(err, "--allow-user any admits every user: it goes alone");
+			r = -EINVAL;
+		}
 	}
 	if (r == 0 && c->total > CLI_MAX_DEVICES) {
 		strbuf_printf(err, "too many devices (at most %d)", CLI_MAX_DEVICES);

@@ -21,6 +21,9 @@
 /* --wait-ready without a value, in seconds. */
 #define CLI_WAIT_READY_DEFAULT 30
 
+/* --allow-user entries, at most. */
+#define CLI_MAX_ALLOW_USER 32
+
 /* One process can fill every port of the Debian kernel's vhci (240). */
 #define CLI_MAX_DEVICES 256
 
@@ -50,6 +53,9 @@ struct cli {
 	/* --listen: devices not marked --local are exported over USB/IP */
 	bool listen;
 	struct server_config server; /* the address and --allow entries */
+	/* --allow-user NAME (a user or group; "any": no check), looked up by main */
+	const char *allow_user[CLI_MAX_ALLOW_USER];
+	unsigned int nallow_user;
 	struct cli_device devices[CLI_MAX_DEVICES];
 	unsigned int ndevices;
 	unsigned int total; /* devices including counts */

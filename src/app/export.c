@@ -7,10 +7,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "src/app/allowuser.h"
 #include "src/app/instance.h"
 #include "src/base/log.h"
 #include "src/ctl/format.h"
-
 
 static uint64_t now_ms(void)
 {
@@ -64,10 +64,26 @@ static int server_import(struct server_export *e, int fd, const char *peer, void
 	return 0;
 }
 
+static int server_admit(int fd, const struct sockaddr *sa, socklen_t len, char *why, size_t size,
+			void *data)
+{
+	struct vusb *v = data;
+
+	if (!v->allowuser)
+		return 0;
+	return allowuser_admit(v->allowuser, fd, sa, len, why, size);
+}
+
 static const struct server_ops vusb_server_ops = {
 	.import = server_import,
 	.event = server_event,
+	.admit = server_admit,
 };
+
+void vusb_set_allowuser(struct vusb *v, const struct allowuser *a)
+{
+	v->allowuser = a;
+}
 
 int vusb_serve(struct vusb *v, const struct server_config *cfg)
 {

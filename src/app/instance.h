@@ -74,6 +74,7 @@ struct vusb {
 	unsigned int ndevs;
 	unsigned int serial; /* devices made so far, for devids */
 	struct server *server; /* --listen */
+	const struct allowuser *allowuser; /* --allow-user; NULL: no check */
 	/* connection messages in the current second, and those left out */
 	uint64_t log_second;
 	unsigned int log_lines, log_dropped;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "src/app/allowuser.h"
 #include "src/app/cli.h"
 #include "src/app/config.h"
 #include "src/ctl/server.h"
@@ -107,14 +108,71 @@ static bool any_local(const struct cli *c)
 	return false;
 }
 
+/*
+ * --allow-user: look the names up (a typo is exit 2, before anything is
+ * created). Without it, --listen on loopback admits root, the user who
+ * started us and group vusb; on another address nobody is checked (that
+ * is --allow's job), and `--allow-user any` checks nobody. *ret_on says
+ * whether peers are checked. EXIT_*.
+ */
+static int allow_users(const struct cli *c, struct allowuser *a, bool *ret_on)
+{
+	struct strbuf err = { 0 };
+	unsigned int i;
+	int r;
+
+	*ret_on = false;
+	if (!c->listen || (c->nallow_user == 1 && strcmp(c->allow_user[0], "any") == 0))
+		return EXIT_OK;
+	for (i = 0; i < c->nallow_user; i++) {
+		r = allowuser_add(a, c->allow_user[i], &err);
+		if (r < 0) {
+			fprintf(stderr, "vusb-attach: %s\n", strbuf_str(&err));
+			strbuf_free(&err);
+			return EXIT_USAGE;
+		}
+	}
+	if (c->nallow_user == 0) {
+		if (!server_addr_is_loopback(&c->server.listen))
+			return EXIT_OK;
+		r = allowuser_add_default(a, getuid());
+		if (r < 0) {
+			fprintf(stderr, "vusb-attach: cannot read group %s: %s\n", PRIVS_GROUP,
+				strerror(-r));
+			return EXIT_FAILURE_;
+		}
+	}
+	*ret_on = true;
+	return EXIT_OK;
+}
+
 /* --listen: bind, and say where. EXIT_* */
-static int start_server(struct vusb *vusb, const struct cli *c)
+static int start_server(struct vusb *vusb, const struct cli *c, struct allowuser *users,
+			bool check_users)
 {
 	char addr[SERVER_ADDR_STRLEN];
+	struct strbuf msg = { 0 };
 	int r;
 
 	server_addr_format((const struct sockaddr *)&c->server.listen.ss, c->server.listen.len,
 			   addr, sizeof(addr));
+	if (check_users) {
+		/* Before the bind, while we are root: the kernel may have to
+		 * load inet_diag; no answer, no server (fail closed). */
+		r = allowuser_start(users, &msg);
+		if (r < 0) {
+			log_err("cannot check which local users connect to %s: %s; "
+				"'--allow-user any' admits every local user",
+				addr, strbuf_str(&msg));
+			strbuf_free(&msg);
+			return EXIT_FAILURE_;
+		}
+		strbuf_reset(&msg);
+		allowuser_describe(users, &msg);
+		log_info("local peers admitted: %s (--allow-user)", strbuf_str(&msg));
+		strbuf_free(&msg);
+		vusb_set_allowuser(vusb, users);
+	}
 	r = vusb_serve(vusb, &c->server);
 	if (r < 0) {
 		log_err("cannot listen on %s: %s", addr,
@@ -428,6 +486,8 @@ int main(int argc, char **argv)
 	struct privs_cleaner cleaner = { 0 };
 	struct privs_user user;
 	static struct cli cli;
+	static struct allowuser users;
+	bool check_users = false;
 	unsigned int i, k, n;
 	int r, code;
 
@@ -471,6 +531,11 @@ int main(int argc, char **argv)
 			PRIVS_USER, PRIVS_FALLBACK_USER, PRIVS_USER, PRIVS_USER);
 		config_free(cf);
 		return EXIT_USAGE;
+	}
+	code = allow_users(&cli, &users, &check_users);
+	if (code) {
+		config_free(cf);
+		return code;
 	}
 	/* A daemon's standard input is the caller's until it is ready. */
 	if (cli.daemon)
@@ -556,7 +621,7 @@ int main(int argc, char **argv)
 		vusb_set_vhci(vusb, vhci);
 	}
 	if (cli.listen) {
-		code = start_server(vusb, &cli);
+		code = start_server(vusb, &cli, &users, check_users);
 		if (code)
 			goto out;
 	}
@@ -602,6 +667,7 @@ out:
 		loop_io_remove(term.io);
 	notify_send("STOPPING=1");
 	vusb_free(vusb);
+	allowuser_stop(&users);
 	vhci_close(vhci);
 	loop_free(loop);
 	service_stop(&svc, code);

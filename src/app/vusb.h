@@ -81,6 +81,14 @@ struct server_config;
  */
 int vusb_serve(struct vusb *v, const struct server_config *cfg);
 
+struct allowuser;
+
+/*
+ * Before vusb_serve(): admit local peers only as a (src/app/allowuser.h)
+ * says; NULL (the default): no user check. a stays the caller's.
+ */
+void vusb_set_allowuser(struct vusb *v, const struct allowuser *a);
+
 /* The address vusb_serve() bound, port included ("-" before). */
 void vusb_server_addr(const struct vusb *v, char *buf, size_t size);
 

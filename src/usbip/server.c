@@ -460,6 +460,16 @@ int server_add_peer(struct server *s, int fd, const struct sockaddr *sa, socklen
 		event(s, peer, -EACCES, "refused: not in --allow");
 		return -EACCES;
 	}
+	if (s->ops->admit) {
+		char why[128] = "";
+
+		r = s->ops->admit(fd, sa, len, why, sizeof(why), s->data);
+		if (r < 0) {
+			close(fd);
+			event(s, peer, r, "refused: %s", why);
+			return r;
+		}
+	}
 	host_key(sa, len, host);
 	list_for_each(pos, &s->clients)
 		same += memcmp(list_entry(pos, struct client, link)->host, host, 8) == 0;

@@ -13,7 +13,8 @@
  * max_per_addr from one address, more are closed on accept), time to send
  * the request and read the reply (handshake_ms), one request per
  * connection, one importer per device. Peers outside the allow list are
- * closed before a byte is read. Accepted sockets get TCP_NODELAY and
+ * closed before a byte is read, and so are those ops->admit refuses
+ * (src/app: loopback peers whose user is not in --allow-user). Accepted sockets get TCP_NODELAY and
  * keepalive (a half-open importer is found within about a minute).
  *
  * The server never logs: what a log would want to hear (a peer refused,
@@ -65,6 +66,14 @@ struct server_ops {
 	 * -ENODEV/-EBUSY an import refused, -EPIPE gone mid-way, ...).
 	 */
 	void (*event)(const char *peer, int err, const char *what, void *data);
+	/*
+	 * Optional: may this peer, inside the allow list, go on? Called once
+	 * per accepted socket fd (still the server's), before a byte is read.
+	 * 0 admits; -errno refuses, with the reason in why (one line), and the
+	 * connection is closed with that event.
+	 */
+	int (*admit)(int fd, const struct sockaddr *sa, socklen_t len, char *why, size_t size,
+		     void *data);
 };
 
 /* Listen on cfg->listen. 0, or -errno (-EADDRINUSE, -EACCES, ...). */
