@@ -27,6 +27,7 @@ static_assert(SOCKDIAG_REQUEST_SIZE ==
 
 /* Every TCP state: the peer may be closing while it is asked. */
 #define ALL_STATES 0xffffffffu
+
 /* Answers to read before giving up on finding ours among stale ones. */
 #define MAX_READS 8
 
@@ -107,46 +108,56 @@ static bool same_socket(const struct inet_diag_msg *m, const struct sockdiag_que
 int sockdiag_reply_parse(const void *buf, size_t len, const struct sockdiag_query *q,
 			 uint32_t seq, uint32_t *ret_uid)
 {
-	const struct nlmsghdr *nlh = buf;
-	int left;
+	const uint8_t *p = buf;
+	size_t off = 0;
 
-	/* A netlink datagram is far below INT_MAX; longer input is not one. */
-	if (len > 1u << 20)
-		return -EBADMSG;
-	left = (int)len;
-	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
-		if (nlh->nlmsg_seq != seq)
-			continue;
-		if (nlh->nlmsg_type == NLMSG_ERROR) {
-			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	/* Walked by hand, in size_t: libmnl's mnl_nlmsg_ok() takes a length
+	 * of 2 GiB or more as negative, and such a message for a short one. */
+	while (len - off >= sizeof(struct nlmsghdr)) {
+		struct nlmsghdr h;
+		size_t plen;
 
-			if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
+		memcpy(&h, p + off, sizeof(h));
+		if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > len - off)
+			return -EBADMSG;
+		plen = h.nlmsg_len - NLMSG_HDRLEN;
+		if (h.nlmsg_seq == seq && h.nlmsg_type == NLMSG_ERROR) {
+			struct nlmsgerr e;
+
+			if (plen < sizeof(e))
 				return -EBADMSG;
+			memcpy(&e, p + off + NLMSG_HDRLEN, sizeof(e));
 			/* An error is negative; 0 would be an acknowledgement,
 			 * which a lookup without NLM_F_ACK never gets. */
-			if (e->error >= 0 || e->error < -4095)
+			if (e.error >= 0 || e.error < -4095)
 				return -EBADMSG;
-			return e->error;
+			return e.error;
 		}
-		if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_NOOP)
-			continue;
-		if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
-			return -EBADMSG;
-		if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct inet_diag_msg))
-			return -EBADMSG;
-		{
-			const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
+		if (h.nlmsg_seq == seq && h.nlmsg_type == SOCK_DIAG_BY_FAMILY) {
+			struct inet_diag_msg m;
 
-			if (!same_socket(m, q))
+			if (plen < sizeof(m))
+				return -EBADMSG;
+			memcpy(&m, p + off + NLMSG_HDRLEN, sizeof(m));
+			if (!same_socket(&m, q))
 				return -ESRCH;
-			*ret_uid = m->idiag_uid;
+			/* No inode: no file, so no program holds it (closed,
+			 * lingering in FIN_WAIT or TIME_WAIT, where the uid
+			 * reads 0 and would pass for root's; or half-made). */
+			if (m.idiag_inode == 0)
+				return -ENOENT;
+			*ret_uid = m.idiag_uid;
 			return 0;
 		}
+		if (h.nlmsg_seq == seq && h.nlmsg_type != NLMSG_DONE && h.nlmsg_type != NLMSG_NOOP)
+			return -EBADMSG;
+		/* Another question's answer, or padding: skip it. */
+		if (NLMSG_ALIGN(h.nlmsg_len) >= len - off)
+			return -ENOMSG;
+		off += NLMSG_ALIGN(h.nlmsg_len);
 	}
 	/* Bytes left that are not a whole message: cut short. */
-	if (left > 0)
-		return -EBADMSG;
-	return -ENOMSG;
+	return off < len ? -EBADMSG : -ENOMSG;
 }
 
 struct sockdiag {

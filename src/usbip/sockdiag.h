@@ -45,8 +45,10 @@ void sockdiag_request_encode(const struct sockdiag_query *q, uint32_t seq,
 /*
  * Parse what the kernel answered to request seq: netlink messages,
  * untrusted. Messages with another sequence number are skipped. 0 and
- * *ret_uid for a socket that matches q; the kernel's error (-ENOENT: no
- * such socket here, -EINVAL, ...) from an NLMSG_ERROR; -EBADMSG for a
+ * *ret_uid for a socket that matches q; -ENOENT for one that no program
+ * holds any more (no inode: closed, lingering in FIN_WAIT2 or TIME_WAIT,
+ * whose uid reads 0); the
+ * kernel's error (-ENOENT: no such socket here, -EINVAL, ...) from an NLMSG_ERROR; -EBADMSG for a
  * truncated or malformed answer; -ESRCH when it describes another socket;
  * -ENOMSG when there is no answer to seq in buf.
  */

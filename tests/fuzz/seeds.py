@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Write the seed corpora of the device, SCSI, DFU, RV32, uevent and command
+"""Write the seed corpora of the device, SCSI, DFU, RV32, uevent, sock_diag and command
 fuzzers (tests/fuzz/corpus/NAME/*), which are checked in; this script says
 where they came from and rewrites them:
 
@@ -306,6 +306,42 @@ def uevent_seeds():
     write("uevent", "libudev", b"libudev\0\xfe\xed\xca\xfe" + bytes(32))
 
 
+def sockdiag_seeds():
+    # What Linux 6.x answered to vusb's lookup of a loopback TCP socket
+    # (127.0.0.1:44001 -> 127.0.0.1:40003, uid 1001), with the attributes
+    # it adds unasked (INET_DIAG_SHUTDOWN, _MARK, _CGROUP_ID, _SOCKOPT).
+    def head(fam, sport, dport, src, dst, seq):
+        return struct.pack(">BHH", fam, sport, dport) + src + dst + struct.pack("<I", seq)
+
+    def msg(typ, seq, payload, flags=0):
+        n = 16 + len(payload)
+        return struct.pack("=IHHII", n, typ, flags, seq, 0) + payload + bytes(-n % 4)
+
+    def diag(fam, sport, dport, src, dst, uid, inode=0x2b68f6):
+        sockid = struct.pack(">HH", sport, dport) + src + dst + struct.pack("=III", 0, 0x10, 0)
+        m = struct.pack("=BBBB", fam, 1, 0, 0) + sockid + struct.pack("=IIIII", 0, 0, 0, uid, inode)
+        attrs = (struct.pack("=HHB", 5, 8, 0) + bytes(3) + struct.pack("=HHI", 8, 15, 0)
+                 + struct.pack("=HHQ", 12, 21, 1) + struct.pack("=HHH", 6, 22, 0x52) + bytes(2))
+        return m + attrs
+
+    lo4 = bytes([127, 0, 0, 1]) + bytes(12)
+    lo6 = bytes(15) + b"\1"
+    write("sockdiag", "ipv4", head(0, 44001, 40003, lo4, lo4, 7)
+          + msg(20, 7, diag(2, 44001, 40003, lo4, lo4, 1001)))
+    write("sockdiag", "ipv6", head(1, 44002, 3240, lo6, lo6, 8)
+          + msg(20, 8, diag(10, 44002, 3240, lo6, lo6, 0)))
+    req = struct.pack("=BBBBI", 2, 6, 0, 0, 0xFFFFFFFF) + struct.pack(">HH", 44003, 3240) + lo4 + lo4 \
+        + struct.pack("=III", 0, 0xFFFFFFFF, 0xFFFFFFFF)
+    write("sockdiag", "enoent", head(0, 44003, 3240, lo4, lo4, 9)
+          + msg(2, 9, struct.pack("=i", -2) + msg(20, 9, req)))
+    write("sockdiag", "stale", head(0, 44004, 3240, lo4, lo4, 11)
+          + msg(20, 10, diag(2, 44004, 3240, lo4, lo4, 0))
+          + msg(20, 11, diag(2, 44004, 3240, lo4, lo4, 65534)))
+    # closed by its program, lingering: no inode, uid 0
+    write("sockdiag", "closed", head(0, 44005, 3240, lo4, lo4, 12)
+          + msg(20, 12, diag(2, 44005, 3240, lo4, lo4, 0, inode=0)))
+
+
 def ctl_seeds():
     def req(*args):
         b = b"".join(a.encode() + b"\0" for a in args)
@@ -401,6 +437,7 @@ if __name__ == "__main__":
     rv32_seeds()
     elf_seeds()
     uevent_seeds()
+    sockdiag_seeds()
     ctl_seeds()
     line_seeds()
     cli_seeds()
