@@ -166,9 +166,11 @@ int allowuser_start(struct allowuser *a, struct strbuf *err)
 	}
 	r = sockdiag_selftest(a->sd);
 	if (r < 0) {
-		strbuf_printf(err, "the kernel does not say who owns a local TCP socket (sock_diag: %s%s)",
-			      strerror(-r),
-			      r == -ENOENT ? "; are the inet_diag and tcp_diag modules missing?" : "");
+		strbuf_printf(
+			err,
+			"the kernel does not say who owns a local TCP socket (sock_diag: %s%s)",
+			strerror(-r),
+			r == -ENOENT ? "; are the inet_diag and tcp_diag modules missing?" : "");
 		sockdiag_close(a->sd);
 		a->sd = NULL;
 		return r;

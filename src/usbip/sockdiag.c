@@ -105,8 +105,8 @@ static bool same_socket(const struct inet_diag_msg *m, const struct sockdiag_que
 	       memcmp(m->id.idiag_dst, q->dst, n) == 0;
 }
 
-int sockdiag_reply_parse(const void *buf, size_t len, const struct sockdiag_query *q,
-			 uint32_t seq, uint32_t *ret_uid)
+int sockdiag_reply_parse(const void *buf, size_t len, const struct sockdiag_query *q, uint32_t seq,
+			 uint32_t *ret_uid)
 {
 	const uint8_t *p = buf;
 	size_t off = 0;

@@ -52,8 +52,8 @@ void sockdiag_request_encode(const struct sockdiag_query *q, uint32_t seq,
  * truncated or malformed answer; -ESRCH when it describes another socket;
  * -ENOMSG when there is no answer to seq in buf.
  */
-int sockdiag_reply_parse(const void *buf, size_t len, const struct sockdiag_query *q,
-			 uint32_t seq, uint32_t *ret_uid);
+int sockdiag_reply_parse(const void *buf, size_t len, const struct sockdiag_query *q, uint32_t seq,
+			 uint32_t *ret_uid);
 
 struct sockdiag;
 

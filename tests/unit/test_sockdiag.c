@@ -48,7 +48,8 @@ static void query_from_addresses(void **state)
 {
 	struct sockaddr_in p4 = sin4("127.0.0.2", 50000), l4 = sin4("127.0.0.1", 3240);
 	struct sockaddr_in6 p6 = sin6("::1", 50001), l6 = sin6("::1", 3240);
-	struct sockaddr_in6 pm = sin6("::ffff:127.0.0.3", 50002), lm = sin6("::ffff:127.0.0.1", 3240);
+	struct sockaddr_in6 pm = sin6("::ffff:127.0.0.3", 50002),
+			    lm = sin6("::ffff:127.0.0.1", 3240);
 	struct sockaddr_un_like {
 		sa_family_t f;
 	} un = { AF_UNIX };
@@ -72,8 +73,7 @@ static void query_from_addresses(void **state)
 	assert_int_equal(sockdiag_query_init(&q, (struct sockaddr *)&un, sizeof(un), SA(l4)),
 			 -EAFNOSUPPORT);
 	/* Too short for its family. */
-	assert_int_equal(sockdiag_query_init(&q, (struct sockaddr *)&p4, 4, SA(l4)),
-			 -EAFNOSUPPORT);
+	assert_int_equal(sockdiag_query_init(&q, (struct sockaddr *)&p4, 4, SA(l4)), -EAFNOSUPPORT);
 }
 
 static void request_layout(void **state)
@@ -107,7 +107,8 @@ static void request_layout(void **state)
 static size_t put_msg(uint8_t *buf, size_t off, uint16_t type, uint32_t seq, const void *payload,
 		      size_t n)
 {
-	struct nlmsghdr h = { .nlmsg_len = (uint32_t)(NLMSG_HDRLEN + n), .nlmsg_type = type,
+	struct nlmsghdr h = { .nlmsg_len = (uint32_t)(NLMSG_HDRLEN + n),
+			      .nlmsg_type = type,
 			      .nlmsg_seq = seq };
 
 	memcpy(buf + off, &h, sizeof(h));
@@ -279,7 +280,8 @@ static void allow_user_policy(void **state)
 	assert_true(allowuser_uid_ok(&a, 0));
 	assert_false(allowuser_uid_ok(&a, 12345));
 	assert_int_equal(allowuser_add(&a, "no-such-user-or-group-xyz", &err), -ENOENT);
-	assert_non_null(strstr(strbuf_str(&err), "'no-such-user-or-group-xyz': no such user or group"));
+	assert_non_null(
+		strstr(strbuf_str(&err), "'no-such-user-or-group-xyz': no such user or group"));
 	assert_int_equal(a.n, 0);
 	/* root is a user and a group. */
 	assert_int_equal(allowuser_add(&a, "root", &err), 0);
