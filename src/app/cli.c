@@ -133,17 +133,25 @@ static int device_option(struct cli_device *d, const char *opt, const char *val,
 	return 0;
 }
 
-/* Does this word look like --listen's optional value rather than a DEVICE? */
+/*
+ * Does this word look like --listen's optional value rather than a DEVICE?
+ * A host name does when it has a dot or a port, or is localhost; another
+ * one-word name could be a misspelt device: that takes --listen=NAME.
+ */
 static bool listen_value(const char *arg)
 {
-	return (arg[0] >= '0' && arg[0] <= '9') || arg[0] == ':' || arg[0] == '[';
+	return (arg[0] >= '0' && arg[0] <= '9') || arg[0] == ':' || arg[0] == '[' ||
+	       (server_is_hostname(arg) && (strchr(arg, '.') || strcmp(arg, "localhost") == 0)) ||
+	       (strchr(arg, ':') && arg[0] != '-');
 }
 
 static int listen_option(struct cli *c, const char *opt, const char *val, struct strbuf *err)
 {
 	if (strcmp(opt, "--listen") == 0) {
-		if (server_parse_listen(val, &c->server.listen) < 0) {
-			strbuf_printf(err, "invalid --listen '%s': use [ADDR][:PORT] or PORT with a numeric address, e.g. 3240, 0.0.0.0:3240 or [::]:3240",
+		c->listen_host[0] = '\0';
+		if (server_parse_listen(val, &c->server.listen) < 0 &&
+		    server_split_host(val, c->listen_host, &c->listen_port) < 0) {
+			strbuf_printf(err, "invalid --listen '%s': use [HOST][:PORT] or PORT, e.g. 3240, 0.0.0.0:3240, [::]:3240 or localhost:3240",
 				      val);
 			return -EINVAL;
 		}
@@ -152,35 +160,40 @@ static int listen_option(struct cli *c, const char *opt, const char *val, struct
 	}
 	if (strcmp(opt, "--allow-user") == 0) {
 		if (c->nallow_user >= CLI_MAX_ALLOW_USER) {
-			strbuf_printf(err, "too many --allow-user (at most %d)", CLI_MAX_ALLOW_USER);
+			strbuf_printf(err, "too many --allow-user (at most %d)",
+				      CLI_MAX_ALLOW_USER);
 			return -EINVAL;
 		}
 		if (!val[0]) {
-			strbuf_printf(err, "option '--allow-user' needs a user or group name, or any");
+			strbuf_printf(err,
+				      "option '--allow-user' needs a user or group name, or any");
 			return -EINVAL;
 		}
 		c->allow_user[c->nallow_user++] = val;
 		return 0;
 	}
-	if (c->server.nallow >= SERVER_MAX_ALLOW) {
+	if (c->server.nallow + c->nallow_host >= SERVER_MAX_ALLOW) {
 		strbuf_printf(err, "too many --allow (at most %d)", SERVER_MAX_ALLOW);
 		return -EINVAL;
 	}
-	if (server_parse_cidr(val, &c->server.allow[c->server.nallow]) < 0) {
-		strbuf_printf(err, "invalid --allow '%s': use an address or ADDR/PREFIX, such as 192.168.1.0/24 or fd00::/8",
-			      val);
-		return -EINVAL;
+	if (server_parse_cidr(val, &c->server.allow[c->server.nallow]) == 0) {
+		c->server.nallow++;
+		return 0;
 	}
-	c->server.nallow++;
-	return 0;
+	if (server_is_hostname(val)) {
+		c->allow_host[c->nallow_host++] = val;
+		return 0;
+	}
+	strbuf_printf(err, "invalid --allow '%s': use a host name, an address or ADDR/PREFIX, such as 192.168.1.0/24 or fd00::/8",
+		      val);
+	return -EINVAL;
 }
 
 /* Every option vusb-attach knows, for "did you mean". */
 static const char *const all_options[] = {
 	"--help", "--version", "--verbose", "--quiet", "--no-stdin", "--no-load", "--daemon",
 	"--pidfile", "--user", "--wait-ready", "--config", "--listen", "--allow", "--allow-user",
-	"--name",
-	"--vid", "--pid", "--serial", "--product", "--manufacturer", "--speed", "--count",
+	"--name", "--vid", "--pid", "--serial", "--product", "--manufacturer", "--speed", "--count",
 	"--local", "--capture", "--capture-snaplen", "--fault",
 };
 
@@ -551,7 +564,7 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 		strbuf_printf(err, "--capture - writes to standard output, which a --daemon has not: give a file");
 		r = -EINVAL;
 	}
-	if (r == 0 && c->server.nallow && !c->listen) {
+	if (r == 0 && (c->server.nallow || c->nallow_host) && !c->listen) {
 		strbuf_printf(err, "--allow only makes sense with --listen");
 		r = -EINVAL;
 	}
@@ -691,12 +704,15 @@ void cli_usage(struct strbuf *out)
 		      "                       drivers within SECONDS (default 30; 0: no limit)\n"
 		      "      --config NAME    the devices and options of /etc/vusb/NAME.conf\n"
 		      "                       ($VUSB_CONFDIR), or of the file NAME if it has a /\n"
-		      "      --listen [ADDR][:PORT]\n"
+		      "      --listen [HOST][:PORT]\n"
 		      "                       export the devices to USB/IP clients instead of\n"
 		      "                       attaching them here (default 127.0.0.1:3240; IPv6\n"
-		      "                       in brackets, [::]:3240; port 0 picks a free one)\n"
-		      "      --allow CIDR     with --listen: accept only these peers, e.g.\n"
-		      "                       192.168.1.0/24 or fd00::/8 (repeatable)\n"
+		      "                       in brackets, [::]:3240; port 0 picks a free one;\n"
+		      "                       a host name: every address it has)\n"
+		      "      --allow CIDR|HOST\n"
+		      "                       with --listen: accept only these peers, e.g.\n"
+		      "                       192.168.1.0/24, fd00::/8 or a host name, every\n"
+		      "                       address it has (repeatable)\n"
 		      "      --allow-user NAME\n"
 		      "                       with --listen: admit a peer on this host only if\n"
 		      "                       its user is root, NAME or in group NAME\n"

@@ -16,6 +16,7 @@
 #include "src/base/strbuf.h"
 #include "src/capture/capture.h"
 #include "src/usb/model.h"
+#include "src/usbip/resolve.h"
 #include "src/usbip/server.h"
 
 /* --wait-ready without a value, in seconds. */
@@ -53,6 +54,14 @@ struct cli {
 	/* --listen: devices not marked --local are exported over USB/IP */
 	bool listen;
 	struct server_config server; /* the address and --allow entries */
+	/* --listen NAME[:PORT] and --allow NAME: looked up by main, at start */
+	char listen_host[SERVER_HOST_MAX]; /* "": an address, in server.listen */
+	uint16_t listen_port;
+	const char *allow_host[SERVER_MAX_ALLOW];
+	unsigned int nallow_host;
+	/* the listen host's other addresses, once looked up */
+	struct server_addr listen_more[SERVER_MAX_LISTEN - 1];
+	unsigned int nlisten_more;
 	/* --allow-user NAME (a user or group; "any": no check), looked up by main */
 	const char *allow_user[CLI_MAX_ALLOW_USER];
 	unsigned int nallow_user;

@@ -92,10 +92,15 @@ int vusb_serve(struct vusb *v, const struct server_config *cfg)
 	return server_new(v->loop, cfg, &vusb_server_ops, v, &v->server);
 }
 
-void vusb_server_addr(const struct vusb *v, char *buf, size_t size)
+int vusb_listen_also(struct vusb *v, const struct server_addr *a)
+{
+	return v->server ? server_listen(v->server, a) : -EINVAL;
+}
+
+void vusb_server_addr(const struct vusb *v, unsigned int i, char *buf, size_t size)
 {
 	if (v->server)
-		server_local_addr(v->server, buf, size);
+		server_local_addr(v->server, i, buf, size);
 	else
 		snprintf(buf, size, "-");
 }

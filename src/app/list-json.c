@@ -51,7 +51,7 @@ static void device(struct vusb *v, struct vdev *vd, struct json *j)
 	json_kv_int(j, "instance", (long long)getpid());
 	json_key(j, "listen");
 	if (v->server) {
-		vusb_server_addr(v, addr, sizeof(addr));
+		vusb_server_addr(v, 0, addr, sizeof(addr));
 		json_str(j, addr);
 	} else {
 		json_null(j);

@@ -109,6 +109,62 @@ static bool any_local(const struct cli *c)
 }
 
 /*
+ * Host names of --listen and --allow: every address of each, looked up
+ * once, before anything binds; one that does not resolve is exit 2 with
+ * the resolver's message. EXIT_*.
+ */
+static int resolve_names(struct cli *c)
+{
+	struct server_addr a[SERVER_MAX_LISTEN];
+	struct strbuf err = { 0 };
+	unsigned int i, k;
+	int n;
+
+	if (c->listen && c->listen_host[0]) {
+		n = server_resolve(c->listen_host, c->listen_port, a, SERVER_MAX_LISTEN, &err);
+		if (n < 0) {
+			fprintf(stderr, "vusb-attach: --listen %s: cannot resolve %s: %s\n",
+				c->listen_host, c->listen_host, strbuf_str(&err));
+			strbuf_free(&err);
+			return n == -ENOMEM ? EXIT_FAILURE_ : EXIT_USAGE;
+		}
+		c->server.listen = a[0];
+		for (k = 1; k < (unsigned int)n; k++)
+			c->listen_more[k - 1] = a[k];
+		c->nlisten_more = (unsigned int)n - 1;
+	}
+	for (i = 0; i < c->nallow_host; i++) {
+		n = server_resolve(c->allow_host[i], 0, a, SERVER_MAX_LISTEN, &err);
+		if (n < 0) {
+			fprintf(stderr, "vusb-attach: --allow %s: cannot resolve %s: %s\n",
+				c->allow_host[i], c->allow_host[i], strbuf_str(&err));
+			strbuf_free(&err);
+			return n == -ENOMEM ? EXIT_FAILURE_ : EXIT_USAGE;
+		}
+		for (k = 0; k < (unsigned int)n; k++) {
+			if (c->server.nallow >= SERVER_MAX_ALLOW) {
+				fprintf(stderr, "vusb-attach: --allow: more than %d addresses\n",
+					SERVER_MAX_ALLOW);
+				return EXIT_USAGE;
+			}
+			server_cidr_from_addr(&a[k], &c->server.allow[c->server.nallow++]);
+		}
+	}
+	return EXIT_OK;
+}
+
+/* Is any address --listen binds a loopback one? */
+static bool listens_on_loopback(const struct cli *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nlisten_more; i++)
+		if (server_addr_is_loopback(&c->listen_more[i]))
+			return true;
+	return server_addr_is_loopback(&c->server.listen);
+}
+
+/*
  * --allow-user: look the names up (a typo is exit 2, before anything is
  * created). Without it, --listen on loopback admits root, the user who
  * started us and group vusb; on another address nobody is checked (that
@@ -133,7 +189,7 @@ static int allow_users(const struct cli *c, struct allowuser *a, bool *ret_on)
 		}
 	}
 	if (c->nallow_user == 0) {
-		if (!server_addr_is_loopback(&c->server.listen))
+		if (!listens_on_loopback(c))
 			return EXIT_OK;
 		r = allowuser_add_default(a, getuid());
 		if (r < 0) {
@@ -152,6 +208,7 @@ static int start_server(struct vusb *vusb, const struct cli *c, struct allowuser
 {
 	char addr[SERVER_ADDR_STRLEN];
 	struct strbuf msg = { 0 };
+	unsigned int i;
 	int r;
 
 	server_addr_format((const struct sockaddr *)&c->server.listen.ss, c->server.listen.len,
@@ -174,17 +231,26 @@ static int start_server(struct vusb *vusb, const struct cli *c, struct allowuser
 		vusb_set_allowuser(vusb, users);
 	}
 	r = vusb_serve(vusb, &c->server);
+	for (i = 0; r >= 0 && i < c->nlisten_more; i++) {
+		server_addr_format((const struct sockaddr *)&c->listen_more[i].ss,
+				   c->listen_more[i].len, addr, sizeof(addr));
+		r = vusb_listen_also(vusb, &c->listen_more[i]);
+	}
 	if (r < 0) {
 		log_err("cannot listen on %s: %s", addr,
 			r == -EADDRINUSE ? "the address is in use (another usbipd or vusb-attach?)" :
 					   strerror(-r));
 		return r == -EACCES ? EXIT_PERMISSION : EXIT_FAILURE_;
 	}
-	if (!server_addr_is_loopback(&c->server.listen))
-		log_warn("listening on %s: USB/IP has no authentication or encryption; anyone who can reach it can import the devices%s",
-			 addr, c->server.nallow ? "" : " (limit peers with --allow)");
-	vusb_server_addr(vusb, addr, sizeof(addr));
-	printf("listening on %s\n", addr);
+	for (i = 0; i <= c->nlisten_more; i++) {
+		const struct server_addr *a = i ? &c->listen_more[i - 1] : &c->server.listen;
+
+		vusb_server_addr(vusb, i, addr, sizeof(addr));
+		if (!server_addr_is_loopback(a))
+			log_warn("listening on %s: USB/IP has no authentication or encryption; anyone who can reach it can import the devices%s",
+				 addr, c->server.nallow ? "" : " (limit peers with --allow)");
+		printf("listening on %s\n", addr);
+	}
 	fflush(stdout);
 	return EXIT_OK;
 }
@@ -531,6 +597,11 @@ int main(int argc, char **argv)
 			PRIVS_USER, PRIVS_FALLBACK_USER, PRIVS_USER, PRIVS_USER);
 		config_free(cf);
 		return EXIT_USAGE;
+	}
+	code = resolve_names(&cli);
+	if (code) {
+		config_free(cf);
+		return code;
 	}
 	code = allow_users(&cli, &users, &check_users);
 	if (code) {

@@ -89,8 +89,13 @@ struct allowuser;
  */
 void vusb_set_allowuser(struct vusb *v, const struct allowuser *a);
 
-/* The address vusb_serve() bound, port included ("-" before). */
-void vusb_server_addr(const struct vusb *v, char *buf, size_t size);
+struct server_addr;
+
+/* After vusb_serve(): listen on another address too (a host name's). 0 or -errno. */
+int vusb_listen_also(struct vusb *v, const struct server_addr *a);
+
+/* Listening address i (0: vusb_serve()'s), port included ("-" before, "?" past the end). */
+void vusb_server_addr(const struct vusb *v, unsigned int i, char *buf, size_t size);
 
 /*
  * Create a device like vusb_add(), but offer it to USB/IP clients as the

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "src/base/list.h"
-#include "src/usbip/server.h"
+#include "src/usbip/server-private.h"
 
 /* A half-open importer is noticed after 30 s idle + 3 probes 10 s apart. */
 #define KEEPALIVE_IDLE_S 30
@@ -19,9 +19,6 @@
 #define KEEPALIVE_CNT 3
 /* Data the peer does not acknowledge for this long ends the connection. */
 #define USER_TIMEOUT_MS 60000
-/* accept() out of file descriptors: try again after this long. */
-#define ACCEPT_RETRY_MS 100
-#define LISTEN_BACKLOG 64
 #define MAX_EXPORTS (255 * 255)
 
 enum export_state {
@@ -60,26 +57,9 @@ struct client {
 	char what[128];
 };
 
-struct server {
-	struct loop *loop;
-	struct server_config cfg;
-	const struct server_ops *ops;
-	void *data;
-	int fd;
-	struct loop_io *io;
-	struct loop_timer *retry;
-	struct list_head clients;
-	unsigned int nclients;
-	struct list_head exports;
-	unsigned int nexports; /* ever added: numbers are not reused */
-};
-
 /* ---- clients in the set-up ---- */
 
-static void event(struct server *s, const char *peer, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void event(struct server *s, const char *peer, int err, const char *fmt, ...)
+void server_event(struct server *s, const char *peer, int err, const char *fmt, ...)
 {
 	char what[160];
 	va_list ap;
@@ -134,7 +114,7 @@ static void client_close(struct client *c)
 	memcpy(peer, c->peer, sizeof(peer));
 	memcpy(what, c->what, sizeof(what));
 	client_free(c);
-	event(s, peer, err, "%s", what);
+	server_event(s, peer, err, "%s", what);
 }
 
 /* The import reply is out: the socket becomes the device's. */
@@ -154,7 +134,7 @@ static void hand_over(struct client *c)
 	r = s->ops->import(e, fd, peer, s->data);
 	if (r < 0) {
 		e->state = EXPORT_OFFERED;
-		event(s, peer, r, "import of %s failed: %s", e->info.busid, strerror(-r));
+		server_event(s, peer, r, "import of %s failed: %s", e->info.busid, strerror(-r));
 	}
 	/* A successful import is the owner's to announce. */
 }
@@ -457,7 +437,7 @@ int server_add_peer(struct server *s, int fd, const struct sockaddr *sa, socklen
 	server_addr_format(sa, len, peer, sizeof(peer));
 	if (!allowed(s, sa, len)) {
 		close(fd);
-		event(s, peer, -EACCES, "refused: not in --allow");
+		server_event(s, peer, -EACCES, "refused: not in --allow");
 		return -EACCES;
 	}
 	if (s->ops->admit) {
@@ -466,7 +446,7 @@ int server_add_peer(struct server *s, int fd, const struct sockaddr *sa, socklen
 		r = s->ops->admit(fd, sa, len, why, sizeof(why), s->data);
 		if (r < 0) {
 			close(fd);
-			event(s, peer, r, "refused: %s", why);
+			server_event(s, peer, r, "refused: %s", why);
 			return r;
 		}
 	}
@@ -475,7 +455,7 @@ int server_add_peer(struct server *s, int fd, const struct sockaddr *sa, socklen
 		same += memcmp(list_entry(pos, struct client, link)->host, host, 8) == 0;
 	if (same >= s->cfg.max_per_addr) {
 		close(fd);
-		event(s, peer, -EUSERS, "refused: %u connections in the set-up from this address",
+		server_event(s, peer, -EUSERS, "refused: %u connections in the set-up from this address",
 		      same);
 		return -EUSERS;
 	}
@@ -519,50 +499,10 @@ int server_add_peer(struct server *s, int fd, const struct sockaddr *sa, socklen
 
 /* ---- the listener ---- */
 
-static void listen_ready(struct loop_io *io, uint32_t events, void *data)
-{
-	struct server *s = data;
-
-	for (;;) {
-		struct sockaddr_storage ss;
-		socklen_t len = sizeof(ss);
-		int fd = accept4(s->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EAGAIN)
-				return;
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-			    errno == ENOMEM) {
-				/* The connection stays queued and the socket
-				 * readable: pause rather than spin. */
-				event(s, "-", -errno, "cannot accept: %s", strerror(errno));
-				if (loop_io_modify(s->io, 0) == 0 &&
-				    loop_timer_arm(s->retry, ACCEPT_RETRY_MS) < 0)
-					loop_io_modify(s->io, EPOLLIN);
-				return;
-			}
-			event(s, "-", -errno, "accept: %s", strerror(errno));
-			return;
-		}
-		server_add_peer(s, fd, (struct sockaddr *)&ss, len);
-	}
-}
-
-static void retry_accept(struct loop_timer *t, void *data)
-{
-	struct server *s = data;
-
-	loop_io_modify(s->io, EPOLLIN);
-}
-
 int server_new(struct loop *loop, const struct server_config *cfg, const struct server_ops *ops,
 	       void *data, struct server **ret)
 {
-	const struct sockaddr *sa = (const struct sockaddr *)&cfg->listen.ss;
 	struct server *s;
-	const int one = 1, zero = 0;
 	int r;
 
 	s = calloc(1, sizeof(*s));
@@ -582,27 +522,7 @@ int server_new(struct loop *loop, const struct server_config *cfg, const struct 
 	s->data = data;
 	list_init(&s->clients);
 	list_init(&s->exports);
-
-	s->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->fd < 0) {
-		r = -errno;
-		free(s);
-		return r;
-	}
-	setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	/* "::" means every address, IPv4 ones too, whatever bindv6only says. */
-	if (sa->sa_family == AF_INET6 &&
-	    IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)sa)->sin6_addr))
-		setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	if (bind(s->fd, sa, cfg->listen.len) < 0 || listen(s->fd, LISTEN_BACKLOG) < 0) {
-		r = -errno;
-		close(s->fd);
-		free(s);
-		return r;
-	}
-	r = loop_io_add(loop, s->fd, EPOLLIN, listen_ready, s, NULL, &s->io);
-	if (r == 0)
-		r = loop_timer_add(loop, retry_accept, s, NULL, &s->retry);
+	r = server_listen(s, &cfg->listen);
 	if (r < 0) {
 		server_free(s);
 		return r;
@@ -623,22 +543,8 @@ void server_free(struct server *s)
 		list_del(&e->link);
 		free(e);
 	}
-	loop_io_remove(s->io);
-	loop_timer_remove(s->retry);
-	close(s->fd);
+	server_listeners_close(s);
 	free(s);
-}
-
-void server_local_addr(const struct server *s, char *buf, size_t size)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	if (getsockname(s->fd, (struct sockaddr *)&ss, &len) < 0) {
-		snprintf(buf, size, "?");
-		return;
-	}
-	server_addr_format((struct sockaddr *)&ss, len, buf, size);
 }
 
 /* ---- exports ---- */

@@ -33,6 +33,8 @@
 #include "src/usbip/op.h"
 
 #define SERVER_MAX_ALLOW 64
+/* Listening sockets, at most: the addresses of one --listen host name. */
+#define SERVER_MAX_LISTEN 16
 #define SERVER_DEFAULT_MAX_CLIENTS 64
 /* Connections in the set-up from one address (IPv4 host, IPv6 /64). */
 #define SERVER_DEFAULT_MAX_PER_ADDR 8
@@ -80,11 +82,21 @@ struct server_ops {
 int server_new(struct loop *loop, const struct server_config *cfg, const struct server_ops *ops,
 	       void *data, struct server **ret);
 
+/*
+ * Listen on another address too (every address of a host name); an IPv6
+ * one other than "::" takes IPv6 only, and port 0 means the port the first
+ * address got. 0, -ENOSPC past SERVER_MAX_LISTEN, or -errno.
+ */
+int server_listen(struct server *s, const struct server_addr *a);
+
 /* Close the listener and every client still in the set-up. NULL-safe. */
 void server_free(struct server *s);
 
-/* The address actually bound (with the port picked for port 0). */
-void server_local_addr(const struct server *s, char *buf, size_t size);
+/* How many addresses it listens on (1 + server_listen()'s). */
+unsigned int server_nlisteners(const struct server *s);
+
+/* Listening address i, as bound (with the port picked for port 0); "?" past the end. */
+void server_local_addr(const struct server *s, unsigned int i, char *buf, size_t size);
 
 /*
  * Serve a connected stream socket as if it had been accepted from `sa`

@@ -188,8 +188,8 @@ if [ -x "$attach" ] && command -v usbip >/dev/null; then
 
 	begin "--help documents --listen, --allow and --local"
 	"$attach" --help >"$tmp/help.out" 2>&1
-	if grep -q -- '--listen \[ADDR\]\[:PORT\]' "$tmp/help.out" &&
-		grep -q -- '--allow CIDR' "$tmp/help.out" && grep -q -- '--local' "$tmp/help.out"; then
+	if grep -q -- '--listen \[HOST\]\[:PORT\]' "$tmp/help.out" &&
+		grep -q -- '--allow CIDR|HOST' "$tmp/help.out" && grep -q -- '--local' "$tmp/help.out"; then
 		pass
 	else
 		fail "$(cat "$tmp/help.out")"

@@ -223,7 +223,7 @@ static int setup_with(void **state, const char *const *allow, size_t nallow)
 		return -1;
 	}
 	strbuf_free(&err);
-	vusb_server_addr(fx->vusb, addr, sizeof(addr));
+	vusb_server_addr(fx->vusb, 0, addr, sizeof(addr));
 	if (sscanf(addr, "127.0.0.1:%hu", &fx->port) != 1)
 		return -1;
 	*state = fx;

@@ -237,8 +237,8 @@ static void usage_mentions_listen(void **state)
 	struct strbuf out = { 0 };
 
 	cli_usage(&out);
-	assert_non_null(strstr(strbuf_str(&out), "--listen [ADDR][:PORT]"));
-	assert_non_null(strstr(strbuf_str(&out), "--allow CIDR"));
+	assert_non_null(strstr(strbuf_str(&out), "--listen [HOST][:PORT]"));
+	assert_non_null(strstr(strbuf_str(&out), "--allow CIDR|HOST"));
 	assert_non_null(strstr(strbuf_str(&out), "--local"));
 	assert_non_null(strstr(strbuf_str(&out), "no authentication"));
 	strbuf_free(&out);
