@@ -508,7 +508,9 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 		strbuf_printf(err, "--config takes the devices from the file: give no DEVICE here");
 		r = -EINVAL;
 	}
-	if (r == 0 && !c->help && !c->version && !c->config && c->ndevices == 0) {
+	/* A daemon or a server may start empty: vusbctl add brings devices. */
+	if (r == 0 && !c->help && !c->version && !c->config && c->ndevices == 0 && !c->daemon &&
+	    !c->listen) {
 		strbuf_printf(err, "no device given (try: vusb-attach mouse)");
 		r = -EINVAL;
 	}

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "src/app/add.h"
 #include "src/app/instance.h"
 #include "src/base/log.h"
 #include "src/base/num.h"
@@ -452,6 +453,9 @@ static int command(struct vusb *v, int argc, char **argv, int fd, bool terminal,
 	struct vdev *vd;
 	struct list_head *pos;
 
+	/* vusbctl add sends the file its device names (src/app/add.h). */
+	if (argc >= 1 && strcmp(argv[0], "add") == 0)
+		return vusb_add_command(v, argc, argv, fd, out, err);
 	/* Only a device's own command may take it. */
 	if (fd >= 0 && (argc < 2 || !vdev_find(v, argv[0]))) {
 		close(fd);
@@ -492,6 +496,8 @@ static int command(struct vusb *v, int argc, char **argv, int fd, bool terminal,
 		return suspend_all(v, false, true, out, err);
 	if (argc == 1 && strcmp(argv[0], "resume") == 0)
 		return resume_all(v, out, err);
+	if (strcmp(argv[0], "remove") == 0)
+		return vusb_remove_command(v, argc, argv, out, err);
 	if (strcmp(argv[0], "detach") == 0) {
 		if (argc != 2) {
 			strbuf_printf(err, "usage: detach NAME");

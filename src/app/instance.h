@@ -73,6 +73,10 @@ struct vusb {
 	struct list_head devs;
 	unsigned int ndevs;
 	unsigned int serial; /* devices made so far, for devids */
+	bool stay; /* started empty: waits for vusbctl add, runs on when the last goes */
+	/* reserve a name when the run directory is no longer ours to write */
+	int (*claim)(const char *name, void *data);
+	void *claim_data;
 	struct server *server; /* --listen */
 	const struct allowuser *allowuser; /* --allow-user; NULL: no check */
 	/* connection messages in the current second, and those left out */

@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -159,6 +160,42 @@ static bool name_ok(const char *name)
 	return true;
 }
 
+/*
+ * Link devdir/name to the server's socket (vusbctl add, after the drop):
+ * 0 or -errno, -EEXIST when a live instance has the name. A link left by
+ * an instance that is gone is replaced; nothing else is removed.
+ */
+static int link_ours(const char *devdir, const char *name, const char *sock)
+{
+	char target[PATH_MAX], link[PATH_MAX], buf[PATH_MAX], peer[PATH_MAX];
+	const char *base = strrchr(sock, '/');
+	ssize_t n;
+	int tries;
+
+	base = base ? base + 1 : sock;
+	if ((size_t)snprintf(target, sizeof(target), "../%s", base) >= sizeof(target) ||
+	    (size_t)snprintf(link, sizeof(link), "%s/%s", devdir, name) >= sizeof(link))
+		return -ENAMETOOLONG;
+	for (tries = 0; tries < 2; tries++) {
+		if (symlink(target, link) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return -errno;
+		n = readlink(link, buf, sizeof(buf) - 1);
+		if (n < 0)
+			return -EEXIST;
+		buf[n] = '\0';
+		/* Only a link to a socket of the run directory, dead, gives way. */
+		if (strncmp(buf, "../", 3) != 0 || strchr(buf + 3, '/') ||
+		    strlen(buf + 3) < 6 || strcmp(buf + strlen(buf) - 5, ".sock") != 0 ||
+		    (size_t)snprintf(peer, sizeof(peer), "%s/%s", devdir, buf) >= sizeof(peer) ||
+		    socket_alive(peer))
+			return -EEXIST;
+		unlink(link);
+	}
+	return -EEXIST;
+}
+
 static void clean(const char *sock, const char *devdir, const char *pidfile, pid_t server)
 {
 	struct timespec tick = { 0, 10 * 1000 * 1000 };
@@ -244,7 +281,10 @@ static void cleaner_main(int rfd, const char *sock, const char *devdir, const ch
 		if (null > 3)
 			close(null);
 	}
-	/* Lines of names to release, until the server's end goes. */
+	/*
+	 * Lines of names to release, until the server's end goes; a line
+	 * "+NAME" claims NAME instead, answered with "ERRNO\n" (0: done).
+	 */
 	for (;;) {
 		ssize_t n = read(3, line + len, sizeof(line) - 1 - len);
 		char *nl;
@@ -257,8 +297,18 @@ static void cleaner_main(int rfd, const char *sock, const char *devdir, const ch
 		line[len] = '\0';
 		while ((nl = memchr(line, '\n', len))) {
 			*nl = '\0';
-			if (name_ok(line))
+			if (line[0] == '+') {
+				char ans[16];
+				int r = name_ok(line + 1) ? link_ours(devdir, line + 1, sock) :
+							    -EINVAL;
+				ssize_t w;
+
+				n = snprintf(ans, sizeof(ans), "%d\n", -r);
+				w = write(3, ans, (size_t)n);
+				(void)w;
+			} else if (name_ok(line)) {
 				unlink_ours(devdir, line, sock);
+			}
 			len -= (size_t)(nl + 1 - line);
 			memmove(line, nl + 1, len);
 		}
@@ -277,7 +327,8 @@ int privs_cleaner_start(struct privs_cleaner *c, const char *sock, const char *d
 
 	c->pid = 0;
 	c->fd = -1;
-	if (pipe2(p, O_CLOEXEC) < 0)
+	/* Both ways: names claimed are answered (privs_cleaner_claim). */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
 		return -errno;
 	if (fcntl(p[1], F_SETFL, O_NONBLOCK) < 0) {
 		int r = -errno;
@@ -302,6 +353,47 @@ int privs_cleaner_start(struct privs_cleaner *c, const char *sock, const char *d
 	c->pid = pid;
 	c->fd = p[1];
 	return 0;
+}
+
+int privs_cleaner_claim(struct privs_cleaner *c, const char *name)
+{
+	struct pollfd pfd;
+	char line[128];
+	size_t len = 0;
+	int n, t;
+
+	if (!c || !c->pid || c->fd < 0)
+		return -EACCES;
+	n = snprintf(line, sizeof(line), "+%s\n", name);
+	if (n <= 0 || (size_t)n >= sizeof(line))
+		return -EINVAL;
+	if (write(c->fd, line, (size_t)n) != n)
+		return -EIO;
+	/* One short answer; a second is plenty for a symlink(). */
+	for (t = 0; t < 10 && len < sizeof(line) - 1; t++) {
+		ssize_t r;
+
+		pfd.fd = c->fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 100) < 0 && errno != EINTR)
+			return -errno;
+		r = read(c->fd, line + len, sizeof(line) - 1 - len);
+		if (r == 0)
+			return -EPIPE;
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			return -errno;
+		}
+		len += (size_t)r;
+		line[len] = '\0';
+		if (memchr(line, '\n', len)) {
+			long e = strtol(line, NULL, 10);
+
+			return e > 0 && e < 4096 ? -(int)e : 0;
+		}
+	}
+	return -ETIMEDOUT;
 }
 
 void privs_cleaner_release(struct privs_cleaner *c, const char *name)

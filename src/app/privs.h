@@ -13,8 +13,8 @@
  * What an unprivileged process cannot do is remove its control socket,
  * its name links and its pidfile, which live in directories only root
  * may write. A cleaner (privs_cleaner_start) forked before the drop keeps
- * root for that alone. It reads one thing from the server, a pipe: device
- * names whose links to go now (a detach), and its end, after which
+ * root for that alone. It reads one thing from the server, a socket: device
+ * names whose links to go now (a detach) or to make (vusbctl add), and its end, after which
  * (exit, crash, SIGKILL) it removes what was the server's. Either way it
  * removes only links that point to the server's own socket.
  */
@@ -53,7 +53,7 @@ int privs_share_socket(const char *path);
 
 struct privs_cleaner {
 	pid_t pid; /* 0: none */
-	int fd; /* our end of the pipe it waits on */
+	int fd; /* our end of the socket it waits on */
 };
 
 /*
@@ -70,6 +70,15 @@ int privs_cleaner_start(struct privs_cleaner *c, const char *sock, const char *d
  * points to our socket). NULL-safe; a no-op without a cleaner.
  */
 void privs_cleaner_release(struct privs_cleaner *c, const char *name);
+
+/*
+ * A device added at run time (vusbctl add): have the cleaner link its
+ * name to our socket, in the directory we may no longer write. A link
+ * of an instance that is gone is replaced; nothing else is removed. 0,
+ * -EEXIST when a live instance has the name, or -errno (-EACCES without
+ * a cleaner).
+ */
+int privs_cleaner_claim(struct privs_cleaner *c, const char *name);
 
 /*
  * The server is stopping: let the cleaner do its job now and wait for it

@@ -102,6 +102,9 @@ static bool any_local(const struct cli *c)
 {
 	unsigned int i;
 
+	/* An empty daemon waits for vusbctl add: attached here, unless --listen. */
+	if (c->ndevices == 0)
+		return !c->listen;
 	for (i = 0; i < c->ndevices; i++)
 		if (!c->listen || c->devices[i].local)
 			return true;
@@ -375,6 +378,8 @@ static void service_ready(struct vusb *v, int err, const char *why, void *data)
 		loop_quit(s->loop, EXIT_FAILURE_);
 		return;
 	}
+	/* A device added later that is slow to get ready ends nothing. */
+	s->strict = false;
 	log_info("every device is ready");
 	snprintf(state, sizeof(state), "READY=1\nSTATUS=Serving %u device%s\nMAINPID=%ld", n,
 		 n == 1 ? "" : "s", (long)getpid());
@@ -450,6 +455,11 @@ static void release_name(const char *name, void *data)
 	privs_cleaner_release(data, name);
 }
 
+static int claim_name(const char *name, void *data)
+{
+	return privs_cleaner_claim(data, name);
+}
+
 /* Stay who we are (as), but without capabilities and with the seccomp filter. EXIT_*. */
 static int restrict_only(const char *as)
 {
@@ -515,6 +525,7 @@ static int drop_privileges(const struct cli *cli, struct vusb *vusb, const struc
 			return EXIT_FAILURE_;
 		}
 		vusb_set_release_hook(vusb, release_name, cleaner);
+		vusb_set_claim_hook(vusb, claim_name, cleaner);
 	}
 	r = privs_drop(&u);
 	if (r < 0) {
@@ -635,6 +646,8 @@ int main(int argc, char **argv)
 	}
 	svc.loop = loop;
 	r = vusb_new(loop, NULL, &vusb);
+	if (r == 0 && cli.ndevices == 0)
+		vusb_set_stay(vusb);
 	if (r == 0) {
 		vusb_set_ready_cb(vusb,
 				  cli.wait_ready > 0 ? (unsigned int)cli.wait_ready * 1000 :

@@ -234,7 +234,7 @@ void vdev_remove(struct vdev *vd)
 	struct vusb *v = vd->vusb;
 
 	vdev_free(vd);
-	if (v->ndevs == 0)
+	if (v->ndevs == 0 && !v->stay)
 		loop_quit(v->loop, EXIT_OK);
 	else
 		vusb_schedule_ready_check(v);
@@ -319,6 +319,18 @@ void vusb_set_release_hook(struct vusb *v, void (*released)(const char *name, vo
 	v->released_data = data;
 }
 
+void vusb_set_stay(struct vusb *v)
+{
+	v->stay = true;
+	vusb_schedule_ready_check(v);
+}
+
+void vusb_set_claim_hook(struct vusb *v, int (*claim)(const char *name, void *data), void *data)
+{
+	v->claim = claim;
+	v->claim_data = data;
+}
+
 unsigned int vusb_count(const struct vusb *v)
 {
 	return v->ndevs;
@@ -351,6 +363,9 @@ static int pick_name(struct vusb *v, struct vdev *vd, const char *want, struct s
 		r = vdev_find(v, vd->name) ? -EEXIST : 0;
 		if (r == 0 && v->ctl)
 			r = ctl_server_claim(v->ctl, vd->name);
+		/* After the drop, RUNDIR/dev is root's: the cleaner links it. */
+		if ((r == -EACCES || r == -EPERM) && v->claim)
+			r = v->claim(vd->name, v->claim_data);
 		if (r == 0)
 			return 0;
 		if (r != -EEXIST || want)
@@ -372,7 +387,7 @@ static void check_all_ready(void *data)
 	struct list_head *pos;
 
 	v->ready_check = NULL;
-	if (v->all_ready || v->ndevs == 0)
+	if (v->all_ready || (v->ndevs == 0 && !v->stay))
 		return;
 	list_for_each(pos, &v->devs) {
 		struct vdev *vd = list_entry(pos, struct vdev, link);
@@ -589,7 +604,11 @@ int vdev_create(struct vusb *v, const struct vusb_model *model, const struct vus
 	bool has_file;
 	int r;
 
-	has_file = opts->positional && stat(opts->positional, &st) == 0;
+	/* A file sent by vusbctl is looked at through its descriptor only. */
+	if (opts->positional_is_fd)
+		has_file = fstat(opts->positional_fd, &st) == 0;
+	else
+		has_file = opts->positional && stat(opts->positional, &st) == 0;
 	vd = calloc(1, sizeof(*vd));
 	if (!vd) {
 		strbuf_printf(err, "out of memory");
@@ -617,9 +636,10 @@ int vdev_create(struct vusb *v, const struct vusb_model *model, const struct vus
 			/* Our own lock: the same file named twice. */
 			strbuf_reset(err);
 			strbuf_printf(err,
-				      "%s is %s's already, on this command line (one file backs "
+				      "%s is %s's already%s (one file backs "
 				      "two devices only when both are --ro or --snapshot)",
-				      opts->positional, other->name);
+				      opts->positional, other->name,
+				      opts->positional_is_fd ? "" : ", on this command line");
 			return EXIT_USAGE;
 		}
 		if (!err->len)

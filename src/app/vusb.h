@@ -147,6 +147,20 @@ int vusb_capture_device(struct vusb *v, unsigned int n, int fd, const char *name
 			uint32_t snaplen,
 			const char *comment, struct strbuf *err);
 
+/*
+ * Started with no device (vusb-attach --daemon, or --listen, alone): ready
+ * as it is, waiting for vusbctl add, and running on when its last device
+ * is removed. Without it, the instance ends with its last device.
+ */
+void vusb_set_stay(struct vusb *v);
+
+/*
+ * Reserve device names through `claim` (0 or -errno, -EEXIST when taken)
+ * when creating the link in RUNDIR/dev is refused: once privileges are
+ * dropped, the cleaner (src/app/privs.h) makes it.
+ */
+void vusb_set_claim_hook(struct vusb *v, int (*claim)(const char *name, void *data), void *data);
+
 /* Number of devices still served. */
 unsigned int vusb_count(const struct vusb *v);
 

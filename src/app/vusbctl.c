@@ -6,15 +6,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "src/app/add.h"
+#include "src/base/num.h"
 #include "src/base/strbuf.h"
 #include "src/ctl/client.h"
 #include "src/ctl/format.h"
+#include "src/storage/image.h"
 
 #define TIMEOUT_MS 10000
 
@@ -730,6 +734,161 @@ static int suspend(void)
 	return s.code;
 }
 
+/* ---- add, remove: devices made and dropped at run time (src/app/add.h) ---- */
+
+struct instances {
+	unsigned int n;
+	char first[PATH_MAX];
+	struct strbuf pids;
+};
+
+static int count_instance(const char *path, void *data)
+{
+	struct instances *in = data;
+	const char *base = strrchr(path, '/');
+	int fd = ctl_connect(path);
+
+	/* A socket nobody answers is an instance that has gone. */
+	if (fd == -ECONNREFUSED || fd == -ENOENT)
+		return 0;
+	if (fd >= 0)
+		close(fd);
+	if (in->n++ == 0)
+		snprintf(in->first, sizeof(in->first), "%s", path);
+	base = base ? base + 1 : path;
+	strbuf_printf(&in->pids, "%s%.*s", in->n > 1 ? ", " : "", (int)(strlen(base) - 5), base);
+	return 0;
+}
+
+/* The instance to add to: --instance PID's, or the only one. An exit code on failure. */
+static int pick_instance(const char *pid, char path[PATH_MAX])
+{
+	struct instances in = { 0 };
+	long long n;
+	int r;
+
+	if (pid) {
+		if (num_parse(pid, 10, 1, INT32_MAX, &n) < 0) {
+			fprintf(stderr, "vusbctl: invalid --instance '%s': the process id of a "
+					"vusb-attach\n", pid);
+			return EXIT_USAGE;
+		}
+		snprintf(path, PATH_MAX, "%s/%lld.sock", ctl_rundir(), n);
+		if (access(path, F_OK) < 0) {
+			fprintf(stderr, "vusbctl: no vusb-attach with process id %lld (see "
+					"'vusbctl list')\n", n);
+			return EXIT_NO_DEVICE;
+		}
+		return 0;
+	}
+	r = each_instance(count_instance, &in);
+	if (r == 0 && in.n == 0) {
+		fprintf(stderr, "vusbctl: no vusb-attach is running to add to (start one: "
+				"vusb-attach --daemon, or vusb-attach --listen)\n");
+		r = EXIT_NO_DEVICE;
+	} else if (r == 0 && in.n > 1) {
+		fprintf(stderr, "vusbctl: %u vusb-attach instances run (process ids %s): pick one "
+				"with --instance PID\n", in.n, strbuf_str(&in.pids));
+		r = EXIT_USAGE;
+	} else if (r == 0) {
+		snprintf(path, PATH_MAX, "%s", in.first);
+	}
+	strbuf_free(&in.pids);
+	return r;
+}
+
+/*
+ * add [--instance PID] DEVICE [DEVICE-OPTIONS]: parsed here as the
+ * instance will parse it, so a bad one fails with vusb-attach's message
+ * (exit 2) before anyone is asked; its IMAGE opened with the rights of
+ * whoever runs vusbctl and sent along, shown by its absolute path.
+ */
+static int add(int argc, char **argv)
+{
+	char path[PATH_MAX], abs[PATH_MAX], *args[CTL_MAX_ARGS + 1];
+	struct strbuf err = { 0 }, help = { 0 };
+	const char *pid = NULL;
+	struct cli_device *d;
+	struct cli *c;
+	int i = 2, n, k, fd = -1, code;
+
+	if (i < argc && strncmp(argv[i], "--instance=", 11) == 0) {
+		pid = argv[i++] + 11;
+	} else if (i + 1 < argc && strcmp(argv[i], "--instance") == 0) {
+		pid = argv[i + 1];
+		i += 2;
+	}
+	n = argc - i + 1;
+	if (n < 2 || n > CTL_MAX_ARGS) {
+		fprintf(stderr, "vusbctl: usage: vusbctl add [--instance PID] DEVICE "
+				"[DEVICE-OPTIONS]\n");
+		return EXIT_USAGE;
+	}
+	args[0] = argv[1];
+	memcpy(args + 1, argv + i, (size_t)(n - 1) * sizeof(*args));
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		fprintf(stderr, "vusbctl: out of memory\n");
+		return EXIT_FAILURE_;
+	}
+	code = EXIT_USAGE;
+	if (add_parse(n, args, c, &err) < 0) {
+		fprintf(stderr, "vusbctl: %s\n", strbuf_str(&err));
+		goto out;
+	}
+	if (c->help) {
+		cli_model_usage(c->help_model, &help);
+		fputs(strbuf_str(&help), stdout);
+		code = EXIT_OK;
+		goto out;
+	}
+	code = pick_instance(pid, path);
+	if (code)
+		goto out;
+	d = &c->devices[0];
+	if (d->model->positional && d->opts.positional) {
+		bool rw = add_wants_write(d);
+
+		/* O_EXCL: a mounted block device is not served read-write. */
+		fd = open(d->opts.positional, (rw ? O_RDWR | O_EXCL : O_RDONLY) | O_CLOEXEC |
+				      O_NOCTTY | O_NONBLOCK);
+		if (fd < 0) {
+			image_explain_open(d->opts.positional, -errno, rw, &err);
+			fprintf(stderr, "vusbctl: %s: %s\n", d->model->name, strbuf_str(&err));
+			code = errno == EBUSY ? EXIT_FAILURE_ : EXIT_USAGE;
+			goto out;
+		}
+		if (!realpath(d->opts.positional, abs))
+			snprintf(abs, sizeof(abs), "%s", d->opts.positional);
+		for (k = 1; k < n; k++)
+			if (args[k] == d->opts.positional)
+				args[k] = abs;
+	}
+	code = call(path, args[1], n, args, fd);
+out:
+	if (fd >= 0)
+		close(fd);
+	strbuf_free(&err);
+	strbuf_free(&help);
+	free(c);
+	return code;
+}
+
+/* remove NAME: asked of the instance that has NAME. */
+static int remove_device(int argc, char **argv)
+{
+	char path[PATH_MAX];
+
+	if (argc != 3) {
+		fprintf(stderr, "vusbctl: usage: vusbctl remove NAME\n");
+		return EXIT_USAGE;
+	}
+	if (!ctl_name_valid(argv[2]))
+		return explain_connect(-ENOENT, argv[2]);
+	snprintf(path, sizeof(path), "%s/dev/%s", ctl_rundir(), argv[2]);
+	return call(path, argv[2], 2, argv + 1, -1);
+}
+
 int main(int argc, char **argv)
 {
 	char path[PATH_MAX];
@@ -774,6 +933,10 @@ int main(int argc, char **argv)
 		return all_instances(1, argv + 1);
 	if (strcmp(argv[1], "suspend") == 0 && argc == 3 && strcmp(argv[2], "--force") == 0)
 		return all_instances(2, argv + 1);
+	if (strcmp(argv[1], "add") == 0)
+		return add(argc, argv);
+	if (strcmp(argv[1], "remove") == 0)
+		return remove_device(argc, argv);
 	if (strcmp(argv[1], "detach") == 0) {
 		if (argc != 3) {
 			fprintf(stderr, "vusbctl: usage: vusbctl detach NAME\n");

@@ -374,7 +374,7 @@ static int decompress(int fd, enum image_format f, const char *path, struct strb
 	return out;
 }
 
-static int explain_open(const char *path, int r, bool want_write, struct strbuf *err)
+int image_explain_open(const char *path, int r, bool want_write, struct strbuf *err)
 {
 	switch (r) {
 	case -ENOENT:
@@ -503,11 +503,11 @@ int image_open_fd(struct image *img, int fd, const char *path, const struct imag
 		fd = open(path,
 			  (want_write ? O_RDWR | O_EXCL : O_RDONLY) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
-		return explain_open(path, -errno, want_write, err);
+		return image_explain_open(path, -errno, want_write, err);
 	if (want_write && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY) {
 		/* Sent by a client that may only read it. */
 		close(fd);
-		return explain_open(path, -EACCES, want_write, err);
+		return image_explain_open(path, -EACCES, want_write, err);
 	}
 	if (fcntl(fd, F_GETFL) & O_APPEND) {
 		/* Sent by a custom client: every write would land at the end of
@@ -520,11 +520,11 @@ int image_open_fd(struct image *img, int fd, const char *path, const struct imag
 	if (fstat(fd, &st) < 0) {
 		r = -errno;
 		close(fd);
-		return explain_open(path, r, want_write, err);
+		return image_explain_open(path, r, want_write, err);
 	}
 	if (S_ISDIR(st.st_mode)) {
 		close(fd);
-		return explain_open(path, -EISDIR, want_write, err);
+		return image_explain_open(path, -EISDIR, want_write, err);
 	}
 	if (S_ISREG(st.st_mode)) {
 		size = (uint64_t)st.st_size;
@@ -589,7 +589,7 @@ int image_open_fd(struct image *img, int fd, const char *path, const struct imag
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
 		r = -errno;
 		close(fd);
-		return explain_open(path, r, want_write, err);
+		return image_explain_open(path, r, want_write, err);
 	}
 
 	img->fd = fd;
@@ -629,7 +629,7 @@ int image_create(const char *path, uint64_t size, struct strbuf *err)
 			strbuf_printf(err, "%s exists already: --create makes a new image and never "
 					   "overwrites one (leave --create out to use it)", path);
 		else
-			explain_open(path, r, true, err);
+			image_explain_open(path, r, true, err);
 		return r;
 	}
 	if (ftruncate(fd, (off_t)size) < 0) {

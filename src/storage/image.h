@@ -89,6 +89,12 @@ int image_open_fd(struct image *img, int fd, const char *path, const struct imag
 int image_open(struct image *img, const char *path, const struct image_opts *o,
 	       struct strbuf *err);
 
+/*
+ * Why opening the image `path` failed with r (-errno), as vusb-attach
+ * says it, into err; want_write: it was opened for writing. Returns r.
+ */
+int image_explain_open(const char *path, int r, bool want_write, struct strbuf *err);
+
 /* Create `path`, a sparse file of `size` bytes (--create). 0 or -errno, with err. */
 int image_create(const char *path, uint64_t size, struct strbuf *err);
 

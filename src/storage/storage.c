@@ -261,6 +261,12 @@ static int storage_create(struct usb_device **ret, const struct vusb_dev_opts *o
 				   "tool (genisoimage, xorriso)");
 		goto fail;
 	}
+	if (create && opts->positional_is_fd) {
+		/* Made by its path, which only the one who names it may open. */
+		strbuf_printf(err, "--create is for vusb-attach: vusbctl add takes an IMAGE that "
+				   "exists");
+		goto fail;
+	}
 	if (create && !opts->positional) {
 		strbuf_printf(err, "--create needs the IMAGE to create");
 		goto fail;
@@ -322,7 +328,17 @@ static int storage_create(struct usb_device **ret, const struct vusb_dev_opts *o
 			goto fail;
 	}
 	if (opts->positional) {
-		r = image_open(&s->img, opts->positional, &s->io, err);
+		int fd = -1;
+
+		if (opts->positional_is_fd) {
+			fd = fcntl(opts->positional_fd, F_DUPFD_CLOEXEC, 3);
+			if (fd < 0) {
+				r = -errno;
+				strbuf_printf(err, "%s: %s", opts->positional, strerror(-r));
+				goto fail;
+			}
+		}
+		r = image_open_fd(&s->img, fd, opts->positional, &s->io, err);
 		if (r < 0)
 			goto fail;
 		load(s, false);

@@ -37,6 +37,13 @@ struct vusb_dev_opts {
 	const char *manufacturer;
 	enum usb_speed speed; /* USB_SPEED_UNKNOWN: the model's default */
 	const char *positional; /* the model's argument ("disk.img"), or NULL */
+	/*
+	 * positional_is_fd: the positional file is already open as
+	 * positional_fd (sent by vusbctl, opened with its caller's rights);
+	 * the model takes a dup() of it and never opens the path itself.
+	 */
+	bool positional_is_fd;
+	int positional_fd;
 	/* Model options as given: value "" for a flag. */
 	struct {
 		const char *name;

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Devices added and removed while an instance runs:
+ *
+ *	vusbctl add [--instance PID] DEVICE [DEVICE-OPTIONS]
+ *	vusbctl remove NAME
+ *
+ * The device is described as on vusb-attach's command line and parsed by
+ * the same parser (src/app/cli.c), once by vusbctl, to refuse a bad one
+ * with the same message before it asks anyone, and again by the instance,
+ * which trusts nothing a client sends. A file the device names (storage's
+ * IMAGE) is opened by vusbctl with its caller's rights and travels as a
+ * descriptor with the request (SCM_RIGHTS); the instance never opens a
+ * path a client names, and refuses a request that names one without its
+ * descriptor. Files the control socket cannot carry yet (--report-
+ * descriptor, --firmware, --flash, --capture, --create) and commands to
+ * run (serial's --exec) are refused.
+ */
+#ifndef VUSB_APP_ADD_H
+#define VUSB_APP_ADD_H
+
+#include <stdbool.h>
+
+#include "src/app/cli.h"
+#include "src/base/strbuf.h"
+
+/*
+ * Parse an add request: argv[0] is "add", then DEVICE [DEVICE-OPTIONS].
+ * One device (--count N makes N alike), no program option, and nothing
+ * the control socket cannot carry. Pure. 0, or -EINVAL with the reason
+ * (vusb-attach's words for what it shares with it) in err. *ret as
+ * cli_parse() fills it; ret->help with ret->help_model: DEVICE --help.
+ */
+int add_parse(int argc, char **argv, struct cli *ret, struct strbuf *err);
+
+/* Does the device of *ret read or write the file it names as its positional argument? */
+bool add_wants_write(const struct cli_device *d);
+
+struct vusb;
+
+/*
+ * The instance's side (src/app/add.c): add argv (an add request) with fd,
+ * the positional file the client opened (or -1; taken, closed here), or
+ * remove argv[1] (argv[0] "remove"). Every device of the request is
+ * created, its file checked and locked, before any is attached or
+ * exported. 0 with "NAME: attached, port P, busid B" or "NAME: exported,
+ * busid B" lines in out; or an exit code with the reason in err.
+ */
+int vusb_add_command(struct vusb *v, int argc, char **argv, int fd, struct strbuf *out,
+		     struct strbuf *err);
+int vusb_remove_command(struct vusb *v, int argc, char **argv, struct strbuf *out,
+			struct strbuf *err);
+
+#endif
