@@ -203,6 +203,15 @@ void vdev_unplug(struct vdev *vd)
 	}
 }
 
+/* Give a name up: our link, or the cleaner's once we may not write there. */
+static void release_name(struct vusb *v, const char *name)
+{
+	if (v->ctl)
+		ctl_server_release(v->ctl, name);
+	if (v->released)
+		v->released(name, v->released_data);
+}
+
 void vdev_free(struct vdev *vd)
 {
 	struct vusb *v = vd->vusb;
@@ -215,10 +224,7 @@ void vdev_free(struct vdev *vd)
 	/* Gone before the name: the cleaner removes a dead socket only. */
 	hidsock_free(vd->hidsock);
 	vd->hidsock = NULL;
-	if (v->ctl)
-		ctl_server_release(v->ctl, vd->name);
-	if (v->released)
-		v->released(vd->name, v->released_data);
+	release_name(v, vd->name);
 	list_del(&vd->link);
 	v->ndevs--;
 	loop_timer_remove(vd->reconnect);
@@ -628,8 +634,7 @@ int vdev_create(struct vusb *v, const struct vusb_model *model, const struct vus
 	o.loop = v->loop;
 	r = model->create(&vd->dev, &o, err);
 	if (r < 0) {
-		if (v->ctl)
-			ctl_server_release(v->ctl, vd->name);
+		release_name(v, vd->name);
 		free(vd);
 		other = has_file ? file_user(v, &st) : NULL;
 		if (r == -EBUSY && other) {
@@ -669,8 +674,7 @@ int vdev_create(struct vusb *v, const struct vusb_model *model, const struct vus
 					      strerror(-r));
 			usb_faults_free(vd->dev);
 			model->destroy(vd->dev);
-			if (v->ctl)
-				ctl_server_release(v->ctl, vd->name);
+			release_name(v, vd->name);
 			free(vd);
 			return r == -EINVAL ? EXIT_USAGE : EXIT_FAILURE_;
 		}

@@ -853,9 +853,14 @@ static int add(int argc, char **argv)
 		fd = open(d->opts.positional, (rw ? O_RDWR | O_EXCL : O_RDONLY) | O_CLOEXEC |
 				      O_NOCTTY | O_NONBLOCK);
 		if (fd < 0) {
-			image_explain_open(d->opts.positional, -errno, rw, &err);
+			int e = errno;
+
+			image_explain_open(d->opts.positional, -e, rw, &err);
 			fprintf(stderr, "vusbctl: %s: %s\n", d->model->name, strbuf_str(&err));
-			code = errno == EBUSY ? EXIT_FAILURE_ : EXIT_USAGE;
+			/* As insert: 5 for a file you may not open, 1 for one in use. */
+			code = e == EACCES || e == EPERM ? EXIT_PERMISSION :
+			       e == EBUSY		 ? EXIT_FAILURE_ :
+							   EXIT_USAGE;
 			goto out;
 		}
 		if (!realpath(d->opts.positional, abs))

@@ -1,0 +1,321 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# vusbctl add and remove on the build machine (no vhci_hcd needed): a
+# vusb-attach --listen started with no device, devices added to it and
+# removed, seen through USB/IP as an importer sees them (Debian's usbip
+# client for the device list, tests/host/usbip-import.py to read a disk
+# added at run time), bad specs refused before anything is taken, a
+# request naming a file without its descriptor refused, --instance, and
+# a member of the socket's group adding a file only they may read.
+#
+#   tests/host/add.sh            (after make; make check runs it)
+#
+# Cases that switch users need root (setpriv); without root they are
+# SKIPPED with that reason. A missing usbip, python3 or setpriv is a
+# failure (scripts/install-deps --test installs them).
+set -u
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+attach=${VUSB_BIN:-$top/bin}/vusb-attach
+vusbctl=${VUSB_BIN:-$top/bin}/vusbctl
+raw=$top/${BUILD:-build}/tests/vm/ctlraw
+import=$top/tests/host/usbip-import.py
+export PATH="$PATH:/usr/sbin:/sbin"
+# shellcheck source=tests/host/harness.bash
+. "$top/tests/host/harness.bash"
+chmod 755 "$tmp"
+
+# start NAME ARGS...: vusb-attach ARGS in the background ($pid, $port)
+start() {
+	local name=$1 i
+	shift
+	"$attach" --no-stdin "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	pid=$!
+	pids+=("$pid")
+	for i in $(seq 100); do
+		if grep -q '^listening on ' "$tmp/$name.out" 2>/dev/null; then
+			port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$tmp/$name.out")
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# devlist PORT: the bus ids and paths usbip list -r shows
+devlist() {
+	usbip --tcp-port "$1" list -r 127.0.0.1 2>&1 | sed -n 's/^ *\(1-[0-9]*\): .*/\1/p; s/^ *: \(vusb\/.*\)/\1/p' |
+		tr '\n' ' '
+}
+
+# ctl NAME CMD...: run vusbctl, its stdout, stderr and exit status in $tmp/NAME.{out,err}, $rc
+ctl() {
+	local name=$1
+	shift
+	"$vusbctl" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
+	rc=$?
+}
+
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
+}
+
+echo "[==========] Running add cases."
+root=0
+[ "$(id -u)" = 0 ] && root=1
+
+begin "the tools are here: vusb-attach, vusbctl, ctlraw, usbip, python3, setpriv"
+if [ -x "$attach" ] && [ -x "$vusbctl" ] && [ -x "$raw" ] && command -v usbip >/dev/null &&
+	command -v python3 >/dev/null && command -v setpriv >/dev/null; then
+	pass
+else
+	fail "missing: run make check (it builds ctlraw); usbip, python3 and setpriv: scripts/install-deps --test"
+fi
+
+# An image whose block 3 says who it is.
+head -c $((64 * 512)) /dev/zero >"$tmp/disk.img"
+printf 'addedatruntime' | dd of="$tmp/disk.img" bs=512 seek=3 conv=notrunc status=none
+head -c 65536 /dev/urandom >"$tmp/secret"
+chmod 600 "$tmp/secret"
+
+begin "vusbctl add with no vusb-attach running: a clear error (exit 4)"
+ctl none add mouse
+if [ $rc = 4 ] && grep -q 'no vusb-attach is running' "$tmp/none.err"; then
+	pass
+else
+	fail "exit $rc" "$(cat "$tmp/none.err")"
+fi
+
+begin "vusb-attach --listen alone starts with no device and waits"
+if start a --listen 127.0.0.1:0 && sleep 0.3 && kill -0 "$pid" &&
+	[ -z "$(devlist "$port")" ] && "$vusbctl" list >"$tmp/l.out" && [ "$(wc -l <"$tmp/l.out")" = 1 ]; then
+	pass
+else
+	fail "$(cat "$tmp/a.out" "$tmp/a.err" "$tmp/l.out" 2>/dev/null)"
+fi
+apid=$pid
+aport=$port
+sock=$VUSB_RUNDIR/$apid.sock
+
+begin "vusbctl add mouse: exported, in the devlist and in vusbctl list"
+ctl add1 add mouse
+if [ $rc = 0 ] && grep -qx 'mouse0: exported, busid 1-1' "$tmp/add1.out" &&
+	[ "$(devlist "$port")" = "1-1 vusb/mouse0 " ] &&
+	"$vusbctl" list | grep -qE '^mouse0 +mouse +- +1-1 +exported'; then
+	pass
+else
+	fail "exit $rc" "$(cat "$tmp/add1.out" "$tmp/add1.err")" "devlist: $(devlist "$port")"
+fi
+
+begin "vusbctl add storage IMAGE: an importer reads the disk added at run time"
+ctl add2 add storage "$tmp/disk.img" --ro
+if [ $rc = 0 ] && grep -qx 'storage0: exported, busid 1-2' "$tmp/add2.out" &&
+	python3 "$import" "$port" 1-2 3 >"$tmp/imp.out" 2>&1 &&
+	grep -q "^read10 lba 3 ok $(printf 'addedat' | od -An -tx1 | tr -d ' \n')" "$tmp/imp.out" &&
+	"$vusbctl" list | grep -qE "^storage0 +storage .* $tmp/disk.img 32 KiB ro"; then
+	pass
+else
+	fail "exit $rc" "$(cat "$tmp/add2.out" "$tmp/add2.err" "$tmp/imp.out")"
+fi
+
+# A bad spec: the same words as vusb-attach's, exit 2, nothing taken.
+begin "a missing image: vusb-attach's message, exit 2, no bus id or name taken"
+"$attach" --listen 127.0.0.1:0 storage "$tmp/missing.img" >/dev/null 2>"$tmp/va.err"
+varc=$?
+ctl bad1 add storage "$tmp/missing.img"
+want=$(sed -n 's/^vusb-attach: //p' "$tmp/va.err")
+if [ $rc = 2 ] && [ $varc = 2 ] && [ -n "$want" ] && [ "$(cat "$tmp/bad1.err")" = "vusbctl: $want" ] &&
+	[ "$(devlist "$port")" = "1-1 vusb/mouse0 1-2 vusb/storage0 " ] &&
+	[ "$(ls "$VUSB_RUNDIR/dev")" = "$(printf 'mouse0\nstorage0')" ]; then
+	pass
+else
+	fail "exit $rc (vusb-attach: $varc)" "vusbctl: $(cat "$tmp/bad1.err")" "vusb-attach: $(cat "$tmp/va.err")" \
+		"devlist: $(devlist "$port")" "names: $(ls "$VUSB_RUNDIR/dev")"
+fi
+
+begin "a misspelt device, an unknown option, two devices: exit 2 with the reason"
+ok=1
+for spec in "mousse" "mouse --speeed high" "mouse keyboard" "storage $tmp/disk.img --create 1M" \
+	"serial --exec /bin/sh" "hid --report-descriptor $tmp/secret" "mouse --capture $tmp/c.pcapng"; do
+	# shellcheck disable=SC2086
+	ctl bad2 add $spec
+	if [ $rc != 2 ] || [ ! -s "$tmp/bad2.err" ]; then
+		ok=0
+		echo "add $spec: exit $rc: $(cat "$tmp/bad2.err")" >>"$tmp/bad2.log"
+	fi
+	sed "s|^|add $spec: |" "$tmp/bad2.err" >>"$tmp/bad2.all"
+done
+if [ $ok = 1 ] && grep -q "did you mean 'mouse'" "$tmp/bad2.all" &&
+	grep -q 'run vusbctl add again for another' "$tmp/bad2.all" &&
+	grep -q -- '--exec runs a command' "$tmp/bad2.all" &&
+	[ "$(devlist "$port")" = "1-1 vusb/mouse0 1-2 vusb/storage0 " ]; then
+	pass
+else
+	fail "$(cat "$tmp/bad2.log" "$tmp/bad2.all" 2>/dev/null)"
+fi
+
+begin "a raw add naming a file without its descriptor is refused, the file unread"
+"$raw" "$sock" add storage "$tmp/secret" --ro >"$tmp/raw.out" 2>&1
+if grep -q "^ERR 2 storage: $tmp/secret needs the file sent with the request" "$tmp/raw.out" &&
+	[ "$(devlist "$port")" = "1-1 vusb/mouse0 1-2 vusb/storage0 " ]; then
+	pass
+else
+	fail "$(cat "$tmp/raw.out")" "devlist: $(devlist "$port")"
+fi
+
+begin "the same image twice: refused as ours (exit 2)"
+cp "$tmp/disk.img" "$tmp/rw.img"
+ctl rw1 add storage "$tmp/rw.img"
+ctl rw2 add storage "$tmp/rw.img"
+if grep -qx 'storage1: exported, busid 1-3' "$tmp/rw1.out" && [ $rc = 2 ] &&
+	grep -q "rw.img is storage1's already" "$tmp/rw2.err"; then
+	pass
+else
+	fail "exit $rc" "$(cat "$tmp/rw1.out" "$tmp/rw1.err" "$tmp/rw2.err")"
+fi
+
+begin "vusbctl remove ends the importer's session"
+python3 - "$port" >"$tmp/sess.out" 2>&1 <<'EOF' &
+import socket, struct, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(struct.pack(">HHI", 0x0111, 0x8003, 0) + b"1-1".ljust(32, b"\0"))
+hdr = s.recv(8)
+if len(hdr) != 8 or struct.unpack(">HHI", hdr)[2] != 0:
+    raise SystemExit("import refused")
+print("imported", flush=True)
+s.settimeout(10)
+while True:
+    b = s.recv(4096)
+    if not b:
+        print("closed")
+        break
+EOF
+imp=$!
+for i in $(seq 100); do
+	grep -q imported "$tmp/sess.out" && break
+	sleep 0.05
+done
+"$vusbctl" list >"$tmp/l1.out"
+ctl rm1 remove mouse0
+wait $imp
+irc=$?
+# The name link goes through the root cleaner, a moment later.
+for i in $(seq 100); do
+	[ -e "$VUSB_RUNDIR/dev/mouse0" ] || break
+	sleep 0.05
+done
+if grep -qE '^mouse0 .*imported +from 127\.0\.0\.1' "$tmp/l1.out" && [ $rc = 0 ] &&
+	grep -qx 'mouse0: removed' "$tmp/rm1.out" && [ $irc = 0 ] && grep -qx closed "$tmp/sess.out" &&
+	[ "$(devlist "$port")" = "1-2 vusb/storage0 1-3 vusb/storage1 " ] && [ ! -e "$VUSB_RUNDIR/dev/mouse0" ]; then
+	pass
+else
+	fail "exit $rc, importer $irc" "$(cat "$tmp/l1.out" "$tmp/rm1.out" "$tmp/rm1.err" "$tmp/sess.out")" \
+		"devlist: $(devlist "$port")" "names: $(ls "$VUSB_RUNDIR/dev")"
+fi
+
+begin "remove frees the image's lock: the same image is added again"
+ctl rm2 remove storage1
+ctl rw3 add storage "$tmp/rw.img"
+if grep -qx 'storage1: removed' "$tmp/rm2.out" && [ $rc = 0 ] &&
+	grep -qE '^storage1: exported, busid 1-[0-9]+$' "$tmp/rw3.out"; then
+	pass
+else
+	fail "exit $rc" "$(cat "$tmp/rm2.out" "$tmp/rm2.err" "$tmp/rw3.out" "$tmp/rw3.err")"
+fi
+
+begin "remove of no such device: exit 4"
+ctl rm3 remove nosuch0
+if [ $rc = 4 ] && grep -q "no device named 'nosuch0'" "$tmp/rm3.err"; then
+	pass
+else
+	fail "exit $rc" "$(cat "$tmp/rm3.err")"
+fi
+
+begin "the instance started empty runs on when its last device is removed"
+"$vusbctl" remove storage0 >/dev/null && "$vusbctl" remove storage1 >/dev/null
+sleep 0.2
+if kill -0 "$apid" && [ -z "$(devlist "$port")" ] && ctl add4 add mouse && [ $rc = 0 ] &&
+	grep -qE '^mouse0: exported, busid 1-[0-9]+$' "$tmp/add4.out"; then
+	pass
+else
+	fail "$(cat "$tmp/a.err" "$tmp/add4.err" 2>/dev/null)"
+fi
+
+begin "two instances: add needs --instance PID; with it, that one"
+start b --listen 127.0.0.1:0
+bpid=$pid
+ctl two add keyboard
+ctl inst add --instance "$bpid" keyboard
+ctl inst2 add --instance=999999 keyboard
+irc=$rc
+if grep -q "pick one with --instance PID" "$tmp/two.err" &&
+	grep -qx 'keyboard0: exported, busid 1-1' "$tmp/inst.out" &&
+	[ "$(devlist "$aport" | sed 's/1-[0-9]*/1-N/')" = "1-N vusb/mouse0 " ] && [ $irc = 4 ] &&
+	grep -q 'no vusb-attach with process id 999999' "$tmp/inst2.err"; then
+	pass
+else
+	fail "$(cat "$tmp/two.err" "$tmp/inst.out" "$tmp/inst.err" "$tmp/inst2.err")"
+fi
+kill "$bpid"
+wait "$bpid" 2>/dev/null
+
+begin "vusb-attach --daemon --listen alone is ready at once (exit 0)"
+if "$attach" --daemon --pidfile "$tmp/d.pid" --listen 127.0.0.1:0 >"$tmp/d.out" 2>"$tmp/d.err"; then
+	dpid=$(cat "$tmp/d.pid")
+	pids+=("$dpid")
+	if kill -0 "$dpid" && [ -S "$VUSB_RUNDIR/$dpid.sock" ]; then
+		pass
+	else
+		fail "no daemon or no control socket" "$(cat "$tmp/d.out" "$tmp/d.err")"
+	fi
+	kill "$dpid"
+else
+	fail "$(cat "$tmp/d.out" "$tmp/d.err")"
+fi
+
+# A member of the socket's group: its group made nogroup, as
+# privs_share_socket() makes it vusb, so that nobody (gid 65534) is one.
+[ $root = 1 ] && chgrp 65534 "$sock" && chmod 660 "$sock"
+
+begin "a member adds and removes a device"
+if [ $root = 0 ]; then
+	skip "needs root (setpriv to nobody)"
+elif as_nobody "$vusbctl" add --instance "$apid" tablet >"$tmp/m1.out" 2>&1 &&
+	grep -qE '^tablet0: exported, busid 1-[0-9]+$' "$tmp/m1.out" &&
+	as_nobody "$vusbctl" remove tablet0 >"$tmp/m2.out" 2>&1; then
+	pass
+else
+	fail "$(cat "$tmp/m1.out" "$tmp/m2.out")"
+fi
+
+begin "a member's add of a root-only file: permission denied (exit 5), nothing added"
+if [ $root = 0 ]; then
+	skip "needs root (setpriv to nobody)"
+else
+	as_nobody "$vusbctl" add --instance "$apid" storage "$tmp/secret" --ro >"$tmp/m3.out" 2>&1
+	rc=$?
+	if [ $rc = 5 ] && grep -q 'permission denied' "$tmp/m3.out" &&
+		[ "$(devlist "$aport" | sed 's/1-[0-9]*/1-N/')" = "1-N vusb/mouse0 " ]; then
+		pass
+	else
+		fail "exit $rc" "$(cat "$tmp/m3.out")" "devlist: $(devlist "$aport")"
+	fi
+fi
+
+begin "a user outside the group cannot add (exit 5)"
+if [ $root = 0 ]; then
+	skip "needs root (setpriv to nobody)"
+else
+	chgrp 0 "$sock"
+	as_nobody "$vusbctl" add --instance "$apid" mouse >"$tmp/m4.out" 2>&1
+	rc=$?
+	if [ $rc = 5 ] && [ "$(devlist "$aport" | sed 's/1-[0-9]*/1-N/')" = "1-N vusb/mouse0 " ]; then
+		pass
+	else
+		fail "exit $rc" "$(cat "$tmp/m4.out")"
+	fi
+fi
+
+summary
