@@ -1,0 +1,174 @@
+#!/bin/sh
+# vusbctl add and remove on a real kernel: a daemon started with no device
+# (vusb-attach --daemon alone) is ready and waits; a mouse and a disk
+# added to it are enumerated (lsusb, an event node that moves, a disk the
+# host reads); remove unplugs them as the host sees it (the USB device
+# gone, the port free, the image's lock given back); a member of group
+# vusb adds a mouse but not a file only root may read; a bad spec is
+# refused with exit 2 and takes no port; someone outside the group
+# cannot add.
+. /vusb/tests/lib.sh
+need_cmd vusb-attach vusbctl evread lsusb su
+need_module vhci-hcd usb-storage sd_mod
+
+T=$((20 * VM_SLOW))
+echo 0 >/sys/module/usb_storage/parameters/delay_use
+
+cp /etc/passwd /tmp/passwd.orig
+cp /etc/group /tmp/group.orig
+trap 'cp /tmp/passwd.orig /etc/passwd; cp /tmp/group.orig /etc/group' EXIT
+cat >>/etc/passwd <<'EOF'
+vusb:x:990:990:vusb:/nonexistent:/bin/false
+tester:x:1000:1000:in group vusb:/tmp:/bin/sh
+outsider:x:1001:1001:not in group vusb:/tmp:/bin/sh
+EOF
+cat >>/etc/group <<'EOF'
+vusb:x:990:tester
+tester:x:1000:
+outsider:x:1001:
+EOF
+
+# used_ports: how many vhci ports are not free (state 4)
+used_ports() {
+	cat "$(dirname "$(vhci_attach_file)")"/status* 2>/dev/null |
+		awk '($1 == "hs" || $1 == "ss") && $3 + 0 != 4' | wc -l
+}
+
+# port_used PORT: the kernel has a device there (state 6)
+port_used() {
+	[ "$(port_state "$1")" = 6 ]
+}
+
+# disk_of BUSID: the block device usb-storage made for it, once it has a size
+disk_of() {
+	for _b in /sys/bus/usb/devices/"$1":1.0/host*/target*/*/block/*; do
+		[ -e "$_b/size" ] || continue
+		[ -b "/dev/${_b##*/}" ] || continue
+		echo "${_b##*/}"
+		return 0
+	done
+	return 1
+}
+
+# is_ready NAME: vusbctl list shows it ready
+is_ready() {
+	[ "$(vusbctl list | awk -v n="$1" '$1 == n { print $5 }')" = ready ]
+}
+
+# ports_back: no more vhci ports in use than before the first add
+ports_back() {
+	[ "$(used_ports)" -eq "$base" ]
+}
+
+gone() {
+	! test -e "$1"
+}
+
+# busid NAME: its bus id in vusbctl list
+busid() {
+	vusbctl list | awk -v n="$1" '$1 == n { print $4 }'
+}
+
+# --- a daemon with no device ----------------------------------------------------
+timeout $T vusb-attach -d --pidfile /run/vusb-add.pid >/tmp/d.out 2>/tmp/d.err
+rc=$?
+pid=$(cat /run/vusb-add.pid 2>/dev/null)
+if [ $rc -eq 0 ] && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+	ok "vusb-attach --daemon with no device is ready (exit 0) and runs"
+else
+	fail "vusb-attach --daemon with no device is ready (exit 0) and runs" "exit $rc" \
+		"$(cat /tmp/d.out /tmp/d.err)"
+	exit 0
+fi
+check_match "... as the vusb user" '^Uid:[[:space:]]+990' cat /proc/$pid/status
+base=$(used_ports)
+
+# --- a mouse -------------------------------------------------------------------
+vusbctl add mouse >/tmp/a1.out 2>&1
+rc=$?
+check_match "vusbctl add mouse: attached, with its port (exit $rc)" '^mouse0: attached, port [0-9]+$' \
+	cat /tmp/a1.out
+mport=$(sed -n 's/^mouse0: attached, port \([0-9]*\)$/\1/p' /tmp/a1.out)
+check "... the port is in use" wait_for $T port_used "$mport"
+ev=$(evdev_for 1209 0001 | head -n 1)
+if [ -n "$ev" ]; then
+	ok "... the kernel made its event node ($ev)"
+else
+	fail "... the kernel made its event node" "$(dmesg | tail -n 20)"
+fi
+check_match "... lsusb lists it" 'ID 1209:0001' lsusb
+check "... vusbctl list shows it ready" wait_for $T is_ready mouse0
+if [ -n "$ev" ]; then
+	rm -f /tmp/m.ready
+	evread -n 1 -t $T --ready-file /tmp/m.ready "$ev" >/tmp/m.ev &
+	ER=$!
+	wait_for $T test -e /tmp/m.ready
+	check "vusbctl mouse0 move: the added mouse moves" vusbctl mouse0 move 7 0
+	wait $ER
+	check_match "... and the kernel sees it" 'REL_X 7' cat /tmp/m.ev
+fi
+
+# --- a disk ----------------------------------------------------------------------
+dd if=/dev/zero of=/tmp/add.img bs=1M count=4 2>/dev/null
+printf 'ADDED AT RUN TIME' | dd of=/tmp/add.img conv=notrunc 2>/dev/null
+vusbctl add storage /tmp/add.img >/tmp/a2.out 2>&1
+check_match "vusbctl add storage IMAGE: attached" '^storage0: attached, port [0-9]+$' cat /tmp/a2.out
+sport=$(sed -n 's/^storage0: attached, port \([0-9]*\)$/\1/p' /tmp/a2.out)
+wait_for $T is_ready storage0
+sbus=$(busid storage0)
+if [ -n "$sbus" ] && wait_for $T disk_of "$sbus"; then
+	disk=/dev/$(disk_of "$sbus")
+	ok "... usb-storage and sd made a disk ($disk)"
+	check "... the host reads the image's bytes" sh -c \
+		"dd if=$disk bs=512 count=1 iflag=direct 2>/dev/null | grep -q 'ADDED AT RUN TIME'"
+else
+	fail "... usb-storage and sd made a disk" "busid '$sbus'" "$(vusbctl list)" "$(dmesg | tail -n 20)"
+fi
+check_match "... vusbctl list names the image" '^storage0 .*/tmp/add\.img 4 MiB rw' vusbctl list
+
+# --- remove ------------------------------------------------------------------------
+sdev=/sys/bus/usb/devices/$sbus
+check "vusbctl remove storage0" vusbctl remove storage0
+check "... the host sees the unplug (its USB device is gone)" wait_for $T gone "$sdev"
+check "... the port is free" wait_for $T port_free "$sport"
+check "... its name is gone" wait_for $T gone /run/vusb/dev/storage0
+check_match "... the image's lock is given back: added again" '^storage0: attached' \
+	vusbctl add storage /tmp/add.img
+check "... and removed again" vusbctl remove storage0
+mdev=$(usb_dev_for 1209 0001)
+check "vusbctl remove mouse0" vusbctl remove mouse0
+check "... the host sees the unplug" wait_for $T gone "$mdev"
+check "... its port is free" wait_for $T port_free "$mport"
+check "the daemon runs on with no device" kill -0 "$pid"
+check "... and holds no port" wait_for $T ports_back
+
+# --- what is refused -----------------------------------------------------------------
+vusbctl add storage /tmp/missing.img >/tmp/b1.out 2>&1
+rc=$?
+check "a missing image: exit 2 ($rc)" test $rc -eq 2
+check_match "... with vusb-attach's words" 'missing\.img: no such file' cat /tmp/b1.out
+vusbctl add mouse --speed warp >/tmp/b2.out 2>&1
+rc=$?
+check "a bad option value: exit 2 ($rc)" test $rc -eq 2
+check "... no port was taken" test "$(used_ports)" -eq "$base"
+check_match "... nothing was added" '^NAME' sh -c 'vusbctl list | tail -n 1'
+
+printf 'ROOT ONLY' | dd of=/tmp/secret.img bs=1M count=1 conv=sync 2>/dev/null
+chmod 600 /tmp/secret.img
+su -s /bin/sh tester -c 'vusbctl add storage /tmp/secret.img' >/tmp/b3.out 2>&1
+rc=$?
+check "a member's add of a root-only image: exit 5 ($rc)" test $rc -eq 5
+check_match "... permission denied" 'permission denied' cat /tmp/b3.out
+check "... no port was taken" test "$(used_ports)" -eq "$base"
+
+su -s /bin/sh tester -c 'vusbctl add keyboard' >/tmp/b4.out 2>&1
+check_match "a member of group vusb adds a keyboard" '^keyboard0: attached, port' cat /tmp/b4.out
+check "... the kernel enumerates it" evdev_for 1209 0002
+check "... and the member removes it" su -s /bin/sh tester -c 'vusbctl remove keyboard0'
+su -s /bin/sh outsider -c "vusbctl add --instance $pid mouse" >/tmp/b5.out 2>&1
+rc=$?
+check "someone outside group vusb cannot add: exit 5 ($rc)" test $rc -eq 5
+check "... no port was taken" wait_for $T ports_back
+
+kill "$pid"
+check "the daemon stops on SIGTERM" wait_for $T sh -c "! kill -0 $pid 2>/dev/null"
