@@ -358,6 +358,9 @@ def ctl_seeds():
           req("list", "--json"))
     write("ctl", "detach", req("tablet0", "move", "100", "32767") + req("detach", "tablet0") +
           req("mouse0", "detach") + req("list") + req("nosuch", "move"))
+    write("ctl", "add", req("add", "mouse", "--name", "m1") + req("add", "storage", "/image", "--ro") +
+          req("add", "keyboard", "--count", "2") + req("add", "serial", "--exec", "sh") +
+          req("add", "mouse", "keyboard") + req("remove", "mouse0") + req("remove", "nosuch"))
 
 
 def line_seeds():
