@@ -71,8 +71,9 @@ $(BIN)/%: $(BUILD)/src/app/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-# vusbctl is a client of the control socket and nothing more: linked
-# without libudev and libmnl, it fails to link if it ever needs them.
+# vusbctl is a client of the control socket (and, for vusbctl add, of
+# vusb-attach's pure parser): linked without libudev and libmnl, it fails
+# to link if it ever needs them.
 $(BIN)/vusbctl: $(BUILD)/src/app/vusbctl.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^

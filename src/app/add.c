@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* vusbctl add and remove, in the instance (src/app/add.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +10,10 @@
 #include "src/app/add.h"
 #include "src/app/instance.h"
 #include "src/base/log.h"
+#include "src/storage/image.h"
 
-int vusb_add_command(struct vusb *v, int argc, char **argv, int fd, struct strbuf *out,
-		     struct strbuf *err)
+int vusb_add_command(struct vusb *v, int argc, char **argv, int fd, bool terminal,
+		     struct strbuf *out, struct strbuf *err)
 {
 	struct cli *c = calloc(1, sizeof(*c));
 	struct vdev *made[CLI_MAX_DEVICES];
@@ -37,6 +39,17 @@ int vusb_add_command(struct vusb *v, int argc, char **argv, int fd, struct strbu
 		goto out;
 	}
 	if (d->model->positional && d->opts.positional) {
+		bool rw = add_wants_write(d);
+
+		if (fd < 0 && terminal) {
+			fd = open(d->opts.positional, (rw ? O_RDWR | O_EXCL : O_RDONLY) |
+							      O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+			if (fd < 0) {
+				image_explain_open(d->opts.positional, -errno, rw, &why);
+				strbuf_printf(err, "%s: %s", d->model->name, strbuf_str(&why));
+				goto out;
+			}
+		}
 		/* The path is only a name to show: we open nothing a client names. */
 		if (fd < 0) {
 			strbuf_printf(err, "%s: %s needs the file sent with the request (vusbctl "

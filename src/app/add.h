@@ -41,13 +41,15 @@ struct vusb;
 /*
  * The instance's side (src/app/add.c): add argv (an add request) with fd,
  * the positional file the client opened (or -1; taken, closed here), or
- * remove argv[1] (argv[0] "remove"). Every device of the request is
+ * remove argv[1] (argv[0] "remove"). terminal: typed on vusb-attach's own
+ * terminal, whose user may name a path: it is opened here, with the
+ * rights vusb-attach has then (as storage's insert). Every device of the request is
  * created, its file checked and locked, before any is attached or
  * exported. 0 with "NAME: attached, port P, busid B" or "NAME: exported,
  * busid B" lines in out; or an exit code with the reason in err.
  */
-int vusb_add_command(struct vusb *v, int argc, char **argv, int fd, struct strbuf *out,
-		     struct strbuf *err);
+int vusb_add_command(struct vusb *v, int argc, char **argv, int fd, bool terminal,
+		     struct strbuf *out, struct strbuf *err);
 int vusb_remove_command(struct vusb *v, int argc, char **argv, struct strbuf *out,
 			struct strbuf *err);
 

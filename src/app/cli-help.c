@@ -95,6 +95,8 @@ void cli_usage(struct strbuf *out)
 		      "Make virtual USB devices appear on this machine through the kernel's\n"
 		      "vhci_hcd (loaded when needed), serve them until interrupted, then detach.\n"
 		      "'vusb-attach DEVICE --help' shows one device's options and commands.\n"
+		      "With --daemon or --listen it may start with no DEVICE and wait for\n"
+		      "'vusbctl add DEVICE'.\n"
 		      "\n"
 		      "Devices:\n");
 	for (m = vusb_models; *m; m++)

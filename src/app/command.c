@@ -53,6 +53,8 @@ static void help(struct vusb *v, struct strbuf *out)
 	unsigned int nseen = 0, i;
 
 	strbuf_printf(out, "list [--json]              the devices and their state\n"
+			   "add DEVICE [OPTIONS]       add a device, as vusb-attach takes it\n"
+			   "remove NAME                remove a device (as an unplug)\n"
 			   "detach NAME                detach a device\n"
 			   "suspend [--force], resume  detach every attached device from\n"
 			   "                           vhci_hcd and attach it again (system sleep);\n"
@@ -455,7 +457,7 @@ static int command(struct vusb *v, int argc, char **argv, int fd, bool terminal,
 
 	/* vusbctl add sends the file its device names (src/app/add.h). */
 	if (argc >= 1 && strcmp(argv[0], "add") == 0)
-		return vusb_add_command(v, argc, argv, fd, out, err);
+		return vusb_add_command(v, argc, argv, fd, terminal, out, err);
 	/* Only a device's own command may take it. */
 	if (fd >= 0 && (argc < 2 || !vdev_find(v, argv[0]))) {
 		close(fd);

@@ -7,7 +7,8 @@
 # man pages carry the version and a real date; help fits 80 columns;
 # every vusb-attach command line in README.md parses (run with --help
 # after it: the real parser, nothing attached), and every vusbctl NAME
-# COMMAND there names a command the device's kind has.
+# COMMAND there names a command the device's kind has, and every vusbctl
+# add there a device spec that parses.
 # Prints cmocka-style lines for tests/run-tests.
 set -u
 
@@ -101,6 +102,22 @@ while IFS= read -r line; do
 done < <(grep -E '^    .*\bvusb-attach ' "$top/README.md")
 result "every vusb-attach command in README.md parses ($n)" \
 	"$([ ${#bad[@]} -eq 0 ] && [ $n -gt 5 ] && echo 1)" "${bad[@]}"
+
+# README's vusbctl add lines: the device specs parse (vusbctl's own parser,
+# which answers DEVICE --help without asking any vusb-attach).
+bad=()
+n=0
+while IFS= read -r line; do
+	cmd=${line##*vusbctl add }
+	cmd=${cmd%%#*}
+	[[ $cmd == *"["* ]] && continue
+	readarray -t words < <(printf '%s' "$cmd" | xargs printf '%s\n')
+	n=$((n + 1))
+	"$bin/vusbctl" add "${words[@]}" --help >/dev/null 2>"$tmp/err" ||
+		bad+=("vusbctl add $cmd: $(cat "$tmp/err")")
+done < <(grep -E '^    .*\bvusbctl add ' "$top/README.md")
+result "every vusbctl add in README.md parses ($n)" \
+	"$([ ${#bad[@]} -eq 0 ] && [ $n -gt 2 ] && echo 1)" "${bad[@]}"
 
 # What any device answers, from vusbctl's help ("Any device: detach, capture ...").
 any=" $(sed -n '/^Any device:/,/^$/{s/^Any device://;s/([^)]*)//g;p}' "$tmp/ctl" |
