@@ -116,6 +116,25 @@ static void parse_refuses(void **state)
 	strbuf_free(&err);
 }
 
+/* vusb-attach --daemon or --listen alone starts empty; nothing else does. */
+static void empty_start(void **state)
+{
+	char *daemon[] = { "vusb-attach", "--daemon" }, *listen[] = { "vusb-attach", "--listen" };
+	char *verbose[] = { "vusb-attach", "-v" };
+	struct strbuf err = { 0 };
+	static struct cli c;
+
+	assert_int_equal(cli_parse(2, daemon, &c, &err), 0);
+	assert_int_equal(c.ndevices, 0);
+	assert_true(c.daemon);
+	assert_int_equal(cli_parse(2, listen, &c, &err), 0);
+	assert_int_equal(c.ndevices, 0);
+	assert_true(c.listen);
+	assert_int_equal(cli_parse(2, verbose, &c, &err), -EINVAL);
+	assert_non_null(strstr(strbuf_str(&err), "no device given"));
+	strbuf_free(&err);
+}
+
 /* ---- an instance for real ---- */
 
 struct client {
@@ -313,6 +332,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parse_accepts),
 		cmocka_unit_test(parse_refuses),
+		cmocka_unit_test(empty_start),
 		cmocka_unit_test(add_remove),
 		cmocka_unit_test(nowhere),
 	};
