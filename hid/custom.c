@@ -308,16 +308,20 @@ static int custom_cmd_watch(struct usb_device *dev, int argc, char **argv, int f
 	return watch_command(&custom_of(dev)->watchers, "device", argc, argv, fd, out);
 }
 
-static int read_descriptor_file(const char *path, uint8_t **ret, size_t *ret_len,
+/* fd: the file, sent by vusbctl (taken); -1: open path here. */
+static int read_descriptor_file(int fd, const char *path, uint8_t **ret, size_t *ret_len,
 				struct strbuf *err)
 {
 	size_t len = 0, cap = HID_RDESC_TEXT_MAX + 1;
 	struct stat st;
 	uint8_t *buf;
 	ssize_t n;
-	int fd, r;
+	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd == -1)
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	else if (fd < 0)
+		errno = -fd;
 	if (fd < 0) {
 		r = -errno;
 		strbuf_printf(err, "--report-descriptor %s: %s", path, strerror(-r));
@@ -368,8 +372,8 @@ static void text_position(const uint8_t *f, size_t len, size_t off, struct strbu
 	strbuf_printf(out, "line %u, column %u", line, col);
 }
 
-static int load_descriptor(struct hid_custom *c, const char *path, size_t ep_size,
-			   struct strbuf *err)
+static int load_descriptor(struct hid_custom *c, const struct vusb_dev_opts *opts,
+			   const char *path, size_t ep_size, struct strbuf *err)
 {
 	struct hid_rdesc_limits lim = { { ep_size, ep_size, HID_CUSTOM_FEATURE_MAX } };
 	struct hid_rdesc_error e = { 0 };
@@ -377,7 +381,8 @@ static int load_descriptor(struct hid_custom *c, const char *path, size_t ep_siz
 	uint8_t *file = NULL;
 	int n, r;
 
-	r = read_descriptor_file(path, &file, &len, err);
+	r = read_descriptor_file(vusb_dev_file_fd(opts, "--report-descriptor"), path, &file, &len,
+				 err);
 	if (r < 0)
 		return r;
 	n = hid_rdesc_load(file, len, c->rdesc, &e);
@@ -490,7 +495,7 @@ static int custom_create(struct usb_device **ret, const struct vusb_dev_opts *op
 	if (!c)
 		return -ENOMEM;
 	watchers_init(&c->watchers);
-	n = load_descriptor(c, path, ep_size, err);
+	n = load_descriptor(c, opts, path, ep_size, err);
 	if (n < 0) {
 		r = n;
 		goto fail;

@@ -13,7 +13,9 @@ static const char *refused_option(const struct vusb_model_option *mo)
 		return "runs a command as vusb-attach's user: vusbctl add does not take it";
 	if (strcmp(mo->name, "--create") == 0)
 		return "is for vusb-attach: vusbctl add takes an IMAGE that exists";
-	/* vusbctl sends one descriptor, the positional file's. */
+	/* vusbctl sends one descriptor: the image, or a report descriptor. */
+	if (strcmp(mo->name, ADD_FILE_OPTION) == 0)
+		return NULL;
 	if (mo->arg && (strcmp(mo->arg, "FILE") == 0 || strcmp(mo->arg, "ELF") == 0))
 		return "names a file that vusbctl add cannot send: give the device to vusb-attach";
 	return NULL;
@@ -75,8 +77,20 @@ int add_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 	return 0;
 }
 
+const char *add_file(const struct cli_device *d, const char **ret_opt)
+{
+	const char *v = vusb_dev_opt(&d->opts, ADD_FILE_OPTION);
+
+	*ret_opt = v ? ADD_FILE_OPTION : NULL;
+	if (v)
+		return v;
+	return d->model->positional ? d->opts.positional : NULL;
+}
+
 bool add_wants_write(const struct cli_device *d)
 {
+	if (vusb_dev_opt(&d->opts, ADD_FILE_OPTION))
+		return false;
 	return !vusb_dev_opt(&d->opts, "--ro") && !vusb_dev_opt(&d->opts, "--snapshot") &&
 	       !vusb_dev_opt(&d->opts, "--cdrom");
 }

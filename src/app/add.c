@@ -18,6 +18,7 @@ int vusb_add_command(struct vusb *v, int argc, char **argv, int fd, bool termina
 	struct cli *c = calloc(1, sizeof(*c));
 	struct vdev *made[CLI_MAX_DEVICES];
 	struct strbuf why = { 0 };
+	const char *file, *opt;
 	struct cli_device *d;
 	unsigned int i, n = 0;
 	bool export;
@@ -38,14 +39,20 @@ int vusb_add_command(struct vusb *v, int argc, char **argv, int fd, bool termina
 		strbuf_printf(err, "%s --help is vusbctl's to answer", argv[1]);
 		goto out;
 	}
-	if (d->model->positional && d->opts.positional) {
+	file = add_file(d, &opt);
+	if (file) {
 		bool rw = add_wants_write(d);
 
 		if (fd < 0 && terminal) {
-			fd = open(d->opts.positional, (rw ? O_RDWR | O_EXCL : O_RDONLY) |
-							      O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+			fd = open(file, (rw ? O_RDWR | O_EXCL : O_RDONLY) | O_CLOEXEC | O_NOCTTY |
+						O_NONBLOCK);
 			if (fd < 0) {
-				image_explain_open(d->opts.positional, -errno, rw, &why);
+				int e = errno;
+
+				if (opt)
+					strbuf_printf(&why, "%s %s: %s", opt, file, strerror(e));
+				else
+					image_explain_open(file, -e, rw, &why);
 				strbuf_printf(err, "%s: %s", d->model->name, strbuf_str(&why));
 				goto out;
 			}
@@ -54,11 +61,12 @@ int vusb_add_command(struct vusb *v, int argc, char **argv, int fd, bool termina
 		if (fd < 0) {
 			strbuf_printf(err, "%s: %s needs the file sent with the request (vusbctl "
 					   "opens it): a path alone is refused",
-				      d->model->name, d->opts.positional);
+				      d->model->name, file);
 			goto out;
 		}
-		d->opts.positional_is_fd = true;
-		d->opts.positional_fd = fd;
+		d->opts.has_file_fd = true;
+		d->opts.file_opt = opt;
+		d->opts.file_fd = fd;
 	}
 	export = v->server && !d->local;
 	if (d->local && !v->server) {

@@ -8,13 +8,13 @@
  * The device is described as on vusb-attach's command line and parsed by
  * the same parser (src/app/cli.c), once by vusbctl, to refuse a bad one
  * with the same message before it asks anyone, and again by the instance,
- * which trusts nothing a client sends. A file the device names (storage's
- * IMAGE) is opened by vusbctl with its caller's rights and travels as a
+ * which trusts nothing a client sends. The file the device names (storage's
+ * IMAGE, hid's --report-descriptor) is opened by vusbctl with its caller's rights and travels as a
  * descriptor with the request (SCM_RIGHTS); the instance never opens a
  * path a client names, and refuses a request that names one without its
- * descriptor. Files the control socket cannot carry yet (--report-
- * descriptor, --firmware, --flash, --capture, --create) and commands to
- * run (serial's --exec) are refused.
+ * descriptor. Files the control socket cannot carry yet (--firmware,
+ * --flash, --capture, --create) and commands to run (serial's --exec)
+ * are refused.
  */
 #ifndef VUSB_APP_ADD_H
 #define VUSB_APP_ADD_H
@@ -33,7 +33,17 @@
  */
 int add_parse(int argc, char **argv, struct cli *ret, struct strbuf *err);
 
-/* Does the device of *ret read or write the file it names as its positional argument? */
+/* The one file option vusbctl add sends besides a positional IMAGE. */
+#define ADD_FILE_OPTION "--report-descriptor"
+
+/*
+ * The file the device names, sent as a descriptor: its positional
+ * argument (*ret_opt NULL) or ADD_FILE_OPTION's value (*ret_opt that
+ * name); NULL when it names none.
+ */
+const char *add_file(const struct cli_device *d, const char **ret_opt);
+
+/* Is that file opened for writing (a storage IMAGE not --ro, --snapshot, --cdrom)? */
 bool add_wants_write(const struct cli_device *d);
 
 struct vusb;

@@ -611,8 +611,8 @@ int vdev_create(struct vusb *v, const struct vusb_model *model, const struct vus
 	int r;
 
 	/* A file sent by vusbctl is looked at through its descriptor only. */
-	if (opts->positional_is_fd)
-		has_file = fstat(opts->positional_fd, &st) == 0;
+	if (opts->has_file_fd)
+		has_file = !opts->file_opt && fstat(opts->file_fd, &st) == 0;
 	else
 		has_file = opts->positional && stat(opts->positional, &st) == 0;
 	vd = calloc(1, sizeof(*vd));
@@ -644,7 +644,7 @@ int vdev_create(struct vusb *v, const struct vusb_model *model, const struct vus
 				      "%s is %s's already%s (one file backs "
 				      "two devices only when both are --ro or --snapshot)",
 				      opts->positional, other->name,
-				      opts->positional_is_fd ? "" : ", on this command line");
+				      opts->has_file_fd ? "" : ", on this command line");
 			return EXIT_USAGE;
 		}
 		if (!err->len)

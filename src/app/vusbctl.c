@@ -76,9 +76,10 @@ static void usage(FILE *f)
 		"\n"
 		"add makes a device in a running vusb-attach (one started with no device\n"
 		"waits for it: vusb-attach --daemon, or --listen), described as on its\n"
-		"command line: vusbctl add storage disk.img --ro. Its IMAGE is opened\n"
-		"here, with your rights. --instance PID picks the vusb-attach when several\n"
-		"run. remove unplugs a device and gives back its port, name and image.\n"
+		"command line: vusbctl add storage disk.img --ro. Its IMAGE (or a hid's\n"
+		"--report-descriptor) is opened here, with your rights. --instance PID\n"
+		"picks the vusb-attach when several run. remove unplugs a device and\n"
+		"gives back its port, name and image.\n"
 		"\n"
 		"suspend detaches every attached device of every instance from vhci_hcd\n"
 		"(before system sleep), resume attaches them again. A disk whose medium\n"
@@ -815,7 +816,7 @@ static int add(int argc, char **argv)
 {
 	char path[PATH_MAX], abs[PATH_MAX], *args[CTL_MAX_ARGS + 1];
 	struct strbuf err = { 0 }, help = { 0 };
-	const char *pid = NULL;
+	const char *pid = NULL, *file, *opt;
 	struct cli_device *d;
 	struct cli *c;
 	int i = 2, n, k, fd = -1, code;
@@ -854,16 +855,20 @@ static int add(int argc, char **argv)
 	if (code)
 		goto out;
 	d = &c->devices[0];
-	if (d->model->positional && d->opts.positional) {
+	file = add_file(d, &opt);
+	if (file) {
 		bool rw = add_wants_write(d);
 
 		/* O_EXCL: a mounted block device is not served read-write. */
-		fd = open(d->opts.positional, (rw ? O_RDWR | O_EXCL : O_RDONLY) | O_CLOEXEC |
-				      O_NOCTTY | O_NONBLOCK);
+		fd = open(file, (rw ? O_RDWR | O_EXCL : O_RDONLY) | O_CLOEXEC | O_NOCTTY |
+					O_NONBLOCK);
 		if (fd < 0) {
 			int e = errno;
 
-			image_explain_open(d->opts.positional, -e, rw, &err);
+			if (opt)
+				strbuf_printf(&err, "%s %s: %s", opt, file, strerror(e));
+			else
+				image_explain_open(file, -e, rw, &err);
 			fprintf(stderr, "vusbctl: %s: %s\n", d->model->name, strbuf_str(&err));
 			/* As insert: 5 for a file you may not open, 1 for one in use. */
 			code = e == EACCES || e == EPERM ? EXIT_PERMISSION :
@@ -871,10 +876,10 @@ static int add(int argc, char **argv)
 							   EXIT_USAGE;
 			goto out;
 		}
-		if (!realpath(d->opts.positional, abs))
-			snprintf(abs, sizeof(abs), "%s", d->opts.positional);
+		if (!realpath(file, abs))
+			snprintf(abs, sizeof(abs), "%s", file);
 		for (k = 1; k < n; k++)
-			if (args[k] == d->opts.positional)
+			if (args[k] == file)
 				args[k] = abs;
 	}
 	code = call(path, args[1], n, args, fd);

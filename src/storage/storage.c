@@ -261,7 +261,7 @@ static int storage_create(struct usb_device **ret, const struct vusb_dev_opts *o
 				   "tool (genisoimage, xorriso)");
 		goto fail;
 	}
-	if (create && opts->positional_is_fd) {
+	if (create && opts->has_file_fd) {
 		/* Made by its path, which only the one who names it may open. */
 		strbuf_printf(err, "--create is for vusb-attach: vusbctl add takes an IMAGE that "
 				   "exists");
@@ -328,15 +328,13 @@ static int storage_create(struct usb_device **ret, const struct vusb_dev_opts *o
 			goto fail;
 	}
 	if (opts->positional) {
-		int fd = -1;
+		/* The file vusbctl sent, or -1: open the path here. */
+		int fd = vusb_dev_file_fd(opts, NULL);
 
-		if (opts->positional_is_fd) {
-			fd = fcntl(opts->positional_fd, F_DUPFD_CLOEXEC, 3);
-			if (fd < 0) {
-				r = -errno;
-				strbuf_printf(err, "%s: %s", opts->positional, strerror(-r));
-				goto fail;
-			}
+		if (fd < -1) {
+			r = fd;
+			strbuf_printf(err, "%s: %s", opts->positional, strerror(-r));
+			goto fail;
 		}
 		r = image_open_fd(&s->img, fd, opts->positional, &s->io, err);
 		if (r < 0)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 
 #include "src/base/bytes.h"
@@ -23,6 +24,17 @@ const char *vusb_dev_opt(const struct vusb_dev_opts *opts, const char *name)
 		if (!strcmp(opts->extra[i].name, name))
 			return opts->extra[i].value;
 	return NULL;
+}
+
+int vusb_dev_file_fd(const struct vusb_dev_opts *opts, const char *opt)
+{
+	int fd;
+
+	if (!opts->has_file_fd || (opt ? !opts->file_opt || strcmp(opts->file_opt, opt) != 0 :
+					 opts->file_opt != NULL))
+		return -1;
+	fd = fcntl(opts->file_fd, F_DUPFD_CLOEXEC, 3);
+	return fd < 0 ? -errno : fd;
 }
 
 static const struct vusb_model_option *model_option(const struct vusb_model *m, const char *name)

@@ -38,12 +38,15 @@ struct vusb_dev_opts {
 	enum usb_speed speed; /* USB_SPEED_UNKNOWN: the model's default */
 	const char *positional; /* the model's argument ("disk.img"), or NULL */
 	/*
-	 * positional_is_fd: the positional file is already open as
-	 * positional_fd (sent by vusbctl, opened with its caller's rights);
-	 * the model takes a dup() of it and never opens the path itself.
+	 * has_file_fd: the one file the device names, its positional argument
+	 * (file_opt NULL) or the model option file_opt ("--report-descriptor"),
+	 * is already open as file_fd (sent by vusbctl, opened with its
+	 * caller's rights); the model takes a dup() of it and never opens the
+	 * path itself.
 	 */
-	bool positional_is_fd;
-	int positional_fd;
+	bool has_file_fd;
+	const char *file_opt;
+	int file_fd;
 	/* Model options as given: value "" for a flag. */
 	struct {
 		const char *name;
@@ -73,6 +76,13 @@ int vusb_dev_set_string(const char *what, const char *src, char dst[VUSB_STRING_
 
 /* The value of model option `name` ("--ro"): "" for a flag, NULL if absent. */
 const char *vusb_dev_opt(const struct vusb_dev_opts *opts, const char *name);
+
+/*
+ * A copy (close-on-exec) of the descriptor sent for the file of option
+ * `opt` (NULL: the positional argument), or -1 when none was sent: the
+ * model then opens the path itself. -errno when the copy fails.
+ */
+int vusb_dev_file_fd(const struct vusb_dev_opts *opts, const char *opt);
 
 /*
  * A command: `vusbctl NAME move 10 20` runs the "move" entry of NAME's

@@ -7,7 +7,8 @@
 # client for the device list, tests/host/usbip-import.py to read a disk
 # added at run time), bad specs refused before anything is taken, a
 # request naming a file without its descriptor refused, --instance, and
-# a member of the socket's group adding a file only they may read.
+# a member of the socket's group adding a file only they may read, a hid
+# whose report descriptor travels as a descriptor too.
 #
 #   tests/host/add.sh            (after make; make check runs it)
 #
@@ -138,7 +139,7 @@ fi
 begin "a misspelt device, an unknown option, two devices: exit 2 with the reason"
 ok=1
 for spec in "mousse" "mouse --speeed high" "mouse keyboard" "storage $tmp/disk.img --create 1M" \
-	"serial --exec /bin/sh" "hid --report-descriptor $tmp/secret" "mouse --capture $tmp/c.pcapng"; do
+	"serial --exec /bin/sh" "fomu --flash $tmp/f.bin" "mouse --capture $tmp/c.pcapng"; do
 	# shellcheck disable=SC2086
 	ctl bad2 add $spec
 	if [ $rc != 2 ] || [ ! -s "$tmp/bad2.err" ]; then
@@ -231,6 +232,20 @@ if [ $rc = 4 ] && grep -q "no device named 'nosuch0'" "$tmp/rm3.err"; then
 	pass
 else
 	fail "exit $rc" "$(cat "$tmp/rm3.err")"
+fi
+
+begin "a hid with a --report-descriptor sent as a descriptor; a raw one without is refused"
+ctl hid1 add hid --report-descriptor "$top/contrib/examples/gamepad.hid"
+hbus=$(sed -n 's/^hid0: exported, busid //p' "$tmp/hid1.out")
+usbip --tcp-port "$port" list -r 127.0.0.1 >"$tmp/hid.list" 2>&1
+"$raw" "$sock" add hid --report-descriptor "$top/contrib/examples/gamepad.hid" >"$tmp/hid2.out" 2>&1
+if [ $rc = 0 ] && [ -n "$hbus" ] && grep -qE "^ +$hbus: .*" "$tmp/hid.list" &&
+	grep -q 'Human Interface Device' "$tmp/hid.list" &&
+	grep -q '^ERR 2 hid: .* needs the file sent with the request' "$tmp/hid2.out" &&
+	"$vusbctl" remove hid0 >/dev/null; then
+	pass
+else
+	fail "exit $rc" "$(cat "$tmp/hid1.out" "$tmp/hid1.err" "$tmp/hid.list" "$tmp/hid2.out")"
 fi
 
 begin "the instance started empty runs on when its last device is removed"

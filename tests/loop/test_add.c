@@ -63,6 +63,7 @@ static void parse_accepts(void **state)
 {
 	struct strbuf err = { 0 };
 	static struct cli c;
+	const char *opt;
 
 	assert_int_equal(parse("add mouse", &c, &err), 0);
 	assert_int_equal(c.ndevices, 1);
@@ -77,6 +78,16 @@ static void parse_accepts(void **state)
 	/* --local: whether the instance listens is its own to say. */
 	assert_int_equal(parse("add mouse --local", &c, &err), 0);
 	assert_true(c.devices[0].local);
+	/* The one file sent: the image, or a report descriptor. */
+	assert_int_equal(parse("add storage disk.img --ro", &c, &err), 0);
+	assert_string_equal(add_file(&c.devices[0], &opt), "disk.img");
+	assert_null(opt);
+	assert_int_equal(parse("add hid --report-descriptor rd.hex --interval 4", &c, &err), 0);
+	assert_string_equal(add_file(&c.devices[0], &opt), "rd.hex");
+	assert_string_equal(opt, "--report-descriptor");
+	assert_false(add_wants_write(&c.devices[0]));
+	assert_int_equal(parse("add mouse", &c, &err), 0);
+	assert_null(add_file(&c.devices[0], &opt));
 	/* DEVICE --help: the device's help, answered by vusbctl. */
 	assert_int_equal(parse("add storage --help", &c, &err), 0);
 	assert_true(c.help);
@@ -99,7 +110,6 @@ static void parse_refuses(void **state)
 		{ "add mouse --capture x.pcapng", "capture start FILE" },
 		{ "add serial --exec sh", "--exec runs a command" },
 		{ "add storage x.img --create 1M", "--create is for vusb-attach" },
-		{ "add hid --report-descriptor r.bin", "--report-descriptor names a file" },
 		{ "add fomu --flash f.bin", "--flash names a file" },
 		{ "add fomu --firmware f.elf", "--firmware names a file" },
 	};
@@ -236,6 +246,11 @@ static int image(const char *text)
 	return fd;
 }
 
+static const char boot_mouse_rd[] =
+	"05 01 09 02 a1 01 09 01 a1 00 05 09 19 01 29 03 15 00 25 01 95 03 75 01 "
+	"81 02 95 01 75 05 81 01 05 01 09 30 09 31 15 81 25 7f 75 08 95 02 81 06 "
+	"c0 c0\n";
+
 static void add_remove(void **state)
 {
 	struct server_config cfg = { 0 };
@@ -281,13 +296,25 @@ static void add_remove(void **state)
 	c = call(loop, sock, "list", -1);
 	assert_null(strstr(c->body, "storage1"));
 
+	/* A report descriptor by descriptor too (a boot mouse's, in hex). */
+	fd = image(boot_mouse_rd);
+	assert_int_equal(ftruncate(fd, (off_t)strlen(boot_mouse_rd)), 0);
+	c = call(loop, sock, "add hid --report-descriptor /nonexistent/rd.hex", fd);
+	close(fd);
+	assert_int_equal(c->code, 0);
+	assert_string_equal(c->body, "hid0: exported, busid 1-3\n");
+	c = call(loop, sock, "add hid --report-descriptor /nonexistent/rd.hex", -1);
+	assert_int_equal(c->code, EXIT_USAGE);
+	assert_non_null(strstr(c->msg, "needs the file sent with the request"));
+	assert_int_equal(call(loop, sock, "remove hid0", -1)->code, 0);
+
 	/* A spec the instance itself refuses, sent raw. */
 	c = call(loop, sock, "add serial --exec /bin/sh", -1);
 	assert_int_equal(c->code, EXIT_USAGE);
 	assert_non_null(strstr(c->msg, "--exec runs a command"));
 	c = call(loop, sock, "add mouse --count 2", -1);
 	assert_int_equal(c->code, 0);
-	assert_string_equal(c->body, "mouse1: exported, busid 1-3\nmouse2: exported, busid 1-4\n");
+	assert_string_equal(c->body, "mouse1: exported, busid 1-4\nmouse2: exported, busid 1-5\n");
 
 	c = call(loop, sock, "remove storage0", -1);
 	assert_int_equal(c->code, 0);
