@@ -6,7 +6,8 @@
 # running devices after vusbctl (and nothing, silently, when none runs),
 # each kind's commands as the programs list them, the key names the keyboard itself parses after
 # press/release/key (combos too), each device's own options after
-# vusb-attach DEVICE, and files after the options that take one.
+# vusb-attach DEVICE (and vusbctl add DEVICE, without what add refuses),
+# and files after the options that take one.
 # Needs bash-completion (scripts/install-deps --test): without it the
 # cases fail. Prints cmocka-style lines for tests/run-tests.
 set -u
@@ -75,7 +76,7 @@ begin "no instance runs: vusbctl's commands, silently and at once"
 start=$(date +%s%N)
 comp "vusbctl " >"$tmp/got"
 ms=$((($(date +%s%N) - start) / 1000000))
-if [ "$(tr '\n' ' ' <"$tmp/got")" = "--help --version batch detach help list resume suspend " ] &&
+if [ "$(tr '\n' ' ' <"$tmp/got")" = "--help --version add batch detach help list remove resume suspend " ] &&
 	[ ! -s "$tmp/comp.err" ] && [ "$ms" -lt 2000 ]; then
 	pass
 else
@@ -180,5 +181,22 @@ expect "vusb-attach fomu --flash $tmp/files/d" "$tmp/files/disk.img"
 
 begin "vusb-attach storage --create SIZE: files"
 expect "vusb-attach storage --create 64M $tmp/files/d" "$tmp/files/disk.img"
+
+begin "vusbctl add: the device kinds"
+expect "vusbctl add " mouse keyboard storage hid
+begin "vusbctl add st: the kinds that fit"
+expect "vusbctl add st" storage
+begin "vusbctl add storage: image files"
+expect "vusbctl add storage $tmp/files/d" "$tmp/files/disk.img"
+begin "vusbctl add storage --: its options, not what add refuses"
+expect "vusbctl add storage --" --ro --snapshot --cdrom --name
+begin "... no --create, no --capture"
+refuse "vusbctl add storage --" --create --capture
+begin "vusbctl add hid --report-descriptor: files"
+expect "vusbctl add hid --report-descriptor $tmp/files/f" "$tmp/files/fw.elf"
+begin "vusbctl add fomu --: no --firmware or --flash"
+refuse "vusbctl add fomu --" --firmware --flash
+begin "vusbctl remove: the names"
+expect "vusbctl remove " kb1 m1 tab1
 
 summary
