@@ -45,10 +45,12 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-/* add_parse over a line split at blanks; the reason in err. */
+/* add_parse over a line split at blanks; the reason in err. *c points into
+ * the line's copy, kept until the next call. */
 static int parse(const char *line, struct cli *c, struct strbuf *err)
 {
-	char buf[512], *argv[32];
+	static char buf[512];
+	char *argv[32];
 	int argc = 0;
 	char *tok, *save = NULL;
 
