@@ -337,6 +337,17 @@ static void msc_timer(struct usb_function *f)
 	usb_ep_wake(f->dev, m->ep_out);
 }
 
+/* fault clear: a command held by slow goes on at once. */
+static void msc_faults_cleared(struct usb_function *f)
+{
+	struct msc *m = f->data;
+
+	if (!m->slow)
+		return;
+	usb_function_arm_timer(f, 0);
+	msc_timer(f);
+}
+
 static void reset_state(struct msc *m)
 {
 	if (m->slow)
@@ -407,6 +418,7 @@ const struct usb_class_ops msc_class_ops = {
 	.splice_out = msc_splice_out,
 	.timer = msc_timer,
 	.faults = (1u << USB_FAULT_SLOW) | (1u << USB_FAULT_RESET_STORM),
+	.faults_cleared = msc_faults_cleared,
 };
 
 int msc_attach(struct msc *m, struct scsi_lun *lun, struct usb_device *dev, unsigned int intf)

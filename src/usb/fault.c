@@ -133,7 +133,7 @@ static bool engine_idle(const struct usb_faults *fs)
 int usb_fault_clear(struct usb_device *dev, unsigned int id)
 {
 	struct usb_faults *fs = dev->faults;
-	bool found = false;
+	bool found = false, per_command = false;
 	unsigned int i;
 
 	if (!fs)
@@ -142,11 +142,16 @@ int usb_fault_clear(struct usb_device *dev, unsigned int id)
 		if (fs->f[i].id && (!id || fs->f[i].id == id)) {
 			fs->f[i].id = 0;
 			found = true;
+			per_command |= !!((1u << fs->f[i].spec.kind) & USB_FAULT_PER_COMMAND);
 		}
 	}
 	if (id && !found)
 		return -ENOENT;
 	release(dev, id, 0);
+	/* A class holding a command for one (slow) lets it go now too. */
+	for (i = 0; per_command && i < dev->nfuncs; i++)
+		if (dev->funcs[i].ops->faults_cleared)
+			dev->funcs[i].ops->faults_cleared(&dev->funcs[i]);
 	/* No fault left: the core is back to one pointer test per URB. */
 	if (dev->faults && engine_idle(dev->faults)) {
 		free(dev->faults);

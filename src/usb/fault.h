@@ -123,8 +123,10 @@ const char *usb_fault_kind_name(enum usb_fault_kind kind);
 int usb_fault_add(struct usb_device *dev, const struct usb_fault_spec *spec, unsigned int *ret_id);
 
 /*
- * Clear fault `id` (0: all). URBs it holds are served now. 0, or -ENOENT
- * when there is no such fault.
+ * Clear fault `id` (0: all). URBs it holds are served now, and a class
+ * holding a command for a per-command fault is told to let it go
+ * (usb_class_ops.faults_cleared). 0, or -ENOENT when there is no such
+ * fault.
  */
 int usb_fault_clear(struct usb_device *dev, unsigned int id);
 

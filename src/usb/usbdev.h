@@ -113,6 +113,8 @@ struct usb_class_ops {
 	 * commands starts. Setting another kind on the device is refused.
 	 */
 	uint32_t faults;
+	/* Optional: per-command faults were cleared; end what they hold now. */
+	void (*faults_cleared)(struct usb_function *f);
 };
 
 struct usb_function {

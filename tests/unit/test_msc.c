@@ -686,6 +686,7 @@ static void test_fault_slow(void **state)
 	struct t *t = *state;
 	uint8_t cbw[MSC_CBW_SIZE];
 	struct usb_urb *u, *csw;
+	unsigned int id;
 
 	set_fault(t, "slow 30");
 	bot_cbw_build(cbw, 60, 1024, true, CDB(SCSI_READ_10, 0, 0, 0, 0, 4, 0, 0, 2), 10);
@@ -731,6 +732,21 @@ static void test_fault_slow(void **state)
 	assert_true(fakehost_take(&t->host, csw));
 	assert_int_equal(bot_le32(csw->buf + 4), 62);
 	fakehost_urb_free(&t->host, csw);
+	/* fault clear while a command is held: it goes on at once. */
+	assert_int_equal(bot_send_out(&t->host, cbw, sizeof(cbw)), 0);
+	csw = fakehost_urb(&t->host, 1, true, MSC_CSW_SIZE);
+	fakehost_submit(&t->host, csw);
+	assert_int_equal(usb_ep_pending(&t->dev, EP_BULK_IN), 1);
+	id = set_fault(t, "stall --ep 0x83"); /* another fault stays */
+	assert_int_equal(usb_fault_clear(&t->dev, id), 0);
+	assert_int_equal(usb_ep_pending(&t->dev, EP_BULK_IN), 1); /* not that one */
+	assert_int_equal(usb_fault_clear(&t->dev, 2), 0);
+	assert_true(fakehost_take(&t->host, csw));
+	assert_int_equal(csw->buf[12], MSC_CSW_PASSED);
+	assert_int_equal(t->host.armed_ms, 0);
+	fakehost_urb_free(&t->host, csw);
+	set_fault(t, "slow 20 --forever");
+
 	/* A reset while a command is held: no timer left, nothing held. */
 	assert_int_equal(bot_send_out(&t->host, cbw, sizeof(cbw)), 0);
 	assert_true(t->host.armed_ms > 0);
