@@ -1,7 +1,8 @@
 #!/bin/sh
 # Per-command storage faults against usb-storage and sd: `slow MS` makes
 # every SCSI command MS late, so dd's time grows by about MS per command
-# (--forever, then --count 3), and the data read is the image's; a
+# (--forever, then --count 3), the data read is the image's, and fault
+# clear lets a held command go; a
 # `reset-storm --count 3` refuses three commands with a phase error, the
 # kernel resets the device three times, the read completes, and the image
 # is unchanged.
@@ -97,6 +98,25 @@ else
 	fail "... the data intact" "$(cat /tmp/dd.err)"
 fi
 vusbctl storage0 fault clear
+
+# fault clear lets a held command go at once, not 20 s later.
+n0=$(grep -c "slow fired" /tmp/s.err)
+check "vusbctl storage0 fault slow 20000 --forever" vusbctl storage0 fault slow 20000 --forever
+t0=$(_vm_uptime_cs)
+dd if=/dev/$disk of=/dev/null bs=64k skip=40 count=2 iflag=direct 2>/tmp/dd.err &
+DD=$!
+wait_for $T sh -c "[ \$(grep -c 'slow fired' /tmp/s.err) -gt $n0 ]"
+check "vusbctl storage0 fault clear, a command held" vusbctl storage0 fault clear
+if wait $DD; then
+	t1=$(_vm_uptime_cs)
+	if [ $((t1 - t0)) -lt 1500 ]; then
+		ok "the held command goes on at the clear ($((t1 - t0))0 ms, not 20 s)"
+	else
+		fail "the held command goes on at the clear" "$((t1 - t0))0 ms"
+	fi
+else
+	fail "the read held at the clear completes" "$(cat /tmp/dd.err)"
+fi
 
 # --- reset-storm -----------------------------------------------------------
 dmesg -c >/dev/null
