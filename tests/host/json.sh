@@ -115,6 +115,32 @@ assert s["image"]["mode"] == "ro" and s["image"]["size"] == 1 << 20
 assert s["medium"] == "present" and s["speed"] == "high-speed"
 ' "$ctl" list --json
 
+# A USB/IP client imports mouse0 (OP_REQ_IMPORT, from the kernel's
+# usbip_protocol.rst) and holds it while vusbctl lists it.
+begin "list --json: an imported device names its importer's address"
+if python3 - "$ctl" "$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$tmp/a.out")" \
+	2>"$tmp/imp.err" <<'PY'; then
+import json, socket, struct, subprocess, sys
+ctl, port = sys.argv[1], int(sys.argv[2])
+s = socket.create_connection(("127.0.0.1", port))
+s.sendall(struct.pack(">HHI32s", 0x0111, 0x8003, 0, b"1-3"))
+rep = b""
+while len(rep) < 8 + 312:
+    d = s.recv(8 + 312 - len(rep))
+    assert d, "the server hung up"
+    rep += d
+assert struct.unpack(">HHI", rep[:8]) == (0x0111, 0x0003, 0), rep[:8]
+d = json.loads(subprocess.run([ctl, "list", "--json"], capture_output=True, check=True).stdout)
+m = [x for x in d["devices"] if x["name"] == "mouse0"][0]
+assert m["state"] == "imported", m
+assert m["importer"] == "127.0.0.1:%d" % s.getsockname()[1], (m["importer"], s.getsockname())
+s.close()
+PY
+	pass
+else
+	fail "$(cat "$tmp/imp.err")"
+fi
+
 check "keyboard0 leds --json: the LEDs as an array" '
 assert doc() == {"leds": []}
 ' "$ctl" keyboard0 leds --json
