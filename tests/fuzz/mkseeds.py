@@ -163,3 +163,10 @@ write("fault", {
     "slow": b"slow 250 --every 3 --after 1",
     "reset-storm": b"reset-storm --count 3",
 })
+
+write("json", {
+    "name": b"keyboard0",
+    "hostile": b'q"b\\s\nn\x01end\x7f',
+    "utf8": "caf\u00e9 \u20ac \U0001f600".encode(),
+    "not-utf8": b"d\xffisk\xc3(\xe2\x82\xed\xa0\x80\xc0\xaf\xf4\x90\x80\x80.img",
+})
