@@ -23,7 +23,7 @@
 
 #define LOG_LINE_MAX 200
 #define LOG_BURST 64
-/* Instructions a watched pc may stay unvisited before another is picked:
+/* Cycles a watched pc may stay unvisited before another is picked:
  * longer than a polling loop goes round (foboot's: about a hundred). */
 #define IDLE_REPICK 4096u
 /* At most this much of one burst between two looks at the host's side. */
@@ -103,11 +103,8 @@ struct fomu_fw {
 	unsigned int runs;
 	bool in_flash; /* the pc is in the flash window */
 	unsigned int boots;
-	/* idle detection: the state at watch_pc, last time there */
+	/* idle detection: a pc is watched (cpu.watch_pc) */
 	bool watching;
-	uint32_t watch_x[32];
-	uint64_t watch_effects;
-	uint64_t watch_since;
 	/* the log's rate limit for bad accesses */
 	unsigned int log_tokens;
 	uint64_t suppressed;

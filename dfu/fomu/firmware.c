@@ -96,27 +96,12 @@ void fw_wake(struct fomu_fw *fw)
 	fw->state = FW_RUN;
 }
 
+/* Watch for an idle loop from here: rv32_run() stops when the pc comes
+ * back with nothing changed (rv32.h). */
 static void idle_arm(struct fomu_fw *fw)
 {
-	struct rv32 *cpu = &fw->soc.cpu;
-
-	memcpy(fw->watch_x, cpu->x, sizeof(fw->watch_x));
-	fw->watch_effects = cpu->effects;
-	fw->watch_since = fw->executed;
-	cpu->watch_pc = cpu->pc;
+	rv32_watch(&fw->soc.cpu, fw->soc.cpu.pc);
 	fw->watching = true;
-}
-
-/* Back at the watched pc: the same registers and no effect is a loop
- * that will go round the same way until something outside changes. */
-static bool idle_check(struct fomu_fw *fw)
-{
-	struct rv32 *cpu = &fw->soc.cpu;
-
-	if (cpu->effects == fw->watch_effects && !memcmp(cpu->x, fw->watch_x, sizeof(cpu->x)))
-		return true;
-	idle_arm(fw);
-	return false;
 }
 
 static void log_line(void *ctx, const char *line)
@@ -254,7 +239,7 @@ static void run(struct fomu_fw *fw)
 		/* the host's next packet is due */
 		if (fw->xfer_busy && fw->bus_free > cpu->cycle && fw->bus_free - cpu->cycle < limit)
 			limit = fw->bus_free - cpu->cycle;
-		if (!fw->watching || fw->executed - fw->watch_since > IDLE_REPICK)
+		if (!fw->watching || cpu->cycle - cpu->watch_cycle > IDLE_REPICK)
 			idle_arm(fw);
 		why = rv32_run(cpu, limit, &n);
 		fw->credit -= n < fw->credit ? n : fw->credit;
@@ -271,8 +256,7 @@ static void run(struct fomu_fw *fw)
 		case RV32_EXIT_YIELD:
 			break;
 		case RV32_EXIT_WATCH:
-			if (idle_check(fw))
-				sleep_now(fw);
+			sleep_now(fw);
 			break;
 		case RV32_EXIT_WFI:
 			if (!rv32_irq_pending(cpu))

@@ -70,6 +70,24 @@ void rv32_reset(struct rv32 *cpu, uint32_t pc)
 	memset(&cpu->halt, 0, sizeof(cpu->halt));
 }
 
+void rv32_watch(struct rv32 *cpu, uint32_t pc)
+{
+	memcpy(cpu->watch_x, cpu->x, sizeof(cpu->watch_x));
+	cpu->watch_effects = cpu->effects;
+	cpu->watch_cycle = cpu->cycle;
+	cpu->watch_pc = pc;
+}
+
+/* Back at watch_pc: the same state as last time is an idle loop; a
+ * different one is the new last visit. */
+static bool watch_idle(struct rv32 *cpu)
+{
+	if (cpu->effects == cpu->watch_effects && !memcmp(cpu->x, cpu->watch_x, sizeof(cpu->x)))
+		return true;
+	rv32_watch(cpu, cpu->pc);
+	return false;
+}
+
 static uint32_t mip(const struct rv32 *cpu)
 {
 	return (cpu->irq_lines & cpu->irq_mask) ? RV32_MIP_MEIP : 0;
@@ -693,7 +711,7 @@ enum rv32_exit rv32_run(struct rv32 *cpu, uint64_t budget, uint64_t *ret_execute
 		uint32_t pc = cpu->pc, insn;
 		enum step st;
 
-		if (pc == cpu->watch_pc && n > 0) {
+		if (pc == cpu->watch_pc && n > 0 && watch_idle(cpu)) {
 			why = RV32_EXIT_WATCH;
 			break;
 		}

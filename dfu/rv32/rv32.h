@@ -24,12 +24,14 @@
  * Three hooks let a SoC run firmware from an event loop without burning a
  * host core on it (dfu/fomu/firmware.c): a bus callback may ask rv32_run() to
  * return after the current instruction (rv32_yield(), so that a USB host
- * reacts to what the firmware just wrote); rv32_run() can stop when the
- * pc comes back to an address (watch_pc); and `effects` counts what can
+ * reacts to what the firmware just wrote); `effects` counts what can
  * change the machine's future besides its registers (memory that changed,
- * CSR writes, counter reads, traps, bus stores). Same registers at the
- * same pc with no effect in between: the firmware is polling in a loop
- * whose outcome only an outside event can change.
+ * CSR writes, counter reads, traps, bus stores); and rv32_run() stops when
+ * the pc comes back to a watched address (rv32_watch()) with the same
+ * registers and no effect in between: the firmware is polling in a loop
+ * whose outcome only an outside event can change. The core checks that
+ * itself at each visit, so a busy loop (a bit-banged SPI transfer) runs
+ * on without leaving rv32_run().
  */
 #ifndef VUSB_DFU_RV32_H
 #define VUSB_DFU_RV32_H
@@ -112,7 +114,7 @@ enum rv32_exit {
 	RV32_EXIT_IDLE, /* a jump or taken branch to itself: it spins */
 	RV32_EXIT_HALT, /* a trap with nowhere to go: see cpu->halt */
 	RV32_EXIT_YIELD, /* a bus callback called rv32_yield() */
-	RV32_EXIT_WATCH, /* the pc came back to watch_pc (not yet executed) */
+	RV32_EXIT_WATCH, /* back at watch_pc, nothing changed: idle (not yet executed) */
 };
 
 /* watch_pc when nothing is watched: no instruction is ever there. */
@@ -157,11 +159,17 @@ struct rv32 {
 
 	/*
 	 * rv32_run() returns RV32_EXIT_WATCH before executing the
-	 * instruction at watch_pc, except the first one of the call (so it
-	 * can be resumed from there). RV32_NO_WATCH (set by rv32_init and
-	 * rv32_reset) turns it off.
+	 * instruction at watch_pc (except the first one of the call, so it
+	 * can be resumed from there) when the registers are watch_x and
+	 * `effects` is watch_effects, as at the last visit (or at
+	 * rv32_watch()); otherwise it takes them as the new last visit,
+	 * sets watch_cycle to the cycle count and runs on. RV32_NO_WATCH
+	 * (set by rv32_init and rv32_reset) turns it off.
 	 */
 	uint32_t watch_pc;
+	uint32_t watch_x[32];
+	uint64_t watch_effects;
+	uint64_t watch_cycle; /* cycle at the last visit (or rv32_watch()) */
 	bool yield; /* see rv32_yield() */
 	/*
 	 * Counts stores that changed a region's bytes, stores to the bus,
@@ -201,6 +209,9 @@ void rv32_reset(struct rv32 *cpu, uint32_t pc);
  * enabled interrupt is pending; after RV32_EXIT_HALT, until rv32_reset().
  */
 enum rv32_exit rv32_run(struct rv32 *cpu, uint64_t budget, uint64_t *ret_executed);
+
+/* Watch `pc` from the state the core is in now (see watch_pc). */
+void rv32_watch(struct rv32 *cpu, uint32_t pc);
 
 /*
  * From a bus callback: rv32_run() returns RV32_EXIT_YIELD once the current

@@ -910,9 +910,9 @@ static void test_yield(void **state)
 }
 
 /*
- * watch_pc stops the run when the pc comes back, and `effects` tells a
- * loop that only polls from one that works: what the SoC's idle
- * detection rests on.
+ * A watched pc stops the run when the pc comes back with nothing changed,
+ * and `effects` tells a loop that only polls from one that works: what
+ * the SoC's idle detection rests on. A loop that works runs on.
  */
 static void test_watch_and_effects(void **state)
 {
@@ -931,7 +931,7 @@ static void test_watch_and_effects(void **state)
 	run(t, 3); /* the first turn writes the stack: an effect */
 	t->nacc = 0;
 	e = t->cpu.effects;
-	t->cpu.watch_pc = CODE;
+	rv32_watch(&t->cpu, CODE);
 	/* the pc is at watch_pc already: that instruction runs, and the run
 	 * stops when the loop comes back to it */
 	assert_int_equal(rv32_run(&t->cpu, 100, &n), RV32_EXIT_WATCH);
@@ -946,6 +946,15 @@ static void test_watch_and_effects(void **state)
 	t->cpu.watch_pc = CODE + 0x100;
 	t->nacc = 0;
 	run(t, 30);
+	/* a loop that counts is not idle: it runs on, each visit noted */
+	rv32_reset(&t->cpu, CODE);
+	CODE_AT(t, CODE, ADDI(A0, A0, 1), JAL(ZERO, -4));
+	rv32_watch(&t->cpu, CODE);
+	assert_int_equal(rv32_run(&t->cpu, 100, &n), RV32_EXIT_BUDGET);
+	assert_int_equal(n, 100);
+	assert_int_equal(t->cpu.x[A0], 50);
+	assert_int_equal(t->cpu.watch_cycle, 98);
+	assert_int_equal(t->cpu.watch_x[A0], 49);
 	t->cpu.watch_pc = RV32_NO_WATCH;
 	/* each kind of effect counts */
 	rv32_reset(&t->cpu, CODE);
