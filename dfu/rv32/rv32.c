@@ -13,6 +13,8 @@
 /* What executing one instruction did, besides retiring. */
 enum step {
 	STEP_RETIRED,
+	STEP_BUS, /* retired after a bus access: a callback may have yielded or moved a line */
+	STEP_SYS, /* retired after a CSR access, mret or a wfi that did not sleep */
 	STEP_TRAPPED, /* an exception was taken (or halted the core) */
 	STEP_WFI,
 	STEP_IDLE,
@@ -144,13 +146,19 @@ static void put_le(uint8_t *p, unsigned int size, uint32_t v)
 }
 
 /* Aligned accesses only: regions are 4-aligned, so one never straddles. */
-static uint32_t mem_load(struct rv32 *cpu, uint32_t addr, unsigned int size)
+static uint32_t mem_load(struct rv32 *cpu, uint32_t addr, unsigned int size, bool *ret_bus)
 {
-	const struct rv32_region *r = find_region(cpu, addr);
+	const struct rv32_region *r = &cpu->regions[0];
 	uint32_t v = 0;
+
+	/* the first region (RAM) without the search */
+	if (cpu->nregions && addr - r->base < r->size)
+		return get_le(r->mem + (addr - r->base), size);
+	r = find_region(cpu, addr);
 
 	if (r)
 		return get_le(r->mem + (addr - r->base), size);
+	*ret_bus = true;
 	if (cpu->bus && cpu->bus->load)
 		cpu->bus->load(cpu->bus_ctx, addr, size, &v);
 	if (size < 4)
@@ -158,9 +166,13 @@ static uint32_t mem_load(struct rv32 *cpu, uint32_t addr, unsigned int size)
 	return v;
 }
 
-static void mem_store(struct rv32 *cpu, uint32_t addr, unsigned int size, uint32_t v)
+static void mem_store(struct rv32 *cpu, uint32_t addr, unsigned int size, uint32_t v,
+		      bool *ret_bus)
 {
-	const struct rv32_region *r = find_region(cpu, addr);
+	const struct rv32_region *r = &cpu->regions[0];
+
+	if (!cpu->nregions || addr - r->base >= r->size)
+		r = find_region(cpu, addr);
 
 	if (r && r->writable) {
 		uint8_t *p = r->mem + (addr - r->base);
@@ -174,6 +186,7 @@ static void mem_store(struct rv32 *cpu, uint32_t addr, unsigned int size, uint32
 		return;
 	}
 	cpu->effects++;
+	*ret_bus = true;
 	if (cpu->bus && cpu->bus->store)
 		cpu->bus->store(cpu->bus_ctx, addr, size, size < 4 ? v & ((1u << (size * 8)) - 1) : v);
 }
@@ -576,7 +589,7 @@ static enum step execute(struct rv32 *cpu, uint32_t insn)
 	uint32_t pc = cpu->pc, next = pc + 4, v, addr, target;
 	unsigned int rd = (insn >> 7) & 31, rs1 = (insn >> 15) & 31, rs2 = (insn >> 20) & 31;
 	unsigned int f3 = (insn >> 12) & 7, size;
-	bool taken;
+	bool taken, bus = false;
 
 	switch (insn & 0x7f) {
 	case 0x37: /* lui */
@@ -624,13 +637,15 @@ static enum step execute(struct rv32 *cpu, uint32_t insn)
 		addr = x[rs1] + imm_i(insn);
 		if (addr & (size - 1))
 			return TRAP(RV32_CAUSE_MISALIGNED_LOAD, addr);
-		v = mem_load(cpu, addr, size);
+		v = mem_load(cpu, addr, size, &bus);
 		if (f3 == 0)
 			v = (uint32_t)SEXT(v, 8);
 		else if (f3 == 1)
 			v = (uint32_t)SEXT(v, 16);
 		x[rd] = v;
-		break;
+		x[0] = 0;
+		cpu->pc = next;
+		return bus ? STEP_BUS : STEP_RETIRED;
 	case 0x23: /* stores */
 		if (f3 > 2)
 			return ILLEGAL();
@@ -638,16 +653,79 @@ static enum step execute(struct rv32 *cpu, uint32_t insn)
 		addr = x[rs1] + imm_s(insn);
 		if (addr & (size - 1))
 			return TRAP(RV32_CAUSE_MISALIGNED_STORE, addr);
-		mem_store(cpu, addr, size, x[rs2]);
-		break;
-	case 0x13: /* op-imm */
-		if (!alu(insn, x[rs1], (f3 == 1 || f3 == 5) ? rs2 : imm_i(insn), true, &v))
-			return ILLEGAL();
+		mem_store(cpu, addr, size, x[rs2], &bus);
+		cpu->pc = next;
+		return bus ? STEP_BUS : STEP_RETIRED;
+	case 0x13: /* op-imm: alu()'s rules, spelt out for speed */
+		v = x[rs1];
+		switch (f3) {
+		case 0:
+			v += imm_i(insn);
+			break;
+		case 1:
+			if (insn >> 25)
+				return ILLEGAL();
+			v <<= rs2;
+			break;
+		case 2:
+			v = (int32_t)v < (int32_t)imm_i(insn);
+			break;
+		case 3:
+			v = v < imm_i(insn);
+			break;
+		case 4:
+			v ^= imm_i(insn);
+			break;
+		case 5:
+			if (insn >> 25 == 0)
+				v >>= rs2;
+			else if (insn >> 25 == 0x20)
+				v = (uint32_t)((int32_t)v >> rs2);
+			else
+				return ILLEGAL();
+			break;
+		case 6:
+			v |= imm_i(insn);
+			break;
+		default:
+			v &= imm_i(insn);
+			break;
+		}
 		x[rd] = v;
 		break;
 	case 0x33: /* op */
-		if (!alu(insn, x[rs1], x[rs2], false, &v))
+		if (insn >> 25 == 0) {
+			uint32_t a = x[rs1], b = x[rs2];
+
+			switch (f3) {
+			case 0:
+				v = a + b;
+				break;
+			case 1:
+				v = a << (b & 31);
+				break;
+			case 2:
+				v = (int32_t)a < (int32_t)b;
+				break;
+			case 3:
+				v = a < b;
+				break;
+			case 4:
+				v = a ^ b;
+				break;
+			case 5:
+				v = a >> (b & 31);
+				break;
+			case 6:
+				v = a | b;
+				break;
+			default:
+				v = a & b;
+				break;
+			}
+		} else if (!alu(insn, x[rs1], x[rs2], false, &v)) {
 			return ILLEGAL();
+		}
 		x[rd] = v;
 		break;
 	case 0x0f: /* fence, fence.i: memory is coherent, nothing is cached */
@@ -665,12 +743,12 @@ static enum step execute(struct rv32 *cpu, uint32_t insn)
 				cpu->effects++;
 				cpu->mstatus = (cpu->mstatus & RV32_MSTATUS_MPIE ? RV32_MSTATUS_MIE : 0) |
 					       RV32_MSTATUS_MPIE | RV32_MSTATUS_MPP;
-				next = cpu->mepc;
-				break;
+				cpu->pc = cpu->mepc;
+				return STEP_SYS;
 			case 0x10500073: /* wfi */
 				cpu->pc = next;
 				if (rv32_irq_pending(cpu))
-					return STEP_RETIRED;
+					return STEP_SYS;
 				cpu->waiting = true;
 				cpu->effects++;
 				return STEP_WFI;
@@ -681,7 +759,9 @@ static enum step execute(struct rv32 *cpu, uint32_t insn)
 		}
 		if (!exec_csr(cpu, insn))
 			return ILLEGAL();
-		break;
+		x[0] = 0;
+		cpu->pc = next;
+		return STEP_SYS;
 	default:
 		return ILLEGAL();
 	}
@@ -690,10 +770,23 @@ static enum step execute(struct rv32 *cpu, uint32_t insn)
 	return STEP_RETIRED;
 }
 
+/*
+ * The loop keeps in locals what only it changes (the fetch window, the
+ * watched pc, the trace hook) and looks at interrupts only when something
+ * may have raised one: at the start, after a bus access (a peripheral's
+ * line), a CSR access, mret, wfi or a trap. A yield can only come from a
+ * bus callback. That keeps the common instruction to a fetch, a switch
+ * and its registers: what costs most when vusb itself runs under an
+ * emulator (the test VM's TCG).
+ */
 enum rv32_exit rv32_run(struct rv32 *cpu, uint64_t budget, uint64_t *ret_executed)
 {
-	const struct rv32_region *fr = NULL;
+	const rv32_trace_fn trace = cpu->trace;
+	const uint32_t watch = cpu->watch_pc;
 	enum rv32_exit why = RV32_EXIT_BUDGET;
+	const uint8_t *fmem = NULL;
+	uint32_t fbase = 0, flast = 0; /* fetch window: [fbase, fbase + flast] */
+	bool check_irq = true;
 	uint64_t n = 0;
 
 	if (cpu->halted) {
@@ -711,38 +804,52 @@ enum rv32_exit rv32_run(struct rv32 *cpu, uint64_t budget, uint64_t *ret_execute
 		uint32_t pc = cpu->pc, insn;
 		enum step st;
 
-		if (pc == cpu->watch_pc && n > 0 && watch_idle(cpu)) {
+		if (pc == watch && n > 0 && watch_idle(cpu)) {
 			why = RV32_EXIT_WATCH;
 			break;
 		}
 		n++;
 		/* Read by the instruction, the counters show the ones
 		 * before it: cycle advances after, as instret does. */
-		if ((cpu->mstatus & RV32_MSTATUS_MIE) && rv32_irq_pending(cpu)) {
-			cpu->cycle++;
-			if (!take_trap(cpu, RV32_CAUSE_EXTERNAL_IRQ, 0, 0)) {
-				why = RV32_EXIT_HALT;
-				break;
-			}
-			continue;
-		}
-		if (!fr || pc - fr->base > fr->size - 4) {
-			fr = find_region(cpu, pc);
-			if (!fr || pc - fr->base > fr->size - 4) {
-				fr = NULL;
+		if (check_irq) {
+			check_irq = false;
+			if ((cpu->mstatus & RV32_MSTATUS_MIE) && rv32_irq_pending(cpu)) {
 				cpu->cycle++;
-				if (!take_trap(cpu, RV32_CAUSE_FETCH_FAULT, pc, 0)) {
+				check_irq = true;
+				if (!take_trap(cpu, RV32_CAUSE_EXTERNAL_IRQ, 0, 0)) {
 					why = RV32_EXIT_HALT;
 					break;
 				}
 				continue;
 			}
 		}
-		insn = get_le(fr->mem + (pc - fr->base), 4);
-		if (cpu->trace)
-			cpu->trace(cpu->trace_ctx, cpu, insn);
+		if (!fmem || pc - fbase > flast) {
+			const struct rv32_region *fr = find_region(cpu, pc);
+
+			if (!fr || pc - fr->base > fr->size - 4) {
+				fmem = NULL;
+				cpu->cycle++;
+				check_irq = true;
+				if (!take_trap(cpu, RV32_CAUSE_FETCH_FAULT, pc, 0)) {
+					why = RV32_EXIT_HALT;
+					break;
+				}
+				continue;
+			}
+			fmem = fr->mem;
+			fbase = fr->base;
+			flast = fr->size - 4;
+		}
+		insn = get_le(fmem + (pc - fbase), 4);
+		if (trace)
+			trace(cpu->trace_ctx, cpu, insn);
 		st = execute(cpu, insn);
 		cpu->cycle++;
+		if (st == STEP_RETIRED) {
+			cpu->instret++;
+			continue;
+		}
+		check_irq = true;
 		if (st == STEP_TRAPPED) {
 			if (cpu->halted) {
 				why = RV32_EXIT_HALT;
