@@ -26,6 +26,10 @@
 /* Cycles a watched pc may stay unvisited before another is picked:
  * longer than a polling loop goes round (foboot's: about a hundred). */
 #define IDLE_REPICK 4096u
+/* A control transfer this recent: the host is waiting for the board,
+ * which may then take a whole core when the machine is slower than
+ * --ips (at most half of one otherwise). */
+#define HOST_ACTIVE_MS 1000u
 /* At most this much of one burst between two looks at the host's side. */
 #define CHUNK 20000u
 /* One call runs the core at most this long (a burst's worth at --ips on

@@ -297,10 +297,15 @@ static void schedule(struct fomu_fw *fw)
 	if (fw->state == FW_RUN) {
 		/* Out of credit: the next burst, when there is credit again.
 		 * Cut short with credit left (RUN_MAX_NS: the host is slower
-		 * than --ips asks): as long again, so it takes at most half of
-		 * a core. */
+		 * than --ips asks): while the host talks to the board (a
+		 * control transfer in the last HOST_ACTIVE_MS, as dfu-util's
+		 * polls during a download), it waits for the firmware, so
+		 * the next burst comes at the loop's next turn; otherwise
+		 * after as long again, so it takes at most half of a core. */
 		if (!fw->credit)
 			ms = FOMU_FW_SLICE_MS;
+		else if (now - fw->xfer_ns < HOST_ACTIVE_MS * 1000000ull)
+			ms = 1;
 		else
 			ms = fw->last_run_ms ? fw->last_run_ms : 1;
 	} else if (fw->state == FW_SLEEP) {
