@@ -35,6 +35,7 @@
 
 static struct fakehost host;
 static struct usb_device *dev;
+static char flash[128];
 
 static double now(void)
 {
@@ -51,6 +52,7 @@ static void die(const char *what)
 	fprintf(stderr, "bench_foboot: %s\n", what);
 	for (i = host.nevents > 20 ? host.nevents - 20 : 0; i < host.nevents; i++)
 		fprintf(stderr, "  %s\n", host.events[i]);
+	unlink(flash);
 	exit(1);
 }
 
@@ -102,7 +104,7 @@ static unsigned long long executed(void)
 int main(int argc, char **argv)
 {
 	size_t size = (argc > 2 ? (size_t)atoi(argv[2]) : 100) * 1024, off;
-	char flash[128], elf[4096], num[16];
+	char elf[4096], num[16];
 	uint8_t buf[64], *img, *back;
 	uint16_t block = 0, xsize;
 	struct vusb_dev_opts o;

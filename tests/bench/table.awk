@@ -64,6 +64,13 @@ function storage_row(label, p, fmt) {
 	    p ".gadget_usbip." unit[p], ">= 1.5x gadget+usbip, >= gadget", storage_status(p))
 }
 
+# A real firmware's download against the built-in model's: at most twice as long.
+function fomu_status(k, b) {
+	if (!has(k) || !has(b) || v[b] <= 0)
+		return "n/a"
+	return sprintf("%s (%.2fx)", v[k] + 0 <= 2 * v[b] ? "met" : "missed", v[k] / v[b])
+}
+
 function le(k, limit,    x) {
 	if (!has(k))
 		return "n/a"
@@ -182,6 +189,29 @@ END {
 	left = has("scale.all.ports_left") ? "scale.all.ports_left" : "scale.hs.ports_left"
 	row("vhci ports left in use after that", "%d", left, "-", "-", "-", "0",
 	    has(left) ? (v[left] == 0 ? "met" : "missed") : "n/a")
+
+	# Fomu (t-50): the real bootloader beside the built-in model, 100 KiB
+	# with dfu-util -D, one after the other in one boot
+	b = "fomu.download_100k.builtin_ms"
+	row("Fomu: 100 KiB dfu-util -D, built-in model (ms)", "%d", b, "-", "-", "-", "", "")
+	row("Fomu: the same, real foboot v1.9 at 12 MHz (ms)", "%d", "fomu.download_100k.foboot_v1_9_ms",
+	    "-", "-", "-", "<= 2x built-in", fomu_status("fomu.download_100k.foboot_v1_9_ms", b))
+	row("Fomu: the same, real foboot v2.0.4 at 12 MHz (ms)", "%d",
+	    "fomu.download_100k.foboot_v2_0_4_ms", "-", "-", "-", "<= 2x built-in",
+	    fomu_status("fomu.download_100k.foboot_v2_0_4_ms", b))
+	row("Fomu: CPU time of vusb-attach for it, built-in / v1.9 / v2.0.4 (ms)", "%s", "fomu.cpu",
+	    "-", "-", "-", "", "")
+	if (has("fomu.cpu_100k.builtin_ms"))
+		rc[n, 1] = v["fomu.cpu_100k.builtin_ms"] " / " cell("fomu.cpu_100k.foboot_v1_9_ms", "%d") \
+			   " / " cell("fomu.cpu_100k.foboot_v2_0_4_ms", "%d")
+	row("Fomu: the core's M instructions per second of wall time, v1.9 / v2.0.4", "%s",
+	    "fomu.mips", "-", "-", "-", "", "")
+	if (has("fomu.core.foboot_v1_9_mips") || has("fomu.core.foboot_v2_0_4_mips"))
+		rc[n, 1] = cell("fomu.core.foboot_v1_9_mips", "%.2f") " / " \
+			   cell("fomu.core.foboot_v2_0_4_mips", "%.2f")
+
+	row("Fomu: the core running foboot v1.9 on the build machine, unpaced (M instructions/s)",
+	    "%.1f", "fomu.host.foboot_v1_9_mips", "-", "-", "-", "", "")
 
 	# Userspace cost, callgrind on the build machine
 	row("Instructions per interrupt URB (5-byte mouse report)", "%d",
