@@ -83,6 +83,7 @@ struct fomu_fw {
 	struct fomu_touch touch;
 	struct fomu_reboot reboot;
 	struct fomu_rgb rgb;
+	struct fomu_version version; /* what the version CSRs say */
 
 	uint8_t *elf;
 	size_t elf_len;

@@ -150,7 +150,7 @@ int fw_build(struct fomu_fw *fw, struct strbuf *err)
 	if (r == 0)
 		r = fomu_rgb_attach(&fw->rgb, soc);
 	if (r == 0)
-		r = fomu_version_attach(soc);
+		r = fomu_version_attach(soc, &fw->version);
 	if (r < 0) {
 		strbuf_printf(err, "internal error: the SoC's peripherals: %s", strerror(-r));
 		return r;

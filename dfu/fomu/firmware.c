@@ -501,6 +501,10 @@ int fomu_fw_new(struct fomu_fw **ret, const char *path, struct nor_flash *flash,
 	}
 	strbuf_reset(&why);
 	fw->soc_kind = soc;
+	/* the gateware built with this firmware says the same version */
+	fw->version = FOMU_VERSION_DEFAULT;
+	if (r == 0)
+		fomu_version_from_elf(&fw->img, fw->elf, &fw->version);
 	if (r == 0 && soc == FOMU_FW_SOC_AUTO)
 		fw->soc_kind =
 			fomu_soc_wants_v2(&fw->img, fw->elf) ? FOMU_FW_SOC_V2 : FOMU_FW_SOC_V1;
@@ -528,10 +532,12 @@ int fomu_fw_new(struct fomu_fw **ret, const char *path, struct nor_flash *flash,
 				rom += s->filesz;
 		}
 	}
-	fw_log(fw, "firmware %s: entry 0x%08x, %u bytes of ROM, %u of SRAM; SoC %s (%s)", fw->name,
-	       fw->img.entry, rom, ram,
+	fw_log(fw, "firmware %s: entry 0x%08x, %u bytes of ROM, %u of SRAM; SoC %s (%s), version "
+		   "CSRs %u.%u.%u-%u-g%07x",
+	       fw->name, fw->img.entry, rom, ram,
 	       fw->soc_kind == FOMU_FW_SOC_V2 ? "v2: eptri, lxspi" : "v1: epfifo, picorvspi",
-	       soc == FOMU_FW_SOC_AUTO ? "from its code" : "--soc");
+	       soc == FOMU_FW_SOC_AUTO ? "from its code" : "--soc", fw->version.major,
+	       fw->version.minor, fw->version.revision, fw->version.gitextra, fw->version.gitrev);
 	*ret = fw;
 	return 0;
 }

@@ -471,34 +471,146 @@ int fomu_rgb_attach(struct fomu_rgb *r, struct fomu_soc *soc)
 
 static uint32_t version_read(void *ctx, uint32_t off, unsigned int size)
 {
+	const struct fomu_version *v = ctx;
 	int r = reg_index(off);
 
 	switch (r) {
 	case 0:
-		return FOMU_VERSION_MAJOR;
+		return v->major;
 	case 1:
-		return FOMU_VERSION_MINOR;
+		return v->minor;
 	case 2:
-		return FOMU_VERSION_REVISION;
+		return v->revision;
 	case 3:
 	case 4:
 	case 5:
 	case 6:
-		return byte_of(FOMU_VERSION_GITREV, (unsigned int)r - 3);
+		return byte_of(v->gitrev, (unsigned int)r - 3);
 	case 7: /* gitextra, 10 bits in two registers */
-		return FOMU_VERSION_GITEXTRA >> 8;
+		return (v->gitextra >> 8) & 3;
 	case 8:
-		return FOMU_VERSION_GITEXTRA & 0xff;
+		return v->gitextra & 0xff;
 	case 9: /* dirty */
 		return 0;
 	case 10:
-		return FOMU_VERSION_MODEL;
+		return v->model;
 	default: /* seed (11..14): 0 */
 		return 0;
 	}
 }
 
-int fomu_version_attach(struct fomu_soc *soc)
+/* Whether the UTF-16LE text at p (n bytes left) starts with ASCII s. */
+static bool utf16_is(const uint8_t *p, size_t n, const char *s)
 {
-	return attach(soc, FOMU_VERSION_BASE, 0x800, version_read, NULL, NULL);
+	size_t i, len = strlen(s);
+
+	if (n / 2 < len)
+		return false;
+	for (i = 0; i < len; i++)
+		if (p[2 * i] != (uint8_t)s[i] || p[2 * i + 1])
+			return false;
+	return true;
+}
+
+/* The UTF-16LE character at p (n bytes left), 0 past the end or beyond ASCII. */
+static char utf16_at(const uint8_t *p, size_t n, size_t i)
+{
+	if (n / 2 <= i || p[2 * i + 1] || p[2 * i] >= 0x80)
+		return 0;
+	return (char)p[2 * i];
+}
+
+/* A decimal number of at most `max` at character *i, which moves past it. */
+static bool utf16_num(const uint8_t *p, size_t n, size_t *i, uint32_t max, int base,
+		      uint32_t *ret)
+{
+	uint32_t v = 0;
+	size_t start = *i;
+	char c;
+
+	for (;;) {
+		unsigned int d;
+
+		c = utf16_at(p, n, *i);
+		if (c >= '0' && c <= '9')
+			d = (unsigned int)(c - '0');
+		else if (base == 16 && c >= 'a' && c <= 'f')
+			d = (unsigned int)(c - 'a' + 10);
+		else
+			break;
+		if (v > (max - d) / (uint32_t)base)
+			return false;
+		v = v * (uint32_t)base + d;
+		(*i)++;
+	}
+	if (*i == start)
+		return false;
+	*ret = v;
+	return true;
+}
+
+/* "vMAJOR.MINOR[.REVISION][-EXTRA-gHASH]" at character 0 of p. */
+static bool parse_describe(const uint8_t *p, size_t n, struct fomu_version *v)
+{
+	uint32_t major, minor, rev = 0, extra = 0, hash = 0;
+	size_t i = 1;
+
+	if (utf16_at(p, n, 0) != 'v' || !utf16_num(p, n, &i, 255, 10, &major) ||
+	    utf16_at(p, n, i++) != '.' || !utf16_num(p, n, &i, 255, 10, &minor))
+		return false;
+	if (utf16_at(p, n, i) == '.') {
+		i++;
+		if (!utf16_num(p, n, &i, 255, 10, &rev))
+			return false;
+	}
+	if (utf16_at(p, n, i) == '-') {
+		i++;
+		if (!utf16_num(p, n, &i, 1023, 10, &extra) || utf16_at(p, n, i) != '-' ||
+		    utf16_at(p, n, i + 1) != 'g')
+			return false;
+		i += 2;
+		if (!utf16_num(p, n, &i, 0xffffffffu, 16, &hash))
+			return false;
+	}
+	v->major = (uint8_t)major;
+	v->minor = (uint8_t)minor;
+	v->revision = (uint8_t)rev;
+	v->gitextra = (uint16_t)extra;
+	v->gitrev = hash;
+	return true;
+}
+
+bool fomu_version_from_elf(const struct elf_image *img, const uint8_t *buf,
+			   struct fomu_version *ret)
+{
+	static const char *const models[] = { "Fomu PVT ", "Fomu EVT ", "Fomu Hacker " };
+	static const char marker[] = "running DFU Bootloader ";
+	unsigned int i, m;
+
+	for (i = 0; i < img->nsegs; i++) {
+		const uint8_t *p = buf + img->segs[i].offset;
+		size_t n = img->segs[i].filesz, k;
+
+		for (k = 0; k + 2 * (sizeof(marker) - 1) <= n; k++) {
+			struct fomu_version v = FOMU_VERSION_DEFAULT;
+			size_t at = k + 2 * (sizeof(marker) - 1);
+
+			if (!utf16_is(p + k, n - k, marker) || !parse_describe(p + at, n - at, &v))
+				continue;
+			for (m = 0; m < sizeof(models) / sizeof(models[0]); m++) {
+				size_t len = 2 * strlen(models[m]);
+
+				if (k >= len && utf16_is(p + k - len, len, models[m]))
+					v.model = (uint8_t)models[m][5];
+			}
+			*ret = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+int fomu_version_attach(struct fomu_soc *soc, const struct fomu_version *v)
+{
+	return attach(soc, FOMU_VERSION_BASE, 0x800, version_read, NULL, (void *)v);
 }

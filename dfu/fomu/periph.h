@@ -14,7 +14,7 @@
  *	0xe0006000 reboot    ctrl (image | key 0xac: FPGA warm boot), addr
  *	0xe0006800 rgb       dat, addr, ctrl (SB_LEDDA_IP registers)
  *	0xe0007000 version   major, minor, revision, gitrev, gitextra,
- *	                     dirty, model, seed: v1.9-11-gc7ee25b on a PVT
+ *	                     dirty, model, seed: struct fomu_version
  *
  * foboot v2.0.x's gateware has the same map but for two blocks: no
  * picorvspi, a LiteX SPI flash core at 0xe0007800 instead (lxspi:
@@ -161,13 +161,37 @@ int fomu_rgb_attach(struct fomu_rgb *r, struct fomu_soc *soc);
 
 /* --- version ------------------------------------------------------------- */
 
-#define FOMU_VERSION_MAJOR 1
-#define FOMU_VERSION_MINOR 9
-#define FOMU_VERSION_REVISION 0
-#define FOMU_VERSION_GITREV 0x0c7ee25bu
-#define FOMU_VERSION_GITEXTRA 11
-#define FOMU_VERSION_MODEL 'P' /* PVT */
+/*
+ * What the gateware says about its build: git describe's vMAJOR.MINOR
+ * [.REVISION][-GITEXTRA-gGITREV] of the foboot tree it was built from,
+ * and the board ('P' PVT, 'E' EVT, 'H' Hacker). The default is the
+ * gateware Renode's Fomu demo runs, v1.9-11-gc7ee25b on a PVT; a
+ * firmware's own version comes from fomu_soc_version() (soc.h).
+ */
+struct fomu_version {
+	uint8_t major;
+	uint8_t minor;
+	uint8_t revision;
+	uint32_t gitrev;
+	uint16_t gitextra; /* 10 bits */
+	uint8_t model;
+};
 
-int fomu_version_attach(struct fomu_soc *soc);
+#define FOMU_VERSION_DEFAULT ((struct fomu_version){ 1, 9, 0, 0x0c7ee25bu, 11, 'P' })
+
+/*
+ * The version a foboot build's gateware reports, from its firmware: both
+ * are built from one foboot tree, and the firmware's USB product string
+ * (UTF-16LE, "Fomu PVT running DFU Bootloader v2.0.4") carries the same
+ * git describe. gitrev is 0 when the string has no -N-gHASH part. True
+ * and *ret filled when a segment's file bytes hold such a string; false,
+ * *ret untouched, otherwise (the caller keeps FOMU_VERSION_DEFAULT).
+ * img from elf_parse_rv32() of buf.
+ */
+bool fomu_version_from_elf(const struct elf_image *img, const uint8_t *buf,
+			   struct fomu_version *ret);
+
+/* Read-only registers that answer *v (which must outlive the SoC). */
+int fomu_version_attach(struct fomu_soc *soc, const struct fomu_version *v);
 
 #endif

@@ -2,7 +2,8 @@
 /*
  * The ELF loader (dfu/rv32/elf.c) and the Fomu's placement of what it
  * parses (fomu_soc_load) and the gateware it guesses from its code
- * (fomu_soc_wants_v2): the input is the file given to --firmware.
+ * (fomu_soc_wants_v2) and the version its product string names
+ * (fomu_version_from_elf): the input is the file given to --firmware.
  * Checked: a file accepted has at most ELF_MAX_SEGMENTS segments, each
  * with its bytes inside the file and no more of them than its size where
  * it runs; no two load images and no two run ranges overlap; a refusal
@@ -12,6 +13,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "dfu/fomu/periph.h"
 #include "dfu/fomu/soc.h"
 #include "dfu/rv32/elf.h"
 #include "tests/fuzz/fuzz.h"
@@ -68,6 +70,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the gateware guess reads every executable segment's words; ASan
 	 * catches a read past the file */
 	(void)fomu_soc_wants_v2(&img, data);
+	{
+		struct fomu_version v = { 0 };
+
+		if (fomu_version_from_elf(&img, data, &v))
+			FUZZ_CHECK(v.gitextra <= 1023 && v.model, "version %u.%u.%u-%u, model %u",
+				   v.major, v.minor, v.revision, v.gitextra, v.model);
+		else
+			FUZZ_CHECK(!v.major && !v.model, "a version not found was written");
+	}
 	FUZZ_CHECK(fomu_soc_init(&soc, flash, NULL, NULL) == 0, "soc init");
 	memset(soc.rom, 0xa5, sizeof(soc.rom));
 	memset(soc.sram, 0xa5, sizeof(soc.sram));

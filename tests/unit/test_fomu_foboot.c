@@ -39,6 +39,8 @@ struct t {
 	/* wTransferSize: 1024 (v1.9), 4096 (v2.0.4); a block N lands at
 	 * 0x40000 + N * this */
 	uint16_t xfer_size;
+	/* the version CSRs, from the firmware's product string */
+	const char *version;
 };
 
 /* ../shared/firmware/NAME from the repository's root, whose parent holds it */
@@ -54,7 +56,7 @@ static void firmware_path(char *buf, size_t len, const char *name)
 }
 
 static int setup_elf(void **state, const char *name, const uint8_t *desc, bool waits,
-		     uint16_t xfer_size)
+		     uint16_t xfer_size, const char *version)
 {
 	struct t *t = calloc(1, sizeof(*t));
 	const char *dir = getenv("TMPDIR");
@@ -66,6 +68,7 @@ static int setup_elf(void **state, const char *name, const uint8_t *desc, bool w
 	t->dev_desc = desc;
 	t->waits_for_reset = waits;
 	t->xfer_size = xfer_size;
+	t->version = version;
 	snprintf(t->flash, sizeof(t->flash), "%s/vusb-test-%d-foboot.bin",
 		 dir && *dir ? dir : "/tmp", (int)getpid());
 	unlink(t->flash);
@@ -95,13 +98,14 @@ static const uint8_t v2_desc[18] = { 0x12, 0x01, 0x01, 0x02, 0xef, 0x02, 0x01, 0
 
 static int setup_v1(void **state)
 {
-	return setup_elf(state, "foboot-v1.9.elf", v1_desc, true, 1024);
+	return setup_elf(state, "foboot-v1.9.elf", v1_desc, true, 1024, "version CSRs 1.9.0-0-g0000000");
 }
 
 /* v2.0.4 through the eptri core and LiteX SPI, chosen from its code */
 static int setup_v2(void **state)
 {
-	return setup_elf(state, "foboot-v2.0.4-pvt.elf", v2_desc, false, 4096);
+	return setup_elf(state, "foboot-v2.0.4-pvt.elf", v2_desc, false, 4096,
+			 "version CSRs 2.0.4-0-g0000000");
 }
 
 static int teardown(void **state)
@@ -213,6 +217,20 @@ static void test_download(void **state)
 	for (i = 0; i < sizeof(img); i++)
 		img[i] = (uint8_t)(i * 7 + 3);
 	memcpy(img, demo, sizeof(demo));
+	{
+		/* logged before the host bound the device: vusbctl's log */
+		const struct vusb_command *c = fomu_model.commands;
+		struct strbuf out = { 0 };
+		char *argv[] = { "log", NULL };
+
+		while (c->name && strcmp(c->name, "log"))
+			c++;
+		assert_non_null(c->name);
+		assert_int_equal(c->run(t->dev, 1, argv, &out), 0);
+		if (!strstr(strbuf_str(&out), t->version))
+			fail_msg("no '%s' in the log:\n%s", t->version, strbuf_str(&out));
+		strbuf_free(&out);
+	}
 	enumerate(t);
 	assert_int_equal(xfer(t, 1, USB_REQ_SET_INTERFACE, 0, 0, 0, NULL, NULL, NULL), 0);
 	assert_int_equal(dfu_status(t, &status, NULL), DFU_STATE_IDLE);

@@ -28,6 +28,7 @@ struct t {
 	struct fomu_touch touch;
 	struct fomu_reboot reboot;
 	struct fomu_rgb rgb;
+	struct fomu_version version;
 };
 
 static int setup(void **state)
@@ -41,7 +42,8 @@ static int setup(void **state)
 	assert_int_equal(fomu_touch_attach(&t->touch, &t->soc), 0);
 	assert_int_equal(fomu_reboot_attach(&t->reboot, &t->soc), 0);
 	assert_int_equal(fomu_rgb_attach(&t->rgb, &t->soc), 0);
-	assert_int_equal(fomu_version_attach(&t->soc), 0);
+	t->version = FOMU_VERSION_DEFAULT;
+	assert_int_equal(fomu_version_attach(&t->soc, &t->version), 0);
 	*state = t;
 	return 0;
 }
@@ -295,6 +297,99 @@ static void test_wants_v2(void **state)
 	}
 }
 
+/* ASCII text as UTF-16LE into buf, after `pad` bytes of 0xaa: its length. */
+static size_t utf16(uint8_t *buf, size_t pad, const char *s)
+{
+	size_t i, n = strlen(s);
+
+	memset(buf, 0xaa, pad);
+	for (i = 0; i < n; i++) {
+		buf[pad + 2 * i] = (uint8_t)s[i];
+		buf[pad + 2 * i + 1] = 0;
+	}
+	return pad + 2 * n;
+}
+
+/* The version CSRs of a foboot build, from its firmware's product string. */
+static void test_version_from_elf(void **state)
+{
+	static const struct {
+		const char *text;
+		bool found;
+		struct fomu_version v;
+	} cases[] = {
+		{ "Fomu PVT running DFU Bootloader v2.0.4", true, { 2, 0, 4, 0, 0, 'P' } },
+		{ "Fomu PVT running DFU Bootloader v1.9", true, { 1, 9, 0, 0, 0, 'P' } },
+		{ "Fomu EVT running DFU Bootloader v1.9-11-gc7ee25b", true,
+		  { 1, 9, 0, 0x0c7ee25b, 11, 'E' } },
+		{ "Fomu Hacker running DFU Bootloader v2.0.3-2-g0123abcd", true,
+		  { 2, 0, 3, 0x0123abcd, 2, 'H' } },
+		/* no board before it: PVT, as the default */
+		{ "running DFU Bootloader v3.1", true, { 3, 1, 0, 0, 0, 'P' } },
+		/* not a version: left alone */
+		{ "Fomu PVT running DFU Bootloader", false, { 0 } },
+		{ "Fomu PVT running DFU Bootloader v", false, { 0 } },
+		{ "Fomu PVT running DFU Bootloader v1", false, { 0 } },
+		{ "Fomu PVT running DFU Bootloader v1.", false, { 0 } },
+		{ "Fomu PVT running DFU Bootloader v256.0", false, { 0 } },
+		{ "Fomu PVT running DFU Bootloader v1.9-1024-g1", false, { 0 } },
+		{ "Fomu PVT running DFU Bootloader v1.9-3-x1", false, { 0 } },
+		{ "Fomu PVT running DFU Bootloader v1.9-3-g123456789", false, { 0 } },
+		{ "Fomu PVT running DFU Bootloader v1.9-3-g", false, { 0 } },
+	};
+	struct elf_image img = { .nsegs = 1 };
+	uint8_t buf[256];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fomu_version v = { 7, 7, 7, 7, 7, 7 };
+		size_t n = utf16(buf, i % 3, cases[i].text); /* any alignment */
+
+		img.segs[0] = (struct elf_segment){ .memsz = (uint32_t)n, .filesz = (uint32_t)n };
+		assert_int_equal(fomu_version_from_elf(&img, buf, &v), cases[i].found);
+		if (!cases[i].found) {
+			assert_int_equal(v.major, 7); /* untouched */
+			assert_int_equal(v.gitrev, 7);
+			continue;
+		}
+		assert_int_equal(v.major, cases[i].v.major);
+		assert_int_equal(v.minor, cases[i].v.minor);
+		assert_int_equal(v.revision, cases[i].v.revision);
+		assert_int_equal(v.gitrev, cases[i].v.gitrev);
+		assert_int_equal(v.gitextra, cases[i].v.gitextra);
+		assert_int_equal(v.model, cases[i].v.model);
+	}
+	/* cut short by the segment: not found, nothing read past it */
+	img.segs[0].filesz = (uint32_t)utf16(buf, 0, "Fomu PVT running DFU Bootloader v2.0.4") - 4;
+	{
+		struct fomu_version v = { 7, 7, 7, 7, 7, 7 };
+
+		assert_true(fomu_version_from_elf(&img, buf, &v));
+		assert_int_equal(v.revision, 0); /* "v2.0" is what is left */
+	}
+	img.segs[0].filesz = 2 * 32;
+	{
+		struct fomu_version v = { 7, 7, 7, 7, 7, 7 };
+
+		assert_false(fomu_version_from_elf(&img, buf, &v));
+	}
+}
+
+/* The registers say what they were given. */
+static void test_version_given(void **state)
+{
+	struct t *t = *state;
+
+	t->version = (struct fomu_version){ 2, 0, 4, 0x01020304, 0x3ff, 'H' };
+	assert_int_equal(socbus_load(&t->soc, FOMU_VERSION_BASE), 2);
+	assert_int_equal(socbus_load(&t->soc, FOMU_VERSION_BASE + 4), 0);
+	assert_int_equal(socbus_load(&t->soc, FOMU_VERSION_BASE + 8), 4);
+	assert_int_equal(rd32(t, FOMU_VERSION_BASE + 0x0c), 0x01020304);
+	assert_int_equal(socbus_load(&t->soc, FOMU_VERSION_BASE + 0x1c), 3);
+	assert_int_equal(socbus_load(&t->soc, FOMU_VERSION_BASE + 0x20), 0xff);
+	assert_int_equal(socbus_load(&t->soc, FOMU_VERSION_BASE + 0x28), 'H');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +398,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ctrl_touch_reboot_rgb, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version, setup, teardown),
 		cmocka_unit_test(test_wants_v2),
+		cmocka_unit_test(test_version_from_elf),
+		cmocka_unit_test_setup_teardown(test_version_given, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

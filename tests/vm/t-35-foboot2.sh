@@ -106,6 +106,8 @@ fi
 check_match "$name: the v2 SoC, chosen from the firmware's code (vusbctl fomu0 log)" \
 	"SoC v2: eptri, lxspi \(from its code\)" vusbctl fomu0 log
 check_match "$name: vusbctl list says soc=v2" "firmware .* soc=v2" vusbctl list
+check_match "$name: the version CSRs say v2.0.4, as the firmware's product string" \
+	"version CSRs 2\.0\.4-0-g0000000" vusbctl fomu0 log
 check_match "$name: dfu-util -l finds the bootloader with its own strings" \
 	'Found DFU: \[1209:5bf0\] ver=0101, devnum=[0-9]+, cfg=1, intf=0, path="[^"]+", alt=0, name="Fomu PVT running DFU Bootloader v2\.0\.4", serial="UNKNOWN"' \
 	dfu-util -l
