@@ -74,7 +74,14 @@ static int getstatus(struct dfu_machine *m, uint8_t *data, size_t len, struct df
 	switch (m->state) {
 	case DFU_STATE_DNLOAD_SYNC:
 	case DFU_STATE_DNBUSY:
-		set_state(m, m->busy ? DFU_STATE_DNBUSY : DFU_STATE_DNLOAD_IDLE, DFU_STATUS_OK);
+		if (m->busy) {
+			set_state(m, DFU_STATE_DNBUSY, DFU_STATUS_OK);
+		} else if (m->busy_polls) {
+			m->busy_polls--;
+			set_state(m, DFU_STATE_DNBUSY, DFU_STATUS_OK);
+		} else {
+			set_state(m, DFU_STATE_DNLOAD_IDLE, DFU_STATUS_OK);
+		}
 		m->poll_ms = m->params->poll_busy_ms;
 		break;
 	case DFU_STATE_MANIFEST_SYNC:
@@ -161,6 +168,7 @@ void dfu_machine_download_done(struct dfu_machine *m, int err)
 {
 	if (m->state != DFU_STATE_DNLOAD_SYNC)
 		return;
+	m->busy_polls = m->params->busy_polls;
 	switch (err) {
 	case 0:
 		m->busy = false;

@@ -18,7 +18,9 @@
  *     DNLOAD in a wrong state stalls.
  *   - A zero-length DNLOAD in dfuIDLE ends a (possibly empty) download.
  *   - GETSTATUS walks dfuDNLOAD_SYNC -> dfuDNLOAD_IDLE (dfuDNBUSY while
- *     the backend is busy), dfuMANIFEST_SYNC -> dfuMANIFEST ->
+ *     the backend is busy, and params->busy_polls times after each block:
+ *     foboot writes a block after answering the request that brought
+ *     it, and says dfuDNBUSY meanwhile), dfuMANIFEST_SYNC -> dfuMANIFEST ->
  *     dfuMANIFEST_WAIT_RESET, where the device stays: it is manifestation
  *     tolerant in its descriptor, yet waits for a reset or a DETACH.
  *   - CLRSTATUS succeeds in dfuERROR, dfuIDLE and dfuMANIFEST_WAIT_RESET
@@ -112,6 +114,10 @@ struct dfu_params {
 	uint32_t poll_busy_ms; /* dfuDNLOAD_IDLE, dfuDNBUSY after a block */
 	uint32_t poll_manifest_ms; /* dfuMANIFEST */
 	uint32_t poll_wait_reset_ms; /* dfuMANIFEST_WAIT_RESET */
+	/* GETSTATUS answers after each block that say dfuDNBUSY even when
+	 * the backend stored it at once, as a device that writes its flash
+	 * after the request answers (foboot: 1) */
+	unsigned int busy_polls;
 };
 
 struct dfu_machine {
@@ -120,6 +126,7 @@ struct dfu_machine {
 	enum dfu_status status;
 	uint32_t poll_ms;
 	bool busy; /* the backend is still storing the last block */
+	unsigned int busy_polls; /* dfuDNBUSY answers still due (params->busy_polls) */
 };
 
 enum dfu_action {

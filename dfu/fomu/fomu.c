@@ -132,6 +132,10 @@ static const struct dfu_params fomu_dfu_params = {
 	.poll_busy_ms = 5,
 	.poll_manifest_ms = 1,
 	.poll_wait_reset_ms = 1000,
+	/* foboot v1.9 programs a block from its main loop once the request
+	 * that brought it is answered: the GETSTATUS after it says dfuDNBUSY
+	 * (poll 5 ms). The model stores it at once, and says so once. */
+	.busy_polls = 1,
 };
 
 enum fomu_mode {

@@ -303,6 +303,53 @@ static void test_busy_backend(void **state)
 	assert_int_equal(st, DFU_STATE_DNLOAD_IDLE);
 }
 
+/* A device that says busy a set number of times after each block, as
+ * foboot writes the block after answering (params.busy_polls); a busy
+ * backend's time comes first, the polls after it. */
+static void test_busy_polls(void **state)
+{
+	struct dfu_params p = params;
+	struct dfu_machine m;
+	uint8_t st;
+	uint32_t poll;
+	unsigned int block;
+
+	p.busy_polls = 2;
+	dfu_machine_init(&m, &p);
+	for (block = 0; block < 2; block++) {
+		dnload(&m, (uint16_t)block, XFER, NULL);
+		dfu_machine_download_done(&m, 0);
+		getstatus(&m, NULL, &poll, &st);
+		assert_int_equal(st, DFU_STATE_DNBUSY);
+		assert_int_equal(poll, 7);
+		getstatus(&m, NULL, NULL, &st);
+		assert_int_equal(st, DFU_STATE_DNBUSY);
+		getstatus(&m, NULL, &poll, &st);
+		assert_int_equal(st, DFU_STATE_DNLOAD_IDLE);
+		assert_int_equal(poll, 7);
+	}
+	dnload(&m, 2, XFER, NULL);
+	dfu_machine_download_done(&m, -EAGAIN);
+	getstatus(&m, NULL, NULL, &st);
+	assert_int_equal(st, DFU_STATE_DNBUSY);
+	getstatus(&m, NULL, NULL, &st);
+	assert_int_equal(st, DFU_STATE_DNBUSY);
+	getstatus(&m, NULL, NULL, &st);
+	assert_int_equal(st, DFU_STATE_DNBUSY);
+	dfu_machine_busy_done(&m);
+	getstatus(&m, NULL, NULL, &st);
+	assert_int_equal(st, DFU_STATE_DNBUSY);
+	getstatus(&m, NULL, NULL, &st);
+	assert_int_equal(st, DFU_STATE_DNBUSY);
+	getstatus(&m, NULL, NULL, &st);
+	assert_int_equal(st, DFU_STATE_DNLOAD_IDLE);
+	/* an error is not busy */
+	dnload(&m, 3, XFER, NULL);
+	dfu_machine_download_done(&m, -EIO);
+	getstatus(&m, NULL, NULL, &st);
+	assert_int_equal(st, DFU_STATE_ERROR);
+}
+
 static void test_backend_errors(void **state)
 {
 	static const struct {
@@ -687,6 +734,7 @@ int main(void)
 		cmocka_unit_test(test_every_transition),
 		cmocka_unit_test(test_download_sequence),
 		cmocka_unit_test(test_busy_backend),
+		cmocka_unit_test(test_busy_polls),
 		cmocka_unit_test(test_backend_errors),
 		cmocka_unit_test(test_oversized_block),
 		cmocka_unit_test(test_bad_requests),

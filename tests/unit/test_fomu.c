@@ -303,6 +303,7 @@ static uint8_t *read_image(const char *name, size_t *ret_len)
 static void download_as(struct t *t, const uint8_t *img, size_t len, bool set_alt)
 {
 	uint8_t st, stat;
+	uint32_t poll;
 	size_t off;
 	uint16_t block = 0;
 
@@ -317,9 +318,15 @@ static void download_as(struct t *t, const uint8_t *img, size_t len, bool set_al
 		assert_int_equal(xfer(t, 0x21, DFU_REQ_DNLOAD, block, 0, (uint16_t)n, img + off,
 				      NULL, NULL),
 				 0);
-		status(t, &stat, &st, NULL);
+		/* as foboot: busy once (poll 5 ms), then done */
+		status(t, &stat, &st, &poll);
+		assert_int_equal(stat, DFU_STATUS_OK);
+		assert_int_equal(st, DFU_STATE_DNBUSY);
+		assert_int_equal(poll, 5);
+		status(t, &stat, &st, &poll);
 		assert_int_equal(stat, DFU_STATUS_OK);
 		assert_int_equal(st, DFU_STATE_DNLOAD_IDLE);
+		assert_int_equal(poll, 5);
 	}
 	assert_int_equal(xfer(t, 0x21, DFU_REQ_DNLOAD, block, 0, 0, NULL, NULL, NULL), 0);
 	assert_int_equal(dfu_state(t), DFU_STATE_MANIFEST);
@@ -573,6 +580,7 @@ static void test_reset_in_bootloader_replugs(void **state)
 
 	assert_int_equal(xfer(t, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL, NULL), 0);
 	assert_int_equal(xfer(t, 0x21, DFU_REQ_DNLOAD, 0, 0, 16, block, NULL, NULL), 0);
+	assert_int_equal(dfu_state(t), DFU_STATE_DNBUSY);
 	assert_int_equal(dfu_state(t), DFU_STATE_DNLOAD_IDLE);
 	assert_int_equal(vusb_model_command(&fomu_model, "reset")->run(t->dev, 1, NULL, &out), 0);
 	/* off the bus, then back after a moment */
@@ -602,6 +610,8 @@ static void test_block_beyond_flash(void **state)
 	memset(block, 0x5a, sizeof(block));
 	assert_int_equal(xfer(t, 0, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL, NULL, NULL), 0);
 	assert_int_equal(xfer(t, 0x21, DFU_REQ_DNLOAD, last, 0, sizeof(block), block, NULL, NULL), 0);
+	status(t, &stat, &st, NULL);
+	assert_int_equal(st, DFU_STATE_DNBUSY);
 	status(t, &stat, &st, NULL);
 	assert_int_equal(st, DFU_STATE_DNLOAD_IDLE);
 	assert_int_equal(xfer(t, 0x21, DFU_REQ_DNLOAD, last + 1, 0, sizeof(block), block, NULL,
