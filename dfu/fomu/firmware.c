@@ -532,8 +532,9 @@ int fomu_fw_new(struct fomu_fw **ret, const char *path, struct nor_flash *flash,
 				rom += s->filesz;
 		}
 	}
-	fw_log(fw, "firmware %s: entry 0x%08x, %u bytes of ROM, %u of SRAM; SoC %s (%s), version "
-		   "CSRs %u.%u.%u-%u-g%07x",
+	fw_log(fw,
+	       "firmware %s: entry 0x%08x, %u bytes of ROM, %u of SRAM; SoC %s (%s), version "
+	       "CSRs %u.%u.%u-%u-g%07x",
 	       fw->name, fw->img.entry, rom, ram,
 	       fw->soc_kind == FOMU_FW_SOC_V2 ? "v2: eptri, lxspi" : "v1: epfifo, picorvspi",
 	       soc == FOMU_FW_SOC_AUTO ? "from its code" : "--soc", fw->version.major,

@@ -521,8 +521,7 @@ static char utf16_at(const uint8_t *p, size_t n, size_t i)
 }
 
 /* A decimal number of at most `max` at character *i, which moves past it. */
-static bool utf16_num(const uint8_t *p, size_t n, size_t *i, uint32_t max, int base,
-		      uint32_t *ret)
+static bool utf16_num(const uint8_t *p, size_t n, size_t *i, uint32_t max, int base, uint32_t *ret)
 {
 	uint32_t v = 0;
 	size_t start = *i;

@@ -166,8 +166,7 @@ static uint32_t mem_load(struct rv32 *cpu, uint32_t addr, unsigned int size, boo
 	return v;
 }
 
-static void mem_store(struct rv32 *cpu, uint32_t addr, unsigned int size, uint32_t v,
-		      bool *ret_bus)
+static void mem_store(struct rv32 *cpu, uint32_t addr, unsigned int size, uint32_t v, bool *ret_bus)
 {
 	const struct rv32_region *r = &cpu->regions[0];
 

@@ -122,7 +122,7 @@ int main(int argc, char **argv)
 	snprintf(flash, sizeof(flash), "/tmp/vusb-bench-foboot-%d.bin", (int)getpid());
 	unlink(flash);
 	{
-		const char *const opts[] = { "--firmware", elf,	   "--flash", flash,
+		const char *const opts[] = { "--firmware", elf,		 "--flash", flash,
 					     "--ips",	   "4000000000", NULL };
 
 		fakehost_init(&host);

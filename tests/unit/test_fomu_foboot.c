@@ -98,7 +98,8 @@ static const uint8_t v2_desc[18] = { 0x12, 0x01, 0x01, 0x02, 0xef, 0x02, 0x01, 0
 
 static int setup_v1(void **state)
 {
-	return setup_elf(state, "foboot-v1.9.elf", v1_desc, true, 1024, "version CSRs 1.9.0-0-g0000000");
+	return setup_elf(state, "foboot-v1.9.elf", v1_desc, true, 1024,
+			 "version CSRs 1.9.0-0-g0000000");
 }
 
 /* v2.0.4 through the eptri core and LiteX SPI, chosen from its code */

@@ -320,9 +320,11 @@ static void test_version_from_elf(void **state)
 	} cases[] = {
 		{ "Fomu PVT running DFU Bootloader v2.0.4", true, { 2, 0, 4, 0, 0, 'P' } },
 		{ "Fomu PVT running DFU Bootloader v1.9", true, { 1, 9, 0, 0, 0, 'P' } },
-		{ "Fomu EVT running DFU Bootloader v1.9-11-gc7ee25b", true,
+		{ "Fomu EVT running DFU Bootloader v1.9-11-gc7ee25b",
+		  true,
 		  { 1, 9, 0, 0x0c7ee25b, 11, 'E' } },
-		{ "Fomu Hacker running DFU Bootloader v2.0.3-2-g0123abcd", true,
+		{ "Fomu Hacker running DFU Bootloader v2.0.3-2-g0123abcd",
+		  true,
 		  { 2, 0, 3, 0x0123abcd, 2, 'H' } },
 		/* no board before it: PVT, as the default */
 		{ "running DFU Bootloader v3.1", true, { 3, 1, 0, 0, 0, 'P' } },
