@@ -10,7 +10,12 @@
 #
 # foboot v1.9 reboots into the image by itself once it has reported
 # dfuMANIFEST-WAIT-RESET (dfu.c: the GETSTATUS answer, 10000 turns of a
-# delay loop, reboot()), as on a real board; dfu-util 0.11 then resets a
+# delay loop, reboot()), as on a real board: in the release ELF, usb_poll's
+# GETSTATUS path (0x11fc-0x1228) sends the 6 bytes, waits until the host
+# has taken them (usb_wait_for_send_done), spins 10000 turns of nop/addi/
+# bnez (30000 instructions: 2.5 ms at 12 MHz, far less than the 1000 ms
+# poll timeout it just reported) and jumps to reboot(), whatever the host
+# does next. No timing of ours decides it; dfu-util 0.11 then resets a
 # device that is gone and turns libusb's NOT_FOUND into exit status 74
 # (EX_IOERR) after printing "Done!". That status is foboot's, not ours.
 # When the host is slow (a loaded machine, a guest that sleeps longer
