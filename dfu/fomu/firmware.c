@@ -303,7 +303,12 @@ static void schedule(struct fomu_fw *fw)
 		 * the next burst comes at the loop's next turn; otherwise
 		 * after as long again, so it takes at most half of a core. */
 		if (!fw->credit)
-			ms = FOMU_FW_SLICE_MS;
+			/* a burst's credit comes back FOMU_FW_SLICE_MS after it
+			 * was topped up, which was when this run began: the
+			 * board keeps to --ips, not to less */
+			ms = fw->last_run_ms + 1 < FOMU_FW_SLICE_MS ?
+				     FOMU_FW_SLICE_MS - fw->last_run_ms :
+				     1;
 		else if (now - fw->xfer_ns < HOST_ACTIVE_MS * 1000000ull)
 			ms = 1;
 		else

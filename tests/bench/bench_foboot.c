@@ -7,7 +7,9 @@
  * host polls GETSTATUS at once instead of waiting bwPollTimeout).
  *
  *	make build/tests/bench/bench_foboot
- *	build/tests/bench/bench_foboot ELF [KIB]
+ *	build/tests/bench/bench_foboot ELF [KIB [IPS]]
+ *
+ * IPS paces the core as --ips does (default 4000000000: unpaced).
  *
  * Prints the download's wall time, the instructions the core executed
  * from power-on to the last block's dfuDNLOAD-IDLE, and their rate:
@@ -104,7 +106,7 @@ static unsigned long long executed(void)
 int main(int argc, char **argv)
 {
 	size_t size = (argc > 2 ? (size_t)atoi(argv[2]) : 100) * 1024, off;
-	char elf[4096], num[16];
+	char elf[4096], num[16], ips[24];
 	uint8_t buf[64], *img, *back;
 	uint16_t block = 0, xsize;
 	struct vusb_dev_opts o;
@@ -115,15 +117,16 @@ int main(int argc, char **argv)
 	int fd;
 
 	if (argc < 2 || size == 0 || size > 1024 * 1024) {
-		fprintf(stderr, "usage: bench_foboot ELF [KIB]\n");
+		fprintf(stderr, "usage: bench_foboot ELF [KIB [IPS]]\n");
 		return 2;
 	}
 	snprintf(elf, sizeof(elf), "%s", argv[1]);
+	snprintf(ips, sizeof(ips), "%s", argc > 3 ? argv[3] : "4000000000");
 	snprintf(flash, sizeof(flash), "/tmp/vusb-bench-foboot-%d.bin", (int)getpid());
 	unlink(flash);
 	{
 		const char *const opts[] = { "--firmware", elf,		 "--flash", flash,
-					     "--ips",	   "4000000000", NULL };
+					     "--ips",	   ips, NULL };
 
 		fakehost_init(&host);
 		fakehost_opts(&o, "fomu0", opts);
