@@ -49,7 +49,8 @@ TEST_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka)
 # Everything but the main()s goes into one static library that the
 # programs, the tests and the fuzzers link.
 PROGS      := vusb-attach vusbctl
-MAINS      := $(PROGS:%=src/app/%.c)
+CTL_SRCS   := $(wildcard src/app/vusbctl*.c)
+MAINS      := src/app/vusb-attach.c $(CTL_SRCS)
 LIB_SRCS   := $(filter-out $(MAINS),$(wildcard src/*/*.c hid/*.c dfu/*.c dfu/*/*.c sysfs/*.c))
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB        := $(BUILD)/libvusb.a
@@ -74,7 +75,7 @@ $(BIN)/%: $(BUILD)/src/app/%.o $(LIB)
 # vusbctl is a client of the control socket (and, for vusbctl add, of
 # vusb-attach's pure parser): linked without libudev and libmnl, it fails
 # to link if it ever needs them.
-$(BIN)/vusbctl: $(BUILD)/src/app/vusbctl.o $(LIB)
+$(BIN)/vusbctl: $(CTL_SRCS:%.c=$(BUILD)/%.o) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^
 	@size $@ | awk 'NR == 2 { printf "vusbctl: %d bytes of code\n", $$1 }'
