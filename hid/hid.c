@@ -30,6 +30,10 @@ static void reset_state(struct hid *h)
 	h->protocol = HID_PROTOCOL_REPORT;
 	h->idle = h->params->default_idle;
 	h->repeat_due = false;
+	h->idle_per_id = false;
+	memset(h->idle_own, 0, sizeof(h->idle_own));
+	memset(h->idle_due, 0, sizeof(h->idle_due));
+	memset(h->idle_next, 0, sizeof(h->idle_next));
 	memset(h->last, 0, sizeof(h->last));
 	/* A model with hooks has no input state before its first report. */
 	h->last_len = h->params->get_report ? 0 : h->params->in_len;
@@ -118,6 +122,74 @@ static void arm_idle(struct hid *h)
 	usb_function_arm_timer(h->func, h->idle * 4u);
 }
 
+static bool id_bit(const uint8_t *map, unsigned int id)
+{
+	return map[id / 8] & (1u << (id % 8));
+}
+
+static void id_bit_set(uint8_t *map, unsigned int id, bool on)
+{
+	if (on)
+		map[id / 8] |= (uint8_t)(1u << (id % 8));
+	else
+		map[id / 8] &= (uint8_t) ~(1u << (id % 8));
+}
+
+/* The idle rate of input report `id` in 4 ms units (per-ID mode). */
+static unsigned int id_rate(const struct hid *h, unsigned int id)
+{
+	return id_bit(h->idle_own, id) ? h->idle_id[id] : h->idle;
+}
+
+/* Arm the class's timer for the earliest repeat of any ID. */
+static void arm_ids(struct hid *h)
+{
+	uint64_t next = 0, now;
+	unsigned int id;
+
+	for (id = 1; id < 256; id++)
+		if (h->idle_next[id] && (!next || h->idle_next[id] < next))
+			next = h->idle_next[id];
+	if (!next) {
+		usb_function_arm_timer(h->func, 0);
+		return;
+	}
+	now = usb_now_ms();
+	usb_function_arm_timer(h->func, next > now ? (unsigned int)(next - now) : 1);
+}
+
+/* Report `id` went out: its idle period starts again. */
+static void id_sent(struct hid *h, unsigned int id)
+{
+	unsigned int rate = id_rate(h, id);
+
+	id_bit_set(h->idle_due, id, false);
+	h->idle_next[id] = rate ? usb_now_ms() + rate * 4u : 0;
+	arm_ids(h);
+}
+
+/* An ID whose idle period ended, with its current report in urb: 0, or -EAGAIN. */
+static int repeat_id(struct hid *h, struct usb_urb *urb)
+{
+	unsigned int id;
+	int r;
+
+	for (id = 1; id < 256; id++) {
+		if (!id_bit(h->idle_due, id))
+			continue;
+		id_bit_set(h->idle_due, id, false);
+		r = h->params->get_report(h, HID_REPORT_INPUT, id, urb->buf,
+					  min_size(urb->length, urb->cap));
+		if (r <= 0)
+			continue;
+		urb->actual = (uint32_t)r;
+		urb->status = 0;
+		id_sent(h, id);
+		return 0;
+	}
+	return -EAGAIN;
+}
+
 static int hid_xfer(struct usb_function *f, struct usb_urb *urb)
 {
 	struct hid *h = f->data;
@@ -147,6 +219,8 @@ static int hid_xfer(struct usb_function *f, struct usb_urb *urb)
 		h->head = (h->head + 1) % HID_QUEUE_LEN;
 		h->count--;
 		usb_device_room(f->dev);
+	} else if (h->idle_per_id) {
+		return repeat_id(h, urb);
 	} else if (h->repeat_due && h->last_len) {
 		report = h->last;
 		len = h->last_len;
@@ -161,8 +235,10 @@ static int hid_xfer(struct usb_function *f, struct usb_urb *urb)
 	memcpy(urb->buf, report, n);
 	urb->actual = (uint32_t)n;
 	urb->status = 0;
-	/* The idle period runs from the last report sent. */
-	if (h->idle)
+	/* The idle period runs from the last report sent (of its ID). */
+	if (h->idle_per_id)
+		id_sent(h, report[0]);
+	else if (h->idle)
 		arm_idle(h);
 	return 0;
 }
@@ -170,7 +246,24 @@ static int hid_xfer(struct usb_function *f, struct usb_urb *urb)
 static void hid_timer(struct usb_function *f)
 {
 	struct hid *h = f->data;
+	bool due = false;
+	uint64_t now;
+	unsigned int id;
 
+	if (h->idle_per_id) {
+		now = usb_now_ms();
+		for (id = 1; id < 256; id++) {
+			if (!h->idle_next[id] || h->idle_next[id] > now)
+				continue;
+			h->idle_next[id] = 0;
+			id_bit_set(h->idle_due, id, true);
+			due = true;
+		}
+		arm_ids(h);
+		if (due)
+			usb_ep_wake(f->dev, h->ep_in);
+		return;
+	}
 	if (!h->idle)
 		return;
 	/* Sent with the next IN URB; if one is pending that is now. */
@@ -230,8 +323,38 @@ static int set_report(struct hid *h, const struct usb_setup *s, const uint8_t *d
 	return 0;
 }
 
+/* Is `id` one of the input reports of a model with report IDs? */
+static bool input_id(struct hid *h, unsigned int id)
+{
+	uint8_t probe[HID_REPORT_MAX];
+
+	return id && h->params->report_ids && h->params->get_report &&
+	       h->params->get_report(h, HID_REPORT_INPUT, id, probe, sizeof(probe)) > 0;
+}
+
+/* SET_IDLE for one report ID: from now on every ID counts on its own. */
+static int set_idle_id(struct hid *h, unsigned int id, uint8_t duration)
+{
+	if (!input_id(h, id))
+		return -EPIPE;
+	if (!h->idle_per_id) {
+		/* The other IDs keep `idle` and start counting when next sent. */
+		h->idle_per_id = true;
+		h->repeat_due = false;
+	}
+	h->idle_id[id] = duration;
+	id_bit_set(h->idle_own, id, true);
+	id_sent(h, id);
+	return 0;
+}
+
 static void set_idle(struct hid *h, uint8_t duration)
 {
+	/* ID 0: the rate of every input report (HID 1.11 7.2.4). */
+	h->idle_per_id = false;
+	memset(h->idle_own, 0, sizeof(h->idle_own));
+	memset(h->idle_due, 0, sizeof(h->idle_due));
+	memset(h->idle_next, 0, sizeof(h->idle_next));
 	h->idle = duration;
 	h->repeat_due = false;
 	arm_idle(h);
@@ -273,12 +396,17 @@ static int hid_control(struct usb_function *f, const struct usb_setup *s, uint8_
 			return -EPIPE;
 		return set_report(h, s, data, len);
 	case HID_REQ_GET_IDLE:
-		if (!in || s->wValue)
+		if (!in || s->wValue >> 8)
 			return -EPIPE;
-		return put_byte(data, len, h->idle);
+		if (report_id && !input_id(h, report_id))
+			return -EPIPE;
+		return put_byte(data, len,
+				report_id && h->idle_per_id ? id_rate(h, report_id) : h->idle);
 	case HID_REQ_SET_IDLE:
-		if (in || report_id)
+		if (in)
 			return -EPIPE;
+		if (report_id)
+			return set_idle_id(h, report_id, (uint8_t)(s->wValue >> 8));
 		set_idle(h, (uint8_t)(s->wValue >> 8));
 		return 0;
 	case HID_REQ_GET_PROTOCOL:

@@ -103,6 +103,17 @@ struct hid {
 	uint8_t protocol;
 	uint8_t idle; /* 4 ms units */
 	bool repeat_due; /* idle period over: repeat `last` */
+	/*
+	 * Idle rates per input report ID (HID 1.11 7.2.4), once the host set
+	 * one for a nonzero ID of a model with IDs: then every ID repeats on
+	 * its own, at its own rate or else at `idle`, with what GET_REPORT
+	 * says it is now. SET_IDLE for ID 0 (all reports) ends it.
+	 */
+	bool idle_per_id;
+	uint8_t idle_id[256]; /* 4 ms units, where idle_own says so */
+	uint8_t idle_own[32]; /* bitmap: the host set idle_id[i] */
+	uint8_t idle_due[32]; /* bitmap: repeat ID i with the next IN URB */
+	uint64_t idle_next[256]; /* usb_now_ms() of ID i's repeat, 0: none */
 	uint8_t last[HID_REPORT_MAX]; /* the current input state */
 	uint8_t out[HID_REPORT_MAX]; /* the last output report */
 	uint8_t last_len;

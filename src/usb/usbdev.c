@@ -659,7 +659,6 @@ struct usb_urb *usb_device_unlink(struct usb_device *dev, uint32_t seqnum)
 	return dev->faults ? usb_fault_unlink(dev, seqnum) : NULL;
 }
 
-static uint64_t now_ms(void);
 static void rearm(struct usb_device *dev, uint64_t now);
 
 void usb_device_disconnect(struct usb_device *dev,
@@ -692,10 +691,10 @@ void usb_device_disconnect(struct usb_device *dev,
 	/* A function may arm its timer again from reset: a board that left
 	 * the bus keeps running (the Fomu's core after a DFU detach). */
 	reset_functions(dev);
-	rearm(dev, now_ms());
+	rearm(dev, usb_now_ms());
 }
 
-static uint64_t now_ms(void)
+uint64_t usb_now_ms(void)
 {
 	struct timespec ts;
 
@@ -728,13 +727,13 @@ static void rearm(struct usb_device *dev, uint64_t now)
 
 void usb_device_rearm(struct usb_device *dev)
 {
-	rearm(dev, now_ms());
+	rearm(dev, usb_now_ms());
 }
 
 void usb_function_arm_timer(struct usb_function *f, unsigned int ms)
 {
 	struct usb_device *dev = f->dev;
-	uint64_t now = now_ms();
+	uint64_t now = usb_now_ms();
 
 	dev->deadline_ms[f - dev->funcs] = ms ? now + ms : 0;
 	rearm(dev, now);
@@ -742,7 +741,7 @@ void usb_function_arm_timer(struct usb_function *f, unsigned int ms)
 
 void usb_device_timer(struct usb_device *dev)
 {
-	uint64_t now = now_ms();
+	uint64_t now = usb_now_ms();
 	unsigned int i;
 
 	for (i = 0; i < dev->nfuncs; i++) {

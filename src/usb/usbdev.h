@@ -336,6 +336,9 @@ void usb_ep_set_halt(struct usb_device *dev, uint8_t epaddr);
 /* Arm the host's timer again for the earliest deadline (the fault engine's too). */
 void usb_device_rearm(struct usb_device *dev);
 
+/* The clock of the timers: CLOCK_MONOTONIC in milliseconds. */
+uint64_t usb_now_ms(void);
+
 /* Ask for ops->timer in `ms` milliseconds (0 cancels). */
 void usb_function_arm_timer(struct usb_function *f, unsigned int ms);
 

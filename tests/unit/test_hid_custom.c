@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -77,13 +78,13 @@ static int create(struct t *t, const char *text, struct strbuf *err, const char 
 	return r;
 }
 
-static struct t *t_new(const char *const *extra)
+static struct t *t_new_desc(const char *text, const char *const *extra)
 {
 	struct t *t = calloc(1, sizeof(*t));
 	struct strbuf err = { 0 };
 
 	assert_non_null(t);
-	if (create(t, gamepad, &err, extra, USB_SPEED_UNKNOWN) < 0)
+	if (create(t, text, &err, extra, USB_SPEED_UNKNOWN) < 0)
 		fail_msg("create: %s", strbuf_str(&err));
 	strbuf_free(&err);
 	fakehost_init(&t->host);
@@ -92,6 +93,11 @@ static struct t *t_new(const char *const *extra)
 					  NULL, NULL),
 			 0);
 	return t;
+}
+
+static struct t *t_new(const char *const *extra)
+{
+	return t_new_desc(gamepad, extra);
 }
 
 static void t_free(struct t *t)
@@ -445,14 +451,107 @@ static void test_missing(void **state)
 	strbuf_free(&err);
 }
 
+/* Two input reports: ID 1 (X, 1 byte) and ID 4 (Y and wheel, 2 bytes). */
+static const char two_inputs[] = "05 01 09 02 a1 01 85 01 09 30 15 81 25 7f 75 08 95 01 81 06\n"
+				 "85 04 09 31 09 38 95 02 81 06 c0\n";
+
+static int idle_req(struct t *t, unsigned int duration, unsigned int id)
+{
+	return fakehost_control(&t->host, OUT_CLASS, HID_REQ_SET_IDLE, duration << 8 | id, 0, 0,
+				NULL, NULL, NULL);
+}
+
+/* GET_IDLE(id): the rate, or the negative status. */
+static int get_idle(struct t *t, unsigned int id)
+{
+	uint8_t b[4];
+	uint32_t n = 0;
+	int r = fakehost_control(&t->host, IN_CLASS, HID_REQ_GET_IDLE, id, 0, 1, NULL, b, &n);
+
+	if (r < 0)
+		return r;
+	assert_int_equal(n, 1);
+	return b[0];
+}
+
+/* Wait out `ms`, then the device's timer as the loop would fire it. */
+static void after_ms(struct t *t, long ms)
+{
+	struct timespec ts = { 0, ms * 1000 * 1000 };
+
+	nanosleep(&ts, NULL);
+	usb_device_timer(t->dev);
+}
+
+/* HID 1.11 7.2.4: an idle rate for one report ID, the others unchanged. */
+static void test_idle_per_id(void **state)
+{
+	struct t *t = t_new_desc(two_inputs, NULL);
+	uint8_t buf[64];
+	uint32_t n = 0;
+
+	fakehost_submit(&t->host, int_urb(t, 1, true, 64, NULL));
+	assert_int_equal(cmd(t, "send 01 05"), 0);
+	assert_int_equal(take_done(t, buf, &n), 0);
+	fakehost_submit(&t->host, int_urb(t, 1, true, 64, NULL));
+	assert_int_equal(cmd(t, "send 04 01 02"), 0);
+	assert_int_equal(take_done(t, buf, &n), 0);
+
+	/* Only input report IDs have a rate. */
+	assert_int_equal(idle_req(t, 1, 2), -EPIPE);
+	assert_int_equal(get_idle(t, 2), -EPIPE);
+	assert_int_equal(get_idle(t, 4), 0);
+
+	/* 1 x 4 ms for ID 4: it repeats with its current value, ID 1 never. */
+	assert_int_equal(idle_req(t, 1, 4), 0);
+	assert_int_equal(get_idle(t, 4), 1);
+	assert_int_equal(get_idle(t, 1), 0);
+	assert_int_equal(get_idle(t, 0), 0);
+	assert_true(t->host.armed_ms >= 1 && t->host.armed_ms <= 4);
+	fakehost_submit(&t->host, int_urb(t, 1, true, 64, NULL));
+	after_ms(t, 6);
+	assert_int_equal(take_done(t, buf, &n), 0);
+	assert_int_equal(n, 3);
+	assert_memory_equal(buf, "\x04\x01\x02", 3);
+	/* and its period starts again from that report */
+	assert_true(t->host.armed_ms >= 1 && t->host.armed_ms <= 4);
+	fakehost_submit(&t->host, int_urb(t, 1, true, 64, NULL));
+	after_ms(t, 6);
+	assert_int_equal(take_done(t, buf, &n), 0);
+	assert_memory_equal(buf, "\x04\x01\x02", 3);
+
+	/* A change of ID 1 goes out at once and does not repeat. */
+	fakehost_submit(&t->host, int_urb(t, 1, true, 64, NULL));
+	assert_int_equal(cmd(t, "send 01 07"), 0);
+	assert_int_equal(take_done(t, buf, &n), 0);
+	assert_memory_equal(buf, "\x01\x07", 2);
+
+	/* Rate 0 for ID 4: nothing repeats, the timer is off. */
+	assert_int_equal(idle_req(t, 0, 4), 0);
+	assert_int_equal(t->host.armed_ms, 0);
+	fakehost_submit(&t->host, int_urb(t, 1, true, 64, NULL));
+	after_ms(t, 6);
+	assert_int_equal(t->host.ndone, 0);
+
+	/* ID 0 sets every report's rate, the per-ID ones too: then the last
+	 * report sent repeats, as before. */
+	assert_int_equal(idle_req(t, 1, 0), 0);
+	assert_int_equal(get_idle(t, 4), 1);
+	assert_int_equal(get_idle(t, 1), 1);
+	after_ms(t, 6);
+	assert_int_equal(take_done(t, buf, &n), 0);
+	assert_memory_equal(buf, "\x01\x07", 2);
+	t_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_descriptors), cmocka_unit_test(test_send),
 		cmocka_unit_test(test_feature),	    cmocka_unit_test(test_output),
-		cmocka_unit_test(test_watch),
-		cmocka_unit_test(test_no_ids),	    cmocka_unit_test(test_refused),
-		cmocka_unit_test(test_missing),
+		cmocka_unit_test(test_watch),	    cmocka_unit_test(test_no_ids),
+		cmocka_unit_test(test_refused),	    cmocka_unit_test(test_missing),
+		cmocka_unit_test(test_idle_per_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
