@@ -15,7 +15,7 @@
 # the gadget's UDC) to the uevent of the input node. Attach times are the
 # median of three.
 . /vusb/tests/lib.sh
-need_cmd vusb-attach inputlat attachtime
+need_cmd vusb-attach inputlat attachtime evread
 need_module vhci-hcd usbhid hid-generic evdev
 
 N=1000
@@ -99,6 +99,32 @@ rollup() {
 	sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/smaps_rollup"
 }
 
+# idle_cpu PID EVDEV: the CPU time (utime + stime of /proc/PID/stat, in
+# USER_HZ ticks: 100 on x86) of the process serving an idle mouse over
+# IDLE_S seconds, in percent, while a reader holds its input node open (so
+# usbhid keeps an interrupt URB pending in it, as under a desktop). An
+# idle vusb-attach never spins.
+IDLE_S=60
+idle_cpu() {
+	evread -t $((IDLE_S + 30)) "$2" >/dev/null 2>&1 &
+	_r=$!
+	sleep 2
+	_c0=$(awk '{ print $14 + $15 }' /proc/$1/stat)
+	sleep $IDLE_S
+	_c1=$(awk '{ print $14 + $15 }' /proc/$1/stat)
+	kill $_r 2>/dev/null
+	wait $_r 2>/dev/null
+	_pct=$(awk -v t=$((_c1 - _c0)) -v hz=100 \
+		-v s=$IDLE_S 'BEGIN { printf "%.2f", 100 * t / hz / s }')
+	bench "hid.idle_mouse.cpu_pct $_pct"
+	if [ $((_c1 - _c0)) -eq 0 ]; then
+		ok "an idle mouse's vusb-attach used no CPU time in ${IDLE_S} s"
+	else
+		fail "an idle mouse's vusb-attach used no CPU time in ${IDLE_S} s" \
+			"$((_c1 - _c0)) clock ticks ($_pct%)"
+	fi
+}
+
 # --- for scale: the resident memory of a small program on the same libc ---
 # (attachtime waiting in poll(): libc and the dynamic loader, nothing else)
 attachtime -t 60 -n none/ -w /dev/null x >/dev/null 2>&1 &
@@ -132,6 +158,7 @@ if [ -n "${pid:-}" ] && kill -0 "$pid" 2>/dev/null; then
 	latency direct_session direct "$node" -s
 	# A program holding the report socket open, as one holds /dev/hidg0.
 	latency direct_socket "${VUSB_RUNDIR:-/run/vusb}/dev/direct.hid" "$node"
+	idle_cpu "$pid" "$node"
 	kill -TERM "$pid"
 	wait_for "$T" sh -c "! kill -0 $pid 2>/dev/null"
 fi
