@@ -49,6 +49,9 @@ trace_on() {
 	echo 0 >$TR/tracing_on
 	echo nop >$TR/current_tracer
 	echo 8192 >$TR/buffer_size_kb
+	# One clock for all CPUs: the default (local) is per CPU. Not mono,
+	# which reads the clocksource (HPET under TCG) at every event.
+	echo global >$TR/trace_clock || { fail "trace clock global" "$(cat $TR/trace_clock)"; return 1; }
 	: >$TR/set_ftrace_filter
 	for _f in "$@"; do
 		echo "$_f" >>$TR/set_ftrace_filter || { fail "trace $_f" "not traceable"; return 1; }
@@ -107,7 +110,7 @@ medians() {
 	_c=1
 	_line=
 	for _name in "$@"; do
-		_m=$(cut -d' ' -f$_c "$_f" | sort -n | awk '{ v[NR] = $1 } END { printf "%.0f", v[int((NR + 1) / 2)] }')
+		_m=$(cut -d' ' -f$_c "$_f" | sort -n | awk '{ v[NR] = $1 } END { printf "%.1f", v[int((NR + 1) / 2)] }')
 		bench "breakdown.$_k.${_name}_us $_m"
 		_line="$_line $_name $_m"
 		_c=$((_c + 1))
@@ -137,7 +140,7 @@ if wait_for $T disk_of_serial VUSBBD000001; then
 	d=$(disk_of_serial VUSBBD000001)
 	randread -b 4096 -s 1 "$d" >/dev/null 2>&1
 	trace_on vhci_urb_enqueue vhci_send_cmd_submit usb_hcd_giveback_urb &&
-		randread -b 4096 -s 2 "$d" >/tmp/bd.rr 2>&1
+		randread -b 4096 -s 3 "$d" >/tmp/bd.rr 2>&1
 	trace_off /tmp/bd.trace
 	note "traced: $(cat /tmp/bd.rr)"
 	awk "$TRACE_AWK" /tmp/bd.trace | awk '
@@ -237,7 +240,10 @@ if modprobe dummy_hcd && modprobe libcomposite && modprobe usb_f_hid &&
 	# shellcheck disable=SC2059 # the descriptor's bytes, as octal escapes
 	printf "$MOUSE_DESC" >$G/functions/hid.usb0/report_desc
 	ln -s $G/functions/hid.usb0 $G/configs/c.1/
-	ls /sys/class/udc | head -n 1 >$G/UDC
+	# The first UDC no earlier script's gadget holds.
+	for _u in $(ls /sys/class/udc); do
+		echo "$_u" >$G/UDC 2>/dev/null && break
+	done
 	if wait_for $T test -c /dev/hidg0 && node=$(evdev_for 1d6b 0104 | head -n 1); then
 		sleep 1
 		trace_on usb_hcd_giveback_urb evdev_events dummy_timer &&
@@ -247,7 +253,7 @@ if modprobe dummy_hcd && modprobe libcomposite && modprobe usb_f_hid &&
 		hid_rows gadget </tmp/bg.trace >/tmp/bg.rows
 		medians /tmp/bg.rows hid_gadget to_timer rx input total
 	else
-		fail "hid: f_hid gadget on dummy_hcd" "no /dev/hidg0 or input node"
+		fail "hid: f_hid gadget on dummy_hcd" "no /dev/hidg0 or input node (UDCs: $(ls /sys/class/udc | tr '\n' ' '))"
 	fi
 	echo "" >$G/UDC
 	rm -f $G/configs/c.1/hid.usb0
