@@ -219,9 +219,9 @@ static int hid_xfer(struct usb_function *f, struct usb_urb *urb)
 		h->head = (h->head + 1) % HID_QUEUE_LEN;
 		h->count--;
 		usb_device_room(f->dev);
-	} else if (h->idle_per_id) {
-		return repeat_id(h, urb);
-	} else if (h->repeat_due && h->last_len) {
+	} else if (h->idle_per_id && repeat_id(h, urb) == 0) {
+		return 0;
+	} else if (!h->idle_per_id && h->repeat_due && h->last_len) {
 		report = h->last;
 		len = h->last_len;
 	} else {
