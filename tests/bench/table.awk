@@ -255,7 +255,7 @@ END {
 	    "urb.payload_copies", "-", "-", "-", "<= 1",
 	    has("urb.payload_copies") ? (v["urb.payload_copies"] <= 1 ? "met" : "missed") : "n/a")
 
-	# Where a 4 KiB read and a report go (t-50-breakdown), 2 vCPUs only
+	# Where a 4 KiB read and a report go (t-60-breakdown), 2 vCPUs only
 	row("Breakdown of a 4 KiB O_DIRECT read (us, medians): see tests/bench/README.md", "%s",
 	    "breakdown.storage", "-", "-", "-", "", "")
 	if (has("breakdown.storage.total_us"))
