@@ -245,6 +245,12 @@ static void server_ready(struct loop_io *io, uint32_t events, void *data)
 int hidsock_new(struct loop *loop, struct usb_device *dev, const char *name, hidsock_send_fn send,
 		const char *path, struct hidsock **ret)
 {
+	return hidsock_new_fd(loop, dev, name, send, path, -1, ret);
+}
+
+int hidsock_new_fd(struct loop *loop, struct usb_device *dev, const char *name,
+		   hidsock_send_fn send, const char *path, int fd, struct hidsock **ret)
+{
 	struct hidsock *s;
 	int r;
 
@@ -252,6 +258,8 @@ int hidsock_new(struct loop *loop, struct usb_device *dev, const char *name, hid
 	if (!s)
 		return -ENOMEM;
 	if ((size_t)snprintf(s->path, sizeof(s->path), "%s", path) >= sizeof(s->path)) {
+		if (fd >= 0)
+			close(fd);
 		free(s);
 		return -ENAMETOOLONG;
 	}
@@ -259,7 +267,7 @@ int hidsock_new(struct loop *loop, struct usb_device *dev, const char *name, hid
 	s->loop = loop;
 	s->dev = dev;
 	s->send = send;
-	s->fd = ctl_listen_socket(path, SOCK_SEQPACKET, HIDSOCK_CLIENTS);
+	s->fd = fd >= 0 ? fd : ctl_listen_socket(path, SOCK_SEQPACKET, HIDSOCK_CLIENTS);
 	if (s->fd < 0) {
 		r = s->fd;
 		free(s);

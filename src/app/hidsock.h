@@ -49,6 +49,14 @@ struct hidsock;
 int hidsock_new(struct loop *loop, struct usb_device *dev, const char *name, hidsock_send_fn send,
 		const char *path, struct hidsock **ret);
 
+/*
+ * As hidsock_new(), on fd, a socket already listening at path (made by
+ * the cleaner once we may not write there: src/app/privs.h); taken,
+ * closed on failure too. fd -1: listen here.
+ */
+int hidsock_new_fd(struct loop *loop, struct usb_device *dev, const char *name,
+		   hidsock_send_fn send, const char *path, int fd, struct hidsock **ret);
+
 /* Close every client, stop listening, remove the socket. NULL-safe. */
 void hidsock_free(struct hidsock *s);
 

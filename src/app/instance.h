@@ -76,6 +76,8 @@ struct vusb {
 	bool stay; /* started empty: waits for vusbctl add, runs on when the last goes */
 	/* reserve a name when the run directory is no longer ours to write */
 	int (*claim)(const char *name, void *data);
+	/* ... and listen at its report socket there: the socket, or -errno */
+	int (*report_listen)(const char *name, void *data);
 	void *claim_data;
 	struct server *server; /* --listen */
 	const struct allowuser *allowuser; /* --allow-user; NULL: no check */

@@ -28,6 +28,7 @@
 #include <linux/seccomp.h>
 
 #include "src/app/privs.h"
+#include "src/ctl/server.h"
 
 /* Sanitizer builds (make check-asan): LeakSanitizer stops the process
  * with ptrace at exit, which needs both the call and a dumpable process. */
@@ -196,6 +197,75 @@ static int link_ours(const char *devdir, const char *name, const char *sock)
 	return -EEXIST;
 }
 
+/*
+ * Listen at devdir/name.hid for a device added after the drop (its report
+ * socket, src/app/hidsock.h), shared with the vusb group as the server's
+ * own sockets are: the listening socket, or -errno. Only nothing, or a
+ * report socket nobody answers, is replaced; and only for a name linked
+ * to our server.
+ */
+static int listen_report(const char *devdir, const char *name, const char *sock)
+{
+	char path[PATH_MAX], link[PATH_MAX], target[PATH_MAX], buf[PATH_MAX];
+	const char *base = strrchr(sock, '/');
+	struct stat st;
+	ssize_t n;
+	int fd, r;
+
+	base = base ? base + 1 : sock;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.hid", devdir, name) >= sizeof(path) ||
+	    (size_t)snprintf(link, sizeof(link), "%s/%s", devdir, name) >= sizeof(link) ||
+	    (size_t)snprintf(target, sizeof(target), "../%s", base) >= sizeof(target))
+		return -ENAMETOOLONG;
+	n = readlink(link, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return -ENOENT;
+	buf[n] = '\0';
+	if (strcmp(buf, target) != 0)
+		return -EPERM;
+	if (lstat(path, &st) == 0 && (!S_ISSOCK(st.st_mode) || seqpacket_alive(path)))
+		return -EEXIST;
+	fd = ctl_listen_socket(path, SOCK_SEQPACKET, PRIVS_REPORT_BACKLOG);
+	if (fd < 0)
+		return fd;
+	r = privs_share_socket(path);
+	if (r < 0) {
+		close(fd);
+		unlink(path);
+		return r;
+	}
+	return fd;
+}
+
+/* Answer "ERRNO\n" on fd 3, with the descriptor `pass` when >= 0. */
+static void answer(int err, int pass)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr msg = { 0 };
+	struct iovec iov;
+	char ans[16];
+	int n = snprintf(ans, sizeof(ans), "%d\n", err);
+
+	iov.iov_base = ans;
+	iov.iov_len = (size_t)n;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (pass >= 0) {
+		memset(&u, 0, sizeof(u));
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof(u.buf);
+		u.h.cmsg_level = SOL_SOCKET;
+		u.h.cmsg_type = SCM_RIGHTS;
+		u.h.cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(&u.h), &pass, sizeof(int));
+	}
+	if (sendmsg(3, &msg, MSG_NOSIGNAL) < 0)
+		return;
+}
+
 static void clean(const char *sock, const char *devdir, const char *pidfile, pid_t server)
 {
 	struct timespec tick = { 0, 10 * 1000 * 1000 };
@@ -283,7 +353,8 @@ static void cleaner_main(int rfd, const char *sock, const char *devdir, const ch
 	}
 	/*
 	 * Lines of names to release, until the server's end goes; a line
-	 * "+NAME" claims NAME instead, answered with "ERRNO\n" (0: done).
+	 * "+NAME" claims NAME instead, answered with "ERRNO\n" (0: done);
+	 * "=NAME" makes NAME's report socket, answered so with it attached.
 	 */
 	for (;;) {
 		ssize_t n = read(3, line + len, sizeof(line) - 1 - len);
@@ -298,14 +369,18 @@ static void cleaner_main(int rfd, const char *sock, const char *devdir, const ch
 		while ((nl = memchr(line, '\n', len))) {
 			*nl = '\0';
 			if (line[0] == '+') {
-				char ans[16];
 				int r = name_ok(line + 1) ? link_ours(devdir, line + 1, sock) :
 							    -EINVAL;
-				ssize_t w;
 
-				n = snprintf(ans, sizeof(ans), "%d\n", -r);
-				w = write(3, ans, (size_t)n);
-				(void)w;
+				answer(-r, -1);
+			} else if (line[0] == '=') {
+				int fd = name_ok(line + 1) ?
+						 listen_report(devdir, line + 1, sock) :
+						 -EINVAL;
+
+				answer(fd < 0 ? -fd : 0, fd);
+				if (fd >= 0)
+					close(fd);
 			} else if (name_ok(line)) {
 				unlink_ours(devdir, line, sock);
 			}
@@ -355,45 +430,86 @@ int privs_cleaner_start(struct privs_cleaner *c, const char *sock, const char *d
 	return 0;
 }
 
-int privs_cleaner_claim(struct privs_cleaner *c, const char *name)
+/* Ask the cleaner `op` NAME; its answer, and a descriptor it sent (or -1) in *ret_fd. */
+static int cleaner_ask(struct privs_cleaner *c, char op, const char *name, int *ret_fd)
 {
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
 	struct pollfd pfd;
 	char line[128];
 	size_t len = 0;
-	int n, t;
+	int n, t, got = -1;
 
 	if (!c || !c->pid || c->fd < 0)
 		return -EACCES;
-	n = snprintf(line, sizeof(line), "+%s\n", name);
+	n = snprintf(line, sizeof(line), "%c%s\n", op, name);
 	if (n <= 0 || (size_t)n >= sizeof(line))
 		return -EINVAL;
 	if (write(c->fd, line, (size_t)n) != n)
 		return -EIO;
-	/* One short answer; a second is plenty for a symlink(). */
+	/* One short answer; a second is plenty for a symlink() or a bind(). */
 	for (t = 0; t < 10 && len < sizeof(line) - 1; t++) {
+		struct msghdr msg = { 0 };
+		struct iovec iov = { line + len, sizeof(line) - 1 - len };
+		struct cmsghdr *cm;
 		ssize_t r;
 
 		pfd.fd = c->fd;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, 100) < 0 && errno != EINTR)
-			return -errno;
-		r = read(c->fd, line + len, sizeof(line) - 1 - len);
+			break;
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof(u.buf);
+		r = recvmsg(c->fd, &msg, MSG_CMSG_CLOEXEC);
 		if (r == 0)
-			return -EPIPE;
+			break;
 		if (r < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				continue;
-			return -errno;
+			break;
 		}
+		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+			    got < 0)
+				memcpy(&got, CMSG_DATA(cm), sizeof(int));
 		len += (size_t)r;
 		line[len] = '\0';
 		if (memchr(line, '\n', len)) {
 			long e = strtol(line, NULL, 10);
 
-			return e > 0 && e < 4096 ? -(int)e : 0;
+			if (e > 0 && e < 4096) {
+				if (got >= 0)
+					close(got);
+				return -(int)e;
+			}
+			if (ret_fd)
+				*ret_fd = got;
+			else if (got >= 0)
+				close(got);
+			return 0;
 		}
 	}
-	return -ETIMEDOUT;
+	if (got >= 0)
+		close(got);
+	return len ? -EBADMSG : -ETIMEDOUT;
+}
+
+int privs_cleaner_claim(struct privs_cleaner *c, const char *name)
+{
+	return cleaner_ask(c, '+', name, NULL);
+}
+
+int privs_cleaner_report_socket(struct privs_cleaner *c, const char *name)
+{
+	int fd = -1, r = cleaner_ask(c, '=', name, &fd);
+
+	if (r == 0 && fd < 0)
+		return -EBADMSG;
+	return r < 0 ? r : fd;
 }
 
 void privs_cleaner_release(struct privs_cleaner *c, const char *name)

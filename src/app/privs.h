@@ -80,6 +80,16 @@ void privs_cleaner_release(struct privs_cleaner *c, const char *name);
  */
 int privs_cleaner_claim(struct privs_cleaner *c, const char *name);
 
+/* Clients a report socket made by the cleaner queues (HIDSOCK_CLIENTS). */
+#define PRIVS_REPORT_BACKLOG 8
+
+/*
+ * A HID device added at run time: have the cleaner listen at
+ * DEVDIR/NAME.hid (its name linked to our socket first), shared with the
+ * vusb group, and send us the listening socket. The socket, or -errno.
+ */
+int privs_cleaner_report_socket(struct privs_cleaner *c, const char *name);
+
 /*
  * The server is stopping: let the cleaner do its job now and wait for it
  * (up to a second), so that everything is gone when we exit. NULL-safe.

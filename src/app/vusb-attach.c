@@ -460,6 +460,11 @@ static int claim_name(const char *name, void *data)
 	return privs_cleaner_claim(data, name);
 }
 
+static int report_listen(const char *name, void *data)
+{
+	return privs_cleaner_report_socket(data, name);
+}
+
 /* Stay who we are (as), but without capabilities and with the seccomp filter. EXIT_*. */
 static int restrict_only(const char *as)
 {
@@ -525,7 +530,7 @@ static int drop_privileges(const struct cli *cli, struct vusb *vusb, const struc
 			return EXIT_FAILURE_;
 		}
 		vusb_set_release_hook(vusb, release_name, cleaner);
-		vusb_set_claim_hook(vusb, claim_name, cleaner);
+		vusb_set_claim_hook(vusb, claim_name, report_listen, cleaner);
 	}
 	r = privs_drop(&u);
 	if (r < 0) {

@@ -331,9 +331,11 @@ void vusb_set_stay(struct vusb *v)
 	vusb_schedule_ready_check(v);
 }
 
-void vusb_set_claim_hook(struct vusb *v, int (*claim)(const char *name, void *data), void *data)
+void vusb_set_claim_hook(struct vusb *v, int (*claim)(const char *name, void *data),
+			 int (*report_listen)(const char *name, void *data), void *data)
 {
 	v->claim = claim;
+	v->report_listen = report_listen;
 	v->claim_data = data;
 }
 
@@ -557,6 +559,14 @@ static void report_socket(struct vusb *v, struct vdev *vd)
 	else
 		r = hidsock_new(v->loop, vd->dev, vd->name, vd->model->send_report, path,
 				&vd->hidsock);
+	/* After the drop (vusbctl add), the cleaner listens there for us. */
+	if ((r == -EACCES || r == -EPERM) && v->report_listen) {
+		int fd = v->report_listen(vd->name, v->claim_data);
+
+		r = fd < 0 ? fd :
+			     hidsock_new_fd(v->loop, vd->dev, vd->name, vd->model->send_report,
+					    path, fd, &vd->hidsock);
+	}
 	if (r < 0)
 		log_warn("%s: no report socket %s: %s", vd->name, path, strerror(-r));
 }

@@ -156,10 +156,13 @@ void vusb_set_stay(struct vusb *v);
 
 /*
  * Reserve device names through `claim` (0 or -errno, -EEXIST when taken)
- * when creating the link in RUNDIR/dev is refused: once privileges are
- * dropped, the cleaner (src/app/privs.h) makes it.
+ * when creating the link in RUNDIR/dev is refused, and get a HID
+ * device's report socket (RUNDIR/dev/NAME.hid) listening from
+ * `report_listen` (the socket, or -errno): once privileges are dropped,
+ * the cleaner (src/app/privs.h) makes them.
  */
-void vusb_set_claim_hook(struct vusb *v, int (*claim)(const char *name, void *data), void *data);
+void vusb_set_claim_hook(struct vusb *v, int (*claim)(const char *name, void *data),
+			 int (*report_listen)(const char *name, void *data), void *data);
 
 /* Number of devices still served. */
 unsigned int vusb_count(const struct vusb *v);

@@ -97,6 +97,7 @@ else
 	fail "... the kernel made its event node" "$(dmesg | tail -n 20)"
 fi
 check_match "... lsusb lists it" 'ID 1209:0001' lsusb
+check "... its report socket is there, made by the cleaner after the drop" test -S /run/vusb/dev/mouse0.hid
 check "... vusbctl list shows it ready" wait_for $T is_ready mouse0
 if [ -n "$ev" ]; then
 	rm -f /tmp/m.ready
@@ -137,6 +138,7 @@ check_match "... the image's lock is given back: added again" '^storage0: attach
 check "... and removed again" vusbctl remove storage0
 mdev=$(usb_dev_for 1209 0001)
 check "vusbctl remove mouse0" vusbctl remove mouse0
+check "... its report socket goes" wait_for $T gone /run/vusb/dev/mouse0.hid
 check "... the host sees the unplug" wait_for $T gone "$mdev"
 check "... its port is free" wait_for $T port_free "$mport"
 check "the daemon runs on with no device" kill -0 "$pid"
