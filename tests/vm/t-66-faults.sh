@@ -133,9 +133,11 @@ wait $ER
 check_match "the mouse works again" "^EV_REL REL_X 6$" cat /tmp/ev6
 
 # --- truncate and oversize: the kernel's own words for each ------------------
-# descriptor_fault MODE TYPE ERE GONE: the fault, a replug, the kernel log
-# line ERE; GONE 1: the mouse must not come (0: the kernel copes, it must);
-# then fault clear and a replug that enumerates normally.
+# descriptor_fault MODE TYPE ERE GONE [END]: the fault, a replug, the
+# kernel log line ERE; GONE 1: the mouse must not come (0: the kernel
+# copes, it must); END: a log line to wait for before clearing (the hub
+# driver's last retry, so that no enumeration is in flight at the
+# replug); then fault clear and a replug that enumerates normally.
 descriptor_fault() {
 	dmesg -c >/dev/null
 	check "vusbctl mouse0 fault descriptor $1 $2" vusbctl mouse0 fault descriptor $1 $2
@@ -156,6 +158,13 @@ descriptor_fault() {
 	else
 		fail "$1 $2: the kernel copes, the mouse comes" "$(dmesg | tail -n 10)"
 	fi
+	if [ -n "${5:-}" ]; then
+		if wait_for $T sh -c "dmesg | grep -qE '$5'"; then
+			ok "$1 $2: the kernel says '$5'"
+		else
+			fail "$1 $2: the kernel says '$5'" "$(dmesg | tail -n 10)"
+		fi
+	fi
 	check "vusbctl mouse0 fault clear ($1 $2)" vusbctl mouse0 fault clear
 	check "vusbctl mouse0 replug (clean)" vusbctl mouse0 replug
 	if wait_for $T evdev_for 1209 0001; then
@@ -170,9 +179,10 @@ descriptor_fault truncate config \
 	'config index 0 descriptor too short \(expected 34, got 17\)' 1
 check_match "... and drops the interface" \
 	"config 1 has 0 interfaces, different from the descriptor's value: 1" dmesg
-# Half a device descriptor: enumeration fails with -EMSGSIZE (the hub
-# driver retries it until the fault is cleared).
-descriptor_fault truncate device 'device descriptor read/all, error -90' 1
+# Half a device descriptor: enumeration fails with -EMSGSIZE, is retried
+# (a power cycle too) and given up.
+descriptor_fault truncate device 'device descriptor read/all, error -90' 1 \
+	'unable to enumerate USB device'
 # wTotalLength 65535: the kernel reads what there is and says so.
 descriptor_fault oversize config \
 	'config index 0 descriptor too short \(expected 65535, got 34\)' 0

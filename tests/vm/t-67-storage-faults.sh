@@ -37,7 +37,9 @@ disk=$(disk_of "$busid")
 if [ -n "$disk" ]; then
 	ok "the disk appears ($disk)"
 else
-	fail "the disk appears"
+	fail "the disk appears" "$(cat /tmp/s.out)" "$(ls -l /dev/sd* 2>&1)" \
+		"$(ls -d /sys/bus/usb/devices/*:1.0/host*/target*/*/block/* 2>&1)" \
+		"$( (set -x; disk_of "$busid") 2>&1)"
 	exit 0
 fi
 
