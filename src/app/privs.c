@@ -21,11 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/audit.h>
-#include <linux/sched.h>
 #include <linux/capability.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 
 #include "src/app/privs.h"
 #include "src/ctl/server.h"
@@ -622,113 +618,4 @@ int privs_restrict(void)
 	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 #endif
 	return 0;
-}
-
-/* ---- seccomp ---- */
-
-#if defined(__x86_64__)
-#define PRIVS_AUDIT_ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define PRIVS_AUDIT_ARCH AUDIT_ARCH_AARCH64
-#endif
-
-#ifdef PRIVS_AUDIT_ARCH
-static const long denied[] = {
-	SYS_execve, SYS_execveat,
-#ifndef PRIVS_SANITIZER
-	SYS_ptrace, SYS_process_vm_readv, SYS_process_vm_writev,
-#endif
-	SYS_mount, SYS_umount2, SYS_pivot_root, SYS_chroot, SYS_unshare, SYS_setns,
-	SYS_open_by_handle_at, SYS_name_to_handle_at,
-	SYS_init_module, SYS_finit_module, SYS_delete_module, SYS_kexec_load,
-#ifdef SYS_kexec_file_load
-	SYS_kexec_file_load,
-#endif
-	SYS_bpf, SYS_perf_event_open, SYS_userfaultfd,
-	SYS_keyctl, SYS_add_key, SYS_request_key,
-	SYS_reboot, SYS_swapon, SYS_swapoff, SYS_acct, SYS_quotactl, SYS_syslog, SYS_vhangup,
-	SYS_settimeofday, SYS_clock_settime, SYS_adjtimex, SYS_clock_adjtime,
-	SYS_setuid, SYS_setgid, SYS_setreuid, SYS_setregid, SYS_setresuid, SYS_setresgid,
-	SYS_setgroups, SYS_setfsuid, SYS_setfsgid, SYS_capset,
-	SYS_mknodat, SYS_fanotify_init,
-	/* Another process's descriptors and their kernel objects. */
-	SYS_kcmp,
-#ifdef SYS_pidfd_getfd
-	SYS_pidfd_getfd,
-#endif
-#ifdef SYS_io_uring_setup
-	SYS_io_uring_setup,
-#endif
-#ifdef SYS_fsopen
-	SYS_fsopen, SYS_fsmount, SYS_move_mount, SYS_open_tree, SYS_fspick, SYS_fsconfig,
-#endif
-#ifdef SYS_mount_setattr
-	SYS_mount_setattr,
-#endif
-#if defined(__x86_64__)
-	SYS_iopl, SYS_ioperm, SYS_mknod,
-#endif
-};
-
-#define NDENIED (sizeof(denied) / sizeof(denied[0]))
-
-/* clone's namespace flags (CLONE_NEWTIME is clone3's and unshare's only:
- * in clone's flags its bit is part of the exit signal). */
-#define PRIVS_CLONE_NEW                                                                      \
-	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |       \
-	 CLONE_NEWPID | CLONE_NEWNET)
-#endif
-
-int privs_seccomp(void)
-{
-#ifdef PRIVS_AUDIT_ARCH
-	struct sock_filter f[NDENIED + 16];
-	struct sock_fprog prog = { 0 };
-	unsigned int n = 0, i;
-
-	/* Another architecture's system calls (int 0x80 on x86-64) have
-	 * other numbers: refuse them all. */
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					      offsetof(struct seccomp_data, arch));
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PRIVS_AUDIT_ARCH, 1, 0);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					      offsetof(struct seccomp_data, nr));
-#if defined(__x86_64__)
-	/* The x32 ABI: the same numbers with bit 30 set. */
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
-#endif
-	/*
-	 * clone3 passes its flags in memory, which a filter cannot read:
-	 * ENOSYS makes glibc fall back to clone, whose flags it can. clone
-	 * may make threads and processes, never namespaces (unshare and
-	 * setns are denied below for the same reason).
-	 */
-#ifdef SYS_clone3
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
-#endif
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 4);
-	/* The flags, the low half of args[0] (both architectures are little-endian). */
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					      offsetof(struct seccomp_data, args[0]));
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PRIVS_CLONE_NEW, 0, 1);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	/* Each denied number jumps to the EPERM at the end. */
-	for (i = 0; i < NDENIED; i++)
-		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)denied[i],
-						      (uint8_t)(NDENIED - i), 0);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
-	prog.len = (unsigned short)n;
-	prog.filter = f;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
-		return -errno;
-	return 0;
-#else
-	return -ENOTSUP;
-#endif
 }

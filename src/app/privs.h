@@ -112,15 +112,23 @@ int privs_drop(const struct privs_user *u);
  */
 int privs_restrict(void);
 
+/* privs_seccomp's flags: each refused call also says its number on
+ * standard error (a SIGSYS handler), to find a missing entry. */
+#define PRIVS_SECCOMP_REPORT 1u
+
 /*
- * Refuse (EPERM) the system calls vusb never makes once it serves, which
- * are an attacker's tools: exec, ptrace, mount and namespaces (clone with
- * a CLONE_NEW* flag too; clone3 answers ENOSYS), another process's
+ * Install the seccomp filter (src/app/seccomp.c): an allow-list of the
+ * system calls vusb makes once it serves, each justified where it is
+ * listed. Everything else fails with EPERM: exec, ptrace, mount and
+ * namespaces (clone with a CLONE_NEW* flag too), another process's
  * descriptors, modules and kexec, bpf, io_uring, userfaultfd, keyrings,
- * raw I/O ports, changing credentials or the clock. A deny list, checked
- * in a few instructions per system call. 0,
- * -ENOTSUP on an architecture it does not know, or -errno.
+ * raw I/O ports, changing credentials or the clock, and any call added
+ * to the kernel later; clone3, whose flags a filter cannot read, fails
+ * with ENOSYS so that glibc falls back to clone. socket() is limited to
+ * AF_UNIX, AF_INET, AF_INET6 and netlink's uevents. With
+ * PRIVS_SECCOMP_REPORT a refused call also prints its number.
+ * x86-64 only: 0, -ENOTSUP on another architecture, or -errno.
  */
-int privs_seccomp(void);
+int privs_seccomp(unsigned int flags);
 
 #endif

@@ -465,6 +465,24 @@ static int report_listen(const char *name, void *data)
 	return privs_cleaner_report_socket(data, name);
 }
 
+/*
+ * VUSB_SECCOMP=report: a call the seccomp filter refuses still fails, and
+ * also prints its number on standard error, so that a user can report
+ * the call vusb missed.
+ */
+static void install_seccomp(void)
+{
+	const char *env = getenv("VUSB_SECCOMP");
+	unsigned int flags = 0;
+	int r;
+
+	if (env && strcmp(env, "report") == 0)
+		flags = PRIVS_SECCOMP_REPORT;
+	r = privs_seccomp(flags);
+	if (r < 0 && r != -ENOTSUP)
+		log_warn("no seccomp filter: %s", strerror(-r));
+}
+
 /* Stay who we are (as), but without capabilities and with the seccomp filter. EXIT_*. */
 static int restrict_only(const char *as)
 {
@@ -474,9 +492,7 @@ static int restrict_only(const char *as)
 		log_err("cannot give up capabilities: %s", strerror(-r));
 		return EXIT_FAILURE_;
 	}
-	r = privs_seccomp();
-	if (r < 0 && r != -ENOTSUP)
-		log_warn("no seccomp filter: %s", strerror(-r));
+	install_seccomp();
 	if (as)
 		log_info("running as %s, without capabilities", as);
 	return EXIT_OK;
@@ -537,9 +553,7 @@ static int drop_privileges(const struct cli *cli, struct vusb *vusb, const struc
 		log_err("cannot run as %s: %s", u.name, strerror(-r));
 		return EXIT_FAILURE_;
 	}
-	r = privs_seccomp();
-	if (r < 0 && r != -ENOTSUP)
-		log_warn("no seccomp filter: %s", strerror(-r));
+	install_seccomp();
 	log_info("running as %s (uid %u, gid %u), without capabilities", u.name, (unsigned int)u.uid,
 		 (unsigned int)u.gid);
 	return EXIT_OK;

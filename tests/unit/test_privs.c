@@ -25,10 +25,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/netlink.h>
 #include <linux/sched.h>
-#include <pthread.h>
 #include <stdbool.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
+#include <sys/timerfd.h>
 
 #include <cmocka.h>
 
@@ -263,11 +265,6 @@ static int in_child(void (*fn)(void))
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static void *thread_main(void *arg)
-{
-	return arg;
-}
-
 /* One refused call: -1 and `want` in errno. A clone that got through
  * returns in the child too: that child leaves at once. */
 static bool refused(long r, int want)
@@ -279,86 +276,270 @@ static bool refused(long r, int want)
 	return r == -1 && errno == want;
 }
 
-/*
- * After privs_drop() (as root; privs_seccomp() alone otherwise): every
- * family of system calls the filter refuses is tried, and what vusb does
- * (threads, fork, I/O) still works. Exit 0, or the number of the first
- * call that got through.
- */
-static void seccomp_child(void)
-{
-	struct { long nr; long a0, a1; int want; } calls[] = {
-		/* namespaces: unshare, setns, clone with CLONE_NEW*, clone3 */
-		{ SYS_unshare, CLONE_NEWUSER, 0, EPERM },
-		{ SYS_setns, 0, CLONE_NEWNET, EPERM },
-		{ SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, EPERM },
-		{ SYS_clone, CLONE_NEWNET | SIGCHLD, 0, EPERM },
-		{ SYS_clone, CLONE_NEWNS | SIGCHLD, 0, EPERM },
-		{ SYS_clone, CLONE_NEWPID | SIGCHLD, 0, EPERM },
-		{ SYS_clone3, 0, 0, ENOSYS },
-		/* another process's descriptors */
-		{ SYS_kcmp, 0, 0, EPERM },
-		{ SYS_pidfd_getfd, 0, 0, EPERM },
-#ifndef __SANITIZE_ADDRESS__
-		{ SYS_ptrace, PTRACE_TRACEME, 0, EPERM },
-		{ SYS_process_vm_readv, 1, 0, EPERM },
-#endif
-		{ SYS_bpf, 0, 0, EPERM },
-		{ SYS_perf_event_open, 0, 0, EPERM },
-		{ SYS_mount, 0, 0, EPERM },
-		{ SYS_umount2, 0, 0, EPERM },
-		{ SYS_fsopen, 0, 0, EPERM },
-		{ SYS_open_tree, 0, 0, EPERM },
-		{ SYS_kexec_load, 0, 0, EPERM },
-		{ SYS_kexec_file_load, 0, 0, EPERM },
-		{ SYS_init_module, 0, 0, EPERM },
-		{ SYS_finit_module, 0, 0, EPERM },
-		{ SYS_delete_module, 0, 0, EPERM },
-		{ SYS_io_uring_setup, 0, 0, EPERM },
-		{ SYS_userfaultfd, 0, 0, EPERM },
-		{ SYS_keyctl, 0, 0, EPERM },
-		{ SYS_add_key, 0, 0, EPERM },
-		{ SYS_request_key, 0, 0, EPERM },
-		{ SYS_setuid, 0, 0, EPERM },
-		{ SYS_capset, 0, 0, EPERM },
-		{ SYS_execve, 0, 0, EPERM },
-	};
-	struct privs_user u;
-	pthread_t t;
-	unsigned int i;
-	void *back;
-	pid_t pid;
-	int status;
+/* A call the filter must refuse: its number, arguments harmless were it
+ * let through (most would fail anyway for want of a capability: that is
+ * why the report mode checks that the filter, not the kernel, said no),
+ * and the errno it gets. */
+struct refusal {
+	long nr;
+	long a0, a1, a2;
+	int want;
+	bool reported; /* by the filter's default action, so in the report mode too */
+};
 
-	getpid_at_start = getpid();
-	if (geteuid() == 0 && (privs_find_user("nobody", &u) < 0 || privs_drop(&u) < 0))
-		_exit(9);
-	if (privs_seccomp() < 0)
-		_exit(10);
-	for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
-		errno = 0;
-		if (!refused(syscall(calls[i].nr, calls[i].a0, calls[i].a1, 0, 0, 0), calls[i].want))
-			_exit(20 + (int)i);
+#define REFUSED(nr, a0, a1, a2)                                     \
+	{                                                           \
+		nr, (long)(a0), (long)(a1), (long)(a2), EPERM, true \
 	}
-	/* Allowed: what vusb does. */
+
+static const struct refusal refusals[] = {
+	/* namespaces: unshare, setns, clone with CLONE_NEW*, clone3 */
+	REFUSED(SYS_unshare, CLONE_NEWUSER, 0, 0),
+	REFUSED(SYS_unshare, CLONE_NEWNET, 0, 0),
+	REFUSED(SYS_setns, 0, CLONE_NEWNET, 0),
+	{ SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, EPERM, false },
+	{ SYS_clone, CLONE_NEWNET | SIGCHLD, 0, 0, EPERM, false },
+	{ SYS_clone, CLONE_NEWNS | SIGCHLD, 0, 0, EPERM, false },
+	{ SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, EPERM, false },
+	{ SYS_clone, CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | SIGCHLD, 0, 0, EPERM, false },
+	{ SYS_clone3, 0, 0, 0, ENOSYS, false },
+/* another process: its memory, its descriptors */
+#ifndef __SANITIZE_ADDRESS__
+	REFUSED(SYS_ptrace, PTRACE_TRACEME, 0, 0),
+	REFUSED(SYS_process_vm_readv, 1, 0, 0),
+	REFUSED(SYS_process_vm_writev, 1, 0, 0),
+	REFUSED(SYS_prctl, PR_SET_DUMPABLE, 1, 0),
+#endif
+	REFUSED(SYS_kcmp, 0, 0, 0),
+	REFUSED(SYS_pidfd_open, 1, 0, 0),
+	REFUSED(SYS_pidfd_getfd, 0, 0, 0),
+	/* the kernel's own machinery */
+	REFUSED(SYS_bpf, 0, 0, 0),
+	REFUSED(SYS_perf_event_open, 0, 0, 0),
+	REFUSED(SYS_io_uring_setup, 0, 0, 0),
+	REFUSED(SYS_io_uring_enter, -1, 0, 0),
+	REFUSED(SYS_io_uring_register, -1, 0, 0),
+	REFUSED(SYS_userfaultfd, 0, 0, 0),
+	REFUSED(SYS_keyctl, 0, 0, 0),
+	REFUSED(SYS_add_key, 0, 0, 0),
+	REFUSED(SYS_request_key, 0, 0, 0),
+	REFUSED(SYS_personality, 0xffffffff, 0, 0),
+	REFUSED(SYS_memfd_secret, 0, 0, 0),
+	REFUSED(SYS_fanotify_init, 0, 0, 0),
+	REFUSED(SYS_syslog, 0, 0, 0),
+	/* mounts and file systems */
+	REFUSED(SYS_mount, 0, 0, 0),
+	REFUSED(SYS_umount2, 0, 0, 0),
+	REFUSED(SYS_pivot_root, 0, 0, 0),
+	REFUSED(SYS_chroot, 0, 0, 0),
+	REFUSED(SYS_fsopen, 0, 0, 0),
+	REFUSED(SYS_fsmount, -1, 0, 0),
+	REFUSED(SYS_fsconfig, -1, 0, 0),
+	REFUSED(SYS_fspick, -1, 0, 0),
+	REFUSED(SYS_open_tree, -1, 0, 0),
+	REFUSED(SYS_move_mount, -1, 0, 0),
+	REFUSED(SYS_mount_setattr, -1, 0, 0),
+	REFUSED(SYS_open_by_handle_at, -1, 0, 0),
+	REFUSED(SYS_name_to_handle_at, -1, 0, 0),
+	REFUSED(SYS_swapon, 0, 0, 0),
+	REFUSED(SYS_swapoff, 0, 0, 0),
+	REFUSED(SYS_acct, 0, 0, 0),
+	REFUSED(SYS_quotactl, 0, 0, 0),
+	/* a device node, made where we could write */
+	REFUSED(SYS_mknod, "/tmp/vusb-test-privs-null", S_IFCHR | 0600, 0x103 /* 1:3, /dev/null */),
+	REFUSED(SYS_mknodat, AT_FDCWD, "/tmp/vusb-test-privs-null", S_IFCHR | 0600),
+	/* modules, kexec, reboot */
+	REFUSED(SYS_kexec_load, 0, 0, 0),
+	REFUSED(SYS_kexec_file_load, -1, -1, 0),
+	REFUSED(SYS_init_module, 0, 0, 0),
+	REFUSED(SYS_finit_module, -1, 0, 0),
+	REFUSED(SYS_delete_module, 0, 0, 0),
+	REFUSED(SYS_reboot, 0, 0, 0),
+	/* the clock: settimeofday(NULL, NULL) would succeed, doing nothing */
+	REFUSED(SYS_settimeofday, 0, 0, 0),
+	REFUSED(SYS_clock_settime, CLOCK_REALTIME, 0, 0),
+	REFUSED(SYS_adjtimex, 0, 0, 0),
+	REFUSED(SYS_clock_adjtime, CLOCK_REALTIME, 0, 0),
+	/* credentials and programs */
+	REFUSED(SYS_setuid, 0, 0, 0),
+	REFUSED(SYS_setresuid, 0, 0, 0),
+	REFUSED(SYS_setgroups, 0, 0, 0),
+	REFUSED(SYS_capset, 0, 0, 0),
+	REFUSED(SYS_execve, "/bin/true", 0, 0),
+	REFUSED(SYS_execveat, AT_FDCWD, "/bin/true", 0),
+	REFUSED(SYS_iopl, 3, 0, 0),
+	/* ioctl beyond the few vusb makes: typing into a terminal, a tty's hang-up */
+	REFUSED(SYS_ioctl, 0, TIOCSTI, "x"),
+	REFUSED(SYS_ioctl, 0, TIOCVHANGUP, 0),
+	REFUSED(SYS_ioctl, 0, TIOCSCTTY, 0),
+	REFUSED(SYS_ioperm, 0x80, 1, 1),
+	/* sockets beyond AF_UNIX, AF_INET(6) and netlink's uevents */
+	REFUSED(SYS_socket, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE),
+	REFUSED(SYS_socket, AF_NETLINK, SOCK_RAW, NETLINK_AUDIT),
+	REFUSED(SYS_socket, AF_PACKET, SOCK_RAW, 0),
+	REFUSED(SYS_socket, AF_VSOCK, SOCK_STREAM, 0),
+	/* a call the kernel may add later: an allow-list refuses it too */
+	REFUSED(1000, 0, 0, 0),
+	/* the x32 ABI's getpid */
+	{ 0x40000000 | SYS_getpid, 0, 0, 0, EPERM, false },
+};
+
+#define NREFUSALS (sizeof(refusals) / sizeof(refusals[0]))
+
+/* What vusb does once it serves (one thread; a serial --exec child is
+ * forked before the drop, as are the cleaner and a daemon): allowed. 0,
+ * or the step that failed. */
+static int allowed_calls(void)
+{
+	pid_t pid;
+	int status, fd, p[2], n = 0;
+	char c = 'x';
+
 	if (getpid() <= 0 || write(-1, "", 0) != -1 || errno != EBADF)
-		_exit(11);
-	if (pthread_create(&t, NULL, thread_main, &u) != 0 || pthread_join(t, &back) != 0 ||
-	    back != &u)
-		_exit(12);
-	pid = fork();
+		return 1;
+	/* clone without a namespace flag (fork() itself would also have its
+	 * child call set_robust_list, which vusb never needs). */
+	pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
 	if (pid == 0)
 		_exit(7);
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 7)
-		_exit(13);
-	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
-		_exit(16);
+		return 3;
+	/* the sockets vusb makes after the drop */
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 5;
+	close(fd);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
+	if (fd < 0)
+		return 6;
+	close(fd);
+	fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 && errno != EAFNOSUPPORT)
+		return 7;
+	if (fd >= 0)
+		close(fd);
+	/* a new timer, a connection's splice pipe, vhci's attach socket */
+	fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (fd < 0)
+		return 9;
+	close(fd);
+	if (pipe2(p, O_CLOEXEC) < 0 || write(p[1], &c, 1) != 1 || ioctl(p[0], FIONREAD, &n) < 0 ||
+	    n != 1 || read(p[0], &c, 1) != 1)
+		return 11;
+	close(p[0]);
+	close(p[1]);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
+		return 12;
+	close(p[0]);
+	close(p[1]);
+	return 0;
+}
+
+/* The filter's own permission check: never as root, never with a capability. */
+static void drop_or_exit(void)
+{
+	struct privs_user u;
+
+	getpid_at_start = getpid();
+	if (geteuid() == 0 && (privs_find_user("nobody", &u) < 0 || privs_drop(&u) < 0))
+		_exit(9);
+}
+
+/*
+ * After privs_drop() (as root; privs_seccomp() alone otherwise): every
+ * family of system calls the filter refuses is tried, and what vusb does
+ * (fork, sockets, the loop's descriptors) still works. Exit 0,
+ * 20 + the index of the first call that got through, or another step.
+ */
+static void seccomp_child(void)
+{
+	unsigned int i;
+	int r;
+
+	drop_or_exit();
+	if (privs_seccomp(0) < 0)
+		_exit(10);
+	for (i = 0; i < NREFUSALS; i++) {
+		const struct refusal *c = &refusals[i];
+
+		errno = 0;
+		if (!refused(syscall(c->nr, c->a0, c->a1, c->a2, 0, 0), c->want))
+			_exit(20 + (int)i);
+	}
+	r = allowed_calls();
+	if (r)
+		_exit(100 + r);
 }
 
 static void test_seccomp(void **state)
 {
 	int r = in_child(seccomp_child);
+
+	if (r == 10)
+		skip();
+	assert_int_equal(r, 0);
+}
+
+/* Has `buf` the report line of system call nr, and how many lines? */
+static bool reported(const char *buf, long nr)
+{
+	char line[96];
+
+	snprintf(line, sizeof(line), "vusb-attach: the seccomp filter refused system call %ld\n",
+		 nr);
+	return strstr(buf, line) != NULL;
+}
+
+/*
+ * The same calls in the report mode (VUSB_SECCOMP=report): each still
+ * fails the same, and each that the filter's default refused says its
+ * number on standard error, which shows that the filter refused it, not
+ * the kernel's own permission check; what vusb does says nothing.
+ */
+static void report_child(void)
+{
+	static char buf[16384];
+	unsigned int i, lines = 0, want = 0;
+	size_t len = 0;
+	ssize_t n;
+	int p[2], r;
+
+	drop_or_exit();
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0 || dup2(p[1], STDERR_FILENO) < 0)
+		_exit(8);
+	if (privs_seccomp(PRIVS_SECCOMP_REPORT) < 0)
+		_exit(10);
+	for (i = 0; i < NREFUSALS; i++) {
+		const struct refusal *c = &refusals[i];
+
+		errno = 0;
+		if (!refused(syscall(c->nr, c->a0, c->a1, c->a2, 0, 0), c->want))
+			_exit(20 + (int)i);
+	}
+	r = allowed_calls();
+	if (r)
+		_exit(100 + r);
+	while (len < sizeof(buf) - 1 && (n = read(p[0], buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	for (i = 0; i < NREFUSALS; i++) {
+		if (!refusals[i].reported)
+			continue;
+		want++;
+		if (!reported(buf, refusals[i].nr))
+			_exit(150 + (int)i > 255 ? 255 : 150 + (int)i);
+	}
+	for (i = 0; i < len; i++)
+		lines += buf[i] == '\n';
+	/* One line per refusal, none for what is allowed. */
+	if (lines != want)
+		_exit(11);
+}
+
+static void test_seccomp_report(void **state)
+{
+	int r = in_child(report_child);
 
 	if (r == 10)
 		skip();
@@ -421,6 +602,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pidfile_of_another, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_after_sigkill, setup, teardown),
 		cmocka_unit_test(test_seccomp),
+		cmocka_unit_test(test_seccomp_report),
 		cmocka_unit_test(test_drop),
 		cmocka_unit_test(test_find_user),
 	};
