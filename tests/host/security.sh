@@ -8,7 +8,10 @@
 # user's; the unprivileged process (capabilities, no_new_privs,
 # seccomp); and --listen closing peers outside --allow before they can
 # list. The seccomp filter's every refused family is probed after the
-# real drop by tests/unit/test_privs.c.
+# real drop by tests/unit/test_privs.c; here the instance runs with
+# VUSB_SECCOMP=report, and at the end every case above must have passed
+# without one refused system call (an allow-list that lacks a call the
+# control socket or --listen needs).
 #
 # Cases that switch users need root (setpriv); without root they are
 # SKIPPED with that reason. A missing setpriv is a failure.
@@ -87,7 +90,8 @@ head -c 65536 /dev/urandom >"$tmp/secret"
 chmod 600 "$tmp/secret"
 
 begin "vusb-attach --listen serves a mouse and an empty drive"
-if start a --listen 127.0.0.1:0 --allow 127.0.0.1/32 mouse storage; then
+if VUSB_SECCOMP=report start a --listen 127.0.0.1:0 --allow 127.0.0.1/32 mouse storage; then
+	apid=$pid
 	pass
 else
 	fail "$(cat "$tmp/a.err")"
@@ -259,7 +263,8 @@ else
 fi
 
 begin "a peer outside --allow is closed before it can list"
-if start b --listen 127.0.0.1:0 --allow 10.0.0.0/8 mouse; then
+if VUSB_SECCOMP=report start b --listen 127.0.0.1:0 --allow 10.0.0.0/8 mouse; then
+	bpid=$pid
 	n=$(devlist_bytes "$port")
 	if [ "$n" = 0 ] && grep -q 'not in --allow' "$tmp/b.err"; then
 		pass
@@ -268,6 +273,25 @@ if start b --listen 127.0.0.1:0 --allow 10.0.0.0/8 mouse; then
 	fi
 else
 	fail "$(cat "$tmp/b.err")"
+fi
+
+# Their ends too: SIGTERM, the devices withdrawn, the exit.
+for p in ${apid:-} ${bpid:-}; do
+	kill -TERM "$p" 2>/dev/null
+	for i in $(seq 100); do
+		kill -0 "$p" 2>/dev/null || break
+		sleep 0.05
+	done
+done
+begin "none of it (nor SIGTERM and the exit) met a system call outside the seccomp allow-list"
+if [ $root = 0 ]; then
+	skip "needs root (vusb-attach drops only from root)"
+elif ! grep -q 'Terminated' "$tmp/a.err"; then
+	fail "vusb-attach did not end on SIGTERM" "$(cat "$tmp/a.err")"
+elif ! grep -q 'seccomp filter refused' "$tmp/a.err" "$tmp/b.err"; then
+	pass
+else
+	fail "$(grep -h 'seccomp filter refused' "$tmp/a.err" "$tmp/b.err")"
 fi
 
 summary
