@@ -80,6 +80,12 @@ static const uint32_t allowed[] = {
 	SYS_access,		/* sysfs attributes that may be missing (ready.c, settle.c) */
 	SYS_unlink,		/* our report sockets and pty links at detach (EACCES: the cleaner's) */
 	SYS_chdir,		/* --daemon: to / once ready, holding no directory busy */
+	/* libudev, when udevd runs: has it handled an attached device yet
+	 * (sysfs/settle.c, udev_device_get_is_initialized)? */
+	SYS_readlinkat,		/* its sysfs path, symlink by symlink */
+	SYS_faccessat2,		/* whether a sysfs attribute is there */
+	SYS_fstatfs,		/* that /sys is sysfs */
+	SYS_getrandom,		/* its hash tables' seeds (GRND_INSECURE) */
 	/* Sockets: the control socket, report sockets, USB/IP, serial ends, uevents. */
 	SYS_accept4,		/* control, report, --listen and serial --tcp clients */
 	SYS_connect,		/* serial --connect again; syslog's /dev/log again; sd_notify */
@@ -109,7 +115,7 @@ static const uint32_t allowed[] = {
 	/* make check-asan: the sanitizer runtimes' own calls, at a report and
 	 * at exit, when LeakSanitizer stops the process with ptrace. */
 	SYS_ptrace, SYS_process_vm_readv, SYS_open, SYS_stat, SYS_getdents, SYS_sched_yield,
-	SYS_sigaltstack, SYS_prctl, SYS_gettid, SYS_rt_sigaction, SYS_madvise, SYS_readlinkat,
+	SYS_sigaltstack, SYS_prctl, SYS_gettid, SYS_rt_sigaction, SYS_madvise,
 	SYS_getrlimit, SYS_prlimit64, SYS_exit, SYS_futex, SYS_pipe, SYS_lstat, SYS_munlock,
 	SYS_mlock,
 #endif
