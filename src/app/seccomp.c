@@ -96,6 +96,8 @@ static const uint32_t allowed[] = {
 	SYS_recvfrom,		/* recv() on every stream socket */
 	SYS_getsockopt,		/* SO_PEERCRED of a control client, SO_ERROR of a connect */
 	SYS_setsockopt,		/* TCP_NODELAY and keep-alive on --listen and serial peers */
+	SYS_getsockname,	/* --allow-user: our end of a loopback peer (src/usbip/sockdiag.c) */
+	SYS_getpeername,	/* --allow-user: its end, for the sock_diag lookup */
 	/* Memory. */
 	SYS_brk,		/* malloc */
 	SYS_mmap,		/* malloc of large buffers (URB data, output queues) */
