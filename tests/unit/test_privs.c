@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * src/app/privs.c without a VM: the cleaner removes exactly the server's
- * socket, name links and pidfile (on request, at the end, after a
- * SIGKILL) and nothing else; the seccomp filter refuses what it lists and
- * lets the rest through; dropping root leaves no way back (as root only:
- * skipped otherwise). Everything that changes the process runs in a child.
+ * src/app/privs.c and seccomp.c without a VM: the cleaner removes exactly
+ * the server's socket, name links and pidfile (on request, at the end,
+ * after a SIGKILL) and nothing else; after the real drop the seccomp
+ * allow-list refuses every family of calls an attacker wants (and a
+ * number the kernel has not assigned yet), says so in its report mode,
+ * and lets through what vusb does; dropping root leaves no way back (as
+ * root only: skipped otherwise). Everything that changes the process runs
+ * in a child.
  */
 #include <errno.h>
 #include <fcntl.h>
