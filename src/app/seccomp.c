@@ -115,8 +115,9 @@ static const uint32_t allowed[] = {
 	SYS_exit_group,		/* our end */
 #ifdef SECCOMP_SANITIZER
 	/* make check-asan: the sanitizer runtimes' own calls, at a report and
-	 * at exit, when LeakSanitizer stops the process with ptrace. */
-	SYS_ptrace, SYS_process_vm_readv, SYS_open, SYS_stat, SYS_getdents, SYS_sched_yield,
+	 * at exit, when LeakSanitizer stops the process with ptrace (its
+	 * tracer checks getppid() to know that we still wait for it). */
+	SYS_ptrace, SYS_getppid, SYS_process_vm_readv, SYS_open, SYS_stat, SYS_getdents, SYS_sched_yield,
 	SYS_sigaltstack, SYS_prctl, SYS_gettid, SYS_rt_sigaction, SYS_madvise,
 	SYS_getrlimit, SYS_prlimit64, SYS_exit, SYS_futex, SYS_pipe, SYS_lstat, SYS_munlock,
 	SYS_mlock,
