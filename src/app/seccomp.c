@@ -80,6 +80,12 @@ static const uint32_t allowed[] = {
 	SYS_access,		/* sysfs attributes that may be missing (ready.c, settle.c) */
 	SYS_unlink,		/* our report sockets and pty links at detach (EACCES: the cleaner's) */
 	SYS_chdir,		/* --daemon: to / once ready, holding no directory busy */
+	/* vusbctl add: a device made after the drop (src/app/command.c). */
+	SYS_bind,		/* its report socket (NAME.hid), a serial --tcp end */
+	SYS_listen,		/* the same */
+	SYS_umask,		/* the report socket's mode (ctl_listen_socket) */
+	SYS_symlink,		/* its name link and a serial pty's link, where we may write */
+	SYS_flock,		/* a Fomu's flash file, locked against a second user */
 	/* libudev, when udevd runs: has it handled an attached device yet
 	 * (sysfs/settle.c, udev_device_get_is_initialized)? */
 	SYS_readlinkat,		/* its sysfs path, symlink by symlink */
@@ -133,6 +139,8 @@ static const uint32_t allowed_ioctls[] = {
 	TCSETS,			/* tcsetattr(): the host's line coding onto the pty */
 	TIOCSIG,		/* a serial BREAK: the pty's foreground gets SIGINT */
 	TIOCGPGRP,		/* whether a serial pty has a reader */
+	TIOCGPTN,		/* ptsname(): an added serial device's pty */
+	TIOCSPTLCK,		/* unlockpt(): the same */
 	FIONREAD,		/* a USB/IP socket's pending bytes (conn-pipe.c) */
 	(uint32_t)BLKGETSIZE64,	/* an inserted block device's size */
 };
