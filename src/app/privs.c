@@ -550,7 +550,7 @@ void privs_cleaner_finish(struct privs_cleaner *c)
 static bool no_capabilities(void)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
-	struct __user_cap_data_struct d[2];
+	struct __user_cap_data_struct d[2] = { { 0 } };
 
 	if (syscall(SYS_capget, &h, d) < 0)
 		return false;

@@ -479,7 +479,9 @@ static void install_seccomp(void)
 	if (env && strcmp(env, "report") == 0)
 		flags = PRIVS_SECCOMP_REPORT;
 	r = privs_seccomp(flags);
-	if (r < 0 && r != -ENOTSUP)
+	if (r == -ENOTSUP)
+		log_warn("no seccomp filter: its allow-list is measured on x86-64 only");
+	else if (r < 0)
 		log_warn("no seccomp filter: %s", strerror(-r));
 }
 
