@@ -50,6 +50,8 @@ struct vdev {
 	struct loop_timer *timer;
 	struct loop_defer *replug; /* a plug request waiting for the loop */
 	struct loop_timer *reconnect; /* vusbctl NAME disconnect --for MS */
+	struct loop_timer *enum_watch; /* no URB since the attach: plug in again */
+	unsigned int enum_replugs; /* ... done since the kernel last asked */
 	bool want_connected;
 	struct server_export *export; /* offered by the server instead of attached */
 	bool pending; /* made by vusb_create(), not started yet */

@@ -228,6 +228,7 @@ void vdev_free(struct vdev *vd)
 	list_del(&vd->link);
 	v->ndevs--;
 	loop_timer_remove(vd->reconnect);
+	loop_timer_remove(vd->enum_watch);
 	usb_faults_free(vd->dev);
 	vd->model->destroy(vd->dev);
 	free(vd);
@@ -508,6 +509,45 @@ static void watch_start(struct vusb *v, struct vdev *vd)
 	}
 }
 
+/*
+ * The kernel asks for a new device's descriptor within a second or two of
+ * the attach, under emulation too. Now and then it never does: a device
+ * attached right after another left the same root hub can go unnoticed
+ * for good (seen in the VM tests under load, t-61 and t-62: no URB in
+ * 80 s). One that no URB reached ENUM_WATCH_MS after its attach is
+ * unplugged and plugged in again, as one would do with a real device, at
+ * most ENUM_REPLUGS times in a row.
+ */
+#define ENUM_WATCH_MS 10000
+#define ENUM_REPLUGS 3
+
+static void enum_watch_fired(struct loop_timer *t, void *data)
+{
+	struct vdev *vd = data;
+	struct usbip_conn_stats st;
+	struct strbuf err = { 0 };
+
+	if (!vd->attached || !vd->conn)
+		return;
+	usbip_conn_get_stats(vd->conn, &st);
+	if (st.submitted) {
+		vd->enum_replugs = 0;
+		return;
+	}
+	if (vd->enum_replugs >= ENUM_REPLUGS) {
+		log_warn("%s: the kernel has not asked for it on vhci port %u, plugged in %u times",
+			 vd->name, vd->port, ENUM_REPLUGS + 1);
+		return;
+	}
+	vd->enum_replugs++;
+	log_warn("%s: the kernel has not asked for it on vhci port %u after %u s: plugging it in again",
+		 vd->name, vd->port, ENUM_WATCH_MS / 1000);
+	vdev_unplug(vd);
+	if (vdev_attach(vd->vusb, vd, &err))
+		log_err("%s: cannot plug it in again: %s", vd->name, strbuf_str(&err));
+	strbuf_free(&err);
+}
+
 int vdev_attach(struct vusb *v, struct vdev *vd, struct strbuf *err)
 {
 	uint32_t devid = vhci_devid(1, v->serial % 255 + 1);
@@ -544,6 +584,11 @@ int vdev_attach(struct vusb *v, struct vdev *vd, struct strbuf *err)
 	}
 	vdev_capture_bind(vd);
 	watch_start(v, vd);
+	if (!vd->enum_watch &&
+	    loop_timer_add(v->loop, enum_watch_fired, vd, NULL, &vd->enum_watch) < 0)
+		vd->enum_watch = NULL; /* the device works without */
+	if (vd->enum_watch)
+		loop_timer_arm(vd->enum_watch, ENUM_WATCH_MS);
 	return 0;
 }
 
