@@ -31,8 +31,10 @@ version=$(sed -n 's/^VERSION *:= *//p' "$top/Makefile")
 arch=$(dpkg-architecture -qDEB_HOST_ARCH 2>/dev/null)
 deb=$tmp/build/deb/vusb_${version}_$arch.deb
 # A caller's CFLAGS (make check-asan's sanitizers) must not reach the
-# package: checked below.
-if CFLAGS=-DVUSB_CALLER_CFLAGS make -s -C "$top" deb BUILD="$tmp/build" >"$tmp/make.log" 2>&1 &&
+# package: checked below. Run as a user would, not as a sub-make of make
+# check: an outer make's flags (-w, its command-line variables) stay out.
+if CFLAGS=-DVUSB_CALLER_CFLAGS env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	make -s -C "$top" deb BUILD="$tmp/build" >"$tmp/make.log" 2>&1 &&
 	[ "$(tail -n 1 "$tmp/make.log")" = "$tmp/build/deb/vusb_${version}_$arch.deb" ] &&
 	[ -f "$deb" ]; then
 	pass
