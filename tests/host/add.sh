@@ -27,23 +27,6 @@ export PATH="$PATH:/usr/sbin:/sbin"
 . "$top/tests/host/harness.bash"
 chmod 755 "$tmp"
 
-# start NAME ARGS...: vusb-attach ARGS in the background ($pid, $port)
-start() {
-	local name=$1 i
-	shift
-	"$attach" --no-stdin "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
-	pid=$!
-	pids+=("$pid")
-	for i in $(seq 100); do
-		if grep -q '^listening on ' "$tmp/$name.out" 2>/dev/null; then
-			port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$tmp/$name.out")
-			return 0
-		fi
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
 
 # devlist PORT: the bus ids and paths usbip list -r shows
 devlist() {

@@ -42,23 +42,6 @@ remove_users() {
 }
 trap remove_users EXIT
 
-# start NAME ARGS...: vusb-attach ARGS in the background ($pid, $port).
-start() {
-	local name=$1 i
-	shift
-	"$attach" --no-stdin "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
-	pid=$!
-	pids+=("$pid")
-	for i in $(seq 100); do
-		if grep -q '^listening on ' "$tmp/$name.out" 2>/dev/null; then
-			port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$tmp/$name.out")
-			return 0
-		fi
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
 
 # as USER CMD...: CMD as USER with its passwd group and no other: group
 # membership must come from the user database, as vusb-attach reads it.

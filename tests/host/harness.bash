@@ -69,3 +69,24 @@ summary() {
 	fi
 	exit 0
 }
+
+# start NAME ARGS...: "$attach" --no-stdin ARGS in the background, its
+# output in $tmp/NAME.out and .err, its pid in $pid (and pids[]); returns
+# once it prints "listening on", with the port in $port; 1 if it ends or
+# says nothing within 5 s. For the scripts that run a --listen instance.
+start() {
+	local name=$1 i
+	shift
+	"$attach" --no-stdin "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	pid=$!
+	pids+=("$pid")
+	for i in $(seq 100); do
+		if grep -q '^listening on ' "$tmp/$name.out" 2>/dev/null; then
+			port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$tmp/$name.out")
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}

@@ -20,25 +20,6 @@ export PATH="$PATH:/usr/sbin:/sbin"
 # shellcheck source=tests/host/harness.bash
 . "$top/tests/host/harness.bash"
 
-# start NAME ARGS...: vusb-attach ARGS in the background, output in
-# $tmp/NAME.out and .err; waits for its "listening on" line and sets
-# $port. Returns 1 if it exited instead (the reason is in .err).
-start() {
-	local name=$1 i
-	shift
-	"$attach" --no-stdin "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
-	pid=$!
-	pids+=("$pid")
-	for i in $(seq 100); do
-		if grep -q '^listening on ' "$tmp/$name.out" 2>/dev/null; then
-			port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$tmp/$name.out")
-			return 0
-		fi
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
 
 # stop: SIGTERM the last started vusb-attach; its exit status in $rc
 stop() {
