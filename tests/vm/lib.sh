@@ -274,6 +274,17 @@ _vm_evdev_find() {
 	return $_vm_found
 }
 
+# disk_of BUSID: the block device (sda...) usb-storage made for the device
+# at BUSID, once its node exists; 1 while there is none.
+disk_of() {
+	for _vm_b in /sys/bus/usb/devices/"$1":1.0/host*/target*/*/block/*; do
+		[ -e "$_vm_b/size" ] && [ -b "/dev/${_vm_b##*/}" ] || continue
+		echo "${_vm_b##*/}"
+		return 0
+	done
+	return 1
+}
+
 # The ttyACMn cdc_acm made for USB device BUSID, once its node exists.
 acm_of() {
 	for _vm_t in /sys/bus/usb/devices/"$1":1.0/tty/ttyACM*; do

@@ -35,14 +35,6 @@ start() {
 	DISK=$(disk_of "$BUSID")
 }
 
-disk_of() {
-	for _b in /sys/bus/usb/devices/"$1":1.0/host*/target*/*/block/*; do
-		[ -e "$_b/size" ] && [ -b "/dev/${_b##*/}" ] || continue
-		echo "${_b##*/}"
-		return 0
-	done
-	return 1
-}
 
 stop() {
 	kill -TERM "$VA" 2>/dev/null

@@ -15,14 +15,6 @@ mkdir -p $MNT $SMALL
 echo 0 >/sys/module/usb_storage/parameters/delay_use
 mount -t tmpfs -o size=8m tmpfs $SMALL
 
-disk_of() {
-	for _b in /sys/bus/usb/devices/"$1":1.0/host*/target*/*/block/*; do
-		[ -e "$_b/size" ] && [ -b "/dev/${_b##*/}" ] || continue
-		echo "${_b##*/}"
-		return 0
-	done
-	return 1
-}
 
 vusb-attach --no-stdin storage --create 64M $SMALL/img >/tmp/va.out 2>/tmp/va.err &
 VA=$!

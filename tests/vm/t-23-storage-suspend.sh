@@ -15,14 +15,6 @@ MNT=/tmp/mnt
 mkdir -p $MNT
 echo 0 >/sys/module/usb_storage/parameters/delay_use
 
-disk_of() {
-	for _b in /sys/bus/usb/devices/"$1":1.0/host*/target*/*/block/*; do
-		[ -e "$_b/size" ] && [ -b "/dev/${_b##*/}" ] || continue
-		echo "${_b##*/}"
-		return 0
-	done
-	return 1
-}
 
 vusb-attach --no-stdin mouse >/tmp/vm.out 2>/tmp/vm.err &
 VM=$!

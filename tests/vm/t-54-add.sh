@@ -39,16 +39,6 @@ port_used() {
 	[ "$(port_state "$1")" = 6 ]
 }
 
-# disk_of BUSID: the block device usb-storage made for it, once it has a size
-disk_of() {
-	for _b in /sys/bus/usb/devices/"$1":1.0/host*/target*/*/block/*; do
-		[ -e "$_b/size" ] || continue
-		[ -b "/dev/${_b##*/}" ] || continue
-		echo "${_b##*/}"
-		return 0
-	done
-	return 1
-}
 
 # is_ready NAME: vusbctl list shows it ready
 is_ready() {

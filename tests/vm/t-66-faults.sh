@@ -230,15 +230,6 @@ dd if=/dev/urandom of=/tmp/disk.img bs=1M count=64 2>/dev/null
 sum0=$(sha256sum /tmp/disk.img | cut -d' ' -f1)
 vusb-attach --no-stdin storage /tmp/disk.img >/tmp/s.out 2>/tmp/s.err &
 VA=$!
-disk_of() {
-	for _b in /sys/bus/usb/devices/"$1":1.0/host*/target*/*/block/*; do
-		[ -e "$_b/size" ] || continue
-		[ -b "/dev/${_b##*/}" ] || continue
-		echo "${_b##*/}"
-		return 0
-	done
-	return 1
-}
 if ! wait_for $T grep -q "^storage0: ready, port" /tmp/s.out; then
 	fail "vusb-attach storage is ready" "$(cat /tmp/s.out /tmp/s.err)"
 	exit 0
