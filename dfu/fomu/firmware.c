@@ -477,7 +477,7 @@ void fomu_fw_describe(const struct fomu_fw *fw, struct strbuf *out)
 	strbuf_printf(out, " soc=%s", fw->soc_kind == FOMU_FW_SOC_V2 ? "v2" : "v1");
 }
 
-int fomu_fw_new(struct fomu_fw **ret, const char *path, struct nor_flash *flash,
+int fomu_fw_new(struct fomu_fw **ret, const char *path, int fd, struct nor_flash *flash,
 		enum fomu_fw_soc soc, uint64_t ips, unsigned int trace_on,
 		const struct fomu_fw_ops *ops, void *ctx, struct strbuf *err)
 {
@@ -498,7 +498,8 @@ int fomu_fw_new(struct fomu_fw **ret, const char *path, struct nor_flash *flash,
 	fw->maxpacket0 = 64;
 	fw->on_bus = true;
 	snprintf(fw->name, sizeof(fw->name), "%s", base ? base + 1 : path);
-	r = elf_read_file(path, &fw->elf, &fw->elf_len, err);
+	r = fd >= 0 ? elf_read_fd(fd, path, &fw->elf, &fw->elf_len, err) :
+		      elf_read_file(path, &fw->elf, &fw->elf_len, err);
 	if (r == 0) {
 		r = elf_parse_rv32(fw->elf, fw->elf_len, &fw->img, &why);
 		if (r < 0)

@@ -82,13 +82,13 @@ struct fomu_fw_ops {
 };
 
 /*
- * Read and check the ELF at `path` and build the board around `flash`
+ * Read and check the ELF at `path` (or in fd, when >= 0: left open) and build the board around `flash`
  * (FOMU_FLASH_SIZE bytes, the caller's, still open when freed), with the
  * gateware `soc` says (see enum fomu_fw_soc). ips:
  * instructions per second; trace: FOMU_FW_TRACE_* bits. Nothing runs
  * yet. 0, or -errno with the reason in err.
  */
-int fomu_fw_new(struct fomu_fw **ret, const char *path, struct nor_flash *flash,
+int fomu_fw_new(struct fomu_fw **ret, const char *path, int fd, struct nor_flash *flash,
 		enum fomu_fw_soc soc, uint64_t ips, unsigned int trace,
 		const struct fomu_fw_ops *ops, void *ctx, struct strbuf *err);
 void fomu_fw_free(struct fomu_fw *fw);

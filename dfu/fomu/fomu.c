@@ -685,6 +685,10 @@ static int fw_create(struct fomu *f, const struct vusb_dev_opts *opts, const cha
 			      soc_opt);
 		return -EINVAL;
 	}
+	if (opts->has_file_fd && vusb_dev_sent_fd(opts, "--firmware") < 0) {
+		strbuf_printf(err, "--firmware %s: the file did not come with the request", path);
+		return -EBADF;
+	}
 	if (opts->vid >= 0 || opts->pid >= 0) {
 		strbuf_printf(err, "with --firmware the USB IDs are the firmware's: --vid and "
 				   "--pid do not apply");
@@ -703,7 +707,8 @@ static int fw_create(struct fomu *f, const struct vusb_dev_opts *opts, const cha
 	}
 	trace = (vusb_dev_opt(opts, "--trace") ? FOMU_FW_TRACE_INSN : 0) |
 		(vusb_dev_opt(opts, "--trace-usb") ? FOMU_FW_TRACE_USB : 0);
-	r = fomu_fw_new(&f->fw, path, &f->flash, soc, f->ips, trace, &fw_ops, f, err);
+	r = fomu_fw_new(&f->fw, path, vusb_dev_sent_fd(opts, "--firmware"), &f->flash, soc, f->ips,
+			trace, &fw_ops, f, err);
 	if (r < 0)
 		return r == -ENOMEM ? r : -EINVAL;
 	fomu_fw_bind(f->fw, &f->usb, f->fw_func);
@@ -740,7 +745,20 @@ static int fomu_create(struct usb_device **ret, const struct vusb_dev_opts *opts
 		return -EINVAL;
 	}
 	snprintf(f->name, sizeof(f->name), "%s", opts->name ? opts->name : "fomu");
-	r = nor_flash_open(&f->flash, vusb_dev_opt(opts, "--flash"), FOMU_FLASH_SIZE, err);
+	/* The flash file vusbctl add made or opened, or the path here. */
+	r = vusb_dev_file_fd(opts, "--flash");
+	if (r >= 0)
+		r = nor_flash_open_fd(&f->flash, r, vusb_dev_opt(opts, "--flash"), FOMU_FLASH_SIZE,
+				      err);
+	else if (r == -1 && opts->has_file_fd && vusb_dev_opt(opts, "--flash")) {
+		/* Named, but not sent: never opened by its path here. */
+		strbuf_printf(err, "--flash %s: the file did not come with the request",
+			      vusb_dev_opt(opts, "--flash"));
+		r = -EBADF;
+	} else if (r == -1)
+		r = nor_flash_open(&f->flash, vusb_dev_opt(opts, "--flash"), FOMU_FLASH_SIZE, err);
+	else
+		strbuf_printf(err, "--flash: %s", strerror(-r));
 	if (r < 0) {
 		free(f);
 		/* A file that is no flash image is the user's to fix: -EINVAL. */

@@ -79,35 +79,64 @@ static int open_private(struct strbuf *err)
 	return fd;
 }
 
-int nor_flash_open(struct nor_flash *f, const char *path, uint32_t size, struct strbuf *err)
+int nor_flash_file_open(const char *path, uint32_t size, bool *ret_created, struct strbuf *err)
 {
-	const char *created = NULL; /* the file we made, to remove on failure */
-	bool fresh = true; /* ours to fill: new, or the private file */
 	struct stat st;
-	uint8_t *mem;
 	int fd, r;
 
-	if (size == 0 || size % NOR_BLOCK_SIZE)
+	/* A new file is ours to fill; an existing one is only used as it is. */
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		*ret_created = true;
+		return fd;
+	}
+	if (errno == EEXIST)
+		fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		r = -errno;
+		strbuf_printf(err, "cannot open the flash file %s: %s", path, strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		strbuf_printf(err, "%s: %s", path, strerror(-r));
+		close(fd);
+		return r;
+	}
+	r = 0;
+	if (!S_ISREG(st.st_mode)) {
+		r = -EINVAL;
+		strbuf_printf(err, "the flash file %s is not a regular file", path);
+	} else if (st.st_size > (off_t)size) {
+		r = -EFBIG;
+		strbuf_printf(err, "the flash file %s has %lld bytes, more than the %u of the flash",
+			      path, (long long)st.st_size, size);
+	} else if (st.st_size != (off_t)size) {
+		/* Anything but a whole flash image is someone's other file: never padded. */
+		r = -EINVAL;
+		strbuf_printf(err,
+			      "the flash file %s has %lld bytes, not the %u of a flash image: "
+			      "vusb never rewrites it (name a new file, and it is created)",
+			      path, (long long)st.st_size, size);
+	}
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	*ret_created = false;
+	return fd;
+}
+
+int nor_flash_open_fd(struct nor_flash *f, int fd, const char *path, uint32_t size,
+		      struct strbuf *err)
+{
+	struct stat st;
+	uint8_t *mem;
+	int r;
+
+	if (size == 0 || size % NOR_BLOCK_SIZE) {
+		close(fd);
 		return -EINVAL;
-	if (path) {
-		/* A new file is ours to fill; an existing one is only used as it is. */
-		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd >= 0) {
-			created = path;
-		} else if (errno == EEXIST) {
-			fresh = false;
-			fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-		}
-		if (fd < 0) {
-			r = -errno;
-			strbuf_printf(err, "cannot open the flash file %s: %s", path, strerror(-r));
-			return r;
-		}
-	} else {
-		fd = open_private(err);
-		if (fd < 0)
-			return fd;
-		path = "(temporary file)";
 	}
 	if (fstat(fd, &st) < 0) {
 		r = -errno;
@@ -119,19 +148,16 @@ int nor_flash_open(struct nor_flash *f, const char *path, uint32_t size, struct 
 		strbuf_printf(err, "the flash file %s is not a regular file", path);
 		goto fail;
 	}
-	if (st.st_size > (off_t)size) {
-		r = -EFBIG;
-		strbuf_printf(err, "the flash file %s has %lld bytes, more than the %u of the flash",
+	/* Fresh (empty: ours to fill) or a whole image: nothing else is padded. */
+	if (st.st_size != 0 && st.st_size != (off_t)size) {
+		r = st.st_size > (off_t)size ? -EFBIG : -EINVAL;
+		strbuf_printf(err, "the flash file %s has %lld bytes, not the %u of a flash image",
 			      path, (long long)st.st_size, size);
 		goto fail;
 	}
-	/* Anything but a whole flash image is someone's other file: never padded. */
-	if (!fresh && st.st_size != (off_t)size) {
-		r = -EINVAL;
-		strbuf_printf(err,
-			      "the flash file %s has %lld bytes, not the %u of a flash image: "
-			      "vusb never rewrites it (name a new file, and it is created)",
-			      path, (long long)st.st_size, size);
+	if ((fcntl(fd, F_GETFL) & O_ACCMODE) != O_RDWR) {
+		r = -EBADF;
+		strbuf_printf(err, "the flash file %s is not open for reading and writing", path);
 		goto fail;
 	}
 	/* Two boards writing one file would corrupt each other's images. */
@@ -162,8 +188,27 @@ int nor_flash_open(struct nor_flash *f, const char *path, uint32_t size, struct 
 	return 0;
 fail:
 	close(fd);
-	if (created)
-		unlink(created);
+	return r;
+}
+
+int nor_flash_open(struct nor_flash *f, const char *path, uint32_t size, struct strbuf *err)
+{
+	bool created = false; /* the file we made, to remove on failure */
+	int fd, r;
+
+	if (size == 0 || size % NOR_BLOCK_SIZE)
+		return -EINVAL;
+	if (path) {
+		fd = nor_flash_file_open(path, size, &created, err);
+	} else {
+		fd = open_private(err);
+		path = "(temporary file)";
+	}
+	if (fd < 0)
+		return fd;
+	r = nor_flash_open_fd(f, fd, path, size, err);
+	if (r < 0 && created)
+		unlink(path);
 	return r;
 }
 

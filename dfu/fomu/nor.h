@@ -12,6 +12,7 @@
 #ifndef VUSB_DFU_FLASH_H
 #define VUSB_DFU_FLASH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,23 @@ struct nor_flash {
  * regular file).
  */
 int nor_flash_open(struct nor_flash *f, const char *path, uint32_t size, struct strbuf *err);
+
+/*
+ * The file part of nor_flash_open(), for whoever opens the file for
+ * another (vusbctl add, with its caller's rights): `path` created
+ * (*ret_created true, empty) if missing, else opened read-write when it
+ * is a regular file of exactly size bytes. The fd, or -errno with the
+ * reason in err (nothing is created then).
+ */
+int nor_flash_file_open(const char *path, uint32_t size, bool *ret_created, struct strbuf *err);
+
+/*
+ * The flash in `fd` (taken, closed on failure), named `path` in messages:
+ * a regular file open read-write, empty (filled erased) or exactly size
+ * bytes, which nothing else has locked. 0 or -errno with the reason.
+ */
+int nor_flash_open_fd(struct nor_flash *f, int fd, const char *path, uint32_t size,
+		      struct strbuf *err);
 
 /* Close the file, free the memory. Safe on a zeroed or closed flash. */
 void nor_flash_close(struct nor_flash *f);

@@ -183,54 +183,56 @@ int elf_parse_rv32(const uint8_t *buf, size_t len, struct elf_image *ret, struct
 
 int elf_read_file(const char *path, uint8_t **ret_buf, size_t *ret_len, struct strbuf *err)
 {
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+
+	if (fd < 0) {
+		r = -errno;
+		strbuf_printf(err, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	r = elf_read_fd(fd, path, ret_buf, ret_len, err);
+	close(fd);
+	return r;
+}
+
+int elf_read_fd(int fd, const char *path, uint8_t **ret_buf, size_t *ret_len, struct strbuf *err)
+{
 	struct stat st;
 	uint8_t *buf;
 	size_t done = 0;
-	int fd, e;
+	int e;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		e = errno;
-		strbuf_printf(err, "%s: %s", path, strerror(e));
-		return -e;
-	}
 	if (fstat(fd, &st) < 0) {
 		e = errno;
-		close(fd);
 		strbuf_printf(err, "%s: %s", path, strerror(e));
 		return -e;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		close(fd);
 		strbuf_printf(err, "%s: not a regular file", path);
 		return -EINVAL;
 	}
 	if (st.st_size > (off_t)ELF_MAX_FILE_SIZE) {
-		close(fd);
 		strbuf_printf(err, "%s: larger than %u MiB: not a Fomu firmware", path,
 			      ELF_MAX_FILE_SIZE >> 20);
 		return -EFBIG;
 	}
 	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!buf) {
-		close(fd);
+	if (!buf)
 		return -ENOMEM;
-	}
+	/* From the start, whatever the sender's offset: pread. */
 	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
+		ssize_t n = pread(fd, buf + done, (size_t)st.st_size - done, (off_t)done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			e = n < 0 ? errno : EIO;
 			free(buf);
-			close(fd);
 			strbuf_printf(err, "%s: %s", path, n < 0 ? strerror(e) : "shorter than it was");
 			return -e;
 		}
 		done += (size_t)n;
 	}
-	close(fd);
 	*ret_buf = buf;
 	*ret_len = done;
 	return 0;

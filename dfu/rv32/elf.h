@@ -62,4 +62,7 @@ int elf_parse_rv32(const uint8_t *buf, size_t len, struct elf_image *ret, struct
  */
 int elf_read_file(const char *path, uint8_t **ret_buf, size_t *ret_len, struct strbuf *err);
 
+/* As elf_read_file(), from `fd` (left open; read from offset 0), named path in messages. */
+int elf_read_fd(int fd, const char *path, uint8_t **ret_buf, size_t *ret_len, struct strbuf *err);
+
 #endif

@@ -11,14 +11,13 @@ static const char *refused_option(const struct vusb_model_option *mo)
 {
 	if (strcmp(mo->name, "--exec") == 0)
 		return "runs a command as vusb-attach's user: vusbctl add does not take it";
-	if (strcmp(mo->name, "--create") == 0)
-		return "is for vusb-attach: vusbctl add takes an IMAGE that exists";
-	/* vusbctl sends one descriptor: the image, or a report descriptor. */
-	if (strcmp(mo->name, ADD_FILE_OPTION) == 0)
-		return NULL;
-	if (mo->arg && (strcmp(mo->arg, "FILE") == 0 || strcmp(mo->arg, "ELF") == 0))
-		return "names a file that vusbctl add cannot send: give the device to vusb-attach";
 	return NULL;
+}
+
+/* Does model option mo name a file (sent as a descriptor by vusbctl add)? */
+static bool names_file(const struct vusb_model_option *mo)
+{
+	return mo->arg && (strcmp(mo->arg, "FILE") == 0 || strcmp(mo->arg, "ELF") == 0);
 }
 
 int add_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
@@ -59,9 +58,9 @@ int add_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 		return -EINVAL;
 	}
 	d = &ret->devices[0];
-	if (d->capture) {
-		strbuf_printf(err, "--capture: start it once the device runs (vusbctl NAME capture "
-				   "start FILE)");
+	if (d->capture && strcmp(d->capture, "-") == 0) {
+		strbuf_printf(err, "--capture -: vusbctl add writes a capture to a file, not to "
+				   "standard output (--capture FILE)");
 		return -EINVAL;
 	}
 	for (i = 0; i < d->opts.nextra; i++) {
@@ -77,20 +76,44 @@ int add_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 	return 0;
 }
 
-const char *add_file(const struct cli_device *d, const char **ret_opt)
+unsigned int add_files(const struct cli_device *d, struct add_file ret[ADD_MAX_FILES])
 {
-	const char *v = vusb_dev_opt(&d->opts, ADD_FILE_OPTION);
+	bool create = vusb_dev_opt(&d->opts, "--create") != NULL;
+	unsigned int i, n = 0;
 
-	*ret_opt = v ? ADD_FILE_OPTION : NULL;
-	if (v)
-		return v;
-	return d->model->positional ? d->opts.positional : NULL;
+	if (d->model->positional && d->opts.positional) {
+		ret[n].tag = d->model->positional;
+		ret[n].opt = NULL;
+		ret[n].path = d->opts.positional;
+		ret[n].how = create		 ? ADD_FILE_CREATE :
+			     add_image_writes(d) ? ADD_FILE_IMAGE_RW :
+						   ADD_FILE_READ;
+		n++;
+	}
+	for (i = 0; i < d->opts.nextra && n < ADD_MAX_FILES; i++) {
+		const struct vusb_model_option *mo =
+			vusb_model_option(d->model, d->opts.extra[i].name);
+
+		if (!mo || !names_file(mo))
+			continue;
+		ret[n].tag = mo->name;
+		ret[n].opt = mo->name;
+		ret[n].path = d->opts.extra[i].value;
+		ret[n].how = strcmp(mo->name, "--flash") == 0 ? ADD_FILE_FLASH : ADD_FILE_READ;
+		n++;
+	}
+	if (d->capture && n < ADD_MAX_FILES) {
+		ret[n].tag = "--capture";
+		ret[n].opt = NULL;
+		ret[n].path = d->capture;
+		ret[n].how = ADD_FILE_CAPTURE;
+		n++;
+	}
+	return n;
 }
 
-bool add_wants_write(const struct cli_device *d)
+bool add_image_writes(const struct cli_device *d)
 {
-	if (vusb_dev_opt(&d->opts, ADD_FILE_OPTION))
-		return false;
 	return !vusb_dev_opt(&d->opts, "--ro") && !vusb_dev_opt(&d->opts, "--snapshot") &&
 	       !vusb_dev_opt(&d->opts, "--cdrom");
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "src/app/add.h"
@@ -12,23 +13,178 @@
 #include "src/base/log.h"
 #include "src/storage/image.h"
 
-int vusb_add_command(struct vusb *v, int argc, char **argv, int fd, bool terminal,
-		     struct strbuf *out, struct strbuf *err)
+/* Split ADD_FDS_ARG's tags into tags[] (pointing into buf). The count, or -1 for too many. */
+static int split_tags(char *buf, const char **tags)
+{
+	int n = 0;
+	char *p = buf, *comma;
+
+	if (!*p)
+		return 0;
+	for (;;) {
+		if (n == ADD_MAX_FILES)
+			return -1;
+		tags[n++] = p;
+		comma = strchr(p, ',');
+		if (!comma)
+			return n;
+		*comma = '\0';
+		p = comma + 1;
+	}
+}
+
+/* Is fd what file f needs (a client says so; we look)? 0, or EXIT_USAGE with err. */
+static int check_fd(const struct add_file *f, int fd, struct strbuf *err)
+{
+	int fl = fcntl(fd, F_GETFL), acc = fl & O_ACCMODE;
+	bool ok, want_write = f->how != ADD_FILE_READ;
+	struct stat st;
+
+	if (fl < 0 || fstat(fd, &st) < 0) {
+		strbuf_printf(err, "%s %s: %s", f->tag, f->path, strerror(errno));
+		return EXIT_USAGE;
+	}
+	switch (f->how) {
+	case ADD_FILE_CAPTURE:
+		ok = S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode);
+		break;
+	case ADD_FILE_READ:
+	case ADD_FILE_IMAGE_RW:
+		/* An IMAGE may be a block device; the others are files. */
+		ok = S_ISREG(st.st_mode) || (!f->opt && S_ISBLK(st.st_mode));
+		break;
+	default:
+		ok = S_ISREG(st.st_mode);
+		break;
+	}
+	if (!ok) {
+		strbuf_printf(err, "%s %s: what came with the request is not a %s", f->tag, f->path,
+			      f->how == ADD_FILE_CAPTURE ? "file or a pipe" :
+			      f->opt			 ? "regular file" :
+							   "regular file or a block device");
+		return EXIT_USAGE;
+	}
+	if (want_write && acc == O_RDONLY) {
+		strbuf_printf(err, "%s %s: what came with the request is not open for writing",
+			      f->tag, f->path);
+		return EXIT_USAGE;
+	}
+	if (f->how != ADD_FILE_CAPTURE && acc == O_WRONLY) {
+		strbuf_printf(err, "%s %s: what came with the request is not open for reading",
+			      f->tag, f->path);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/*
+ * The descriptors of the request: exactly the files the device names, in
+ * add_files()'s order, each tagged so and what its option needs. Typed on
+ * the terminal, with none: opened here. 0, or an exit code with err.
+ */
+static int take_files(const struct cli_device *d, const char *tagarg, const int *fds,
+		      unsigned int nfds, bool terminal, struct add_file *files, unsigned int *ret_n,
+		      int *ret_fds, struct strbuf *err)
+{
+	const char *tags[ADD_MAX_FILES];
+	char buf[CTL_MAX_REQUEST];
+	bool created[ADD_MAX_FILES];
+	unsigned int i, n = add_files(d, files);
+	int ntags, code;
+
+	*ret_n = 0;
+	if (terminal && nfds == 0 && !tagarg) {
+		/* The terminal's user names paths: opened with our rights now. */
+		code = add_files_open(d, files, n, ret_fds, created, err);
+		if (code)
+			return code;
+		*ret_n = n;
+		return 0;
+	}
+	snprintf(buf, sizeof(buf), "%s", tagarg ? tagarg : "");
+	ntags = split_tags(buf, tags);
+	if (ntags < 0 || (unsigned int)ntags != nfds) {
+		strbuf_printf(err, "the request says %d files but carries %u descriptors", ntags,
+			      nfds);
+		return EXIT_USAGE;
+	}
+	if (nfds > n) {
+		strbuf_printf(err, "%s names %u file%s, but the request carries %u descriptors",
+			      d->model->name, n, n == 1 ? "" : "s", nfds);
+		return EXIT_USAGE;
+	}
+	if (nfds < n) {
+		/* The path is only a name to show: we open nothing a client names. */
+		strbuf_printf(err,
+			      "%s: %s needs the file sent with the request (vusbctl opens it): a "
+			      "path alone is refused",
+			      d->model->name, files[nfds].path);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(tags[i], files[i].tag) != 0) {
+			strbuf_printf(err,
+				      "descriptor %u is tagged '%s', but the file there is %s's",
+				      i + 1, tags[i], files[i].tag);
+			return EXIT_USAGE;
+		}
+		code = check_fd(&files[i], fds[i], err);
+		if (code)
+			return code;
+	}
+	for (i = 0; i < n; i++)
+		ret_fds[i] = fds[i];
+	*ret_n = n;
+	return 0;
+}
+
+/* --capture: the added device's own, from its first packet. 0 or an exit code. */
+static int start_capture(struct vdev *vd, const struct cli_device *d, int fd, struct strbuf *err)
+{
+	struct strbuf comment = { 0 };
+	int r;
+
+	fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0 || (ftruncate(fd, 0) < 0 && errno != EINVAL)) {
+		strbuf_printf(err, "%s: --capture %s: %s", vd->name, d->capture, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return EXIT_FAILURE_;
+	}
+	strbuf_printf(&comment, "vusb %s: vusbctl add --capture %s %s", VUSB_VERSION, d->capture,
+		      d->model->name);
+	r = vdev_capture_start(vd, fd, d->capture, d->capture_snaplen, strbuf_str(&comment), err);
+	strbuf_free(&comment);
+	return r < 0 ? EXIT_FAILURE_ : 0;
+}
+
+int vusb_add_command(struct vusb *v, int argc, char **argv, int *fds, unsigned int nfds,
+		     bool terminal, struct strbuf *out, struct strbuf *err)
 {
 	struct cli *c = calloc(1, sizeof(*c));
 	struct vdev *made[CLI_MAX_DEVICES];
+	struct add_file files[ADD_MAX_FILES];
+	int mine[ADD_MAX_FILES], capture_fd = -1;
 	struct strbuf why = { 0 };
-	const char *file, *opt;
+	const char *tagarg = NULL;
+	unsigned int i, n = 0, nfiles = 0;
 	struct cli_device *d;
-	unsigned int i, n = 0;
 	bool export;
 	int code = EXIT_USAGE;
 
+	for (i = 0; i < ADD_MAX_FILES; i++)
+		mine[i] = -1;
 	if (!c) {
-		if (fd >= 0)
-			close(fd);
 		strbuf_printf(err, "out of memory");
-		return EXIT_FAILURE_;
+		code = EXIT_FAILURE_;
+		goto out;
+	}
+	/* "add --fds=TAGS DEVICE ...": what the descriptors are. */
+	if (argc >= 2 && strncmp(argv[1], ADD_FDS_ARG, strlen(ADD_FDS_ARG)) == 0) {
+		tagarg = argv[1] + strlen(ADD_FDS_ARG);
+		argv[1] = argv[0];
+		argv++;
+		argc--;
 	}
 	if (add_parse(argc, argv, c, &why) < 0) {
 		strbuf_printf(err, "%s", strbuf_str(&why));
@@ -39,35 +195,24 @@ int vusb_add_command(struct vusb *v, int argc, char **argv, int fd, bool termina
 		strbuf_printf(err, "%s --help is vusbctl's to answer", argv[1]);
 		goto out;
 	}
-	file = add_file(d, &opt);
-	if (file) {
-		bool rw = add_wants_write(d);
-
-		if (fd < 0 && terminal) {
-			fd = open(file, (rw ? O_RDWR | O_EXCL : O_RDONLY) | O_CLOEXEC | O_NOCTTY |
-						O_NONBLOCK);
-			if (fd < 0) {
-				int e = errno;
-
-				if (opt)
-					strbuf_printf(&why, "%s %s: %s", opt, file, strerror(e));
-				else
-					image_explain_open(file, -e, rw, &why);
-				strbuf_printf(err, "%s: %s", d->model->name, strbuf_str(&why));
-				goto out;
-			}
-		}
-		/* The path is only a name to show: we open nothing a client names. */
-		if (fd < 0) {
-			strbuf_printf(err, "%s: %s needs the file sent with the request (vusbctl "
-					   "opens it): a path alone is refused",
-				      d->model->name, file);
-			goto out;
-		}
-		d->opts.has_file_fd = true;
-		d->opts.file_opt = opt;
-		d->opts.file_fd = fd;
+	code = take_files(d, tagarg, fds, nfds, terminal, files, &nfiles, mine, &why);
+	if (code) {
+		strbuf_printf(err, "%s", strbuf_str(&why));
+		goto out;
 	}
+	/* Ours now (in mine[]), closed below. */
+	nfds = 0;
+	d->opts.has_file_fd = true;
+	for (i = 0; i < nfiles; i++) {
+		if (files[i].how == ADD_FILE_CAPTURE) {
+			capture_fd = mine[i];
+			continue;
+		}
+		d->opts.files[d->opts.nfiles].opt = files[i].opt;
+		d->opts.files[d->opts.nfiles].fd = mine[i];
+		d->opts.nfiles++;
+	}
+	code = EXIT_USAGE;
 	export = v->server && !d->local;
 	if (d->local && !v->server) {
 		strbuf_printf(err, "--local only makes sense with --listen");
@@ -99,6 +244,16 @@ int vusb_add_command(struct vusb *v, int argc, char **argv, int fd, bool termina
 			goto undo;
 		}
 	}
+	/* A device's own capture, before the loop runs again: it sees the
+	 * enumeration (--capture and --count do not go together). */
+	if (capture_fd >= 0) {
+		strbuf_reset(&why);
+		code = start_capture(made[0], d, capture_fd, &why);
+		if (code) {
+			strbuf_printf(err, "%s", strbuf_str(&why));
+			goto undo;
+		}
+	}
 	for (i = 0; i < n; i++) {
 		struct vdev *vd = made[i];
 
@@ -109,6 +264,8 @@ int vusb_add_command(struct vusb *v, int argc, char **argv, int fd, bool termina
 				 usb_speed_name(vd->dev->speed), vd->model->name);
 			strbuf_printf(out, "%s: attached, port %u\n", vd->name, vd->port);
 		}
+		if (capture_fd >= 0)
+			strbuf_printf(out, "%s: capturing to %s\n", vd->name, d->capture);
 		log_notice("%s: added", vd->name);
 	}
 	code = 0;
@@ -118,8 +275,11 @@ undo:
 	while (n)
 		vdev_free(made[--n]);
 out:
-	if (fd >= 0)
-		close(fd);
+	while (nfds)
+		close(fds[--nfds]);
+	for (i = 0; i < ADD_MAX_FILES; i++)
+		if (mine[i] >= 0)
+			close(mine[i]);
 	strbuf_free(&why);
 	free(c);
 	return code;

@@ -8,13 +8,13 @@
  * The device is described as on vusb-attach's command line and parsed by
  * the same parser (src/app/cli.c), once by vusbctl, to refuse a bad one
  * with the same message before it asks anyone, and again by the instance,
- * which trusts nothing a client sends. The file the device names (storage's
- * IMAGE, hid's --report-descriptor) is opened by vusbctl with its caller's rights and travels as a
- * descriptor with the request (SCM_RIGHTS); the instance never opens a
- * path a client names, and refuses a request that names one without its
- * descriptor. Files the control socket cannot carry yet (--firmware,
- * --flash, --capture, --create) and commands to run (serial's --exec)
- * are refused.
+ * which trusts nothing a client sends. Every file the device names (storage's
+ * IMAGE, also when --create makes it, hid's --report-descriptor, fomu's
+ * --firmware and --flash, --capture) is opened by vusbctl with its
+ * caller's rights and travels as a descriptor with the request
+ * (SCM_RIGHTS), tagged with its option; the instance never opens a path a
+ * client names, and refuses a request whose descriptors are not exactly
+ * those files. Commands to run (serial's --exec) are refused.
  */
 #ifndef VUSB_APP_ADD_H
 #define VUSB_APP_ADD_H
@@ -23,6 +23,7 @@
 
 #include "src/app/cli.h"
 #include "src/base/strbuf.h"
+#include "src/ctl/ctl.h"
 
 /*
  * Parse an add request: argv[0] is "add", then DEVICE [DEVICE-OPTIONS].
@@ -33,33 +34,75 @@
  */
 int add_parse(int argc, char **argv, struct cli *ret, struct strbuf *err);
 
-/* The one file option vusbctl add sends besides a positional IMAGE. */
-#define ADD_FILE_OPTION "--report-descriptor"
+/* How the one who opens a file of an add request opens it. */
+enum add_file_how {
+	ADD_FILE_READ, /* read-only: --ro/--snapshot/--cdrom IMAGE, --report-descriptor, --firmware */
+	ADD_FILE_IMAGE_RW, /* read-write, O_EXCL: a storage IMAGE */
+	ADD_FILE_FLASH, /* fomu --flash: created if missing, else exactly 2 MiB */
+	ADD_FILE_CREATE, /* storage --create SIZE IMAGE: made new (O_EXCL), SIZE bytes */
+	ADD_FILE_CAPTURE, /* --capture: created if missing, written (truncated by the instance) */
+};
+
+/* At most this many files per device: IMAGE or a model's FILE/ELF options, and --capture. */
+#define ADD_MAX_FILES CTL_MAX_FDS
+
+struct add_file {
+	const char *tag; /* what the request says the descriptor is: "IMAGE", "--flash" */
+	const char *opt; /* the model option (NULL: the positional argument, or --capture) */
+	const char *path; /* as given */
+	enum add_file_how how;
+};
 
 /*
- * The file the device names, sent as a descriptor: its positional
- * argument (*ret_opt NULL) or ADD_FILE_OPTION's value (*ret_opt that
- * name); NULL when it names none.
+ * The files an add request's device names, each sent as a descriptor,
+ * in this order: the positional argument, the model's file options in
+ * the order given, --capture. Pure. The count.
  */
-const char *add_file(const struct cli_device *d, const char **ret_opt);
+unsigned int add_files(const struct cli_device *d, struct add_file ret[ADD_MAX_FILES]);
 
-/* Is that file opened for writing (a storage IMAGE not --ro, --snapshot, --cdrom)? */
-bool add_wants_write(const struct cli_device *d);
+/* Is a storage IMAGE served writable (not --ro, --snapshot, --cdrom)? */
+bool add_image_writes(const struct cli_device *d);
+
+/*
+ * The request's descriptors are tagged by the argument that follows
+ * "add": ADD_FDS_ARG then the tags, comma-separated, in add_files()'s
+ * order ("--fds=IMAGE,--capture").
+ */
+#define ADD_FDS_ARG "--fds="
+
+/*
+ * Open each of the n files as whoever calls this (vusbctl as its caller;
+ * vusb-attach for a request typed on its terminal), as `how` says, into
+ * fds[], created[i] true for a file made here. Nothing is left open or
+ * created on failure. 0, or an exit code (EXIT_USAGE, EXIT_PERMISSION,
+ * EXIT_FAILURE_) with the reason in err (src/app/add-files.c).
+ */
+int add_files_open(const struct cli_device *d, const struct add_file *files, unsigned int n,
+		   int *fds, bool *created, struct strbuf *err);
+
+/*
+ * Close fds[], and with `undo` remove what add_files_open() created (if
+ * the path still names that file).
+ */
+void add_files_close(const struct add_file *files, unsigned int n, int *fds, const bool *created,
+		     bool undo);
 
 struct vusb;
 
 /*
- * The instance's side (src/app/add.c): add argv (an add request) with fd,
- * the positional file the client opened (or -1; taken, closed here), or
- * remove argv[1] (argv[0] "remove"). terminal: typed on vusb-attach's own
- * terminal, whose user may name a path: it is opened here, with the
- * rights vusb-attach has then (as storage's insert). Every device of the request is
- * created, its file checked and locked, before any is attached or
- * exported. 0 with "NAME: attached, port P, busid B" or "NAME: exported,
- * busid B" lines in out; or an exit code with the reason in err.
+ * The instance's side (src/app/add.c): add argv (an add request) with
+ * fds, the nfds files the client opened (taken, closed here), or remove
+ * argv[1] (argv[0] "remove"). The descriptors must be exactly the files
+ * the device names, tagged so (ADD_FDS_ARG), each what its option needs.
+ * terminal: typed on vusb-attach's own terminal, whose user may name a
+ * path: it is opened here, with the rights vusb-attach has then (as
+ * storage's insert). Every device of the request is created, its files
+ * checked and locked, before any is attached or exported. 0 with "NAME:
+ * attached, port P, busid B" or "NAME: exported, busid B" lines in out;
+ * or an exit code with the reason in err.
  */
-int vusb_add_command(struct vusb *v, int argc, char **argv, int fd, bool terminal,
-		     struct strbuf *out, struct strbuf *err);
+int vusb_add_command(struct vusb *v, int argc, char **argv, int *fds, unsigned int nfds,
+		     bool terminal, struct strbuf *out, struct strbuf *err);
 int vusb_remove_command(struct vusb *v, int argc, char **argv, struct strbuf *out,
 			struct strbuf *err);
 

@@ -457,7 +457,7 @@ static int command(struct vusb *v, int argc, char **argv, int fd, bool terminal,
 
 	/* vusbctl add sends the file its device names (src/app/add.h). */
 	if (argc >= 1 && strcmp(argv[0], "add") == 0)
-		return vusb_add_command(v, argc, argv, fd, terminal, out, err);
+		return vusb_add_command(v, argc, argv, &fd, fd >= 0, terminal, out, err);
 	/* Only a device's own command may take it. */
 	if (fd >= 0 && (argc < 2 || !vdev_find(v, argv[0]))) {
 		close(fd);
@@ -551,8 +551,14 @@ static int command(struct vusb *v, int argc, char **argv, int fd, bool terminal,
 	return EXIT_NO_DEVICE;
 }
 
-int vusb_ctl_handle(int argc, char **argv, int fd, struct strbuf *out, struct strbuf *err,
-		    void *data)
+int vusb_ctl_handle(int argc, char **argv, int *fds, unsigned int nfds, struct strbuf *out,
+		    struct strbuf *err, void *data)
 {
-	return command(data, argc, argv, fd, false, out, err);
+	/* vusbctl add sends a descriptor per file its device names. */
+	if (argc >= 1 && strcmp(argv[0], "add") == 0)
+		return vusb_add_command(data, argc, argv, fds, nfds, false, out, err);
+	/* Any other request takes one at most. */
+	while (nfds > 1)
+		close(fds[--nfds]);
+	return command(data, argc, argv, nfds ? fds[0] : -1, false, out, err);
 }

@@ -158,7 +158,7 @@ int vdev_capture_command(struct vdev *vd, int argc, char **argv, int fd, struct 
 void vusb_list_json(struct vusb *v, struct strbuf *out);
 
 /* The control socket's handler (command.c). */
-int vusb_ctl_handle(int argc, char **argv, int fd, struct strbuf *out, struct strbuf *err,
-		    void *data);
+int vusb_ctl_handle(int argc, char **argv, int *fds, unsigned int nfds, struct strbuf *out,
+		    struct strbuf *err, void *data);
 
 #endif

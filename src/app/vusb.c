@@ -667,7 +667,8 @@ int vdev_create(struct vusb *v, const struct vusb_model *model, const struct vus
 
 	/* A file sent by vusbctl is looked at through its descriptor only. */
 	if (opts->has_file_fd)
-		has_file = !opts->file_opt && fstat(opts->file_fd, &st) == 0;
+		has_file = vusb_dev_sent_fd(opts, NULL) >= 0 &&
+			   fstat(vusb_dev_sent_fd(opts, NULL), &st) == 0;
 	else
 		has_file = opts->positional && stat(opts->positional, &st) == 0;
 	vd = calloc(1, sizeof(*vd));

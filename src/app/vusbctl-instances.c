@@ -296,17 +296,21 @@ static int pick_instance(const char *pid, char path[PATH_MAX])
 /*
  * add [--instance PID] DEVICE [DEVICE-OPTIONS]: parsed here as the
  * instance will parse it, so a bad one fails with vusb-attach's message
- * (exit 2) before anyone is asked; its IMAGE opened with the rights of
- * whoever runs vusbctl and sent along, shown by its absolute path.
+ * (exit 2) before anyone is asked; every file it names opened (or made:
+ * --create, a new --flash or --capture) with the rights of whoever runs
+ * vusbctl and sent along, tagged, shown by its absolute path. What was
+ * made here is removed again when the instance refuses the device.
  */
 int vusbctl_add(int argc, char **argv)
 {
-	char path[PATH_MAX], abs[PATH_MAX], *args[CTL_MAX_ARGS + 1];
-	struct strbuf err = { 0 }, help = { 0 };
-	const char *pid = NULL, *file, *opt;
-	struct cli_device *d;
+	char path[PATH_MAX], abs[ADD_MAX_FILES][PATH_MAX], *args[CTL_MAX_ARGS + 2];
+	struct strbuf err = { 0 }, help = { 0 }, tags = { 0 };
+	struct add_file files[ADD_MAX_FILES];
+	int fds[ADD_MAX_FILES], i = 2, n, k, code;
+	bool created[ADD_MAX_FILES];
+	unsigned int f, nfiles = 0;
+	const char *pid = NULL;
 	struct cli *c;
-	int i = 2, n, k, fd = -1, code;
 
 	if (i < argc && strncmp(argv[i], "--instance=", 11) == 0) {
 		pid = argv[i++] + 11;
@@ -315,7 +319,7 @@ int vusbctl_add(int argc, char **argv)
 		i += 2;
 	}
 	n = argc - i + 1;
-	if (n < 2 || n > CTL_MAX_ARGS) {
+	if (n < 2 || n > CTL_MAX_ARGS - 1) {
 		fprintf(stderr, "vusbctl: usage: vusbctl add [--instance PID] DEVICE "
 				"[DEVICE-OPTIONS]\n");
 		return EXIT_USAGE;
@@ -341,40 +345,31 @@ int vusbctl_add(int argc, char **argv)
 	code = pick_instance(pid, path);
 	if (code)
 		goto out;
-	d = &c->devices[0];
-	file = add_file(d, &opt);
-	if (file) {
-		bool rw = add_wants_write(d);
-
-		/* O_EXCL: a mounted block device is not served read-write. */
-		fd = open(file,
-			  (rw ? O_RDWR | O_EXCL : O_RDONLY) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-		if (fd < 0) {
-			int e = errno;
-
-			if (opt)
-				strbuf_printf(&err, "%s %s: %s", opt, file, strerror(e));
-			else
-				image_explain_open(file, -e, rw, &err);
-			fprintf(stderr, "vusbctl: %s: %s\n", d->model->name, strbuf_str(&err));
-			/* As insert: 5 for a file you may not open, 1 for one in use. */
-			code = e == EACCES || e == EPERM ? EXIT_PERMISSION :
-			       e == EBUSY		 ? EXIT_FAILURE_ :
-							   EXIT_USAGE;
-			goto out;
-		}
-		if (!realpath(file, abs))
-			snprintf(abs, sizeof(abs), "%s", file);
-		for (k = 1; k < n; k++)
-			if (args[k] == file)
-				args[k] = abs;
+	nfiles = add_files(&c->devices[0], files);
+	code = add_files_open(&c->devices[0], files, nfiles, fds, created, &err);
+	if (code) {
+		nfiles = 0;
+		fprintf(stderr, "vusbctl: %s: %s\n", c->devices[0].model->name, strbuf_str(&err));
+		goto out;
 	}
-	code = vusbctl_call(path, args[1], n, args, fd);
+	strbuf_printf(&tags, "%s", ADD_FDS_ARG);
+	for (f = 0; f < nfiles; f++) {
+		strbuf_printf(&tags, "%s%s", f ? "," : "", files[f].tag);
+		if (!realpath(files[f].path, abs[f]))
+			snprintf(abs[f], sizeof(abs[f]), "%s", files[f].path);
+		for (k = 1; k < n; k++)
+			if (args[k] == files[f].path)
+				args[k] = abs[f];
+	}
+	/* "add --fds=TAGS DEVICE ...": the instance checks each against the device. */
+	memmove(args + 2, args + 1, (size_t)(n - 1) * sizeof(*args));
+	args[1] = tags.buf;
+	code = vusbctl_call_fds(path, args[2], n + 1, args, fds, nfiles);
 out:
-	if (fd >= 0)
-		close(fd);
+	add_files_close(files, nfiles, fds, created, code != 0);
 	strbuf_free(&err);
 	strbuf_free(&help);
+	strbuf_free(&tags);
 	free(c);
 	return code;
 }

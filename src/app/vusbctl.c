@@ -127,14 +127,15 @@ int vusbctl_explain_connect(int r, const char *what)
  * whether the connection failed (the session is no good then).
  */
 static int call_on(const char *path, int session, unsigned int line, const char *what, int argc,
-		   char **argv, int fd, bool *failed)
+		   char **argv, const int *fds, unsigned int nfds, bool *failed)
 {
 	struct strbuf reply = { 0 };
 	const char *msg, *body;
 	int r, code;
 
-	r = session >= 0 ? ctl_session_call(session, argc, argv, fd, VUSBCTL_TIMEOUT_MS, &reply) :
-			   ctl_call_fd(path, argc, argv, fd, VUSBCTL_TIMEOUT_MS, &reply);
+	r = session >= 0 ? ctl_session_call(session, argc, argv, nfds ? fds[0] : -1,
+					    VUSBCTL_TIMEOUT_MS, &reply) :
+			   ctl_call_fds(path, argc, argv, fds, nfds, VUSBCTL_TIMEOUT_MS, &reply);
 	if (failed)
 		*failed = r < 0;
 	if (r < 0) {
@@ -158,7 +159,13 @@ static int call_on(const char *path, int session, unsigned int line, const char 
 
 int vusbctl_call(const char *path, const char *what, int argc, char **argv, int fd)
 {
-	return call_on(path, -1, 0, what, argc, argv, fd, NULL);
+	return call_on(path, -1, 0, what, argc, argv, &fd, fd >= 0, NULL);
+}
+
+int vusbctl_call_fds(const char *path, const char *what, int argc, char **argv, const int *fds,
+		     unsigned int nfds)
+{
+	return call_on(path, -1, 0, what, argc, argv, fds, nfds, NULL);
 }
 
 /*
@@ -512,7 +519,8 @@ static int batch(void)
 				av[2] = abs;
 			}
 			if (code == EXIT_OK) {
-				code = call_on(s->path, s->fd, lineno, av[0], ac, av, fd, &failed);
+				code = call_on(s->path, s->fd, lineno, av[0], ac, av, &fd, fd >= 0,
+					       &failed);
 				if (failed) {
 					/* The instance has gone: forget its session. */
 					close(s->fd);

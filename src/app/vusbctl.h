@@ -16,6 +16,9 @@
 int vusbctl_explain_connect(int r, const char *what);
 /* Send argv (and fd, if >= 0) to the instance at path; print its answer. */
 int vusbctl_call(const char *path, const char *what, int argc, char **argv, int fd);
+/* As vusbctl_call(), with nfds descriptors (at most CTL_MAX_FDS). */
+int vusbctl_call_fds(const char *path, const char *what, int argc, char **argv, const int *fds,
+		     unsigned int nfds);
 
 int vusbctl_list(bool json);
 int vusbctl_all_instances(int argc, char **argv);

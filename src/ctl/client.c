@@ -26,12 +26,12 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Send the first bytes of a request with `pass` attached (SCM_RIGHTS). */
-static ssize_t send_with_fd(int fd, const char *buf, size_t len, int pass)
+/* Send the first bytes of a request with `pass` (n of them) attached (SCM_RIGHTS). */
+static ssize_t send_with_fds(int fd, const char *buf, size_t len, const int *pass, unsigned int n)
 {
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(CTL_MAX_FDS * sizeof(int))];
 	} u;
 	struct iovec iov = { (void *)buf, len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
@@ -39,23 +39,25 @@ static ssize_t send_with_fd(int fd, const char *buf, size_t len, int pass)
 
 	memset(&u, 0, sizeof(u));
 	msg.msg_control = u.buf;
-	msg.msg_controllen = sizeof(u.buf);
+	msg.msg_controllen = CMSG_SPACE(n * sizeof(int));
 	cm = CMSG_FIRSTHDR(&msg);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &pass, sizeof(int));
+	cm->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(cm), pass, n * sizeof(int));
 	return sendmsg(fd, &msg, MSG_NOSIGNAL);
 }
 
-/* Write all of buf, the first bytes with `pass` attached when >= 0. */
-static int send_all(int fd, const char *buf, size_t len, int pass)
+/* Write all of buf, the first bytes with the n descriptors of `pass` attached. */
+static int send_all(int fd, const char *buf, size_t len, const int *pass, unsigned int n)
 {
 	size_t off = 0;
 
+	if (n > CTL_MAX_FDS)
+		return -E2BIG;
 	while (off < len) {
-		ssize_t w = off == 0 && pass >= 0 ? send_with_fd(fd, buf, len, pass) :
-						    send(fd, buf + off, len - off, MSG_NOSIGNAL);
+		ssize_t w = off == 0 && n ? send_with_fds(fd, buf, len, pass, n) :
+					    send(fd, buf + off, len - off, MSG_NOSIGNAL);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -108,6 +110,12 @@ int ctl_call(const char *path, int argc, char *const *argv, int timeout_ms,
 int ctl_call_fd(const char *path, int argc, char *const *argv, int pass_fd, int timeout_ms,
 		struct strbuf *reply)
 {
+	return ctl_call_fds(path, argc, argv, &pass_fd, pass_fd >= 0, timeout_ms, reply);
+}
+
+int ctl_call_fds(const char *path, int argc, char *const *argv, const int *fds, unsigned int nfds,
+		 int timeout_ms, struct strbuf *reply)
+{
 	struct strbuf req = { 0 };
 	int64_t deadline = now_ms() + timeout_ms;
 	int fd, r;
@@ -120,7 +128,7 @@ int ctl_call_fd(const char *path, int argc, char *const *argv, int pass_fd, int 
 		r = fd;
 		goto out_free;
 	}
-	r = send_all(fd, req.buf, req.len, pass_fd);
+	r = send_all(fd, req.buf, req.len, fds, nfds);
 	/* A server with every connection taken says "busy" and hangs up,
 	 * maybe before the request went: its answer is still there to read. */
 	if (r < 0 && r != -EPIPE && r != -ECONNRESET)
@@ -180,7 +188,7 @@ int ctl_session_open(const char *path)
 
 	if (fd < 0)
 		return fd;
-	r = send_all(fd, CTL_SESSION_MAGIC, sizeof(CTL_SESSION_MAGIC), -1);
+	r = send_all(fd, CTL_SESSION_MAGIC, sizeof(CTL_SESSION_MAGIC), NULL, 0);
 	/* Hung up on by a busy server: the first call reads why. */
 	if (r < 0 && r != -EPIPE && r != -ECONNRESET) {
 		close(fd);
@@ -217,7 +225,7 @@ int ctl_session_call(int fd, int argc, char *const *argv, int pass_fd, int timeo
 	req.buf[1] = (char)(n >> 8);
 	req.buf[2] = (char)(n >> 16);
 	req.buf[3] = (char)(n >> 24);
-	r = send_all(fd, req.buf, req.len, pass_fd);
+	r = send_all(fd, req.buf, req.len, &pass_fd, pass_fd >= 0);
 	if (r == 0 || r == -EPIPE || r == -ECONNRESET) {
 		int got = recv_all(fd, len, 4, deadline);
 

@@ -39,4 +39,12 @@ bool ctl_session_closed(int fd);
 int ctl_call_fd(const char *path, int argc, char *const *argv, int fd, int timeout_ms,
 		struct strbuf *reply);
 
+/*
+ * As ctl_call_fd(), with nfds (at most CTL_MAX_FDS) descriptors sent in
+ * one message with the request's first bytes: the server hands them all,
+ * in this order, to the request. -E2BIG for more.
+ */
+int ctl_call_fds(const char *path, int argc, char *const *argv, const int *fds, unsigned int nfds,
+		 int timeout_ms, struct strbuf *reply);
+
 #endif

@@ -15,7 +15,10 @@
  *	OK\n<output>
  *	ERR <exit code> <message>\n<output>
  *
- * and closes the connection.
+ * and closes the connection. A one-shot request may carry up to
+ * CTL_MAX_FDS descriptors (SCM_RIGHTS, with its first bytes): the server
+ * hands them all to it, in order (vusbctl add: one per file the device
+ * names).
  *
  * A session carries many requests, for a program that drives devices at
  * a high rate (a connection per request costs more than the request).

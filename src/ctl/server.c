@@ -86,7 +86,7 @@ static ssize_t client_read(struct ctl_client *c)
 {
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(4 * sizeof(int))];
+		char buf[CMSG_SPACE(CTL_MAX_FDS * sizeof(int))];
 	} u;
 	struct iovec iov = { c->req + c->req_len, sizeof(c->req) - c->req_len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
@@ -121,9 +121,10 @@ static void client_ready(struct loop_io *io, uint32_t events, void *data);
 
 /*
  * Run one request, and append its reply (status line, output) to
- * `reply`. fd: a descriptor sent with it, or -1; the handler owns it.
+ * `reply`. fds: the nfds descriptors sent with it; the handler owns them.
  */
-static void answer(struct ctl_client *c, char *req, size_t len, int fd, struct strbuf *reply)
+static void answer(struct ctl_client *c, char *req, size_t len, int *fds, unsigned int nfds,
+		   struct strbuf *reply)
 {
 	struct strbuf out = { 0 }, err = { 0 };
 	char *argv[CTL_MAX_ARGS];
@@ -131,13 +132,12 @@ static void answer(struct ctl_client *c, char *req, size_t len, int fd, struct s
 
 	argc = ctl_request_parse(req, len, argv, CTL_MAX_ARGS);
 	if (argc <= 0) {
-		if (fd >= 0)
-			close(fd);
+		while (nfds)
+			close(fds[--nfds]);
 		code = EXIT_USAGE;
 		strbuf_printf(&err, "malformed request");
 	} else {
-		code = c->server->handler(argc, argv, fd, &out, &err, c->server->data);
-		fd = -1;
+		code = c->server->handler(argc, argv, fds, nfds, &out, &err, c->server->data);
 	}
 	if (code == 0) {
 		strbuf_printf(reply, "OK\n");
@@ -220,7 +220,7 @@ again:
 			fd = c->fds[0];
 			memmove(c->fds, c->fds + 1, --c->nfds * sizeof(c->fds[0]));
 		}
-		answer(c, c->req + off + 4, len, fd, &c->reply);
+		answer(c, c->req + off + 4, len, &fd, fd >= 0, &c->reply);
 		if (c->reply.err) {
 			client_free(c);
 			return;
@@ -300,10 +300,8 @@ static void client_ready(struct loop_io *io, uint32_t events, void *data)
 			/* Too long: refuse rather than act on half a request. */
 			c->req_len = 0;
 		}
-		/* One request: the first descriptor is its, the others none's. */
-		answer(c, c->req, c->req_len, c->nfds ? c->fds[0] : -1, &c->reply);
-		while (c->nfds > 1)
-			close(c->fds[--c->nfds]);
+		/* One request: every descriptor that came is its. */
+		answer(c, c->req, c->req_len, c->fds, c->nfds, &c->reply);
 		c->nfds = 0;
 		c->events = EPOLLOUT;
 		if (c->reply.err || loop_io_modify(c->io, c->events) < 0) {

@@ -14,14 +14,15 @@
 struct ctl_server;
 
 /*
- * Handle one request. `fd` is a file descriptor the client sent with it
- * (SCM_RIGHTS: a file it opened with its own rights, for storage's
- * insert), or -1; the handler owns it. Return 0 with the output in out,
- * or an exit code (EXIT_USAGE, EXIT_NO_DEVICE, ...) with a one-line
- * reason in err.
+ * Handle one request. `fds` are the nfds file descriptors the client sent
+ * with it (SCM_RIGHTS: files it opened with its own rights, for storage's
+ * insert or vusbctl add), oldest first: up to CTL_MAX_FDS for a one-shot
+ * request, at most one for a session's frame. The handler owns them.
+ * Return 0 with the output in out, or an exit code (EXIT_USAGE,
+ * EXIT_NO_DEVICE, ...) with a one-line reason in err.
  */
-typedef int (*ctl_handler)(int argc, char **argv, int fd, struct strbuf *out, struct strbuf *err,
-			   void *data);
+typedef int (*ctl_handler)(int argc, char **argv, int *fds, unsigned int nfds, struct strbuf *out,
+			   struct strbuf *err, void *data);
 
 /*
  * A listening socket of `type` (SOCK_STREAM, SOCK_SEQPACKET) at path,

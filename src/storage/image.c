@@ -618,7 +618,7 @@ int image_open(struct image *img, const char *path, const struct image_opts *o,
 }
 
 /* --create: a new sparse file; an existing one is never touched. */
-int image_create(const char *path, uint64_t size, struct strbuf *err)
+int image_create_fd(const char *path, uint64_t size, struct strbuf *err)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0644);
 	int r;
@@ -640,6 +640,15 @@ int image_create(const char *path, uint64_t size, struct strbuf *err)
 			      (unsigned long long)size, strerror(-r));
 		return r;
 	}
+	return fd;
+}
+
+int image_create(const char *path, uint64_t size, struct strbuf *err)
+{
+	int fd = image_create_fd(path, size, err);
+
+	if (fd < 0)
+		return fd;
 	close(fd);
 	return 0;
 }

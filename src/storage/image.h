@@ -98,4 +98,7 @@ int image_explain_open(const char *path, int r, bool want_write, struct strbuf *
 /* Create `path`, a sparse file of `size` bytes (--create). 0 or -errno, with err. */
 int image_create(const char *path, uint64_t size, struct strbuf *err);
 
+/* As image_create(), the new file left open read-write: the fd, or -errno with err. */
+int image_create_fd(const char *path, uint64_t size, struct strbuf *err);
+
 #endif

@@ -261,12 +261,6 @@ static int storage_create(struct usb_device **ret, const struct vusb_dev_opts *o
 				   "tool (genisoimage, xorriso)");
 		goto fail;
 	}
-	if (create && opts->has_file_fd) {
-		/* Made by its path, which only the one who names it may open. */
-		strbuf_printf(err, "--create is for vusb-attach: vusbctl add takes an IMAGE that "
-				   "exists");
-		goto fail;
-	}
 	if (create && !opts->positional) {
 		strbuf_printf(err, "--create needs the IMAGE to create");
 		goto fail;
@@ -322,7 +316,21 @@ static int storage_create(struct usb_device **ret, const struct vusb_dev_opts *o
 
 	/* The image last: nothing is created or locked for a device that
 	 * fails for another reason. */
-	if (create) {
+	if (create && opts->has_file_fd) {
+		/* Made by vusbctl add as its caller, sent: the size --create says. */
+		struct stat st;
+		int sent = vusb_dev_sent_fd(opts, NULL);
+
+		if (sent < 0 || fstat(sent, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    (uint64_t)st.st_size != size) {
+			r = -EINVAL;
+			strbuf_printf(err,
+				      "--create %s %s: the new image that came with the request "
+				      "is not a regular file of %llu bytes",
+				      create, opts->positional, (unsigned long long)size);
+			goto fail;
+		}
+	} else if (create) {
 		r = image_create(opts->positional, size, err);
 		if (r < 0)
 			goto fail;
@@ -334,6 +342,12 @@ static int storage_create(struct usb_device **ret, const struct vusb_dev_opts *o
 		if (fd < -1) {
 			r = fd;
 			strbuf_printf(err, "%s: %s", opts->positional, strerror(-r));
+			goto fail;
+		}
+		if (fd == -1 && opts->has_file_fd) {
+			r = -EBADF;
+			strbuf_printf(err, "%s: the file did not come with the request",
+				      opts->positional);
 			goto fail;
 		}
 		r = image_open_fd(&s->img, fd, opts->positional, &s->io, err);

@@ -26,14 +26,28 @@ const char *vusb_dev_opt(const struct vusb_dev_opts *opts, const char *name)
 	return NULL;
 }
 
+int vusb_dev_sent_fd(const struct vusb_dev_opts *opts, const char *opt)
+{
+	unsigned int i;
+
+	if (!opts->has_file_fd)
+		return -1;
+	for (i = 0; i < opts->nfiles && i < VUSB_MAX_FILE_FDS; i++) {
+		const char *o = opts->files[i].opt;
+
+		if (opt ? o && strcmp(o, opt) == 0 : !o)
+			return opts->files[i].fd;
+	}
+	return -1;
+}
+
 int vusb_dev_file_fd(const struct vusb_dev_opts *opts, const char *opt)
 {
-	int fd;
+	int fd = vusb_dev_sent_fd(opts, opt);
 
-	if (!opts->has_file_fd || (opt ? !opts->file_opt || strcmp(opts->file_opt, opt) != 0 :
-					 opts->file_opt != NULL))
+	if (fd < 0)
 		return -1;
-	fd = fcntl(opts->file_fd, F_DUPFD_CLOEXEC, 3);
+	fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	return fd < 0 ? -errno : fd;
 }
 

@@ -16,6 +16,7 @@
 
 #define VUSB_MAX_MODEL_OPTS 16
 #define VUSB_MAX_FAULT_OPTS 8 /* --fault SPEC, per device */
+#define VUSB_MAX_FILE_FDS 4 /* files a device names, sent as descriptors */
 
 struct loop;
 
@@ -38,15 +39,18 @@ struct vusb_dev_opts {
 	enum usb_speed speed; /* USB_SPEED_UNKNOWN: the model's default */
 	const char *positional; /* the model's argument ("disk.img"), or NULL */
 	/*
-	 * has_file_fd: the one file the device names, its positional argument
-	 * (file_opt NULL) or the model option file_opt ("--report-descriptor"),
-	 * is already open as file_fd (sent by vusbctl, opened with its
-	 * caller's rights); the model takes a dup() of it and never opens the
-	 * path itself.
+	 * has_file_fd: the files the device names were opened by someone else
+	 * (vusbctl, with its caller's rights) and came as descriptors: files[i]
+	 * is the one of model option opt ("--flash"; NULL: the positional
+	 * argument). The model takes a dup() of each (vusb_dev_file_fd) and
+	 * never opens a path itself.
 	 */
 	bool has_file_fd;
-	const char *file_opt;
-	int file_fd;
+	struct {
+		const char *opt;
+		int fd;
+	} files[VUSB_MAX_FILE_FDS];
+	unsigned int nfiles;
 	/* Model options as given: value "" for a flag. */
 	struct {
 		const char *name;
@@ -80,9 +84,13 @@ const char *vusb_dev_opt(const struct vusb_dev_opts *opts, const char *name);
 /*
  * A copy (close-on-exec) of the descriptor sent for the file of option
  * `opt` (NULL: the positional argument), or -1 when none was sent: the
- * model then opens the path itself. -errno when the copy fails.
+ * model then opens the path itself (unless has_file_fd: then the option
+ * names no file). -errno when the copy fails.
  */
 int vusb_dev_file_fd(const struct vusb_dev_opts *opts, const char *opt);
+
+/* The descriptor itself (not a copy) sent for `opt`, as above, or -1. */
+int vusb_dev_sent_fd(const struct vusb_dev_opts *opts, const char *opt);
 
 /*
  * A command: `vusbctl NAME move 10 20` runs the "move" entry of NAME's

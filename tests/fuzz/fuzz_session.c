@@ -15,13 +15,13 @@
 
 static struct ctl_server *srv;
 
-static int echo(int argc, char **argv, int fd, struct strbuf *out, struct strbuf *err,
-		void *data)
+static int echo(int argc, char **argv, int *fds, unsigned int nfds, struct strbuf *out,
+		struct strbuf *err, void *data)
 {
 	int i;
 
-	if (fd >= 0)
-		close(fd);
+	while (nfds)
+		close(fds[--nfds]);
 	if (argc > 0 && strcmp(argv[0], "fail") == 0) {
 		strbuf_printf(err, "failed\nsecond line");
 		return EXIT_FAILURE_;

@@ -122,7 +122,7 @@ fi
 begin "a misspelt device, an unknown option, two devices: exit 2 with the reason"
 ok=1
 for spec in "mousse" "mouse --speeed high" "mouse keyboard" "storage $tmp/disk.img --create 1M" \
-	"serial --exec /bin/sh" "fomu --flash $tmp/f.bin" "mouse --capture $tmp/c.pcapng"; do
+	"serial --exec /bin/sh" "mouse --capture -"; do
 	# shellcheck disable=SC2086
 	ctl bad2 add $spec
 	if [ $rc != 2 ] || [ ! -s "$tmp/bad2.err" ]; then
@@ -134,6 +134,7 @@ done
 if [ $ok = 1 ] && grep -q "did you mean 'mouse'" "$tmp/bad2.all" &&
 	grep -q 'run vusbctl add again for another' "$tmp/bad2.all" &&
 	grep -q -- '--exec runs a command' "$tmp/bad2.all" &&
+	grep -q 'disk.img exists already: --create makes a new image' "$tmp/bad2.all" &&
 	[ "$(devlist "$port")" = "1-1 vusb/mouse0 1-2 vusb/storage0 " ]; then
 	pass
 else
@@ -229,6 +230,79 @@ if [ $rc = 0 ] && [ -n "$hbus" ] && grep -qE "^ +$hbus: .*" "$tmp/hid.list" &&
 	pass
 else
 	fail "exit $rc" "$(cat "$tmp/hid1.out" "$tmp/hid1.err" "$tmp/hid.list" "$tmp/hid2.out")"
+fi
+
+begin "fomu --flash: a new file is made as the caller, 2 MiB erased; a short one refused, unchanged"
+printf 'hello\n' >"$tmp/short.bin"
+ctl fl1 add fomu --flash "$tmp/short.bin"
+rc1=$rc
+ctl fl2 add fomu --flash "$tmp/new.flash"
+fbus=$(sed -n 's/^fomu0: exported, busid //p' "$tmp/fl2.out")
+if [ $rc1 = 2 ] && grep -q 'short.bin has 6 bytes, not the 2097152 of a flash image' "$tmp/fl1.err" &&
+	[ "$(cat "$tmp/short.bin")" = hello ] && [ $rc = 0 ] && [ -n "$fbus" ] &&
+	[ "$(stat -c %s "$tmp/new.flash")" = 2097152 ] &&
+	[ "$(od -An -tx1 -N4 "$tmp/new.flash" | tr -d ' ')" = ffffffff ] &&
+	"$vusbctl" list | grep -qE "^fomu0 +fomu "; then
+	pass
+else
+	fail "exit $rc1, $rc" "$(cat "$tmp/fl1.err" "$tmp/fl2.out" "$tmp/fl2.err")"
+fi
+
+begin "fomu --firmware ELF --flash: both sent; the firmware runs; a refused add leaves no new file"
+ctl fw1 add fomu --firmware "$top/tests/fomu/fw.elf" --flash "$tmp/fw.flash"
+rc1=$rc
+# The same flash file again: the instance refuses (locked), vusbctl made nothing new.
+ctl fw2 add fomu --flash "$tmp/fw.flash"
+rc2=$rc
+ctl fw3 add fomu --soc v1 --flash "$tmp/made-then-refused.flash"
+if [ $rc1 = 0 ] && grep -qE '^fomu1: exported' "$tmp/fw1.out" &&
+	"$vusbctl" list | grep -qE "^fomu1 .*firmware" && [ $rc2 != 0 ] &&
+	grep -q 'in use by another device' "$tmp/fw2.err" && [ $rc = 2 ] &&
+	grep -q -- '--soc chooses the gateware' "$tmp/fw3.err" && [ ! -e "$tmp/made-then-refused.flash" ]; then
+	pass
+else
+	fail "exit $rc1, $rc2, $rc" "$(cat "$tmp/fw1.out" "$tmp/fw1.err" "$tmp/fw2.err" "$tmp/fw3.err")" \
+		"$("$vusbctl" list)" "$(ls "$tmp")"
+fi
+"$vusbctl" remove fomu0 >/dev/null
+"$vusbctl" remove fomu1 >/dev/null
+
+begin "storage --create SIZE IMAGE: made as the caller, an importer reads it; refused: removed again"
+ctl cr1 add storage --create 64K "$tmp/created.img"
+cbus=$(sed -n 's/^storage[0-9]*: exported, busid //p' "$tmp/cr1.out")
+ctl cr2 add storage --create 64K "$tmp/cd-refused.img" --cdrom
+if [ -n "$cbus" ] && [ "$(stat -c %s "$tmp/created.img")" = 65536 ] &&
+	python3 "$import" "$port" "$cbus" 3 >"$tmp/cimp.out" 2>&1 &&
+	grep -q "^read10 lba 3 ok 00000000" "$tmp/cimp.out" &&
+	[ $rc = 2 ] && grep -q -- '--create makes a disk image' "$tmp/cr2.err" &&
+	[ ! -e "$tmp/cd-refused.img" ]; then
+	pass
+else
+	fail "exit $rc" "$(cat "$tmp/cr1.out" "$tmp/cr1.err" "$tmp/cimp.out" "$tmp/cr2.err")" "$(ls "$tmp")"
+fi
+"$vusbctl" remove "$(sed -n 's/^\(storage[0-9]*\): exported.*/\1/p' "$tmp/cr1.out")" >/dev/null
+
+begin "--capture FILE: written as the caller's file; tshark reads the importer's session"
+if ! command -v tshark >/dev/null; then
+	fail "tshark is missing (scripts/install-deps --test)"
+else
+	echo "an old capture" >"$tmp/add.pcapng"
+	ctl cap0 add storage "$tmp/missing.img" --capture "$tmp/add.pcapng"
+	rc0=$rc
+	old=$(cat "$tmp/add.pcapng")
+	ctl cap1 add storage "$tmp/disk.img" --ro --capture "$tmp/add.pcapng"
+	kbus=$(sed -n 's/^storage[0-9]*: exported, busid //p' "$tmp/cap1.out")
+	kname=$(sed -n 's/^\(storage[0-9]*\): exported, busid .*/\1/p' "$tmp/cap1.out")
+	python3 "$import" "$port" "$kbus" 3 >"$tmp/kimp.out" 2>&1
+	"$vusbctl" remove "$kname" >/dev/null
+	n=$(tshark -r "$tmp/add.pcapng" -Y usb 2>/dev/null | wc -l)
+	if [ $rc0 = 2 ] && [ "$old" = "an old capture" ] && [ $rc = 0 ] &&
+		grep -q "capturing to $tmp/add.pcapng" "$tmp/cap1.out" &&
+		grep -q "^read10 lba 3 ok" "$tmp/kimp.out" && [ "$n" -gt 4 ]; then
+		pass
+	else
+		fail "exit $rc0, $rc; $n usb frames" "old: $old" "$(cat "$tmp/cap1.out" "$tmp/cap1.err" "$tmp/kimp.out")"
+	fi
 fi
 
 begin "the instance started empty runs on when its last device is removed"

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -63,33 +64,53 @@ static int parse(const char *line, struct cli *c, struct strbuf *err)
 
 static void parse_accepts(void **state)
 {
+	struct add_file f[ADD_MAX_FILES];
 	struct strbuf err = { 0 };
 	static struct cli c;
-	const char *opt;
 
 	assert_int_equal(parse("add mouse", &c, &err), 0);
 	assert_int_equal(c.ndevices, 1);
 	assert_string_equal(c.devices[0].model->name, "mouse");
 	assert_int_equal(parse("add storage disk.img --ro --name d", &c, &err), 0);
 	assert_string_equal(c.devices[0].opts.positional, "disk.img");
-	assert_false(add_wants_write(&c.devices[0]));
+	assert_false(add_image_writes(&c.devices[0]));
 	assert_int_equal(parse("add storage disk.img", &c, &err), 0);
-	assert_true(add_wants_write(&c.devices[0]));
+	assert_true(add_image_writes(&c.devices[0]));
+	assert_int_equal(add_files(&c.devices[0], f), 1);
+	assert_int_equal(f[0].how, ADD_FILE_IMAGE_RW);
 	assert_int_equal(parse("add keyboard --count 3", &c, &err), 0);
 	assert_int_equal(c.devices[0].count, 3);
 	/* --local: whether the instance listens is its own to say. */
 	assert_int_equal(parse("add mouse --local", &c, &err), 0);
 	assert_true(c.devices[0].local);
-	/* The one file sent: the image, or a report descriptor. */
+	/* Every file sent, in order, each opened as its option needs. */
 	assert_int_equal(parse("add storage disk.img --ro", &c, &err), 0);
-	assert_string_equal(add_file(&c.devices[0], &opt), "disk.img");
-	assert_null(opt);
+	assert_int_equal(add_files(&c.devices[0], f), 1);
+	assert_string_equal(f[0].path, "disk.img");
+	assert_string_equal(f[0].tag, "IMAGE");
+	assert_null(f[0].opt);
+	assert_int_equal(f[0].how, ADD_FILE_READ);
 	assert_int_equal(parse("add hid --report-descriptor rd.hex --interval 4", &c, &err), 0);
-	assert_string_equal(add_file(&c.devices[0], &opt), "rd.hex");
-	assert_string_equal(opt, "--report-descriptor");
-	assert_false(add_wants_write(&c.devices[0]));
+	assert_int_equal(add_files(&c.devices[0], f), 1);
+	assert_string_equal(f[0].path, "rd.hex");
+	assert_string_equal(f[0].opt, "--report-descriptor");
+	assert_int_equal(f[0].how, ADD_FILE_READ);
 	assert_int_equal(parse("add mouse", &c, &err), 0);
-	assert_null(add_file(&c.devices[0], &opt));
+	assert_int_equal(add_files(&c.devices[0], f), 0);
+	assert_int_equal(
+		parse("add fomu --flash f.bin --firmware f.elf --capture c.pcapng", &c, &err), 0);
+	assert_int_equal(add_files(&c.devices[0], f), 3);
+	assert_string_equal(f[0].tag, "--flash");
+	assert_int_equal(f[0].how, ADD_FILE_FLASH);
+	assert_string_equal(f[1].tag, "--firmware");
+	assert_string_equal(f[1].path, "f.elf");
+	assert_int_equal(f[1].how, ADD_FILE_READ);
+	assert_string_equal(f[2].tag, "--capture");
+	assert_string_equal(f[2].path, "c.pcapng");
+	assert_int_equal(f[2].how, ADD_FILE_CAPTURE);
+	assert_int_equal(parse("add storage new.img --create 1M", &c, &err), 0);
+	assert_int_equal(add_files(&c.devices[0], f), 1);
+	assert_int_equal(f[0].how, ADD_FILE_CREATE);
 	/* DEVICE --help: the device's help, answered by vusbctl. */
 	assert_int_equal(parse("add storage --help", &c, &err), 0);
 	assert_true(c.help);
@@ -109,11 +130,8 @@ static void parse_refuses(void **state)
 		{ "add mouse -v", "not vusb-attach's own" },
 		{ "add mouse --speed warp", "speed" },
 		{ "add mouse --pidfile x", "belongs before the devices" },
-		{ "add mouse --capture x.pcapng", "capture start FILE" },
+		{ "add mouse --capture -", "not to standard output" },
 		{ "add serial --exec sh", "--exec runs a command" },
-		{ "add storage x.img --create 1M", "--create is for vusb-attach" },
-		{ "add fomu --flash f.bin", "--flash names a file" },
-		{ "add fomu --firmware f.elf", "--firmware names a file" },
 	};
 	struct strbuf err = { 0 };
 	static struct cli c;
@@ -194,10 +212,11 @@ static int with_client(struct loop *loop, int (*fn)(const char *path, void *data
 	return c.result;
 }
 
-/* One request: argv as a line, fd (or -1) sent along; the reply's code, body, message. */
+/* One request: argv as a line, nfds descriptors sent along; the reply's code, body, message. */
 struct call {
 	const char *line;
-	int fd;
+	int fds[CTL_MAX_FDS];
+	unsigned int nfds;
 	int code;
 	char body[512];
 	char msg[512];
@@ -214,7 +233,7 @@ static int do_call(const char *path, void *data)
 	snprintf(buf, sizeof(buf), "%s", c->line);
 	for (tok = strtok_r(buf, " ", &save); tok && argc < 32; tok = strtok_r(NULL, " ", &save))
 		argv[argc++] = tok;
-	r = ctl_call_fd(path, argc, argv, c->fd, 5000, &reply);
+	r = ctl_call_fds(path, argc, argv, c->fds, c->nfds, 5000, &reply);
 	if (r < 0)
 		return r;
 	if (ctl_reply_parse(reply.buf, reply.len, &c->code, &msg, &body) < 0)
@@ -225,15 +244,22 @@ static int do_call(const char *path, void *data)
 	return 0;
 }
 
-static struct call *call(struct loop *loop, const char *path, const char *line, int fd)
+static struct call *call_fds(struct loop *loop, const char *path, const char *line, const int *fds,
+			     unsigned int nfds)
 {
 	static struct call c;
 
 	memset(&c, 0, sizeof(c));
 	c.line = line;
-	c.fd = fd;
+	memcpy(c.fds, fds, nfds * sizeof(*fds));
+	c.nfds = nfds;
 	assert_int_equal(with_client(loop, do_call, path, &c), 0);
 	return &c;
+}
+
+static struct call *call(struct loop *loop, const char *path, const char *line, int fd)
+{
+	return call_fds(loop, path, line, &fd, fd >= 0);
 }
 
 static int image(const char *text)
@@ -285,7 +311,7 @@ static void add_remove(void **state)
 	/* The descriptor is the image; the path is only a name to show,
 	 * never opened (there is nothing there). */
 	fd = image("FROM THE DESCRIPTOR");
-	c = call(loop, sock, "add storage /nonexistent/disk.img", fd);
+	c = call(loop, sock, "add --fds=IMAGE storage /nonexistent/disk.img", fd);
 	close(fd);
 	assert_int_equal(c->code, 0);
 	assert_string_equal(c->body, "storage0: exported, busid 1-2\n");
@@ -301,7 +327,8 @@ static void add_remove(void **state)
 	/* A report descriptor by descriptor too (a boot mouse's, in hex). */
 	fd = image(boot_mouse_rd);
 	assert_int_equal(ftruncate(fd, (off_t)strlen(boot_mouse_rd)), 0);
-	c = call(loop, sock, "add hid --report-descriptor /nonexistent/rd.hex", fd);
+	c = call(loop, sock,
+		 "add --fds=--report-descriptor hid --report-descriptor /nonexistent/rd.hex", fd);
 	close(fd);
 	assert_int_equal(c->code, 0);
 	assert_string_equal(c->body, "hid0: exported, busid 1-3\n");
@@ -337,6 +364,145 @@ static void add_remove(void **state)
 	strbuf_free(&err);
 }
 
+/* An empty file of `size` bytes opened with `flags` (O_RDWR, O_RDONLY...). */
+static int blank(off_t size, int flags)
+{
+	char file[] = "/tmp/vusb-add-blank-XXXXXX";
+	int fd = mkstemp(file), r;
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, size), 0);
+	r = open(file, flags | O_CLOEXEC);
+	assert_true(r >= 0);
+	unlink(file);
+	close(fd);
+	return r;
+}
+
+/*
+ * Every file a device names comes as a descriptor tagged with its option:
+ * the count, the tags and what each descriptor is are checked; fomu's
+ * --firmware and --flash, storage's --create and --capture are served
+ * from what came.
+ */
+static void files(void **state)
+{
+	struct server_config cfg = { 0 };
+	struct strbuf err = { 0 };
+	struct stat st;
+	struct loop *loop;
+	struct vusb *v;
+	struct call *c;
+	const char *sock;
+	char proc[64];
+	uint8_t b[16];
+	int fd[3], rd;
+
+	assert_int_equal(loop_new(&loop), 0);
+	assert_int_equal(vusb_new(loop, NULL, &v), 0);
+	vusb_set_stay(v);
+	assert_int_equal(vusb_listen(v, &err), 0);
+	assert_int_equal(server_parse_listen("127.0.0.1:0", &cfg.listen), 0);
+	assert_int_equal(vusb_serve(v, &cfg), 0);
+	sock = vusb_ctl_path(v);
+
+	/* Untagged, mistagged, too many, the wrong kind: refused, nothing made. */
+	fd[0] = image("X");
+	c = call(loop, sock, "add storage /x.img --ro", fd[0]);
+	assert_int_equal(c->code, EXIT_USAGE);
+	assert_non_null(strstr(c->msg, "says 0 files but carries 1 descriptors"));
+	c = call(loop, sock, "add --fds=--flash storage /x.img --ro", fd[0]);
+	assert_int_equal(c->code, EXIT_USAGE);
+	assert_non_null(strstr(c->msg, "tagged '--flash', but the file there is IMAGE's"));
+	fd[1] = image("Y");
+	c = call_fds(loop, sock, "add --fds=IMAGE,IMAGE storage /x.img --ro", fd, 2);
+	assert_int_equal(c->code, EXIT_USAGE);
+	assert_non_null(strstr(c->msg, "names 1 file, but the request carries 2"));
+	close(fd[1]);
+	close(fd[0]);
+	fd[0] = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	c = call(loop, sock, "add --fds=IMAGE storage /x.img --ro", fd[0]);
+	close(fd[0]);
+	assert_int_equal(c->code, EXIT_USAGE);
+	assert_non_null(strstr(c->msg, "not a regular file or a block device"));
+	/* An image served writable must come writable. */
+	fd[0] = blank(65536, O_RDONLY);
+	c = call(loop, sock, "add --fds=IMAGE storage /x.img", fd[0]);
+	close(fd[0]);
+	assert_int_equal(c->code, EXIT_USAGE);
+	assert_non_null(strstr(c->msg, "not open for writing"));
+	assert_int_equal(vusb_count(v), 0);
+
+	/* --create: the new file vusbctl made, of the size asked. */
+	fd[0] = blank(1 << 20, O_RDWR);
+	c = call(loop, sock, "add --fds=IMAGE storage /new.img --create 512K", fd[0]);
+	assert_int_equal(c->code, EXIT_USAGE);
+	assert_non_null(strstr(c->msg, "not a regular file of 524288 bytes"));
+	c = call(loop, sock, "add --fds=IMAGE storage /new.img --create 1M", fd[0]);
+	close(fd[0]);
+	assert_int_equal(c->code, 0);
+	assert_string_equal(c->body, "storage0: exported, busid 1-1\n");
+	c = call(loop, sock, "list", -1);
+	assert_non_null(strstr(c->body, "/new.img 1 MiB rw"));
+
+	/* --flash: a new (empty) file is filled erased; a short one is never padded. */
+	fd[0] = blank(6, O_RDWR);
+	c = call(loop, sock, "add --fds=--flash fomu --flash /f.bin", fd[0]);
+	assert_int_equal(c->code, EXIT_USAGE);
+	assert_non_null(strstr(c->msg, "has 6 bytes, not the 2097152 of a flash image"));
+	assert_int_equal(fstat(fd[0], &st), 0);
+	assert_int_equal(st.st_size, 6);
+	close(fd[0]);
+	fd[0] = blank(0, O_RDONLY);
+	c = call(loop, sock, "add --fds=--flash fomu --flash /f.bin", fd[0]);
+	close(fd[0]);
+	assert_int_equal(c->code, EXIT_USAGE);
+	assert_non_null(strstr(c->msg, "not open for writing"));
+	fd[0] = blank(0, O_RDWR);
+	c = call(loop, sock, "add --fds=--flash fomu --flash /f.bin", fd[0]);
+	assert_int_equal(c->code, 0);
+	assert_string_equal(c->body, "fomu0: exported, busid 1-2\n");
+	assert_int_equal(fstat(fd[0], &st), 0);
+	assert_int_equal(st.st_size, 2 * 1024 * 1024);
+	assert_int_equal(pread(fd[0], b, sizeof(b), 4096), (ssize_t)sizeof(b));
+	assert_int_equal(b[0], 0xff);
+	close(fd[0]);
+
+	/* --firmware and --flash and --capture: three descriptors, in order. */
+	fd[0] = blank(0, O_RDWR);
+	fd[1] = open("tests/fomu/fw.elf", O_RDONLY | O_CLOEXEC);
+	assert_true(fd[1] >= 0);
+	fd[2] = blank(0, O_WRONLY);
+	c = call_fds(loop, sock,
+		     "add --fds=--flash,--firmware,--capture fomu --flash /f2.bin --firmware "
+		     "/nonexistent/fw.elf --capture /c.pcapng",
+		     fd, 3);
+	assert_int_equal(c->code, 0);
+	assert_string_equal(c->body, "fomu1: exported, busid 1-3\nfomu1: capturing to /c.pcapng\n");
+	c = call(loop, sock, "list", -1);
+	assert_non_null(strstr(c->body, "firmware"));
+	/* The capture has begun: a pcapng section header block. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd[2]);
+	rd = open(proc, O_RDONLY | O_CLOEXEC);
+	assert_true(rd >= 0);
+	assert_int_equal(pread(rd, b, 4, 0), 4);
+	assert_memory_equal(b, "\x0a\x0d\x0d\x0a", 4);
+	close(rd);
+	close(fd[0]);
+	close(fd[1]);
+	close(fd[2]);
+	/* A firmware that is no ELF: refused by the model, nothing kept. */
+	fd[0] = image("not an elf");
+	c = call(loop, sock, "add --fds=--firmware fomu --firmware /bad.elf", fd[0]);
+	close(fd[0]);
+	assert_int_equal(c->code, EXIT_USAGE);
+	assert_int_equal(vusb_count(v), 3);
+
+	vusb_free(v);
+	loop_free(loop);
+	strbuf_free(&err);
+}
+
 /* Without --listen or vhci_hcd there is nowhere to put a device. */
 static void nowhere(void **state)
 {
@@ -347,7 +513,7 @@ static void nowhere(void **state)
 
 	assert_int_equal(loop_new(&loop), 0);
 	assert_int_equal(vusb_new(loop, NULL, &v), 0);
-	assert_int_equal(vusb_ctl_handle(2, argv, -1, &out, &err, v), EXIT_USAGE);
+	assert_int_equal(vusb_ctl_handle(2, argv, NULL, 0, &out, &err, v), EXIT_USAGE);
 	assert_non_null(strstr(strbuf_str(&err), "no vhci_hcd"));
 	assert_int_equal(vusb_count(v), 0);
 	vusb_free(v);
@@ -359,11 +525,9 @@ static void nowhere(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parse_accepts),
-		cmocka_unit_test(parse_refuses),
-		cmocka_unit_test(empty_start),
-		cmocka_unit_test(add_remove),
-		cmocka_unit_test(nowhere),
+		cmocka_unit_test(parse_accepts), cmocka_unit_test(parse_refuses),
+		cmocka_unit_test(empty_start),	 cmocka_unit_test(add_remove),
+		cmocka_unit_test(files),	 cmocka_unit_test(nowhere),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -43,19 +43,20 @@ static int teardown(void **state)
 }
 
 /* Echo the arguments (and what a passed file holds) back, fail "fail", count calls. */
-static int handler(int argc, char **argv, int fd, struct strbuf *out, struct strbuf *err,
-		   void *data)
+static int handler(int argc, char **argv, int *fds, unsigned int nfds, struct strbuf *out,
+		   struct strbuf *err, void *data)
 {
 	int *calls = data, i;
+	unsigned int k;
 
 	(*calls)++;
-	if (fd >= 0) {
+	for (k = 0; k < nfds; k++) {
 		char buf[64];
-		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+		ssize_t n = pread(fds[k], buf, sizeof(buf) - 1, 0);
 
 		buf[n > 0 ? n : 0] = '\0';
 		strbuf_printf(out, "[fd:%s]", buf);
-		close(fd);
+		close(fds[k]);
 	}
 	if (strcmp(argv[0], "fail") == 0) {
 		strbuf_printf(err, "it failed\nsecond line dropped");
@@ -167,6 +168,35 @@ static int client_fd(const char *path)
 	if (ctl_reply_parse(reply.buf, reply.len, &code, &msg, &body) < 0)
 		return 11;
 	code = code != 0 || strcmp(body, "[fd:hello][storage0][insert][x.img]\n") != 0 ? 12 : 0;
+	strbuf_free(&reply);
+	return code;
+}
+
+/* Several files go along with one request, in order; more than CTL_MAX_FDS do not go. */
+static int client_fds(const char *path)
+{
+	char *argv[] = { "add", "fomu" };
+	struct strbuf reply = { 0 };
+	const char *msg, *body;
+	int code, i, fds[CTL_MAX_FDS + 1];
+
+	for (i = 0; i < CTL_MAX_FDS + 1; i++) {
+		char file[] = "/tmp/vusb-test-ctl-XXXXXX";
+
+		fds[i] = mkstemp(file);
+		if (fds[i] < 0 || write(fds[i], "abcde" + i, 1) != 1)
+			return 13;
+		unlink(file);
+	}
+	if (ctl_call_fds(path, 2, argv, fds, CTL_MAX_FDS + 1, 5000, &reply) != -E2BIG)
+		return 14;
+	if (ctl_call_fds(path, 2, argv, fds, 3, 5000, &reply) < 0)
+		return 10;
+	for (i = 0; i < CTL_MAX_FDS + 1; i++)
+		close(fds[i]);
+	if (ctl_reply_parse(reply.buf, reply.len, &code, &msg, &body) < 0)
+		return 11;
+	code = code != 0 || strcmp(body, "[fd:a][fd:b][fd:c][add][fomu]\n") != 0 ? 12 : 0;
 	strbuf_free(&reply);
 	return code;
 }
@@ -333,6 +363,8 @@ static void serve(void **state)
 	assert_int_equal(calls, 3 + 200 + 3);
 	assert_int_equal(with_client(loop, client_pipelined_fd, ctl_server_path(s)), 0);
 	assert_int_equal(calls, 3 + 200 + 3 + 2);
+	assert_int_equal(with_client(loop, client_fds, ctl_server_path(s)), 0);
+	assert_int_equal(calls, 3 + 200 + 3 + 2 + 1);
 	ctl_server_free(s);
 	loop_free(loop);
 }

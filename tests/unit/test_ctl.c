@@ -341,7 +341,7 @@ static void insert_needs_descriptor(void **state)
 	assert_int_equal(vusb_add(v, vusb_model_find("storage"), &o, &err), 0);
 
 	/* The raw request a custom client can send: no descriptor. */
-	assert_int_equal(vusb_ctl_handle(3, argv, -1, &out, &err, v), EXIT_USAGE);
+	assert_int_equal(vusb_ctl_handle(3, argv, NULL, 0, &out, &err, v), EXIT_USAGE);
 	assert_non_null(strstr(strbuf_str(&err), "storage0: insert needs the file sent"));
 	assert_int_equal(run(v, false, &out, &err, "list"), 0);
 	assert_non_null(strstr(strbuf_str(&out), "no medium"));
@@ -352,7 +352,7 @@ static void insert_needs_descriptor(void **state)
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	assert_true(fd >= 0);
 	strbuf_reset(&err);
-	assert_int_equal(vusb_ctl_handle(3, argv, fd, &out, &err, v), 0);
+	assert_int_equal(vusb_ctl_handle(3, argv, &fd, 1, &out, &err, v), 0);
 	assert_int_equal(run(v, false, &out, &err, "storage0 eject"), 0);
 	assert_int_equal(run(v, true, &out, &err, line), 0);
 	assert_int_equal(run(v, false, &out, &err, "list"), 0);
