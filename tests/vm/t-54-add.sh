@@ -6,9 +6,11 @@
 # gone, the port free, the image's lock given back); a member of group
 # vusb adds a mouse but not a file only root may read; a bad spec is
 # refused with exit 2 and takes no port; someone outside the group
-# cannot add.
+# cannot add. Files a device names are made or opened by vusbctl as its
+# caller: a member's Fomu --flash file that dfu-util writes, a member's
+# storage --create image that the host formats.
 . /vusb/tests/lib.sh
-need_cmd vusb-attach vusbctl evread lsusb su
+need_cmd vusb-attach vusbctl evread lsusb su dfu-util mkfs.vfat fsck.vfat strings cmp stat
 need_module vhci-hcd usb-storage sd_mod
 
 T=$((20 * VM_SLOW))
@@ -160,6 +162,51 @@ check "... and the member removes it" su -s /bin/sh tester -c 'vusbctl remove ke
 su -s /bin/sh outsider -c "vusbctl add --instance $pid mouse" >/tmp/b5.out 2>&1
 rc=$?
 check "someone outside group vusb cannot add: exit 5 ($rc)" test $rc -eq 5
+check "... no port was taken" wait_for $T ports_back
+
+# --- files made by vusbctl add as its caller, after the drop -----------------------
+# A member of group vusb adds a Fomu whose --flash file vusbctl creates as
+# that member; dfu-util writes it through the kernel.
+head -c 3000 /dev/urandom >/tmp/dl.bin
+su -s /bin/sh tester -c 'vusbctl add fomu --flash /tmp/tester.flash' >/tmp/f1.out 2>&1
+check_match "a member's vusbctl add fomu --flash NEW: attached" '^fomu0: attached, port [0-9]+$' cat /tmp/f1.out
+check_match "... the flash file is the member's, 2 MiB" '^tester 2097152$' stat -c '%U %s' /tmp/tester.flash
+check "... the kernel enumerates the bootloader" wait_for $T sh -c 'dfu-util -l 2>/dev/null | grep -q "Found DFU: \[1209:5bf0\]"'
+dfu-util -D /tmp/dl.bin >/tmp/f2.out 2>&1
+rc=$?
+check "... dfu-util -D writes it (exit $rc)" test $rc -eq 0
+check "... the image is in the member's flash file at the user offset" sh -c \
+	'dd if=/tmp/tester.flash bs=4096 skip=64 count=1 2>/dev/null | head -c 3000 | cmp -s - /tmp/dl.bin'
+check "vusbctl remove fomu0" vusbctl remove fomu0
+printf 'hello\n' >/tmp/short.flash
+chown tester /tmp/short.flash
+su -s /bin/sh tester -c 'vusbctl add fomu --flash /tmp/short.flash' >/tmp/f3.out 2>&1
+rc=$?
+check "a 6-byte --flash file is refused: exit 2 ($rc)" test $rc -eq 2
+check "... and left as it was" test "$(cat /tmp/short.flash)" = hello
+
+# storage --create: the new image is the member's, and the host formats it.
+su -s /bin/sh tester -c 'vusbctl add storage --create 8M /tmp/tester.img' >/tmp/c1.out 2>&1
+check_match "a member's vusbctl add storage --create 8M IMAGE: attached" \
+	'^storage0: attached, port [0-9]+$' cat /tmp/c1.out
+check_match "... the image is the member's, 8 MiB" '^tester 8388608$' stat -c '%U %s' /tmp/tester.img
+wait_for $T is_ready storage0
+cbus=$(busid storage0)
+if [ -n "$cbus" ] && wait_for $T disk_of "$cbus"; then
+	cdisk=/dev/$(disk_of "$cbus")
+	ok "... usb-storage and sd made a disk ($cdisk)"
+	check "... mkfs.vfat formats it" mkfs.vfat "$cdisk"
+	check "... fsck.vfat reads it back" fsck.vfat -n "$cdisk"
+	check "vusbctl remove storage0" vusbctl remove storage0
+	check_match "... the FAT boot sector is in the member's file" 'FAT' sh -c \
+		'dd if=/tmp/tester.img bs=512 count=1 2>/dev/null | strings'
+else
+	fail "... usb-storage and sd made a disk" "busid '$cbus'" "$(vusbctl list)" "$(dmesg | tail -n 20)"
+	vusbctl remove storage0
+fi
+su -s /bin/sh tester -c 'vusbctl add storage --create 1M /tmp/tester.img' >/tmp/c2.out 2>&1
+rc=$?
+check "--create of an image that exists: exit 2 ($rc)" test $rc -eq 2
 check "... no port was taken" wait_for $T ports_back
 
 kill "$pid"
