@@ -80,6 +80,8 @@ struct vusb {
 	int (*claim)(const char *name, void *data);
 	/* ... and listen at its report socket there: the socket, or -errno */
 	int (*report_listen)(const char *name, void *data);
+	/* ... and link NAME.tty to its terminal there: 0 or -errno */
+	int (*tty_link)(const char *name, const char *pts, void *data);
 	void *claim_data;
 	struct server *server; /* --listen */
 	const struct allowuser *allowuser; /* --allow-user; NULL: no check */

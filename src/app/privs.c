@@ -233,6 +233,49 @@ static int listen_report(const char *devdir, const char *name, const char *sock)
 	return fd;
 }
 
+/*
+ * Link devdir/NAME.tty to the terminal `pts` ("/dev/pts/N", a character
+ * device) for a serial device added after the drop, its name linked to
+ * our server first. Only nothing, or a link to another pts (an instance
+ * that is gone had the name), is replaced. 0 or -errno.
+ */
+static int link_tty(const char *devdir, const char *name, const char *pts, const char *sock)
+{
+	char path[PATH_MAX], link[PATH_MAX], target[PATH_MAX], buf[PATH_MAX];
+	const char *base = strrchr(sock, '/'), *p;
+	struct stat st;
+	ssize_t n;
+
+	base = base ? base + 1 : sock;
+	if (strncmp(pts, "/dev/pts/", 9) != 0 || !pts[9] || strlen(pts) > 20)
+		return -EINVAL;
+	for (p = pts + 9; *p; p++)
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+	if (stat(pts, &st) < 0 || !S_ISCHR(st.st_mode))
+		return -EINVAL;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.tty", devdir, name) >= sizeof(path) ||
+	    (size_t)snprintf(link, sizeof(link), "%s/%s", devdir, name) >= sizeof(link) ||
+	    (size_t)snprintf(target, sizeof(target), "../%s", base) >= sizeof(target))
+		return -ENAMETOOLONG;
+	n = readlink(link, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return -ENOENT;
+	buf[n] = '\0';
+	if (strcmp(buf, target) != 0)
+		return -EPERM;
+	n = readlink(path, buf, sizeof(buf) - 1);
+	if (n >= 0) {
+		buf[n] = '\0';
+		if (strncmp(buf, "/dev/pts/", 9) != 0)
+			return -EEXIST;
+		unlink(path);
+	} else if (errno != ENOENT) {
+		return -EEXIST;
+	}
+	return symlink(pts, path) < 0 ? -errno : 0;
+}
+
 /* Answer "ERRNO\n" on fd 3, with the descriptor `pass` when >= 0. */
 static void answer(int err, int pass)
 {
@@ -350,7 +393,8 @@ static void cleaner_main(int rfd, const char *sock, const char *devdir, const ch
 	/*
 	 * Lines of names to release, until the server's end goes; a line
 	 * "+NAME" claims NAME instead, answered with "ERRNO\n" (0: done);
-	 * "=NAME" makes NAME's report socket, answered so with it attached.
+	 * "=NAME" makes NAME's report socket, answered so with it attached;
+	 * "~NAME PTS" links NAME.tty to the terminal PTS, answered so.
 	 */
 	for (;;) {
 		ssize_t n = read(3, line + len, sizeof(line) - 1 - len);
@@ -377,6 +421,16 @@ static void cleaner_main(int rfd, const char *sock, const char *devdir, const ch
 				answer(fd < 0 ? -fd : 0, fd);
 				if (fd >= 0)
 					close(fd);
+			} else if (line[0] == '~') {
+				char *pts = strchr(line + 1, ' ');
+				int r = -EINVAL;
+
+				if (pts) {
+					*pts++ = '\0';
+					if (name_ok(line + 1))
+						r = link_tty(devdir, line + 1, pts, sock);
+				}
+				answer(-r, -1);
 			} else if (name_ok(line)) {
 				unlink_ours(devdir, line, sock);
 			}
@@ -506,6 +560,15 @@ int privs_cleaner_report_socket(struct privs_cleaner *c, const char *name)
 	if (r == 0 && fd < 0)
 		return -EBADMSG;
 	return r < 0 ? r : fd;
+}
+
+int privs_cleaner_tty_link(struct privs_cleaner *c, const char *name, const char *pts)
+{
+	char arg[128];
+
+	if ((size_t)snprintf(arg, sizeof(arg), "%s %s", name, pts) >= sizeof(arg))
+		return -ENAMETOOLONG;
+	return cleaner_ask(c, '~', arg, NULL);
 }
 
 void privs_cleaner_release(struct privs_cleaner *c, const char *name)

@@ -91,6 +91,13 @@ int privs_cleaner_claim(struct privs_cleaner *c, const char *name);
 int privs_cleaner_report_socket(struct privs_cleaner *c, const char *name);
 
 /*
+ * A serial device added at run time: have the cleaner link DEVDIR/NAME.tty
+ * (its name linked to our socket first) to its terminal `pts`
+ * ("/dev/pts/N"). 0 or -errno.
+ */
+int privs_cleaner_tty_link(struct privs_cleaner *c, const char *name, const char *pts);
+
+/*
  * The server is stopping: let the cleaner do its job now and wait for it
  * (up to a second), so that everything is gone when we exit. NULL-safe.
  */

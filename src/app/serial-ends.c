@@ -35,10 +35,17 @@ void serial_pty_link(struct serial_port *p)
 		p->link[0] = '\0';
 		return;
 	}
-	/* A link of ours left by an instance that died goes; the name is ours now. */
-	unlink(p->link);
+	/* A link of ours left by an instance that died goes; the name is ours
+	 * now. Not ours to write after the drop: the cleaner links it then
+	 * (src/app/vusb.c). */
+	if (unlink(p->link) < 0 && (errno == EACCES || errno == EPERM)) {
+		p->link[0] = '\0';
+		return;
+	}
 	if (symlink(p->pts, p->link) < 0) {
-		log_warn("%s: cannot link %s to %s: %s", p->name, p->link, p->pts, strerror(errno));
+		if (errno != EACCES && errno != EPERM)
+			log_warn("%s: cannot link %s to %s: %s", p->name, p->link, p->pts,
+				 strerror(errno));
 		p->link[0] = '\0';
 	}
 }

@@ -631,6 +631,14 @@ static const struct vusb_model_option serial_options[] = {
 	{ NULL, NULL, NULL },
 };
 
+/* A pty's other end is linked as RUNDIR/dev/NAME.tty. */
+static const char *serial_tty(struct usb_device *dev)
+{
+	struct serial_port *p = serial_dev_of(dev)->port;
+
+	return p && p->kind == END_PTY && p->pts[0] ? p->pts : NULL;
+}
+
 const struct vusb_model serial_model = {
 	.name = "serial",
 	.summary = "USB serial port (CDC-ACM), bridged to a pty, a command or TCP",
@@ -639,4 +647,5 @@ const struct vusb_model serial_model = {
 	.commands = serial_commands,
 	.options = serial_options,
 	.describe = serial_describe,
+	.tty = serial_tty,
 };

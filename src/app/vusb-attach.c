@@ -465,6 +465,11 @@ static int report_listen(const char *name, void *data)
 	return privs_cleaner_report_socket(data, name);
 }
 
+static int tty_link(const char *name, const char *pts, void *data)
+{
+	return privs_cleaner_tty_link(data, name, pts);
+}
+
 /*
  * VUSB_SECCOMP=report: a call the seccomp filter refuses still fails, and
  * also prints its number on standard error, so that a user can report
@@ -549,6 +554,7 @@ static int drop_privileges(const struct cli *cli, struct vusb *vusb, const struc
 		}
 		vusb_set_release_hook(vusb, release_name, cleaner);
 		vusb_set_claim_hook(vusb, claim_name, report_listen, cleaner);
+		vusb_set_tty_hook(vusb, tty_link);
 	}
 	r = privs_drop(&u);
 	if (r < 0) {

@@ -340,6 +340,12 @@ void vusb_set_claim_hook(struct vusb *v, int (*claim)(const char *name, void *da
 	v->claim_data = data;
 }
 
+void vusb_set_tty_hook(struct vusb *v,
+		       int (*tty_link)(const char *name, const char *pts, void *data))
+{
+	v->tty_link = tty_link;
+}
+
 unsigned int vusb_count(const struct vusb *v)
 {
 	return v->ndevs;
@@ -616,6 +622,31 @@ static void report_socket(struct vusb *v, struct vdev *vd)
 		log_warn("%s: no report socket %s: %s", vd->name, path, strerror(-r));
 }
 
+/*
+ * The device's terminal as RUNDIR/dev/NAME.tty: the model links it when it
+ * can; after the drop (vusbctl add) the cleaner does. A device works without.
+ */
+static void tty_link(struct vusb *v, struct vdev *vd)
+{
+	const char *pts = vd->model->tty(vd->dev);
+	char path[PATH_MAX], buf[PATH_MAX];
+	ssize_t n;
+	int r;
+
+	if (!pts || (size_t)snprintf(path, sizeof(path), "%s/dev/%s.tty", ctl_rundir(), vd->name) >=
+			    sizeof(path))
+		return;
+	/* Linked already (by the model, before the drop). */
+	n = readlink(path, buf, sizeof(buf) - 1);
+	if (n > 0)
+		buf[n] = '\0';
+	if (n > 0 && strcmp(buf, pts) == 0)
+		return;
+	r = v->tty_link ? v->tty_link(vd->name, pts, v->claim_data) : -EACCES;
+	if (r < 0)
+		log_warn("%s: cannot link %s to %s: %s", vd->name, path, pts, strerror(-r));
+}
+
 /* What the user named that is wrong (EXIT_USAGE), not a failure at run time. */
 static bool named_wrong(int r)
 {
@@ -742,6 +773,8 @@ int vdev_create(struct vusb *v, const struct vusb_model *model, const struct vus
 	}
 	if (model->send_report && v->ctl)
 		report_socket(v, vd);
+	if (model->tty && v->ctl)
+		tty_link(v, vd);
 	list_add_tail(&vd->link, &v->devs);
 	v->ndevs++;
 	v->serial++;

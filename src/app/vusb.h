@@ -164,6 +164,14 @@ void vusb_set_stay(struct vusb *v);
 void vusb_set_claim_hook(struct vusb *v, int (*claim)(const char *name, void *data),
 			 int (*report_listen)(const char *name, void *data), void *data);
 
+/*
+ * Link a serial device's terminal as RUNDIR/dev/NAME.tty through
+ * `tty_link` (0 or -errno) when the model could not (after the drop: the
+ * cleaner makes it), with the claim hook's data.
+ */
+void vusb_set_tty_hook(struct vusb *v,
+		       int (*tty_link)(const char *name, const char *pts, void *data));
+
 /* Number of devices still served. */
 unsigned int vusb_count(const struct vusb *v);
 

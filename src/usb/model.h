@@ -159,6 +159,12 @@ struct vusb_model {
 	 * The application offers it as the report socket (src/app/hidsock.c).
 	 */
 	int (*send_report)(struct usb_device *dev, const uint8_t *report, size_t len);
+	/*
+	 * Optional: the terminal that is the device's other end (a serial
+	 * port's pty, "/dev/pts/N"), or NULL when it has none. The
+	 * application names it RUNDIR/dev/NAME.tty.
+	 */
+	const char *(*tty)(struct usb_device *dev);
 };
 
 /* A model option of `model` by name ("--ro"), or NULL. */

@@ -175,6 +175,48 @@ static void test_release_then_finish(void **state)
 	assert_true(path_exists("/etc/passwd"));
 }
 
+/* A serial device added after the drop: the cleaner links NAME.tty to its pty. */
+static void test_tty_link(void **state)
+{
+	struct fixture *fx = *state;
+	char pts[64], path[256], buf[256];
+	struct privs_cleaner c;
+	ssize_t n;
+	int m;
+
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(m >= 0);
+	assert_int_equal(ptsname_r(m, pts, sizeof(pts)), 0);
+	assert_int_equal(privs_cleaner_start(&c, fx->sock, fx->devdir, fx->pidfile), 0);
+
+	/* Only a /dev/pts/N terminal, only for a name of ours. */
+	assert_int_equal(privs_cleaner_tty_link(&c, "mouse0", "/etc/passwd"), -EINVAL);
+	assert_int_equal(privs_cleaner_tty_link(&c, "mouse0", "/dev/pts/../../etc/passwd"),
+			 -EINVAL);
+	assert_int_equal(privs_cleaner_tty_link(&c, "mouse0", "/dev/pts/999999"), -EINVAL);
+	assert_int_equal(privs_cleaner_tty_link(&c, "other0", pts), -EPERM);
+	assert_int_equal(privs_cleaner_tty_link(&c, "../mouse0", pts), -EINVAL);
+	assert_int_equal(privs_cleaner_tty_link(&c, "nosuch0", pts), -ENOENT);
+	assert_false(exists(fx, "mouse0.tty"));
+	/* Something else of that name stays; a dead instance's pty link gives way. */
+	make_link(fx, "keyboard0.tty", "/etc/passwd");
+	assert_int_equal(privs_cleaner_tty_link(&c, "keyboard0", pts), -EEXIST);
+	make_link(fx, "mouse0.tty", "/dev/pts/999999");
+	assert_int_equal(privs_cleaner_tty_link(&c, "mouse0", pts), 0);
+	snprintf(path, sizeof(path), "%s/mouse0.tty", fx->devdir);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, pts);
+	/* It goes with the name. */
+	privs_cleaner_release(&c, "mouse0");
+	assert_true(eventually_gone(path));
+	close(fx->listen_fd);
+	fx->listen_fd = -1;
+	privs_cleaner_finish(&c);
+	close(m);
+}
+
 static void test_pidfile_of_another(void **state)
 {
 	struct fixture *fx = *state;
@@ -602,6 +644,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_release_then_finish, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tty_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pidfile_of_another, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_after_sigkill, setup, teardown),
 		cmocka_unit_test(test_seccomp),

@@ -8,10 +8,12 @@
 # refused with exit 2 and takes no port; someone outside the group
 # cannot add. Files a device names are made or opened by vusbctl as its
 # caller: a member's Fomu --flash file that dfu-util writes, a member's
-# storage --create image that the host formats.
+# storage --create image that the host formats. A serial port added
+# after the drop gets its RUNDIR/dev/NAME.tty link from the cleaner.
 . /vusb/tests/lib.sh
-need_cmd vusb-attach vusbctl evread lsusb su dfu-util mkfs.vfat fsck.vfat strings cmp stat
-need_module vhci-hcd usb-storage sd_mod
+need_cmd vusb-attach vusbctl evread lsusb su dfu-util mkfs.vfat fsck.vfat strings cmp stat stty \
+	timeout head
+need_module vhci-hcd usb-storage sd_mod cdc-acm
 
 T=$((20 * VM_SLOW))
 echo 0 >/sys/module/usb_storage/parameters/delay_use
@@ -163,6 +165,33 @@ su -s /bin/sh outsider -c "vusbctl add --instance $pid mouse" >/tmp/b5.out 2>&1
 rc=$?
 check "someone outside group vusb cannot add: exit 5 ($rc)" test $rc -eq 5
 check "... no port was taken" wait_for $T ports_back
+
+# --- a serial port added after the drop: NAME.tty, linked by the cleaner -----------
+vusbctl add serial >/tmp/s1.out 2>&1
+check_match "vusbctl add serial: attached" '^serial0: attached, port [0-9]+$' cat /tmp/s1.out
+check "... RUNDIR/dev/serial0.tty is there (the cleaner made it)" test -L /run/vusb/dev/serial0.tty
+check_match "... it is root's, in the root-only directory of names" '^root$' \
+	stat -c %U /run/vusb/dev/serial0.tty
+spts=$(readlink /run/vusb/dev/serial0.tty)
+check_match "... it links to a pty ($spts)" '^/dev/pts/[0-9]+$' echo "$spts"
+check_match "... the device's own (vusbctl serial0 info)" "pty $spts\$" vusbctl serial0 info
+wait_for $T is_ready serial0
+sbus2=$(busid serial0)
+if [ -n "$sbus2" ] && wait_for $T acm_of "$sbus2"; then
+	acm=/dev/$(acm_of "$sbus2")
+	stty -F "$acm" raw -echo
+	timeout $T head -c 6 /run/vusb/dev/serial0.tty >/tmp/s2.out &
+	R=$!
+	sleep 0.2
+	printf 'added\n' >"$acm"
+	wait $R
+	check_match "... the host's bytes on $acm come out of serial0.tty" '^added$' cat /tmp/s2.out
+else
+	fail "... cdc_acm makes a ttyACM for it" "busid '$sbus2'" "$(dmesg | tail -n 20)"
+fi
+check "vusbctl remove serial0" vusbctl remove serial0
+check "... its .tty link goes with the name" wait_for $T sh -c \
+	'! test -e /run/vusb/dev/serial0.tty && ! test -L /run/vusb/dev/serial0.tty'
 
 # --- files made by vusbctl add as its caller, after the drop -----------------------
 # A member of group vusb adds a Fomu whose --flash file vusbctl creates as
