@@ -361,6 +361,12 @@ def ctl_seeds():
     write("ctl", "add", req("add", "mouse", "--name", "m1") + req("add", "storage", "/image", "--ro") +
           req("add", "keyboard", "--count", "2") + req("add", "serial", "--exec", "sh") +
           req("add", "mouse", "keyboard") + req("remove", "mouse0") + req("remove", "nosuch"))
+    # Tagged descriptors (none come with a fuzzed request): counts and tags that do not fit.
+    write("ctl", "add-files", req("add", "--fds=IMAGE", "storage", "/image", "--ro") +
+          req("add", "--fds=--flash,--firmware,--capture,x,y", "fomu", "--flash", "/f",
+              "--firmware", "/e", "--capture", "/c") + req("add", "--fds=", "mouse") +
+          req("add", "fomu", "--flash", "/f") + req("add", "storage", "--create", "1M", "/n") +
+          req("add", "mouse", "--capture", "-") + req("add", "--fds=IMAGE,,", "storage", "/i"))
 
 
 def line_seeds():
