@@ -27,6 +27,27 @@ static int open_code(int e)
 	return EXIT_USAGE;
 }
 
+/*
+ * A compressed IMAGE: decompressed here, as the caller (the instance, once
+ * it has given up root, may not start the decompressor), and the private
+ * copy sent instead. The descriptor to send, or a negated exit code.
+ */
+static int unpack(int fd, const struct add_file *f, struct strbuf *err)
+{
+	struct image_opts o = { .readonly = f->how != ADD_FILE_IMAGE_RW };
+	int copy = -1, r = image_unpack(fd, f->path, &o, &copy, err);
+
+	if (r <= 0) {
+		if (r == 0)
+			return fd;
+		close(fd);
+		return -(r == -EMEDIUMTYPE || r == -EBADMSG || r == -ENOENT ? EXIT_USAGE :
+									      EXIT_FAILURE_);
+	}
+	close(fd);
+	return copy;
+}
+
 static int open_one(const struct cli_device *d, const struct add_file *f, bool *ret_created,
 		    struct strbuf *err)
 {
@@ -84,6 +105,8 @@ static int open_one(const struct cli_device *d, const struct add_file *f, bool *
 			image_explain_open(f->path, -e, f->how == ADD_FILE_IMAGE_RW, err);
 		return -open_code(e);
 	}
+	if (!f->opt && d->model->positional && strcmp(d->model->positional, "IMAGE") == 0)
+		return unpack(fd, f, err);
 	return fd;
 }
 

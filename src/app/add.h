@@ -14,7 +14,9 @@
  * caller's rights and travels as a descriptor with the request
  * (SCM_RIGHTS), tagged with its option; the instance never opens a path a
  * client names, and refuses a request whose descriptors are not exactly
- * those files. Commands to run (serial's --exec) are refused.
+ * those files. A compressed IMAGE read only is decompressed by vusbctl
+ * (the instance may not start the tool once it has given up root) and
+ * the private copy sent. Commands to run (serial's --exec) are refused.
  */
 #ifndef VUSB_APP_ADD_H
 #define VUSB_APP_ADD_H

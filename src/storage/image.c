@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -191,6 +192,9 @@ int image_close(struct image *img)
 	return r;
 }
 
+/* Less room than this left after a decompressor failed: the copy did not fit. */
+#define COPY_ROOM_MIN (1024 * 1024)
+
 static const char *tmp_dir(void)
 {
 	const char *d = getenv("TMPDIR");
@@ -364,6 +368,21 @@ static int decompress(int fd, enum image_format f, const char *path, struct strb
 		}
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		struct statvfs vfs;
+
+		/* The copy is unlinked: closing it leaves no half copy behind. */
+		if (fstatvfs(out, &vfs) == 0 &&
+		    (uint64_t)vfs.f_bavail * vfs.f_frsize < COPY_ROOM_MIN) {
+			close(out);
+			strbuf_printf(err,
+				      "%s is %s-compressed, and its decompressed copy does not fit "
+				      "in %s (%llu KiB left): set TMPDIR to a directory with room, "
+				      "or decompress it yourself (%s %s)",
+				      path, tool, tmp_dir(),
+				      (unsigned long long)vfs.f_bavail * vfs.f_frsize / 1024,
+				      decompress_hint(f), path);
+			return -ENOSPC;
+		}
 		close(out);
 		strbuf_printf(err,
 			      "%s: %s could not decompress it (a damaged or truncated file, or "
@@ -460,6 +479,34 @@ static int check_format(int *fd, uint64_t *size, const char *path, const struct 
 fail:
 	close(*fd);
 	return r;
+}
+
+int image_unpack(int fd, const char *path, const struct image_opts *o, int *ret_fd,
+		 struct strbuf *err)
+{
+	char proc[64];
+	uint64_t size = 0;
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3), ro, r;
+
+	if (copy < 0)
+		return -errno;
+	r = check_format(&copy, &size, path, o, err);
+	if (r <= 0) {
+		if (r == 0)
+			close(copy);
+		return r;
+	}
+	/* Whoever we give it to reads it only. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", copy);
+	ro = open(proc, O_RDONLY | O_CLOEXEC);
+	r = -errno;
+	close(copy);
+	if (ro < 0) {
+		strbuf_printf(err, "%s: the decompressed copy: %s", path, strerror(-r));
+		return r;
+	}
+	*ret_fd = ro;
+	return 1;
 }
 
 /* A CD image (2048-byte blocks) carries an ISO 9660 or UDF volume descriptor. 0 or -EMEDIUMTYPE. */

@@ -95,6 +95,19 @@ int image_open(struct image *img, const char *path, const struct image_opts *o,
  */
 int image_explain_open(const char *path, int r, bool want_write, struct strbuf *err);
 
+/*
+ * For whoever opens an image for another (vusbctl add, as its caller):
+ * what image_open_fd() would make of the bytes of fd (left open), done
+ * here. A gzip, xz or zstd image read only (o: --ro, --snapshot) is
+ * decompressed into a private unlinked copy (TMPDIR, else /var/tmp, by
+ * the system's tool, as image_open_fd() does it), *ret_fd opened
+ * read-only on it: 1. A raw image: 0, nothing done. -errno with the
+ * reason in err: a qcow2 image, a compressed one for writing, a copy that
+ * failed or did not fit (-ENOSPC); nothing is left on disk then.
+ */
+int image_unpack(int fd, const char *path, const struct image_opts *o, int *ret_fd,
+		 struct strbuf *err);
+
 /* Create `path`, a sparse file of `size` bytes (--create). 0 or -errno, with err. */
 int image_create(const char *path, uint64_t size, struct strbuf *err);
 

@@ -305,6 +305,55 @@ else
 	fi
 fi
 
+begin "a compressed image --ro: decompressed by vusbctl as the caller, the copy served and read"
+gzip -c "$tmp/disk.img" >"$tmp/disk.img.gz"
+xz -c "$tmp/disk.img" >"$tmp/disk.img.xz"
+ctl gz1 add storage "$tmp/disk.img.gz" --ro
+gbus=$(sed -n 's/^storage[0-9]*: exported, busid //p' "$tmp/gz1.out")
+ctl gz2 add storage "$tmp/disk.img.xz" --snapshot
+xbus=$(sed -n 's/^storage[0-9]*: exported, busid //p' "$tmp/gz2.out")
+ctl gz3 add storage "$tmp/disk.img.gz"
+if [ -n "$gbus" ] && [ -n "$xbus" ] &&
+	python3 "$import" "$port" "$gbus" 3 >"$tmp/gimp.out" 2>&1 &&
+	grep -q "^read10 lba 3 ok $(printf 'addedat' | od -An -tx1 | tr -d ' \n')" "$tmp/gimp.out" &&
+	python3 "$import" "$port" "$xbus" 3 >"$tmp/ximp.out" 2>&1 &&
+	grep -q "^read10 lba 3 ok $(printf 'addedat' | od -An -tx1 | tr -d ' \n')" "$tmp/ximp.out" &&
+	"$vusbctl" list | grep -qE "^storage[0-9]+ +storage .* $tmp/disk.img.gz 32 KiB ro" &&
+	[ $rc = 2 ] && grep -q 'disk.img.gz is gzip-compressed: serve it with --ro or --snapshot' "$tmp/gz3.err"; then
+	pass
+else
+	fail "exit $rc" "$(cat "$tmp/gz1.out" "$tmp/gz1.err" "$tmp/gz2.out" "$tmp/gz2.err" "$tmp/gimp.out" \
+		"$tmp/ximp.out" "$tmp/gz3.err")" "$("$vusbctl" list)"
+fi
+for f in gz1 gz2; do
+	"$vusbctl" remove "$(sed -n 's/^\(storage[0-9]*\): exported.*/\1/p' "$tmp/$f.out")" >/dev/null
+done
+
+begin "a compressed image whose copy does not fit: a clear error, exit 1, nothing left behind"
+if ! unshare -rm true 2>/dev/null; then
+	skip "no mount namespace here (unshare -rm): cannot make a small filesystem"
+else
+	head -c $((4 * 1024 * 1024)) /dev/zero >"$tmp/big.img"
+	gzip -c "$tmp/big.img" >"$tmp/big.img.gz"
+	mkdir -p "$tmp/mnt"
+	unshare -rm bash -c '
+		mount -t tmpfs -o size=2m none "$1" || exit 99
+		TMPDIR=$1 "$2" add storage "$3" --ro >"$4.out" 2>"$4.err"
+		echo $? >"$4.rc"
+		ls -A "$1" >"$4.left"
+		df -k "$1" | tail -n 1 | awk "{ print \$3 }" >"$4.used"' \
+		_ "$tmp/mnt" "$vusbctl" "$tmp/big.img.gz" "$tmp/nofit" 2>"$tmp/nofit.sh" || true
+	if [ "$(cat "$tmp/nofit.rc" 2>/dev/null)" = 1 ] &&
+		grep -q 'big.img.gz is gzip-compressed, and its decompressed copy does not fit in .*mnt' \
+			"$tmp/nofit.err" && [ ! -s "$tmp/nofit.left" ] && [ "$(cat "$tmp/nofit.used")" = 0 ] &&
+		! "$vusbctl" list | grep -q big.img; then
+		pass
+	else
+		fail "exit $(cat "$tmp/nofit.rc" 2>/dev/null)" "$(cat "$tmp/nofit.err" "$tmp/nofit.sh" 2>/dev/null)" \
+			"left: $(cat "$tmp/nofit.left" 2>/dev/null), used $(cat "$tmp/nofit.used" 2>/dev/null) KiB"
+	fi
+fi
+
 begin "the instance started empty runs on when its last device is removed"
 "$vusbctl" remove storage0 >/dev/null && "$vusbctl" remove storage1 >/dev/null
 sleep 0.2

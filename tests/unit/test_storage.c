@@ -1200,6 +1200,55 @@ static void test_format_detect(void **state)
 }
 
 /*
+ * image_unpack(), for vusbctl add: a compressed image read only becomes a
+ * read-only descriptor of a private raw copy; a raw one is left alone;
+ * one for writing, and qcow2, are refused as image_open_fd() refuses them.
+ */
+static void test_unpack(void **state)
+{
+	struct image_opts ro = { .readonly = true }, rw = { 0 };
+	struct strbuf err = { 0 };
+	struct fx *fx = *state;
+	char path[200];
+	uint8_t *buf = malloc(65536);
+	struct stat st;
+	int fd, copy = -1;
+	size_t j;
+
+	assert_non_null(buf);
+	snprintf(path, sizeof(path), "%s.gz", fx->path);
+	sh("gzip -c %s >%s", fx->path, path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(image_unpack(fd, path, &ro, &copy, &err), 1);
+	assert_true(copy >= 0);
+	assert_int_equal(fcntl(copy, F_GETFL) & O_ACCMODE, O_RDONLY);
+	assert_int_equal(fstat(copy, &st), 0);
+	assert_int_equal(st.st_size, 65536);
+	assert_int_equal(st.st_nlink, 0);
+	assert_int_equal(pread(copy, buf, 65536, 0), 65536);
+	for (j = 0; j < 65536; j++)
+		if (buf[j] != pattern(j))
+			fail_msg("byte %zu differs", j);
+	close(copy);
+	copy = -1;
+	assert_int_equal(image_unpack(fd, path, &rw, &copy, &err), -EMEDIUMTYPE);
+	assert_non_null(strstr(strbuf_str(&err), "serve it with --ro or --snapshot"));
+	assert_int_equal(copy, -1);
+	/* fd is still the caller's. */
+	assert_true(fcntl(fd, F_GETFD) >= 0);
+	close(fd);
+
+	fd = open(fx->path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(image_unpack(fd, fx->path, &ro, &copy, &err), 0);
+	assert_int_equal(copy, -1);
+	close(fd);
+	free(buf);
+	strbuf_free(&err);
+}
+
+/*
  * gzip, xz and zstd images: served read-only (--ro, --snapshot) from a
  * private copy decompressed by the system's tool, refused for writing
  * with the command that decompresses them; qcow2 refused naming
@@ -1324,6 +1373,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cdrom, setup, teardown),
 		cmocka_unit_test(test_format_detect),
 		cmocka_unit_test_setup_teardown(test_compressed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unpack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eject_insert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_data_safety, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shrunk_image, setup, teardown),

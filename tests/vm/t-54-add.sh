@@ -8,11 +8,12 @@
 # refused with exit 2 and takes no port; someone outside the group
 # cannot add. Files a device names are made or opened by vusbctl as its
 # caller: a member's Fomu --flash file that dfu-util writes, a member's
-# storage --create image that the host formats. A serial port added
+# storage --create image that the host formats, a gzip image the member
+# decompresses for the dropped instance. A serial port added
 # after the drop gets its RUNDIR/dev/NAME.tty link from the cleaner.
 . /vusb/tests/lib.sh
 need_cmd vusb-attach vusbctl evread lsusb su dfu-util mkfs.vfat fsck.vfat strings cmp stat stty \
-	timeout head
+	timeout head gzip
 need_module vhci-hcd usb-storage sd_mod cdc-acm
 
 T=$((20 * VM_SLOW))
@@ -233,6 +234,26 @@ else
 	fail "... usb-storage and sd made a disk" "busid '$cbus'" "$(vusbctl list)" "$(dmesg | tail -n 20)"
 	vusbctl remove storage0
 fi
+# A compressed image: the dropped instance may not run gzip; vusbctl does, as the member.
+gzip -c /tmp/add.img >/tmp/add.img.gz
+chown tester /tmp/add.img.gz
+su -s /bin/sh tester -c 'vusbctl add storage /tmp/add.img.gz --ro' >/tmp/z1.out 2>&1
+check_match "a member's vusbctl add storage IMAGE.gz --ro: attached" \
+	'^storage0: attached, port [0-9]+$' cat /tmp/z1.out
+wait_for $T is_ready storage0
+zbus=$(busid storage0)
+if [ -n "$zbus" ] && wait_for $T disk_of "$zbus"; then
+	zdisk=/dev/$(disk_of "$zbus")
+	check "... the host reads the decompressed bytes" sh -c \
+		"dd if=$zdisk bs=512 count=1 iflag=direct 2>/dev/null | grep -q 'ADDED AT RUN TIME'"
+	check_match "... 4 MiB, read-only, under its own name" '^storage0 .*/tmp/add\.img\.gz 4 MiB ro' \
+		vusbctl list
+else
+	fail "... usb-storage and sd made a disk" "busid '$zbus'" "$(cat /tmp/z1.out)" "$(dmesg | tail -n 20)"
+fi
+vusbctl remove storage0 >/dev/null
+wait_for $T ports_back
+
 su -s /bin/sh tester -c 'vusbctl add storage --create 1M /tmp/tester.img' >/tmp/c2.out 2>&1
 rc=$?
 check "--create of an image that exists: exit 2 ($rc)" test $rc -eq 2
