@@ -6,9 +6,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dfu/fomu/nor.h"
@@ -48,8 +51,71 @@ static int unpack(int fd, const struct add_file *f, struct strbuf *err)
 	return copy;
 }
 
-static int open_one(const struct cli_device *d, const struct add_file *f, bool *ret_created,
-		    struct strbuf *err)
+/*
+ * --exec CMD: a socketpair, and a process of the caller's in a session of
+ * its own that waits for a byte on a socket, then runs `sh -c CMD` on the
+ * pair's other end (standard input and output; error to /dev/null, so
+ * that nobody waiting for vusbctl's output waits for CMD's). It runs
+ * only once the instance has taken the device. The end to send, or a
+ * negated exit code.
+ */
+static int start_exec(const char *cmd, struct add_opened *o, struct strbuf *err)
+{
+	int sv[2], go[2];
+	pid_t pid;
+
+	if (!*cmd) {
+		strbuf_printf(err, "--exec needs a command");
+		return -EXIT_USAGE;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		strbuf_printf(err, "--exec: socketpair: %s", strerror(errno));
+		return -EXIT_FAILURE_;
+	}
+	/* A socket, not a pipe: a go that finds it gone must not SIGPIPE us. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0) {
+		strbuf_printf(err, "--exec: socketpair: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		return -EXIT_FAILURE_;
+	}
+	pid = fork();
+	if (pid < 0) {
+		strbuf_printf(err, "--exec: fork: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		close(go[0]);
+		close(go[1]);
+		return -EXIT_FAILURE_;
+	}
+	if (pid == 0) {
+		sigset_t none;
+		char c;
+		int null;
+
+		close(go[1]);
+		close(sv[0]);
+		setsid();
+		if (read(go[0], &c, 1) != 1)
+			_exit(0);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0 || (null >= 0 && dup2(null, 2) < 0))
+			_exit(127);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(go[0]);
+	close(sv[1]);
+	o->exec_pid = pid;
+	o->exec_go = go[1];
+	return sv[0];
+}
+
+static int open_one(const struct cli_device *d, const struct add_file *f, bool may_exec,
+		    struct add_opened *o, bool *ret_created, struct strbuf *err)
 {
 	const int flags = O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 	const char *size_arg;
@@ -90,6 +156,14 @@ static int open_one(const struct cli_device *d, const struct add_file *f, bool *
 			return -open_code(e);
 		}
 		return fd;
+	case ADD_FILE_EXEC:
+		if (!may_exec) {
+			strbuf_printf(err,
+				      "--exec here would run the command as vusb-attach's user: "
+				      "vusbctl add starts it as you");
+			return -EXIT_USAGE;
+		}
+		return start_exec(f->path, o, err);
 	case ADD_FILE_IMAGE_RW:
 	case ADD_FILE_READ:
 		break;
@@ -111,37 +185,55 @@ static int open_one(const struct cli_device *d, const struct add_file *f, bool *
 }
 
 int add_files_open(const struct cli_device *d, const struct add_file *files, unsigned int n,
-		   int *fds, bool *created, struct strbuf *err)
+		   bool may_exec, struct add_opened *ret, struct strbuf *err)
 {
 	unsigned int i;
 
+	ret->exec_pid = 0;
+	ret->exec_go = -1;
+	for (i = 0; i < ADD_MAX_FILES; i++) {
+		ret->fds[i] = -1;
+		ret->created[i] = false;
+	}
 	for (i = 0; i < n; i++) {
-		int fd = open_one(d, &files[i], &created[i], err);
+		int fd = open_one(d, &files[i], may_exec, ret, &ret->created[i], err);
 
 		if (fd < 0) {
-			add_files_close(files, i, fds, created, true);
+			add_files_close(files, i, ret, true);
 			return -fd;
 		}
-		fds[i] = fd;
+		ret->fds[i] = fd;
 	}
 	return 0;
 }
 
-void add_files_close(const struct add_file *files, unsigned int n, int *fds, const bool *created,
-		     bool undo)
+void add_files_close(const struct add_file *files, unsigned int n, struct add_opened *o, bool undo)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
 		struct stat a, b;
 
-		if (fds[i] < 0)
+		if (o->fds[i] < 0)
 			continue;
 		/* Only what we made, and only if the name is still it. */
-		if (undo && created[i] && fstat(fds[i], &a) == 0 && stat(files[i].path, &b) == 0 &&
-		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		if (undo && o->created[i] && fstat(o->fds[i], &a) == 0 &&
+		    stat(files[i].path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
 			unlink(files[i].path);
-		close(fds[i]);
-		fds[i] = -1;
+		close(o->fds[i]);
+		o->fds[i] = -1;
 	}
+	if (o->exec_go >= 0) {
+		/* Go, or (EOF) end without having run anything. */
+		if (!undo && send(o->exec_go, "", 1, MSG_NOSIGNAL) != 1)
+			undo = true;
+		close(o->exec_go);
+		o->exec_go = -1;
+	}
+	/* A process that ran nothing ends at once: reap it. One that runs CMD
+	 * is the caller's, in its own session, and outlives us. */
+	if (undo && o->exec_pid > 0)
+		while (waitpid(o->exec_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	o->exec_pid = 0;
 }

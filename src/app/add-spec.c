@@ -7,10 +7,12 @@
 #include "src/ctl/ctl.h"
 
 /* What a device may not ask of an instance over its control socket; NULL: fine. */
-static const char *refused_option(const struct vusb_model_option *mo)
+static const char *refused_option(const struct cli_device *d, const struct vusb_model_option *mo)
 {
-	if (strcmp(mo->name, "--exec") == 0)
-		return "runs a command as vusb-attach's user: vusbctl add does not take it";
+	/* vusbctl starts the command, as its caller: not vusb-attach's to signal. */
+	if (strcmp(mo->name, "--hangup") == 0 && vusb_dev_opt(&d->opts, "--exec"))
+		return "with --exec: vusbctl add starts the command as you, and vusb-attach may "
+		       "not signal it (leave --hangup out)";
 	return NULL;
 }
 
@@ -66,7 +68,7 @@ int add_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 	for (i = 0; i < d->opts.nextra; i++) {
 		const struct vusb_model_option *mo = vusb_model_option(d->model,
 								       d->opts.extra[i].name);
-		const char *why = mo ? refused_option(mo) : NULL;
+		const char *why = mo ? refused_option(d, mo) : NULL;
 
 		if (why) {
 			strbuf_printf(err, "%s %s", mo->name, why);
@@ -94,12 +96,14 @@ unsigned int add_files(const struct cli_device *d, struct add_file ret[ADD_MAX_F
 		const struct vusb_model_option *mo =
 			vusb_model_option(d->model, d->opts.extra[i].name);
 
-		if (!mo || !names_file(mo))
+		if (!mo || (!names_file(mo) && strcmp(mo->name, "--exec") != 0))
 			continue;
 		ret[n].tag = mo->name;
 		ret[n].opt = mo->name;
 		ret[n].path = d->opts.extra[i].value;
-		ret[n].how = strcmp(mo->name, "--flash") == 0 ? ADD_FILE_FLASH : ADD_FILE_READ;
+		ret[n].how = strcmp(mo->name, "--flash") == 0 ? ADD_FILE_FLASH :
+			     strcmp(mo->name, "--exec") == 0  ? ADD_FILE_EXEC :
+								ADD_FILE_READ;
 		n++;
 	}
 	if (d->capture && n < ADD_MAX_FILES) {

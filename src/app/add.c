@@ -48,6 +48,15 @@ static int check_fd(const struct add_file *f, int fd, struct strbuf *err)
 	case ADD_FILE_CAPTURE:
 		ok = S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode);
 		break;
+	case ADD_FILE_EXEC:
+		/* The command's end of it runs as the caller, not here. */
+		ok = S_ISSOCK(st.st_mode) && acc == O_RDWR;
+		if (!ok) {
+			strbuf_printf(err, "--exec %s: what came with the request is not a socket",
+				      f->path);
+			return EXIT_USAGE;
+		}
+		break;
 	case ADD_FILE_READ:
 	case ADD_FILE_IMAGE_RW:
 		/* An IMAGE may be a block device; the others are files. */
@@ -84,18 +93,18 @@ static int check_fd(const struct add_file *f, int fd, struct strbuf *err)
  */
 static int take_files(const struct cli_device *d, const char *tagarg, const int *fds,
 		      unsigned int nfds, bool terminal, struct add_file *files, unsigned int *ret_n,
-		      int *ret_fds, struct strbuf *err)
+		      struct add_opened *ret, struct strbuf *err)
 {
 	const char *tags[ADD_MAX_FILES];
 	char buf[CTL_MAX_REQUEST];
-	bool created[ADD_MAX_FILES];
 	unsigned int i, n = add_files(d, files);
 	int ntags, code;
 
 	*ret_n = 0;
 	if (terminal && nfds == 0 && !tagarg) {
-		/* The terminal's user names paths: opened with our rights now. */
-		code = add_files_open(d, files, n, ret_fds, created, err);
+		/* The terminal's user names paths: opened with our rights now;
+		 * a command is not ours to start for anyone. */
+		code = add_files_open(d, files, n, false, ret, err);
 		if (code)
 			return code;
 		*ret_n = n;
@@ -111,6 +120,13 @@ static int take_files(const struct cli_device *d, const char *tagarg, const int 
 	if (nfds > n) {
 		strbuf_printf(err, "%s names %u file%s, but the request carries %u descriptors",
 			      d->model->name, n, n == 1 ? "" : "s", nfds);
+		return EXIT_USAGE;
+	}
+	if (nfds < n && files[nfds].how == ADD_FILE_EXEC) {
+		strbuf_printf(err,
+			      "--exec %s: the command's end must come with the request (vusbctl "
+			      "add starts the command as you): a command alone is refused",
+			      files[nfds].path);
 		return EXIT_USAGE;
 	}
 	if (nfds < n) {
@@ -133,7 +149,7 @@ static int take_files(const struct cli_device *d, const char *tagarg, const int 
 			return code;
 	}
 	for (i = 0; i < n; i++)
-		ret_fds[i] = fds[i];
+		ret->fds[i] = fds[i];
 	*ret_n = n;
 	return 0;
 }
@@ -164,7 +180,8 @@ int vusb_add_command(struct vusb *v, int argc, char **argv, int *fds, unsigned i
 	struct cli *c = calloc(1, sizeof(*c));
 	struct vdev *made[CLI_MAX_DEVICES];
 	struct add_file files[ADD_MAX_FILES];
-	int mine[ADD_MAX_FILES], capture_fd = -1;
+	struct add_opened mine = { .exec_go = -1 };
+	int capture_fd = -1;
 	struct strbuf why = { 0 };
 	const char *tagarg = NULL;
 	unsigned int i, n = 0, nfiles = 0;
@@ -173,7 +190,7 @@ int vusb_add_command(struct vusb *v, int argc, char **argv, int *fds, unsigned i
 	int code = EXIT_USAGE;
 
 	for (i = 0; i < ADD_MAX_FILES; i++)
-		mine[i] = -1;
+		mine.fds[i] = -1;
 	if (!c) {
 		strbuf_printf(err, "out of memory");
 		code = EXIT_FAILURE_;
@@ -195,7 +212,7 @@ int vusb_add_command(struct vusb *v, int argc, char **argv, int *fds, unsigned i
 		strbuf_printf(err, "%s --help is vusbctl's to answer", argv[1]);
 		goto out;
 	}
-	code = take_files(d, tagarg, fds, nfds, terminal, files, &nfiles, mine, &why);
+	code = take_files(d, tagarg, fds, nfds, terminal, files, &nfiles, &mine, &why);
 	if (code) {
 		strbuf_printf(err, "%s", strbuf_str(&why));
 		goto out;
@@ -205,11 +222,11 @@ int vusb_add_command(struct vusb *v, int argc, char **argv, int *fds, unsigned i
 	d->opts.has_file_fd = true;
 	for (i = 0; i < nfiles; i++) {
 		if (files[i].how == ADD_FILE_CAPTURE) {
-			capture_fd = mine[i];
+			capture_fd = mine.fds[i];
 			continue;
 		}
 		d->opts.files[d->opts.nfiles].opt = files[i].opt;
-		d->opts.files[d->opts.nfiles].fd = mine[i];
+		d->opts.files[d->opts.nfiles].fd = mine.fds[i];
 		d->opts.nfiles++;
 	}
 	code = EXIT_USAGE;
@@ -277,9 +294,8 @@ undo:
 out:
 	while (nfds)
 		close(fds[--nfds]);
-	for (i = 0; i < ADD_MAX_FILES; i++)
-		if (mine[i] >= 0)
-			close(mine[i]);
+	/* What the terminal's add made here goes again if it failed. */
+	add_files_close(files, nfiles, &mine, code != 0);
 	strbuf_free(&why);
 	free(c);
 	return code;

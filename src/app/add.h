@@ -16,7 +16,9 @@
  * client names, and refuses a request whose descriptors are not exactly
  * those files. A compressed IMAGE read only is decompressed by vusbctl
  * (the instance may not start the tool once it has given up root) and
- * the private copy sent. Commands to run (serial's --exec) are refused.
+ * the private copy sent. A serial device's --exec CMD is started by
+ * vusbctl, as its caller, on one end of a socketpair whose other end is
+ * sent: the instance never runs a command a client names.
  */
 #ifndef VUSB_APP_ADD_H
 #define VUSB_APP_ADD_H
@@ -43,6 +45,7 @@ enum add_file_how {
 	ADD_FILE_FLASH, /* fomu --flash: created if missing, else exactly 2 MiB */
 	ADD_FILE_CREATE, /* storage --create SIZE IMAGE: made new (O_EXCL), SIZE bytes */
 	ADD_FILE_CAPTURE, /* --capture: created if missing, written (truncated by the instance) */
+	ADD_FILE_EXEC, /* serial --exec CMD: a socket, CMD started on its other end by vusbctl */
 };
 
 /* At most this many files per device: IMAGE or a model's FILE/ELF options, and --capture. */
@@ -72,22 +75,33 @@ bool add_image_writes(const struct cli_device *d);
  */
 #define ADD_FDS_ARG "--fds="
 
+/* What add_files_open() opened, made and started. */
+struct add_opened {
+	int fds[ADD_MAX_FILES];
+	bool created[ADD_MAX_FILES]; /* made here: removed again on undo */
+	int exec_pid; /* --exec: the command's process, waiting to exec CMD (0: none) */
+	int exec_go; /* ... until a byte comes on this socket (EOF: it exits) */
+};
+
 /*
  * Open each of the n files as whoever calls this (vusbctl as its caller;
  * vusb-attach for a request typed on its terminal), as `how` says, into
- * fds[], created[i] true for a file made here. Nothing is left open or
- * created on failure. 0, or an exit code (EXIT_USAGE, EXIT_PERMISSION,
+ * ret->fds[]. --exec (only with may_exec) is a socketpair: one end to
+ * send, the other the standard input and output of a process of the
+ * caller's, in a session of its own, that runs `sh -c CMD` once
+ * add_files_close() lets it. Nothing is left open, created or running on
+ * failure. 0, or an exit code (EXIT_USAGE, EXIT_PERMISSION,
  * EXIT_FAILURE_) with the reason in err (src/app/add-files.c).
  */
 int add_files_open(const struct cli_device *d, const struct add_file *files, unsigned int n,
-		   int *fds, bool *created, struct strbuf *err);
+		   bool may_exec, struct add_opened *ret, struct strbuf *err);
 
 /*
- * Close fds[], and with `undo` remove what add_files_open() created (if
- * the path still names that file).
+ * Close the descriptors. undo (the request failed): remove what was
+ * created (if the path still names that file) and end the waiting
+ * process before it runs anything; else let it run CMD.
  */
-void add_files_close(const struct add_file *files, unsigned int n, int *fds, const bool *created,
-		     bool undo);
+void add_files_close(const struct add_file *files, unsigned int n, struct add_opened *o, bool undo);
 
 struct vusb;
 

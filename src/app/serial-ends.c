@@ -18,7 +18,7 @@
 #include "src/app/serial-private.h"
 #include "src/base/log.h"
 
-static int set_nonblock(int fd)
+int serial_set_nonblock(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
 
@@ -73,7 +73,7 @@ int serial_open_pty(struct serial_port *p, struct strbuf *err)
 		cfmakeraw(&t);
 		tcsetattr(p->slave, TCSANOW, &t);
 	}
-	if (set_nonblock(m) < 0) {
+	if (serial_set_nonblock(m) < 0) {
 		strbuf_printf(err, "cannot make the pty non-blocking");
 		return -EIO;
 	}
@@ -116,7 +116,7 @@ int serial_start_exec(struct serial_port *p, const char *cmd, struct strbuf *err
 	close(sv[1]);
 	p->child = pid;
 	p->fd = sv[0];
-	set_nonblock(p->fd);
+	serial_set_nonblock(p->fd);
 	return 0;
 }
 
@@ -169,12 +169,12 @@ int serial_start_tcp(struct serial_port *p, const char *spec, bool listen_, stru
 			return -EIO;
 		}
 		p->fd = fd;
-		set_nonblock(fd);
+		serial_set_nonblock(fd);
 		return 0;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&addr.ss, addr.len) < 0 || listen(fd, 1) < 0 ||
-	    set_nonblock(fd) < 0) {
+	    serial_set_nonblock(fd) < 0) {
 		strbuf_printf(err, "cannot listen on %s: %s", shown, strerror(errno));
 		close(fd);
 		return -EIO;

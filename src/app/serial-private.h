@@ -58,6 +58,9 @@ void serial_pty_follow_line(struct serial_port *p);
 void serial_pty_link(struct serial_port *p);
 int serial_open_pty(struct serial_port *p, struct strbuf *err);
 int serial_start_exec(struct serial_port *p, const char *cmd, struct strbuf *err);
+
+/* Make fd non-blocking: 0 or -errno. */
+int serial_set_nonblock(int fd);
 int serial_start_tcp(struct serial_port *p, const char *spec, bool listen_, struct strbuf *err);
 
 #endif

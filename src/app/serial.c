@@ -478,7 +478,17 @@ static int serial_create(struct usb_device **ret, const struct vusb_dev_opts *op
 	}
 	p->sd = sd;
 	sd->port = p;
-	if (exec) {
+	if (exec && opts->has_file_fd) {
+		/* vusbctl add started the command, as its caller, on the other
+		 * end of this socket: we run nothing, and signal nothing. */
+		p->kind = END_EXEC;
+		p->fd = vusb_dev_file_fd(opts, "--exec");
+		r = p->fd >= 0 ? serial_set_nonblock(p->fd) : -EBADF;
+		if (r < 0)
+			strbuf_printf(err,
+				      "--exec %s: the command's end did not come with the request",
+				      exec);
+	} else if (exec) {
 		p->kind = END_EXEC;
 		r = serial_start_exec(p, exec, err);
 	} else if (tcp) {

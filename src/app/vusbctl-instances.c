@@ -306,8 +306,8 @@ int vusbctl_add(int argc, char **argv)
 	char path[PATH_MAX], abs[ADD_MAX_FILES][PATH_MAX], *args[CTL_MAX_ARGS + 2];
 	struct strbuf err = { 0 }, help = { 0 }, tags = { 0 };
 	struct add_file files[ADD_MAX_FILES];
-	int fds[ADD_MAX_FILES], i = 2, n, k, code;
-	bool created[ADD_MAX_FILES];
+	struct add_opened opened;
+	int i = 2, n, k, code;
 	unsigned int f, nfiles = 0;
 	const char *pid = NULL;
 	struct cli *c;
@@ -346,7 +346,7 @@ int vusbctl_add(int argc, char **argv)
 	if (code)
 		goto out;
 	nfiles = add_files(&c->devices[0], files);
-	code = add_files_open(&c->devices[0], files, nfiles, fds, created, &err);
+	code = add_files_open(&c->devices[0], files, nfiles, true, &opened, &err);
 	if (code) {
 		nfiles = 0;
 		fprintf(stderr, "vusbctl: %s: %s\n", c->devices[0].model->name, strbuf_str(&err));
@@ -355,6 +355,8 @@ int vusbctl_add(int argc, char **argv)
 	strbuf_printf(&tags, "%s", ADD_FDS_ARG);
 	for (f = 0; f < nfiles; f++) {
 		strbuf_printf(&tags, "%s%s", f ? "," : "", files[f].tag);
+		if (files[f].how == ADD_FILE_EXEC)
+			continue; /* a command, not a path */
 		if (!realpath(files[f].path, abs[f]))
 			snprintf(abs[f], sizeof(abs[f]), "%s", files[f].path);
 		for (k = 1; k < n; k++)
@@ -364,9 +366,10 @@ int vusbctl_add(int argc, char **argv)
 	/* "add --fds=TAGS DEVICE ...": the instance checks each against the device. */
 	memmove(args + 2, args + 1, (size_t)(n - 1) * sizeof(*args));
 	args[1] = tags.buf;
-	code = vusbctl_call_fds(path, args[2], n + 1, args, fds, nfiles);
+	code = vusbctl_call_fds(path, args[2], n + 1, args, opened.fds, nfiles);
 out:
-	add_files_close(files, nfiles, fds, created, code != 0);
+	if (nfiles)
+		add_files_close(files, nfiles, &opened, code != 0);
 	strbuf_free(&err);
 	strbuf_free(&help);
 	strbuf_free(&tags);

@@ -122,7 +122,7 @@ fi
 begin "a misspelt device, an unknown option, two devices: exit 2 with the reason"
 ok=1
 for spec in "mousse" "mouse --speeed high" "mouse keyboard" "storage $tmp/disk.img --create 1M" \
-	"serial --exec /bin/sh" "mouse --capture -"; do
+	"serial --exec cat --hangup" "mouse --capture -"; do
 	# shellcheck disable=SC2086
 	ctl bad2 add $spec
 	if [ $rc != 2 ] || [ ! -s "$tmp/bad2.err" ]; then
@@ -133,7 +133,7 @@ for spec in "mousse" "mouse --speeed high" "mouse keyboard" "storage $tmp/disk.i
 done
 if [ $ok = 1 ] && grep -q "did you mean 'mouse'" "$tmp/bad2.all" &&
 	grep -q 'run vusbctl add again for another' "$tmp/bad2.all" &&
-	grep -q -- '--exec runs a command' "$tmp/bad2.all" &&
+	grep -q -- 'leave --hangup out' "$tmp/bad2.all" &&
 	grep -q 'disk.img exists already: --create makes a new image' "$tmp/bad2.all" &&
 	[ "$(devlist "$port")" = "1-1 vusb/mouse0 1-2 vusb/storage0 " ]; then
 	pass
@@ -303,6 +303,39 @@ else
 	else
 		fail "exit $rc0, $rc; $n usb frames" "old: $old" "$(cat "$tmp/cap1.out" "$tmp/cap1.err" "$tmp/kimp.out")"
 	fi
+fi
+
+begin "serial --exec CMD: started by vusbctl as the caller, detached, never by vusb-attach"
+rm -f "$tmp/ran" "$tmp/refused-ran"
+ctl ex1 add serial --exec "echo \$(id -u) \$PPID \$\$ \$(ps -o sid= -p \$\$) >$tmp/ran; exec cat"
+ebus=$(sed -n 's/^serial0: exported, busid //p' "$tmp/ex1.out")
+for i in $(seq 100); do
+	[ -s "$tmp/ran" ] && break
+	sleep 0.05
+done
+read -r euid eppid epid esid <"$tmp/ran" 2>/dev/null
+# A refused add starts nothing: the same name twice.
+ctl ex2 add serial --name serial0 --exec "touch $tmp/refused-ran"
+rc2=$rc
+"$vusbctl" serial0 info >"$tmp/ex.info" 2>&1
+ctl ex3 remove serial0
+# A script that reads vusbctl's output does not wait for the command's end.
+sout=$(timeout 10 "$vusbctl" add serial --exec "exec cat" 2>&1)
+src=$?
+"$vusbctl" remove serial0 >/dev/null 2>&1
+# Its input ends with the device: cat exits.
+for i in $(seq 100); do
+	kill -0 "$epid" 2>/dev/null || break
+	sleep 0.05
+done
+if [ -n "$ebus" ] && [ "$euid" = "$(id -u)" ] && [ "$eppid" != "$apid" ] && [ "$esid" = "$epid" ] &&
+	grep -qx 'end exec running' "$tmp/ex.info" && [ $rc2 != 0 ] && sleep 0.3 &&
+	[ $src = 0 ] && [[ $sout =~ ^serial0:\ exported,\ busid\ 1-[0-9]+$ ]] &&
+	[ ! -e "$tmp/refused-ran" ] && ! kill -0 "$epid" 2>/dev/null; then
+	pass
+else
+	fail "exit $rc2, $src; uid $euid ppid $eppid (instance $apid) pid $epid sid $esid" "$sout" \
+		"$(cat "$tmp/ex1.out" "$tmp/ex1.err" "$tmp/ex2.err" "$tmp/ex.info")"
 fi
 
 begin "a compressed image --ro: decompressed by vusbctl as the caller, the copy served and read"

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -108,6 +109,11 @@ static void parse_accepts(void **state)
 	assert_string_equal(f[2].tag, "--capture");
 	assert_string_equal(f[2].path, "c.pcapng");
 	assert_int_equal(f[2].how, ADD_FILE_CAPTURE);
+	assert_int_equal(parse("add serial --exec cat --name s", &c, &err), 0);
+	assert_int_equal(add_files(&c.devices[0], f), 1);
+	assert_string_equal(f[0].tag, "--exec");
+	assert_string_equal(f[0].path, "cat");
+	assert_int_equal(f[0].how, ADD_FILE_EXEC);
 	assert_int_equal(parse("add storage new.img --create 1M", &c, &err), 0);
 	assert_int_equal(add_files(&c.devices[0], f), 1);
 	assert_int_equal(f[0].how, ADD_FILE_CREATE);
@@ -131,7 +137,7 @@ static void parse_refuses(void **state)
 		{ "add mouse --speed warp", "speed" },
 		{ "add mouse --pidfile x", "belongs before the devices" },
 		{ "add mouse --capture -", "not to standard output" },
-		{ "add serial --exec sh", "--exec runs a command" },
+		{ "add serial --exec sh --hangup", "leave --hangup out" },
 	};
 	struct strbuf err = { 0 };
 	static struct cli c;
@@ -337,10 +343,10 @@ static void add_remove(void **state)
 	assert_non_null(strstr(c->msg, "needs the file sent with the request"));
 	assert_int_equal(call(loop, sock, "remove hid0", -1)->code, 0);
 
-	/* A spec the instance itself refuses, sent raw. */
+	/* A command alone, sent raw: the instance runs nothing a client names. */
 	c = call(loop, sock, "add serial --exec /bin/sh", -1);
 	assert_int_equal(c->code, EXIT_USAGE);
-	assert_non_null(strstr(c->msg, "--exec runs a command"));
+	assert_non_null(strstr(c->msg, "a command alone is refused"));
 	c = call(loop, sock, "add mouse --count 2", -1);
 	assert_int_equal(c->code, 0);
 	assert_string_equal(c->body, "mouse1: exported, busid 1-4\nmouse2: exported, busid 1-5\n");
@@ -491,6 +497,24 @@ static void files(void **state)
 	close(fd[0]);
 	close(fd[1]);
 	close(fd[2]);
+	/* --exec: the command's end of a socketpair, which vusbctl started it on. */
+	fd[0] = image("not a socket");
+	c = call(loop, sock, "add --fds=--exec serial --exec cat", fd[0]);
+	close(fd[0]);
+	assert_int_equal(c->code, EXIT_USAGE);
+	assert_non_null(strstr(c->msg, "--exec cat: what came with the request is not a socket"));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fd), 0);
+	c = call(loop, sock, "add --fds=--exec serial --exec cat", fd[0]);
+	close(fd[0]);
+	assert_int_equal(c->code, 0);
+	assert_string_equal(c->body, "serial0: exported, busid 1-4\n");
+	c = call(loop, sock, "serial0 info", -1);
+	assert_non_null(strstr(c->body, "end exec running"));
+	/* Removed: the command's input ends; nothing is signalled. */
+	assert_int_equal(call(loop, sock, "remove serial0", -1)->code, 0);
+	assert_int_equal(read(fd[1], b, sizeof(b)), 0);
+	close(fd[1]);
+
 	/* A firmware that is no ELF: refused by the model, nothing kept. */
 	fd[0] = image("not an elf");
 	c = call(loop, sock, "add --fds=--firmware fomu --firmware /bad.elf", fd[0]);

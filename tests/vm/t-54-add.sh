@@ -10,7 +10,8 @@
 # caller: a member's Fomu --flash file that dfu-util writes, a member's
 # storage --create image that the host formats, a gzip image the member
 # decompresses for the dropped instance. A serial port added
-# after the drop gets its RUNDIR/dev/NAME.tty link from the cleaner.
+# after the drop gets its RUNDIR/dev/NAME.tty link from the cleaner; one
+# with --exec runs its command as the member, started by vusbctl.
 . /vusb/tests/lib.sh
 need_cmd vusb-attach vusbctl evread lsusb su dfu-util mkfs.vfat fsck.vfat strings cmp stat stty \
 	timeout head gzip
@@ -193,6 +194,31 @@ fi
 check "vusbctl remove serial0" vusbctl remove serial0
 check "... its .tty link goes with the name" wait_for $T sh -c \
 	'! test -e /run/vusb/dev/serial0.tty && ! test -L /run/vusb/dev/serial0.tty'
+
+# --- serial --exec: the command runs as the member who added it, not as vusb -------
+rm -f /tmp/who.txt
+su -s /bin/sh tester -c 'vusbctl add serial --exec "echo \$\$ >/tmp/who.pid; id -un >/tmp/who.txt; exec cat"' \
+	>/tmp/e1.out 2>&1
+check_match "a member's vusbctl add serial --exec CMD: attached" '^serial0: attached, port [0-9]+$' \
+	cat /tmp/e1.out
+check "... CMD runs" wait_for $T test -s /tmp/who.txt
+check_match "... as the member, not as vusb-attach's user" '^tester$' cat /tmp/who.txt
+wait_for $T is_ready serial0
+ebus=$(busid serial0)
+if [ -n "$ebus" ] && wait_for $T acm_of "$ebus"; then
+	eacm=/dev/$(acm_of "$ebus")
+	stty -F "$eacm" raw -echo
+	timeout $T head -c 5 "$eacm" >/tmp/e2.out &
+	R=$!
+	sleep 0.2
+	printf 'echo\n' >"$eacm"
+	wait $R
+	check_match "... the host's bytes come back through the command (cat)" '^echo$' cat /tmp/e2.out
+else
+	fail "... cdc_acm makes a ttyACM for it" "busid '$ebus'" "$(dmesg | tail -n 20)"
+fi
+check "vusbctl remove serial0" vusbctl remove serial0
+check "... the command's input ends: it exits" wait_for $T sh -c "! kill -0 $(cat /tmp/who.pid) 2>/dev/null"
 
 # --- files made by vusbctl add as its caller, after the drop -----------------------
 # A member of group vusb adds a Fomu whose --flash file vusbctl creates as
