@@ -6,7 +6,7 @@
 # running devices after vusbctl (and nothing, silently, when none runs),
 # each kind's commands as the programs list them, the key names the keyboard itself parses after
 # press/release/key (combos too), each device's own options after
-# vusb-attach DEVICE (and vusbctl add DEVICE, without what add refuses),
+# vusb-attach DEVICE (and vusbctl add DEVICE),
 # and files after the options that take one.
 # Needs bash-completion (scripts/install-deps --test): without it the
 # cases fail. Prints cmocka-style lines for tests/run-tests.
@@ -188,14 +188,22 @@ begin "vusbctl add st: the kinds that fit"
 expect "vusbctl add st" storage
 begin "vusbctl add storage: image files"
 expect "vusbctl add storage $tmp/files/d" "$tmp/files/disk.img"
-begin "vusbctl add storage --: its options, not what add refuses"
-expect "vusbctl add storage --" --ro --snapshot --cdrom --name
-begin "... no --create, no --capture"
-refuse "vusbctl add storage --" --create --capture
+begin "vusbctl add storage --: its options, --create and --capture too (vusbctl sends the files)"
+expect "vusbctl add storage --" --ro --snapshot --cdrom --name --create --capture
+begin "vusbctl add storage --create SIZE: files"
+expect "vusbctl add storage --create 64M $tmp/files/d" "$tmp/files/disk.img"
 begin "vusbctl add hid --report-descriptor: files"
 expect "vusbctl add hid --report-descriptor $tmp/files/f" "$tmp/files/fw.elf"
-begin "vusbctl add fomu --: no --firmware or --flash"
-refuse "vusbctl add fomu --" --firmware --flash
+begin "vusbctl add fomu --: --firmware and --flash"
+expect "vusbctl add fomu --" --firmware --flash
+begin "vusbctl add fomu --firmware: files"
+expect "vusbctl add fomu --firmware $tmp/files/f" "$tmp/files/fw.elf"
+begin "vusbctl add fomu --flash: files"
+expect "vusbctl add fomu --flash $tmp/files/d" "$tmp/files/disk.img"
+begin "vusbctl add mouse --capture: files"
+expect "vusbctl add mouse --capture $tmp/files/d" "$tmp/files/disk.img"
+begin "vusbctl add serial --: --exec (vusbctl starts the command)"
+expect "vusbctl add serial --" --exec --pty --tcp
 begin "vusbctl remove: the names"
 expect "vusbctl remove " kb1 m1 tab1
 
