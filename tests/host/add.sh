@@ -369,6 +369,7 @@ else
 	head -c $((4 * 1024 * 1024)) /dev/zero >"$tmp/big.img"
 	gzip -c "$tmp/big.img" >"$tmp/big.img.gz"
 	mkdir -p "$tmp/mnt"
+	# shellcheck disable=SC2016 # expanded by the inner bash, from its arguments
 	unshare -rm bash -c '
 		mount -t tmpfs -o size=2m none "$1" || exit 99
 		TMPDIR=$1 "$2" add storage "$3" --ro >"$4.out" 2>"$4.err"
