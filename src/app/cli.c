@@ -192,9 +192,9 @@ static int listen_option(struct cli *c, const char *opt, const char *val, struct
 /* Every option vusb-attach knows, for "did you mean". */
 static const char *const all_options[] = {
 	"--help", "--version", "--verbose", "--quiet", "--no-stdin", "--no-load", "--daemon",
-	"--pidfile", "--user", "--wait-ready", "--config", "--listen", "--allow", "--allow-user",
-	"--name", "--vid", "--pid", "--serial", "--product", "--manufacturer", "--speed", "--count",
-	"--local", "--capture", "--capture-snaplen", "--fault",
+	"--pidfile", "--user", "--wait-ready", "--config", "--cpu", "--listen", "--allow",
+	"--allow-user", "--name", "--vid", "--pid", "--serial", "--product", "--manufacturer",
+	"--speed", "--count", "--local", "--capture", "--capture-snaplen", "--fault",
 };
 
 static void unknown_device(const char *arg, struct strbuf *err)
@@ -269,7 +269,7 @@ static int global_option(struct cli *c, const char *opt, struct strbuf *err)
 
 /*
  * --pidfile FILE, --config NAME, --user NAME, --wait-ready[=SECONDS],
- * --capture FILE, --capture-snaplen N.
+ * --cpu N|auto|off, --capture FILE, --capture-snaplen N.
  */
 static int service_option(struct cli *c, const char *opt, const char *val, struct strbuf *err)
 {
@@ -308,6 +308,21 @@ static int service_option(struct cli *c, const char *opt, const char *val, struc
 		c->capture_snaplen = (uint32_t)n;
 		return 0;
 	}
+	if (strcmp(opt, "--cpu") == 0) {
+		if (strcmp(val, "auto") == 0) {
+			c->cpu = AFFINITY_AUTO;
+		} else if (strcmp(val, "off") == 0) {
+			c->cpu = AFFINITY_OFF;
+		} else if (num_parse(val, 10, 0, CPU_SETSIZE - 1, &n) == 0) {
+			c->cpu = (int)n;
+		} else {
+			strbuf_printf(err,
+				      "invalid --cpu '%s': a CPU number (0 to %d), auto or off",
+				      val, CPU_SETSIZE - 1);
+			return -EINVAL;
+		}
+		return 0;
+	}
 	if (strcmp(opt, "--config") == 0) {
 		if (!*val) {
 			strbuf_printf(err, "--config needs a name (or a path)");
@@ -338,6 +353,7 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 	if (!c)
 		return -ENOMEM;
 	c->wait_ready = -1;
+	c->cpu = AFFINITY_AUTO;
 	for (i = 1; i < argc && r == 0; i++) {
 		const char *arg = argv[i];
 		char opt[32];
@@ -406,7 +422,8 @@ int cli_parse(int argc, char **argv, struct cli *ret, struct strbuf *err)
 			continue;
 		}
 		if (strcmp(opt, "--pidfile") == 0 || strcmp(opt, "--config") == 0 ||
-		    strcmp(opt, "--user") == 0 || strcmp(opt, "--wait-ready") == 0) {
+		    strcmp(opt, "--user") == 0 || strcmp(opt, "--wait-ready") == 0 ||
+		    strcmp(opt, "--cpu") == 0) {
 			if (cur) {
 				strbuf_printf(err, "option '%s' belongs before the devices", opt);
 				r = -EINVAL;

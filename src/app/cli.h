@@ -18,6 +18,7 @@
 #include "src/usb/model.h"
 #include "src/usbip/resolve.h"
 #include "src/usbip/server.h"
+#include "sysfs/affinity.h"
 
 /* --wait-ready without a value, in seconds. */
 #define CLI_WAIT_READY_DEFAULT 30
@@ -49,6 +50,7 @@ struct cli {
 	const char *config; /* --config NAME */
 	const char *user; /* --user NAME: run as NAME once attached */
 	int wait_ready; /* --wait-ready[=SECONDS]: -1 not given, 0 no limit */
+	int cpu; /* --cpu N|auto|off: a CPU, AFFINITY_AUTO (default) or AFFINITY_OFF */
 	const char *capture; /* --capture FILE ("-": standard output) */
 	uint32_t capture_snaplen; /* --capture-snaplen N: data bytes kept per URB, 0 all */
 	/* --listen: devices not marked --local are exported over USB/IP */

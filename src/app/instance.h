@@ -18,6 +18,7 @@
 #include "src/ctl/server.h"
 #include "src/usbip/conn.h"
 #include "src/usbip/server.h"
+#include "sysfs/affinity.h"
 #include "sysfs/ready.h"
 #include "sysfs/vhci.h"
 
@@ -66,6 +67,8 @@ struct vdev {
 	struct capture *capture;
 	char capture_name[64];
 	struct hidsock *hidsock; /* RUNDIR/dev/NAME.hid; NULL: none */
+	/* --cpu: usb-storage's threads at the attach, to find its own once ready */
+	struct affinity_threads *pin_before;
 };
 
 struct vusb {
@@ -83,6 +86,11 @@ struct vusb {
 	/* ... and link NAME.tty to its terminal there: 0 or -errno */
 	int (*tty_link)(const char *name, const char *pts, void *data);
 	void *claim_data;
+	/* --cpu: the CPU the devices' kernel threads go to, -1 none (src/app/pin.c) */
+	int cpu;
+	/* ... through a process that may move them, once we may not */
+	int (*pin)(pid_t pid, int cpu, void *data);
+	void *pin_data;
 	struct server *server; /* --listen */
 	const struct allowuser *allowuser; /* --allow-user; NULL: no check */
 	/* connection messages in the current second, and those left out */
@@ -158,6 +166,18 @@ int vdev_capture_command(struct vdev *vd, int argc, char **argv, int fd, struct 
  * device (list-json.c; vusbctl gathers them, src/ctl/format.h).
  */
 void vusb_list_json(struct vusb *v, struct strbuf *out);
+
+/*
+ * --cpu (pin.c): the kernel threads of vhci_attach() as they are before it
+ * (NULL: not keeping threads on a CPU, or they cannot be listed); after a
+ * successful attach, pin_attached() moves the two that appeared, and
+ * frees before. pin_ready(): the device is ready, its usb-storage thread
+ * goes too, if it has one. pin_forget(): it is unplugged.
+ */
+struct affinity_threads *pin_before(struct vusb *v);
+void pin_attached(struct vusb *v, struct vdev *vd, struct affinity_threads *before);
+void pin_ready(struct vusb *v, struct vdev *vd);
+void pin_forget(struct vdev *vd);
 
 /* The control socket's handler (command.c). */
 int vusb_ctl_handle(int argc, char **argv, int *fds, unsigned int nfds, struct strbuf *out,

@@ -4,8 +4,9 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <pwd.h>
 #include <poll.h>
+#include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,7 +25,9 @@
 #include <linux/capability.h>
 
 #include "src/app/privs.h"
+#include "src/base/num.h"
 #include "src/ctl/server.h"
+#include "sysfs/affinity.h"
 
 /* Sanitizer builds (make check-asan): LeakSanitizer stops the process
  * with ptrace at exit, which needs both the call and a dumpable process. */
@@ -346,6 +349,29 @@ static void clean(const char *sock, const char *devdir, const char *pidfile, pid
 	}
 }
 
+/*
+ * "@PID CPU": move a kernel thread of a device of the server's to cpu.
+ * The server is not trusted with it: the thread must be one of the names
+ * vusb moves (vhci's, usb-storage's), and cpu one we may run on (the
+ * server's CPU, which we inherited). 0 or -errno.
+ */
+static int pin_request(const char *req)
+{
+	char pid_s[16], cpu_s[8];
+	long long pid, cpu;
+	cpu_set_t mine;
+
+	if (sscanf(req, "%15[0-9] %7[0-9]", pid_s, cpu_s) != 2 ||
+	    num_parse(pid_s, 10, 1, INT_MAX, &pid) < 0 ||
+	    num_parse(cpu_s, 10, 0, CPU_SETSIZE - 1, &cpu) < 0)
+		return -EINVAL;
+	if (sched_getaffinity(0, sizeof(mine), &mine) < 0)
+		return -errno;
+	if (!CPU_ISSET((int)cpu, &mine))
+		return -EINVAL;
+	return affinity_pin_kthread("/proc", (pid_t)pid, affinity_all_names, (int)cpu);
+}
+
 static void close_from(int first)
 {
 	int fd, max = (int)sysconf(_SC_OPEN_MAX);
@@ -394,7 +420,8 @@ static void cleaner_main(int rfd, const char *sock, const char *devdir, const ch
 	 * Lines of names to release, until the server's end goes; a line
 	 * "+NAME" claims NAME instead, answered with "ERRNO\n" (0: done);
 	 * "=NAME" makes NAME's report socket, answered so with it attached;
-	 * "~NAME PTS" links NAME.tty to the terminal PTS, answered so.
+	 * "~NAME PTS" links NAME.tty to the terminal PTS, answered so;
+	 * "@PID CPU" moves a device's kernel thread, answered with ERRNO.
 	 */
 	for (;;) {
 		ssize_t n = read(3, line + len, sizeof(line) - 1 - len);
@@ -413,6 +440,8 @@ static void cleaner_main(int rfd, const char *sock, const char *devdir, const ch
 							    -EINVAL;
 
 				answer(-r, -1);
+			} else if (line[0] == '@') {
+				answer(-pin_request(line + 1), -1);
 			} else if (line[0] == '=') {
 				int fd = name_ok(line + 1) ?
 						 listen_report(devdir, line + 1, sock) :
@@ -551,6 +580,14 @@ static int cleaner_ask(struct privs_cleaner *c, char op, const char *name, int *
 int privs_cleaner_claim(struct privs_cleaner *c, const char *name)
 {
 	return cleaner_ask(c, '+', name, NULL);
+}
+
+int privs_cleaner_pin(struct privs_cleaner *c, pid_t pid, int cpu)
+{
+	char req[32];
+
+	snprintf(req, sizeof(req), "%d %d", (int)pid, cpu);
+	return cleaner_ask(c, '@', req, NULL);
 }
 
 int privs_cleaner_report_socket(struct privs_cleaner *c, const char *name)

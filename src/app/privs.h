@@ -80,6 +80,13 @@ void privs_cleaner_release(struct privs_cleaner *c, const char *name);
  */
 int privs_cleaner_claim(struct privs_cleaner *c, const char *name);
 
+/*
+ * --cpu after the drop: have the cleaner move the kernel thread pid (one
+ * of vhci's or usb-storage's, which it checks) to cpu (one it may run
+ * on: ours). 0 or -errno (-EACCES without a cleaner).
+ */
+int privs_cleaner_pin(struct privs_cleaner *c, pid_t pid, int cpu);
+
 /* Clients a report socket made by the cleaner queues (HIDSOCK_CLIENTS). */
 #define PRIVS_REPORT_BACKLOG 8
 

@@ -119,6 +119,7 @@ static const uint32_t allowed[] = {
 	SYS_tgkill,		/* raise() in abort(): a failed assert() ends with SIGABRT */
 	SYS_uname,		/* sysfs/explain.c, naming the kernel in a message */
 	SYS_exit_group,		/* our end */
+	SYS_sched_setaffinity,	/* --cpu: a device's kernel threads onto our CPU (src/app/pin.c) */
 #ifdef SECCOMP_SANITIZER
 	/* make check-asan: the sanitizer runtimes' own calls, at a report and
 	 * at exit, when LeakSanitizer stops the process with ptrace (its

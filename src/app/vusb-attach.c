@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +16,14 @@
 #include "src/app/allowuser.h"
 #include "src/app/cli.h"
 #include "src/app/config.h"
-#include "src/ctl/server.h"
 #include "src/app/daemon.h"
+#include "src/app/privs.h"
+#include "src/app/vusb.h"
 #include "src/base/log.h"
 #include "src/base/loop.h"
-#include "src/app/privs.h"
+#include "src/ctl/server.h"
 #include "src/usbip/server.h"
-#include "src/app/vusb.h"
+#include "sysfs/affinity.h"
 #include "sysfs/vhci.h"
 
 #define LINE_MAX_ 4096
@@ -450,6 +453,69 @@ static int service_start(const struct cli *cli, struct service *s)
 	return -1;
 }
 
+/* "0-3,6": the CPUs of set, for a message. */
+static void cpu_list(const cpu_set_t *set, char *buf, size_t size)
+{
+	size_t len = 0;
+	int cpu, first = -1;
+
+	buf[0] = '\0';
+	for (cpu = 0; cpu <= CPU_SETSIZE && len < size; cpu++) {
+		bool in = cpu < CPU_SETSIZE && CPU_ISSET(cpu, set);
+
+		if (in && first < 0)
+			first = cpu;
+		if (in || first < 0)
+			continue;
+		len += (size_t)snprintf(buf + len, size - len, "%s%d", len ? "," : "", first);
+		if (cpu - 1 > first && len < size)
+			len += (size_t)snprintf(buf + len, size - len, "-%d", cpu - 1);
+		first = -1;
+	}
+}
+
+/*
+ * --cpu: stay on one CPU, the one we run on (auto) or the one named, and
+ * have vusb move each attached device's kernel threads there: every
+ * wake-up of a transfer's round trip is then a local one. EXIT_*.
+ */
+static int keep_cpu(const struct cli *cli, struct vusb *vusb)
+{
+	cpu_set_t allowed, one;
+	char list[128];
+	int cpu = -1, r;
+
+	if (cli->cpu == AFFINITY_OFF)
+		return EXIT_OK;
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0) {
+		log_warn("--cpu: cannot read this process's CPUs: %s", strerror(errno));
+		return cli->cpu == AFFINITY_AUTO ? EXIT_OK : EXIT_FAILURE_;
+	}
+	r = affinity_pick(cli->cpu, &allowed, sched_getcpu(), &cpu);
+	if (r == -EINVAL) {
+		cpu_list(&allowed, list, sizeof(list));
+		log_err("--cpu %d: not one of the CPUs this process may run on (%s)", cli->cpu,
+			list);
+		return EXIT_USAGE;
+	}
+	if (r <= 0)
+		return EXIT_OK;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (sched_setaffinity(0, sizeof(one), &one) < 0) {
+		log_warn("--cpu: cannot stay on CPU %d: %s", cpu, strerror(errno));
+		return cli->cpu == AFFINITY_AUTO ? EXIT_OK : EXIT_FAILURE_;
+	}
+	vusb_set_cpu(vusb, cpu);
+	log_info("on CPU %d, with the devices' kernel threads", cpu);
+	return EXIT_OK;
+}
+
+static int pin_kthread(pid_t pid, int cpu, void *data)
+{
+	return privs_cleaner_pin(data, pid, cpu);
+}
+
 static void release_name(const char *name, void *data)
 {
 	privs_cleaner_release(data, name);
@@ -555,6 +621,7 @@ static int drop_privileges(const struct cli *cli, struct vusb *vusb, const struc
 		vusb_set_release_hook(vusb, release_name, cleaner);
 		vusb_set_claim_hook(vusb, claim_name, report_listen, cleaner);
 		vusb_set_tty_hook(vusb, tty_link);
+		vusb_set_pin_hook(vusb, pin_kthread, cleaner);
 	}
 	r = privs_drop(&u);
 	if (r < 0) {
@@ -730,6 +797,9 @@ int main(int argc, char **argv)
 		if (code)
 			goto out;
 		vusb_set_vhci(vusb, vhci);
+		code = keep_cpu(&cli, vusb);
+		if (code)
+			goto out;
 	}
 	if (cli.listen) {
 		code = start_server(vusb, &cli, &users, check_users);

@@ -189,6 +189,7 @@ void vdev_unplug(struct vdev *vd)
 	usbip_conn_free(vd->conn);
 	vd->conn = NULL;
 	ready_watch_remove(vd->watch);
+	pin_forget(vd);
 	vd->watch = NULL;
 	vd->nodes_ready = false;
 	vd->nodes[0] = '\0';
@@ -290,6 +291,7 @@ int vusb_new(struct loop *loop, struct vhci *vhci, struct vusb **ret)
 	v->loop = loop;
 	v->vhci = vhci;
 	v->ready_timeout_ms = VUSB_READY_TIMEOUT_MS;
+	v->cpu = -1;
 	list_init(&v->devs);
 	*ret = v;
 	return 0;
@@ -483,6 +485,7 @@ static void watch_done(void *data, int err, const char *text)
 			}
 			strbuf_free(&d);
 		}
+		pin_ready(v, vd);
 		vusb_schedule_ready_check(v);
 		return;
 	}
@@ -557,15 +560,21 @@ static void enum_watch_fired(struct loop_timer *t, void *data)
 int vdev_attach(struct vusb *v, struct vdev *vd, struct strbuf *err)
 {
 	uint32_t devid = vhci_devid(1, v->serial % 255 + 1);
+	struct affinity_threads *before;
 	int sv[2], r;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		strbuf_printf(err, "socketpair: %s", strerror(errno));
 		return EXIT_FAILURE_;
 	}
+	before = pin_before(v);
 	r = vhci_attach(v->vhci, sv[1], devid, vd->dev->speed, &vd->port);
 	/* The kernel holds its own reference to its end now. */
 	close(sv[1]);
+	if (r == 0)
+		pin_attached(v, vd, before);
+	else
+		free(before);
 	if (r < 0) {
 		close(sv[0]);
 		if (r == -EBUSY) {

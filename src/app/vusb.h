@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "src/base/loop.h"
 #include "src/usb/model.h"
@@ -171,6 +172,16 @@ void vusb_set_claim_hook(struct vusb *v, int (*claim)(const char *name, void *da
  */
 void vusb_set_tty_hook(struct vusb *v,
 		       int (*tty_link)(const char *name, const char *pts, void *data));
+
+/*
+ * --cpu: keep every attached device's kernel threads (vhci's tx and rx,
+ * usb-storage's) on `cpu`, the CPU this process was kept on; -1: leave
+ * them alone (the default). Once this process may no longer move them
+ * (privileges dropped), `pin` (0 or -errno) asks one that may: the
+ * cleaner (src/app/privs.h). pin.c.
+ */
+void vusb_set_cpu(struct vusb *v, int cpu);
+void vusb_set_pin_hook(struct vusb *v, int (*pin)(pid_t pid, int cpu, void *data), void *data);
 
 /* Number of devices still served. */
 unsigned int vusb_count(const struct vusb *v);
