@@ -150,6 +150,14 @@ write("mounts", {
     "nothing": b"sdb\n/dev/sda1 /mnt vfat rw 0 0\n",
 })
 
+write("procstat", {
+    "vhci_rx": b"134 (vhci_rx) S 2 0 0 0 -1 2129984 0 0 0 0 0 5 0 0 20 0 1 0 380 0 0 "
+    b"18446744073709551615\n",
+    "usb-storage": b"154 (usb-storage) S 2 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 420\n",
+    "user": b"119 (vusb-attach) S 115 0 0 0 -1 4194560 120 0 0 0 3 9 0 0 20 0 1 0 300\n",
+    "odd-name": b"77 (a) S (b) S 1 77 77 34816 77 4194304 88 0 0 0 0 0 0 0 20 0 1 0 9\n",
+})
+
 write("fault", {
     "stall": b"stall --ep 0x81",
     "nak": b"nak 250 --ep 0 --count 3",

@@ -56,6 +56,38 @@ static void wait_ready(void **state)
 	strbuf_free(&err);
 }
 
+static void cpu(void **state)
+{
+	struct strbuf err = { 0 };
+
+	assert_int_equal(cliargs_parse(&c, &err, "mouse", NULL), 0);
+	assert_int_equal(c.cpu, AFFINITY_AUTO);
+	assert_int_equal(cliargs_parse(&c, &err, "--cpu", "off", "mouse", NULL), 0);
+	assert_int_equal(c.cpu, AFFINITY_OFF);
+	assert_int_equal(cliargs_parse(&c, &err, "--cpu=3", "mouse", NULL), 0);
+	assert_int_equal(c.cpu, 3);
+	assert_int_equal(c.ndevices, 1);
+	assert_int_equal(cliargs_parse(&c, &err, "--cpu", "auto", "mouse", NULL), 0);
+	assert_int_equal(c.cpu, AFFINITY_AUTO);
+	assert_int_equal(cliargs_parse(&c, &err, "--cpu", "-1", "mouse", NULL), -EINVAL);
+	assert_non_null(strstr(strbuf_str(&err), "invalid --cpu '-1': a CPU number (0 to 1023), auto or off"));
+	strbuf_reset(&err);
+	assert_int_equal(cliargs_parse(&c, &err, "--cpu", "1024", "mouse", NULL), -EINVAL);
+	strbuf_reset(&err);
+	assert_int_equal(cliargs_parse(&c, &err, "--cpu", "", "mouse", NULL), -EINVAL);
+	strbuf_reset(&err);
+	assert_int_equal(cliargs_parse(&c, &err, "--cpu", NULL), -EINVAL);
+	assert_non_null(strstr(strbuf_str(&err), "option '--cpu' needs a value"));
+	strbuf_reset(&err);
+	/* The program's, not a device's. */
+	assert_int_equal(cliargs_parse(&c, &err, "mouse", "--cpu", "1", NULL), -EINVAL);
+	assert_non_null(strstr(strbuf_str(&err), "option '--cpu' belongs before the devices"));
+	strbuf_reset(&err);
+	assert_int_equal(cliargs_parse(&c, &err, "--cpus", "1", "mouse", NULL), -EINVAL);
+	assert_non_null(strstr(strbuf_str(&err), "did you mean '--cpu'?"));
+	strbuf_free(&err);
+}
+
 static void bare_port(void **state)
 {
 	struct strbuf err = { 0 };
@@ -165,6 +197,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(verbosity),    cmocka_unit_test(wait_ready),
+		cmocka_unit_test(cpu),
 		cmocka_unit_test(bare_port),    cmocka_unit_test(did_you_mean),
 		cmocka_unit_test(suggestions), cmocka_unit_test(help),
 	};
