@@ -27,9 +27,15 @@
 #                URB given back, -> evdev_events (the event's timestamp)
 #   hid (gadget) write() -> dummy_timer, -> the URB given back, -> evdev
 #
+# The vusb cases run three times: with --cpu off (every thread where the
+# scheduler puts it), with the default (--cpu auto: vusb-attach and the
+# device's kernel threads on one CPU), and the same with the client
+# (randread, inputlat) started on that CPU: CASE_cpuoff, CASE and
+# CASE_pinned.
+#
 # Prints "bench: breakdown.CASE.STAGE_us N" lines (tests/bench/run).
 . /vusb/tests/lib.sh
-need_cmd vusb-attach randread inputlat awk sort
+need_cmd vusb-attach randread inputlat awk sort taskset
 need_module vhci-hcd usb-storage usbhid hid-generic evdev
 
 unset VUSB_WIRE_DIR
@@ -133,51 +139,73 @@ disk_of_serial() {
 	return 1
 }
 
-vusb-attach -q --no-stdin storage --name bd --serial VUSBBD000001 --create 40M /tmp/bd.img \
-	>/tmp/bd.out 2>/tmp/bd.err &
-spid=$!
-if wait_for $T disk_of_serial VUSBBD000001; then
-	d=$(disk_of_serial VUSBBD000001)
-	randread -b 4096 -s 1 "$d" >/dev/null 2>&1
-	trace_on vhci_urb_enqueue vhci_send_cmd_submit usb_hcd_giveback_urb &&
-		randread -b 4096 -s 3 "$d" >/tmp/bd.rr 2>&1
-	trace_off /tmp/bd.trace
-	note "traced: $(cat /tmp/bd.rr)"
-	awk "$TRACE_AWK" /tmp/bd.trace | awk '
-	function stage(s) { acc[s] += $1 - last; last = $1 }
-	$2 == "randread" && $3 == "enter" && $4 == 17 {
-		inr = 1; t0 = $1; last = $1; kind = "start"; nurb = 0
-		split("", acc)
-		next
-	}
-	!inr { next }
-	$3 == "vhci_urb_enqueue" && (kind == "start" || kind == "give") {
-		stage(kind == "start" ? "issue" : "between"); kind = "enq"; nurb++; next
-	}
-	$3 == "vhci_send_cmd_submit" && kind == "enq" { stage("tx_wake"); kind = "tx"; next }
-	$2 == "vusb-attach" && $3 == "exit" && $4 == 45 && $5 > 0 && kind == "tx" {
-		stage("to_vusb"); kind = "wake"; next
-	}
-	$2 == "vusb-attach" && $3 == "enter" && ($4 == 46 || $4 == 275) &&
-		(kind == "wake" || kind == "sent") { sent = $1; kind = "sent"; next }
-	$3 == "usb_hcd_giveback_urb" && kind == "sent" {
-		acc["vusb"] += sent - last; last = sent; stage("rx"); kind = "give"; next
-	}
-	$2 == "randread" && $3 == "exit" && $4 == 17 {
-		if (kind == "give" && nurb == 3) {
-			stage("complete")
-			printf "%.1f %.1f %.1f %.1f %.1f %.1f %.1f %.1f\n", acc["issue"],
-				acc["tx_wake"], acc["to_vusb"], acc["vusb"], acc["rx"],
-				acc["between"], acc["complete"], $1 - t0
+# storage_case KEY CPU [pinned]: one drive served with --cpu CPU, read by
+# randread (started on vusb-attach's CPU with pinned)
+storage_case() {
+	rm -f /tmp/bd.img
+	vusb-attach -q --no-stdin --cpu "$2" storage --name bd --serial VUSBBD000001 \
+		--create 40M /tmp/bd.img >/tmp/bd.out 2>/tmp/bd.err &
+	spid=$!
+	if wait_for $T disk_of_serial VUSBBD000001; then
+		d=$(disk_of_serial VUSBBD000001)
+		_run=
+		[ "$3" = pinned ] && _run="taskset -c $(cpus_of $spid)"
+		$_run randread -b 4096 -s 1 "$d" >/dev/null 2>&1
+		trace_on vhci_urb_enqueue vhci_send_cmd_submit usb_hcd_giveback_urb &&
+			$_run randread -b 4096 -s 3 "$d" >/tmp/bd.rr 2>&1
+		trace_off /tmp/bd.trace
+		note "traced: $(cat /tmp/bd.rr)"
+		awk "$TRACE_AWK" /tmp/bd.trace | awk '
+		function stage(s) { acc[s] += $1 - last; last = $1 }
+		$2 == "randread" && $3 == "enter" && $4 == 17 {
+			inr = 1; t0 = $1; last = $1; kind = "start"; nurb = 0
+			split("", acc)
+			next
 		}
-		inr = 0
-	}' >/tmp/bd.rows
-	medians /tmp/bd.rows storage issue tx_wake to_vusb vusb rx between complete total
-else
-	fail "storage: a disk with serial VUSBBD000001" "$(cat /tmp/bd.out /tmp/bd.err)"
-fi
-kill -TERM $spid 2>/dev/null
-wait $spid 2>/dev/null
+		!inr { next }
+		$3 == "vhci_urb_enqueue" && (kind == "start" || kind == "give") {
+			stage(kind == "start" ? "issue" : "between"); kind = "enq"; nurb++; next
+		}
+		$3 == "vhci_send_cmd_submit" && kind == "enq" { stage("tx_wake"); kind = "tx"; next }
+		$2 == "vusb-attach" && $3 == "exit" && $4 == 45 && $5 > 0 && kind == "tx" {
+			stage("to_vusb"); kind = "wake"; next
+		}
+		$2 == "vusb-attach" && $3 == "enter" && ($4 == 46 || $4 == 275) &&
+			(kind == "wake" || kind == "sent") { sent = $1; kind = "sent"; next }
+		$3 == "usb_hcd_giveback_urb" && kind == "sent" {
+			acc["vusb"] += sent - last; last = sent; stage("rx"); kind = "give"; next
+		}
+		$2 == "randread" && $3 == "exit" && $4 == 17 {
+			if (kind == "give" && nurb == 3) {
+				stage("complete")
+				printf "%.1f %.1f %.1f %.1f %.1f %.1f %.1f %.1f\n", acc["issue"],
+					acc["tx_wake"], acc["to_vusb"], acc["vusb"], acc["rx"],
+					acc["between"], acc["complete"], $1 - t0
+			}
+			inr = 0
+		}' >/tmp/bd.rows
+		medians /tmp/bd.rows "$1" issue tx_wake to_vusb vusb rx between complete total
+	else
+		fail "$1: a disk with serial VUSBBD000001" "$(cat /tmp/bd.out /tmp/bd.err)"
+	fi
+	kill -TERM $spid 2>/dev/null
+	wait $spid 2>/dev/null
+	wait_for $T no_disk
+}
+
+no_disk() {
+	! disk_of_serial VUSBBD000001
+}
+
+cpus_of() {
+	sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$1/status"
+}
+
+# Before (--cpu off) and after (the default, auto), in this boot; and
+# with the reader on vusb-attach's CPU.
+storage_case storage_cpuoff off
+storage_case storage auto
+storage_case storage_pinned auto pinned
 
 # --- hid: one report through the report socket, and through /dev/hidg0 -------------
 
@@ -211,21 +239,36 @@ hid_rows() {
 	}'
 }
 
-vusb-attach -q --no-stdin mouse --name bm >/tmp/bm.out 2>/tmp/bm.err &
-mpid=$!
-if wait_for $T test -S "${VUSB_RUNDIR:-/run/vusb}/dev/bm.hid" && node=$(evdev_for 1209 0001 | head -n 1); then
-	sleep 1
-	trace_on usb_hcd_giveback_urb evdev_events &&
-		inputlat -n 300 -w 20 "${VUSB_RUNDIR:-/run/vusb}/dev/bm.hid" "$node" >/tmp/bm.lat 2>&1
-	trace_off /tmp/bm.trace
-	note "traced: $(cat /tmp/bm.lat)"
-	hid_rows vusb </tmp/bm.trace >/tmp/bm.rows
-	medians /tmp/bm.rows hid_socket to_vusb vusb rx input total
-else
-	fail "hid: vusb mouse with a report socket" "$(cat /tmp/bm.out /tmp/bm.err)"
-fi
-kill -TERM $mpid 2>/dev/null
-wait $mpid 2>/dev/null
+# hid_case KEY CPU [pinned]: a mouse served with --cpu CPU, its report
+# socket written by inputlat (on vusb-attach's CPU with pinned)
+hid_case() {
+	vusb-attach -q --no-stdin --cpu "$2" mouse --name bm >/tmp/bm.out 2>/tmp/bm.err &
+	mpid=$!
+	if wait_for $T test -S "${VUSB_RUNDIR:-/run/vusb}/dev/bm.hid" && node=$(evdev_for 1209 0001 | head -n 1); then
+		sleep 1
+		_run=
+		[ "$3" = pinned ] && _run="taskset -c $(cpus_of $mpid)"
+		trace_on usb_hcd_giveback_urb evdev_events &&
+			$_run inputlat -n 300 -w 20 "${VUSB_RUNDIR:-/run/vusb}/dev/bm.hid" "$node" >/tmp/bm.lat 2>&1
+		trace_off /tmp/bm.trace
+		note "traced: $(cat /tmp/bm.lat)"
+		hid_rows vusb </tmp/bm.trace >/tmp/bm.rows
+		medians /tmp/bm.rows "$1" to_vusb vusb rx input total
+	else
+		fail "$1: vusb mouse with a report socket" "$(cat /tmp/bm.out /tmp/bm.err)"
+	fi
+	kill -TERM $mpid 2>/dev/null
+	wait $mpid 2>/dev/null
+	wait_for $T no_mouse
+}
+
+no_mouse() {
+	! _vm_evdev_find 1209 0001
+}
+
+hid_case hid_socket_cpuoff off
+hid_case hid_socket auto
+hid_case hid_socket_pinned auto pinned
 
 G=/sys/kernel/config/usb_gadget/bd
 MOUSE_DESC='\005\001\011\002\241\001\011\001\241\000\005\011\031\001\051\005\025\000\045\001\225\005\165\001\201\002\225\001\165\003\201\001\005\001\011\060\011\061\011\070\025\201\045\177\165\010\225\003\201\006\005\014\012\070\002\225\001\201\006\300\300'

@@ -59,6 +59,25 @@ function pair(ka, kb, fmt) {
 		rc[n, 5] = "n/a"
 }
 
+# "off / auto / pinned" of the --cpu keys PRE.MODE.UNIT (t-25-cpu), in
+# both boots' first cells of the last row.
+function cpu_modes(pre, unit, fmt,    b, k, m, i, s, any) {
+	split("off auto pinned", m, " ")
+	for (b = 0; b <= 1; b++) {
+		s = ""
+		any = 0
+		for (i = 1; i <= 3; i++) {
+			k = pre "." m[i] "." unit (b ? "@smp1" : "")
+			s = s (i > 1 ? " / " : "") (has(k) ? sprintf(fmt, v[k]) : "n/a")
+			any = any || has(k)
+		}
+		if (any)
+			rc[n, b ? 5 : 1] = s
+		else if (b && smp1)
+			rc[n, 5] = "n/a"
+	}
+}
+
 # row(LABEL, FMT, K1, K2, K3, K4, TARGET, STATUS)
 function row(label, fmt, k1, k2, k3, k4, target, status) {
 	n++
@@ -161,6 +180,19 @@ END {
 	row("Storage sequential read / write, vusb with --capture (MB/s)", "%s", "storage.cap",
 	    "-", "-", "-", "", "")
 	pair("storage.seq_read.vusb_capture.mbps", "storage.seq_write.vusb_capture.mbps", "%.1f")
+	# --cpu (t-25-cpu): the same boot, alternating rounds
+	row("--cpu off / auto (default) / auto, client on its CPU: 4 KiB random read (IOPS)", "%s",
+	    "cpu.randread", "-", "-", "-", "", "")
+	cpu_modes("cpu.randread_4k", "iops", "%d")
+	row("--cpu off / auto / auto, client on its CPU: report socket latency, median (us)", "%s",
+	    "cpu.socket_median", "-", "-", "-", "", "")
+	cpu_modes("cpu.socket", "median_us", "%d")
+	row("--cpu off / auto / auto, client on its CPU: report socket latency, p99 (us)", "%s",
+	    "cpu.socket_p99", "-", "-", "-", "", "")
+	cpu_modes("cpu.socket", "p99_us", "%d")
+	row("--cpu off / auto: CPU time of the serving process, all rounds (s; auto's has the pinned ones too)",
+	    "%s", "cpu.cpu_s", "-", "-", "-", "", "")
+	pair("cpu.cpu_s.off", "cpu.cpu_s.auto", "%.2f")
 	row("CPU time of the serving process per GiB moved (s)", "%.2f",
 	    "storage.cpu_s_per_gib.vusb", "storage.cpu_s_per_gib.vusb_usbip", "-", "-", "", "")
 
@@ -263,6 +295,15 @@ END {
 				   v["breakdown.storage.total_us"], v["breakdown.storage.tx_wake_us"],
 				   v["breakdown.storage.to_vusb_us"], v["breakdown.storage.vusb_us"],
 				   v["breakdown.storage.rx_us"])
+	row("... the same with --cpu off, before it existed", "%s", "breakdown.storage_cpuoff", "-",
+	    "-", "-", "", "")
+	if (has("breakdown.storage_cpuoff.total_us"))
+		rc[n, 1] = sprintf("%d total: vhci tx %d, to vusb %d, vusb %d, vhci rx %d",
+				   v["breakdown.storage_cpuoff.total_us"],
+				   v["breakdown.storage_cpuoff.tx_wake_us"],
+				   v["breakdown.storage_cpuoff.to_vusb_us"],
+				   v["breakdown.storage_cpuoff.vusb_us"],
+				   v["breakdown.storage_cpuoff.rx_us"])
 	st = "n/a"
 	if (has("hid.idle_mouse.cpu_pct"))
 		st = v["hid.idle_mouse.cpu_pct"] == 0 ? "met" : "missed"
