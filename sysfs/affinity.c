@@ -121,25 +121,6 @@ static int read_stat(const char *proc_root, pid_t pid, struct affinity_stat *ret
 	return affinity_stat_parse(buf, (size_t)n, ret);
 }
 
-/* One candidate: which name's list it goes to, if any. */
-static int consider(const char *proc_root, pid_t pid, const char *const *names,
-		    struct affinity_threads *out, size_t n)
-{
-	struct affinity_stat st;
-	size_t i;
-
-	if (read_stat(proc_root, pid, &st) < 0 || !affinity_is_kthread(&st) || st.pid != pid)
-		return 0;
-	for (i = 0; i < n; i++) {
-		if (strcmp(st.comm, names[i]) != 0)
-			continue;
-		if (out[i].n >= AFFINITY_MAX_THREADS)
-			return -ENOBUFS;
-		out[i].pid[out[i].n++] = pid;
-	}
-	return 0;
-}
-
 static int cmp_pid(const void *a, const void *b)
 {
 	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
@@ -147,28 +128,56 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* kthreadd's children: "PID PID ... " in one file, when the kernel has it. */
-static int from_children(const char *proc_root, const char *const *names,
-			 struct affinity_threads *out, size_t n)
+/* Add pid to l (capacity *cap), growing it. 0, -ENOBUFS, -ENOMEM. */
+static int add(struct affinity_list *l, size_t *cap, long long pid)
 {
-	char path[PATH_MAX], buf[16384];
-	size_t len = 0, i;
+	if (l->n >= AFFINITY_MAX_TASKS)
+		return -ENOBUFS;
+	if (l->n == *cap) {
+		size_t c = *cap ? 2 * *cap : 256;
+		pid_t *p = realloc(l->pid, c * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		l->pid = p;
+		*cap = c;
+	}
+	l->pid[l->n++] = (pid_t)pid;
+	return 0;
+}
+
+/* kthreadd's children: "PID PID ... " in one file, when the kernel has it. */
+static int from_children(const char *proc_root, struct affinity_list *l, size_t *cap)
+{
+	char path[PATH_MAX], *buf;
+	size_t len = 0, size = 65536, i;
 	ssize_t r;
 	int fd, e = 0;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%d/task/%d/children", proc_root, KTHREADD_PID,
-			     KTHREADD_PID) >= sizeof(path))
+	if ((size_t)snprintf(path, sizeof(path), "%s/%d/task/%d/children", proc_root,
+			     KTHREADD_PID, KTHREADD_PID) >= sizeof(path))
 		return -ENAMETOOLONG;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	while (len < sizeof(buf) - 1 && (r = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+	buf = malloc(size);
+	while (buf && (r = read(fd, buf + len, size - 1 - len)) > 0) {
 		len += (size_t)r;
+		if (len == size - 1) {
+			/* 12 bytes an id at most: a list this long is over the limit. */
+			char *b = size < 12u * AFFINITY_MAX_TASKS ? realloc(buf, 2 * size) : NULL;
+
+			if (!b) {
+				e = size < 12u * AFFINITY_MAX_TASKS ? -ENOMEM : -ENOBUFS;
+				break;
+			}
+			buf = b;
+			size *= 2;
+		}
+	}
 	close(fd);
-	/* A full buffer may have cut the list: read every process instead. */
-	if (len == sizeof(buf) - 1)
-		return -EFBIG;
-	buf[len] = '\0';
+	if (!buf)
+		return -ENOMEM;
 	for (i = 0; i < len && e == 0;) {
 		long long v;
 		char tok[16];
@@ -181,19 +190,19 @@ static int from_children(const char *proc_root, const char *const *names,
 			i++;
 		if (i == start)
 			break;
-		if (i - start >= sizeof(tok))
-			return -EBADMSG;
+		if (i - start >= sizeof(tok)) {
+			e = -EBADMSG;
+			break;
+		}
 		memcpy(tok, buf + start, i - start);
 		tok[i - start] = '\0';
-		if (num_parse(tok, 10, 1, INT_MAX, &v) < 0)
-			return -EBADMSG;
-		e = consider(proc_root, (pid_t)v, names, out, n);
+		e = num_parse(tok, 10, 1, INT_MAX, &v) < 0 ? -EBADMSG : add(l, cap, v);
 	}
+	free(buf);
 	return e;
 }
 
-static int from_all(const char *proc_root, const char *const *names, struct affinity_threads *out,
-		    size_t n)
+static int from_all(const char *proc_root, struct affinity_list *l, size_t *cap)
 {
 	struct dirent *de;
 	DIR *d = opendir(proc_root);
@@ -204,55 +213,67 @@ static int from_all(const char *proc_root, const char *const *names, struct affi
 	while (e == 0 && (de = readdir(d))) {
 		long long v;
 
-		if (num_parse(de->d_name, 10, 1, INT_MAX, &v) < 0)
-			continue;
-		e = consider(proc_root, (pid_t)v, names, out, n);
+		if (num_parse(de->d_name, 10, 1, INT_MAX, &v) == 0)
+			e = add(l, cap, v);
 	}
 	closedir(d);
 	return e;
 }
 
-int affinity_find(const char *proc_root, const char *const *names, struct affinity_threads *out,
-		  size_t n)
+int affinity_list(const char *proc_root, struct affinity_list *ret)
 {
-	struct affinity_threads *found;
-	size_t i;
+	struct affinity_list l = { 0 };
+	size_t cap = 0;
 	int r;
 
-	if (!proc_root || !names || !out || n == 0)
+	if (!proc_root || !ret)
 		return -EINVAL;
-	found = calloc(n, sizeof(*found));
-	if (!found)
-		return -ENOMEM;
-	r = from_children(proc_root, names, found, n);
-	if (r < 0 && r != -ENOBUFS) {
-		memset(found, 0, n * sizeof(*found));
-		r = from_all(proc_root, names, found, n);
+	r = from_children(proc_root, &l, &cap);
+	if (r < 0 && r != -ENOBUFS && r != -ENOMEM) {
+		l.n = 0;
+		r = from_all(proc_root, &l, &cap);
 	}
-	if (r == 0) {
-		for (i = 0; i < n; i++) {
-			qsort(found[i].pid, found[i].n, sizeof(pid_t), cmp_pid);
-			out[i].n = found[i].n;
-			memcpy(out[i].pid, found[i].pid, found[i].n * sizeof(pid_t));
-		}
+	if (r < 0) {
+		free(l.pid);
+		return r;
 	}
-	free(found);
-	return r;
+	if (l.n)
+		qsort(l.pid, l.n, sizeof(pid_t), cmp_pid);
+	*ret = l;
+	return 0;
 }
 
-pid_t affinity_new_one(const struct affinity_threads *before, const struct affinity_threads *after)
+void affinity_list_free(struct affinity_list *l)
+{
+	if (!l)
+		return;
+	free(l->pid);
+	l->pid = NULL;
+	l->n = 0;
+}
+
+pid_t affinity_new_kthread(const char *proc_root, const struct affinity_list *before,
+			   const struct affinity_list *after, const char *name)
 {
 	size_t i = 0, j;
 	pid_t got = -ENOENT;
 
 	for (j = 0; j < after->n; j++) {
-		while (i < before->n && before->pid[i] < after->pid[j])
+		struct affinity_stat st;
+		pid_t p = after->pid[j];
+
+		while (i < before->n && before->pid[i] < p)
 			i++;
-		if (i < before->n && before->pid[i] == after->pid[j])
+		if (i < before->n && before->pid[i] == p)
+			continue;
+		if (j > 0 && after->pid[j - 1] == p)
+			continue;
+		if (read_stat(proc_root, p, &st) < 0 || st.pid != p || !affinity_is_kthread(&st) ||
+		    strcmp(st.comm, name) != 0)
 			continue;
 		if (got > 0)
 			return -EEXIST;
-		got = after->pid[j];
+		got = p;
 	}
 	return got;
 }

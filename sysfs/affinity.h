@@ -30,8 +30,8 @@
 #define AFFINITY_AUTO (-1)
 #define AFFINITY_OFF (-2)
 
-/* Kernel threads of one name tracked; more and affinity_find() fails. */
-#define AFFINITY_MAX_THREADS 1024
+/* Tasks listed at most (kthreadd's children, or every process). */
+#define AFFINITY_MAX_TASKS 65536
 /* Bytes of /proc/PID/stat read: the fields used come first. */
 #define AFFINITY_STAT_MAX 1024
 
@@ -54,28 +54,31 @@ int affinity_stat_parse(const char *buf, size_t len, struct affinity_stat *ret);
 /* Is this a kernel thread (PF_KTHREAD, a child of kthreadd)? */
 int affinity_is_kthread(const struct affinity_stat *st);
 
-/* Kernel threads of one name, pids ascending. */
-struct affinity_threads {
+/* Task ids, ascending; pid is malloc()ed (affinity_list_free). */
+struct affinity_list {
 	size_t n;
-	pid_t pid[AFFINITY_MAX_THREADS];
+	pid_t *pid;
 };
 
 /*
- * Fill out[i] with the kernel threads named names[i] (i < n), from
- * proc_root ("/proc"): kthreadd's children (2/task/2/children) when the
- * kernel lists them, else every process. Threads that end meanwhile are
- * skipped. 0, -ENOBUFS with more than AFFINITY_MAX_THREADS of a name,
- * -errno when proc_root cannot be read. out is untouched on failure.
+ * The tasks that may be kernel threads, from proc_root ("/proc"):
+ * kthreadd's children (2/task/2/children) when the kernel lists them,
+ * else every process. Only ids: cheap enough around every attach. 0,
+ * -ENOBUFS with more than AFFINITY_MAX_TASKS, -ENOMEM, -errno when
+ * proc_root cannot be read. ret is untouched on failure.
  */
-int affinity_find(const char *proc_root, const char *const *names, struct affinity_threads *out,
-		  size_t n);
+int affinity_list(const char *proc_root, struct affinity_list *ret);
+
+void affinity_list_free(struct affinity_list *l);
 
 /*
- * The one pid in after that is not in before (both ascending): the pid,
- * -ENOENT when there is none, -EEXIST when there are several (a guess
- * would be wrong half of the time: do not make one).
+ * Of the tasks in after that are not in before, the one kernel thread
+ * named `name` (only those tasks' stat files are read): its pid, -ENOENT
+ * when there is none, -EEXIST when there are several (a guess would be
+ * wrong half of the time: do not make one).
  */
-pid_t affinity_new_one(const struct affinity_threads *before, const struct affinity_threads *after);
+pid_t affinity_new_kthread(const char *proc_root, const struct affinity_list *before,
+			   const struct affinity_list *after, const char *name);
 
 /*
  * The CPU to keep devices on: want (a CPU number, AFFINITY_AUTO or

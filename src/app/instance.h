@@ -68,7 +68,7 @@ struct vdev {
 	char capture_name[64];
 	struct hidsock *hidsock; /* RUNDIR/dev/NAME.hid; NULL: none */
 	/* --cpu: usb-storage's threads at the attach, to find its own once ready */
-	struct affinity_threads *pin_before;
+	struct affinity_list *pin_before;
 };
 
 struct vusb {
@@ -168,14 +168,16 @@ int vdev_capture_command(struct vdev *vd, int argc, char **argv, int fd, struct 
 void vusb_list_json(struct vusb *v, struct strbuf *out);
 
 /*
- * --cpu (pin.c): the kernel threads of vhci_attach() as they are before it
+ * --cpu (pin.c): the kernel's threads as they are before vhci_attach()
  * (NULL: not keeping threads on a CPU, or they cannot be listed); after a
- * successful attach, pin_attached() moves the two that appeared, and
- * frees before. pin_ready(): the device is ready, its usb-storage thread
- * goes too, if it has one. pin_forget(): it is unplugged.
+ * successful attach, pin_attached() moves the two that appeared and
+ * takes before; after a failed one, pin_discard() frees it. pin_ready():
+ * the device is ready, its usb-storage thread goes too, if it has one.
+ * pin_forget(): it is unplugged.
  */
-struct affinity_threads *pin_before(struct vusb *v);
-void pin_attached(struct vusb *v, struct vdev *vd, struct affinity_threads *before);
+struct affinity_list *pin_before(struct vusb *v);
+void pin_attached(struct vusb *v, struct vdev *vd, struct affinity_list *before);
+void pin_discard(struct affinity_list *before);
 void pin_ready(struct vusb *v, struct vdev *vd);
 void pin_forget(struct vdev *vd);
 

@@ -36,90 +36,86 @@ static int pin_one(struct vusb *v, pid_t pid)
 	return r;
 }
 
-/* The snapshot's slots: vhci_rx, vhci_tx, usb-storage (affinity_all_names). */
-enum {
-	SNAP_RX,
-	SNAP_TX,
-	SNAP_STORAGE,
-	SNAP_N
-};
-
-struct affinity_threads *pin_before(struct vusb *v)
+/* The kernel's threads now, or NULL (logged). */
+static struct affinity_list *list_now(const char *name)
 {
-	struct affinity_threads *t;
-	int r;
+	struct affinity_list *l = malloc(sizeof(*l));
+	int r = l ? affinity_list(PROC_ROOT, l) : -ENOMEM;
 
-	if (v->cpu < 0)
-		return NULL;
-	t = calloc(SNAP_N, sizeof(*t));
-	if (!t)
-		return NULL;
-	r = affinity_find(PROC_ROOT, affinity_all_names, t, SNAP_N);
 	if (r < 0) {
-		log_info("--cpu: cannot list the kernel's threads: %s", strerror(-r));
-		free(t);
+		log_info("%s%s--cpu: cannot list the kernel's threads: %s", name ? name : "",
+			 name ? ": " : "", strerror(-r));
+		free(l);
 		return NULL;
 	}
-	return t;
+	return l;
 }
 
-void pin_attached(struct vusb *v, struct vdev *vd, struct affinity_threads *before)
+static void list_free(struct affinity_list *l)
 {
-	struct affinity_threads *after;
+	affinity_list_free(l);
+	free(l);
+}
+
+void pin_discard(struct affinity_list *before)
+{
+	if (before)
+		list_free(before);
+}
+
+struct affinity_list *pin_before(struct vusb *v)
+{
+	return v->cpu < 0 ? NULL : list_now(NULL);
+}
+
+void pin_attached(struct vusb *v, struct vdev *vd, struct affinity_list *before)
+{
+	struct affinity_list *after;
 	pid_t rx, tx;
 	int r;
 
 	if (!before)
 		return;
-	after = calloc(SNAP_N, sizeof(*after));
-	r = after ? affinity_find(PROC_ROOT, affinity_all_names, after, SNAP_N) : -ENOMEM;
-	if (r < 0) {
-		log_info("%s: --cpu: cannot list the kernel's threads: %s", vd->name, strerror(-r));
+	after = list_now(vd->name);
+	if (!after)
 		goto out;
-	}
-	rx = affinity_new_one(&before[SNAP_RX], &after[SNAP_RX]);
-	tx = affinity_new_one(&before[SNAP_TX], &after[SNAP_TX]);
+	rx = affinity_new_kthread(PROC_ROOT, before, after, "vhci_rx");
+	tx = affinity_new_kthread(PROC_ROOT, before, after, "vhci_tx");
 	if (rx < 0 || tx < 0) {
 		/* Another attach at the same moment: which pair is ours is a guess. */
-		log_info(
-			"%s: --cpu: vhci's threads for port %u not found (%s): left where they are",
-			vd->name, vd->port,
-			rx == -EEXIST || tx == -EEXIST ? "another attach at the same time" :
-							 "none appeared");
-		goto out;
+		log_info("%s: --cpu: vhci's threads for port %u not found (%s): left where they are",
+			 vd->name, vd->port,
+			 rx == -EEXIST || tx == -EEXIST ? "another attach at the same time" :
+							  "none appeared");
+	} else {
+		r = pin_one(v, rx);
+		if (r == 0)
+			r = pin_one(v, tx);
+		if (r < 0)
+			log_info("%s: --cpu: cannot move vhci's threads to CPU %d: %s", vd->name,
+				 v->cpu, strerror(-r));
+		else
+			log_debug("%s: vhci's threads %d and %d on CPU %d", vd->name, (int)rx,
+				  (int)tx, v->cpu);
 	}
-	r = pin_one(v, rx);
-	if (r == 0)
-		r = pin_one(v, tx);
-	if (r < 0)
-		log_info("%s: --cpu: cannot move vhci's threads to CPU %d: %s", vd->name, v->cpu,
-			 strerror(-r));
-	else
-		log_debug("%s: vhci's threads %d and %d on CPU %d", vd->name, (int)rx, (int)tx,
-			  v->cpu);
 	/* usb-storage's thread comes with the driver's probe: looked for once ready. */
-	free(vd->pin_before);
-	vd->pin_before = malloc(sizeof(*vd->pin_before));
-	if (vd->pin_before)
-		*vd->pin_before = after[SNAP_STORAGE];
+	pin_forget(vd);
+	vd->pin_before = after;
 out:
-	free(after);
-	free(before);
+	list_free(before);
 }
 
 void pin_ready(struct vusb *v, struct vdev *vd)
 {
-	const char *const *names = affinity_storage_names;
-	struct affinity_threads *now;
+	struct affinity_list *now;
 	pid_t pid;
 	int r;
 
 	if (!vd->pin_before || v->cpu < 0)
 		return;
-	now = malloc(sizeof(*now));
-	r = now ? affinity_find(PROC_ROOT, names, now, 1) : -ENOMEM;
-	pid = r < 0 ? r : affinity_new_one(vd->pin_before, now);
+	now = list_now(vd->name);
 	/* None: not a mass storage device. Several: not sure which. */
+	pid = now ? affinity_new_kthread(PROC_ROOT, vd->pin_before, now, "usb-storage") : -ENOENT;
 	if (pid > 0) {
 		r = pin_one(v, pid);
 		if (r < 0)
@@ -129,12 +125,14 @@ void pin_ready(struct vusb *v, struct vdev *vd)
 			log_debug("%s: usb-storage's thread %d on CPU %d", vd->name, (int)pid,
 				  v->cpu);
 	}
-	free(now);
+	if (now)
+		list_free(now);
 	pin_forget(vd);
 }
 
 void pin_forget(struct vdev *vd)
 {
-	free(vd->pin_before);
+	if (vd->pin_before)
+		list_free(vd->pin_before);
 	vd->pin_before = NULL;
 }

@@ -560,7 +560,7 @@ static void enum_watch_fired(struct loop_timer *t, void *data)
 int vdev_attach(struct vusb *v, struct vdev *vd, struct strbuf *err)
 {
 	uint32_t devid = vhci_devid(1, v->serial % 255 + 1);
-	struct affinity_threads *before;
+	struct affinity_list *before;
 	int sv[2], r;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -574,7 +574,7 @@ int vdev_attach(struct vusb *v, struct vdev *vd, struct strbuf *err)
 	if (r == 0)
 		pin_attached(v, vd, before);
 	else
-		free(before);
+		pin_discard(before);
 	if (r < 0) {
 		close(sv[0]);
 		if (r == -EBUSY) {

@@ -156,103 +156,108 @@ static void stat_malformed(void **state)
 	assert_int_equal(affinity_stat_parse(NULL, 0, &st), -EBADMSG);
 }
 
-static const char *const vhci[] = { "vhci_rx", "vhci_tx", NULL };
-
-static void find(void **state)
+static void assert_list(const struct affinity_list *l, size_t n, const pid_t *want)
 {
-	struct affinity_threads *t = calloc(2, sizeof(*t));
+	size_t i;
 
-	assert_non_null(t);
-	put_stat(2, "kthreadd", " S 0 0 0 0 -1 2129984 0 0");
-	put_stat(150, "vhci_rx", KTHREAD_TAIL);
-	put_stat(151, "vhci_tx", KTHREAD_TAIL);
-	put_stat(40, "vhci_rx", KTHREAD_TAIL);
-	put_stat(41, "vhci_tx", KTHREAD_TAIL);
-	put_stat(60, "kworker/0:1", KTHREAD_TAIL);
-	/* A user process that named itself as vhci's thread. */
-	put_stat(300, "vhci_rx", USER_TAIL);
-	/* A malformed one among them is skipped, not fatal. */
-	put_stat(301, "vhci_tx", " S");
-	/* Listed but gone (ended meanwhile). */
-	put_children("150 151 60 40 41 999 301\n");
-
-	assert_int_equal(affinity_find(root, vhci, t, 2), 0);
-	assert_int_equal(t[0].n, 2);
-	assert_int_equal(t[0].pid[0], 40);
-	assert_int_equal(t[0].pid[1], 150);
-	assert_int_equal(t[1].n, 2);
-	assert_int_equal(t[1].pid[0], 41);
-	assert_int_equal(t[1].pid[1], 151);
-
-	/* kthreadd's children left out: only 40 and 41 are its children. */
-	put_children("40 41");
-	assert_int_equal(affinity_find(root, vhci, t, 2), 0);
-	assert_int_equal(t[0].n, 1);
-	assert_int_equal(t[1].n, 1);
-
-	/* No children file: every process, the user's vhci_rx still not. */
-	put_children("");
-	{
-		char path[PATH_MAX];
-
-		snprintf(path, sizeof(path), "%s/2/task/2/children", root);
-		assert_int_equal(unlink(path), 0);
-	}
-	assert_int_equal(affinity_find(root, vhci, t, 2), 0);
-	assert_int_equal(t[0].n, 2);
-	assert_int_equal(t[0].pid[0], 40);
-	assert_int_equal(t[0].pid[1], 150);
-	assert_int_equal(t[1].n, 2);
-
-	/* A garbled children list: every process instead. */
-	put_children("40 x41");
-	assert_int_equal(affinity_find(root, vhci, t, 2), 0);
-	assert_int_equal(t[0].n, 2);
-
-	/* No /proc at all. */
-	t[0].n = 7;
-	assert_int_equal(affinity_find("/nonexistent-proc", vhci, t, 2), -ENOENT);
-	assert_int_equal(t[0].n, 7);
-	free(t);
+	assert_int_equal(l->n, n);
+	for (i = 0; i < n; i++)
+		assert_int_equal(l->pid[i], want[i]);
 }
 
-static void find_limit(void **state)
+static void list(void **state)
 {
-	struct affinity_threads *t = calloc(1, sizeof(*t));
-	char *list = malloc(16 * (AFFINITY_MAX_THREADS + 1));
+	struct affinity_list l = { 0 }, kept = { .n = 7 };
+	char path[PATH_MAX];
+
+	put_stat(2, "kthreadd", " S 0 0 0 0 -1 2129984 0 0");
+	put_stat(40, "vhci_rx", KTHREAD_TAIL);
+	put_stat(41, "vhci_tx", KTHREAD_TAIL);
+	put_stat(300, "vhci_rx", USER_TAIL);
+	/* kthreadd's children, in the kernel's order, one gone meanwhile. */
+	put_children("41 40 999 60\n");
+	assert_int_equal(affinity_list(root, &l), 0);
+	assert_list(&l, 4, (const pid_t[]){ 40, 41, 60, 999 });
+	affinity_list_free(&l);
+	assert_null(l.pid);
+
+	/* No children file: every process, the directory's numeric names. */
+	snprintf(path, sizeof(path), "%s/2/task/2/children", root);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(affinity_list(root, &l), 0);
+	assert_list(&l, 4, (const pid_t[]){ 2, 40, 41, 300 });
+	affinity_list_free(&l);
+
+	/* A garbled list: every process instead. */
+	put_children("40 x41");
+	assert_int_equal(affinity_list(root, &l), 0);
+	assert_int_equal(l.n, 4);
+	affinity_list_free(&l);
+	put_children("40 123456789012345678901");
+	assert_int_equal(affinity_list(root, &l), 0);
+	assert_int_equal(l.n, 4);
+	affinity_list_free(&l);
+	put_children("");
+	assert_int_equal(affinity_list(root, &l), 0);
+	assert_int_equal(l.n, 0);
+	affinity_list_free(&l);
+
+	/* No /proc at all. */
+	assert_int_equal(affinity_list("/nonexistent-proc", &kept), -ENOENT);
+	assert_int_equal(kept.n, 7);
+	assert_null(kept.pid);
+}
+
+static void list_limit(void **state)
+{
+	struct affinity_list l = { .n = 3 };
+	char *text = malloc(8 * (AFFINITY_MAX_TASKS + 2));
 	size_t len = 0;
 	int i;
 
-	assert_non_null(t);
-	assert_non_null(list);
-	for (i = 0; i <= AFFINITY_MAX_THREADS; i++) {
-		put_stat(10000 + i, "vhci_rx", KTHREAD_TAIL);
-		len += (size_t)sprintf(list + len, "%d ", 10000 + i);
-	}
-	put_children(list);
-	t->n = 3;
-	assert_int_equal(affinity_find(root, vhci, t, 1), -ENOBUFS);
-	assert_int_equal(t->n, 3);
-	free(list);
-	free(t);
+	assert_non_null(text);
+	for (i = 0; i < AFFINITY_MAX_TASKS; i++)
+		len += (size_t)sprintf(text + len, "%d ", 1000 + i);
+	put_children(text);
+	assert_int_equal(affinity_list(root, &l), 0);
+	assert_int_equal(l.n, AFFINITY_MAX_TASKS);
+	assert_int_equal(l.pid[AFFINITY_MAX_TASKS - 1], 1000 + AFFINITY_MAX_TASKS - 1);
+	affinity_list_free(&l);
+	sprintf(text + len, "%d\n", 1000 + i);
+	put_children(text);
+	l.n = 3;
+	assert_int_equal(affinity_list(root, &l), -ENOBUFS);
+	assert_int_equal(l.n, 3);
+	put_children("");
+	free(text);
 }
 
-static void new_one(void **state)
+static void new_kthread(void **state)
 {
-	struct affinity_threads a = { .n = 3, .pid = { 10, 20, 30 } };
-	struct affinity_threads b = { .n = 4, .pid = { 10, 20, 25, 30 } };
-	struct affinity_threads c = { .n = 4, .pid = { 5, 10, 20, 30 } };
-	struct affinity_threads d = { .n = 5, .pid = { 10, 20, 30, 40, 50 } };
-	struct affinity_threads e = { .n = 2, .pid = { 20, 40 } };
+	pid_t before_pids[] = { 10, 20, 30 };
+	pid_t after_pids[] = { 10, 20, 25, 26, 30, 31, 32, 33 };
+	struct affinity_list before = { 3, before_pids }, after = { 8, after_pids };
+	struct affinity_list one = { 4, (pid_t[]){ 10, 20, 25, 30 } };
 
-	assert_int_equal(affinity_new_one(&a, &a), -ENOENT);
-	assert_int_equal(affinity_new_one(&a, &b), 25);
-	assert_int_equal(affinity_new_one(&a, &c), 5);
+	put_stat(10, "vhci_rx", KTHREAD_TAIL); /* there before: not new */
+	put_stat(25, "vhci_rx", KTHREAD_TAIL);
+	put_stat(26, "vhci_tx", KTHREAD_TAIL);
+	put_stat(31, "usb-storage", USER_TAIL); /* a process under that name */
+	put_stat(32, "scsi_eh_0", KTHREAD_TAIL);
+	/* 33: listed, gone before its stat was read */
+
+	assert_int_equal(affinity_new_kthread(root, &before, &after, "vhci_rx"), 25);
+	assert_int_equal(affinity_new_kthread(root, &before, &after, "vhci_tx"), 26);
+	assert_int_equal(affinity_new_kthread(root, &before, &after, "usb-storage"), -ENOENT);
+	assert_int_equal(affinity_new_kthread(root, &before, &before, "vhci_rx"), -ENOENT);
 	/* Two new ones: another attach at the same time. No guess. */
-	assert_int_equal(affinity_new_one(&a, &d), -EEXIST);
+	put_stat(30, "vhci_rx", KTHREAD_TAIL);
+	before.n = 2;
+	assert_int_equal(affinity_new_kthread(root, &before, &after, "vhci_rx"), -EEXIST);
+	assert_int_equal(affinity_new_kthread(root, &before, &one, "vhci_rx"), -EEXIST);
 	/* Some gone (detached meanwhile), one new. */
-	assert_int_equal(affinity_new_one(&a, &e), 40);
-	assert_int_equal(affinity_new_one(&e, &a), -EEXIST);
+	before.n = 3;
+	assert_int_equal(affinity_new_kthread(root, &one, &after, "vhci_tx"), 26);
 }
 
 static void pick(void **state)
@@ -325,8 +330,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(stat_lines), cmocka_unit_test(stat_malformed),
-		cmocka_unit_test(find),	      cmocka_unit_test(find_limit),
-		cmocka_unit_test(new_one),    cmocka_unit_test(pick),
+		cmocka_unit_test(list),	      cmocka_unit_test(list_limit),
+		cmocka_unit_test(new_kthread), cmocka_unit_test(pick),
 		cmocka_unit_test(pin_refused), cmocka_unit_test(pin_moves),
 	};
 
