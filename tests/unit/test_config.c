@@ -137,6 +137,16 @@ static void test_merge_with_command_line(void **state)
 	assert_int_equal(parse_argv("--wait-ready=7\nmouse\n", 4, argv2, &err), 0);
 	assert_int_equal(cli.wait_ready, 5);
 	{
+		char *argv4[] = { "vusb-attach", "--config", "desk", "--cpu", "off", NULL };
+
+		assert_int_equal(parse_argv("--cpu 1\nmouse\n", 3, argv4, &err), 0);
+		assert_int_equal(cli.cpu, 1);
+		assert_int_equal(parse_argv("--cpu 1\nmouse\n", 5, argv4, &err), 0);
+		assert_int_equal(cli.cpu, AFFINITY_OFF);
+		assert_int_equal(parse_argv("mouse\n", 3, argv4, &err), 0);
+		assert_int_equal(cli.cpu, AFFINITY_AUTO);
+	}
+	{
 		char *argv3[] = { "vusb-attach", "--config", "desk", "--listen", "127.0.0.1:4000",
 				  NULL };
 
@@ -272,6 +282,9 @@ static void test_cli_errors(void **state)
 	bad("mouse --count\n", "desk.conf:1: option '--count' needs a value");
 	bad("mouse --count 2 --name x\n",
 	    "desk.conf:1: --count cannot be combined with --name or --serial");
+	bad("--cpu=fast\nmouse\n",
+	    "desk.conf:1: invalid --cpu 'fast': a CPU number (0 to 1023), auto or off");
+	bad("mouse --cpu 1\n", "desk.conf:1: option '--cpu' belongs before the devices");
 	bad("mouse\nkeyboard --wait-ready=3\n",
 	    "desk.conf:2: option '--wait-ready' belongs before the devices");
 	/* Only all the devices together break a limit. */
