@@ -95,6 +95,7 @@ if [ "$NCPU" -ge 2 ]; then
 		cat /tmp/cpu.err
 else
 	check "one CPU: vusb-attach is left as it was ($mine)" test "$mine" = "$ALL"
+	check "... auto does nothing there (-v says no CPU)" sh -c "! grep -q 'on CPU' /tmp/cpu.err"
 fi
 check "two vhci_rx and two vhci_tx threads appeared" \
 	test "$(count vhci_rx)" = 2 -a "$(count vhci_tx)" = 2
