@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
- * The RV32IM interpreter. One switch on the major opcode per
- * instruction; fetches come from a cached region pointer, loads and
- * stores look up the (few) regions before falling back to the bus.
+ * The RV32IM interpreter: regions, CSRs, traps and rv32_run(). One switch
+ * on the major opcode per instruction; fetches come from a cached region
+ * pointer, loads and stores look up the (few) regions before falling back
+ * to the bus. This is the reference: rv32_run() hands the common
+ * instructions to the decoded fast path (fast.c), which must do exactly
+ * what execute() does, and runs everything else, and everything while a
+ * trace hook is set, here.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "dfu/rv32/rv32.h"
+#include "dfu/rv32/rv32-private.h"
 
 /* What executing one instruction did, besides retiring. */
 enum step {
@@ -110,41 +114,6 @@ void rv32_set_irq(struct rv32 *cpu, unsigned int line, bool level)
 		cpu->irq_lines &= ~(1u << line);
 }
 
-static const struct rv32_region *find_region(const struct rv32 *cpu, uint32_t addr)
-{
-	unsigned int i;
-
-	for (i = 0; i < cpu->nregions; i++)
-		if (addr - cpu->regions[i].base < cpu->regions[i].size)
-			return &cpu->regions[i];
-	return NULL;
-}
-
-static uint32_t get_le(const uint8_t *p, unsigned int size)
-{
-	switch (size) {
-	case 1:
-		return p[0];
-	case 2:
-		return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-	default:
-		return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-		       (uint32_t)p[3] << 24;
-	}
-}
-
-static void put_le(uint8_t *p, unsigned int size, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	if (size == 1)
-		return;
-	p[1] = (uint8_t)(v >> 8);
-	if (size == 2)
-		return;
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
 /* Aligned accesses only: regions are 4-aligned, so one never straddles. */
 static uint32_t mem_load(struct rv32 *cpu, uint32_t addr, unsigned int size, bool *ret_bus)
 {
@@ -216,40 +185,6 @@ static bool take_trap(struct rv32 *cpu, uint32_t cause, uint32_t tval, uint32_t 
 	else
 		cpu->pc = base;
 	return true;
-}
-
-static bool csr_exists(unsigned int csr)
-{
-	switch (csr) {
-	case RV32_CSR_MSTATUS:
-	case RV32_CSR_MISA:
-	case RV32_CSR_MIE:
-	case RV32_CSR_MTVEC:
-	case RV32_CSR_MSCRATCH:
-	case RV32_CSR_MEPC:
-	case RV32_CSR_MCAUSE:
-	case RV32_CSR_MTVAL:
-	case RV32_CSR_MIP:
-	case RV32_CSR_MCYCLE:
-	case RV32_CSR_MINSTRET:
-	case RV32_CSR_MCYCLEH:
-	case RV32_CSR_MINSTRETH:
-	case RV32_CSR_IRQ_MASK:
-	case RV32_CSR_CYCLE:
-	case RV32_CSR_TIME:
-	case RV32_CSR_INSTRET:
-	case RV32_CSR_CYCLEH:
-	case RV32_CSR_TIMEH:
-	case RV32_CSR_INSTRETH:
-	case RV32_CSR_MVENDORID:
-	case RV32_CSR_MARCHID:
-	case RV32_CSR_MIMPID:
-	case RV32_CSR_MHARTID:
-	case RV32_CSR_IRQ_PENDING:
-		return true;
-	default:
-		return false;
-	}
 }
 
 /* CSR numbers 0xC00-0xFFF are read-only by their encoding. */
@@ -439,118 +374,6 @@ static bool exec_csr(struct rv32 *cpu, uint32_t insn)
 	}
 	cpu->x[rd] = old;
 	return true;
-}
-
-#define SEXT(v, bits) ((int32_t)((uint32_t)(v) << (32 - (bits))) >> (32 - (bits)))
-
-static uint32_t imm_i(uint32_t insn)
-{
-	return (uint32_t)((int32_t)insn >> 20);
-}
-
-static uint32_t imm_s(uint32_t insn)
-{
-	return (uint32_t)(((int32_t)insn >> 25) * 32) | ((insn >> 7) & 0x1f);
-}
-
-static uint32_t imm_b(uint32_t insn)
-{
-	return (uint32_t)(((int32_t)insn >> 31) * 4096) | ((insn & 0x80) << 4) |
-	       ((insn >> 20) & 0x7e0) | ((insn >> 7) & 0x1e);
-}
-
-static uint32_t imm_j(uint32_t insn)
-{
-	return (uint32_t)(((int32_t)insn >> 31) * 1048576) | (insn & 0xff000) |
-	       ((insn >> 9) & 0x800) | ((insn >> 20) & 0x7fe);
-}
-
-static uint32_t mul_op(unsigned int f3, uint32_t a, uint32_t b)
-{
-	int32_t sa = (int32_t)a, sb = (int32_t)b;
-
-	switch (f3) {
-	case 0: /* mul */
-		return a * b;
-	case 1: /* mulh */
-		return (uint32_t)((uint64_t)((int64_t)sa * (int64_t)sb) >> 32);
-	case 2: /* mulhsu */
-		return (uint32_t)((uint64_t)((int64_t)sa * (int64_t)(uint64_t)b) >> 32);
-	case 3: /* mulhu */
-		return (uint32_t)(((uint64_t)a * b) >> 32);
-	case 4: /* div */
-		if (b == 0)
-			return 0xffffffffu;
-		if (a == 0x80000000u && sb == -1)
-			return a;
-		return (uint32_t)(sa / sb);
-	case 5: /* divu */
-		return b == 0 ? 0xffffffffu : a / b;
-	case 6: /* rem */
-		if (b == 0)
-			return a;
-		if (a == 0x80000000u && sb == -1)
-			return 0;
-		return (uint32_t)(sa % sb);
-	default: /* remu */
-		return b == 0 ? a : a % b;
-	}
-}
-
-/* OP and OP-IMM share their ALU; imm says which one (no sub, shamt rules). */
-static bool alu(uint32_t insn, uint32_t a, uint32_t b, bool imm, uint32_t *ret)
-{
-	unsigned int f3 = (insn >> 12) & 7, f7 = insn >> 25;
-
-	if (!imm && f7 == 1) {
-		*ret = mul_op(f3, a, b);
-		return true;
-	}
-	switch (f3) {
-	case 0:
-		if (imm)
-			*ret = a + b;
-		else if (f7 == 0)
-			*ret = a + b;
-		else if (f7 == 0x20)
-			*ret = a - b;
-		else
-			return false;
-		return true;
-	case 1:
-		if (f7 != 0)
-			return false;
-		*ret = a << (b & 31);
-		return true;
-	case 5:
-		if (f7 == 0)
-			*ret = a >> (b & 31);
-		else if (f7 == 0x20)
-			*ret = (uint32_t)((int32_t)a >> (b & 31));
-		else
-			return false;
-		return true;
-	}
-	/* slt, sltu, xor, or, and: funct7 is part of the immediate for OP-IMM */
-	if (!imm && f7 != 0)
-		return false;
-	switch (f3) {
-	case 2:
-		*ret = (int32_t)a < (int32_t)b;
-		return true;
-	case 3:
-		*ret = a < b;
-		return true;
-	case 4:
-		*ret = a ^ b;
-		return true;
-	case 6:
-		*ret = a | b;
-		return true;
-	default:
-		*ret = a & b;
-		return true;
-	}
 }
 
 static bool branch_taken(unsigned int f3, uint32_t a, uint32_t b, bool *ret)
@@ -785,7 +608,7 @@ enum rv32_exit rv32_run(struct rv32 *cpu, uint64_t budget, uint64_t *ret_execute
 	enum rv32_exit why = RV32_EXIT_BUDGET;
 	const uint8_t *fmem = NULL;
 	uint32_t fbase = 0, flast = 0; /* fetch window: [fbase, fbase + flast] */
-	bool check_irq = true;
+	bool check_irq = true, seen = false;
 	uint64_t n = 0;
 
 	if (cpu->halted) {
@@ -800,19 +623,21 @@ enum rv32_exit rv32_run(struct rv32 *cpu, uint64_t budget, uint64_t *ret_execute
 		cpu->waiting = false;
 	}
 	while (n < budget) {
-		uint32_t pc = cpu->pc, insn;
+		uint32_t pc, insn;
 		enum step st;
 
-		if (pc == watch && n > 0 && watch_idle(cpu)) {
+		pc = cpu->pc;
+		if (pc == watch && n > 0 && !seen && watch_idle(cpu)) {
 			why = RV32_EXIT_WATCH;
 			break;
 		}
-		n++;
+		seen = false;
 		/* Read by the instruction, the counters show the ones
 		 * before it: cycle advances after, as instret does. */
 		if (check_irq) {
 			check_irq = false;
 			if ((cpu->mstatus & RV32_MSTATUS_MIE) && rv32_irq_pending(cpu)) {
+				n++;
 				cpu->cycle++;
 				check_irq = true;
 				if (!take_trap(cpu, RV32_CAUSE_EXTERNAL_IRQ, 0, 0)) {
@@ -822,6 +647,24 @@ enum rv32_exit rv32_run(struct rv32 *cpu, uint64_t budget, uint64_t *ret_execute
 				continue;
 			}
 		}
+		if (!trace && fmem && pc - fbase <= flast) {
+			const struct rv32_fetch f = { fmem, fbase, flast };
+			bool bus = false;
+			uint64_t k = rv32_run_fast(cpu, budget - n, watch, &f, &seen, &bus);
+
+			n += k;
+			if (bus) {
+				check_irq = true;
+				if (cpu->yield) {
+					cpu->yield = false;
+					why = RV32_EXIT_YIELD;
+					break;
+				}
+			}
+			if (k)
+				continue;
+		}
+		n++;
 		if (!fmem || pc - fbase > flast) {
 			const struct rv32_region *fr = find_region(cpu, pc);
 
@@ -878,211 +721,4 @@ out:
 	if (ret_executed)
 		*ret_executed = n;
 	return why;
-}
-
-const char *rv32_reg_name(unsigned int i)
-{
-	static const char *const names[32] = {
-		"zero", "ra", "sp", "gp", "tp",	 "t0",	"t1", "t2", "s0", "s1", "a0",
-		"a1",	"a2", "a3", "a4", "a5",	 "a6",	"a7", "s2", "s3", "s4", "s5",
-		"s6",	"s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
-	};
-
-	return i < 32 ? names[i] : "?";
-}
-
-const char *rv32_cause_name(uint32_t mcause)
-{
-	switch (mcause) {
-	case RV32_CAUSE_MISALIGNED_FETCH:
-		return "instruction address misaligned";
-	case RV32_CAUSE_FETCH_FAULT:
-		return "instruction access fault";
-	case RV32_CAUSE_ILLEGAL:
-		return "illegal instruction";
-	case RV32_CAUSE_BREAKPOINT:
-		return "breakpoint";
-	case RV32_CAUSE_MISALIGNED_LOAD:
-		return "load address misaligned";
-	case RV32_CAUSE_LOAD_FAULT:
-		return "load access fault";
-	case RV32_CAUSE_MISALIGNED_STORE:
-		return "store address misaligned";
-	case RV32_CAUSE_STORE_FAULT:
-		return "store access fault";
-	case RV32_CAUSE_ECALL_M:
-		return "environment call from M-mode";
-	case RV32_CAUSE_EXTERNAL_IRQ:
-		return "machine external interrupt";
-	default:
-		return "unknown cause";
-	}
-}
-
-static const char *csr_name(unsigned int csr)
-{
-	switch (csr) {
-	case RV32_CSR_MSTATUS:
-		return "mstatus";
-	case RV32_CSR_MISA:
-		return "misa";
-	case RV32_CSR_MIE:
-		return "mie";
-	case RV32_CSR_MTVEC:
-		return "mtvec";
-	case RV32_CSR_MSCRATCH:
-		return "mscratch";
-	case RV32_CSR_MEPC:
-		return "mepc";
-	case RV32_CSR_MCAUSE:
-		return "mcause";
-	case RV32_CSR_MTVAL:
-		return "mtval";
-	case RV32_CSR_MIP:
-		return "mip";
-	case RV32_CSR_MCYCLE:
-		return "mcycle";
-	case RV32_CSR_MINSTRET:
-		return "minstret";
-	case RV32_CSR_MCYCLEH:
-		return "mcycleh";
-	case RV32_CSR_MINSTRETH:
-		return "minstreth";
-	case RV32_CSR_CYCLE:
-		return "cycle";
-	case RV32_CSR_TIME:
-		return "time";
-	case RV32_CSR_INSTRET:
-		return "instret";
-	case RV32_CSR_CYCLEH:
-		return "cycleh";
-	case RV32_CSR_TIMEH:
-		return "timeh";
-	case RV32_CSR_INSTRETH:
-		return "instreth";
-	case RV32_CSR_MHARTID:
-		return "mhartid";
-	default:
-		return NULL;
-	}
-}
-
-void rv32_disasm(uint32_t insn, uint32_t pc, char *buf, size_t len)
-{
-	static const char *const loads[8] = { "lb", "lh", "lw", NULL, "lbu", "lhu", NULL, NULL };
-	static const char *const stores[8] = { "sb", "sh", "sw" };
-	static const char *const branches[8] = { "beq", "bne", NULL, NULL,
-						  "blt", "bge", "bltu", "bgeu" };
-	static const char *const ops[8] = { "add", "sll", "slt", "sltu", "xor", "srl", "or", "and" };
-	static const char *const imms[8] = { "addi", "slli", "slti", "sltiu",
-					     "xori", "srli", "ori",  "andi" };
-	static const char *const muls[8] = { "mul", "mulh", "mulhsu", "mulhu",
-					     "div", "divu", "rem",    "remu" };
-	static const char *const csrs[8] = { NULL,    "csrrw",	"csrrs",  "csrrc",
-					     NULL,    "csrrwi", "csrrsi", "csrrci" };
-	const char *rd = rv32_reg_name((insn >> 7) & 31), *rs1 = rv32_reg_name((insn >> 15) & 31);
-	const char *rs2 = rv32_reg_name((insn >> 20) & 31), *name;
-	unsigned int f3 = (insn >> 12) & 7, f7 = insn >> 25;
-	char csrbuf[8];
-	uint32_t v;
-
-	/* Decode with the interpreter's own rules: same legality. */
-	switch (insn & 0x7f) {
-	case 0x37:
-		snprintf(buf, len, "lui %s, 0x%x", rd, insn >> 12);
-		return;
-	case 0x17:
-		snprintf(buf, len, "auipc %s, 0x%x", rd, insn >> 12);
-		return;
-	case 0x6f:
-		snprintf(buf, len, "jal %s, 0x%08x", rd, pc + imm_j(insn));
-		return;
-	case 0x67:
-		if (f3)
-			break;
-		snprintf(buf, len, "jalr %s, %d(%s)", rd, (int32_t)imm_i(insn), rs1);
-		return;
-	case 0x63:
-		if (!branches[f3])
-			break;
-		snprintf(buf, len, "%s %s, %s, 0x%08x", branches[f3], rs1, rs2, pc + imm_b(insn));
-		return;
-	case 0x03:
-		if (!loads[f3])
-			break;
-		snprintf(buf, len, "%s %s, %d(%s)", loads[f3], rd, (int32_t)imm_i(insn), rs1);
-		return;
-	case 0x23:
-		if (f3 > 2)
-			break;
-		snprintf(buf, len, "%s %s, %d(%s)", stores[f3], rs2, (int32_t)imm_s(insn), rs1);
-		return;
-	case 0x13:
-		if (!alu(insn, 0, 0, true, &v))
-			break;
-		if (f3 == 1 || f3 == 5)
-			snprintf(buf, len, "%s %s, %s, %u", f3 == 5 && f7 ? "srai" : imms[f3], rd, rs1,
-				 (insn >> 20) & 31);
-		else
-			snprintf(buf, len, "%s %s, %s, %d", imms[f3], rd, rs1, (int32_t)imm_i(insn));
-		return;
-	case 0x33:
-		if (!alu(insn, 0, 1, false, &v))
-			break;
-		name = f7 == 1 ? muls[f3] : f7 == 0x20 ? (f3 == 0 ? "sub" : "sra") : ops[f3];
-		snprintf(buf, len, "%s %s, %s, %s", name, rd, rs1, rs2);
-		return;
-	case 0x0f:
-		if (f3 > 1)
-			break;
-		snprintf(buf, len, "%s", f3 ? "fence.i" : "fence");
-		return;
-	case 0x73:
-		if (f3 == 0) {
-			name = insn == 0x00000073 ? "ecall" :
-			       insn == 0x00100073 ? "ebreak" :
-			       insn == 0x30200073 ? "mret" :
-			       insn == 0x10500073 ? "wfi" : NULL;
-			if (!name)
-				break;
-			snprintf(buf, len, "%s", name);
-			return;
-		}
-		if (!csrs[f3] || !csr_exists(insn >> 20))
-			break;
-		name = csr_name(insn >> 20);
-		if (!name) {
-			snprintf(csrbuf, sizeof(csrbuf), "0x%03x", insn >> 20);
-			name = csrbuf;
-		}
-		if (f3 & 4)
-			snprintf(buf, len, "%s %s, %s, %u", csrs[f3], rd, name, (insn >> 15) & 31);
-		else
-			snprintf(buf, len, "%s %s, %s, %s", csrs[f3], rd, name, rs1);
-		return;
-	}
-	snprintf(buf, len, "illegal 0x%08x", insn);
-}
-
-void rv32_describe_halt(const struct rv32 *cpu, void (*line)(void *data, const char *text),
-			void *data)
-{
-	char insn[64], text[160];
-	unsigned int i;
-
-	if (cpu->halt.cause == RV32_CAUSE_FETCH_FAULT)
-		snprintf(insn, sizeof(insn), "no memory to fetch from");
-	else
-		rv32_disasm(cpu->halt.insn, cpu->halt.pc, insn, sizeof(insn));
-	snprintf(text, sizeof(text),
-		 "trap with no handler (mtvec 0): %s (mcause %u) at pc 0x%08x, mtval 0x%08x: %s",
-		 rv32_cause_name(cpu->halt.cause), cpu->halt.cause, cpu->halt.pc, cpu->halt.tval,
-		 insn);
-	line(data, text);
-	for (i = 0; i < 32; i += 4) {
-		snprintf(text, sizeof(text), "  %-4s %08x  %-4s %08x  %-4s %08x  %-4s %08x",
-			 rv32_reg_name(i), cpu->x[i], rv32_reg_name(i + 1), cpu->x[i + 1],
-			 rv32_reg_name(i + 2), cpu->x[i + 2], rv32_reg_name(i + 3), cpu->x[i + 3]);
-		line(data, text);
-	}
 }

@@ -7,7 +7,9 @@
  * is also disassembled, as the Fomu's log and --trace do. Checked: x0
  * stays 0, the core stops within its budget and for a reason it names,
  * the bus sees only aligned accesses of 1, 2 or 4 bytes, the
- * disassembly is a NUL-terminated line that fits its buffer.
+ * disassembly is a NUL-terminated line that fits its buffer. Each input
+ * runs twice, on the fast path and with a trace hook (which turns it
+ * off): the two must end in the same state, memory and bus accesses.
  *
  * Input: mtvec choice u8, irq mask u32, then the RAM image (4 KiB at most;
  * the rest of RAM is zero). The same bytes drive the interrupt lines.
@@ -25,11 +27,19 @@
 
 static uint8_t ram[RAM_SIZE];
 static uint8_t rom[ROM_SIZE];
+static uint8_t first_ram[RAM_SIZE];
+static uint64_t bus_hash; /* every bus access, in order */
+
+static void bus_note(uint64_t v)
+{
+	bus_hash = (bus_hash ^ v) * 0x100000001b3ull;
+}
 
 static void bus_load(void *ctx, uint32_t addr, unsigned int size, uint32_t *val)
 {
 	FUZZ_CHECK((size == 1 || size == 2 || size == 4) && addr % size == 0,
 		   "bus load of %u bytes at %#x", size, addr);
+	bus_note((uint64_t)addr << 3 | size);
 	*val = (addr * 2654435761u) & (size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1);
 }
 
@@ -37,6 +47,7 @@ static void bus_store(void *ctx, uint32_t addr, unsigned int size, uint32_t val)
 {
 	FUZZ_CHECK((size == 1 || size == 2 || size == 4) && addr % size == 0,
 		   "bus store of %u bytes at %#x", size, addr);
+	bus_note((uint64_t)val << 32 | addr | 1u << 31);
 	FUZZ_CHECK(size == 4 || val < (1u << (8 * size)), "store of %u bytes: value %#x", size,
 		   val);
 }
@@ -58,10 +69,16 @@ static void disasm(uint32_t insn, uint32_t pc)
 	FUZZ_CHECK(memchr(small, '\0', sizeof(small)), "short disassembly of %#x", insn);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void no_trace(void *ctx, const struct rv32 *cpu, uint32_t insn)
 {
+}
+
+/* Run the input; the final state goes to *cpu_out, the count to *ret_total. */
+static void run(const uint8_t *data, size_t size, bool fast, struct rv32 *cpu_out,
+		uint64_t *ret_total)
+{
+	static struct rv32 cpu;
 	struct fuzz_in in = { data, size };
-	struct rv32 cpu;
 	uint64_t executed, total = 0;
 	uint8_t how = fuzz_u8(&in);
 	uint32_t mask = fuzz_u32(&in);
@@ -89,6 +106,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (how & 2)
 		rv32_csr_write(&cpu, RV32_CSR_MTVEC, (uint32_t)(how >> 2) * 64);
 	rv32_csr_write(&cpu, RV32_CSR_IRQ_MASK, mask);
+	if (!fast)
+		cpu.trace = no_trace;
+	bus_hash = 0;
 
 	for (round = 0; round < 8; round++) {
 		enum rv32_exit e;
@@ -111,5 +131,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	FUZZ_CHECK(total <= BUDGET, "executed %llu", (unsigned long long)total);
+	cpu.trace = NULL;
+	memcpy(cpu_out, &cpu, sizeof(cpu));
+	*ret_total = total;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct rv32 fast, slow;
+	uint64_t fast_total, slow_total, fast_bus;
+
+	run(data, size, true, &fast, &fast_total);
+	memcpy(first_ram, ram, sizeof(ram));
+	fast_bus = bus_hash;
+	run(data, size, false, &slow, &slow_total);
+	FUZZ_CHECK(fast_total == slow_total, "fast path ran %llu instructions, the plain one %llu",
+		   (unsigned long long)fast_total, (unsigned long long)slow_total);
+	/* the state before the decode cache, which only the fast path fills */
+	FUZZ_CHECK(!memcmp(&fast, &slow, offsetof(struct rv32, bus)),
+		   "the fast path ended in another state (pc %#x, the plain one %#x)", fast.pc,
+		   slow.pc);
+	FUZZ_CHECK(!memcmp(first_ram, ram, sizeof(ram)), "the fast path left other memory");
+	FUZZ_CHECK(fast_bus == bus_hash, "the fast path made other bus accesses");
 	return 0;
 }

@@ -1139,6 +1139,221 @@ static void test_disasm(void **state)
 	dis(OPI(1, A0, A1, 32), 0, "illegal 0x02059513");
 }
 
+/*
+ * The fast path (decoded instructions, rv32.c's run_fast()) against the
+ * plain interpreter: a trace hook turns the fast path off, so the same
+ * program runs once each way, and everything must come out the same:
+ * registers, CSRs, counters, effects, the watch, the exits, memory and
+ * every bus access with the pc and cycle it saw. The programs are random
+ * but mostly valid RV32IM, with pointers into RAM, ROM and the bus, short
+ * branches, CSR accesses, traps, wfi and mret, self-modifying stores and
+ * interrupt lines that move between runs.
+ */
+#define DIFF_RAM 8192u
+#define DIFF_BUS 0x40000000u
+#define DIFF_LOG 4096u
+
+struct diff {
+	struct rv32 cpu;
+	uint8_t ram[DIFF_RAM];
+	uint8_t rom[256];
+	uint64_t log[DIFF_LOG]; /* bus accesses: a hash of each */
+	unsigned int nlog;
+	uint32_t seed;
+};
+
+static uint32_t diff_rand(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+static void diff_note(struct diff *d, uint64_t what)
+{
+	if (d->nlog < DIFF_LOG)
+		d->log[d->nlog] =
+			what ^ (uint64_t)d->cpu.pc << 32 ^ d->cpu.cycle * 31 ^ d->cpu.instret * 7;
+	d->nlog++;
+}
+
+static void diff_load(void *ctx, uint32_t addr, unsigned int size, uint32_t *val)
+{
+	struct diff *d = ctx;
+
+	/* a peripheral: bit 6 of the address moves a line, bit 7 yields */
+	diff_note(d, (uint64_t)addr * 3 + size);
+	*val = diff_rand(&d->seed);
+	if (addr & 0x40)
+		rv32_set_irq(&d->cpu, 1, *val & 1);
+	if (addr & 0x80)
+		rv32_yield(&d->cpu);
+	d->cpu.effects += *val & 1;
+}
+
+static void diff_store(void *ctx, uint32_t addr, unsigned int size, uint32_t val)
+{
+	struct diff *d = ctx;
+
+	diff_note(d, (uint64_t)addr * 5 + size + ((uint64_t)val << 8));
+	if (addr & 0x40)
+		rv32_set_irq(&d->cpu, 1, val & 1);
+	if (addr & 0x80)
+		rv32_yield(&d->cpu);
+}
+
+static const struct rv32_bus_ops diff_bus = { .load = diff_load, .store = diff_store };
+
+static void diff_no_trace(void *ctx, const struct rv32 *cpu, uint32_t insn)
+{
+}
+
+static uint32_t diff_insn(uint32_t *s, uint32_t pc)
+{
+	static const unsigned int f3_load[] = { 0, 1, 2, 4, 5 };
+	uint32_t r = diff_rand(s), rd = r & 15, rs1 = (r >> 4) & 15, rs2 = (r >> 8) & 15;
+	int32_t off = (int32_t)((r >> 12) % 24) * 4 - 48;
+
+	switch ((r >> 20) % 16) {
+	case 0:
+	case 1:
+		return ADDI(rd, rs1, (int32_t)(r >> 21) % 64);
+	case 2:
+		return OPI((r >> 24) & 7, rd, rs1, (r >> 27) & 1 ? 31 : (int32_t)(r >> 28));
+	case 3:
+		return OP((r >> 24) & 1 ? ((r >> 25) & 1 ? 1 : 0x20) : 0, (r >> 26) & 7, rd, rs1,
+			  rs2);
+	case 4:
+	case 5:
+		/* through the pointer registers: x12 RAM, x13 ROM, x14 bus */
+		return LOAD(f3_load[(r >> 24) % 5], rd, 12 + (r >> 27) % 3,
+			    (int32_t)((r >> 28) * 2));
+	case 6:
+	case 7:
+		return STORE((r >> 24) % 3, rs2, 12 + (r >> 27) % 3, (int32_t)((r >> 28) * 2));
+	case 8:
+	case 9:
+		return BRANCH((r >> 24) & 7, rs1, rs2, (r >> 27) & 1 ? off : off + 2);
+	case 10:
+		return JAL(rd & 1, off ? off : 4);
+	case 11:
+		return JALR(rd & 1, 15, (int32_t)((r >> 24) & 0x3c));
+	case 12:
+		return LUI(rd, r >> 12);
+	case 13:
+		return AUIPC(rd, (r >> 24) & 3);
+	case 14:
+		switch ((r >> 24) & 7) {
+		case 0:
+			return CSR(2, rd, RV32_CSR_CYCLE, 0);
+		case 1:
+			return CSR(1, 0, RV32_CSR_MSTATUS, rs1);
+		case 2:
+			return CSR(5, 0, RV32_CSR_MIE, 31);
+		case 3:
+			return WFI;
+		case 4:
+			return MRET;
+		case 5:
+			return ECALL;
+		case 6:
+			return FENCE_I;
+		default:
+			return CSR(2, rd, RV32_CSR_INSTRET, 0);
+		}
+	default:
+		return r; /* anything */
+	}
+	(void)pc;
+}
+
+static void diff_setup(struct diff *d, uint32_t seed, bool fast)
+{
+	uint32_t s = seed, i;
+
+	memset(d, 0, sizeof(*d));
+	for (i = 0; i < DIFF_RAM; i += 4)
+		put32(d->ram + i, diff_insn(&s, i));
+	for (i = 0; i < sizeof(d->rom); i += 4)
+		put32(d->rom + i, diff_insn(&s, ROM + i));
+	rv32_init(&d->cpu, &diff_bus, d);
+	assert_int_equal(rv32_add_region(&d->cpu, 0, DIFF_RAM, d->ram, true), 0);
+	assert_int_equal(rv32_add_region(&d->cpu, ROM, sizeof(d->rom), d->rom, false), 0);
+	rv32_reset(&d->cpu, 4 * (diff_rand(&s) % (DIFF_RAM / 4)));
+	d->cpu.halt_on_null_mtvec = diff_rand(&s) & 1;
+	rv32_csr_write(&d->cpu, RV32_CSR_MTVEC, 4 * (diff_rand(&s) % 64));
+	rv32_csr_write(&d->cpu, RV32_CSR_IRQ_MASK, 2);
+	rv32_csr_write(&d->cpu, RV32_CSR_MIE, RV32_MIE_MEIE);
+	rv32_csr_write(&d->cpu, RV32_CSR_MSTATUS, diff_rand(&s) & RV32_MSTATUS_MIE);
+	d->cpu.x[12] = 0x100 + 4 * (diff_rand(&s) % 1024); /* RAM: code too */
+	d->cpu.x[13] = ROM;
+	d->cpu.x[14] = DIFF_BUS + (diff_rand(&s) & 0xc0); /* bits 6, 7: irq, yield */
+	d->cpu.x[15] = 4 * (diff_rand(&s) % (DIFF_RAM / 4));
+	d->seed = seed | 1;
+	if (!fast) {
+		d->cpu.trace = diff_no_trace;
+		d->cpu.trace_ctx = d;
+	}
+}
+
+static void test_fast_path_exact(void **state)
+{
+	struct diff *slow = test_calloc(1, sizeof(*slow)), *fast = test_calloc(1, sizeof(*fast));
+	unsigned int exits[RV32_EXIT_WATCH + 1] = { 0 }, round;
+	uint64_t total = 0;
+	uint32_t seed;
+
+	(void)state;
+	for (seed = 1; seed <= 300; seed++) {
+		diff_setup(slow, seed * 2654435761u, false);
+		diff_setup(fast, seed * 2654435761u, true);
+		for (round = 0; round < 12; round++) {
+			uint64_t budget = 1 + (seed * 7919u + round * 104729u) % 3000, ns, nf;
+			enum rv32_exit es, ef;
+
+			/* a watch where the core is, or somewhere in RAM */
+			if (round % 3 == 1) {
+				uint32_t w = round % 2 ? slow->cpu.pc : slow->cpu.x[15];
+
+				rv32_watch(&slow->cpu, w);
+				rv32_watch(&fast->cpu, w);
+			}
+			rv32_set_irq(&slow->cpu, 1, round & 1);
+			rv32_set_irq(&fast->cpu, 1, round & 1);
+			es = rv32_run(&slow->cpu, budget, &ns);
+			ef = rv32_run(&fast->cpu, budget, &nf);
+			assert_int_equal(ef, es);
+			exits[es]++;
+			assert_int_equal(nf, ns);
+			total += nf;
+			fast->cpu.trace = slow->cpu.trace;
+			fast->cpu.trace_ctx = fast;
+			/* all of the core's state but the decode cache */
+			assert_memory_equal(&fast->cpu, &slow->cpu, offsetof(struct rv32, bus));
+			fast->cpu.trace = NULL;
+			assert_memory_equal(fast->ram, slow->ram, DIFF_RAM);
+			assert_int_equal(fast->nlog, slow->nlog);
+			assert_memory_equal(
+				fast->log, slow->log,
+				sizeof(uint64_t) * (slow->nlog < DIFF_LOG ? slow->nlog : DIFF_LOG));
+			if (es == RV32_EXIT_HALT) {
+				rv32_reset(&slow->cpu, slow->cpu.x[15] & ~3u % DIFF_RAM);
+				rv32_reset(&fast->cpu, fast->cpu.x[15] & ~3u % DIFF_RAM);
+			}
+		}
+	}
+	/* the programs ran, not just trapped at once, and stopped for
+	 * every reason there is */
+	print_message("%llu instructions, exits %u %u %u %u %u %u\n", (unsigned long long)total,
+		      exits[0], exits[1], exits[2], exits[3], exits[4], exits[5]);
+	assert_true(total > 300 * 1000);
+	for (round = RV32_EXIT_BUDGET; round <= RV32_EXIT_WATCH; round++)
+		assert_true(exits[round] > 0);
+	test_free(slow);
+	test_free(fast);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1175,6 +1390,7 @@ int main(void)
 		T(test_budget),
 		T(test_regions),
 		T(test_trace),
+		cmocka_unit_test(test_fast_path_exact),
 		T(test_disasm),
 	};
 
