@@ -624,6 +624,52 @@ static unsigned long long insns(struct t *t)
 	return n;
 }
 
+/*
+ * Paced, the board keeps to --ips: a firmware that never idles, run from
+ * the timer as the loop runs it (each deadline waited for), executes
+ * ips instructions per second of wall time, give or take the timer's
+ * granularity: not fewer because a late timer's credit is lost, not
+ * more because it is counted twice.
+ */
+static void test_pacing(void **state)
+{
+	struct t *t = *state;
+	static const uint32_t spin[] = {
+		0x00128293, /* 1: addi t0, t0, 1 */
+		0xffdff06f, /* j 1b */
+	};
+	unsigned long long i0, i1;
+	struct usb_urb *u;
+	uint64_t t0, t1;
+	double rate;
+
+	recreate(t, spin, sizeof(spin) / sizeof(spin[0]), 0);
+	/* plugged in: the first request powers it on (it never answers) */
+	u = fakehost_control_urb(&t->host, 0x80, USB_REQ_GET_DESCRIPTOR, 0x0100, 0, 64, NULL);
+	fakehost_submit(&t->host, u);
+	fire(t);
+	assert_ptr_equal(fakehost_unlink(&t->host, u->seqnum), u);
+	fakehost_urb_free(&t->host, u);
+	i0 = insns(t);
+	t0 = now_ms();
+	do {
+		uint64_t d = t->dev->deadline_ms[0], now = now_ms();
+
+		assert_true(d != 0); /* it runs: a timer is always armed */
+		if (d > now)
+			usleep((useconds_t)(d - now) * 1000);
+		t->dev->deadline_ms[0] = 1;
+		usb_device_timer(t->dev);
+	} while (now_ms() - t0 < 600);
+	i1 = insns(t);
+	t1 = now_ms();
+	rate = (double)(i1 - i0) * 1000.0 / (double)(t1 - t0);
+	print_message("paced at --ips 1000000: %.0f instructions/s over %llu ms\n", rate,
+		      (unsigned long long)(t1 - t0));
+	assert_true(rate > 0.97e6);
+	assert_true(rate < 1.03e6);
+}
+
 static void bench_one(struct t *t, const char *ips)
 {
 	static uint8_t img[102400];
@@ -687,6 +733,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sleeps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_polling_firmware, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_firmware, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pacing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bench, setup, teardown),
 	};
 
