@@ -8,10 +8,21 @@
 # firmware is right. Known and not compared: foboot boots the image by
 # itself after dfuMANIFEST-WAIT-RESET (the model waits for DETACH; t-32
 # shows it).
+#
+# Then against foboot v2.0.4 (foboot-v2.0.4-pvt.elf), the release after
+# it. The two releases differ, so the model, which claims to be v1.9
+# (its product string, bcdDevice 1.01), is held to v1.9 above, and to
+# v2.0.4 everywhere but where the releases themselves differ; those
+# differences must be exactly these (README, "Fomu"): v2.0.4 says
+# bDeviceClass 239/2/1 (miscellaneous, interface association) where v1.9
+# says 0/0/0, wTransferSize 4096 where v1.9 says 1024, and it leaves the
+# bus to boot the image at dfuMANIFEST, so dfu-util reads no
+# dfuMANIFEST-WAIT-RESET (LIBUSB_ERROR_NO_DEVICE, exit 74).
 . /vusb/tests/lib.sh
 need_cmd vusb-attach dfu-util lsusb base64 diff
 T=$((30 * VM_SLOW))
 FW=/vusb/firmware/foboot-v1.9.elf
+FW2=/vusb/firmware/foboot-v2.0.4-pvt.elf
 unpack() {
 	grep -v '^#' | base64 -d >"/tmp/$1"
 }
@@ -50,10 +61,12 @@ observe() {
 	wait_for $T sh -c '! lsusb | grep -q 1209:5bf0'
 	return 0
 }
-if [ ! -f "$FW" ]; then
-	fail "$FW is there (../shared/firmware beside the clone)" "$(ls -l /vusb/firmware 2>&1)"
-	exit 0
-fi
+for f in "$FW" "$FW2"; do
+	if [ ! -f "$f" ]; then
+		fail "$f is there (../shared/firmware beside the clone)" "$(ls -l /vusb/firmware 2>&1)"
+		exit 0
+	fi
+done
 observe builtin || exit 0
 observe real --firmware "$FW" || exit 0
 check_match "lsusb -v reads the descriptors of both" "bcdDevice +1\.01" cat /tmp/lsusb.builtin
@@ -86,3 +99,40 @@ nreal=$(awk '{ n += $1 } END { print n + 0 }' /tmp/polls.real)
 nmodel=$(awk '{ n += $1 } END { print n + 0 }' /tmp/polls.builtin)
 if [ "$nreal" -ge 3 ]; then ok "the real firmware is busy after each of the 3 blocks ($nreal busy polls)"; else fail "the real firmware is busy after each of the 3 blocks" "$nreal busy polls" "$(cat /tmp/dfu-full.real)"; fi
 if [ "$nmodel" -eq 3 ]; then ok "the model is busy once after each of the 3 blocks"; else fail "the model is busy once after each of the 3 blocks" "$nmodel busy polls" "$(cat /tmp/dfu-full.builtin)"; fi
+
+# --- foboot v2.0.4 ----------------------------------------------------------
+observe v2 --firmware "$FW2" || exit 0
+check_match "lsusb -v reads v2.0.4's descriptors" "DFU Bootloader VERSION" cat /tmp/lsusb.v2
+# the lines that differ, trailing blanks aside: exactly the releases' differences
+sed 's/ *$//' /tmp/lsusb.builtin >/tmp/lsusb.builtin.t
+sed 's/ *$//' /tmp/lsusb.v2 >/tmp/lsusb.v2.t
+diff -U0 /tmp/lsusb.builtin.t /tmp/lsusb.v2.t | grep -E '^[-+]' | grep -vE '^(---|\+\+\+) ' >/tmp/lsusb.v2.diff
+cat >/tmp/lsusb.v2.want <<'EOF'
+-  bDeviceClass            0
+-  bDeviceSubClass         0
+-  bDeviceProtocol         0
++  bDeviceClass          239 Miscellaneous Device
++  bDeviceSubClass         2
++  bDeviceProtocol         1 Interface Association
+-        wTransferSize                    1024 bytes
++        wTransferSize                    4096 bytes
+EOF
+if diff -u /tmp/lsusb.v2.want /tmp/lsusb.v2.diff >/tmp/lsusb.v2.dd; then
+	ok "lsusb -v: the built-in model's descriptors are v2.0.4's but for the releases' differences (device class, wTransferSize)"
+else
+	fail "lsusb -v: the built-in model's descriptors are v2.0.4's but for the releases' differences" "$(cat /tmp/lsusb.v2.dd)"
+fi
+# v2.0.4 leaves the bus at dfuMANIFEST: its sequence is the model's up to there
+head -n 3 /tmp/dfu.builtin >/tmp/dfu.builtin3
+if diff -u /tmp/dfu.builtin3 /tmp/dfu.v2 >/tmp/dfu.v2.diff &&
+	grep -q 'dfuMANIFEST,' /tmp/dfu.v2 && grep -q 'LIBUSB_ERROR_NO_DEVICE' /tmp/dfu-full.v2; then
+	ok "DFU: v2.0.4's states and statuses are the model's up to dfuMANIFEST, where it leaves the bus"
+else
+	fail "DFU: v2.0.4's states and statuses are the model's up to dfuMANIFEST" "$(cat /tmp/dfu.v2.diff)" "$(cat /tmp/dfu-full.v2)"
+fi
+sed 's/^[0-9]* //' /tmp/polls.v2 >/tmp/pollv.v2
+if [ -s /tmp/pollv.v2 ] && diff -u /tmp/pollv.v2 /tmp/pollv.builtin >/tmp/polls.v2.diff; then
+	ok "DFU: v2.0.4's busy poll timeout is the model's ($(tr '\n' ' ' </tmp/pollv.v2))"
+else
+	fail "DFU: v2.0.4's busy poll timeout is the model's" "$(cat /tmp/polls.v2.diff)" "$(cat /tmp/dfu-full.v2)"
+fi
