@@ -154,13 +154,12 @@ static void decode(struct rv32_op *e, uint32_t pc, uint32_t insn)
 uint64_t rv32_run_fast(struct rv32 *cpu, uint64_t limit, uint32_t watch, const struct rv32_fetch *f,
 		       bool *ret_seen, bool *ret_bus)
 {
+	/* Few locals: a register spilled to the stack is one more memory
+	 * access per instruction, and each costs under an emulator. The
+	 * first region (RAM) is read from cpu where a load or store needs it. */
 	const struct rv32_region *const r0 = &cpu->regions[0];
-	uint8_t *const rmem = r0->mem;
-	const uint32_t rbase = r0->base, rsize = r0->size;
-	const bool rwritable = r0->writable;
 	const uint8_t *const fmem = f->mem;
 	const uint32_t fbase = f->base, flast = f->last;
-	struct rv32_op *const cache = cpu->ops;
 	uint32_t *const x = cpu->x;
 	uint32_t pc = cpu->pc;
 	uint64_t d = 0, synced = 0;
@@ -169,7 +168,7 @@ uint64_t rv32_run_fast(struct rv32 *cpu, uint64_t limit, uint32_t watch, const s
 	while (d < limit && pc - fbase <= flast) {
 		const uint32_t insn = get_le(fmem + (pc - fbase), 4);
 		const uint64_t tag = (uint64_t)insn << 32 | pc;
-		struct rv32_op *e = &cache[(pc >> 2) % RV32_OP_CACHE];
+		struct rv32_op *e = &cpu->ops[(pc >> 2) % RV32_OP_CACHE];
 		const struct rv32_region *r;
 		uint32_t v, addr, next = pc + 4;
 		unsigned int size;
@@ -234,8 +233,8 @@ uint64_t rv32_run_fast(struct rv32 *cpu, uint64_t limit, uint32_t watch, const s
 			size = e->rs2; /* decode() keeps the size there */
 			if (addr & (size - 1))
 				goto out;
-			if (addr - rbase < rsize) {
-				v = get_le(rmem + (addr - rbase), size);
+			if (addr - r0->base < r0->size) {
+				v = get_le(r0->mem + (addr - r0->base), size);
 			} else if ((r = find_region(cpu, addr))) {
 				v = get_le(r->mem + (addr - r->base), size);
 			} else {
@@ -267,8 +266,8 @@ uint64_t rv32_run_fast(struct rv32 *cpu, uint64_t limit, uint32_t watch, const s
 			v = x[e->rs2];
 			if (size < 4)
 				v &= (1u << (size * 8)) - 1;
-			if (addr - rbase < rsize && rwritable) {
-				p = rmem + (addr - rbase);
+			if (addr - r0->base < r0->size && r0->writable) {
+				p = r0->mem + (addr - r0->base);
 			} else {
 				r = find_region(cpu, addr);
 				p = r && r->writable ? r->mem + (addr - r->base) : NULL;
