@@ -16,21 +16,22 @@
 
 /*
  * The fast path: what most instructions are (integer ops, jumps, branches,
- * loads and stores within the regions), decoded once into struct
- * rv32_op and run with the pc and the count in locals. An entry of the
- * decode cache is tagged with the pc and the instruction word it was
- * decoded from, and is used only when both match what is in memory now:
- * code that changes (SRAM written by the firmware or by the SoC) is
- * decoded again, with nothing to invalidate. The fast path stops, before
- * touching anything, at an instruction it leaves to execute(): CSRs,
- * system instructions, anything that would trap or go to the bus, a jump
- * to itself, the watched pc, a fetch outside the window. Exactness rests
- * on that: each instruction either runs here exactly as execute() would
- * run it, or not at all. cycle and instret advance together here (no
- * traps), by the count, written back on the way out.
+ * loads and stores within the regions and on the bus), decoded into a
+ * struct op in locals and run with the pc and the count in locals.
+ * Instructions are decoded each time they run: a cache of decoded
+ * instructions (tried) is faster natively but not under TCG, where its
+ * loads and the pages it spans cost more than decoding does. The fast
+ * path stops, before touching anything, at an instruction it leaves to
+ * execute(): CSRs, system instructions, anything that would trap, a jump
+ * to itself, the watched pc when it may be idle, a fetch outside the
+ * window; and after a bus access that yielded or raised an interrupt.
+ * Exactness rests on that: each instruction either runs here exactly as
+ * execute() would run it, or not at all. cycle and instret advance
+ * together here (no traps), by the count, written back before each bus
+ * access and on the way out.
  */
 enum {
-	OP_SLOW, /* left to execute(); 0, so that a zeroed cache decodes (0, 0) right */
+	OP_SLOW, /* left to execute() */
 	OP_LUI, /* lui, and auipc with the pc added: x[rd] = imm */
 	OP_JAL,
 	OP_JALR,
@@ -70,7 +71,13 @@ enum {
 	OP_MULDIV, /* mul .. remu, funct3 in imm */
 };
 
-static void decode(struct rv32_op *e, uint32_t pc, uint32_t insn)
+/* One instruction, decoded. */
+struct op {
+	uint32_t imm; /* immediate, or the target of a jump or branch */
+	uint8_t op, rd, rs1, rs2; /* rs2: a load's size */
+};
+
+static void decode(struct op *e, uint32_t pc, uint32_t insn)
 {
 	static const uint8_t branch[8] = { OP_BEQ, OP_BNE, OP_SLOW, OP_SLOW,
 					   OP_BLT, OP_BGE, OP_BLTU, OP_BGEU };
@@ -141,7 +148,6 @@ static void decode(struct rv32_op *e, uint32_t pc, uint32_t insn)
 		v = f3;
 		break;
 	}
-	e->tag = (uint64_t)insn << 32 | pc;
 	e->op = op;
 	e->rd = (insn >> 7) & 31;
 	e->rs1 = (insn >> 15) & 31;
@@ -167,8 +173,7 @@ uint64_t rv32_run_fast(struct rv32 *cpu, uint64_t limit, uint32_t watch, const s
 
 	while (d < limit && pc - fbase <= flast) {
 		const uint32_t insn = get_le(fmem + (pc - fbase), 4);
-		const uint64_t tag = (uint64_t)insn << 32 | pc;
-		struct rv32_op *e = &cpu->ops[(pc >> 2) % RV32_OP_CACHE];
+		struct op dec, *e = &dec;
 		const struct rv32_region *r;
 		uint32_t v, addr, next = pc + 4;
 		unsigned int size;
@@ -183,8 +188,7 @@ uint64_t rv32_run_fast(struct rv32 *cpu, uint64_t limit, uint32_t watch, const s
 			cpu->watch_effects = cpu->effects;
 			cpu->watch_cycle = cpu->cycle + (d - synced);
 		}
-		if (e->tag != tag)
-			decode(e, pc, insn);
+		decode(e, pc, insn);
 		switch (e->op) {
 		case OP_LUI:
 			x[e->rd] = e->imm;

@@ -19,11 +19,7 @@
  * decides what a read returns.
  *
  * The core is pure: no clock, no I/O, no allocation. rv32_run() executes
- * at most a given number of instructions and says why it stopped. It
- * decodes instructions once into a cache inside struct rv32, each entry
- * checked against the pc and the instruction word in memory before use,
- * so memory may change under it (firmware writing code to RAM, a SoC
- * programming its flash) with nothing to invalidate.
+ * at most a given number of instructions and says why it stopped.
  *
  * Three hooks let a SoC run firmware from an event loop without burning a
  * host core on it (dfu/fomu/firmware.c): a bus callback may ask rv32_run() to
@@ -126,19 +122,6 @@ enum rv32_exit {
 
 struct rv32;
 
-/*
- * One decoded instruction (rv32.c's fast path), valid only for the pc
- * and the word it was decoded from.
- */
-struct rv32_op {
-	uint64_t tag; /* the instruction word << 32 | its pc */
-	uint32_t imm; /* immediate, or the target of a jump or branch */
-	uint8_t op, rd, rs1, rs2;
-};
-
-/* Entries of the decode cache, indexed by pc / 4 */
-#define RV32_OP_CACHE 4096
-
 /* Called before each instruction executes, when set. */
 typedef void (*rv32_trace_fn)(void *ctx, const struct rv32 *cpu, uint32_t insn);
 
@@ -203,7 +186,6 @@ struct rv32 {
 	unsigned int nregions;
 	rv32_trace_fn trace;
 	void *trace_ctx;
-	struct rv32_op ops[RV32_OP_CACHE]; /* the decode cache: private */
 };
 
 /* Zero everything, set the bus, halt_on_null_mtvec on; then add regions. */

@@ -147,7 +147,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run(data, size, false, &slow, &slow_total);
 	FUZZ_CHECK(fast_total == slow_total, "fast path ran %llu instructions, the plain one %llu",
 		   (unsigned long long)fast_total, (unsigned long long)slow_total);
-	/* the state before the decode cache, which only the fast path fills */
+	/* the core's state: everything before the bus and regions */
 	FUZZ_CHECK(!memcmp(&fast, &slow, offsetof(struct rv32, bus)),
 		   "the fast path ended in another state (pc %#x, the plain one %#x)", fast.pc,
 		   slow.pc);

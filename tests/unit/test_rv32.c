@@ -1140,7 +1140,7 @@ static void test_disasm(void **state)
 }
 
 /*
- * The fast path (decoded instructions, rv32.c's run_fast()) against the
+ * The fast path (fast.c's rv32_run_fast()) against the
  * plain interpreter: a trace hook turns the fast path off, so the same
  * program runs once each way, and everything must come out the same:
  * registers, CSRs, counters, effects, the watch, the exits, memory and
@@ -1329,7 +1329,7 @@ static void test_fast_path_exact(void **state)
 			total += nf;
 			fast->cpu.trace = slow->cpu.trace;
 			fast->cpu.trace_ctx = fast;
-			/* all of the core's state but the decode cache */
+			/* the core's state: everything before the bus and regions */
 			assert_memory_equal(&fast->cpu, &slow->cpu, offsetof(struct rv32, bus));
 			fast->cpu.trace = NULL;
 			assert_memory_equal(fast->ram, slow->ram, DIFF_RAM);
