@@ -2,8 +2,10 @@
 /*
  * Inside a running instance (src/app/vusb.h): its devices and what the
  * files of src/app share about them. vusb.c keeps the devices' life
- * (create, attach, plug, readiness), export.c offers them over --listen,
- * command.c answers the control socket and the terminal.
+ * (create, start, free), attach.c puts them on vhci (attach, unplug,
+ * replug), readiness.c watches for the kernel's drivers and nodes,
+ * export.c offers them over --listen, command.c answers the control
+ * socket and the terminal.
  */
 #ifndef VUSB_APP_INSTANCE_H
 #define VUSB_APP_INSTANCE_H
@@ -139,6 +141,12 @@ void vdev_unplug(struct vdev *vd);
 
 /* What a device's connection reports (it ended). */
 extern const struct usbip_conn_ops vdev_conn_ops;
+
+/* What a device asks of its host: timers, events, plug requests, reports (attach.c). */
+extern const struct usb_host_ops vdev_host_ops;
+
+/* Watch for the kernel's drivers and nodes of a device just attached (readiness.c). */
+void vdev_watch_start(struct vusb *v, struct vdev *vd);
 
 /* Look again whether every device is ready, from the loop. */
 void vusb_schedule_ready_check(struct vusb *v);
