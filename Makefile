@@ -46,11 +46,13 @@ ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DVUSB_VERSION='"$(VERSION)"' \
 LIBS        = $(shell $(PKG_CONFIG) --libs $(filter-out libkmod,$(PKGS)))
 TEST_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka)
 
-# Everything but the main()s goes into one static library that the
-# programs, the tests and the fuzzers link.
+# Everything but the programs' own files (each main() and what only it
+# uses: src/app/vusb-attach*.c, src/app/vusbctl*.c) goes into one static
+# library that the programs, the tests and the fuzzers link.
 PROGS      := vusb-attach vusbctl
 CTL_SRCS   := $(wildcard src/app/vusbctl*.c)
-MAINS      := src/app/vusb-attach.c $(CTL_SRCS)
+ATTACH_SRCS := $(wildcard src/app/vusb-attach*.c)
+MAINS      := $(ATTACH_SRCS) $(CTL_SRCS)
 LIB_SRCS   := $(filter-out $(MAINS),$(wildcard src/*/*.c hid/*.c dfu/*.c dfu/*/*.c sysfs/*.c))
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB        := $(BUILD)/libvusb.a
@@ -69,6 +71,11 @@ VM_TOOLS   := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,$(wildcard tests/vm/*.
 all: $(PROGS:%=$(BIN)/%)
 
 $(BIN)/%: $(BUILD)/src/app/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# vusb-attach's main() and the files only it needs (vusb-attach.h).
+$(BIN)/vusb-attach: $(ATTACH_SRCS:%.c=$(BUILD)/%.o) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 

@@ -8,7 +8,7 @@
  * went to a supervisor that logged each call with its arguments and let
  * it through (SECCOMP_RET_USER_NOTIF). Each entry says which part of vusb
  * makes the call once it serves; the drop comes after everything that
- * needs root (src/app/vusb-attach.c, drop_privileges()), so what runs
+ * needs root (src/app/vusb-attach-drop.c, drop_privileges()), so what runs
  * only before it (kmod, the first attach, opening images) is not here.
  */
 #include <errno.h>
