@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Shared by the SCSI command set (scsi.c) and its MMC part for CD-ROM
- * drives (mmc.c): constants and the helpers that answer a command.
+ * Shared by the SCSI command set (scsi.c), the commands that describe the
+ * unit (scsi-info.c) and the MMC part for CD-ROM drives (mmc.c): constants
+ * and the helpers that answer a command.
  */
 #ifndef VUSB_STORAGE_SCSI_PRIVATE_H
 #define VUSB_STORAGE_SCSI_PRIVATE_H
@@ -36,12 +37,22 @@
 #define TOC_CONTROL_DATA 0x14 /* ADR 1 (Q sub-channel position), data track */
 #define TOC_LEADOUT 0xaa
 
+/* End the command with CHECK CONDITION; no data phase follows. */
+void scsi_fail(struct scsi_lun *lun, struct scsi_cmd *cmd, uint8_t key, uint16_t asc);
 /* CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB. */
 void scsi_invalid_field(struct scsi_lun *lun, struct scsi_cmd *cmd);
 /* The reply is `len` bytes of cmd's buffer, cut to the allocation length. */
 void scsi_reply(struct scsi_cmd *cmd, size_t len, uint32_t alloc);
 /* False, with NOT READY sense, when there is no medium. */
 bool scsi_need_medium(struct scsi_lun *lun, struct scsi_cmd *cmd);
+
+/* scsi-info.c: capacity, INQUIRY, REQUEST SENSE, MODE SENSE. */
+void scsi_read_capacity_10(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb);
+void scsi_service_action_in(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb);
+void scsi_read_format_capacities(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb);
+void scsi_inquiry(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb);
+void scsi_request_sense(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb);
+void scsi_mode_sense(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb);
 
 /* mmc.c: the MMC commands a CD-ROM drive answers. */
 void scsi_read_toc(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb);

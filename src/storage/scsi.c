@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * SCSI commands for one logical unit. Every field of a CDB is checked
- * before it is used; every LBA range is checked against the medium before
- * the backend sees it, so no command reaches outside the image.
+ * SCSI commands for one logical unit: the unit and its medium, a CDB
+ * checked and dispatched, the commands that move or flush data and load
+ * or eject the medium, and the data phase. The commands that describe the
+ * unit are in scsi-info.c, the MMC ones a CD-ROM drive adds in mmc.c.
+ * Every field of a CDB is checked before it is used; every LBA range is
+ * checked against the medium before the backend sees it, so no command
+ * reaches outside the image.
  *
- * References: SPC-4 (INQUIRY, REQUEST SENSE, MODE SENSE, REPORT LUNS),
- * SBC-3 (READ/WRITE, READ CAPACITY, SYNCHRONIZE CACHE, VERIFY, START STOP
- * UNIT), MMC-5 (READ TOC, GET CONFIGURATION, GET EVENT STATUS
- * NOTIFICATION, the capabilities mode page), and what Linux's sd, sr and
- * usb-storage ask.
+ * References: SPC-4 (REPORT LUNS, sense data), SBC-3 (READ/WRITE,
+ * SYNCHRONIZE CACHE, VERIFY, START STOP UNIT), and what Linux's sd, sr
+ * and usb-storage ask.
  */
 #include <assert.h>
 #include <errno.h>
@@ -96,8 +98,7 @@ void scsi_sense_bytes(const struct scsi_lun *lun, uint8_t out[SCSI_SENSE_SIZE])
 	}
 }
 
-/* End the command with CHECK CONDITION; no data phase follows. */
-static void fail(struct scsi_lun *lun, struct scsi_cmd *cmd, uint8_t key, uint16_t asc)
+void scsi_fail(struct scsi_lun *lun, struct scsi_cmd *cmd, uint8_t key, uint16_t asc)
 {
 	lun->sense_key = key;
 	lun->asc = asc;
@@ -109,7 +110,7 @@ static void fail(struct scsi_lun *lun, struct scsi_cmd *cmd, uint8_t key, uint16
 
 void scsi_invalid_field(struct scsi_lun *lun, struct scsi_cmd *cmd)
 {
-	fail(lun, cmd, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_FIELD_IN_CDB);
+	scsi_fail(lun, cmd, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_FIELD_IN_CDB);
 }
 
 /* An IN reply of `len` bytes prepared in cmd->reply, cut to what the
@@ -127,14 +128,14 @@ void scsi_reply(struct scsi_cmd *cmd, size_t len, uint32_t alloc)
 bool scsi_need_medium(struct scsi_lun *lun, struct scsi_cmd *cmd)
 {
 	if (lun->state == SCSI_MEDIUM_PRESENT && lun->not_ready) {
-		fail(lun, cmd, SCSI_SENSE_NOT_READY, SCSI_ASC_NOT_READY);
+		scsi_fail(lun, cmd, SCSI_SENSE_NOT_READY, SCSI_ASC_NOT_READY);
 		return false;
 	}
 	if (lun->state == SCSI_MEDIUM_PRESENT)
 		return true;
-	fail(lun, cmd, SCSI_SENSE_NOT_READY,
-	     lun->state == SCSI_MEDIUM_EJECTED ? SCSI_ASC_MEDIUM_NOT_PRESENT_TRAY_OPEN :
-						 SCSI_ASC_MEDIUM_NOT_PRESENT);
+	scsi_fail(lun, cmd, SCSI_SENSE_NOT_READY,
+		  lun->state == SCSI_MEDIUM_EJECTED ? SCSI_ASC_MEDIUM_NOT_PRESENT_TRAY_OPEN :
+						      SCSI_ASC_MEDIUM_NOT_PRESENT);
 	return false;
 }
 
@@ -142,7 +143,7 @@ bool scsi_need_medium(struct scsi_lun *lun, struct scsi_cmd *cmd)
 static bool check_range(struct scsi_lun *lun, struct scsi_cmd *cmd, uint64_t lba, uint64_t n)
 {
 	if (lba > lun->medium.nblocks || n > lun->medium.nblocks - lba) {
-		fail(lun, cmd, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_LBA_OUT_OF_RANGE);
+		scsi_fail(lun, cmd, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_LBA_OUT_OF_RANGE);
 		return false;
 	}
 	return true;
@@ -153,13 +154,13 @@ static void flush_medium(struct scsi_lun *lun, struct scsi_cmd *cmd)
 	int r;
 
 	if (lun->flush_error) {
-		fail(lun, cmd, SCSI_SENSE_MEDIUM_ERROR, SCSI_ASC_WRITE_ERROR);
+		scsi_fail(lun, cmd, SCSI_SENSE_MEDIUM_ERROR, SCSI_ASC_WRITE_ERROR);
 		return;
 	}
 	r = lun->medium.ops->flush ? lun->medium.ops->flush(lun->medium.ctx) : 0;
 	if (r < 0) {
 		lun->flush_error = r;
-		fail(lun, cmd, SCSI_SENSE_MEDIUM_ERROR, SCSI_ASC_WRITE_ERROR);
+		scsi_fail(lun, cmd, SCSI_SENSE_MEDIUM_ERROR, SCSI_ASC_WRITE_ERROR);
 	}
 }
 
@@ -215,7 +216,7 @@ static void rw(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
 	if (!scsi_need_medium(lun, cmd) || !check_range(lun, cmd, lba, n))
 		return;
 	if (write && lun->medium.readonly) {
-		fail(lun, cmd, SCSI_SENSE_DATA_PROTECT, SCSI_ASC_WRITE_PROTECTED);
+		scsi_fail(lun, cmd, SCSI_SENSE_DATA_PROTECT, SCSI_ASC_WRITE_PROTECTED);
 		return;
 	}
 	if (n == 0)
@@ -227,8 +228,8 @@ static void rw(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
 		/* Before any data moves: an injected write error writes
 		 * nothing; the host learns which block failed from the
 		 * information field (SPC-4 4.5.3), as from a real disk. */
-		fail(lun, cmd, SCSI_SENSE_MEDIUM_ERROR,
-		     write ? SCSI_ASC_WRITE_ERROR : SCSI_ASC_UNRECOVERED_READ_ERROR);
+		scsi_fail(lun, cmd, SCSI_SENSE_MEDIUM_ERROR,
+			  write ? SCSI_ASC_WRITE_ERROR : SCSI_ASC_UNRECOVERED_READ_ERROR);
 		if (bad <= UINT32_MAX) {
 			lun->info_valid = true;
 			lun->info = (uint32_t)bad;
@@ -269,221 +270,6 @@ static void synchronize_cache(struct scsi_lun *lun, struct scsi_cmd *cmd, const 
 	flush_medium(lun, cmd);
 }
 
-/* ---- capacity ---- */
-
-static void read_capacity_10(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
-{
-	uint64_t last;
-
-	/* PMI is obsolete; with it clear the LBA must be zero (SBC-3 5.15). */
-	if (!(cdb[8] & 0x01) && get_be32(cdb + 2)) {
-		scsi_invalid_field(lun, cmd);
-		return;
-	}
-	if (!scsi_need_medium(lun, cmd))
-		return;
-	last = lun->medium.nblocks - 1;
-	/* Larger: the host must ask READ CAPACITY(16). */
-	put_be32(cmd->reply, last > 0xfffffffe ? 0xffffffff : (uint32_t)last);
-	put_be32(cmd->reply + 4, lun->block_size);
-	scsi_reply(cmd, 8, 8);
-}
-
-static void service_action_in(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
-{
-	if ((cdb[1] & 0x1f) != SCSI_SAI_READ_CAPACITY_16) {
-		scsi_invalid_field(lun, cmd);
-		return;
-	}
-	if (!scsi_need_medium(lun, cmd))
-		return;
-	memset(cmd->reply, 0, 32);
-	put_be64(cmd->reply, lun->medium.nblocks - 1);
-	put_be32(cmd->reply + 8, lun->block_size);
-	scsi_reply(cmd, 32, get_be32(cdb + 10));
-}
-
-static void read_format_capacities(struct scsi_lun *lun, struct scsi_cmd *cmd,
-				   const uint8_t *cdb)
-{
-	uint8_t *r = cmd->reply;
-	uint64_t n = lun->state == SCSI_MEDIUM_PRESENT ? lun->medium.nblocks : 0;
-
-	memset(r, 0, 12);
-	r[3] = 8; /* capacity list length: one descriptor */
-	put_be32(r + 4, n > 0xffffffff ? 0xffffffff : (uint32_t)n);
-	r[8] = lun->state == SCSI_MEDIUM_PRESENT ? 0x02 /* formatted */ : 0x03 /* no medium */;
-	r[9] = (uint8_t)(lun->block_size >> 16);
-	r[10] = (uint8_t)(lun->block_size >> 8);
-	r[11] = (uint8_t)lun->block_size;
-	scsi_reply(cmd, 12, get_be16(cdb + 7));
-}
-
-/* ---- INQUIRY ---- */
-
-static size_t vpd_page(struct scsi_lun *lun, uint8_t page, uint8_t *r)
-{
-	size_t slen = strlen(lun->serial), n;
-
-	r[0] = (uint8_t)lun->type;
-	r[1] = page;
-	r[2] = 0;
-	switch (page) {
-	case 0x00: /* supported pages */
-		r[3] = 3;
-		r[4] = 0x00;
-		r[5] = 0x80;
-		r[6] = 0x83;
-		return 7;
-	case 0x80: /* unit serial number */
-		r[3] = (uint8_t)slen;
-		memcpy(r + 4, lun->serial, slen);
-		return 4 + slen;
-	case 0x83: /* device identification: one T10 vendor ID designator */
-		n = 8 + slen;
-		r[4] = 0x02; /* code set: ASCII */
-		r[5] = 0x01; /* associated with the LU, type T10 vendor ID */
-		r[6] = 0;
-		r[7] = (uint8_t)n;
-		memcpy(r + 8, lun->vendor, 8);
-		memcpy(r + 16, lun->serial, slen);
-		put_be16(r + 2, (uint16_t)(4 + n));
-		return 8 + n;
-	default:
-		return 0;
-	}
-}
-
-static void inquiry(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
-{
-	uint32_t alloc = get_be16(cdb + 3);
-	uint8_t *r = cmd->reply;
-	size_t n;
-
-	if (cdb[1] & 0x02) { /* CMDDT, obsolete */
-		scsi_invalid_field(lun, cmd);
-		return;
-	}
-	if (cdb[1] & 0x01) {
-		n = vpd_page(lun, cdb[2], r);
-		if (!n)
-			scsi_invalid_field(lun, cmd);
-		else
-			scsi_reply(cmd, n, alloc);
-		return;
-	}
-	if (cdb[2]) {
-		scsi_invalid_field(lun, cmd);
-		return;
-	}
-	memset(r, 0, 36);
-	r[0] = (uint8_t)lun->type;
-	r[1] = 0x80; /* RMB: removable medium */
-	r[2] = 0x06; /* SPC-4 */
-	r[3] = 0x02; /* response data format 2 */
-	r[4] = 36 - 5; /* additional length */
-	memcpy(r + 8, lun->vendor, 8);
-	memcpy(r + 16, lun->product, 16);
-	memcpy(r + 32, lun->revision, 4);
-	scsi_reply(cmd, 36, alloc);
-}
-
-/* ---- REQUEST SENSE ---- */
-
-static void request_sense(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
-{
-	if (cdb[1] & 0x01) { /* DESC: descriptor format is not supported */
-		scsi_invalid_field(lun, cmd);
-		return;
-	}
-	if (lun->sense_key == SCSI_SENSE_NO_SENSE && lun->unit_attention) {
-		lun->sense_key = SCSI_SENSE_UNIT_ATTENTION;
-		lun->asc = SCSI_ASC_MEDIUM_CHANGED;
-		lun->unit_attention = false;
-	}
-	scsi_sense_bytes(lun, cmd->reply);
-	/* Reported: gone (SPC-4 5.10). */
-	lun->sense_key = SCSI_SENSE_NO_SENSE;
-	lun->asc = SCSI_ASC_NONE;
-	lun->info_valid = false;
-	scsi_reply(cmd, SCSI_SENSE_SIZE, cdb[4]);
-}
-
-/* ---- MODE SENSE ---- */
-
-static size_t mode_page(struct scsi_lun *lun, uint8_t page, bool changeable, uint8_t *p)
-{
-	if (page == MODE_PAGE_CACHING && lun->type == SCSI_TYPE_DISK) {
-		memset(p, 0, 20);
-		p[0] = MODE_PAGE_CACHING;
-		p[1] = 18;
-		/* WCE: writes land in the page cache, so Linux sends
-		 * SYNCHRONIZE CACHE when it needs them durable. Nothing
-		 * here is changeable. */
-		if (!changeable)
-			p[2] = 0x04;
-		return 20;
-	}
-	if (page == MODE_PAGE_CAPABILITIES && lun->type == SCSI_TYPE_CDROM) {
-		memset(p, 0, 22);
-		p[0] = MODE_PAGE_CAPABILITIES;
-		p[1] = 20;
-		if (changeable)
-			return 22;
-		/* Reads CD-ROM only; no audio, no writing. */
-		p[6] = MMC_MECH_TRAY_EJECT_LOCK | (lun->prevent ? 0x02 : 0);
-		put_be16(p + 8, 7056); /* maximum read speed, kB/s (40x) */
-		put_be16(p + 14, 7056); /* current read speed */
-		return 22;
-	}
-	return 0;
-}
-
-static void mode_sense(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
-{
-	bool ten = cdb[0] == SCSI_MODE_SENSE_10;
-	uint8_t pc = cdb[2] >> 6, page = cdb[2] & 0x3f, subpage = cdb[3];
-	size_t hlen = ten ? 8 : 4, len = hlen;
-	uint8_t *r = cmd->reply;
-	uint8_t dev_specific = 0;
-	uint32_t alloc = ten ? get_be16(cdb + 7) : cdb[4];
-
-	if (pc == MODE_PC_SAVED) {
-		fail(lun, cmd, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_SAVING_NOT_SUPPORTED);
-		return;
-	}
-	memset(r, 0, hlen);
-	if (page == MODE_PAGE_ALL) {
-		if (subpage != 0x00 && subpage != 0xff) {
-			scsi_invalid_field(lun, cmd);
-			return;
-		}
-		len += mode_page(lun, MODE_PAGE_CACHING, pc == 1, r + len);
-		len += mode_page(lun, MODE_PAGE_CAPABILITIES, pc == 1, r + len);
-	} else {
-		size_t n = subpage ? 0 : mode_page(lun, page, pc == 1, r + len);
-
-		if (!n) {
-			scsi_invalid_field(lun, cmd);
-			return;
-		}
-		len += n;
-	}
-	/* Disks say write-protected here (SBC-3 6.4.1); for MMC it is reserved. */
-	if (lun->type == SCSI_TYPE_DISK && lun->state == SCSI_MEDIUM_PRESENT &&
-	    lun->medium.readonly)
-		dev_specific = 0x80;
-	/* No block descriptors, DBD or not: allowed, and Linux needs none. */
-	if (ten) {
-		put_be16(r, (uint16_t)(len - 2));
-		r[3] = dev_specific;
-	} else {
-		r[0] = (uint8_t)(len - 1);
-		r[2] = dev_specific;
-	}
-	scsi_reply(cmd, len, alloc);
-}
-
 /* ---- START STOP UNIT, PREVENT ALLOW MEDIUM REMOVAL ---- */
 
 static void start_stop_unit(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *cdb)
@@ -506,7 +292,7 @@ static void start_stop_unit(struct scsi_lun *lun, struct scsi_cmd *cmd, const ui
 	if (lun->state != SCSI_MEDIUM_PRESENT)
 		return;
 	if (lun->prevent) {
-		fail(lun, cmd, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_MEDIUM_REMOVAL_PREVENTED);
+		scsi_fail(lun, cmd, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_MEDIUM_REMOVAL_PREVENTED);
 		return;
 	}
 	/* Whatever the host wrote is on the medium before it goes. */
@@ -568,7 +354,7 @@ void scsi_cmd_start(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *c
 	cmd->dir = SCSI_DIR_NONE;
 	cmd->status = SCSI_STATUS_GOOD;
 	if (!cdb_len) {
-		fail(lun, cmd, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_OPCODE);
+		scsi_fail(lun, cmd, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_OPCODE);
 		return;
 	}
 	op = cmd->opcode = cdb[0];
@@ -581,7 +367,7 @@ void scsi_cmd_start(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *c
 	}
 	need = cdb_length(op);
 	if (!need || (lun->type != SCSI_TYPE_CDROM && cdrom_only(op))) {
-		fail(lun, cmd, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_OPCODE);
+		scsi_fail(lun, cmd, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_OPCODE);
 		return;
 	}
 	if (cdb_len < need) {
@@ -590,7 +376,7 @@ void scsi_cmd_start(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *c
 	}
 	if (lun->unit_attention && !ignores_unit_attention(op)) {
 		lun->unit_attention = false;
-		fail(lun, cmd, SCSI_SENSE_UNIT_ATTENTION, SCSI_ASC_MEDIUM_CHANGED);
+		scsi_fail(lun, cmd, SCSI_SENSE_UNIT_ATTENTION, SCSI_ASC_MEDIUM_CHANGED);
 		return;
 	}
 
@@ -599,14 +385,14 @@ void scsi_cmd_start(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *c
 		scsi_need_medium(lun, cmd);
 		break;
 	case SCSI_REQUEST_SENSE:
-		request_sense(lun, cmd, cdb);
+		scsi_request_sense(lun, cmd, cdb);
 		break;
 	case SCSI_INQUIRY:
-		inquiry(lun, cmd, cdb);
+		scsi_inquiry(lun, cmd, cdb);
 		break;
 	case SCSI_MODE_SENSE_6:
 	case SCSI_MODE_SENSE_10:
-		mode_sense(lun, cmd, cdb);
+		scsi_mode_sense(lun, cmd, cdb);
 		break;
 	case SCSI_START_STOP_UNIT:
 		start_stop_unit(lun, cmd, cdb);
@@ -615,13 +401,13 @@ void scsi_cmd_start(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *c
 		lun->prevent = cdb[4] & 0x01;
 		break;
 	case SCSI_READ_FORMAT_CAPACITIES:
-		read_format_capacities(lun, cmd, cdb);
+		scsi_read_format_capacities(lun, cmd, cdb);
 		break;
 	case SCSI_READ_CAPACITY_10:
-		read_capacity_10(lun, cmd, cdb);
+		scsi_read_capacity_10(lun, cmd, cdb);
 		break;
 	case SCSI_SERVICE_ACTION_IN_16:
-		service_action_in(lun, cmd, cdb);
+		scsi_service_action_in(lun, cmd, cdb);
 		break;
 	case SCSI_READ_6:
 	case SCSI_READ_10:
@@ -660,7 +446,7 @@ void scsi_cmd_start(struct scsi_lun *lun, struct scsi_cmd *cmd, const uint8_t *c
 		scsi_get_event_status(lun, cmd, cdb);
 		break;
 	default:
-		fail(lun, cmd, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_OPCODE);
+		scsi_fail(lun, cmd, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_OPCODE);
 		break;
 	}
 }
