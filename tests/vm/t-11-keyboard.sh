@@ -1,7 +1,7 @@
 #!/bin/sh
 # A vusb keyboard: typing, key combos, LEDs set by the host.
 . /vusb/tests/lib.sh
-need_cmd vusb-attach vusbctl evread
+need_cmd vusb-attach vusbctl evread taskset
 
 T=$((20 * VM_SLOW))
 vusb-attach keyboard >/tmp/k.out 2>/tmp/k.err &
@@ -80,7 +80,7 @@ check_match "a newline is typed as Enter" "^EV_KEY KEY_ENTER 1$" cat /tmp/e3
 text="$(i=0; while [ $i -lt 19 ]; do printf 'abcdefghi '; i=$((i + 1)); done)abcdefghiz"
 check "every key report held 10 ms" vusbctl keyboard0 fault nak 10 --ep 0x81 --forever
 rm -f /tmp/r5
-evread -t $((60 * VM_SLOW)) --fifo --ready-file /tmp/r5 "$ev" >/tmp/e5 2>&1 &
+$(reader_cpu) evread -t $((60 * VM_SLOW)) --fifo --ready-file /tmp/r5 "$ev" >/tmp/e5 2>&1 &
 ER=$!
 wait_for $T test -e /tmp/r5
 t0=$(_vm_uptime_cs)

@@ -6,7 +6,7 @@
 # message that is no report is refused with the reason; the socket goes
 # with the device.
 . /vusb/tests/lib.sh
-need_cmd vusb-attach vusbctl evread ffrumble hidraw hidsockc
+need_cmd vusb-attach vusbctl evread ffrumble hidraw hidsockc taskset
 
 T=$((20 * VM_SLOW))
 RUN=${VUSB_RUNDIR:-/run/vusb}
@@ -52,11 +52,12 @@ fi
 
 # A burst: report i has the left trigger at i mod 256 and the right one
 # at i / 256 (triggers have no fuzz in xpad: every change is an event).
-# Read at real-time priority, as evdev needs for bursts (SYN_DROPPED).
+# Read at real-time priority on vusb-attach's CPU, as evdev needs for
+# bursts (SYN_DROPPED; lib.sh reader_cpu).
 N=2000
 NEV=$((N + N / 256))
 rm -f /tmp/ev.ready
-evread --fifo -n $NEV -t $((30 * VM_SLOW)) --ready-file /tmp/ev.ready "$ev" >/tmp/evb 2>&1 &
+$(reader_cpu) evread --fifo -n $NEV -t $((30 * VM_SLOW)) --ready-file /tmp/ev.ready "$ev" >/tmp/evb 2>&1 &
 ER=$!
 wait_for $T test -e /tmp/ev.ready
 t0=$(_vm_uptime_cs)

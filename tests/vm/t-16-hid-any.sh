@@ -6,7 +6,7 @@
 # output reports written through hidraw (interrupt OUT and SET_REPORT)
 # reaching the device; feature reports both ways through hidraw.
 . /vusb/tests/lib.sh
-need_cmd vusb-attach vusbctl evread hidraw
+need_cmd vusb-attach vusbctl evread hidraw taskset
 
 T=$((20 * VM_SLOW))
 EX=/vusb/examples

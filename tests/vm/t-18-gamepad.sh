@@ -4,7 +4,7 @@
 # pattern xpad sets and a rumble played through force feedback (EVIOCSFF)
 # show in `vusbctl gamepad0 state`.
 . /vusb/tests/lib.sh
-need_cmd vusb-attach vusbctl evread ffrumble
+need_cmd vusb-attach vusbctl evread ffrumble taskset
 
 T=$((20 * VM_SLOW))
 
