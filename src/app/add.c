@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,6 +34,25 @@ static int split_tags(char *buf, const char **tags)
 	}
 }
 
+/*
+ * The command's end, as vusbctl makes it: one end of a stream socket pair,
+ * not a listening, unconnected or datagram socket, which would take the
+ * device and then end its line at the first byte (EINVAL, ENOTCONN).
+ */
+static bool exec_socket_ok(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(int), alen = sizeof(ss);
+	int type = 0, listening = 1;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM)
+		return false;
+	len = sizeof(int);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 || listening)
+		return false;
+	return getpeername(fd, (struct sockaddr *)&ss, &alen) == 0;
+}
+
 /* Is fd what file f needs (a client says so; we look)? 0, or EXIT_USAGE with err. */
 static int check_fd(const struct add_file *f, int fd, struct strbuf *err)
 {
@@ -44,6 +64,15 @@ static int check_fd(const struct add_file *f, int fd, struct strbuf *err)
 		strbuf_printf(err, "%s %s: %s", f->tag, f->path, strerror(errno));
 		return EXIT_USAGE;
 	}
+	/* fstat() answers for an O_PATH descriptor, and its access mode
+	 * reads as O_RDONLY; every read or write on it fails (EBADF). */
+	if (fl & O_PATH) {
+		strbuf_printf(err,
+			      "%s %s: what came with the request is a path (O_PATH), not an "
+			      "open file",
+			      f->tag, f->path);
+		return EXIT_USAGE;
+	}
 	switch (f->how) {
 	case ADD_FILE_CAPTURE:
 		ok = S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode);
@@ -53,6 +82,13 @@ static int check_fd(const struct add_file *f, int fd, struct strbuf *err)
 		ok = S_ISSOCK(st.st_mode) && acc == O_RDWR;
 		if (!ok) {
 			strbuf_printf(err, "--exec %s: what came with the request is not a socket",
+				      f->path);
+			return EXIT_USAGE;
+		}
+		if (!exec_socket_ok(fd)) {
+			strbuf_printf(err,
+				      "--exec %s: what came with the request is not a connected "
+				      "stream socket",
 				      f->path);
 			return EXIT_USAGE;
 		}

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -527,6 +528,104 @@ static void files(void **state)
 	strbuf_free(&err);
 }
 
+/* How many descriptors this process holds (the instance's among them). */
+static int open_fds(void)
+{
+	char path[64];
+	int n = 0, i;
+
+	for (i = 0; i < 1024; i++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", i);
+		if (access(path, F_OK) == 0)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * Descriptors of the wrong kind, as a member of the socket's group can
+ * send them without vusbctl: an O_PATH one (fstat answers, every read
+ * fails), a socket for --exec that is listening, unconnected or datagram;
+ * refused with the reason before a device is made. Nothing a refused
+ * request carried stays open in the instance, whatever the command.
+ */
+static void wrong_kinds(void **state)
+{
+	struct server_config cfg = { 0 };
+	struct strbuf err = { 0 };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct loop *loop;
+	struct vusb *v;
+	struct call *c;
+	const char *sock;
+	int fd[2], before, i;
+
+	assert_int_equal(loop_new(&loop), 0);
+	assert_int_equal(vusb_new(loop, NULL, &v), 0);
+	vusb_set_stay(v);
+	assert_int_equal(vusb_listen(v, &err), 0);
+	assert_int_equal(server_parse_listen("127.0.0.1:0", &cfg.listen), 0);
+	assert_int_equal(vusb_serve(v, &cfg), 0);
+	sock = vusb_ctl_path(v);
+	/* The client thread's first connection: whatever it keeps, counted. */
+	assert_int_equal(call(loop, sock, "list", -1)->code, 0);
+	before = open_fds();
+
+	fd[0] = open("tests/fomu/fw.elf", O_PATH | O_CLOEXEC);
+	assert_true(fd[0] >= 0);
+	c = call(loop, sock, "add --fds=IMAGE storage /x.img --ro", fd[0]);
+	assert_int_equal(c->code, EXIT_USAGE);
+	assert_non_null(strstr(c->msg, "IMAGE /x.img: what came with the request is a path "
+				       "(O_PATH), not an open file"));
+	c = call(loop, sock, "add --fds=--firmware fomu --firmware /fw.elf", fd[0]);
+	assert_int_equal(c->code, EXIT_USAGE);
+	assert_non_null(strstr(c->msg, "(O_PATH)"));
+	close(fd[0]);
+
+	fd[0] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd[0] >= 0);
+	c = call(loop, sock, "add --fds=--exec serial --exec cat", fd[0]);
+	assert_int_equal(c->code, EXIT_USAGE);
+	assert_non_null(strstr(c->msg, "--exec cat: what came with the request is not a "
+				       "connected stream socket"));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/listening", rundir);
+	assert_int_equal(bind(fd[0], (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd[0], 1), 0);
+	c = call(loop, sock, "add --fds=--exec serial --exec cat", fd[0]);
+	assert_int_equal(c->code, EXIT_USAGE);
+	assert_non_null(strstr(c->msg, "not a connected stream socket"));
+	close(fd[0]);
+	unlink(sa.sun_path);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, fd), 0);
+	c = call(loop, sock, "add --fds=--exec serial --exec cat", fd[0]);
+	assert_int_equal(c->code, EXIT_USAGE);
+	assert_non_null(strstr(c->msg, "not a connected stream socket"));
+	close(fd[0]);
+	close(fd[1]);
+
+	/* Descriptors on requests that take none, or too few for their tags. */
+	fd[0] = image("X");
+	fd[1] = image("Y");
+	assert_int_equal(call_fds(loop, sock, "list", fd, 2)->code, 0);
+	assert_int_equal(call_fds(loop, sock, "nosuch0 eject", fd, 2)->code, EXIT_NO_DEVICE);
+	assert_int_equal(
+		call_fds(loop, sock, "add --fds=IMAGE,IMAGE,IMAGE storage /x.img", fd, 2)->code,
+		EXIT_USAGE);
+	assert_int_equal(call_fds(loop, sock, "add --fds=IMAGE,--capture mouse", fd, 2)->code,
+			 EXIT_USAGE);
+	assert_int_equal(call_fds(loop, sock, "add mousse", fd, 2)->code, EXIT_USAGE);
+	close(fd[0]);
+	close(fd[1]);
+
+	assert_int_equal(vusb_count(v), 0);
+	for (i = 0; i < 100 && open_fds() != before; i++)
+		usleep(10000);
+	assert_int_equal(open_fds(), before);
+	vusb_free(v);
+	loop_free(loop);
+	strbuf_free(&err);
+}
+
 /* Without --listen or vhci_hcd there is nowhere to put a device. */
 static void nowhere(void **state)
 {
@@ -552,6 +651,7 @@ int main(void)
 		cmocka_unit_test(parse_accepts), cmocka_unit_test(parse_refuses),
 		cmocka_unit_test(empty_start),	 cmocka_unit_test(add_remove),
 		cmocka_unit_test(files),	 cmocka_unit_test(nowhere),
+		cmocka_unit_test(wrong_kinds),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
