@@ -148,7 +148,11 @@ static int take_files(const struct cli_device *d, const char *tagarg, const int 
 	}
 	snprintf(buf, sizeof(buf), "%s", tagarg ? tagarg : "");
 	ntags = split_tags(buf, tags);
-	if (ntags < 0 || (unsigned int)ntags != nfds) {
+	if (ntags < 0) {
+		strbuf_printf(err, "the request tags more than %d files", ADD_MAX_FILES);
+		return EXIT_USAGE;
+	}
+	if ((unsigned int)ntags != nfds) {
 		strbuf_printf(err, "the request says %d files but carries %u descriptors", ntags,
 			      nfds);
 		return EXIT_USAGE;

@@ -614,6 +614,9 @@ static void wrong_kinds(void **state)
 	assert_int_equal(call_fds(loop, sock, "add --fds=IMAGE,--capture mouse", fd, 2)->code,
 			 EXIT_USAGE);
 	assert_int_equal(call_fds(loop, sock, "add mousse", fd, 2)->code, EXIT_USAGE);
+	c = call_fds(loop, sock, "add --fds=IMAGE,IMAGE,IMAGE,IMAGE,IMAGE storage /x.img", fd, 2);
+	assert_int_equal(c->code, EXIT_USAGE);
+	assert_string_equal(c->msg, "the request tags more than 4 files");
 	close(fd[0]);
 	close(fd[1]);
 
