@@ -8,7 +8,12 @@
 # added at run time), bad specs refused before anything is taken, a
 # request naming a file without its descriptor refused, --instance, and
 # a member of the socket's group adding a file only they may read, a hid
-# whose report descriptor travels as a descriptor too.
+# whose report descriptor travels as a descriptor too. Descriptors no
+# vusbctl sends (tests/host/ctl-fds.py: O_PATH, a directory, a device, a
+# FIFO, five at once, to commands that take none) are refused and none
+# stays open in the instance (counted in /proc/PID/fd), a capture into a
+# FIFO nobody reads does not stop the instance, and the instance runs
+# with VUSB_SECCOMP=report: every add here must pass its filter.
 #
 #   tests/host/add.sh            (after make; make check runs it)
 #
@@ -22,6 +27,7 @@ attach=${VUSB_BIN:-$top/bin}/vusb-attach
 vusbctl=${VUSB_BIN:-$top/bin}/vusbctl
 raw=$top/${BUILD:-build}/tests/vm/ctlraw
 import=$top/tests/host/usbip-import.py
+fds=$top/tests/host/ctl-fds.py
 export PATH="$PATH:/usr/sbin:/sbin"
 # shellcheck source=tests/host/harness.bash
 . "$top/tests/host/harness.bash"
@@ -73,7 +79,8 @@ else
 fi
 
 begin "vusb-attach --listen alone starts with no device and waits"
-if start a --listen 127.0.0.1:0 && sleep 0.3 && kill -0 "$pid" &&
+# Every add below runs past the seccomp filter, which reports what it refuses.
+if VUSB_SECCOMP=report start a --listen 127.0.0.1:0 && sleep 0.3 && kill -0 "$pid" &&
 	[ -z "$(devlist "$port")" ] && "$vusbctl" list >"$tmp/l.out" && [ "$(wc -l <"$tmp/l.out")" = 1 ]; then
 	pass
 else
@@ -398,6 +405,61 @@ else
 	fail "$(cat "$tmp/a.err" "$tmp/add4.err" 2>/dev/null)"
 fi
 
+# nfd PID: how many descriptors PID holds
+nfd() {
+	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
+}
+
+begin "descriptors vusbctl never sends (O_PATH, a directory, a device, write-only, five): refused, none kept"
+before=$(devlist "$aport")
+n0=$(nfd "$apid")
+mkfifo "$tmp/img.fifo"
+img="add --fds=IMAGE storage $tmp/disk.img --ro"
+: >"$tmp/k.out"
+# shellcheck disable=SC2086
+for fd in path:"$tmp/disk.img" dir:"$tmp" ro:/dev/zero wo:"$tmp/disk.img" fifo:"$tmp/img.fifo"; do
+	python3 "$fds" "$sock" --fd "$fd" $img >>"$tmp/k.out" 2>&1
+done
+# shellcheck disable=SC2086
+python3 "$fds" "$sock" --fd ro:"$tmp/disk.img" --fd ro:"$tmp/disk.img" --fd ro:"$tmp/disk.img" \
+	--fd ro:"$tmp/disk.img" --fd ro:"$tmp/disk.img" add --fds=IMAGE,IMAGE,IMAGE,IMAGE,IMAGE \
+	storage "$tmp/disk.img" --ro >>"$tmp/k.out" 2>&1
+python3 "$fds" "$sock" --fd ro:"$tmp/disk.img" --fd ro:"$tmp/disk.img" list >"$tmp/k.list" 2>&1
+python3 "$fds" "$sock" --fd ro:"$tmp/disk.img" mouse0 move 1 1 >"$tmp/k.move" 2>&1
+n1=$(nfd "$apid")
+want="ERR 2 IMAGE $tmp/disk.img: what came with the request is a path (O_PATH), not an open file
+ERR 2 IMAGE $tmp/disk.img: what came with the request is not a regular file or a block device
+ERR 2 IMAGE $tmp/disk.img: what came with the request is not a regular file or a block device
+ERR 2 IMAGE $tmp/disk.img: what came with the request is not open for reading
+ERR 2 IMAGE $tmp/disk.img: what came with the request is not a regular file or a block device
+ERR 2 the request tags more than 4 files"
+if [ "$(cat "$tmp/k.out")" = "$want" ] && head -n 1 "$tmp/k.list" | grep -qx OK &&
+	head -n 1 "$tmp/k.move" | grep -q "^ERR 1 mouse0: the host has not configured" && [ "$n0" -gt 0 ] && [ "$n1" = "$n0" ] &&
+	[ "$(devlist "$aport")" = "$before" ]; then
+	pass
+else
+	fail "descriptors before $n0, after $n1" "$(cat "$tmp/k.out" "$tmp/k.list" "$tmp/k.move")" \
+		"devlist: $(devlist "$aport")"
+fi
+
+begin "--capture into a FIFO nobody reads: the device is served, the instance answers, remove ends it"
+cp "$tmp/disk.img" "$tmp/disk2.img"
+mkfifo "$tmp/cap.fifo"
+python3 "$fds" "$sock" --fd ro:"$tmp/disk2.img" --fd fifo:"$tmp/cap.fifo" add --fds=IMAGE,--capture \
+	storage "$tmp/disk2.img" --ro --capture "$tmp/cap.fifo" >"$tmp/fifo.out" 2>&1
+fname=$(sed -n 's/^\(storage[0-9]*\): exported, busid .*/\1/p' "$tmp/fifo.out")
+fbus=$(sed -n 's/^storage[0-9]*: exported, busid //p' "$tmp/fifo.out")
+# 40 reads of a block: far more than the page the pipe holds.
+if [ -n "$fbus" ] && timeout 20 python3 "$import" "$port" "$fbus" 3 40 >"$tmp/fimp.out" 2>&1 &&
+	timeout 5 "$vusbctl" list >"$tmp/fifo.list" 2>&1 &&
+	timeout 10 "$vusbctl" remove "$fname" >"$tmp/fifo.rm" 2>&1 &&
+	[ "$(nfd "$apid")" = "$n1" ]; then
+	pass
+else
+	fail "$(cat "$tmp/fifo.out" "$tmp/fimp.out" "$tmp/fifo.list" "$tmp/fifo.rm" 2>/dev/null)" \
+		"descriptors $(nfd "$apid"), $n1 before"
+fi
+
 begin "two instances: add needs --instance PID; with it, that one"
 start b --listen 127.0.0.1:0
 bpid=$pid
@@ -501,6 +563,14 @@ else
 	else
 		fail "exit $rc" "$(cat "$tmp/m4.out")"
 	fi
+fi
+
+begin "every add above ran past the seccomp filter: no system call refused"
+if kill -0 "$apid" && grep -q '^Seccomp:[[:space:]]*2' "/proc/$apid/status" &&
+	! grep -q 'seccomp filter refused' "$tmp/a.err"; then
+	pass
+else
+	fail "$(grep Seccomp "/proc/$apid/status")" "$(grep 'seccomp' "$tmp/a.err")"
 fi
 
 summary
