@@ -143,12 +143,23 @@ static int open_one(const struct cli_device *d, const struct add_file *f, bool m
 		return fd;
 	case ADD_FILE_CAPTURE:
 		/* Not truncated here: the instance does, once the device is
-		 * made; a refused request leaves an old capture as it was. */
+		 * made; a refused request leaves an old capture as it was. An
+		 * existing one is not followed if it is a symbolic link: one
+		 * left in a shared directory (/tmp) by another user would
+		 * have us, perhaps as root, hand over whatever file it names
+		 * to be truncated. */
 		fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL | flags, 0644);
 		if (fd >= 0)
 			*ret_created = true;
 		else if (errno == EEXIST)
-			fd = open(f->path, O_WRONLY | flags);
+			fd = open(f->path, O_WRONLY | O_NOFOLLOW | flags);
+		if (fd < 0 && errno == ELOOP) {
+			strbuf_printf(err,
+				      "cannot write the capture %s: it is a symbolic link (vusbctl "
+				      "writes a capture through none: name the file itself)",
+				      f->path);
+			return -EXIT_USAGE;
+		}
 		if (fd < 0) {
 			int e = errno;
 

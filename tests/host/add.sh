@@ -312,6 +312,21 @@ else
 	fi
 fi
 
+begin "--capture FILE that is a symbolic link: refused (exit 2), the file it names untouched"
+# Left in a shared directory by someone else, it would have vusbctl (run
+# with sudo) hand over /etc/passwd for the instance to truncate.
+echo "precious" >"$tmp/victim"
+ln -s "$tmp/victim" "$tmp/cap-link.pcapng"
+before=$(devlist "$port")
+ctl capl add mouse --capture "$tmp/cap-link.pcapng"
+if [ $rc = 2 ] && [ "$(cat "$tmp/victim")" = precious ] && [ -L "$tmp/cap-link.pcapng" ] &&
+	grep -q "cannot write the capture $tmp/cap-link.pcapng: it is a symbolic link" "$tmp/capl.err" &&
+	[ "$(devlist "$port")" = "$before" ]; then
+	pass
+else
+	fail "exit $rc" "victim: $(od -c "$tmp/victim" | head -n 3)" "$(cat "$tmp/capl.out" "$tmp/capl.err")"
+fi
+
 begin "serial --exec CMD: started by vusbctl as the caller, detached, never by vusb-attach"
 rm -f "$tmp/ran" "$tmp/refused-ran"
 ctl ex1 add serial --exec "echo \$(id -u) \$PPID \$\$ \$(ps -o sid= -p \$\$) >$tmp/ran; exec cat"
