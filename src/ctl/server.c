@@ -518,10 +518,46 @@ static int open_own_dir(int at, const char *name, const char *shown, struct strb
 	return fd;
 }
 
+/* Is dev/name a name link of ours whose instance answers? */
+static bool name_alive(int devdir, const char *devpath, const char *name)
+{
+	char path[PATH_MAX];
+
+	if (!is_our_link(devdir, name) ||
+	    (size_t)snprintf(path, sizeof(path), "%s/%s", devpath, name) >= sizeof(path))
+		return false;
+	return socket_alive(path);
+}
+
+/*
+ * dev/NAME.tty, a serial device's link to its pty ("/dev/pts/N"), whose
+ * NAME no live instance holds: that pty is gone, and its number may be
+ * another user's terminal by now.
+ */
+static bool stale_tty_link(int devdir, const char *devpath, const char *name)
+{
+	char target[64], base[NAME_MAX + 1];
+	size_t n = strlen(name);
+	ssize_t t;
+
+	if (n < 5 || n > NAME_MAX || strcmp(name + n - 4, ".tty") != 0)
+		return false;
+	t = readlinkat(devdir, name, target, sizeof(target) - 1);
+	if (t < 0)
+		return false;
+	target[t] = '\0';
+	if (strncmp(target, "/dev/pts/", 9) != 0)
+		return false;
+	memcpy(base, name, n - 4);
+	base[n - 4] = '\0';
+	return !name_alive(devdir, devpath, base);
+}
+
 /*
  * Remove sockets and name links left by instances that died: in dev/
- * only links to a socket of ours that nobody answers, in the run
- * directory only dead sockets named *.sock. Anything else stays.
+ * only links to a socket of ours that nobody answers, and the pty links
+ * of those names; in the run directory only dead sockets named *.sock.
+ * Anything else stays.
  */
 static void sweep_stale(int rundir, int devdir, const char *devpath, const char *runpath)
 {
@@ -536,10 +572,10 @@ static void sweep_stale(int rundir, int devdir, const char *devpath, const char 
 	if (!d && fd >= 0)
 		close(fd);
 	while (d && (de = readdir(d))) {
-		if (de->d_name[0] == '.' || !is_our_link(devdir, de->d_name))
+		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", devpath, de->d_name);
-		if (!socket_alive(path))
+		if (stale_tty_link(devdir, devpath, de->d_name) ||
+		    (is_our_link(devdir, de->d_name) && !name_alive(devdir, devpath, de->d_name)))
 			unlinkat(devdir, de->d_name, 0);
 	}
 	if (d)

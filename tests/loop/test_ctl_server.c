@@ -4,17 +4,18 @@
  * in a private run directory.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/socket.h>
-#include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -438,6 +439,24 @@ static void keep_file(const char *path)
 	fclose(f);
 }
 
+static void tty_link(const char *dev, const char *name, const char *target)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dev, name);
+	assert_int_equal(symlink(target, path), 0);
+}
+
+/* Is there an entry dev/name, a dangling link included? */
+static bool lexists(const char *dev, const char *name)
+{
+	char path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dev, name);
+	return lstat(path, &st) == 0;
+}
+
 static int try_server(struct loop *loop, const char *dir, const char *want)
 {
 	struct strbuf err = { 0 };
@@ -464,6 +483,7 @@ static void rundir_safety(void **state)
 {
 	char victim[128], file[192], link[128], dir[128], dev[160], path[224];
 	struct loop *loop;
+	int live;
 
 	assert_int_equal(loop_new(&loop), 0);
 	snprintf(victim, sizeof(victim), "%s/victim", rundir);
@@ -512,6 +532,19 @@ static void rundir_safety(void **state)
 	keep_file(path);
 	snprintf(path, sizeof(path), "%s/elsewhere", dev);
 	assert_int_equal(symlink(file, path), 0);
+	/* A dead name's pty link, and one whose name is gone: that pty
+	 * number may be another user's terminal now. A live name's stays,
+	 * and so does a .tty that is no pty link. */
+	tty_link(dev, "ghost0.tty", "/dev/pts/4242");
+	tty_link(dev, "orphan1.tty", "/dev/pts/4243");
+	tty_link(dev, "live0", "../424242.sock");
+	tty_link(dev, "live0.tty", "/dev/pts/4244");
+	tty_link(dev, "other.tty", file);
+	snprintf(path, sizeof(path), "%s/afile.tty", dev);
+	keep_file(path);
+	snprintf(path, sizeof(path), "%s/424242.sock", dir);
+	live = ctl_listen_socket(path, SOCK_STREAM, 16);
+	assert_true(live >= 0);
 	snprintf(path, sizeof(path), "%s/ghost0", dev);
 	assert_int_equal(symlink("../999997.sock", path), 0);
 	assert_int_equal(try_server(loop, dir, NULL), 0);
@@ -521,6 +554,13 @@ static void rundir_safety(void **state)
 	snprintf(path, sizeof(path), "%s/elsewhere", dev);
 	assert_int_equal(access(path, F_OK), 0);
 	assert_int_equal(access(file, F_OK), 0);
+	assert_false(lexists(dev, "ghost0.tty"));
+	assert_false(lexists(dev, "orphan1.tty"));
+	assert_true(lexists(dev, "live0"));
+	assert_true(lexists(dev, "live0.tty"));
+	assert_true(lexists(dev, "other.tty"));
+	assert_true(lexists(dev, "afile.tty"));
+	close(live);
 	loop_free(loop);
 }
 
