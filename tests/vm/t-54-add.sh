@@ -11,7 +11,9 @@
 # storage --create image that the host formats, a gzip image the member
 # decompresses for the dropped instance. A serial port added
 # after the drop gets its RUNDIR/dev/NAME.tty link from the cleaner; one
-# with --exec runs its command as the member, started by vusbctl.
+# with --exec runs its command as the member, started by vusbctl. An
+# instance killed with its cleaner leaves that link, to a pty number the
+# kernel hands out again: the next vusb-attach sweeps it at start.
 . /vusb/tests/lib.sh
 need_cmd vusb-attach vusbctl evread lsusb su dfu-util mkfs.vfat fsck.vfat strings cmp stat stty \
 	timeout head gzip
@@ -287,3 +289,32 @@ check "... no port was taken" wait_for $T ports_back
 
 kill "$pid"
 check "the daemon stops on SIGTERM" wait_for $T sh -c "! kill -0 $pid 2>/dev/null"
+
+# --- killed with its cleaner: the next instance sweeps the dead pty link -----------
+# cleaner_of: the vusb-cleaner process that the instance $P forked
+cleaner_of() {
+	for st in /proc/[0-9]*/stat; do
+		# shellcheck disable=SC2046 # pid (comm) state ppid: words on purpose
+		set -- $(cat "$st" 2>/dev/null)
+		[ "${2:-}" = "(vusb-cleaner)" ] && [ "${4:-}" = "$P" ] && echo "$1"
+	done
+}
+timeout $T vusb-attach -d --pidfile /run/vusb-add.pid >/tmp/k.out 2>/tmp/k.err
+P=$(cat /run/vusb-add.pid 2>/dev/null)
+vusbctl add serial >/tmp/k1.out 2>&1
+kpts=$(readlink /run/vusb/dev/serial0.tty)
+C=$(cleaner_of)
+check_match "an instance's added serial0.tty links to its pty ($kpts)" '^/dev/pts/[0-9]+$' echo "$kpts"
+if [ -n "$C" ] && [ -n "$P" ]; then
+	kill -9 "$P" "$C"
+	wait_for $T sh -c "! kill -0 $P 2>/dev/null && ! kill -0 $C 2>/dev/null"
+	check "... SIGKILLed with its cleaner, the link stays behind" test -L /run/vusb/dev/serial0.tty
+	timeout $T vusb-attach -d --pidfile /run/vusb-add.pid >/tmp/k2.out 2>/tmp/k2.err
+	P=$(cat /run/vusb-add.pid 2>/dev/null)
+	check "... the next vusb-attach sweeps it at start" sh -c \
+		'! test -L /run/vusb/dev/serial0.tty && ! test -L /run/vusb/dev/serial0'
+	kill "$P"
+	wait_for $T sh -c "! kill -0 $P 2>/dev/null"
+else
+	fail "... its cleaner runs" "instance '$P', cleaner '$C'" "$(cat /tmp/k.out /tmp/k.err /tmp/k1.out)"
+fi
