@@ -300,8 +300,17 @@ static int capture_start(const char *path, int argc, char **argv)
 	} else {
 		fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0644);
 		created = fd >= 0;
+		/* Never through a symbolic link: one left in /tmp by another
+		 * user would have us (sudo) hand over any file to be truncated. */
 		if (fd < 0 && errno == EEXIST)
-			fd = open(file, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+			fd = open(file, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	}
+	if (fd < 0 && errno == ELOOP) {
+		fprintf(stderr,
+			"vusbctl: %s: it is a symbolic link (vusbctl writes a capture through none: "
+			"name the file itself)\n",
+			file);
+		return EXIT_USAGE;
 	}
 	if (fd < 0) {
 		code = errno == EACCES || errno == EPERM ? EXIT_PERMISSION : EXIT_FAILURE_;

@@ -247,6 +247,33 @@ if [ ${#missing[@]} -eq 0 ]; then
 		fail "vusb-attach did not start" "$(cat "$tmp/d.err")"
 	fi
 
+	begin "vusbctl NAME capture start through a symbolic link: refused (exit 2), its target untouched"
+	"$attach" --no-stdin --listen 127.0.0.1:0 mouse >"$tmp/l.out" 2>"$tmp/l.err" &
+	pid=$!
+	pids+=("$pid")
+	if wait_listen "$tmp/l.out"; then
+		# Left in a shared directory by someone else, it would have
+		# vusbctl (run with sudo) hand over the file for truncation.
+		echo precious >"$tmp/victim"
+		ln -s "$tmp/victim" "$tmp/link.pcapng"
+		"$ctl" mouse0 capture start "$tmp/link.pcapng" >"$tmp/l.ctl" 2>&1
+		s1=$?
+		# nothing runs: a real capture can start after it
+		"$ctl" mouse0 capture start "$tmp/real.pcapng" >>"$tmp/l.ctl" 2>&1
+		s2=$?
+		kill -TERM "$pid"
+		wait "$pid"
+		if [ $s1 = 2 ] && [ $s2 = 0 ] && [ "$(cat "$tmp/victim")" = precious ] &&
+			grep -q "link.pcapng: it is a symbolic link" "$tmp/l.ctl"; then
+			pass
+		else
+			fail "vusbctl exits $s1 $s2" "$(cat "$tmp/l.ctl")" \
+				"victim: $(od -c "$tmp/victim" | head -n 2)"
+		fi
+	else
+		fail "vusb-attach did not start" "$(cat "$tmp/l.err")"
+	fi
+
 	begin "a fault that fires is named in a comment on the packet of the URB it hit"
 	cap=$tmp/flt.pcapng
 	"$attach" --no-stdin --capture "$cap" --listen 127.0.0.1:0 storage "$disk" \
