@@ -6,7 +6,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -195,6 +197,43 @@ static int open_one(const struct cli_device *d, const struct add_file *f, bool m
 	return fd;
 }
 
+/* The last component of path: what a directory holds. */
+static const char *base_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/*
+ * The directory that holds the file fd, just made at path, opened so
+ * that the undo removes the name there and nowhere else; -1 if path no
+ * longer names fd (then nothing is removed).
+ */
+static int dir_of(const char *path, int fd)
+{
+	const char *base = base_of(path);
+	char dir[PATH_MAX];
+	struct stat a, b;
+	int dfd;
+
+	if (base == path)
+		snprintf(dir, sizeof(dir), ".");
+	else if ((size_t)(base - path) >= sizeof(dir))
+		return -1;
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(base - path), path);
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -1;
+	if (!*base || fstat(fd, &a) < 0 || fstatat(dfd, base, &b, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+		close(dfd);
+		return -1;
+	}
+	return dfd;
+}
+
 int add_files_open(const struct cli_device *d, const struct add_file *files, unsigned int n,
 		   bool may_exec, struct add_opened *ret, struct strbuf *err)
 {
@@ -205,6 +244,7 @@ int add_files_open(const struct cli_device *d, const struct add_file *files, uns
 	for (i = 0; i < ADD_MAX_FILES; i++) {
 		ret->fds[i] = -1;
 		ret->created[i] = false;
+		ret->dirs[i] = -1;
 	}
 	for (i = 0; i < n; i++) {
 		int fd = open_one(d, &files[i], may_exec, ret, &ret->created[i], err);
@@ -214,6 +254,8 @@ int add_files_open(const struct cli_device *d, const struct add_file *files, uns
 			return -fd;
 		}
 		ret->fds[i] = fd;
+		if (ret->created[i])
+			ret->dirs[i] = dir_of(files[i].path, fd);
 	}
 	return 0;
 }
@@ -223,14 +265,21 @@ void add_files_close(const struct add_file *files, unsigned int n, struct add_op
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
+		const char *base = base_of(files[i].path);
 		struct stat a, b;
 
 		if (o->fds[i] < 0)
 			continue;
-		/* Only what we made, and only if the name is still it. */
-		if (undo && o->created[i] && fstat(o->fds[i], &a) == 0 &&
-		    stat(files[i].path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-			unlink(files[i].path);
+		/* Only what we made, only in the directory we made it in, and
+		 * only if the name there is still it. */
+		if (o->created[i] && o->dirs[i] >= 0) {
+			if (undo && fstat(o->fds[i], &a) == 0 &&
+			    fstatat(o->dirs[i], base, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+				unlinkat(o->dirs[i], base, 0);
+			close(o->dirs[i]);
+			o->dirs[i] = -1;
+		}
 		close(o->fds[i]);
 		o->fds[i] = -1;
 	}

@@ -79,6 +79,7 @@ bool add_image_writes(const struct cli_device *d);
 struct add_opened {
 	int fds[ADD_MAX_FILES];
 	bool created[ADD_MAX_FILES]; /* made here: removed again on undo */
+	int dirs[ADD_MAX_FILES]; /* ... from the directory it was made in (-1: not) */
 	int exec_pid; /* --exec: the command's process, waiting to exec CMD (0: none) */
 	int exec_go; /* ... until a byte comes on this socket (EOF: it exits) */
 };
@@ -98,8 +99,10 @@ int add_files_open(const struct cli_device *d, const struct add_file *files, uns
 
 /*
  * Close the descriptors. undo (the request failed): remove what was
- * created (if the path still names that file) and end the waiting
- * process before it runs anything; else let it run CMD.
+ * created (if its name, in the directory it was made in, is still that
+ * file: a directory of the path swapped meanwhile leads nowhere else)
+ * and end the waiting process before it runs anything; else let it run
+ * CMD.
  */
 void add_files_close(const struct add_file *files, unsigned int n, struct add_opened *o, bool undo);
 
