@@ -182,7 +182,7 @@ static void test_tty_link(void **state)
 	char pts[64], path[256], buf[256];
 	struct privs_cleaner c;
 	ssize_t n;
-	int m;
+	int m, m2;
 
 	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	assert_true(m >= 0);
@@ -201,6 +201,29 @@ static void test_tty_link(void **state)
 	/* Something else of that name stays; a dead instance's pty link gives way. */
 	make_link(fx, "keyboard0.tty", "/etc/passwd");
 	assert_int_equal(privs_cleaner_tty_link(&c, "keyboard0", pts), -EEXIST);
+	/* A directory or a file at NAME.tty is not replaced either. */
+	snprintf(path, sizeof(path), "%s/mouse0", fx->devdir);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	make_link(fx, "tablet0", buf);
+	make_link(fx, "disk0", buf);
+	snprintf(path, sizeof(path), "%s/tablet0.tty", fx->devdir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_int_equal(privs_cleaner_tty_link(&c, "tablet0", pts), -EEXIST);
+	assert_int_equal(rmdir(path), 0);
+	snprintf(path, sizeof(path), "%s/disk0.tty", fx->devdir);
+	m2 = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	assert_true(m2 >= 0);
+	assert_int_equal(write(m2, "keep", 4), 4);
+	close(m2);
+	assert_int_equal(privs_cleaner_tty_link(&c, "disk0", pts), -EEXIST);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	assert_int_equal(n, -1);
+	m2 = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(m2 >= 0);
+	assert_int_equal(read(m2, buf, sizeof(buf)), 4);
+	close(m2);
 	make_link(fx, "mouse0.tty", "/dev/pts/999999");
 	assert_int_equal(privs_cleaner_tty_link(&c, "mouse0", pts), 0);
 	snprintf(path, sizeof(path), "%s/mouse0.tty", fx->devdir);
