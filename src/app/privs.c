@@ -236,13 +236,37 @@ static int listen_report(const char *devdir, const char *name, const char *sock)
 	return fd;
 }
 
+/* The real uid of process pid (from /proc/PID/status), or -1. */
+static long uid_of(pid_t pid)
+{
+	char path[64], buf[2048], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strstr(buf, "\nUid:");
+	return p ? strtol(p + 5, NULL, 10) : -1;
+}
+
 /*
  * Link devdir/NAME.tty to the terminal `pts` ("/dev/pts/N", a character
  * device) for a serial device added after the drop, its name linked to
- * our server first. Only nothing, or a link to another pts (an instance
- * that is gone had the name), is replaced. 0 or -errno.
+ * our server first. The terminal must be the server's own: a pty's
+ * terminal belongs to whoever opened /dev/ptmx, and one of another
+ * user's (their ssh session) is refused. Only nothing, or a link to
+ * another pts (an instance that is gone had the name), is replaced.
+ * 0 or -errno.
  */
-static int link_tty(const char *devdir, const char *name, const char *pts, const char *sock)
+static int link_tty(const char *devdir, const char *name, const char *pts, const char *sock,
+		    pid_t server)
 {
 	char path[PATH_MAX], link[PATH_MAX], target[PATH_MAX], buf[PATH_MAX];
 	const char *base = strrchr(sock, '/'), *p;
@@ -257,6 +281,8 @@ static int link_tty(const char *devdir, const char *name, const char *pts, const
 			return -EINVAL;
 	if (stat(pts, &st) < 0 || !S_ISCHR(st.st_mode))
 		return -EINVAL;
+	if ((long)st.st_uid != uid_of(server))
+		return -EPERM;
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s.tty", devdir, name) >= sizeof(path) ||
 	    (size_t)snprintf(link, sizeof(link), "%s/%s", devdir, name) >= sizeof(link) ||
 	    (size_t)snprintf(target, sizeof(target), "../%s", base) >= sizeof(target))
@@ -457,7 +483,7 @@ static void cleaner_main(int rfd, const char *sock, const char *devdir, const ch
 				if (pts) {
 					*pts++ = '\0';
 					if (name_ok(line + 1))
-						r = link_tty(devdir, line + 1, pts, sock);
+						r = link_tty(devdir, line + 1, pts, sock, server);
 				}
 				answer(-r, -1);
 			} else if (name_ok(line)) {

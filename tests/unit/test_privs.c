@@ -197,6 +197,12 @@ static void test_tty_link(void **state)
 	assert_int_equal(privs_cleaner_tty_link(&c, "other0", pts), -EPERM);
 	assert_int_equal(privs_cleaner_tty_link(&c, "../mouse0", pts), -EINVAL);
 	assert_int_equal(privs_cleaner_tty_link(&c, "nosuch0", pts), -ENOENT);
+	/* Another user's terminal (a pts number the server did not open). */
+	if (geteuid() == 0) {
+		assert_int_equal(chown(pts, 65534, (gid_t)-1), 0);
+		assert_int_equal(privs_cleaner_tty_link(&c, "mouse0", pts), -EPERM);
+		assert_int_equal(chown(pts, 0, (gid_t)-1), 0);
+	}
 	assert_false(exists(fx, "mouse0.tty"));
 	/* Something else of that name stays; a dead instance's pty link gives way. */
 	make_link(fx, "keyboard0.tty", "/etc/passwd");
