@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * src/app/privs.c and seccomp.c without a VM: the cleaner removes exactly
+ * src/app/privs.c, cleaner.c and seccomp.c without a VM: the cleaner removes exactly
  * the server's socket, name links and pidfile (on request, at the end,
  * after a SIGKILL) and nothing else; after the real drop the seccomp
  * allow-list refuses every family of calls an attacker wants (and a
