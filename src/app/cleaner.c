@@ -32,8 +32,9 @@
 #include "src/ctl/server.h"
 #include "sysfs/affinity.h"
 
-/* Does a server answer on the socket `path`? */
-static bool socket_alive(const char *path)
+/* Does a server answer on the socket `path` of `type` (SOCK_STREAM: a
+ * control socket; SOCK_SEQPACKET: a report socket, src/app/hidsock.h)? */
+static bool answers(const char *path, int type)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd, r;
@@ -41,24 +42,7 @@ static bool socket_alive(const char *path)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return false;
 	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
-	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	close(fd);
-	return r == 0;
-}
-
-/* Does a report socket (src/app/hidsock.h) answer at `path`? */
-static bool seqpacket_alive(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, r;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return false;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return false;
 	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
@@ -95,7 +79,7 @@ static void unlink_ours(const char *devdir, const char *name, const char *sock)
 	}
 	unlink(link);
 	if ((size_t)snprintf(hid, sizeof(hid), "%s.hid", link) < sizeof(hid) &&
-	    lstat(hid, &st) == 0 && S_ISSOCK(st.st_mode) && !seqpacket_alive(hid))
+	    lstat(hid, &st) == 0 && S_ISSOCK(st.st_mode) && !answers(hid, SOCK_SEQPACKET))
 		unlink(hid);
 }
 
@@ -145,7 +129,7 @@ static int link_ours(const char *devdir, const char *name, const char *sock)
 		if (strncmp(buf, "../", 3) != 0 || strchr(buf + 3, '/') || strlen(buf + 3) < 6 ||
 		    strcmp(buf + strlen(buf) - 5, ".sock") != 0 ||
 		    (size_t)snprintf(peer, sizeof(peer), "%s/%s", devdir, buf) >= sizeof(peer) ||
-		    socket_alive(peer))
+		    answers(peer, SOCK_STREAM))
 			return -EEXIST;
 		unlink(link);
 	}
@@ -178,7 +162,7 @@ static int listen_report(const char *devdir, const char *name, const char *sock)
 	buf[n] = '\0';
 	if (strcmp(buf, target) != 0)
 		return -EPERM;
-	if (lstat(path, &st) == 0 && (!S_ISSOCK(st.st_mode) || seqpacket_alive(path)))
+	if (lstat(path, &st) == 0 && (!S_ISSOCK(st.st_mode) || answers(path, SOCK_SEQPACKET)))
 		return -EEXIST;
 	fd = ctl_listen_socket(path, SOCK_SEQPACKET, PRIVS_REPORT_BACKLOG);
 	if (fd < 0)
@@ -304,7 +288,7 @@ static void clean(const char *sock, const char *devdir, const char *pidfile, pid
 	 * order): give the socket a second to go. One that still answers
 	 * is not ours (another process got our pid): leave it all alone.
 	 */
-	for (i = 0; socket_alive(sock); i++) {
+	for (i = 0; answers(sock, SOCK_STREAM); i++) {
 		if (i == 100)
 			return;
 		nanosleep(&tick, NULL);
