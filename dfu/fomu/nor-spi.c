@@ -284,7 +284,8 @@ static void finish(struct spi_nor *s)
 	}
 }
 
-void spi_nor_pins(struct spi_nor *s, bool cs_n, bool clk, bool mosi)
+/* Any change of the wires: spi_nor_pins() leaves the rarer ones here. */
+void spi_nor_wires(struct spi_nor *s, bool cs_n, bool clk, bool mosi)
 {
 	if (cs_n != s->cs_n) {
 		/* A command that ends inside a byte is no command. */
@@ -313,19 +314,4 @@ void spi_nor_pins(struct spi_nor *s, bool cs_n, bool clk, bool mosi)
 		}
 	}
 	s->clk = clk;
-}
-
-bool spi_nor_miso(const struct spi_nor *s)
-{
-	unsigned int bit;
-
-	if (s->cs_n || !s->driving)
-		return true;
-	/* clock high: the bit being sampled now; low: the next one, already
-	 * shifted out at the falling edge */
-	if (s->clk)
-		bit = s->bits ? 8 - s->bits : 7;
-	else
-		bit = 7 - s->bits;
-	return (s->out >> bit) & 1;
 }

@@ -82,10 +82,41 @@ struct spi_nor {
 void spi_nor_init(struct spi_nor *s, struct nor_flash *flash, const struct spi_nor_ops *ops,
 		  void *ctx);
 
-/* The controller drives the wires (any may have changed). */
-void spi_nor_pins(struct spi_nor *s, bool cs_n, bool clk, bool mosi);
+/* spi_nor_pins() when CS# moves or a byte is complete. */
+void spi_nor_wires(struct spi_nor *s, bool cs_n, bool clk, bool mosi);
+
+/*
+ * The controller drives the wires (any may have changed). A bit-banging
+ * firmware calls this twice a bit: the edges inside a byte are handled
+ * here, without a call, the rest by spi_nor_wires().
+ */
+static inline void spi_nor_pins(struct spi_nor *s, bool cs_n, bool clk, bool mosi)
+{
+	if (cs_n != s->cs_n || (!cs_n && !clk && s->clk && s->bits == 8)) {
+		spi_nor_wires(s, cs_n, clk, mosi);
+		return;
+	}
+	if (!cs_n && clk && !s->clk && s->bits < 8) {
+		s->in = (uint8_t)(s->in << 1 | (mosi ? 1 : 0));
+		s->bits++;
+	}
+	s->clk = clk;
+}
 
 /* MISO now: the chip's bit, or 1 when it does not drive the line. */
-bool spi_nor_miso(const struct spi_nor *s);
+static inline bool spi_nor_miso(const struct spi_nor *s)
+{
+	unsigned int bit;
+
+	if (s->cs_n || !s->driving)
+		return true;
+	/* clock high: the bit being sampled now; low: the next one, already
+	 * shifted out at the falling edge */
+	if (s->clk)
+		bit = s->bits ? 8 - s->bits : 7;
+	else
+		bit = 7 - s->bits;
+	return (s->out >> bit) & 1;
+}
 
 #endif

@@ -11,10 +11,16 @@ static bool in_csr_block(uint32_t addr)
 	return addr - FOMU_CSR_BASE < FOMU_CSR_SIZE;
 }
 
+static_assert(FOMU_MAX_PERIPHS < FOMU_WINDOW_SHARED, "a window's index fits below SHARED");
+
+/* addr inside the CSR block. Every peripheral of the Fomu fills its window,
+ * so one table look-up finds it; the search is for the others. */
 static const struct fomu_periph *find_periph(const struct fomu_soc *soc, uint32_t addr)
 {
-	unsigned int i;
+	unsigned int i, w = soc->window[(addr - FOMU_CSR_BASE) >> FOMU_CSR_WINDOW_SHIFT];
 
+	if (w != FOMU_WINDOW_SHARED)
+		return w ? &soc->periphs[w - 1] : NULL;
 	for (i = 0; i < soc->nperiphs; i++)
 		if (addr - soc->periphs[i].base < soc->periphs[i].size)
 			return &soc->periphs[i];
@@ -81,6 +87,7 @@ int fomu_soc_init(struct fomu_soc *soc, uint8_t *flash, const struct fomu_soc_op
 	memset(soc->rom, 0, sizeof(soc->rom));
 	memset(soc->sram, 0, sizeof(soc->sram));
 	soc->nperiphs = 0;
+	memset(soc->window, 0, sizeof(soc->window));
 	soc->ops = ops;
 	soc->ctx = ctx;
 	rv32_init(&soc->cpu, &fomu_bus, soc);
@@ -110,6 +117,14 @@ int fomu_soc_add_periph(struct fomu_soc *soc, const struct fomu_periph *p)
 
 		if (p->base < q->base + q->size && q->base < p->base + p->size)
 			return -EINVAL;
+	}
+	for (i = (p->base - FOMU_CSR_BASE) >> FOMU_CSR_WINDOW_SHIFT;
+	     i <= (p->base + p->size - 1 - FOMU_CSR_BASE) >> FOMU_CSR_WINDOW_SHIFT; i++) {
+		uint32_t start = FOMU_CSR_BASE + (i << FOMU_CSR_WINDOW_SHIFT);
+		bool whole = p->base <= start &&
+			     start + (1u << FOMU_CSR_WINDOW_SHIFT) - 1 <= p->base + p->size - 1;
+
+		soc->window[i] = whole ? (uint8_t)(soc->nperiphs + 1) : FOMU_WINDOW_SHARED;
 	}
 	soc->periphs[soc->nperiphs++] = *p;
 	return 0;

@@ -40,6 +40,9 @@
 #define FOMU_CSR_BASE 0xe0000000u
 #define FOMU_CSR_SIZE 0x10000u
 #define FOMU_MAX_PERIPHS 16
+/* LiteX gives each CSR peripheral its own window of this size. */
+#define FOMU_CSR_WINDOW_SHIFT 11
+#define FOMU_CSR_WINDOWS (FOMU_CSR_SIZE >> FOMU_CSR_WINDOW_SHIFT)
 
 enum fomu_bad_access {
 	FOMU_ACCESS_UNMAPPED, /* nothing at that address */
@@ -62,12 +65,17 @@ struct fomu_periph {
 	void *ctx;
 };
 
+#define FOMU_WINDOW_SHARED 0xffu
+
 struct fomu_soc {
 	struct rv32 cpu;
 	uint8_t rom[FOMU_ROM_SIZE];
 	uint8_t sram[FOMU_SRAM_SIZE];
 	struct fomu_periph periphs[FOMU_MAX_PERIPHS];
 	unsigned int nperiphs;
+	/* Per CSR window: 1 + the index of the peripheral that covers all of
+	 * it, 0 when none is in it, FOMU_WINDOW_SHARED when one covers part. */
+	uint8_t window[FOMU_CSR_WINDOWS];
 	const struct fomu_soc_ops *ops;
 	void *ctx;
 };

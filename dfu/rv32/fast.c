@@ -364,8 +364,7 @@ uint64_t rv32_run_fast(struct rv32 *cpu, uint64_t limit, uint32_t watch, const s
 		/* After a bus access, what execute()'s caller checks: a yield,
 		 * an interrupt the peripheral raised. */
 		if (bus) {
-			if (cpu->yield ||
-			    ((cpu->mstatus & RV32_MSTATUS_MIE) && rv32_irq_pending(cpu))) {
+			if (cpu->yield || ((cpu->mstatus & RV32_MSTATUS_MIE) && irq_pending(cpu))) {
 				*ret_bus = true;
 				goto done;
 			}

@@ -101,7 +101,7 @@ static uint32_t mip(const struct rv32 *cpu)
 
 bool rv32_irq_pending(const struct rv32 *cpu)
 {
-	return (mip(cpu) & cpu->mie) != 0;
+	return irq_pending(cpu);
 }
 
 void rv32_set_irq(struct rv32 *cpu, unsigned int line, bool level)

@@ -6,6 +6,7 @@
  * between pads: foboot's nerve pinch fails), reboot (the key), rgb and the
  * version block foboot v1.9 reads before it sets the USB address.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -392,6 +393,106 @@ static void test_version_given(void **state)
 	assert_int_equal(socbus_load(&t->soc, FOMU_VERSION_BASE + 0x28), 'H');
 }
 
+/* --- the bus's windows ---------------------------------------------------- */
+
+struct probe {
+	uint32_t last_off, last_val;
+	unsigned int writes;
+	uint32_t id;
+};
+
+static uint32_t probe_read(void *ctx, uint32_t off, unsigned int size)
+{
+	struct probe *p = ctx;
+
+	return p->id << 16 | off;
+}
+
+static void probe_write(void *ctx, uint32_t off, unsigned int size, uint32_t val)
+{
+	struct probe *p = ctx;
+
+	p->last_off = off;
+	p->last_val = val;
+	p->writes++;
+}
+
+static unsigned int csr_misses;
+
+static void count_bad(void *ctx, enum fomu_bad_access what, bool write, uint32_t addr,
+		      unsigned int size, uint32_t val)
+{
+	if (what == FOMU_ACCESS_CSR)
+		csr_misses++;
+}
+
+static const struct fomu_soc_ops count_ops = { .bad_access = count_bad };
+
+/*
+ * The bus finds a peripheral by its 0x800-byte window; peripherals that
+ * fill part of one, share one or span two are found as well, and only at
+ * their own addresses.
+ */
+static void test_csr_windows(void **state)
+{
+	struct t *t = *state;
+	struct probe pr[4] = { { .id = 1 }, { .id = 2 }, { .id = 3 }, { .id = 4 } };
+	const struct fomu_periph ps[4] = {
+		/* the first 0x100 bytes of a window, and 0x100 more after a gap */
+		{ 0xe0001000u, 0x100, probe_read, probe_write, &pr[0] },
+		{ 0xe0001400u, 0x100, probe_read, probe_write, &pr[1] },
+		/* across two windows */
+		{ 0xe0009c00u, 0x800, probe_read, probe_write, &pr[2] },
+		/* a whole window, as the Fomu's own */
+		{ 0xe000f800u, 0x800, probe_read, probe_write, &pr[3] },
+	};
+	unsigned int i;
+
+	assert_int_equal(fomu_soc_init(&t->soc, t->flash, &count_ops, NULL), 0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(fomu_soc_add_periph(&t->soc, &ps[i]), 0);
+	/* overlapping a window's part, or a whole window: refused */
+	assert_int_equal(fomu_soc_add_periph(
+				 &t->soc, &(struct fomu_periph){ .base = 0xe00010fcu, .size = 8 }),
+			 -EINVAL);
+	assert_int_equal(fomu_soc_add_periph(
+				 &t->soc, &(struct fomu_periph){ .base = 0xe000fffcu, .size = 4 }),
+			 -EINVAL);
+	csr_misses = 0;
+
+	assert_int_equal(socbus_load(&t->soc, 0xe0001000u), 1u << 16);
+	assert_int_equal(socbus_load(&t->soc, 0xe00010fcu), 1u << 16 | 0xfc);
+	assert_int_equal(socbus_load(&t->soc, 0xe0001404u), 2u << 16 | 4);
+	assert_int_equal(socbus_load(&t->soc, 0xe0009c00u), 3u << 16);
+	assert_int_equal(socbus_load(&t->soc, 0xe000a3fcu), 3u << 16 | 0x7fc);
+	assert_int_equal(socbus_load(&t->soc, 0xe000f800u), 4u << 16);
+	assert_int_equal(socbus_load(&t->soc, 0xe000fffcu), 4u << 16 | 0x7fc);
+	assert_int_equal(csr_misses, 0);
+
+	socbus_store(&t->soc, 0xe0001408u, 0x5a);
+	assert_int_equal(pr[1].writes, 1);
+	assert_int_equal(pr[1].last_off, 8);
+	assert_int_equal(pr[1].last_val, 0x5a);
+	socbus_store(&t->soc, 0xe000a000u, 7);
+	assert_int_equal(pr[2].last_off, 0x400);
+
+	/* the gaps: in a shared window, beside a spanning one, an empty one */
+	assert_int_equal(socbus_load(&t->soc, 0xe0001100u), 0);
+	assert_int_equal(socbus_load(&t->soc, 0xe00017fcu), 0);
+	assert_int_equal(socbus_load(&t->soc, 0xe0009bfcu), 0);
+	assert_int_equal(socbus_load(&t->soc, 0xe000a400u), 0);
+	socbus_store(&t->soc, 0xe0001200u, 1);
+	socbus_store(&t->soc, 0xe0000000u, 1);
+	assert_int_equal(csr_misses, 6);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pr[i].writes, i == 1 || i == 2);
+
+	/* a new board forgets them */
+	assert_int_equal(fomu_soc_init(&t->soc, t->flash, &count_ops, NULL), 0);
+	assert_int_equal(socbus_load(&t->soc, 0xe000f800u), 0);
+	assert_int_equal(csr_misses, 7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_wants_v2),
 		cmocka_unit_test(test_version_from_elf),
 		cmocka_unit_test_setup_teardown(test_version_given, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_csr_windows, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
