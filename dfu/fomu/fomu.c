@@ -609,8 +609,14 @@ static int parse_ips(const char *s, uint64_t *ret, struct strbuf *err)
 {
 	long long v;
 
-	if (num_parse(s, 10, 1000, 4000000000ll, &v) < 0) {
-		strbuf_printf(err, "invalid --ips '%s': instructions per second, 1000..4000000000",
+	if (strcmp(s, "max") == 0) {
+		*ret = FOMU_MAX_IPS;
+		return 0;
+	}
+	if (num_parse(s, 10, 1000, (long long)FOMU_MAX_IPS, &v) < 0) {
+		strbuf_printf(err,
+			      "invalid --ips '%s': instructions per second, 1000..4000000000, "
+			      "or max",
 			      s);
 		return -EINVAL;
 	}
@@ -828,7 +834,9 @@ static const struct vusb_model_option fomu_options[] = {
 	{ "--flash", "FILE", "keep the 2 MiB SPI flash in FILE (default: a temporary file)" },
 	{ "--trace", NULL, "log every instruction the core executes" },
 	{ "--trace-usb", NULL, "with --firmware: log every control transfer the firmware answers" },
-	{ "--ips", "N", "instructions per second the core may run (default 12000000)" },
+	{ "--ips", "N|max",
+	  "instructions per second the core may run (default 12000000, the board's clock); "
+	  "max: as fast as the host can" },
 	{ "--firmware", "ELF",
 	  "run this RV32 firmware (foboot's ELF) from the SoC's ROM: the USB device is the "
 	  "firmware's" },

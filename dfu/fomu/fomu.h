@@ -8,7 +8,7 @@
  * does, and what the image does is seen in the log (its accesses to
  * unmapped addresses, its traps).
  *
- *	vusb-attach fomu [--flash FILE] [--trace] [--ips N]
+ *	vusb-attach fomu [--flash FILE] [--trace] [--ips N|max]
  *	vusbctl fomu0 reset          back to the bootloader (replug)
  *	vusbctl fomu0 log            the board's log
  */
@@ -26,6 +26,9 @@
 #define FOMU_SLICE_MS 10u
 /* Default --ips: the Fomu's 12 MHz clock, one instruction per cycle. */
 #define FOMU_DEFAULT_IPS 12000000u
+/* The highest --ips, which `--ips max` names: more than any host runs, so
+ * the core goes as fast as the host can. */
+#define FOMU_MAX_IPS 4000000000ull
 /* Lines of the board's log kept for `vusbctl NAME log`. */
 #define FOMU_LOG_LINES 256u
 /* Unmapped-access lines: a burst of this many, then one per slice. */

@@ -3,13 +3,13 @@
  * How fast the emulated Fomu runs the real foboot: a dfu-util style
  * download of KIB KiB through a release ELF (../shared/firmware) on the
  * real device core, with the host's side played by the fake host of the
- * unit tests, as fast as the core goes (--ips 4000000000: no pacing; the
+ * unit tests, as fast as the core goes (--ips max: no pacing; the
  * host polls GETSTATUS at once instead of waiting bwPollTimeout).
  *
  *	make build/tests/bench/bench_foboot
  *	build/tests/bench/bench_foboot ELF [KIB [IPS]]
  *
- * IPS paces the core as --ips does (default 4000000000: unpaced).
+ * IPS paces the core as --ips does (default max: unpaced).
  *
  * Prints the download's wall time, the instructions the core executed
  * from power-on to the last block's dfuDNLOAD-IDLE, and their rate:
@@ -121,7 +121,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(elf, sizeof(elf), "%s", argv[1]);
-	snprintf(ips, sizeof(ips), "%s", argc > 3 ? argv[3] : "4000000000");
+	snprintf(ips, sizeof(ips), "%s", argc > 3 ? argv[3] : "max");
 	snprintf(flash, sizeof(flash), "/tmp/vusb-bench-foboot-%d.bin", (int)getpid());
 	unlink(flash);
 	{

@@ -20,7 +20,7 @@
 #
 # At 12 MHz v1.9's 65-75 million instructions are 5.5-6 s of the board's
 # own time, whatever the emulator: foboot_v1_9_unpaced runs it again
-# with --ips 4000000000, as fast as the core goes, which is what the
+# with --ips max, as fast as the core goes, which is what the
 # emulator's speed decides.
 . /vusb/tests/lib.sh
 need_cmd vusb-attach vusbctl dfu-util md5sum dd base64 lsusb timeout
@@ -91,5 +91,5 @@ for f in foboot-v1.9.elf foboot-v2.0.4-pvt.elf; do
 	fi
 done
 if [ -f "$FWDIR/foboot-v1.9.elf" ]; then
-	one foboot_v1_9_unpaced --firmware "$FWDIR/foboot-v1.9.elf" --ips 4000000000
+	one foboot_v1_9_unpaced --firmware "$FWDIR/foboot-v1.9.elf" --ips max
 fi

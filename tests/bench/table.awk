@@ -254,7 +254,7 @@ END {
 	row("Fomu: the same, real foboot v2.0.4 at 12 MHz (ms)", "%d",
 	    "fomu.download_100k.foboot_v2_0_4_ms", "-", "-", "-", "<= 2x built-in",
 	    fomu_status("fomu.download_100k.foboot_v2_0_4_ms", b))
-	row("Fomu: the same, real foboot v1.9 unpaced (--ips 4000000000) (ms)", "%d",
+	row("Fomu: the same, real foboot v1.9 unpaced (--ips max) (ms)", "%d",
 	    "fomu.download_100k.foboot_v1_9_unpaced_ms", "-", "-", "-", "<= 2x built-in",
 	    fomu_status("fomu.download_100k.foboot_v1_9_unpaced_ms", b))
 	row("Fomu: CPU time of vusb-attach for it, built-in / v1.9 / v2.0.4 (ms)", "%s", "fomu.cpu",

@@ -170,6 +170,9 @@ refuse "vusb-attach mouse --name m storage --" --firmware --flash --report-descr
 begin "vusb-attach fomu --: the fomu options"
 expect "vusb-attach fomu --" --firmware --flash --name
 
+begin "vusb-attach fomu --ips: max"
+expect "vusb-attach fomu --ips m" max
+
 mkdir -p "$tmp/files"
 : >"$tmp/files/fw.elf"
 : >"$tmp/files/disk.img"
@@ -198,6 +201,8 @@ begin "vusbctl add fomu --: --firmware and --flash"
 expect "vusbctl add fomu --" --firmware --flash
 begin "vusbctl add fomu --firmware: files"
 expect "vusbctl add fomu --firmware $tmp/files/f" "$tmp/files/fw.elf"
+begin "vusbctl add fomu --ips: max"
+expect "vusbctl add fomu --ips " max
 begin "vusbctl add fomu --flash: files"
 expect "vusbctl add fomu --flash $tmp/files/d" "$tmp/files/disk.img"
 begin "vusbctl add mouse --capture: files"

@@ -840,6 +840,35 @@ static void test_ips_pacing(void **state)
 	strbuf_free(&out);
 }
 
+/* --ips max: no pacing to speak of. A loop of 2 M instructions that
+ * ends in ebreak is done within one slice, which at the default 12 MHz
+ * runs 120000 of them. */
+static void test_ips_max(void **state)
+{
+	static const uint32_t loop[] = { 0x001e85b7 /* lui a1, 0x1e8 */,
+					 0x00150513 /* addi a0, a0, 1 */,
+					 0xfeb51ee3 /* bne a0, a1, -4 */, 0x00100073 /* ebreak */ };
+	const char *opts[] = { "--ips", "max", NULL };
+	struct t *t = *state;
+	struct strbuf out = { 0 };
+
+	download_words(t, loop, 4);
+	detach_and_boot(t);
+	fire(t);
+	fomu_model.describe(t->dev, &out);
+	assert_string_equal(strbuf_str(&out), "running pc=0x20040008 insns=120000");
+
+	destroy(t);
+	assert_int_equal(create(t, opts), 0);
+	download_words(t, loop, 4);
+	detach_and_boot(t);
+	fire(t);
+	strbuf_reset(&out);
+	fomu_model.describe(t->dev, &out);
+	assert_string_equal(strbuf_str(&out), "halted: breakpoint at pc=0x2004000c");
+	strbuf_free(&out);
+}
+
 static void test_options(void **state)
 {
 	struct t *t = *state;
@@ -848,10 +877,19 @@ static void test_options(void **state)
 	struct strbuf err = { 0 };
 	const char *bad_ips[] = { "--ips", "12x", NULL };
 	const char *zero_ips[] = { "--ips", "10", NULL };
+	const char *high_ips[] = { "--ips", "4000000001", NULL };
+	const char *max_ips[] = { "--ips", "MAX", NULL };
+	const char *maxx_ips[] = { "--ips", "max1", NULL };
+	const char *top_ips[] = { "--ips", "4000000000", NULL };
 
 	destroy(t);
 	assert_int_equal(create(t, bad_ips), -EINVAL);
 	assert_int_equal(create(t, zero_ips), -EINVAL);
+	assert_int_equal(create(t, high_ips), -EINVAL);
+	assert_int_equal(create(t, max_ips), -EINVAL);
+	assert_int_equal(create(t, maxx_ips), -EINVAL);
+	assert_int_equal(create(t, top_ips), 0);
+	destroy(t);
 	o.speed = USB_SPEED_HIGH;
 	assert_int_equal(fomu_model.create(&dev, &o, &err), -EINVAL);
 	assert_non_null(strstr(strbuf_str(&err), "full-speed"));
@@ -903,6 +941,7 @@ int main(void)
 		T(test_rate_limit),
 		T(test_trace),
 		T(test_ips_pacing),
+		T(test_ips_max),
 		T(test_options),
 	};
 
