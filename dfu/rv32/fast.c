@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The RV32IM core's fast path: decoded instructions, run with the state
+ * The RV32IM core's fast path: the common instructions, run with the state
  * that changes most in locals. rv32_run() (rv32.c) calls it when no
  * interrupt is due and no trace hook is set.
  */
@@ -16,9 +16,9 @@
 
 /*
  * The fast path: what most instructions are (integer ops, jumps, branches,
- * loads and stores within the regions and on the bus), decoded into a
- * struct op in locals and run with the pc and the count in locals.
- * Instructions are decoded each time they run: a cache of decoded
+ * loads and stores within the regions and on the bus), found by one
+ * switch on the opcode and funct3 and run with the pc and the count in
+ * locals. Instructions are decoded each time they run: a cache of decoded
  * instructions (tried) is faster natively but not under TCG, where its
  * loads and the pages it spans cost more than decoding does. The fast
  * path stops, before touching anything, at an instruction it leaves to
@@ -30,132 +30,47 @@
  * together here (no traps), by the count, written back before each bus
  * access and on the way out.
  */
-enum {
-	OP_SLOW, /* left to execute() */
-	OP_LUI, /* lui, and auipc with the pc added: x[rd] = imm */
-	OP_JAL,
-	OP_JALR,
-	OP_BEQ,
-	OP_BNE,
-	OP_BLT,
-	OP_BGE,
-	OP_BLTU,
-	OP_BGEU,
-	OP_LB,
-	OP_LH,
-	OP_LW,
-	OP_LBU,
-	OP_LHU,
-	OP_SB,
-	OP_SH,
-	OP_SW,
-	OP_ADDI,
-	OP_SLTI,
-	OP_SLTIU,
-	OP_XORI,
-	OP_ORI,
-	OP_ANDI,
-	OP_SLLI,
-	OP_SRLI,
-	OP_SRAI,
-	OP_ADD,
-	OP_SUB,
-	OP_SLL,
-	OP_SLT,
-	OP_SLTU,
-	OP_XOR,
-	OP_SRL,
-	OP_SRA,
-	OP_OR,
-	OP_AND,
-	OP_MULDIV, /* mul .. remu, funct3 in imm */
-};
 
-/* One instruction, decoded. */
-struct op {
-	uint32_t imm; /* immediate, or the target of a jump or branch */
-	uint8_t op, rd, rs1, rs2; /* rs2: a load's size */
-};
-
-static void decode(struct op *e, uint32_t pc, uint32_t insn)
-{
-	static const uint8_t branch[8] = { OP_BEQ, OP_BNE, OP_SLOW, OP_SLOW,
-					   OP_BLT, OP_BGE, OP_BLTU, OP_BGEU };
-	static const uint8_t load[8] = { OP_LB,	 OP_LH,	 OP_LW,	  OP_SLOW,
-					 OP_LBU, OP_LHU, OP_SLOW, OP_SLOW };
-	static const uint8_t imm[8] = { OP_ADDI, OP_SLLI, OP_SLTI, OP_SLTIU,
-					OP_XORI, OP_SRLI, OP_ORI,  OP_ANDI };
-	static const uint8_t reg[8] = { OP_ADD, OP_SLL, OP_SLT, OP_SLTU,
-					OP_XOR, OP_SRL, OP_OR,	OP_AND };
-	unsigned int f3 = (insn >> 12) & 7, f7 = insn >> 25;
-	uint8_t op = OP_SLOW;
-	uint32_t v = 0;
-
-	switch (insn & 0x7f) {
-	case 0x37:
-		op = OP_LUI;
-		v = insn & 0xfffff000u;
-		break;
-	case 0x17:
-		op = OP_LUI;
-		v = pc + (insn & 0xfffff000u);
-		break;
-	case 0x6f:
-		v = pc + imm_j(insn);
-		if (!(v & 3) && v != pc)
-			op = OP_JAL;
-		break;
-	case 0x67:
-		if (f3 == 0)
-			op = OP_JALR;
-		v = imm_i(insn);
-		break;
-	case 0x63:
-		v = pc + imm_b(insn);
-		if (!(v & 3) && v != pc)
-			op = branch[f3];
-		break;
-	case 0x03:
-		op = load[f3];
-		v = imm_i(insn);
-		break;
-	case 0x23:
-		if (f3 <= 2)
-			op = (uint8_t)(OP_SB + f3);
-		v = imm_s(insn);
-		break;
-	case 0x13:
-		op = imm[f3];
-		v = imm_i(insn);
-		if (f3 == 1 && f7 != 0)
-			op = OP_SLOW;
-		else if (f3 == 5 && f7 == 0x20)
-			op = OP_SRAI;
-		else if (f3 == 5 && f7 != 0)
-			op = OP_SLOW;
-		if (f3 == 1 || f3 == 5)
-			v &= 31;
-		break;
-	case 0x33:
-		if (f7 == 0)
-			op = reg[f3];
-		else if (f7 == 0x20 && f3 == 0)
-			op = OP_SUB;
-		else if (f7 == 0x20 && f3 == 5)
-			op = OP_SRA;
-		else if (f7 == 1)
-			op = OP_MULDIV;
-		v = f3;
-		break;
-	}
-	e->op = op;
-	e->rd = (insn >> 7) & 31;
-	e->rs1 = (insn >> 15) & 31;
-	e->rs2 = (insn >> 20) & 31;
-	if ((insn & 0x7f) == 0x03)
-		e->rs2 = (uint8_t)(1u << (f3 & 3)); /* a load's size: its rs2 bits are immediate */
-	e->imm = v;
-}
+/* The switch's key: the opcode and funct3, so that one jump finds an
+ * instruction (under TCG each indirect jump costs a look-up of the next
+ * translated block; decoding first and dispatching then took two). */
+#define KEY(opcode, f3) ((opcode) | (f3) << 7)
+#define ANY_F3(opcode)                                                                        \
+	case KEY(opcode, 0):                                                                  \
+	case KEY(opcode, 1):                                                                  \
+	case KEY(opcode, 2):                                                                  \
+	case KEY(opcode, 3):                                                                  \
+	case KEY(opcode, 4):                                                                  \
+	case KEY(opcode, 5):                                                                  \
+	case KEY(opcode, 6):                                                                  \
+	case KEY(opcode, 7)
+#define LOAD 0x03
+#define OPIMM 0x13
+#define AUIPC 0x17
+#define STORE 0x23
+#define OP 0x33
+#define LUI 0x37
+#define BRANCH 0x63
+#define JALR 0x67
+#define JAL 0x6f
+/* an R-type ALU instruction: mul .. remu when funct7 is 1 */
+#define REG_OP(f3, expr)                                                                      \
+	case KEY(OP, f3):                                                                     \
+		if (f7 == 1)                                                                  \
+			goto muldiv;                                                          \
+		if (f7 != 0)                                                                  \
+			goto out;                                                             \
+		x[rd] = (expr);                                                               \
+		break
+/* a branch; its target is checked whether or not it is taken */
+#define BRANCH_OP(f3, cond)                                                                   \
+	case KEY(BRANCH, f3):                                                                 \
+		v = pc + imm_b(insn);                                                         \
+		if ((v & 3) || v == pc)                                                       \
+			goto out;                                                             \
+		if (cond)                                                                     \
+			next = v;                                                             \
+		break
 
 uint64_t rv32_run_fast(struct rv32 *cpu, uint64_t limit, uint32_t watch, const struct rv32_fetch *f,
 		       bool *ret_seen, bool *ret_bus)
@@ -173,7 +88,7 @@ uint64_t rv32_run_fast(struct rv32 *cpu, uint64_t limit, uint32_t watch, const s
 
 	while (d < limit && pc - fbase <= flast) {
 		const uint32_t insn = get_le(fmem + (pc - fbase), 4);
-		struct op dec, *e = &dec;
+		unsigned int rd, rs1, rs2, f7, sext;
 		const struct rv32_region *r;
 		uint32_t v, addr, next = pc + 4;
 		unsigned int size;
@@ -188,53 +103,58 @@ uint64_t rv32_run_fast(struct rv32 *cpu, uint64_t limit, uint32_t watch, const s
 			cpu->watch_effects = cpu->effects;
 			cpu->watch_cycle = cpu->cycle + (d - synced);
 		}
-		decode(e, pc, insn);
-		switch (e->op) {
-		case OP_LUI:
-			x[e->rd] = e->imm;
+		rd = (insn >> 7) & 31;
+		rs1 = (insn >> 15) & 31;
+		rs2 = (insn >> 20) & 31;
+		f7 = insn >> 25;
+		switch (KEY(insn & 0x7f, (insn >> 12) & 7)) {
+		ANY_F3(LUI):
+			x[rd] = insn & 0xfffff000u;
 			break;
-		case OP_JAL:
-			x[e->rd] = next;
-			next = e->imm;
+		ANY_F3(AUIPC):
+			x[rd] = pc + (insn & 0xfffff000u);
 			break;
-		case OP_JALR:
-			v = (x[e->rs1] + e->imm) & ~1u;
-			if (v & 3)
+		ANY_F3(JAL):
+			v = pc + imm_j(insn);
+			if ((v & 3) || v == pc)
 				goto out;
-			x[e->rd] = next;
+			x[rd] = next;
 			next = v;
 			break;
-		case OP_BEQ:
-			if (x[e->rs1] == x[e->rs2])
-				next = e->imm;
+		case KEY(JALR, 0):
+			v = (x[rs1] + imm_i(insn)) & ~1u;
+			if (v & 3)
+				goto out;
+			x[rd] = next;
+			next = v;
 			break;
-		case OP_BNE:
-			if (x[e->rs1] != x[e->rs2])
-				next = e->imm;
-			break;
-		case OP_BLT:
-			if ((int32_t)x[e->rs1] < (int32_t)x[e->rs2])
-				next = e->imm;
-			break;
-		case OP_BGE:
-			if ((int32_t)x[e->rs1] >= (int32_t)x[e->rs2])
-				next = e->imm;
-			break;
-		case OP_BLTU:
-			if (x[e->rs1] < x[e->rs2])
-				next = e->imm;
-			break;
-		case OP_BGEU:
-			if (x[e->rs1] >= x[e->rs2])
-				next = e->imm;
-			break;
-		case OP_LB:
-		case OP_LH:
-		case OP_LW:
-		case OP_LBU:
-		case OP_LHU:
-			addr = x[e->rs1] + e->imm;
-			size = e->rs2; /* decode() keeps the size there */
+		BRANCH_OP(0, x[rs1] == x[rs2]);
+		BRANCH_OP(1, x[rs1] != x[rs2]);
+		BRANCH_OP(4, (int32_t)x[rs1] < (int32_t)x[rs2]);
+		BRANCH_OP(5, (int32_t)x[rs1] >= (int32_t)x[rs2]);
+		BRANCH_OP(6, x[rs1] < x[rs2]);
+		BRANCH_OP(7, x[rs1] >= x[rs2]);
+		case KEY(LOAD, 0): /* lb */
+			size = 1;
+			sext = 8;
+			goto load;
+		case KEY(LOAD, 1): /* lh */
+			size = 2;
+			sext = 16;
+			goto load;
+		case KEY(LOAD, 2): /* lw */
+			size = 4;
+			sext = 0;
+			goto load;
+		case KEY(LOAD, 4): /* lbu */
+			size = 1;
+			sext = 0;
+			goto load;
+		case KEY(LOAD, 5): /* lhu */
+			size = 2;
+			sext = 0;
+load:
+			addr = x[rs1] + imm_i(insn);
 			if (addr & (size - 1))
 				goto out;
 			if (addr - r0->base < r0->size) {
@@ -254,20 +174,18 @@ uint64_t rv32_run_fast(struct rv32 *cpu, uint64_t limit, uint32_t watch, const s
 					v &= (1u << (size * 8)) - 1;
 				bus = true;
 			}
-			if (e->op == OP_LB)
-				v = (uint32_t)SEXT(v, 8);
-			else if (e->op == OP_LH)
-				v = (uint32_t)SEXT(v, 16);
-			x[e->rd] = v;
+			if (sext)
+				v = (uint32_t)SEXT(v, sext);
+			x[rd] = v;
 			break;
-		case OP_SB:
-		case OP_SH:
-		case OP_SW:
-			addr = x[e->rs1] + e->imm;
-			size = 1u << (e->op - OP_SB);
+		case KEY(STORE, 0): /* sb */
+		case KEY(STORE, 1): /* sh */
+		case KEY(STORE, 2): /* sw */
+			addr = x[rs1] + imm_s(insn);
+			size = 1u << ((insn >> 12) & 3);
 			if (addr & (size - 1))
 				goto out;
-			v = x[e->rs2];
+			v = x[rs2];
 			if (size < 4)
 				v &= (1u << (size * 8)) - 1;
 			if (addr - r0->base < r0->size && r0->writable) {
@@ -295,68 +213,68 @@ uint64_t rv32_run_fast(struct rv32 *cpu, uint64_t limit, uint32_t watch, const s
 				cpu->bus->store(cpu->bus_ctx, addr, size, v);
 			bus = true;
 			break;
-		case OP_ADDI:
-			x[e->rd] = x[e->rs1] + e->imm;
+		case KEY(OPIMM, 0):
+			x[rd] = x[rs1] + imm_i(insn);
 			break;
-		case OP_SLTI:
-			x[e->rd] = (int32_t)x[e->rs1] < (int32_t)e->imm;
+		case KEY(OPIMM, 2):
+			x[rd] = (int32_t)x[rs1] < (int32_t)imm_i(insn);
 			break;
-		case OP_SLTIU:
-			x[e->rd] = x[e->rs1] < e->imm;
+		case KEY(OPIMM, 3):
+			x[rd] = x[rs1] < imm_i(insn);
 			break;
-		case OP_XORI:
-			x[e->rd] = x[e->rs1] ^ e->imm;
+		case KEY(OPIMM, 4):
+			x[rd] = x[rs1] ^ imm_i(insn);
 			break;
-		case OP_ORI:
-			x[e->rd] = x[e->rs1] | e->imm;
+		case KEY(OPIMM, 6):
+			x[rd] = x[rs1] | imm_i(insn);
 			break;
-		case OP_ANDI:
-			x[e->rd] = x[e->rs1] & e->imm;
+		case KEY(OPIMM, 7):
+			x[rd] = x[rs1] & imm_i(insn);
 			break;
-		case OP_SLLI:
-			x[e->rd] = x[e->rs1] << e->imm;
+		case KEY(OPIMM, 1): /* slli: the shift amount in rs2's bits */
+			if (f7 != 0)
+				goto out;
+			x[rd] = x[rs1] << rs2;
 			break;
-		case OP_SRLI:
-			x[e->rd] = x[e->rs1] >> e->imm;
+		case KEY(OPIMM, 5):
+			if (f7 == 0)
+				x[rd] = x[rs1] >> rs2;
+			else if (f7 == 0x20)
+				x[rd] = (uint32_t)((int32_t)x[rs1] >> rs2);
+			else
+				goto out;
 			break;
-		case OP_SRAI:
-			x[e->rd] = (uint32_t)((int32_t)x[e->rs1] >> e->imm);
+		case KEY(OP, 0):
+			if (f7 == 0)
+				x[rd] = x[rs1] + x[rs2];
+			else if (f7 == 0x20)
+				x[rd] = x[rs1] - x[rs2];
+			else if (f7 == 1)
+				goto muldiv;
+			else
+				goto out;
 			break;
-		case OP_ADD:
-			x[e->rd] = x[e->rs1] + x[e->rs2];
+		case KEY(OP, 5):
+			if (f7 == 0)
+				x[rd] = x[rs1] >> (x[rs2] & 31);
+			else if (f7 == 0x20)
+				x[rd] = (uint32_t)((int32_t)x[rs1] >> (x[rs2] & 31));
+			else if (f7 == 1)
+				goto muldiv;
+			else
+				goto out;
 			break;
-		case OP_SUB:
-			x[e->rd] = x[e->rs1] - x[e->rs2];
-			break;
-		case OP_SLL:
-			x[e->rd] = x[e->rs1] << (x[e->rs2] & 31);
-			break;
-		case OP_SLT:
-			x[e->rd] = (int32_t)x[e->rs1] < (int32_t)x[e->rs2];
-			break;
-		case OP_SLTU:
-			x[e->rd] = x[e->rs1] < x[e->rs2];
-			break;
-		case OP_XOR:
-			x[e->rd] = x[e->rs1] ^ x[e->rs2];
-			break;
-		case OP_SRL:
-			x[e->rd] = x[e->rs1] >> (x[e->rs2] & 31);
-			break;
-		case OP_SRA:
-			x[e->rd] = (uint32_t)((int32_t)x[e->rs1] >> (x[e->rs2] & 31));
-			break;
-		case OP_OR:
-			x[e->rd] = x[e->rs1] | x[e->rs2];
-			break;
-		case OP_AND:
-			x[e->rd] = x[e->rs1] & x[e->rs2];
-			break;
-		case OP_MULDIV:
-			x[e->rd] = mul_op(e->imm, x[e->rs1], x[e->rs2]);
-			break;
+		REG_OP(1, x[rs1] << (x[rs2] & 31));
+		REG_OP(2, (int32_t)x[rs1] < (int32_t)x[rs2]);
+		REG_OP(3, x[rs1] < x[rs2]);
+		REG_OP(4, x[rs1] ^ x[rs2]);
+		REG_OP(6, x[rs1] | x[rs2]);
+		REG_OP(7, x[rs1] & x[rs2]);
 		default:
 			goto out;
+muldiv:
+			x[rd] = mul_op((insn >> 12) & 7, x[rs1], x[rs2]);
+			break;
 		}
 		x[0] = 0;
 		pc = next;

@@ -119,6 +119,13 @@ function fomu_status(k, b) {
 	return sprintf("%s (%.2fx)", v[k] + 0 <= 2 * v[b] ? "met" : "missed", v[k] / v[b])
 }
 
+# The ratio alone, for a row the target is not judged on.
+function fomu_ratio(k, b) {
+	if (!has(k) || !has(b) || v[b] <= 0)
+		return "n/a"
+	return sprintf("%.2fx", v[k] / v[b])
+}
+
 function le(k, limit,    x) {
 	if (!has(k))
 		return "n/a"
@@ -250,7 +257,8 @@ END {
 	b = "fomu.download_100k.builtin_ms"
 	row("Fomu: 100 KiB dfu-util -D, built-in model (ms)", "%d", b, "-", "-", "-", "", "")
 	row("Fomu: the same, real foboot v1.9 at 12 MHz (ms)", "%d", "fomu.download_100k.foboot_v1_9_ms",
-	    "-", "-", "-", "<= 2x built-in", fomu_status("fomu.download_100k.foboot_v1_9_ms", b))
+	    "-", "-", "-", "judged unpaced (board time)",
+	    fomu_ratio("fomu.download_100k.foboot_v1_9_ms", b))
 	row("Fomu: the same, real foboot v2.0.4 at 12 MHz (ms)", "%d",
 	    "fomu.download_100k.foboot_v2_0_4_ms", "-", "-", "-", "<= 2x built-in",
 	    fomu_status("fomu.download_100k.foboot_v2_0_4_ms", b))
