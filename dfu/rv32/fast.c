@@ -33,8 +33,10 @@
 
 /* The switch's key: the opcode and funct3, so that one jump finds an
  * instruction (under TCG each indirect jump costs a look-up of the next
- * translated block; decoding first and dispatching then took two). */
-#define KEY(opcode, f3) ((opcode) | (f3) << 7)
+ * translated block; decoding first and dispatching then took two). The
+ * opcode's low two bits are 11 in every 32-bit instruction and left out,
+ * so that the keys are dense enough for a single jump table. */
+#define KEY(opcode, f3) ((opcode) >> 2 | (f3) << 5)
 #define ANY_F3(opcode)                                                                        \
 	case KEY(opcode, 0):                                                                  \
 	case KEY(opcode, 1):                                                                  \
@@ -107,6 +109,8 @@ uint64_t rv32_run_fast(struct rv32 *cpu, uint64_t limit, uint32_t watch, const s
 		rs1 = (insn >> 15) & 31;
 		rs2 = (insn >> 20) & 31;
 		f7 = insn >> 25;
+		if ((insn & 3) != 3)
+			goto out;
 		switch (KEY(insn & 0x7f, (insn >> 12) & 7)) {
 		ANY_F3(LUI):
 			x[rd] = insn & 0xfffff000u;
