@@ -33,6 +33,7 @@
 #include <cmocka.h>
 
 #include "dfu/dfu.h"
+#include "dfu/fomu/firmware.h"
 #include "dfu/fomu/fomu.h"
 #include "src/usb/model.h"
 #include "src/usb/usbdev.h"
@@ -639,8 +640,9 @@ static void test_pacing(void **state)
 		0xffdff06f, /* j 1b */
 	};
 	unsigned long long i0, i1;
+	unsigned int restarts = 0;
 	struct usb_urb *u;
-	uint64_t t0, t1;
+	uint64_t t0, t1, start;
 	double rate;
 
 	recreate(t, spin, sizeof(spin) / sizeof(spin[0]), 0);
@@ -652,22 +654,38 @@ static void test_pacing(void **state)
 	fakehost_urb_free(&t->host, u);
 	i0 = insns(t);
 	t0 = now_ms();
+	start = t0;
 	do {
 		uint64_t d = t->dev->deadline_ms[0], now = now_ms();
+		bool stalled;
 
 		assert_true(d != 0); /* it runs: a timer is always armed */
 		if (d > now)
 			usleep((useconds_t)(d - now) * 1000);
+		/*
+		 * Woken more than a burst late, this process was not run (a
+		 * loaded machine): the board rightly gives up what it would
+		 * have earned past two bursts, so the measure starts again
+		 * after this turn. Lateness below that is what the pacing
+		 * must absorb, and what this test is about.
+		 */
+		stalled = now_ms() > d + FOMU_FW_SLICE_MS;
 		t->dev->deadline_ms[0] = 1;
 		usb_device_timer(t->dev);
+		if (stalled) {
+			i0 = insns(t);
+			t0 = now_ms();
+			restarts++;
+		}
+		assert_true(now_ms() - start < 20000); /* 600 ms unstalled within 20 s */
 	} while (now_ms() - t0 < 600);
 	i1 = insns(t);
 	t1 = now_ms();
 	rate = (double)(i1 - i0) * 1000.0 / (double)(t1 - t0);
-	print_message("paced at --ips 1000000: %.0f instructions/s over %llu ms\n", rate,
-		      (unsigned long long)(t1 - t0));
-	assert_true(rate > 0.97e6);
-	assert_true(rate < 1.03e6);
+	print_message("paced at --ips 1000000: %.0f instructions/s over %llu ms (%u restarts)\n",
+		      rate, (unsigned long long)(t1 - t0), restarts);
+	assert_true(rate > 0.99e6);
+	assert_true(rate < 1.01e6);
 }
 
 static void bench_one(struct t *t, const char *ips)
