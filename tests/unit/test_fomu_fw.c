@@ -12,10 +12,8 @@
  * can be unlinked; a polling loop taken for idle; bad --firmware
  * arguments.
  *
- * VUSB_FW_BENCH=1 build/tests/unit/test_fomu_fw also times a 100 KiB
- * download (dfu-util's requests) at the Fomu's 12 MHz and unthrottled,
- * with the loop's timer honoured as vusb's loop would, and prints the
- * core's speed; without it that test is skipped.
+ * The core's speed on a 100 KiB download is make bench's
+ * (tests/bench/bench_foboot.c), not a test's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -116,8 +114,6 @@ static void fire(struct t *t)
 	usb_device_timer(t->dev);
 }
 
-static bool bench_mode; /* wait for the timer's deadline, as the loop would */
-
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -135,14 +131,8 @@ static int xfer(struct t *t, uint8_t type, uint8_t req, uint16_t value, uint16_t
 	unsigned int i;
 
 	for (i = 0; i < 2000 && !fakehost_done(&t->host, seq); i++) {
-		if (bench_mode) {
-			uint64_t d = t->dev->deadline_ms[0], now = now_ms();
-
-			if (d > now)
-				usleep((useconds_t)(d - now) * 1000);
-		}
 		fire(t);
-		if (!fakehost_done(&t->host, seq) && !bench_mode)
+		if (!fakehost_done(&t->host, seq))
 			usleep(1000);
 	}
 	if (!fakehost_done(&t->host, seq))
@@ -688,59 +678,6 @@ static void test_pacing(void **state)
 	assert_true(rate < 1.01e6);
 }
 
-static void bench_one(struct t *t, const char *ips)
-{
-	static uint8_t img[102400];
-	struct strbuf err = { 0 };
-	unsigned long long i0, i1;
-	uint64_t t0, t1;
-	clock_t c0, c1;
-	uint16_t block = 0;
-	size_t off;
-
-	destroy(t);
-	if (create(t, t->elf, ips, &err) < 0)
-		fail_msg("create: %s", strbuf_str(&err));
-	strbuf_free(&err);
-	for (off = 0; off < sizeof(img); off++)
-		img[off] = (uint8_t)(off * 13);
-	enumerate(t);
-	i0 = insns(t);
-	t0 = now_ms();
-	c0 = clock();
-	for (off = 0; off < sizeof(img); off += 1024, block++) {
-		assert_int_equal(xfer(t, 0x21, DFU_REQ_DNLOAD, block, 0, 1024, img + off, NULL, NULL),
-				 0);
-		assert_int_equal(dfu_status(t, NULL), DFU_STATE_DNLOAD_IDLE);
-	}
-	assert_int_equal(xfer(t, 0x21, DFU_REQ_DNLOAD, block, 0, 0, NULL, NULL, NULL), 0);
-	assert_int_equal(dfu_status(t, NULL), DFU_STATE_MANIFEST);
-	assert_int_equal(dfu_status(t, NULL), DFU_STATE_MANIFEST_WAIT_RESET);
-	c1 = clock();
-	t1 = now_ms();
-	i1 = insns(t);
-	/* per second of wall time, and per second this process ran: the
-	 * core's speed with everything around it (USB, SPI, the flash file) */
-	print_message("--ips %s: 100 KiB in %llu ms, %llu k instructions: %.1f M/s of wall "
-		      "time, %.1f M/s of CPU time (%.0f ms)\n",
-		      ips, (unsigned long long)(t1 - t0), (i1 - i0) / 1000,
-		      (double)(i1 - i0) / (double)(t1 - t0 + 1) / 1000.0,
-		      (double)(i1 - i0) / ((double)(c1 - c0) / CLOCKS_PER_SEC) / 1e6,
-		      (double)(c1 - c0) * 1000.0 / CLOCKS_PER_SEC);
-}
-
-static void test_bench(void **state)
-{
-	struct t *t = *state;
-
-	if (!getenv("VUSB_FW_BENCH"))
-		skip();
-	bench_mode = true;
-	bench_one(t, "12000000");
-	bench_one(t, "4000000000");
-	bench_mode = false;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -752,7 +689,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_polling_firmware, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_firmware, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pacing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bench, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
