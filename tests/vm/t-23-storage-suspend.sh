@@ -30,8 +30,11 @@ if ! wait_for $T grep -q "^storage0: ready, port" /tmp/va.out; then
 	exit 0
 fi
 BUSID=$(sed -n 's/.*busid \([0-9][0-9.-]*\).*/\1/p' /tmp/va.out | head -n 1)
+# (once, under ASan in a full run, BUSID came out empty: show the line)
+check_match "the ready line names a busid" "^storage0: ready, port [0-9]+, busid [0-9]+-[0-9.]+$" \
+	cat /tmp/va.out
 if ! wait_for $T disk_of "$BUSID"; then
-	fail "a disk appears for $BUSID" "$(dmesg | tail -n 20)"
+	fail "a disk appears for '$BUSID'" "$(cat /tmp/va.out /tmp/va.err)" "$(dmesg | tail -n 20)"
 	exit 0
 fi
 DISK=$(disk_of "$BUSID")
