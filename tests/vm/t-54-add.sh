@@ -306,6 +306,10 @@ kpts=$(readlink /run/vusb/dev/serial0.tty)
 C=$(cleaner_of)
 check_match "an instance's added serial0.tty links to its pty ($kpts)" '^/dev/pts/[0-9]+$' echo "$kpts"
 if [ -n "$C" ] && [ -n "$P" ]; then
+	# Stopped first, the cleaner first: killed one after the other, a
+	# cleaner that sees its instance die sweeps the link before its own
+	# SIGKILL comes (a whole unit killed at once leaves it behind).
+	kill -STOP "$C" "$P"
 	kill -9 "$P" "$C"
 	wait_for $T sh -c "! kill -0 $P 2>/dev/null && ! kill -0 $C 2>/dev/null"
 	check "... SIGKILLed with its cleaner, the link stays behind" test -L /run/vusb/dev/serial0.tty
