@@ -137,6 +137,28 @@ static int link_ours(const char *devdir, const char *name, const char *sock)
 }
 
 /*
+ * Is devdir/name a link to our server's socket `sock`, as the names of an
+ * instance's devices are? 0, -ENOENT (no link), -EPERM (another's), or
+ * -ENAMETOOLONG.
+ */
+static int name_is_ours(const char *devdir, const char *name, const char *sock)
+{
+	char link[PATH_MAX], target[PATH_MAX], buf[PATH_MAX];
+	const char *base = strrchr(sock, '/');
+	ssize_t n;
+
+	base = base ? base + 1 : sock;
+	if ((size_t)snprintf(link, sizeof(link), "%s/%s", devdir, name) >= sizeof(link) ||
+	    (size_t)snprintf(target, sizeof(target), "../%s", base) >= sizeof(target))
+		return -ENAMETOOLONG;
+	n = readlink(link, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return -ENOENT;
+	buf[n] = '\0';
+	return strcmp(buf, target) == 0 ? 0 : -EPERM;
+}
+
+/*
  * Listen at devdir/name.hid for a device added after the drop (its report
  * socket, src/app/hidsock.h), shared with the vusb group as the server's
  * own sockets are: the listening socket, or -errno. Only nothing, or a
@@ -145,23 +167,15 @@ static int link_ours(const char *devdir, const char *name, const char *sock)
  */
 static int listen_report(const char *devdir, const char *name, const char *sock)
 {
-	char path[PATH_MAX], link[PATH_MAX], target[PATH_MAX], buf[PATH_MAX];
-	const char *base = strrchr(sock, '/');
+	char path[PATH_MAX];
 	struct stat st;
-	ssize_t n;
 	int fd, r;
 
-	base = base ? base + 1 : sock;
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s.hid", devdir, name) >= sizeof(path) ||
-	    (size_t)snprintf(link, sizeof(link), "%s/%s", devdir, name) >= sizeof(link) ||
-	    (size_t)snprintf(target, sizeof(target), "../%s", base) >= sizeof(target))
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.hid", devdir, name) >= sizeof(path))
 		return -ENAMETOOLONG;
-	n = readlink(link, buf, sizeof(buf) - 1);
-	if (n < 0)
-		return -ENOENT;
-	buf[n] = '\0';
-	if (strcmp(buf, target) != 0)
-		return -EPERM;
+	r = name_is_ours(devdir, name, sock);
+	if (r < 0)
+		return r;
 	if (lstat(path, &st) == 0 && (!S_ISSOCK(st.st_mode) || answers(path, SOCK_SEQPACKET)))
 		return -EEXIST;
 	fd = ctl_listen_socket(path, SOCK_SEQPACKET, PRIVS_REPORT_BACKLOG);
@@ -208,12 +222,12 @@ static long uid_of(pid_t pid)
 static int link_tty(const char *devdir, const char *name, const char *pts, const char *sock,
 		    pid_t server)
 {
-	char path[PATH_MAX], link[PATH_MAX], target[PATH_MAX], buf[PATH_MAX];
-	const char *base = strrchr(sock, '/'), *p;
+	char path[PATH_MAX], buf[PATH_MAX];
+	const char *p;
 	struct stat st;
 	ssize_t n;
+	int r;
 
-	base = base ? base + 1 : sock;
 	if (strncmp(pts, "/dev/pts/", 9) != 0 || !pts[9] || strlen(pts) > 20)
 		return -EINVAL;
 	for (p = pts + 9; *p; p++)
@@ -223,16 +237,11 @@ static int link_tty(const char *devdir, const char *name, const char *pts, const
 		return -EINVAL;
 	if ((long)st.st_uid != uid_of(server))
 		return -EPERM;
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s.tty", devdir, name) >= sizeof(path) ||
-	    (size_t)snprintf(link, sizeof(link), "%s/%s", devdir, name) >= sizeof(link) ||
-	    (size_t)snprintf(target, sizeof(target), "../%s", base) >= sizeof(target))
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.tty", devdir, name) >= sizeof(path))
 		return -ENAMETOOLONG;
-	n = readlink(link, buf, sizeof(buf) - 1);
-	if (n < 0)
-		return -ENOENT;
-	buf[n] = '\0';
-	if (strcmp(buf, target) != 0)
-		return -EPERM;
+	r = name_is_ours(devdir, name, sock);
+	if (r < 0)
+		return r;
 	n = readlink(path, buf, sizeof(buf) - 1);
 	if (n >= 0) {
 		buf[n] = '\0';
