@@ -42,21 +42,6 @@ bench() {
 	echo "bench: $*"
 }
 
-# disk_of_serial SERIAL: the block device of the USB device with that
-# serial number, once sd has read its capacity (a write before fails)
-disk_of_serial() {
-	for _d in /sys/bus/usb/devices/*; do
-		[ "$(cat "$_d/serial" 2>/dev/null)" = "$1" ] || continue
-		for _b in "$_d"/"${_d##*/}":1.0/host*/target*/*/block/*; do
-			[ -b "/dev/${_b##*/}" ] && [ "$(cat "$_b/size" 2>/dev/null)" -gt 0 ] 2>/dev/null ||
-				continue
-			echo "/dev/${_b##*/}"
-			return 0
-		done
-	done
-	return 1
-}
-
 now_cs() {
 	awk '{ printf "%d\n", $1 * 100 }' /proc/uptime
 }

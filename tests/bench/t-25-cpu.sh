@@ -37,19 +37,6 @@ median() {
 	printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
 }
 
-disk_of_serial() {
-	for _d in /sys/bus/usb/devices/*; do
-		[ "$(cat "$_d/serial" 2>/dev/null)" = "$1" ] || continue
-		for _b in "$_d"/"${_d##*/}":1.0/host*/target*/*/block/*; do
-			[ -b "/dev/${_b##*/}" ] && [ "$(cat "$_b/size" 2>/dev/null)" -gt 0 ] 2>/dev/null ||
-				continue
-			echo "/dev/${_b##*/}"
-			return 0
-		done
-	done
-	return 1
-}
-
 cpu_cs() {
 	awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
 }

@@ -126,19 +126,6 @@ medians() {
 
 # --- storage: a 4 KiB O_DIRECT read --------------------------------------------
 
-disk_of_serial() {
-	for _d in /sys/bus/usb/devices/*; do
-		[ "$(cat "$_d/serial" 2>/dev/null)" = "$1" ] || continue
-		for _b in "$_d"/"${_d##*/}":1.0/host*/target*/*/block/*; do
-			[ -b "/dev/${_b##*/}" ] && [ "$(cat "$_b/size" 2>/dev/null)" -gt 0 ] 2>/dev/null ||
-				continue
-			echo "/dev/${_b##*/}"
-			return 0
-		done
-	done
-	return 1
-}
-
 # storage_case KEY CPU [pinned]: one drive served with --cpu CPU, read by
 # randread (started on vusb-attach's CPU with pinned)
 storage_case() {

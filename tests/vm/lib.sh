@@ -308,6 +308,22 @@ disk_of() {
 	return 1
 }
 
+# disk_of_serial SERIAL: /dev/sdX of the USB disk whose serial is SERIAL,
+# once it has a size (for programs that attach disks without a busid
+# to hand: the benchmarks).
+disk_of_serial() {
+	for _d in /sys/bus/usb/devices/*; do
+		[ "$(cat "$_d/serial" 2>/dev/null)" = "$1" ] || continue
+		for _b in "$_d"/"${_d##*/}":1.0/host*/target*/*/block/*; do
+			[ -b "/dev/${_b##*/}" ] && [ "$(cat "$_b/size" 2>/dev/null)" -gt 0 ] 2>/dev/null ||
+				continue
+			echo "/dev/${_b##*/}"
+			return 0
+		done
+	done
+	return 1
+}
+
 # The ttyACMn cdc_acm made for USB device BUSID, once its node exists.
 acm_of() {
 	for _vm_t in /sys/bus/usb/devices/"$1":1.0/tty/ttyACM*; do
